@@ -1,0 +1,170 @@
+"""One frozen settings object, validated in one place.
+
+Every seed and threshold that can change an output lives here, so that ``run.json`` holds
+everything needed to repeat a run. Settings that change only speed (workers, batch size)
+are arguments of the API calls instead, because they never change a result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from dedup.errors import ConfigError
+
+MAX_SEED = 2**32 - 1
+
+
+@lru_cache(maxsize=64)
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """LSH bands and rows for a Jaccard threshold, as datasketch chooses them.
+
+    Minimises the equally weighted false-positive and false-negative probability mass
+    (datasketch's ``_optimal_param``); ``bands * rows`` may be a little below ``num_perm``.
+    """
+    from datasketch.lsh import _optimal_param
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of a scan.
+
+    Parameters
+    ----------
+    shingle_size : int
+        Words per shingle (word n-gram). 5 by default.
+    num_perm : int
+        MinHash permutations of the document-level sketch.
+    threshold : float
+        Jaccard similarity of shingle sets above which two documents are near-duplicates;
+        the document-level LSH is tuned for it.
+    bands, rows : int or None
+        LSH banding. Derived from ``threshold`` and ``num_perm`` when both are None; when
+        given, ``bands * rows`` must equal ``num_perm``.
+    seed : int
+        Seed of the MinHash permutations (datasketch-compatible, 0 to 2**32 - 1).
+    min_passage_words : int
+        Shortest reported passage, in words copied exactly. Shorter shared runs (stock
+        phrases such as "the UK-based Syrian Observatory for Human Rights") are not reuse.
+    max_gap_words : int
+        Largest edit (changed, inserted or dropped words) bridged inside one passage.
+    common_fraction, common_min_docs : float, int
+        A passage key found in more than ``max(common_min_docs, common_fraction * n_docs)``
+        documents is boilerplate or a stock phrase and links nothing by itself.
+    """
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    threshold: float = 0.5
+    bands: int | None = None
+    rows: int | None = None
+    seed: int = 1
+    min_passage_words: int = 12
+    max_gap_words: int = 5
+    common_fraction: float = 0.01
+    common_min_docs: int = 100
+    _derived: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_int("shingle_size", self.shingle_size, 1, 32)
+        _check_int("num_perm", self.num_perm, 2, 4096)
+        _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
+        _check_int("seed", self.seed, 0, MAX_SEED)
+        _check_int("min_passage_words", self.min_passage_words, 1, 100_000)
+        if self.min_passage_words < self.shingle_size:
+            raise ConfigError(
+                "min_passage_words",
+                f"must be at least shingle_size ({self.shingle_size}), "
+                f"got {self.min_passage_words}",
+            )
+        _check_int("max_gap_words", self.max_gap_words, 0, 1000)
+        _check_float("common_fraction", self.common_fraction, 0.0, 1.0, low_open=True)
+        _check_int("common_min_docs", self.common_min_docs, 2, 10**12)
+        if (self.bands is None) != (self.rows is None):
+            name = "rows" if self.rows is None else "bands"
+            raise ConfigError(name, "give both bands and rows, or neither (derived from threshold)")
+        if self.bands is None:
+            bands, rows = optimal_bands(float(self.threshold), int(self.num_perm))
+            object.__setattr__(self, "bands", bands)
+            object.__setattr__(self, "rows", rows)
+            object.__setattr__(self, "_derived", True)
+        else:
+            _check_int("bands", self.bands, 1, self.num_perm)
+            _check_int("rows", self.rows, 1, self.num_perm)
+            if self.bands * self.rows != self.num_perm:
+                raise ConfigError(
+                    "bands",
+                    f"bands × rows must equal num_perm: {self.bands} × {self.rows} = "
+                    f"{self.bands * self.rows}, num_perm = {self.num_perm}",
+                )
+
+    @property
+    def passage_shingles(self) -> int:
+        """Shingles in an exact run of ``min_passage_words`` words."""
+        return self.min_passage_words - self.shingle_size + 1
+
+    @property
+    def passage_window(self) -> int:
+        """Shingles per winnowing window: half of :attr:`passage_shingles`, so that any
+        exact run of the minimum length holds two disjoint windows (two hits)."""
+        return max(1, self.passage_shingles // 2)
+
+    @property
+    def two_hit_distance(self) -> int:
+        """Farthest apart (in shingles) two hits of one passage may be; 0 when a minimum
+        passage is too short for two windows and one hit must do.
+
+        Wide enough for two guarantees: an exact run of ``min_passage_words`` words gives two
+        hits at most ``passage_shingles - 1`` apart; and two exact runs of
+        ``passage_window + shingle_size - 1`` words (one key each) on either side of an edit
+        of up to ``max_gap_words`` words give two hits at most
+        ``2 * passage_shingles + max_gap_words + shingle_size`` apart.
+        """
+        if self.passage_shingles < 2:
+            return 0
+        return 2 * self.passage_shingles + self.max_gap_words + self.shingle_size
+
+    def common_limit(self, n_docs: int) -> int:
+        """Most documents a passage key may occur in before it counts as boilerplate."""
+        return max(self.common_min_docs, int(self.common_fraction * n_docs))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+        out["bands_derived_from_threshold"] = self._derived
+        return out
+
+    def digest(self) -> str:
+        """A short hash of every setting that can change an output."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some settings changed (bands/rows re-derived unless given)."""
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+        if self._derived and "bands" not in changes and "rows" not in changes:
+            current["bands"] = current["rows"] = None
+        current.update(changes)
+        return Config(**current)
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(name, f"must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
+
+
+def _check_float(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    too_low = value <= low if low_open else value < low
+    if too_low or value > high or value != value:
+        bracket = "(" if low_open else "["
+        raise ConfigError(name, f"must be in {bracket}{low}, {high}], got {value}")

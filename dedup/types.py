@@ -1,0 +1,162 @@
+"""Records and results shared by every stage.
+
+Offsets are half-open ``[start, end)`` Python ``str`` indices into a document's **original**
+text, as read from its file, so ``record.text[start:end]`` is the passage exactly as printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup.config import Config
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One article as read from the input.
+
+    ``outlet``, ``date``, ``url`` and ``title`` are None when the input does not say them;
+    nothing is guessed. ``date`` is an ISO 8601 date (``2016-12-10``) or date-time as given.
+    ``source`` is where the record was read, ``path:line``.
+    """
+
+    id: str
+    text: str
+    outlet: str | None = None
+    date: str | None = None
+    url: str | None = None
+    title: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record that was not used, with where it was and why."""
+
+    source: str
+    reason: str
+    id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """One occurrence of a reused passage: ``doc``'s original text ``[start, end)``."""
+
+    doc: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A verified reused passage between two documents.
+
+    ``a_start``/``a_end`` index document ``a``'s original text, ``b_start``/``b_end``
+    document ``b``'s. ``matched_words`` counts words copied exactly (the rest of the span
+    is small edits inside the passage); ``words_a``/``words_b`` count the words in each span.
+    ``cluster`` is the id of the passage cluster the alignment belongs to.
+    """
+
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    words_a: int
+    words_b: int
+    matched_words: int
+    cluster: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PassageCluster:
+    """One reused text and every place it occurs.
+
+    A quote carried by three outlets is one cluster with three witnesses; a body repeated
+    inside one document gives two witnesses in the same ``doc``. ``text`` is the passage as
+    printed by the representative witness (the longest one).
+    """
+
+    id: str
+    text: str
+    witnesses: tuple[Witness, ...]
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        return tuple(sorted({w.doc for w in self.witnesses}))
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two documents that share copy, with exact measures.
+
+    ``jaccard`` and ``containment_a``/``containment_b`` are computed exactly on the two
+    shingle sets (containment_a = |A ∩ B| / |A|). ``reused_words_a`` is the number of words of
+    ``a`` inside passages shared with ``b``; ``reused_fraction_a`` is that over all words of
+    ``a``. ``near_duplicate`` is true when ``jaccard`` reaches the configured threshold.
+    """
+
+    a: str
+    b: str
+    words_a: int
+    words_b: int
+    reused_words_a: int
+    reused_words_b: int
+    reused_fraction_a: float
+    reused_fraction_b: float
+    jaccard: float
+    containment_a: float
+    containment_b: float
+    near_duplicate: bool
+    alignments: tuple[Alignment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """One document of a scan and how much of it is reused.
+
+    ``reused_words`` counts its words inside passages shared with other documents;
+    ``repeated_words`` the words of second (third, …) copies of text it repeats itself.
+    """
+
+    id: str
+    words: int
+    chars: int
+    reused_words: int
+    repeated_words: int
+    outlet: str | None
+    date: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan found.
+
+    Attributes
+    ----------
+    documents : tuple of DocumentInfo, sorted by id
+    pairs : tuple of Pair, sorted by (a, b)
+    passages : tuple of PassageCluster, sorted by id order (``p1``, ``p2``, …)
+    rejects : records that were not scanned, with the reason
+    signatures : ndarray of uint32, shape (n_docs, num_perm)
+        MinHash signature of each document (rows in ``documents`` order).
+    counts : dict of str to int
+    seconds : dict of str to float
+        Wall time per stage (not written to run.json, which must not change between runs).
+    """
+
+    config: Config
+    documents: tuple[DocumentInfo, ...]
+    pairs: tuple[Pair, ...]
+    passages: tuple[PassageCluster, ...]
+    rejects: tuple[Reject, ...]
+    signatures: np.ndarray
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
