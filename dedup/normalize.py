@@ -1,0 +1,240 @@
+"""Text normalisation with a map back to the original characters.
+
+Every code point is folded on its own, so the fold of a text is the concatenation of the
+folds of its characters, and every normalised character knows the original character it
+came from. The fold of one character is:
+
+1. compatibility decomposition (NFKD: ligatures, full-width forms, "…" → "..."),
+2. accents and other combining marks dropped, invisible format characters (soft hyphen,
+   zero-width space, BOM) dropped,
+3. case folded (``str.casefold``),
+4. curly quotes, primes and dashes folded to ``'``, ``"`` and ``-``; any white space to " ",
+
+repeated until nothing changes, so normalising twice is normalising once. Characters are then
+classed as word characters (letters, digits, spacing marks), ideographs (CJK ideographs and
+kana: each is a word of its own, as those scripts put no space between words), white space,
+or other (punctuation, symbols).
+
+:func:`normalize` returns the normalised text (white space runs collapsed) and
+``offset_map``; :func:`fold_codepoints` is the array kernel the tokenizer runs over batches.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Character classes of folded characters.
+OTHER, WORD, IDEO, SPACE = 0, 1, 2, 3
+
+_QUOTES_DASHES = {
+    **dict.fromkeys("‘’‚‛′‵`´", "'"),
+    **dict.fromkeys("“”„‟″‶«»", '"'),
+    **dict.fromkeys("‐‑‒–—―−⁃", "-"),
+}
+_DROP_CATEGORIES = {"Mn", "Me", "Cf"}
+_IDEO_RANGES = (
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+
+
+def _fold_once(char: str) -> str:
+    if char in _QUOTES_DASHES:
+        return _QUOTES_DASHES[char]
+    if char.isspace():
+        return " "
+    out = []
+    for part in unicodedata.normalize("NFKD", char):
+        if unicodedata.category(part) in _DROP_CATEGORIES:
+            continue
+        out.append(part.casefold())
+    return "".join(out)
+
+
+def fold_char(char: str) -> str:
+    """Fold one character (see the module docstring); may return "" or several characters."""
+    text = char
+    for _ in range(8):
+        folded = "".join(_fold_once(c) for c in text)
+        if folded == text:
+            return folded
+        text = folded
+    return text
+
+
+def char_class(char: str) -> int:
+    """Class of a folded character: WORD, IDEO, SPACE or OTHER."""
+    code = ord(char)
+    if any(low <= code <= high for low, high in _IDEO_RANGES):
+        return IDEO
+    if char.isspace():
+        return SPACE
+    category = unicodedata.category(char)
+    if category[0] in "LN" or category == "Mc":
+        return WORD
+    return OTHER
+
+
+class _FoldTable:
+    """Per-code-point fold over all of Unicode, filled on first sight of each code point.
+
+    Dense arrays make the steady state a few gathers: ``first[c]`` and ``first_class[c]``
+    are the first folded character of ``c`` and its class, ``length[c]`` the length of the
+    fold (``UNKNOWN`` until computed); folds longer than one character keep the rest in
+    ``multi``.
+    """
+
+    UNKNOWN = 255
+    SIZE = 0x110000
+
+    def __init__(self) -> None:
+        self.first = np.zeros(self.SIZE, dtype=np.uint32)
+        self.first_class = np.zeros(self.SIZE, dtype=np.uint8)
+        self.length = np.full(self.SIZE, self.UNKNOWN, dtype=np.uint8)
+        self.multi: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.fill(np.arange(128, dtype=np.uint32))
+
+    def fill(self, codes: np.ndarray) -> None:
+        for code in np.unique(codes).tolist():
+            folded = fold_char(chr(code))
+            self.length[code] = min(len(folded), self.UNKNOWN - 1)
+            if folded:
+                self.first[code] = ord(folded[0])
+                self.first_class[code] = char_class(folded[0])
+            if len(folded) > 1:
+                self.multi[code] = (
+                    tuple(ord(c) for c in folded),
+                    tuple(char_class(c) for c in folded),
+                )
+
+
+_TABLE = _FoldTable()
+
+
+def fold_codepoints(
+    codepoints: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Fold an array of code points.
+
+    Parameters
+    ----------
+    codepoints : ndarray of uint32, shape (n_chars,)
+
+    Returns
+    -------
+    folded : ndarray of uint32, shape (n_folded,)
+        Folded code points.
+    classes : ndarray of uint8, shape (n_folded,)
+        Class of each folded character (OTHER, WORD, IDEO, SPACE).
+    source : ndarray of int64, shape (n_folded,), or None
+        Index into ``codepoints`` of the character each folded character came from; None
+        when every character folds to exactly one (then ``source`` is ``arange(n_chars)``).
+    """
+    codepoints = np.asarray(codepoints, dtype=np.uint32)
+    lengths = _TABLE.length[codepoints]
+    unknown = lengths == _TABLE.UNKNOWN
+    if unknown.any():
+        _TABLE.fill(codepoints[unknown])
+        lengths = _TABLE.length[codepoints]
+    folded = _TABLE.first[codepoints]
+    classes = _TABLE.first_class[codepoints]
+    if (lengths == 1).all():
+        return folded, classes, None
+
+    counts = lengths.astype(np.int64)
+    source = np.repeat(np.arange(len(codepoints), dtype=np.int64), counts)
+    folded = folded[source]
+    classes = classes[source]
+    long_positions = np.flatnonzero(counts > 1)
+    if len(long_positions):
+        first_out = np.cumsum(counts) - counts
+        long_codes = codepoints[long_positions]
+        for code in np.unique(long_codes).tolist():
+            at = first_out[long_positions[long_codes == code]]
+            cps, cls = _TABLE.multi[code]
+            for k in range(1, len(cps)):
+                folded[at + k] = cps[k]
+                classes[at + k] = cls[k]
+    return folded, classes, source
+
+
+def to_codepoints(text: str) -> np.ndarray:
+    """Code points of ``text`` as uint32 (lone surrogates kept as their own values)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_codepoints(codepoints: np.ndarray) -> str:
+    return np.asarray(codepoints, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A normalised text and where each of its characters came from.
+
+    ``offset_map`` has shape ``(len(text) + 1,)``, dtype int64, non-decreasing:
+    ``offset_map[i]`` is the index in the original of the character that produced
+    ``text[i]``, and ``offset_map[-1]`` is the length of the original.
+    """
+
+    text: str
+    offset_map: np.ndarray
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` covering normalised ``[start, end)``."""
+        if end <= start:
+            position = int(self.offset_map[start])
+            return position, position
+        first = int(self.offset_map[start])
+        last = int(self.offset_map[end - 1]) + 1
+        return first, max(last, int(self.offset_map[end]))
+
+
+def normalize(text: str) -> Normalized:
+    """Fold ``text`` (see the module docstring) and collapse white space runs to one space,
+    dropping white space at both ends."""
+    codepoints = to_codepoints(text)
+    folded, classes, source = fold_codepoints(codepoints)
+    if source is None:
+        source = np.arange(len(folded), dtype=np.int64)
+    space = classes == SPACE
+    keep = ~space
+    keep[1:] |= space[1:] & ~space[:-1]  # the first space of each run
+    kept = np.flatnonzero(keep)
+    # drop a leading or trailing space
+    if len(kept) and space[kept[0]]:
+        kept = kept[1:]
+    if len(kept) and space[kept[-1]]:
+        kept = kept[:-1]
+    offset_map = np.empty(len(kept) + 1, dtype=np.int64)
+    offset_map[:-1] = source[kept]
+    offset_map[-1] = len(codepoints)
+    out = folded[kept]
+    out[space[kept]] = ord(" ")
+    return Normalized(from_codepoints(out), offset_map)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` after normalisation, in order: the reference the tokenizer
+    (:func:`dedup.shingle.tokenize`) is tested against."""
+    folded = normalize(text).text
+    out: list[str] = []
+    current: list[str] = []
+    for char in folded:
+        cls = char_class(char)
+        if cls == WORD:
+            current.append(char)
+            continue
+        if current:
+            out.append("".join(current))
+            current = []
+        if cls == IDEO:
+            out.append(char)
+    if current:
+        out.append("".join(current))
+    return out
