@@ -1,0 +1,318 @@
+"""Candidate pairs: LSH over document signatures, and winnowed passage keys.
+
+Two indexes, both as sorted uint64 arrays (no dict of sets, no Python object per key):
+
+* **Document level.** Each signature is cut into ``bands`` bands of ``rows`` values; a band
+  hashes to a key; two documents that share any band key are a candidate near-duplicate.
+* **Passage level.** Whole-document similarity cannot see a 12-word quote inside two
+  800-word articles (the seed articles share six passages at a Jaccard of 0.05), so passages
+  get their own sketch: a local MinHash over windows of ``w`` consecutive shingles, keeping
+  the minimum shingle hash of every window (winnowing, Schleimer, Wilkerson & Aiken 2003).
+  About ``2 / (w + 1)`` of the shingles become keys. Any exact shared run of
+  ``min_passage_words`` words holds ``min_passage_words - shingle_size + 1`` shingles; with
+  ``w`` half of that, the run holds two disjoint windows, so the two documents share two keys
+  on one diagonal (a *two-hit*, as in BLAST). Pairs need two hits: a single shared stock
+  phrase ("the company said it will") is one hit and links nothing, and no passage of the
+  minimum length can be missed for want of a candidate. Keys found in too many documents
+  (boilerplate) give no hits.
+
+Candidates are only hints: :mod:`dedup.align` verifies every one on the words themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.shingle import mix64
+
+_U64 = np.uint64
+_BAND_MUL = _U64(0xA24BAED4963EE407)
+_ROW_MUL = _U64(0x9FB21C651E98DF25)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Hash each band of each signature to one key.
+
+    Parameters
+    ----------
+    signatures : ndarray of uint32, shape (n_docs, num_perm)
+    bands, rows : int
+        ``bands * rows <= num_perm``; columns past ``bands * rows`` are not used.
+
+    Returns
+    -------
+    band_keys : ndarray of uint64, shape (n_docs, bands)
+        Key of band ``k`` mixes ``k`` in, so equal values in different bands never collide.
+    """
+    signatures = np.asarray(signatures)
+    n_docs, num_perm = signatures.shape
+    if bands * rows > num_perm:
+        raise ValueError(f"bands × rows = {bands * rows} exceeds num_perm = {num_perm}")
+    values = signatures[:, : bands * rows].astype(np.uint64).reshape(n_docs, bands, rows)
+    keys = np.broadcast_to(np.arange(bands, dtype=np.uint64) * _BAND_MUL, (n_docs, bands)).copy()
+    for row in range(rows):
+        keys = mix64(keys * _ROW_MUL + values[:, :, row])
+    return keys
+
+
+def pairs_in_groups(members: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
+    """Every pair of members of each group.
+
+    Parameters
+    ----------
+    members : ndarray of int64, shape (n,)
+        Members listed group after group.
+    group_starts : ndarray of int64, shape (n_groups,)
+        Index in ``members`` where each group starts (increasing, first is 0).
+
+    Returns
+    -------
+    pairs : ndarray of int64, shape (n_pairs, 2)
+        ``(members[i], members[j])`` for ``i < j`` in the same group, in group order.
+    """
+    members = np.asarray(members, dtype=np.int64)
+    n = len(members)
+    if n == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    group_starts = np.asarray(group_starts, dtype=np.int64)
+    sizes = np.diff(np.append(group_starts, n))
+    group_end = np.repeat(group_starts + sizes, sizes)
+    partners = group_end - np.arange(n) - 1  # later members of the same group
+    left = np.repeat(np.arange(n), partners)
+    right = left + 1 + _ranks(partners)
+    return np.stack([members[left], members[right]], axis=1)
+
+
+def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """Document pairs that share a key in any column.
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, shape (n_docs, n_columns)
+
+    Returns
+    -------
+    candidate_pairs : ndarray of int64, shape (n_pairs, 2)
+        ``i < j``, sorted, unique.
+    """
+    keys = np.asarray(keys)
+    n_docs = keys.shape[0]
+    found = []
+    for column in range(keys.shape[1]):
+        order = np.argsort(keys[:, column], kind="stable")
+        sorted_keys = keys[order, column]
+        starts = _run_starts(sorted_keys)
+        sizes = np.diff(np.append(starts, n_docs))
+        keep = np.repeat(sizes > 1, sizes)
+        kept_starts = np.flatnonzero(_run_starts_mask(sorted_keys) & keep)
+        members = order[keep]
+        if len(members):
+            found.append(pairs_in_groups(members, _reindex(kept_starts, keep)))
+    return _unique_pairs(found, n_docs)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageKeys:
+    """Winnowed shingle hashes of a batch of documents.
+
+    Attributes
+    ----------
+    values : ndarray of uint64, shape (n_keys,)
+    positions : ndarray of int64, shape (n_keys,)
+        Index of the shingle (= its first word) in its document.
+    key_ptr : ndarray of int64, shape (n_docs + 1,)
+    """
+
+    values: np.ndarray
+    positions: np.ndarray
+    key_ptr: np.ndarray
+
+
+def winnow(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> PassageKeys:
+    """Keep the shingles that are the minimum of some window of ``window`` consecutive
+    shingles of their document (every minimum, when a window holds the value twice).
+
+    A document with fewer than ``window`` shingles keeps its minimum.
+    """
+    shingles = np.asarray(shingles, dtype=np.uint64)
+    shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
+    n = len(shingles)
+    counts = np.diff(shingle_ptr)
+    doc_of = np.repeat(np.arange(len(counts)), counts)
+    doc_end = np.repeat(shingle_ptr[1:], counts)
+    selected = np.zeros(n, dtype=bool)
+    if n >= window:
+        minima = _sliding_min(shingles, window)  # minima[i] = min(shingles[i:i + window])
+        valid = np.arange(len(minima)) + window <= doc_end[: len(minima)]
+        for offset in range(window):
+            span = slice(offset, offset + len(minima))
+            selected[span] |= valid & (minima == shingles[span])
+    short = np.flatnonzero((counts > 0) & (counts < window))
+    if len(short):
+        doc_min = np.minimum.reduceat(shingles, shingle_ptr[short])
+        in_short = np.zeros(len(counts), dtype=bool)
+        in_short[short] = True
+        lookup = np.zeros(len(counts), dtype=np.uint64)
+        lookup[short] = doc_min
+        selected |= in_short[doc_of] & (shingles == lookup[doc_of])
+    index = np.flatnonzero(selected)
+    key_ptr = np.zeros(len(shingle_ptr), dtype=np.int64)
+    np.cumsum(np.bincount(doc_of[index], minlength=len(counts)), out=key_ptr[1:])
+    positions = index - shingle_ptr[doc_of[index]]
+    return PassageKeys(shingles[index], positions, key_ptr)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageCandidates:
+    """Outcome of the passage index.
+
+    Attributes
+    ----------
+    pairs : ndarray of int64, shape (n_pairs, 2)
+        Document pairs with two-hit evidence of a shared passage, ``i < j``, sorted, unique.
+    self_docs : ndarray of int64, shape (n,)
+        Documents with two-hit evidence of a passage they repeat themselves.
+    common_keys : int
+        Distinct keys dropped as boilerplate or stock phrases.
+    """
+
+    pairs: np.ndarray
+    self_docs: np.ndarray
+    common_keys: int
+
+
+def passage_candidates(
+    keys: PassageKeys,
+    max_docs: int,
+    *,
+    two_hit_distance: int,
+    max_shift: int,
+    max_repeats: int = 16,
+) -> PassageCandidates:
+    """Pairs of documents with evidence of a shared passage.
+
+    A *hit* is one key found at position ``i`` of document ``a`` and ``j`` of document ``b``
+    (``a == b``, ``i < j`` for a repeat inside one document). Keys found in more than
+    ``max_docs`` documents, or more than ``max_repeats`` times in one, give no hits. A pair is
+    a candidate when two of its hits lie at most ``two_hit_distance`` shingles apart in both
+    documents, on the same diagonal (``i - j``) or on diagonals at most ``max_shift`` apart
+    (an edit between them). One shared stock phrase is a single hit and links nothing; any
+    exact shared run long enough to hold two winnowing windows gives two hits on one diagonal.
+    With ``two_hit_distance == 0`` a single hit is enough.
+    """
+    n_docs = len(keys.key_ptr) - 1
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(keys.key_ptr))
+    order = np.lexsort((keys.positions, doc_of, keys.values))
+    values, docs, positions = keys.values[order], doc_of[order], keys.positions[order]
+
+    # how often each key occurs in its document, and in how many documents
+    new_value = _run_starts_mask(values)
+    new_doc = new_value.copy()
+    new_doc[1:] |= docs[1:] != docs[:-1]
+    in_doc_counts = np.diff(np.append(np.flatnonzero(new_doc), len(values)))
+    per_doc = np.repeat(in_doc_counts, in_doc_counts)
+    value_starts = np.flatnonzero(new_value)
+    doc_freq = np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else []
+    doc_freq = np.asarray(doc_freq, dtype=np.int64)
+    sizes = np.diff(np.append(value_starts, len(values)))
+    common = doc_freq > max_docs
+    keep = ~np.repeat(common, sizes) & (per_doc <= max_repeats)
+    postings = np.flatnonzero(keep)
+    kept_starts = np.flatnonzero(new_value & keep)
+    hits = pairs_in_groups(postings, _reindex(kept_starts, keep))
+    doc_a, doc_b = docs[hits[:, 0]], docs[hits[:, 1]]
+    pos_a, pos_b = positions[hits[:, 0]], positions[hits[:, 1]]
+
+    if two_hit_distance > 0:
+        good = _two_hits(doc_a, doc_b, pos_a, pos_b, two_hit_distance, max_shift, n_docs)
+    else:
+        good = np.ones(len(doc_a), dtype=bool)
+    cross = good & (doc_a != doc_b)
+    same = good & (doc_a == doc_b)
+    pairs = np.stack([doc_a[cross], doc_b[cross]], axis=1)
+    return PassageCandidates(
+        _unique_pairs([pairs], n_docs), np.unique(doc_a[same]), int(np.count_nonzero(common))
+    )
+
+
+def _two_hits(
+    doc_a: np.ndarray,
+    doc_b: np.ndarray,
+    pos_a: np.ndarray,
+    pos_b: np.ndarray,
+    distance: int,
+    max_shift: int,
+    n_docs: int,
+) -> np.ndarray:
+    """Mark hits that have a partner hit of the same document pair close by."""
+    pair_code = doc_a * np.int64(n_docs) + doc_b
+    diagonal = pos_a - pos_b
+    good = np.zeros(len(pair_code), dtype=bool)
+    # same diagonal: neighbours in (pair, diagonal, position) order
+    order = np.lexsort((pos_a, diagonal, pair_code))
+    p, d, i = pair_code[order], diagonal[order], pos_a[order]
+    near = (p[1:] == p[:-1]) & (d[1:] == d[:-1]) & (i[1:] - i[:-1] <= distance)
+    good[order[1:][near]] = True
+    good[order[:-1][near]] = True
+    # nearby diagonals (an edit between two hits): a few neighbours in position order
+    order = np.lexsort((diagonal, pos_a, pair_code))
+    p, d, i, j = pair_code[order], diagonal[order], pos_a[order], pos_b[order]
+    for step in range(1, 9):
+        if step >= len(p):
+            break
+        near = (
+            (p[step:] == p[:-step])
+            & (np.abs(d[step:] - d[:-step]) <= max_shift)
+            & (i[step:] - i[:-step] <= distance)
+            & (i[step:] > i[:-step])
+            & (j[step:] > j[:-step])
+        )
+        good[order[step:][near]] = True
+        good[order[:-step][near]] = True
+    return good
+
+
+def _sliding_min(values: np.ndarray, window: int) -> np.ndarray:
+    """``out[i] = values[i:i + window].min()`` for every full window, by doubling."""
+    out = values.copy()
+    span = 1
+    while span * 2 <= window:
+        out = np.minimum(out[:-span], out[span:])
+        span *= 2
+    if span < window:
+        rest = window - span
+        out = np.minimum(out[:-rest], out[rest:])
+    return out
+
+
+def _run_starts_mask(sorted_values: np.ndarray) -> np.ndarray:
+    mask = np.ones(len(sorted_values), dtype=bool)
+    mask[1:] = sorted_values[1:] != sorted_values[:-1]
+    return mask
+
+
+def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(_run_starts_mask(sorted_values))
+
+
+def _reindex(positions: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Positions in the full array → positions among the kept elements."""
+    return np.cumsum(keep)[positions] - 1
+
+
+def _unique_pairs(chunks: list[np.ndarray], n_docs: int) -> np.ndarray:
+    if not chunks:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(chunks)
+    low = np.minimum(pairs[:, 0], pairs[:, 1])
+    high = np.maximum(pairs[:, 0], pairs[:, 1])
+    codes = np.unique(low * np.int64(n_docs) + high)
+    return np.stack([codes // n_docs, codes % n_docs], axis=1)
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
