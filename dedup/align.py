@@ -1,0 +1,446 @@
+"""Verify candidate pairs on their words and turn them into passages with exact offsets.
+
+For a pair of documents:
+
+1. **Anchors**: every pair of positions ``(i, j)`` where the two documents have the same
+   shingle (``shingle_size`` consecutive normalised words). Shingles repeated more than
+   ``MAX_ANCHOR_REPEATS`` times in one document (tables, "ha ha ha") anchor nothing.
+2. **Segments**: anchors on one diagonal (``i - j`` constant) at consecutive positions form a
+   run of words copied exactly; each run is maximal (the word before and the word after differ).
+3. **Passages**: segments that follow each other in both documents with at most
+   ``max_gap_words`` words between them (a changed word, a dropped "the", an inserted
+   clause) chain into one passage. A passage is kept when at least ``min_passage_words``
+   words of it are copied exactly, in both documents.
+
+A document aligned with itself (``same_doc``) finds text it repeats; the two copies may not
+overlap. Everything here works in word positions; :mod:`dedup.pipeline` maps them to
+character offsets through each document's word offsets.
+
+Passages across many documents are then grouped into clusters (:func:`cluster_spans`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_ANCHOR_REPEATS = 16
+
+#: Columns of the passage arrays returned by :func:`align_shingles`.
+A_LO, A_HI, B_LO, B_HI, MATCHED_A, MATCHED_B = range(6)
+
+
+def find_anchors(
+    shingles_a: np.ndarray, shingles_b: np.ndarray, *, same_doc: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions where two shingle sequences hold the same shingle.
+
+    Parameters
+    ----------
+    shingles_a : ndarray of uint64, shape (n_a,)
+    shingles_b : ndarray of uint64, shape (n_b,)
+    same_doc : bool
+        ``shingles_b`` is ``shingles_a``; only ``i < j`` is returned.
+
+    Returns
+    -------
+    i, j : ndarray of int64, shape (n_anchors,)
+        ``shingles_a[i] == shingles_b[j]``.
+    """
+    order_b = np.argsort(shingles_b, kind="stable")
+    sorted_b = shingles_b[order_b]
+    lo = np.searchsorted(sorted_b, shingles_a, side="left")
+    hi = np.searchsorted(sorted_b, shingles_a, side="right")
+    counts = hi - lo
+    if not same_doc:
+        order_a = np.sort(shingles_a)
+        counts_a = np.searchsorted(order_a, shingles_a, "right") - np.searchsorted(
+            order_a, shingles_a, "left"
+        )
+        counts = np.where(counts_a > MAX_ANCHOR_REPEATS, 0, counts)
+    counts = np.where(counts > MAX_ANCHOR_REPEATS, 0, counts)
+    i = np.repeat(np.arange(len(shingles_a), dtype=np.int64), counts)
+    j = order_b[np.repeat(lo, counts) + _ranks(counts)].astype(np.int64)
+    if same_doc:
+        keep = i < j
+        i, j = i[keep], j[keep]
+    return i, j
+
+
+def diagonal_segments(
+    i: np.ndarray, j: np.ndarray, shingle_size: int, *, same_doc: bool = False
+) -> np.ndarray:
+    """Runs of anchors at consecutive positions on one diagonal, as word spans.
+
+    Returns
+    -------
+    segments : ndarray of int64, shape (n_segments, 4)
+        ``[a_lo, a_hi, b_lo, b_hi]`` word positions (half-open), the words in both spans
+        equal one for one; sorted by ``(a_lo, b_lo)``.
+    """
+    if len(i) == 0:
+        return np.zeros((0, 4), dtype=np.int64)
+    diagonal = i - j
+    order = np.lexsort((i, diagonal))
+    i, j, diagonal = i[order], j[order], diagonal[order]
+    new_run = np.ones(len(i), dtype=bool)
+    new_run[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
+    first = np.flatnonzero(new_run)
+    last = np.append(first[1:], len(i)) - 1
+    a_lo, b_lo = i[first], j[first]
+    length = i[last] - a_lo + shingle_size
+    if same_doc:
+        # the two copies of a repeat may not overlap: a run of period p keeps p words
+        length = np.minimum(length, b_lo - a_lo)
+    segments = np.stack([a_lo, a_lo + length, b_lo, b_lo + length], axis=1)
+    order = np.lexsort((segments[:, 2], segments[:, 0]))
+    return segments[order]
+
+
+def chain_segments(
+    segments: np.ndarray, max_gap: int, shingle_size: int, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """Group segments into passages across small edits.
+
+    Segment ``t`` continues the passage whose last segment ``s`` it follows in both
+    documents: ``t`` starts at most ``max_gap`` words after ``s`` ends in each, overlaps it by
+    fewer than ``shingle_size`` words, and reaches further in both. Among several such
+    passages it joins the one whose diagonal is closest.
+
+    Parameters
+    ----------
+    segments : ndarray of int64, shape (n_segments, 4)
+        Sorted by ``(group, a_lo, b_lo)``.
+    groups : ndarray of int64, shape (n_segments,), optional
+        Document pair of each segment; segments of different pairs never chain.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_segments,)
+        Passage number of each segment, numbered in order of first segment.
+    """
+    n = len(segments)
+    labels = np.full(n, -1, dtype=np.int64)
+    active: list[int] = []  # label of passages that may still grow
+    last_of: list[int] = []  # last segment of each passage
+    rows = segments.tolist()
+    group_of = groups.tolist() if groups is not None else [0] * n
+    current_group = None
+    for t, (a_lo, a_hi, b_lo, b_hi) in enumerate(rows):
+        if group_of[t] != current_group:
+            current_group, active = group_of[t], []
+        best, best_shift = -1, None
+        still_active = []
+        for label in active:
+            _s_a_lo, s_a_hi, s_b_lo, s_b_hi = rows[last_of[label]]
+            if s_a_hi + max_gap < a_lo:
+                continue  # nothing later can join it either
+            still_active.append(label)
+            gap_a, gap_b = a_lo - s_a_hi, b_lo - s_b_hi
+            if (
+                -shingle_size < gap_a <= max_gap
+                and -shingle_size < gap_b <= max_gap
+                and a_hi > s_a_hi
+                and b_hi > s_b_hi
+                and b_lo >= s_b_lo
+            ):
+                shift = abs(gap_a - gap_b)
+                if best_shift is None or shift < best_shift:
+                    best, best_shift = label, shift
+        active = still_active
+        if best < 0:
+            best = len(last_of)
+            last_of.append(t)
+            active.append(best)
+        else:
+            last_of[best] = t
+        labels[t] = best
+    return labels
+
+
+def align_shingles(
+    shingles_a: np.ndarray,
+    shingles_b: np.ndarray,
+    *,
+    shingle_size: int,
+    min_words: int,
+    max_gap: int,
+    same_doc: bool = False,
+) -> np.ndarray:
+    """Reused passages between two documents (or inside one), in word positions.
+
+    The plain one-pair path; :func:`align_pairs` does the same for many pairs at once.
+
+    Returns
+    -------
+    passages : ndarray of int64, shape (n_passages, 6)
+        Columns ``A_LO, A_HI, B_LO, B_HI`` (half-open word spans) and ``MATCHED_A``,
+        ``MATCHED_B`` (words of each span copied exactly); sorted by ``(a_lo, b_lo)``.
+    """
+    i, j = find_anchors(shingles_a, shingles_b, same_doc=same_doc)
+    segments = diagonal_segments(i, j, shingle_size, same_doc=same_doc)
+    groups = np.zeros(len(segments), dtype=np.int64)
+    same = np.array([same_doc])
+    _, passages = _passages(segments, groups, same, shingle_size, min_words, max_gap)
+    return passages
+
+
+def align_pairs(
+    shingles: np.ndarray,
+    shingle_ptr: np.ndarray,
+    pairs: np.ndarray,
+    *,
+    shingle_size: int,
+    min_words: int,
+    max_gap: int,
+    max_cells: int = 1 << 22,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reused passages of many document pairs at once (``a == b`` aligns a document with
+    itself); equal, pair by pair, to :func:`align_shingles`.
+
+    Parameters
+    ----------
+    shingles : ndarray of uint64, shape (n_shingles,)
+    shingle_ptr : ndarray of int64, shape (n_docs + 1,)
+    pairs : ndarray of int64, shape (n_pairs, 2)
+    max_cells : int
+        Shingles joined per chunk of pairs (bounds memory).
+
+    Returns
+    -------
+    pair_index : ndarray of int64, shape (n_passages,)
+        Row of ``pairs`` each passage belongs to; increasing.
+    passages : ndarray of int64, shape (n_passages, 6)
+        As :func:`align_shingles` returns them, sorted by ``(pair, a_lo, b_lo)``.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
+    lengths = np.diff(shingle_ptr)
+    cells = lengths[pairs[:, 0]] + lengths[pairs[:, 1]]
+    found_index, found_passages = [], []
+    first = 0
+    while first < len(pairs):
+        total = np.cumsum(cells[first:])
+        last = first + max(1, int(np.searchsorted(total, max_cells, side="right")))
+        chunk = pairs[first:last]
+        segments, groups = _batch_segments(shingles, shingle_ptr, chunk, shingle_size)
+        index, passages = _passages(
+            segments, groups, chunk[:, 0] == chunk[:, 1], shingle_size, min_words, max_gap
+        )
+        found_index.append(index + first)
+        found_passages.append(passages)
+        first = last
+    if not found_index:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 6), dtype=np.int64)
+    return np.concatenate(found_index), np.concatenate(found_passages)
+
+
+def _batch_segments(
+    shingles: np.ndarray, shingle_ptr: np.ndarray, pairs: np.ndarray, shingle_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Diagonal segments of every pair of a chunk, with the pair of each (row in ``pairs``)."""
+    lengths = np.diff(shingle_ptr)
+    len_a, len_b = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
+    pair_a = np.repeat(np.arange(len(pairs), dtype=np.int64), len_a)
+    pair_b = np.repeat(np.arange(len(pairs), dtype=np.int64), len_b)
+    pos_a, pos_b = _ranks(len_a), _ranks(len_b)
+    hash_a = shingles[np.repeat(shingle_ptr[pairs[:, 0]], len_a) + pos_a]
+    hash_b = shingles[np.repeat(shingle_ptr[pairs[:, 1]], len_b) + pos_b]
+    # join on (pair, shingle) through one 64-bit key (equality re-checked below): one stable
+    # sort of both sides, A entries first within each run of equal keys
+    n_a = len(hash_a)
+    if n_a == 0 or len(hash_b) == 0:
+        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = np.concatenate([_pair_key(hash_a, pair_a), _pair_key(hash_b, pair_b)])
+    order = np.argsort(keys, kind="stable")
+    run_first = np.flatnonzero(np.append(True, keys[order][1:] != keys[order][:-1]))
+    run_size = np.diff(np.append(run_first, len(order)))
+    from_b = (order >= n_a).astype(np.int64)
+    run_b = np.add.reduceat(from_b, run_first)
+    run_a = run_size - run_b
+    same_doc = pairs[:, 0] == pairs[:, 1]
+    first_entry = order[run_first]
+    run_pair = np.where(first_entry < n_a, pair_a[np.minimum(first_entry, n_a - 1)], 0)
+    # in a self pair both sides are the document: its own count is run_a (= run_b)
+    linking = (run_a > 0) & (run_b > 0) & (run_b <= MAX_ANCHOR_REPEATS)
+    linking &= (run_a <= MAX_ANCHOR_REPEATS) | same_doc[run_pair]
+    a_per_run = np.where(linking, run_a, 0)
+    members_a = order[np.repeat(run_first, a_per_run) + _ranks(a_per_run)]
+    partners = np.repeat(np.where(linking, run_b, 0), a_per_run)
+    first_b = np.repeat(np.repeat(run_first + run_a, a_per_run), partners)
+    anchor_a = np.repeat(members_a, partners)
+    anchor_b = order[first_b + _ranks(partners)] - n_a
+    exact = (pair_a[anchor_a] == pair_b[anchor_b]) & (hash_a[anchor_a] == hash_b[anchor_b])
+    pair = pair_a[anchor_a]
+    i, j = pos_a[anchor_a], pos_b[anchor_b]
+    keep = exact & (~same_doc[pair] | (i < j))
+    pair, i, j = pair[keep], i[keep], j[keep]
+    if len(i) == 0:
+        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    diagonal = i - j
+    order = _order_by(pair, diagonal, i, int(max(len_a.max(), len_b.max())) + 1)
+    pair, i, j, diagonal = pair[order], i[order], j[order], diagonal[order]
+    new_run = np.ones(len(i), dtype=bool)
+    new_run[1:] = (pair[1:] != pair[:-1]) | (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
+    first = np.flatnonzero(new_run)
+    last = np.append(first[1:], len(i)) - 1
+    a_lo, b_lo, groups = i[first], j[first], pair[first]
+    length = i[last] - a_lo + shingle_size
+    length = np.where(same_doc[groups], np.minimum(length, b_lo - a_lo), length)
+    segments = np.stack([a_lo, a_lo + length, b_lo, b_lo + length], axis=1)
+    order = np.lexsort((segments[:, 2], segments[:, 0], groups))
+    return segments[order], groups[order]
+
+
+def _passages(
+    segments: np.ndarray,
+    groups: np.ndarray,
+    same_doc: np.ndarray,
+    shingle_size: int,
+    min_words: int,
+    max_gap: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chain sorted segments of each group into passages and keep those long enough.
+
+    Returns the group of each passage and the passages (columns as in align_shingles).
+    """
+    empty = (np.zeros(0, dtype=np.int64), np.zeros((0, 6), dtype=np.int64))
+    if len(segments) == 0:
+        return empty
+    # a group whose segments cannot add up to min_words has no passage: skip chaining it
+    lengths = segments[:, 1] - segments[:, 0]
+    total = np.bincount(groups, weights=lengths)
+    possible = total[groups] >= min_words
+    segments, groups = segments[possible], groups[possible]
+    if len(segments) == 0:
+        return empty
+    labels = chain_segments(segments, max_gap, shingle_size, groups)
+    n_passages = int(labels.max()) + 1
+    passages = np.zeros((n_passages, 6), dtype=np.int64)
+    passages[:, A_LO] = _group_reduce(np.minimum, segments[:, 0], labels, n_passages)
+    passages[:, A_HI] = _group_reduce(np.maximum, segments[:, 1], labels, n_passages)
+    passages[:, B_LO] = _group_reduce(np.minimum, segments[:, 2], labels, n_passages)
+    passages[:, B_HI] = _group_reduce(np.maximum, segments[:, 3], labels, n_passages)
+    passages[:, MATCHED_A] = _covered(segments[:, 0], segments[:, 1], labels, n_passages)
+    passages[:, MATCHED_B] = _covered(segments[:, 2], segments[:, 3], labels, n_passages)
+    passage_group = np.zeros(n_passages, dtype=np.int64)
+    passage_group[labels] = groups
+    keep = np.minimum(passages[:, MATCHED_A], passages[:, MATCHED_B]) >= min_words
+    keep &= ~same_doc[passage_group] | (passages[:, A_HI] <= passages[:, B_LO])
+    passages, passage_group = passages[keep], passage_group[keep]
+    order = np.lexsort((passages[:, B_LO], passages[:, A_LO], passage_group))
+    return passage_group[order], passages[order]
+
+
+def _order_by(
+    pair: np.ndarray, diagonal: np.ndarray, position: np.ndarray, span: int
+) -> np.ndarray:
+    """Order by (pair, diagonal, position) through one packed int64 key when it fits."""
+    if (int(pair.max()) + 1) * 2 * span * span < 2**62:
+        packed = (pair * (2 * span) + (diagonal + span)) * span + position
+        return np.argsort(packed, kind="stable")
+    return np.lexsort((position, diagonal, pair))
+
+
+_PAIR_MUL = np.uint64(0xD1B54A32D192ED03)
+
+
+def _pair_key(hashes: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    mixed = pair.astype(np.uint64) * _PAIR_MUL
+    mixed ^= mixed >> np.uint64(29)
+    return hashes ^ mixed
+
+
+def shingle_overlap(set_a: np.ndarray, set_b: np.ndarray) -> int:
+    """Size of the intersection of two sorted arrays of distinct shingle hashes."""
+    return len(np.intersect1d(set_a, set_b, assume_unique=True))
+
+
+def cluster_spans(
+    docs: np.ndarray, starts: np.ndarray, ends: np.ndarray, links: np.ndarray
+) -> np.ndarray:
+    """Group passage occurrences into clusters of one reused text.
+
+    Two occurrences are the same text when an alignment links them, or when they sit in the
+    same document and overlap by at least half of the longer one. (Any overlap would chain a
+    short quote to the whole body of a document that repeats itself, and from there to every
+    other quote in it.)
+
+    Parameters
+    ----------
+    docs, starts, ends : ndarray of int64, shape (n_spans,)
+        Document and half-open span of each occurrence.
+    links : ndarray of int64, shape (n_links, 2)
+        Pairs of occurrence indices joined by an alignment.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_spans,)
+        Cluster of each occurrence: the smallest occurrence index in its cluster.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    docs = np.asarray(docs, dtype=np.int64)
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    n = len(docs)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # overlapping occurrences in one document: in (doc, start) order, the occurrences that
+    # overlap x and start after it are the next ones up to the first starting at x's end
+    order = np.lexsort((ends, starts, docs))
+    doc_sorted, start_sorted, end_sorted = docs[order], starts[order], ends[order]
+    composite = np.stack([doc_sorted, start_sorted], axis=1)
+    limit = _search_rows(composite, np.stack([doc_sorted, end_sorted], axis=1))
+    later = np.maximum(limit - np.arange(n) - 1, 0)
+    x = np.repeat(np.arange(n), later)
+    y = x + 1 + _ranks(later)
+    overlap = np.minimum(end_sorted[x], end_sorted[y]) - start_sorted[y]
+    longer = np.maximum(end_sorted[x] - start_sorted[x], end_sorted[y] - start_sorted[y])
+    same_text = 2 * overlap >= longer
+    edges = np.concatenate(
+        [
+            np.asarray(links, dtype=np.int64).reshape(-1, 2),
+            np.stack([order[x[same_text]], order[y[same_text]]], axis=1),
+        ]
+    )
+    graph = coo_matrix(
+        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n)
+    )
+    _, component = connected_components(graph, directed=False)
+    smallest = np.full(component.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, component, np.arange(n))
+    return smallest[component]
+
+
+def _search_rows(sorted_rows: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """``searchsorted(side="left")`` of (doc, offset) rows in rows sorted lexicographically."""
+    span = int(max(sorted_rows[:, 1].max(), needles[:, 1].max())) + 1
+    keys = sorted_rows[:, 0] * span + sorted_rows[:, 1]
+    return np.searchsorted(keys, needles[:, 0] * span + needles[:, 1], side="left")
+
+
+def _group_reduce(ufunc: np.ufunc, values: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, values.max() if ufunc is np.minimum else values.min(), dtype=np.int64)
+    ufunc.at(out, labels, values)
+    return out
+
+
+def _covered(lo: np.ndarray, hi: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """Number of positions covered by the union of ``[lo, hi)`` intervals of each label."""
+    order = np.lexsort((lo, labels))
+    lo, hi, labels = lo[order], hi[order], labels[order]
+    covered = np.zeros(n, dtype=np.int64)
+    reach = np.zeros(n, dtype=np.int64) - 1
+    for x, y, label in zip(lo.tolist(), hi.tolist(), labels.tolist()):
+        start = max(x, int(reach[label]))
+        if y > start:
+            covered[label] += y - start
+            reach[label] = y
+    return covered
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
