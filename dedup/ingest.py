@@ -1,0 +1,531 @@
+"""Readers: folders of .txt files, JSON lines, CSV/TSV and Parquet → :class:`Record`.
+
+Every reader yields records and, for each bad record, a :class:`Reject` naming the file and
+line and saying what is wrong. With ``strict`` the first bad record raises
+:class:`InputError` instead. Input files are opened read-only and never modified. Nothing is
+guessed: a field the input does not give stays None.
+
+Formats
+-------
+* a folder: every ``*.txt`` below it (hidden files skipped), id = path relative to the folder
+  without ``.txt``; the text is the file's decoded bytes exactly (a UTF-8 BOM removed), so
+  offsets into it are offsets into the file. Metadata (id, outlet, date, url, title) comes
+  from a sidecar ``metadata.csv``, ``metadata.jsonl`` or ``metadata.json`` in the folder, or
+  from ``ReadOptions.metadata``.
+* ``.jsonl`` / ``.ndjson`` (optionally ``.gz``), or ``-`` for standard input: one JSON
+  object a line. A record without an id gets ``<file stem>:<line>``.
+* ``.csv`` / ``.tsv`` (optionally ``.gz``): a header row, then one record a row.
+* ``.parquet``: one record a row.
+* a single ``.txt`` file: one record, id = file name without extension.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dedup.errors import ConfigError, InputError
+from dedup.types import Record, Reject
+
+FORMATS = ("auto", "txt", "jsonl", "csv", "parquet")
+SIDECARS = ("metadata.csv", "metadata.jsonl", "metadata.json")
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_CSV_SUFFIXES = (".csv", ".tsv")
+_META_FIELDS = ("outlet", "date", "url", "title")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the input; field names are those of the input's columns or keys."""
+
+    format: str = "auto"
+    encoding: str = "utf-8"
+    id_field: str = "id"
+    text_field: str = "text"
+    title_field: str = "title"
+    date_field: str = "date"
+    outlet_field: str = "outlet"
+    url_field: str = "url"
+    metadata: str | None = None
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ConfigError("format", f"must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ConfigError("encoding", f"unknown encoding {self.encoding!r}") from None
+
+    @property
+    def decoding(self) -> str:
+        """The codec that decodes the input (UTF-8 with an optional BOM for "utf-8")."""
+        name = codecs.lookup(self.encoding).name
+        return "utf-8-sig" if name == "utf-8" else name
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth saying about the input that skipped no record."""
+
+    warning: Reject
+
+
+@dataclass
+class Corpus:
+    """Records read, sorted by id, and what was not used."""
+
+    records: list[Record]
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)
+    files: int = 0
+
+
+def read_corpus(
+    paths: Sequence[str | os.PathLike],
+    options: ReadOptions | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Corpus:
+    """Read every input; records sorted by id, the first of a repeated id kept.
+
+    Parameters
+    ----------
+    paths : sequence of path-like or "-"
+    on_progress : callable, optional
+        Called with the number of input bytes read so far, at least once a file.
+    """
+    options = options or ReadOptions()
+    corpus = Corpus(records=[])
+    first_seen: dict[str, str] = {}
+    done_bytes = 0
+    for path in paths:
+        for item in iter_path(path, options):
+            if isinstance(item, Note):
+                corpus.warnings.append(item.warning)
+                continue
+            if isinstance(item, Reject):
+                _reject(corpus, item, options)
+                continue
+            if item.id in first_seen:
+                _reject(
+                    corpus,
+                    Reject(
+                        item.source,
+                        f'duplicate id "{item.id}" (first at {first_seen[item.id]})',
+                        item.id,
+                    ),
+                    options,
+                )
+                continue
+            first_seen[item.id] = item.source
+            record, warning = _check_date(item)
+            if warning:
+                corpus.warnings.append(warning)
+            corpus.records.append(record)
+        corpus.files += 1
+        if on_progress:
+            done_bytes += _size(path)
+            on_progress(done_bytes)
+    corpus.records.sort(key=lambda r: r.id)
+    return corpus
+
+
+def iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    """Records, Rejects (bad records) and Notes (warnings) of one input path, lazily."""
+    name = str(path)
+    if name == "-":
+        yield from _read_jsonl(sys.stdin.buffer, "<stdin>", "stdin", options)
+        return
+    source = Path(path)
+    if not source.exists():
+        raise InputError(name, None, "no such file or directory")
+    if source.is_dir():
+        yield from _read_folder(source, options)
+        return
+    kind = _format_of(source, options)
+    if kind is None:
+        yield _fail(
+            InputError(name, None, "unknown input format (use --format txt|jsonl|csv|parquet)"),
+            options,
+        )
+        return
+    if kind == "txt":
+        record = _read_txt(source, source.stem, options)
+        yield record
+    elif kind == "jsonl":
+        with _open_binary(source) as handle:
+            yield from _read_jsonl(handle, name, _stem(source), options)
+    elif kind == "csv":
+        yield from _read_csv(source, options)
+    else:
+        yield from _read_parquet(source, options)
+
+
+def parse_date(value: str) -> str | None:
+    """An ISO 8601 date (``2016-12-10``) or date-time (``2016-12-10T09:30:00Z``), returned
+    in ISO form; None when it does not parse."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+# --- folders of .txt files ----------------------------------------------------------------
+
+
+def _read_folder(folder: Path, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    files = sorted(
+        p
+        for p in folder.rglob("*.txt")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    metadata, problems = _read_sidecar(folder, options)
+    yield from problems
+    ids = set()
+    for path in files:
+        doc_id = path.relative_to(folder).with_suffix("").as_posix()
+        ids.add(doc_id)
+        item = _read_txt(path, doc_id, options)
+        if isinstance(item, Record) and doc_id in metadata:
+            meta, _source = metadata[doc_id]
+            item = Record(item.id, item.text, **meta, source=item.source)
+        yield item
+    for doc_id, (_meta, meta_source) in sorted(metadata.items()):
+        if doc_id not in ids:
+            yield Note(Reject(meta_source, f'metadata for "{doc_id}", which has no .txt file'))
+
+
+def _read_txt(path: Path, doc_id: str, options: ReadOptions) -> Record | Reject:
+    data = path.read_bytes()
+    if b"\x00" in data and not options.decoding.startswith("utf-16"):
+        return _fail(InputError(str(path), None, "binary file, not text"), options)
+    try:
+        text = data.decode(options.decoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return _fail(InputError(str(path), line, _decode_message(err, options)), options)
+    if not text.strip():
+        return _fail(InputError(str(path), None, "empty text"), options)
+    return Record(doc_id, text, source=str(path))
+
+
+def _read_sidecar(
+    folder: Path, options: ReadOptions
+) -> tuple[dict[str, tuple[dict[str, Any], str]], list[Reject | Note]]:
+    """id → (metadata fields, source) from the folder's sidecar file, if any; unreadable
+    rows are Notes (they skip no article), an unreadable file a Reject."""
+    if options.metadata:
+        path: Path | None = Path(options.metadata)
+    else:
+        path = next((folder / name for name in SIDECARS if (folder / name).is_file()), None)
+    if path is None:
+        return {}, []
+    rows: list[tuple[dict[str, Any], str]] = []
+    problems: list[Reject | Note] = []
+    sidecar_options = ReadOptions(encoding=options.encoding, strict=options.strict)
+    if path.suffix == ".csv":
+        for item in _csv_rows(path, sidecar_options, required=("id",)):
+            (problems if isinstance(item, Reject) else rows).append(item)  # type: ignore[arg-type]
+    elif path.suffix == ".json":
+        try:
+            data = json.loads(path.read_bytes().decode(options.decoding))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            return {}, [_fail(InputError(str(path), None, f"cannot read metadata: {err}"), options)]
+        if not isinstance(data, list):
+            return {}, [
+                _fail(InputError(str(path), None, "expected a JSON list of objects"), options)
+            ]
+        rows = [(row, f"{path}:{n}") for n, row in enumerate(data, 1) if isinstance(row, dict)]
+    else:
+        with _open_binary(path) as handle:
+            for item in _jsonl_objects(handle, str(path), sidecar_options):
+                (problems if isinstance(item, Reject) else rows).append(item)  # type: ignore[arg-type]
+    metadata: dict[str, tuple[dict[str, Any], str]] = {}
+    for row, source in rows:
+        doc_id = _text_or_none(row.get("id"))
+        if doc_id is None:
+            problems.append(Note(Reject(source, 'metadata row without "id"')))
+            continue
+        metadata[doc_id] = ({k: _text_or_none(row.get(k)) for k in _META_FIELDS}, source)
+    return metadata, problems
+
+
+# --- JSON lines ---------------------------------------------------------------------------
+
+
+def _read_jsonl(
+    handle: io.BufferedIOBase, name: str, stem: str, options: ReadOptions
+) -> Iterator[Record | Reject]:
+    for item in _jsonl_objects(handle, name, options):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        row, source = item
+        line = int(source.rsplit(":", 1)[1])
+        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
+
+
+def _jsonl_objects(
+    handle: io.BufferedIOBase, name: str, options: ReadOptions
+) -> Iterator[tuple[dict[str, Any], str] | Reject]:
+    decoder = codecs.getincrementaldecoder(options.decoding)()
+    for line_number, raw in enumerate(handle, 1):
+        try:
+            line = decoder.decode(raw) if line_number > 1 else raw.decode(options.decoding)
+        except UnicodeDecodeError as err:
+            yield _fail(InputError(name, line_number, _decode_message(err, options)), options)
+            decoder.reset()
+            continue
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield _fail(InputError(name, line_number, f"malformed JSON: {err.msg}"), options)
+            continue
+        if not isinstance(row, dict):
+            kind = type(row).__name__.replace("dict", "object")
+            yield _fail(
+                InputError(name, line_number, f"expected a JSON object, found {kind}"), options
+            )
+            continue
+        yield row, f"{name}:{line_number}"
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
+    for item in _csv_rows(path, options, required=(options.text_field,)):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        row, source = item
+        line = int(source.rsplit(":", 1)[1])
+        yield _record_from_row(row, str(path), line, f"{_stem(path)}:{line}", options)
+
+
+def _csv_rows(
+    path: Path, options: ReadOptions, required: Sequence[str]
+) -> Iterator[tuple[dict[str, Any], str] | Reject]:
+    csv.field_size_limit(sys.maxsize)
+    delimiter = "\t" if _plain_suffix(path) == ".tsv" else ","
+    try:
+        with _open_binary(path) as binary:
+            text = io.TextIOWrapper(binary, encoding=options.decoding, newline="")
+            reader = csv.reader(text, delimiter=delimiter)
+            try:
+                header = next(reader)
+            except StopIteration:
+                yield _fail(InputError(str(path), 1, "empty file: no header row"), options)
+                return
+            missing = [name for name in required if name not in header]
+            if missing:
+                yield _fail(
+                    InputError(
+                        str(path),
+                        1,
+                        f'no column "{missing[0]}" (columns: {", ".join(header)}; '
+                        "choose one with --text-field/--id-field)",
+                    ),
+                    options,
+                )
+                return
+            line = reader.line_num + 1
+            for values in reader:
+                start, line = line, reader.line_num + 1
+                if not values:
+                    continue
+                if len(values) != len(header):
+                    yield _fail(
+                        InputError(
+                            str(path),
+                            start,
+                            f"expected {len(header)} columns, found {len(values)}",
+                        ),
+                        options,
+                    )
+                    continue
+                yield dict(zip(header, values)), f"{path}:{start}"
+    except UnicodeDecodeError as err:
+        yield _fail(InputError(str(path), None, _decode_message(err, options)), options)
+    except csv.Error as err:
+        yield _fail(InputError(str(path), None, f"malformed CSV: {err}"), options)
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises several unrelated types for a bad file
+        yield _fail(InputError(str(path), None, f"not a readable Parquet file: {err}"), options)
+        return
+    columns = handle.schema_arrow.names
+    if options.text_field not in columns:
+        yield _fail(
+            InputError(
+                str(path),
+                None,
+                f'no column "{options.text_field}" (columns: {", ".join(columns)}; '
+                "choose one with --text-field)",
+            ),
+            options,
+        )
+        return
+    row_number = 0
+    for batch in handle.iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            row_number += 1
+            yield _record_from_row(
+                row, str(path), row_number, f"{_stem(path)}:{row_number}", options
+            )
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def _record_from_row(
+    row: dict[str, Any], name: str, line: int, default_id: str, options: ReadOptions
+) -> Record | Reject:
+    text = row.get(options.text_field)
+    if options.text_field not in row:
+        return _fail(InputError(name, line, f'missing field "{options.text_field}"'), options)
+    if not isinstance(text, str):
+        kind = "null" if text is None else type(text).__name__
+        return _fail(
+            InputError(name, line, f'field "{options.text_field}" is {kind}, not text'), options
+        )
+    if not text.strip():
+        return _fail(InputError(name, line, "empty text"), options)
+    doc_id = _text_or_none(row.get(options.id_field)) or default_id
+    return Record(
+        id=doc_id,
+        text=text,
+        outlet=_text_or_none(row.get(options.outlet_field)),
+        date=_text_or_none(row.get(options.date_field)),
+        url=_text_or_none(row.get(options.url_field)),
+        title=_text_or_none(row.get(options.title_field)),
+        source=f"{name}:{line}",
+    )
+
+
+def _check_date(record: Record) -> tuple[Record, Reject | None]:
+    if record.date is None:
+        return record, None
+    parsed = parse_date(record.date)
+    if parsed is None:
+        warning = Reject(
+            record.source,
+            f'unparsable date "{record.date}" (expected ISO 8601 such as 2016-12-10); '
+            "date left empty",
+            record.id,
+        )
+        return _replace_date(record, None), warning
+    return _replace_date(record, parsed), None
+
+
+def _replace_date(record: Record, value: str | None) -> Record:
+    return Record(
+        record.id, record.text, record.outlet, value, record.url, record.title, record.source
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def _fail(error: InputError, options: ReadOptions) -> Reject:
+    """A reject, or the error itself under --strict."""
+    if options.strict:
+        raise error
+    return Reject(error.location, error.reason)
+
+
+def _reject(corpus: Corpus, reject: Reject, options: ReadOptions) -> None:
+    if options.strict:
+        path, _, line = reject.source.rpartition(":")
+        if path and line.isdigit():
+            raise InputError(path, int(line), reject.reason)
+        raise InputError(reject.source, None, reject.reason)
+    corpus.rejects.append(reject)
+
+
+def _decode_message(err: UnicodeDecodeError, options: ReadOptions) -> str:
+    return f"not valid {options.encoding} at byte {err.start} (try --encoding)"
+
+
+def _format_of(path: Path, options: ReadOptions) -> str | None:
+    if options.format != "auto":
+        return options.format
+    suffix = _plain_suffix(path)
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix == ".txt":
+        return "txt"
+    return None
+
+
+def _plain_suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", *_JSONL_SUFFIXES, *_CSV_SUFFIXES, ".parquet", ".txt"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _size(path: str | os.PathLike) -> int:
+    if str(path) == "-":
+        return 0
+    target = Path(path)
+    if target.is_dir():
+        return sum(p.stat().st_size for p in target.rglob("*.txt") if p.is_file())
+    return target.stat().st_size if target.exists() else 0
+
+
+def iter_records(paths: Iterable[str | os.PathLike], options: ReadOptions) -> Iterator[Record]:
+    """Good records of several inputs, in input order, skipping bad ones (API convenience)."""
+    for path in paths:
+        for item in iter_path(path, options):
+            if isinstance(item, Record):
+                yield item
