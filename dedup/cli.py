@@ -1,0 +1,322 @@
+"""The ``dedup`` command: parse options, build a Config, call the API, show the result.
+
+Exit codes: 0 success; 1 bad input or state (one line naming the file and line); 2 bad
+usage or settings (one line naming the option); 3 internal error (a bug: rerun with --debug
+for the traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import click
+from rich.console import Console
+
+from dedup import __version__
+from dedup.config import Config
+from dedup.errors import ConfigError, DedupError
+from dedup.ingest import ReadOptions, read_corpus
+from dedup.pipeline import ProgressFn, check_output_dir, scan
+from dedup.report import summary_table, top_pairs_table, write_scan
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
+MAX_REJECT_LINES = 10
+
+_CONFIG_OPTIONS = {f.name: f for f in dataclasses.fields(Config) if f.init}
+
+
+class CliError(click.ClickException):
+    """One line on stderr and an exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into one line and an exit code; keep tracebacks for --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as err:
+            if debug:
+                raise
+            name = option_name(err.field) if err.field in _CONFIG_OPTIONS else err.field
+            raise CliError(f"{name}: {err.reason}", EXIT_USAGE) from None
+        except DedupError as err:
+            if debug:
+                raise
+            raise CliError(str(err), EXIT_INPUT) from None
+        except KeyboardInterrupt:
+            raise CliError(
+                "interrupted; no output was left half-written", EXIT_INTERRUPTED
+            ) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
+            if debug:
+                raise
+            raise CliError(
+                f"internal error: {type(err).__name__}: {err} "
+                "(a bug: rerun with --debug for the traceback and report it)",
+                EXIT_INTERNAL,
+            ) from None
+
+    return wrapper
+
+
+def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that say how to read the input."""
+    options = [
+        click.option(
+            "--format",
+            "input_format",
+            type=click.Choice(["auto", "txt", "jsonl", "csv", "parquet"]),
+            default="auto",
+            show_default=True,
+            help="Input format; auto goes by file extension (a folder is read as .txt files).",
+        ),
+        click.option(
+            "--encoding", default="utf-8", show_default=True, help="Text encoding of the input."
+        ),
+        click.option("--id-field", default="id", show_default=True, help="Id field/column."),
+        click.option("--text-field", default="text", show_default=True, help="Text field."),
+        click.option("--title-field", default="title", show_default=True, help="Title field."),
+        click.option("--date-field", default="date", show_default=True, help="Date field."),
+        click.option("--outlet-field", default="outlet", show_default=True, help="Outlet field."),
+        click.option("--url-field", default="url", show_default=True, help="URL field."),
+        click.option(
+            "--metadata",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Sidecar CSV/JSONL (id, outlet, date, url, title) for a folder of .txt files "
+            "[default: metadata.csv or metadata.jsonl inside the folder].",
+        ),
+        click.option(
+            "--strict", is_flag=True, help="Stop at the first bad record instead of skipping it."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_SCAN_HELP = {
+    "shingle_size": "Words per shingle.",
+    "num_perm": "MinHash permutations of the document sketch.",
+    "threshold": "Jaccard similarity at which two documents are near-duplicates.",
+    "bands": "LSH bands (with --rows; derived from --threshold when omitted).",
+    "rows": "LSH rows per band (with --bands).",
+    "seed": "Seed of the MinHash permutations.",
+    "min_passage_words": "Shortest reported passage, in words copied exactly.",
+    "max_gap_words": "Largest edit, in words, bridged inside one passage.",
+    "common_fraction": "A passage key in more than this share of documents is boilerplate.",
+    "common_min_docs": "…unless it is in at most this many documents.",
+}
+
+
+def config_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per Config field; None means "not given" so --config can fill it."""
+    defaults = Config()
+    for name in reversed(list(_SCAN_HELP)):
+        kind = _CONFIG_OPTIONS[name].type
+        value_type = float if "float" in str(kind) else int
+        default = getattr(defaults, name) if name not in ("bands", "rows") else None
+        shown = f" [default: {default}]" if default is not None else ""
+        command = click.option(
+            option_name(name), name, type=value_type, default=None, help=_SCAN_HELP[name] + shown
+        )(command)
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Settings from a JSON file, e.g. an earlier run.json; options given here win.",
+    )(command)
+
+
+def build_config(config_file: str | None, given: dict[str, Any]) -> Config:
+    settings: dict[str, Any] = {}
+    if config_file:
+        settings = load_config_file(config_file)
+    settings.update({k: v for k, v in given.items() if v is not None})
+    return Config(**settings)
+
+
+def load_config_file(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CliError(f"{path}: cannot read settings: {err}", EXIT_USAGE) from None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        data = data["config"]
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected a JSON object of settings", EXIT_USAGE)
+    derived = data.pop("bands_derived_from_threshold", False)
+    if derived:
+        data.pop("bands", None)
+        data.pop("rows", None)
+    unknown = sorted(set(data) - set(_CONFIG_OPTIONS))
+    if unknown:
+        raise CliError(f"{path}: unknown setting {unknown[0]!r}", EXIT_USAGE)
+    return data
+
+
+class TerminalProgress:
+    """Progress bars on stderr, only when it is a terminal and not --quiet."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "read": "reading",
+        "words": "words",
+        "align": "verifying pairs",
+    }
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    @contextmanager
+    def running(self) -> Iterator[ProgressFn | None]:
+        if not self.enabled:
+            yield None
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("{task.description:>16}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            self._progress = progress
+            yield self.update
+        self._progress = None
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if stage not in self._tasks:
+            label = self.LABELS.get(stage, stage)
+            self._tasks[stage] = self._progress.add_task(label, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+def main() -> None:
+    """Find reused passages and syndicated copy across news articles."""
+
+
+@main.command("scan")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for pairs.jsonl, passages.jsonl, documents.jsonl, rejects.jsonl and run.json.",
+)
+@input_options
+@config_options
+@click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def scan_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    input_format: str,
+    encoding: str,
+    id_field: str,
+    text_field: str,
+    title_field: str,
+    date_field: str,
+    outlet_field: str,
+    url_field: str,
+    metadata: str | None,
+    strict: bool,
+    config_file: str | None,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **settings: Any,
+) -> None:
+    """Find documents that share copy and the passages they share.
+
+    INPUTS are folders of .txt files (id = file name), .jsonl/.csv/.parquet files, or - for
+    JSON lines on standard input.
+    """
+    started = time.perf_counter()
+    config = build_config(config_file, settings)
+    options = ReadOptions(
+        format=input_format,
+        encoding=encoding,
+        id_field=id_field,
+        text_field=text_field,
+        title_field=title_field,
+        date_field=date_field,
+        outlet_field=outlet_field,
+        url_field=url_field,
+        metadata=metadata,
+        strict=strict,
+    )
+    if out:
+        check_output_dir(out, inputs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_corpus(inputs, options)
+        result = scan(corpus.records, config, progress=report_progress)
+    rejects = list(corpus.rejects) + list(result.rejects)
+    result = dataclasses.replace(
+        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
+    )
+    _show_rejects(rejects, corpus.warnings, out)
+    if out:
+        write_scan(
+            result,
+            out,
+            inputs=list(inputs),
+            read_options=dataclasses.asdict(options),
+            warnings=corpus.warnings,
+        )
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(summary_table(result, time.perf_counter() - started))
+        if result.pairs:
+            console.print(top_pairs_table(result, top, console.width))
+        if out:
+            console.print(
+                f"written to {out}/: pairs.jsonl passages.jsonl documents.jsonl "
+                "rejects.jsonl run.json"
+            )
+        else:
+            console.print("no files written (give -o DIR to keep pairs and passages)")
+
+
+def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:
+    for item in (rejects + warnings)[:MAX_REJECT_LINES]:
+        kind = "skipped" if item in rejects else "warning"
+        click.echo(f"{kind}: {item}", err=True)
+    hidden = len(rejects) + len(warnings) - MAX_REJECT_LINES
+    if hidden > 0:
+        where = f" (all in {out}/rejects.jsonl)" if out else ""
+        click.echo(f"… and {hidden} more{where}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

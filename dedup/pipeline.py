@@ -1,0 +1,450 @@
+"""Stage order of a scan, and the Python API the CLI is a thin layer over.
+
+``scan(records, config)`` runs: words and offsets (:mod:`dedup.shingle`) → document
+signatures (:mod:`dedup.sketch`) → candidates from the document LSH and the passage keys
+(:mod:`dedup.index`) → verification and alignment of every candidate (:mod:`dedup.align`)
+→ passage clusters and pair measures. ``run_scan`` adds reading and writing files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.align import (
+    A_HI,
+    A_LO,
+    B_HI,
+    B_LO,
+    MATCHED_A,
+    MATCHED_B,
+    align_pairs,
+    cluster_spans,
+    shingle_overlap,
+)
+from dedup.config import Config
+from dedup.errors import StageError
+from dedup.index import band_keys, candidate_pairs, passage_candidates, winnow
+from dedup.shingle import Tokens, shingle_hashes, tokenize
+from dedup.sketch import compute_signatures, to_datasketch
+from dedup.types import (
+    Alignment,
+    DocumentInfo,
+    Pair,
+    PassageCluster,
+    Record,
+    Reject,
+    ScanResult,
+    Witness,
+)
+
+#: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
+ProgressFn = Callable[[str, int, int], None]
+
+BATCH_CHARS = 1 << 18  # characters tokenized per batch: about 256 KiB keeps arrays in cache
+
+
+@dataclass(frozen=True, slots=True)
+class Shingled:
+    """Words and shingles of every scanned document, in CSR layout (see dedup.shingle)."""
+
+    tokens: Tokens
+    shingles: np.ndarray
+    shingle_ptr: np.ndarray
+
+    def doc_shingles(self, doc: int) -> np.ndarray:
+        return self.shingles[self.shingle_ptr[doc] : self.shingle_ptr[doc + 1]]
+
+
+def shingle_corpus(
+    texts: Sequence[str], shingle_size: int, progress: ProgressFn | None = None
+) -> Shingled:
+    """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters."""
+    hashes, starts, ends, counts = [], [], [], []
+    total = len(texts)
+    first = 0
+    while first < total:
+        last, size = first, 0
+        while last < total and (last == first or size + len(texts[last]) <= BATCH_CHARS):
+            size += len(texts[last])
+            last += 1
+        batch = tokenize(texts[first:last])
+        hashes.append(batch.hashes)
+        starts.append(batch.starts)
+        ends.append(batch.ends)
+        counts.append(np.diff(batch.doc_ptr))
+        first = last
+        if progress:
+            progress("words", first, total)
+    doc_ptr = np.zeros(total + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=doc_ptr[1:])
+    tokens = Tokens(
+        _concat(hashes, np.uint64), _concat(starts, np.int64), _concat(ends, np.int64), doc_ptr
+    )
+    shingles, shingle_ptr = shingle_hashes(tokens.hashes, tokens.doc_ptr, shingle_size)
+    return Shingled(tokens, shingles, shingle_ptr)
+
+
+def scan(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> ScanResult:
+    """Find the passages and documents that share copy.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        Any order; ids must be unique (later duplicates are rejected).
+    config : Config, optional
+
+    Returns
+    -------
+    ScanResult
+    """
+    config = config or Config()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    docs, rejects = _prepare(records)
+    shingled = shingle_corpus([r.text for r in docs], config.shingle_size, progress)
+    words = np.diff(shingled.tokens.doc_ptr)
+    wordless = words == 0
+    if wordless.any():
+        rejects += [Reject(r.source or r.id, "no words", r.id) for r in np.array(docs)[wordless]]
+        keep = [r for r, empty in zip(docs, wordless) if not empty]
+        docs = keep
+        shingled = shingle_corpus([r.text for r in docs], config.shingle_size)
+        words = np.diff(shingled.tokens.doc_ptr)
+    n_docs = len(docs)
+    seconds["words"], clock = _lap(clock)
+
+    signatures = compute_signatures(
+        shingled.shingles, shingled.shingle_ptr, config.num_perm, config.seed
+    )
+    seconds["signatures"], clock = _lap(clock)
+
+    lsh_pairs = candidate_pairs(band_keys(signatures, config.bands, config.rows))
+    keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+    passage = passage_candidates(
+        keys,
+        config.common_limit(n_docs),
+        two_hit_distance=config.two_hit_distance,
+        max_shift=config.max_gap_words,
+    )
+    seconds["candidates"], clock = _lap(clock)
+
+    overlaps = _ShingleSets(shingled)
+    near_duplicates = {
+        (a, b): stats
+        for a, b in lsh_pairs.tolist()
+        if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
+    }
+    to_align = sorted(set(map(tuple, passage.pairs.tolist())) | set(near_duplicates))
+    to_align += [(d, d) for d in passage.self_docs.tolist()]
+    raw = _align(shingled, np.array(to_align, dtype=np.int64).reshape(-1, 2), config, progress)
+    seconds["align"], clock = _lap(clock)
+
+    ids = [r.id for r in docs]
+    alignments, passages = _cluster(raw, docs, shingled.tokens)
+    pairs = _pairs(alignments, near_duplicates, overlaps, ids, words, config)
+    documents = _documents(docs, shingled.tokens, raw)
+    seconds["passages"], clock = _lap(clock)
+
+    counts = {
+        "documents": n_docs,
+        "rejected": len(rejects),
+        "words": int(words.sum()),
+        "characters": sum(len(r.text) for r in docs),
+        "lsh_candidate_pairs": len(lsh_pairs),
+        "near_duplicate_pairs": len(near_duplicates),
+        "passage_candidate_pairs": len(passage.pairs),
+        "self_repeat_candidates": len(passage.self_docs),
+        "common_passage_keys": passage.common_keys,
+        "aligned_pairs": len(to_align),
+        "pairs": len(pairs),
+        "passages": len(passages),
+        "alignments": sum(len(p.alignments) for p in pairs),
+        "documents_with_repeats": sum(1 for d in documents if d.repeated_words),
+    }
+    return ScanResult(
+        config,
+        tuple(documents),
+        tuple(pairs),
+        tuple(passages),
+        tuple(rejects),
+        signatures,
+        counts,
+        seconds,
+    )
+
+
+def check_output_dir(out_dir: str | Path, inputs: Iterable[str]) -> None:
+    """Refuse an output folder that is a file, or that is or lies inside an input folder
+    (its files would be read back as input on the next run)."""
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise StageError(f"{out_dir}: output must be a folder, and this is a file")
+    for name in inputs:
+        if name == "-":
+            continue
+        source = Path(name).resolve()
+        if source.is_dir() and (out == source or source in out.parents):
+            raise StageError(
+                f"{out_dir}: output folder is inside the input folder {name}; choose another"
+            )
+
+
+def minhashes(result: ScanResult) -> dict[str, object]:
+    """Document id → ``datasketch.LeanMinHash`` of its signature (scheme ``"affine32"``)."""
+    sketches = to_datasketch(result.signatures, result.config.seed)
+    return {doc.id: sketch for doc, sketch in zip(result.documents, sketches)}
+
+
+ALIGN_CHUNK = 4096  # pairs per call of the batch aligner, between progress updates
+
+
+def _align(
+    shingled: Shingled, pairs: np.ndarray, config: Config, progress: ProgressFn | None
+) -> list[tuple[int, int, list[int]]]:
+    """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``."""
+    raw: list[tuple[int, int, list[int]]] = []
+    for first in range(0, len(pairs), ALIGN_CHUNK):
+        chunk = pairs[first : first + ALIGN_CHUNK]
+        pair_index, passages = align_pairs(
+            shingled.shingles,
+            shingled.shingle_ptr,
+            chunk,
+            shingle_size=config.shingle_size,
+            min_words=config.min_passage_words,
+            max_gap=config.max_gap_words,
+        )
+        for k, row in zip(pair_index.tolist(), passages.tolist()):
+            raw.append((int(chunk[k, 0]), int(chunk[k, 1]), row))
+        if progress:
+            progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
+    return raw
+
+
+def _prepare(records: Iterable[Record]) -> tuple[list[Record], list[Reject]]:
+    """Records sorted by id, first of each id kept; the rest are rejects."""
+    seen: dict[str, Record] = {}
+    rejects: list[Reject] = []
+    for record in records:
+        if record.id in seen:
+            first = seen[record.id].source or "an earlier record"
+            rejects.append(
+                Reject(
+                    record.source or record.id,
+                    f'duplicate id "{record.id}" (first at {first})',
+                    record.id,
+                )
+            )
+            continue
+        seen[record.id] = record
+    return [seen[key] for key in sorted(seen)], rejects
+
+
+@dataclass(frozen=True, slots=True)
+class _Overlap:
+    jaccard: float
+    containment_a: float
+    containment_b: float
+
+
+class _ShingleSets:
+    """Exact shingle-set measures, each document's distinct shingles sorted once."""
+
+    def __init__(self, shingled: Shingled) -> None:
+        self._shingled = shingled
+        self._sets: dict[int, np.ndarray] = {}
+
+    def _set(self, doc: int) -> np.ndarray:
+        found = self._sets.get(doc)
+        if found is None:
+            found = np.unique(self._shingled.doc_shingles(doc))
+            self._sets[doc] = found
+        return found
+
+    def measure(self, a: int, b: int) -> _Overlap:
+        set_a, set_b = self._set(a), self._set(b)
+        common = shingle_overlap(set_a, set_b)
+        union = len(set_a) + len(set_b) - common
+        return _Overlap(
+            common / union if union else 0.0,
+            common / len(set_a) if len(set_a) else 0.0,
+            common / len(set_b) if len(set_b) else 0.0,
+        )
+
+
+def _cluster(
+    raw: list[tuple[int, int, list[int]]], docs: Sequence[Record], tokens: Tokens
+) -> tuple[list[tuple[int, int, list[int], Alignment]], list[PassageCluster]]:
+    """Alignments in character offsets (beside their word-position rows), and the passage
+    clusters they form."""
+    if not raw:
+        return [], []
+    ptr = tokens.doc_ptr
+    span_doc, span_start, span_end = [], [], []
+    for a, b, row in raw:
+        for doc, lo, hi in ((a, row[A_LO], row[A_HI]), (b, row[B_LO], row[B_HI])):
+            span_doc.append(doc)
+            span_start.append(int(tokens.starts[ptr[doc] + lo]))
+            span_end.append(int(tokens.ends[ptr[doc] + hi - 1]))
+    docs_arr = np.array(span_doc, dtype=np.int64)
+    starts_arr = np.array(span_start, dtype=np.int64)
+    ends_arr = np.array(span_end, dtype=np.int64)
+    links = np.arange(2 * len(raw), dtype=np.int64).reshape(-1, 2)
+    labels = cluster_spans(docs_arr, starts_arr, ends_arr, links)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for span, label in enumerate(labels.tolist()):
+        members[label].append(span)
+    clusters = []
+    for spans in members.values():
+        witnesses = _merge_witnesses([(span_doc[s], span_start[s], span_end[s]) for s in spans])
+        clusters.append((witnesses, spans))
+    clusters.sort(key=lambda item: item[0][0])
+    cluster_id: dict[int, str] = {}
+    passages = []
+    for number, (witnesses, spans) in enumerate(clusters, 1):
+        name = f"p{number}"
+        for s in spans:
+            cluster_id[s] = name
+        doc, start, end = max(witnesses, key=lambda w: (w[2] - w[1], -w[0], -w[1]))
+        passages.append(
+            PassageCluster(
+                name,
+                docs[doc].text[start:end],
+                tuple(Witness(docs[d].id, s, e) for d, s, e in witnesses),
+            )
+        )
+    alignments = []
+    for k, (a, b, row) in enumerate(raw):
+        alignments.append(
+            (
+                a,
+                b,
+                row,
+                Alignment(
+                    a=docs[a].id,
+                    a_start=span_start[2 * k],
+                    a_end=span_end[2 * k],
+                    b=docs[b].id,
+                    b_start=span_start[2 * k + 1],
+                    b_end=span_end[2 * k + 1],
+                    words_a=row[A_HI] - row[A_LO],
+                    words_b=row[B_HI] - row[B_LO],
+                    matched_words=min(row[MATCHED_A], row[MATCHED_B]),
+                    cluster=cluster_id[2 * k],
+                ),
+            )
+        )
+    return alignments, passages
+
+
+def _merge_witnesses(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Sorted occurrences, overlapping ones in one document merged into their union."""
+    merged: list[list[int]] = []
+    for doc, start, end in sorted(spans):
+        if merged and merged[-1][0] == doc and start < merged[-1][2]:
+            merged[-1][2] = max(merged[-1][2], end)
+        else:
+            merged.append([doc, start, end])
+    return [tuple(m) for m in merged]  # type: ignore[misc]
+
+
+def _pairs(
+    alignments: list[tuple[int, int, list[int], Alignment]],
+    near_duplicates: dict[tuple[int, int], _Overlap],
+    overlaps: _ShingleSets,
+    ids: list[str],
+    words: np.ndarray,
+    config: Config,
+) -> list[Pair]:
+    by_pair: dict[tuple[int, int], list[tuple[list[int], Alignment]]] = defaultdict(list)
+    for a, b, row, alignment in alignments:
+        if a != b:
+            by_pair[(a, b)].append((row, alignment))
+    for key in near_duplicates:
+        by_pair.setdefault(key, [])
+    pairs = []
+    for (a, b), found in sorted(by_pair.items()):
+        measures = near_duplicates.get((a, b)) or overlaps.measure(a, b)
+        reused_a = _union_length([(row[A_LO], row[A_HI]) for row, _ in found])
+        reused_b = _union_length([(row[B_LO], row[B_HI]) for row, _ in found])
+        pairs.append(
+            Pair(
+                a=ids[a],
+                b=ids[b],
+                words_a=int(words[a]),
+                words_b=int(words[b]),
+                reused_words_a=reused_a,
+                reused_words_b=reused_b,
+                reused_fraction_a=reused_a / int(words[a]),
+                reused_fraction_b=reused_b / int(words[b]),
+                jaccard=measures.jaccard,
+                containment_a=measures.containment_a,
+                containment_b=measures.containment_b,
+                near_duplicate=measures.jaccard >= config.threshold,
+                alignments=tuple(
+                    sorted((x for _, x in found), key=lambda x: (x.a_start, x.b_start))
+                ),
+            )
+        )
+    return pairs
+
+
+def _documents(
+    docs: Sequence[Record], tokens: Tokens, raw: list[tuple[int, int, list[int]]]
+) -> list[DocumentInfo]:
+    reused: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    repeated: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for a, b, row in raw:
+        if a == b:
+            repeated[a].append((row[B_LO], row[B_HI]))
+        else:
+            reused[a].append((row[A_LO], row[A_HI]))
+            reused[b].append((row[B_LO], row[B_HI]))
+    out = []
+    for index, record in enumerate(docs):
+        n_words = int(tokens.doc_ptr[index + 1] - tokens.doc_ptr[index])
+        out.append(
+            DocumentInfo(
+                id=record.id,
+                words=n_words,
+                chars=len(record.text),
+                reused_words=_union_length(reused.get(index, [])),
+                repeated_words=_union_length(repeated.get(index, [])),
+                outlet=record.outlet,
+                date=record.date,
+                source=record.source,
+            )
+        )
+    return out
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    total, reach = 0, -1
+    for lo, hi in sorted(spans):
+        start = max(lo, reach)
+        if hi > start:
+            total += hi - start
+            reach = hi
+    return total
+
+
+def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.zeros(0, dtype)
+
+
+def _lap(clock: float) -> tuple[float, float]:
+    now = time.perf_counter()
+    return now - clock, now

@@ -1,0 +1,75 @@
+"""Imports flow one way: cli → pipeline → stages → kernels (see STYLE.md §1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
+BASE = ["__init__", "errors", "config", "types", "atomic"]
+STAGES = [
+    "ingest",
+    "normalize",
+    "shingle",
+    "sketch",
+    "index",
+    "align",
+    "clean",
+    "stories",
+    "chains",
+    "report",
+    "pipeline",
+    "cli",
+    "__main__",
+]
+KERNELS = {"normalize", "shingle", "sketch", "index", "align"}
+ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
+
+
+def dedup_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "dedup":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("dedup."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("dedup."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+def third_party_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+    return names
+
+
+MODULES = sorted(p for p in PACKAGE.glob("*.py"))
+
+
+def test_every_module_has_a_place_in_the_order():
+    assert {p.stem for p in MODULES} <= set(ORDER)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_imports_only_flow_down(path):
+    rank = ORDER[path.stem]
+    upward = sorted(name for name in dedup_imports(path) if ORDER.get(name, -1) >= rank)
+    upward = [name for name in upward if name != "__version__"]
+    assert not upward, f"{path.stem} imports {upward}, which sit above it"
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if p.stem in KERNELS], ids=lambda p: p.stem)
+def test_kernels_do_no_io_or_display(path):
+    assert not third_party_imports(path) & {"click", "rich", "json", "os", "pathlib", "sys"}
