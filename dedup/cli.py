@@ -124,8 +124,9 @@ _SCAN_HELP = {
     "seed": "Seed of the MinHash permutations.",
     "min_passage_words": "Shortest reported passage, in words copied exactly.",
     "max_gap_words": "Largest edit, in words, bridged inside one passage.",
-    "common_fraction": "A passage key in more than this share of documents is boilerplate.",
-    "common_min_docs": "…unless it is in at most this many documents.",
+    "common_fraction": "Passage keys in more than this share of the documents (and in more "
+    "than --common-min-docs) are boilerplate and link nothing.",
+    "common_min_docs": "Passage keys in at most this many documents are never boilerplate.",
 }
 
 
