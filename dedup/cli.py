@@ -302,7 +302,7 @@ def scan_command(
             console.print(top_pairs_table(result, top, console.width))
         if out:
             console.print(
-                f"written to {out}/: pairs.jsonl passages.jsonl documents.jsonl "
+                f"written to {Path(out)}/: pairs.jsonl passages.jsonl documents.jsonl "
                 "rejects.jsonl run.json"
             )
         else:
