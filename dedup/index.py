@@ -204,7 +204,8 @@ def passage_candidates(
     """
     n_docs = len(keys.key_ptr) - 1
     doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(keys.key_ptr))
-    order = np.lexsort((keys.positions, doc_of, keys.values))
+    # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position)
+    order = np.argsort(keys.values, kind="stable")
     values, docs, positions = keys.values[order], doc_of[order], keys.positions[order]
 
     # how often each key occurs in its document, and in how many documents
