@@ -23,7 +23,7 @@ from rich.console import Console
 from dedup import __version__
 from dedup.config import Config
 from dedup.errors import ConfigError, DedupError
-from dedup.ingest import ReadOptions, read_corpus
+from dedup.ingest import ReadOptions, input_size, read_corpus
 from dedup.pipeline import ProgressFn, check_output_dir, scan
 from dedup.report import summary_table, top_pairs_table, write_scan
 
@@ -280,7 +280,13 @@ def scan_command(
         check_output_dir(out, inputs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        corpus = read_corpus(inputs, options)
+        on_read = None
+        if report_progress:
+            total = input_size(inputs)
+            on_read = lambda done: report_progress("read", min(done, total), total)  # noqa: E731
+        corpus = read_corpus(inputs, options, on_read)
+        if report_progress:
+            report_progress("read", total, total)  # characters read fall short of bytes
         result = scan(corpus.records, config, progress=report_progress)
     rejects = list(corpus.rejects) + list(result.rejects)
     result = dataclasses.replace(

@@ -102,14 +102,18 @@ def read_corpus(
     ----------
     paths : sequence of path-like or "-"
     on_progress : callable, optional
-        Called with the number of input bytes read so far, at least once a file.
+        Called with the number of characters of text read so far, once a record (compare
+        with :func:`input_size`).
     """
     options = options or ReadOptions()
     corpus = Corpus(records=[])
     first_seen: dict[str, str] = {}
-    done_bytes = 0
+    done_chars = 0
     for path in paths:
         for item in iter_path(path, options):
+            if on_progress and isinstance(item, Record):
+                done_chars += len(item.text)
+                on_progress(done_chars)
             if isinstance(item, Note):
                 corpus.warnings.append(item.warning)
                 continue
@@ -133,9 +137,6 @@ def read_corpus(
                 corpus.warnings.append(warning)
             corpus.records.append(record)
         corpus.files += 1
-        if on_progress:
-            done_bytes += _size(path)
-            on_progress(done_bytes)
     corpus.records.sort(key=lambda r: r.id)
     return corpus
 
@@ -514,13 +515,18 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return open(path, "rb")
 
 
-def _size(path: str | os.PathLike) -> int:
-    if str(path) == "-":
-        return 0
-    target = Path(path)
-    if target.is_dir():
-        return sum(p.stat().st_size for p in target.rglob("*.txt") if p.is_file())
-    return target.stat().st_size if target.exists() else 0
+def input_size(paths: Iterable[str | os.PathLike]) -> int:
+    """Bytes of input to read (0 for standard input): the total of a reading progress bar."""
+    total = 0
+    for path in paths:
+        if str(path) == "-":
+            continue
+        target = Path(path)
+        if target.is_dir():
+            total += sum(p.stat().st_size for p in target.rglob("*.txt") if p.is_file())
+        elif target.exists():
+            total += target.stat().st_size
+    return total
 
 
 def iter_records(paths: Iterable[str | os.PathLike], options: ReadOptions) -> Iterator[Record]:
