@@ -21,16 +21,24 @@ import click
 from rich.console import Console
 
 from dedup import __version__
-from dedup.config import Config
+from dedup.config import CLEAN_RULES, Config
 from dedup.errors import ConfigError, DedupError
 from dedup.ingest import ReadOptions, input_size, read_corpus
-from dedup.pipeline import ProgressFn, check_output_dir, scan
-from dedup.report import summary_table, top_pairs_table, write_scan
+from dedup.pipeline import ProgressFn, check_output_dir, clean, scan
+from dedup.report import (
+    clean_summary_table,
+    corpus_layout,
+    summary_table,
+    top_pairs_table,
+    write_clean,
+    write_scan,
+)
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10
 
 _CONFIG_OPTIONS = {f.name: f for f in dataclasses.fields(Config) if f.init}
+_SPECIAL_OPTIONS = {"clean_skip": "--skip", "boilerplate_patterns": "--pattern"}
 
 
 class CliError(click.ClickException):
@@ -42,7 +50,8 @@ class CliError(click.ClickException):
 
 
 def option_name(field: str) -> str:
-    return "--" + field.replace("_", "-")
+    """The command-line option that sets a Config field."""
+    return _SPECIAL_OPTIONS.get(field) or "--" + field.replace("_", "-")
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,7 +124,7 @@ def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-_SCAN_HELP = {
+_OPTION_HELP = {
     "shingle_size": "Words per shingle.",
     "num_perm": "MinHash permutations of the document sketch.",
     "threshold": "Jaccard similarity at which two documents are near-duplicates.",
@@ -127,26 +136,60 @@ _SCAN_HELP = {
     "common_fraction": "Passage keys in more than this share of the documents (and in more "
     "than --common-min-docs) are boilerplate and link nothing.",
     "common_min_docs": "Passage keys in at most this many documents are never boilerplate.",
+    "boilerplate_min_docs": "A line is learned as boilerplate only if it recurs in at least "
+    "this many documents…",
+    "boilerplate_fraction": "…and in at least this share of its outlet's (or the corpus') "
+    "documents.",
+    "boilerplate_max_words": "Longest line, in words, that can be learned as boilerplate.",
+    "duplicate_copied": "With --drop-duplicates: documents with at least this share of the "
+    "words of each copied exactly from the other are near-duplicates.",
 }
+SCAN_SETTINGS = (
+    "shingle_size",
+    "num_perm",
+    "threshold",
+    "bands",
+    "rows",
+    "seed",
+    "min_passage_words",
+    "max_gap_words",
+    "common_fraction",
+    "common_min_docs",
+)
+CLEAN_SETTINGS = (
+    *SCAN_SETTINGS,
+    "boilerplate_min_docs",
+    "boilerplate_fraction",
+    "boilerplate_max_words",
+    "duplicate_copied",
+)
 
 
-def config_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """One option per Config field; None means "not given" so --config can fill it."""
-    defaults = Config()
-    for name in reversed(list(_SCAN_HELP)):
-        kind = _CONFIG_OPTIONS[name].type
-        value_type = float if "float" in str(kind) else int
-        default = getattr(defaults, name) if name not in ("bands", "rows") else None
-        shown = f" [default: {default}]" if default is not None else ""
-        command = click.option(
-            option_name(name), name, type=value_type, default=None, help=_SCAN_HELP[name] + shown
+def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One option per Config field named; None means "not given" so --config can fill it."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        defaults = Config()
+        for name in reversed(names):
+            kind = _CONFIG_OPTIONS[name].type
+            value_type = float if "float" in str(kind) else int
+            default = getattr(defaults, name) if name not in ("bands", "rows") else None
+            shown = f" [default: {default}]" if default is not None else ""
+            command = click.option(
+                option_name(name),
+                name,
+                type=value_type,
+                default=None,
+                help=_OPTION_HELP[name] + shown,
+            )(command)
+        return click.option(
+            "--config",
+            "config_file",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Settings from a JSON file, e.g. an earlier run.json; options given here win.",
         )(command)
-    return click.option(
-        "--config",
-        "config_file",
-        type=click.Path(exists=True, dir_okay=False),
-        help="Settings from a JSON file, e.g. an earlier run.json; options given here win.",
-    )(command)
+
+    return decorate
 
 
 def build_config(config_file: str | None, given: dict[str, Any]) -> Config:
@@ -183,6 +226,7 @@ class TerminalProgress:
         "read": "reading",
         "words": "words",
         "align": "verifying pairs",
+        "clean": "cleaning",
     }
 
     def __init__(self, enabled: bool) -> None:
@@ -224,6 +268,44 @@ def main() -> None:
     """Find reused passages and syndicated copy across news articles."""
 
 
+_READ_KEYS = (
+    "input_format",
+    "encoding",
+    "id_field",
+    "text_field",
+    "title_field",
+    "date_field",
+    "outlet_field",
+    "url_field",
+    "metadata",
+    "strict",
+)
+
+
+def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
+    """The input options, taken out of a command's keyword arguments."""
+    values = {key: kwargs.pop(key) for key in _READ_KEYS}
+    values["format"] = values.pop("input_format")
+    return ReadOptions(**values)
+
+
+def read_inputs(
+    inputs: tuple[str, ...], options: ReadOptions, out: str | None, report: ProgressFn | None
+):
+    """Check the output folder, then read every input (with a progress bar)."""
+    if out:
+        check_output_dir(out, inputs)
+    on_read = None
+    total = 0
+    if report:
+        total = input_size(inputs)
+        on_read = lambda done: report("read", min(done, total), total)  # noqa: E731
+    corpus = read_corpus(inputs, options, on_read)
+    if report:
+        report("read", total, total)  # characters read fall short of bytes
+    return corpus
+
+
 @main.command("scan")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -233,7 +315,7 @@ def main() -> None:
     help="Folder for pairs.jsonl, passages.jsonl, documents.jsonl, rejects.jsonl and run.json.",
 )
 @input_options
-@config_options
+@config_options(*SCAN_SETTINGS)
 @click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -241,21 +323,11 @@ def main() -> None:
 def scan_command(
     inputs: tuple[str, ...],
     out: str | None,
-    input_format: str,
-    encoding: str,
-    id_field: str,
-    text_field: str,
-    title_field: str,
-    date_field: str,
-    outlet_field: str,
-    url_field: str,
-    metadata: str | None,
-    strict: bool,
     config_file: str | None,
     top: int,
     quiet: bool,
     debug: bool,
-    **settings: Any,
+    **kwargs: Any,
 ) -> None:
     """Find documents that share copy and the passages they share.
 
@@ -263,30 +335,11 @@ def scan_command(
     JSON lines on standard input.
     """
     started = time.perf_counter()
-    config = build_config(config_file, settings)
-    options = ReadOptions(
-        format=input_format,
-        encoding=encoding,
-        id_field=id_field,
-        text_field=text_field,
-        title_field=title_field,
-        date_field=date_field,
-        outlet_field=outlet_field,
-        url_field=url_field,
-        metadata=metadata,
-        strict=strict,
-    )
-    if out:
-        check_output_dir(out, inputs)
+    options = pop_read_options(kwargs)
+    config = build_config(config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        on_read = None
-        if report_progress:
-            total = input_size(inputs)
-            on_read = lambda done: report_progress("read", min(done, total), total)  # noqa: E731
-        corpus = read_corpus(inputs, options, on_read)
-        if report_progress:
-            report_progress("read", total, total)  # characters read fall short of bytes
+        corpus = read_inputs(inputs, options, out, report_progress)
         result = scan(corpus.records, config, progress=report_progress)
     rejects = list(corpus.rejects) + list(result.rejects)
     result = dataclasses.replace(
@@ -313,6 +366,91 @@ def scan_command(
             )
         else:
             console.print("no files written (give -o DIR to keep pairs and passages)")
+
+
+@main.command("clean")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the cleaned corpus (in the input's format), cuts.jsonl, duplicates.jsonl, "
+    "rejects.jsonl and run.json.",
+)
+@click.option(
+    "--drop-duplicates",
+    is_flag=True,
+    help="Collapse near-duplicate documents to the earliest (by date, then id); the dropped "
+    "ones are listed in duplicates.jsonl with their scores.",
+)
+@click.option(
+    "--skip",
+    "skip_rules",
+    multiple=True,
+    type=click.Choice(CLEAN_RULES),
+    help="Switch a cleaning rule off (repeatable).",
+)
+@click.option(
+    "--pattern",
+    "patterns",
+    multiple=True,
+    help="Your own boilerplate as a regular expression; every match is cut (repeatable).",
+)
+@input_options
+@config_options(*CLEAN_SETTINGS)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def clean_command(
+    inputs: tuple[str, ...],
+    out: str,
+    drop_duplicates: bool,
+    skip_rules: tuple[str, ...],
+    patterns: tuple[str, ...],
+    config_file: str | None,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Remove repeated bodies, repeated lines and boilerplate, recording every cut.
+
+    Writes the cleaned corpus in the input's format beside cuts.jsonl (every removal with
+    its offsets, text and reason); the input is never modified.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    if skip_rules:
+        kwargs["clean_skip"] = skip_rules
+    if patterns:
+        kwargs["boilerplate_patterns"] = patterns
+    config = build_config(config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, out, report_progress)
+        result = clean(
+            corpus.records, config, drop_duplicates=drop_duplicates, progress=report_progress
+        )
+    rejects = list(corpus.rejects) + list(result.rejects)
+    result = dataclasses.replace(result, rejects=tuple(rejects))
+    _show_rejects(rejects, corpus.warnings, out)
+    layout = corpus_layout(list(inputs), options)
+    write_clean(
+        result,
+        out,
+        layout,
+        inputs=list(inputs),
+        read_options=dataclasses.asdict(options),
+        warnings=corpus.warnings,
+        drop_duplicates=drop_duplicates,
+    )
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(clean_summary_table(result, time.perf_counter() - started))
+        console.print(
+            f"written to {Path(out)}/: {layout.name} cuts.jsonl duplicates.jsonl "
+            "rejects.jsonl run.json"
+        )
 
 
 def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:

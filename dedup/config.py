@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,9 @@ from typing import Any
 from dedup.errors import ConfigError
 
 MAX_SEED = 2**32 - 1
+
+#: Cleaning rules that ``Config.clean_skip`` can switch off (see dedup.clean).
+CLEAN_RULES = ("self-duplicate", "comments", "teaser", "tags", "share", "learned")
 
 
 @lru_cache(maxsize=64)
@@ -58,6 +62,19 @@ class Config:
     common_fraction, common_min_docs : float, int
         A passage key found in more than ``max(common_min_docs, common_fraction * n_docs)``
         documents is boilerplate or a stock phrase and links nothing by itself.
+    boilerplate_min_docs, boilerplate_fraction, boilerplate_max_words : int, float, int
+        ``clean`` learns a line of at most ``boilerplate_max_words`` words as boilerplate when
+        it recurs at the same place (counted from the top or the bottom of the document) in at
+        least ``max(boilerplate_min_docs, boilerplate_fraction * n)`` of the ``n`` documents of
+        one outlet, or of the whole corpus.
+    duplicate_copied : float
+        ``clean --drop-duplicates`` treats two documents as near-duplicates when at least this
+        share of the words of each is copied exactly from the other (or, for items too short
+        for passages, when their Jaccard reaches it).
+    clean_skip : tuple of str
+        Cleaning rules switched off (names in ``CLEAN_RULES``).
+    boilerplate_patterns : tuple of str
+        The user's own regular expressions; every match is cut as ``boilerplate:user``.
     """
 
     shingle_size: int = 5
@@ -70,6 +87,12 @@ class Config:
     max_gap_words: int = 5
     common_fraction: float = 0.01
     common_min_docs: int = 100
+    boilerplate_min_docs: int = 5
+    boilerplate_fraction: float = 0.3
+    boilerplate_max_words: int = 30
+    duplicate_copied: float = 0.9
+    clean_skip: tuple[str, ...] = ()
+    boilerplate_patterns: tuple[str, ...] = ()
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +110,24 @@ class Config:
         _check_int("max_gap_words", self.max_gap_words, 0, 1000)
         _check_float("common_fraction", self.common_fraction, 0.0, 1.0, low_open=True)
         _check_int("common_min_docs", self.common_min_docs, 2, 10**12)
+        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 10**12)
+        _check_float("boilerplate_fraction", self.boilerplate_fraction, 0.0, 1.0, low_open=True)
+        _check_int("boilerplate_max_words", self.boilerplate_max_words, 1, 10_000)
+        _check_float("duplicate_copied", self.duplicate_copied, 0.0, 1.0, low_open=True)
+        object.__setattr__(self, "clean_skip", tuple(sorted(set(self.clean_skip))))
+        for rule in self.clean_skip:
+            if rule not in CLEAN_RULES:
+                raise ConfigError(
+                    "clean_skip", f"unknown rule {rule!r} (rules: {', '.join(CLEAN_RULES)})"
+                )
+        object.__setattr__(self, "boilerplate_patterns", tuple(self.boilerplate_patterns))
+        for pattern in self.boilerplate_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ConfigError(
+                    "boilerplate_patterns", f"bad regular expression {pattern!r}: {err}"
+                ) from None
         if (self.bands is None) != (self.rows is None):
             name = "rows" if self.rows is None else "bands"
             raise ConfigError(name, "give both bands and rows, or neither (derived from threshold)")
@@ -136,7 +177,7 @@ class Config:
         return max(self.common_min_docs, int(self.common_fraction * n_docs))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+        out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare}
         out["bands_derived_from_threshold"] = self._derived
         return out
 
@@ -152,6 +193,10 @@ class Config:
             current["bands"] = current["rows"] = None
         current.update(changes)
         return Config(**current)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

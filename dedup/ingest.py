@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import gzip
 import io
 import json
@@ -153,7 +154,7 @@ def iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record 
     if source.is_dir():
         yield from _read_folder(source, options)
         return
-    kind = _format_of(source, options)
+    kind = format_of(source, options)
     if kind is None:
         yield _fail(
             InputError(name, None, "unknown input format (use --format txt|jsonl|csv|parquet)"),
@@ -327,7 +328,7 @@ def _csv_rows(
     path: Path, options: ReadOptions, required: Sequence[str]
 ) -> Iterator[tuple[dict[str, Any], str] | Reject]:
     csv.field_size_limit(sys.maxsize)
-    delimiter = "\t" if _plain_suffix(path) == ".tsv" else ","
+    delimiter = "\t" if plain_suffix(path) == ".tsv" else ","
     try:
         with _open_binary(path) as binary:
             text = io.TextIOWrapper(binary, encoding=options.decoding, newline="")
@@ -420,6 +421,14 @@ def _record_from_row(
     if not text.strip():
         return _fail(InputError(name, line, "empty text"), options)
     doc_id = _text_or_none(row.get(options.id_field)) or default_id
+    mapped = {
+        options.id_field,
+        options.text_field,
+        options.outlet_field,
+        options.date_field,
+        options.url_field,
+        options.title_field,
+    }
     return Record(
         id=doc_id,
         text=text,
@@ -428,6 +437,7 @@ def _record_from_row(
         url=_text_or_none(row.get(options.url_field)),
         title=_text_or_none(row.get(options.title_field)),
         source=f"{name}:{line}",
+        extra={key: value for key, value in row.items() if key not in mapped},
     )
 
 
@@ -447,9 +457,7 @@ def _check_date(record: Record) -> tuple[Record, Reject | None]:
 
 
 def _replace_date(record: Record, value: str | None) -> Record:
-    return Record(
-        record.id, record.text, record.outlet, value, record.url, record.title, record.source
-    )
+    return dataclasses.replace(record, date=value)
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -479,10 +487,11 @@ def _decode_message(err: UnicodeDecodeError, options: ReadOptions) -> str:
     return f"not valid {options.encoding} at byte {err.start} (try --encoding)"
 
 
-def _format_of(path: Path, options: ReadOptions) -> str | None:
+def format_of(path: Path, options: ReadOptions) -> str | None:
+    """The reader a file goes to: txt, jsonl, csv or parquet (None when unknown)."""
     if options.format != "auto":
         return options.format
-    suffix = _plain_suffix(path)
+    suffix = plain_suffix(path)
     if suffix in _JSONL_SUFFIXES:
         return "jsonl"
     if suffix in _CSV_SUFFIXES:
@@ -494,7 +503,8 @@ def _format_of(path: Path, options: ReadOptions) -> str | None:
     return None
 
 
-def _plain_suffix(path: Path) -> str:
+def plain_suffix(path: Path) -> str:
+    """The extension that names the format (``.jsonl`` for ``feed.jsonl.gz``)."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]

@@ -1,21 +1,28 @@
-"""Stage order of a scan, and the Python API the CLI is a thin layer over.
+"""Stage order of each job, and the Python API the CLI is a thin layer over.
 
 ``scan(records, config)`` runs: words and offsets (:mod:`dedup.shingle`) → document
 signatures (:mod:`dedup.sketch`) → candidates from the document LSH and the passage keys
 (:mod:`dedup.index`) → verification and alignment of every candidate (:mod:`dedup.align`)
-→ passage clusters and pair measures. ``run_scan`` adds reading and writing files.
+→ passage clusters and pair measures.
+
+``clean(records, config)`` finds each document's repeats with the same passage keys and
+aligner, applies the rules of :mod:`dedup.clean`, and with ``drop_duplicates`` scans the
+cleaned texts to collapse near-duplicate documents.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from dedup import clean as rules
 from dedup.align import (
     A_HI,
     A_LO,
@@ -34,7 +41,11 @@ from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
 from dedup.types import (
     Alignment,
+    CleanedDocument,
+    CleanResult,
+    Cut,
     DocumentInfo,
+    DuplicateDrop,
     Pair,
     PassageCluster,
     Record,
@@ -380,6 +391,8 @@ def _pairs(
         measures = near_duplicates.get((a, b)) or overlaps.measure(a, b)
         reused_a = _union_length([(row[A_LO], row[A_HI]) for row, _ in found])
         reused_b = _union_length([(row[B_LO], row[B_HI]) for row, _ in found])
+        copied_a = min(sum(row[MATCHED_A] for row, _ in found), reused_a)
+        copied_b = min(sum(row[MATCHED_B] for row, _ in found), reused_b)
         pairs.append(
             Pair(
                 a=ids[a],
@@ -390,6 +403,8 @@ def _pairs(
                 reused_words_b=reused_b,
                 reused_fraction_a=reused_a / int(words[a]),
                 reused_fraction_b=reused_b / int(words[b]),
+                copied_words_a=copied_a,
+                copied_words_b=copied_b,
                 jaccard=measures.jaccard,
                 containment_a=measures.containment_a,
                 containment_b=measures.containment_b,
@@ -448,3 +463,172 @@ def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
 def _lap(clock: float) -> tuple[float, float]:
     now = time.perf_counter()
     return now - clock, now
+
+
+def clean(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    drop_duplicates: bool = False,
+    progress: ProgressFn | None = None,
+) -> CleanResult:
+    """Remove repeated bodies, repeated lines and boilerplate; optionally collapse
+    near-duplicate documents to the earliest one.
+
+    Every removal is a :class:`dedup.types.Cut` on the document, so the original is the
+    cleaned text with its cuts put back.
+    """
+    config = config or Config()
+    docs, rejects = _prepare(records)
+    texts = [r.text for r in docs]
+    skip = set(config.clean_skip)
+    shingled = shingle_corpus(texts, config.shingle_size, progress)
+    copies = _self_copies(shingled, config) if "self-duplicate" not in skip else {}
+    lines = [
+        rules.lines_of(text, doc_words.starts, doc_words.hashes)
+        for text, doc_words in zip(texts, _doc_tokens(shingled))
+    ]
+    learned: set[tuple[str, str, bytes]] = set()
+    if "learned" not in skip:
+        learned = rules.learn_boilerplate(
+            lines,
+            [r.outlet for r in docs],
+            min_docs=config.boilerplate_min_docs,
+            fraction=config.boilerplate_fraction,
+            max_words=config.boilerplate_max_words,
+        )
+    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
+
+    cleaned: list[CleanedDocument] = []
+    for index, (record, doc_lines) in enumerate(zip(docs, lines)):
+        text = record.text
+        found: list[list[rules.Span]] = []
+        if "comments" not in skip:
+            found.append(rules.comment_spans(text))
+        for name, patterns in rules.BUILTIN_PATTERNS.items():
+            if name not in skip:
+                found.append(rules.pattern_spans(text, name, patterns))
+        if learned:
+            found.append(
+                rules.learned_spans(doc_lines, record.outlet, learned, config.boilerplate_max_words)
+            )
+        if user_patterns:
+            found.append(rules.pattern_spans(text, "user", user_patterns))
+        if "self-duplicate" not in skip:
+            found.append(
+                rules.self_duplicate_spans(text, copies.get(index, []))
+                + rules.repeated_line_spans(doc_lines)
+            )
+        spans = rules.combine(text, found, doc_lines.bounds)
+        cleaned.append(CleanedDocument(record, rules.apply_cuts(text, spans), _cuts(record, spans)))
+        if progress and (index % 1024 == 0 or index == len(docs) - 1):
+            progress("clean", index + 1, len(docs))
+
+    duplicates: list[DuplicateDrop] = []
+    if drop_duplicates:
+        cleaned, duplicates = _drop_duplicates(cleaned, config)
+    removed: dict[str, int] = defaultdict(int)
+    for doc in cleaned:
+        for cut in doc.cuts:
+            key = "duplicate-of" if cut.reason.startswith("duplicate-of:") else cut.reason
+            removed[key] += cut.end - cut.start
+    counts = {
+        "documents": len(cleaned),
+        "kept": sum(1 for d in cleaned if d.duplicate_of is None),
+        "dropped_duplicates": len(duplicates),
+        "documents_with_cuts": sum(1 for d in cleaned if d.cuts),
+        "characters": sum(len(r.text) for r in docs),
+        "characters_removed": sum(removed.values()),
+        **{f"removed:{reason}": chars for reason, chars in sorted(removed.items())},
+    }
+    return CleanResult(config, tuple(cleaned), tuple(duplicates), tuple(rejects), counts)
+
+
+def _doc_tokens(shingled: Shingled) -> Iterator[Tokens]:
+    """Each document's words (a view into the corpus arrays)."""
+    for index in range(shingled.tokens.n_docs):
+        yield shingled.tokens.doc(index)
+
+
+def _self_copies(shingled: Shingled, config: Config) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Per document, the character spans of the two copies of each text it repeats."""
+    keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+    n_docs = len(shingled.shingle_ptr) - 1
+    found = passage_candidates(
+        keys,
+        config.common_limit(n_docs),
+        two_hit_distance=config.two_hit_distance,
+        max_shift=config.max_gap_words,
+    )
+    pairs = np.stack([found.self_docs, found.self_docs], axis=1)
+    raw = _align(shingled, pairs, config, None)
+    tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
+    copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for doc, _, row in raw:
+        base = int(ptr[doc])
+        copies[doc].append(
+            (
+                int(tokens.starts[base + row[A_LO]]),
+                int(tokens.ends[base + row[A_HI] - 1]),
+                int(tokens.starts[base + row[B_LO]]),
+                int(tokens.ends[base + row[B_HI] - 1]),
+            )
+        )
+    return copies
+
+
+def _cuts(record: Record, spans: Sequence[rules.Span]) -> tuple[Cut, ...]:
+    return tuple(
+        Cut(record.id, s.start, s.end, s.reason, record.text[s.start : s.end]) for s in spans
+    )
+
+
+def _drop_duplicates(
+    cleaned: list[CleanedDocument], config: Config
+) -> tuple[list[CleanedDocument], list[DuplicateDrop]]:
+    """Keep the earliest document (by date, then id; undated last) of near-duplicates.
+
+    Two cleaned documents are near-duplicates when at least ``duplicate_copied`` of the words
+    of each are copied exactly from the other, so that dropping one loses little (or, for
+    items too short for passages, when their shingle Jaccard reaches it). Passage coverage
+    alone would not do: it counts edited words, and the same template with new figures (a
+    price notice, a dividend) covers 100 % while reporting a different fact. A document is
+    dropped for the earliest kept document it is a near-duplicate of, never through a chain.
+    """
+    with_words = [d for d in cleaned if d.text.strip()]
+    result = scan([dataclasses.replace(d.record, text=d.text) for d in with_words], config)
+    near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
+    for pair in result.pairs:
+        copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
+        if copied >= config.duplicate_copied or pair.jaccard >= config.duplicate_copied:
+            near[pair.a].append((pair.b, pair))
+            near[pair.b].append((pair.a, pair))
+    order = sorted(
+        cleaned,
+        key=lambda d: (d.record.date is None, d.record.date or "", d.record.id),
+    )
+    rank = {d.record.id: k for k, d in enumerate(order)}
+    kept: set[str] = set()
+    dropped: dict[str, DuplicateDrop] = {}
+    for doc in order:
+        doc_id = doc.record.id
+        partners = sorted(
+            (rank[other], other, pair) for other, pair in near.get(doc_id, []) if other in kept
+        )
+        if not partners:
+            kept.add(doc_id)
+            continue
+        _, keeper, pair = partners[0]
+        copied_a, copied_b = pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b
+        mine, theirs = (copied_a, copied_b) if pair.a == doc_id else (copied_b, copied_a)
+        dropped[doc_id] = DuplicateDrop(doc_id, keeper, pair.jaccard, mine, theirs)
+    out = []
+    for doc in cleaned:
+        drop = dropped.get(doc.record.id)
+        if drop is None:
+            out.append(doc)
+            continue
+        whole = rules.Span(0, len(doc.record.text), f"duplicate-of:{drop.kept}")
+        spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
+        out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
+    return out, sorted(dropped.values(), key=lambda d: d.dropped)

@@ -7,8 +7,13 @@ byte-identical files.
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +22,18 @@ from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.types import Alignment, DocumentInfo, Pair, PassageCluster, Reject, ScanResult
+from dedup.ingest import ReadOptions, format_of, plain_suffix
+from dedup.types import (
+    Alignment,
+    CleanResult,
+    Cut,
+    DocumentInfo,
+    DuplicateDrop,
+    Pair,
+    PassageCluster,
+    Reject,
+    ScanResult,
+)
 
 FLOAT_DIGITS = 6
 
@@ -32,6 +48,8 @@ def pair_record(pair: Pair) -> dict[str, Any]:
         "reused_words_b": pair.reused_words_b,
         "reused_fraction_a": round(pair.reused_fraction_a, FLOAT_DIGITS),
         "reused_fraction_b": round(pair.reused_fraction_b, FLOAT_DIGITS),
+        "copied_words_a": pair.copied_words_a,
+        "copied_words_b": pair.copied_words_b,
         "jaccard": round(pair.jaccard, FLOAT_DIGITS),
         "containment_a": round(pair.containment_a, FLOAT_DIGITS),
         "containment_b": round(pair.containment_b, FLOAT_DIGITS),
@@ -202,3 +220,208 @@ def top_pairs_table(result: ScanResult, top: int, width: int = 80) -> Table:
 def _excerpt(text: str, width: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# --- clean --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorpusLayout:
+    """How a cleaned corpus is written: in the format it was read in.
+
+    ``kind`` is ``txt`` (a folder of .txt files plus a metadata sidecar), ``jsonl``, ``csv``
+    or ``parquet``; ``name`` the folder or file name inside the output folder.
+    """
+
+    kind: str
+    name: str
+    delimiter: str = ","
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
+    """The input's own format for one folder or file; JSON lines otherwise."""
+    fields = {
+        "id": options.id_field,
+        "text": options.text_field,
+        "title": options.title_field,
+        "date": options.date_field,
+        "outlet": options.outlet_field,
+        "url": options.url_field,
+    }
+    if len(inputs) == 1 and inputs[0] != "-":
+        source = Path(inputs[0])
+        if source.is_dir():
+            return CorpusLayout("txt", "corpus", fields=fields)
+        kind = format_of(source, options)
+        suffix = plain_suffix(source)
+        stem = source.name[: source.name.lower().rfind(suffix)] if suffix else source.stem
+        if kind in ("jsonl", "csv", "parquet"):
+            return CorpusLayout(
+                kind, stem + suffix, "\t" if suffix == ".tsv" else ",", fields=fields
+            )
+    return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
+
+
+def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any]]:
+    """One row a kept document, with the input's field names and its other fields."""
+    rows = []
+    for doc in result.documents:
+        if doc.duplicate_of is not None:
+            continue
+        record = doc.record
+        row: dict[str, Any] = {layout.fields["id"]: record.id, layout.fields["text"]: doc.text}
+        for name in ("title", "date", "outlet", "url"):
+            value = getattr(record, name)
+            if value is not None:
+                row[layout.fields[name]] = value
+        row.update(record.extra)
+        rows.append(row)
+    return rows
+
+
+def write_corpus(result: CleanResult, out_dir: Path, layout: CorpusLayout) -> int:
+    """Write the kept documents in ``layout``; return how many."""
+    rows = corpus_rows(result, layout)
+    target = out_dir / layout.name
+    if layout.kind == "txt":
+        _write_txt_folder(result, target)
+    elif layout.kind == "jsonl":
+        write_jsonl(target, rows)
+    elif layout.kind == "csv":
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        with atomic_write(target) as handle:
+            writer = csv.DictWriter(handle, columns, delimiter=layout.delimiter, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with atomic_write(target, "wb") as handle:
+            pq.write_table(pa.Table.from_pylist(rows), handle)
+    return len(rows)
+
+
+def _write_txt_folder(result: CleanResult, target: Path) -> None:
+    """Each kept document as ``<id>.txt`` and a metadata.csv, swapped in as a whole."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        meta_rows = []
+        for doc in result.documents:
+            if doc.duplicate_of is not None:
+                continue
+            path = staging / f"{doc.record.id}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(doc.text, encoding="utf-8", newline="")
+            record = doc.record
+            meta_rows.append(
+                {
+                    "id": record.id,
+                    "outlet": record.outlet or "",
+                    "date": record.date or "",
+                    "url": record.url or "",
+                    "title": record.title or "",
+                }
+            )
+        if any(any(v for k, v in row.items() if k != "id") for row in meta_rows):
+            with open(staging / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, ["id", "outlet", "date", "url", "title"])
+                writer.writeheader()
+                writer.writerows(meta_rows)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def cut_record(cut: Cut) -> dict[str, Any]:
+    return {
+        "doc": cut.doc,
+        "start": cut.start,
+        "end": cut.end,
+        "reason": cut.reason,
+        "text": cut.text,
+    }
+
+
+def duplicate_record(drop: DuplicateDrop) -> dict[str, Any]:
+    return {
+        "dropped": drop.dropped,
+        "kept": drop.kept,
+        "jaccard": round(drop.jaccard, FLOAT_DIGITS),
+        "copied_fraction_dropped": round(drop.copied_fraction_dropped, FLOAT_DIGITS),
+        "copied_fraction_kept": round(drop.copied_fraction_kept, FLOAT_DIGITS),
+    }
+
+
+def write_clean(
+    result: CleanResult,
+    out_dir: str | Path,
+    layout: CorpusLayout,
+    *,
+    inputs: Sequence[str] = (),
+    read_options: dict[str, Any] | None = None,
+    warnings: Sequence[Reject] = (),
+    drop_duplicates: bool = False,
+) -> dict[str, int]:
+    """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl and run.json
+    (last)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cuts = [cut for doc in result.documents for cut in doc.cuts]
+    rows = {
+        layout.name: write_corpus(result, out, layout),
+        "cuts.jsonl": write_jsonl(out / "cuts.jsonl", map(cut_record, cuts)),
+        "duplicates.jsonl": write_jsonl(
+            out / "duplicates.jsonl", map(duplicate_record, result.duplicates)
+        ),
+        "rejects.jsonl": write_jsonl(
+            out / "rejects.jsonl",
+            [reject_record(r) for r in result.rejects]
+            + [{**reject_record(w), "kept": True} for w in warnings],
+        ),
+    }
+    write_json(
+        out / "run.json",
+        {
+            "tool": "dedup",
+            "version": __version__,
+            "command": "clean",
+            "inputs": list(inputs),
+            "read_options": read_options or {},
+            "config": result.config.to_dict(),
+            "config_digest": result.config.digest(),
+            "drop_duplicates": drop_duplicates,
+            "counts": result.counts,
+            "outputs": rows,
+        },
+    )
+    return rows
+
+
+def clean_summary_table(result: CleanResult, seconds: float) -> Table:
+    counts = result.counts
+    table = Table(title="dedup clean", show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("documents read", f"{counts['documents']:,}")
+    table.add_row("skipped", f"{len(result.rejects):,}")
+    table.add_row("documents kept", f"{counts['kept']:,}")
+    table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
+    table.add_row("documents with cuts", f"{counts['documents_with_cuts']:,}")
+    table.add_row(
+        "characters removed", f"{counts['characters_removed']:,} of {counts['characters']:,}"
+    )
+    for key, value in counts.items():
+        if key.startswith("removed:"):
+            table.add_row(f"  {key.removeprefix('removed:')}", f"{value:,}")
+    table.add_row("time", f"{seconds:.2f} s")
+    return table

@@ -7,6 +7,7 @@ text, as read from its file, so ``record.text[start:end]`` is the passage exactl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,8 @@ class Record:
 
     ``outlet``, ``date``, ``url`` and ``title`` are None when the input does not say them;
     nothing is guessed. ``date`` is an ISO 8601 date (``2016-12-10``) or date-time as given.
-    ``source`` is where the record was read, ``path:line``.
+    ``source`` is where the record was read, ``path:line``. ``extra`` holds the input's other
+    fields (JSONL keys, CSV columns) so that a cleaned corpus can be written back with them.
     """
 
     id: str
@@ -29,6 +31,7 @@ class Record:
     url: str | None = None
     title: str | None = None
     source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,9 @@ class Pair:
     ``jaccard`` and ``containment_a``/``containment_b`` are computed exactly on the two
     shingle sets (containment_a = |A ∩ B| / |A|). ``reused_words_a`` is the number of words of
     ``a`` inside passages shared with ``b``; ``reused_fraction_a`` is that over all words of
-    ``a``. ``near_duplicate`` is true when ``jaccard`` reaches the configured threshold.
+    ``a``; ``copied_words_a`` counts only the words of those passages copied exactly (not the
+    edited ones between them). ``near_duplicate`` is true when ``jaccard`` reaches the
+    configured threshold.
     """
 
     a: str
@@ -110,6 +115,8 @@ class Pair:
     reused_words_b: int
     reused_fraction_a: float
     reused_fraction_b: float
+    copied_words_a: int
+    copied_words_b: int
     jaccard: float
     containment_a: float
     containment_b: float
@@ -160,3 +167,55 @@ class ScanResult:
     signatures: np.ndarray
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Text removed from a document: original ``[start, end)``, the text, and why.
+
+    ``reason`` is ``self-duplicate``, ``comments``, ``boilerplate:<rule>`` or
+    ``duplicate-of:<id>``.
+    """
+
+    doc: str
+    start: int
+    end: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedDocument:
+    """A document after cleaning; ``text`` is the original with every cut removed.
+
+    ``duplicate_of`` names the kept document when this one was dropped as a near-duplicate
+    (then ``text`` is empty and one cut covers the whole original).
+    """
+
+    record: Record
+    text: str
+    cuts: tuple[Cut, ...]
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateDrop:
+    """A document dropped as a near-duplicate of a kept one, with the pair's scores: the
+    share of each one's words copied exactly from the other, and their shingle Jaccard."""
+
+    dropped: str
+    kept: str
+    jaccard: float
+    copied_fraction_dropped: float
+    copied_fraction_kept: float
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Every document (sorted by id) with its cuts, and the near-duplicates dropped."""
+
+    config: Config
+    documents: tuple[CleanedDocument, ...]
+    duplicates: tuple[DuplicateDrop, ...]
+    rejects: tuple[Reject, ...]
+    counts: dict[str, int] = field(default_factory=dict)
