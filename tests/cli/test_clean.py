@@ -193,3 +193,22 @@ def test_out_is_required():
     result = CliRunner().invoke(main, ["clean", str(CORPUS)])
     assert result.exit_code == 2
     assert "Missing option '-o' / '--out'" in result.output
+
+
+def test_bad_record_is_skipped_reported_and_left_out(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "broken.txt").write_bytes(b"\x00\x01binary")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["clean", str(corpus), "-o", str(out)])
+    assert result.exit_code == 0
+    assert f"skipped: {corpus / 'broken.txt'}: binary file, not text" in result.output
+    assert not (out / "corpus" / "broken.txt").exists()
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert [r["reason"] for r in rejects] == ["binary file, not text"]
+    strict = CliRunner().invoke(
+        main, ["clean", str(corpus), "-o", str(tmp_path / "o2"), "--strict"]
+    )
+    assert strict.exit_code == 1
+    assert strict.output == f"Error: {corpus / 'broken.txt'}: binary file, not text\n"
+    assert not (tmp_path / "o2").exists()
