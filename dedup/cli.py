@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from rich.console import Console
 
 from dedup import __version__
 from dedup.config import CLEAN_RULES, Config
-from dedup.errors import ConfigError, DedupError
+from dedup.errors import ConfigError, DedupError, InputError
 from dedup.ingest import ReadOptions, input_size, read_corpus
 from dedup.pipeline import ProgressFn, check_output_dir, clean, scan
 from dedup.report import (
@@ -33,6 +34,7 @@ from dedup.report import (
     write_clean,
     write_scan,
 )
+from dedup.workspace import WORK_DIR, Workspace
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10
@@ -65,8 +67,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except ConfigError as err:
             if debug:
                 raise
-            name = option_name(err.field) if err.field in _CONFIG_OPTIONS else err.field
-            raise CliError(f"{name}: {err.reason}", EXIT_USAGE) from None
+            raise CliError(f"{option_name(err.field)}: {err.reason}", EXIT_USAGE) from None
         except DedupError as err:
             if debug:
                 raise
@@ -303,7 +304,37 @@ def read_inputs(
     corpus = read_corpus(inputs, options, on_read)
     if report:
         report("read", total, total)  # characters read fall short of bytes
+    if not corpus.records:
+        _show_rejects(list(corpus.rejects), list(corpus.warnings), None)
+        where = ", ".join(inputs)
+        found = f"{len(corpus.rejects)} record(s) skipped" if corpus.rejects else "nothing found"
+        raise InputError(where, None, f"no documents with text to read ({found})")
     return corpus
+
+
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options about the run itself, shared by the commands that write results."""
+    options = [
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Start over: ignore the finished stages an interrupted run left in OUT/.work.",
+        ),
+        click.option(
+            "--fail-on-rejects",
+            is_flag=True,
+            help="Exit with 1 (after writing the results) when any record was skipped.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
+    if fail_on_rejects and rejects:
+        where = f" (see {Path(out) / 'rejects.jsonl'})" if out else ""
+        raise CliError(f"{len(rejects)} record(s) skipped{where}", EXIT_INPUT)
 
 
 @main.command("scan")
@@ -316,6 +347,7 @@ def read_inputs(
 )
 @input_options
 @config_options(*SCAN_SETTINGS)
+@run_options
 @click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -324,6 +356,8 @@ def scan_command(
     inputs: tuple[str, ...],
     out: str | None,
     config_file: str | None,
+    force: bool,
+    fail_on_rejects: bool,
     top: int,
     quiet: bool,
     debug: bool,
@@ -340,7 +374,18 @@ def scan_command(
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
         corpus = read_inputs(inputs, options, out, report_progress)
-        result = scan(corpus.records, config, progress=report_progress)
+        workspace = None
+        if out:
+            if force:
+                shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
+            workspace = Workspace.under(out, config.digest(), corpus.records)
+        result = scan(corpus.records, config, progress=report_progress, workspace=workspace)
+    if workspace is not None and workspace.resumed and not quiet:
+        click.echo(
+            f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
+            f"{Path(out) / WORK_DIR} (--force starts over)",
+            err=True,
+        )
     rejects = list(corpus.rejects) + list(result.rejects)
     result = dataclasses.replace(
         result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
@@ -354,6 +399,7 @@ def scan_command(
             read_options=dataclasses.asdict(options),
             warnings=corpus.warnings,
         )
+        workspace.finish()
     if not quiet:
         console = Console(soft_wrap=False)
         console.print(summary_table(result, time.perf_counter() - started))
@@ -366,6 +412,7 @@ def scan_command(
             )
         else:
             console.print("no files written (give -o DIR to keep pairs and passages)")
+    finish_run(rejects, fail_on_rejects, out)
 
 
 @main.command("clean")
@@ -399,6 +446,11 @@ def scan_command(
 )
 @input_options
 @config_options(*CLEAN_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after writing the results) when any record was skipped.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -409,6 +461,7 @@ def clean_command(
     skip_rules: tuple[str, ...],
     patterns: tuple[str, ...],
     config_file: str | None,
+    fail_on_rejects: bool,
     quiet: bool,
     debug: bool,
     **kwargs: Any,
@@ -451,6 +504,7 @@ def clean_command(
             f"written to {Path(out)}/: {layout.name} cuts.jsonl duplicates.jsonl "
             "rejects.jsonl run.json"
         )
+    finish_run(rejects, fail_on_rejects, out)
 
 
 def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:

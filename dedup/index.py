@@ -221,8 +221,10 @@ def passage_candidates(
     common = doc_freq > max_docs
     keep = ~np.repeat(common, sizes) & (per_doc <= max_repeats)
     postings = np.flatnonzero(keep)
-    kept_starts = np.flatnonzero(new_value & keep)
-    hits = pairs_in_groups(postings, _reindex(kept_starts, keep))
+    # a key's group starts at its first posting still kept (not always its first posting)
+    group_of = (np.cumsum(new_value) - 1)[postings]
+    kept_starts = np.flatnonzero(np.append(True, group_of[1:] != group_of[:-1]))
+    hits = pairs_in_groups(postings, kept_starts)
     doc_a, doc_b = docs[hits[:, 0]], docs[hits[:, 1]]
     pos_a, pos_b = positions[hits[:, 0]], positions[hits[:, 1]]
 

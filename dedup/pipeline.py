@@ -53,6 +53,7 @@ from dedup.types import (
     ScanResult,
     Witness,
 )
+from dedup.workspace import Workspace
 
 #: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
 ProgressFn = Callable[[str, int, int], None]
@@ -107,6 +108,7 @@ def scan(
     config: Config | None = None,
     *,
     progress: ProgressFn | None = None,
+    workspace: Workspace | None = None,
 ) -> ScanResult:
     """Find the passages and documents that share copy.
 
@@ -115,6 +117,9 @@ def scan(
     records : iterable of Record
         Any order; ids must be unique (later duplicates are rejected).
     config : Config, optional
+    workspace : Workspace, optional
+        Where finished stages are kept, so that an interrupted run resumes (the CLI keeps
+        them under the output folder); without it everything stays in memory.
 
     Returns
     -------
@@ -123,33 +128,54 @@ def scan(
     config = config or Config()
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
+    work = workspace or Workspace(None, config_digest="", input_digest="")
 
     docs, rejects = _prepare(records)
-    shingled = shingle_corpus([r.text for r in docs], config.shingle_size, progress)
+    shingled, kept = _words_stage(docs, config, work, progress)
+    rejects += [
+        Reject(r.source or r.id, "no words", r.id)
+        for index, r in enumerate(docs)
+        if index not in set(kept.tolist())
+    ]
+    docs = [docs[i] for i in kept.tolist()]
     words = np.diff(shingled.tokens.doc_ptr)
-    wordless = words == 0
-    if wordless.any():
-        rejects += [Reject(r.source or r.id, "no words", r.id) for r in np.array(docs)[wordless]]
-        keep = [r for r, empty in zip(docs, wordless) if not empty]
-        docs = keep
-        shingled = shingle_corpus([r.text for r in docs], config.shingle_size)
-        words = np.diff(shingled.tokens.doc_ptr)
     n_docs = len(docs)
     seconds["words"], clock = _lap(clock)
 
-    signatures = compute_signatures(
-        shingled.shingles, shingled.shingle_ptr, config.num_perm, config.seed
-    )
+    if work.has("signatures"):
+        signatures = work.load("signatures")["signatures"]
+    else:
+        signatures = compute_signatures(
+            shingled.shingles, shingled.shingle_ptr, config.num_perm, config.seed
+        )
+        work.save("signatures", signatures=signatures)
     seconds["signatures"], clock = _lap(clock)
 
-    lsh_pairs = candidate_pairs(band_keys(signatures, config.bands, config.rows))
-    keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
-    passage = passage_candidates(
-        keys,
-        config.common_limit(n_docs),
-        two_hit_distance=config.two_hit_distance,
-        max_shift=config.max_gap_words,
-    )
+    if work.has("candidates"):
+        found = work.load("candidates")
+        lsh_pairs, passage_pairs = found["lsh_pairs"], found["passage_pairs"]
+        self_docs, common_keys = found["self_docs"], int(found["common_keys"])
+    else:
+        lsh_pairs = candidate_pairs(band_keys(signatures, config.bands, config.rows))
+        keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+        passage = passage_candidates(
+            keys,
+            config.common_limit(n_docs),
+            two_hit_distance=config.two_hit_distance,
+            max_shift=config.max_gap_words,
+        )
+        passage_pairs, self_docs, common_keys = (
+            passage.pairs,
+            passage.self_docs,
+            passage.common_keys,
+        )
+        work.save(
+            "candidates",
+            lsh_pairs=lsh_pairs,
+            passage_pairs=passage_pairs,
+            self_docs=self_docs,
+            common_keys=np.array(common_keys),
+        )
     seconds["candidates"], clock = _lap(clock)
 
     overlaps = _ShingleSets(shingled)
@@ -158,9 +184,10 @@ def scan(
         for a, b in lsh_pairs.tolist()
         if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
     }
-    to_align = sorted(set(map(tuple, passage.pairs.tolist())) | set(near_duplicates))
-    to_align += [(d, d) for d in passage.self_docs.tolist()]
-    raw = _align(shingled, np.array(to_align, dtype=np.int64).reshape(-1, 2), config, progress)
+    to_align = sorted(set(map(tuple, passage_pairs.tolist())) | set(near_duplicates))
+    to_align += [(d, d) for d in self_docs.tolist()]
+    pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
+    raw = _align(shingled, pairs_array, config, progress, work)
     seconds["align"], clock = _lap(clock)
 
     ids = [r.id for r in docs]
@@ -176,9 +203,9 @@ def scan(
         "characters": sum(len(r.text) for r in docs),
         "lsh_candidate_pairs": len(lsh_pairs),
         "near_duplicate_pairs": len(near_duplicates),
-        "passage_candidate_pairs": len(passage.pairs),
-        "self_repeat_candidates": len(passage.self_docs),
-        "common_passage_keys": passage.common_keys,
+        "passage_candidate_pairs": len(passage_pairs),
+        "self_repeat_candidates": len(self_docs),
+        "common_passage_keys": common_keys,
         "aligned_pairs": len(to_align),
         "pairs": len(pairs),
         "passages": len(passages),
@@ -223,25 +250,63 @@ ALIGN_CHUNK = 4096  # pairs per call of the batch aligner, between progress upda
 
 
 def _align(
-    shingled: Shingled, pairs: np.ndarray, config: Config, progress: ProgressFn | None
+    shingled: Shingled,
+    pairs: np.ndarray,
+    config: Config,
+    progress: ProgressFn | None,
+    work: Workspace | None = None,
 ) -> list[tuple[int, int, list[int]]]:
-    """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``."""
+    """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``, in
+    chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one."""
     raw: list[tuple[int, int, list[int]]] = []
     for first in range(0, len(pairs), ALIGN_CHUNK):
         chunk = pairs[first : first + ALIGN_CHUNK]
-        pair_index, passages = align_pairs(
-            shingled.shingles,
-            shingled.shingle_ptr,
-            chunk,
-            shingle_size=config.shingle_size,
-            min_words=config.min_passage_words,
-            max_gap=config.max_gap_words,
-        )
+        stage = f"align-{first // ALIGN_CHUNK:06d}"
+        if work is not None and work.has(stage):
+            found = work.load(stage)
+            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, 6)
+        else:
+            pair_index, passages = align_pairs(
+                shingled.shingles,
+                shingled.shingle_ptr,
+                chunk,
+                shingle_size=config.shingle_size,
+                min_words=config.min_passage_words,
+                max_gap=config.max_gap_words,
+            )
+            if work is not None:
+                work.save(stage, pair_index=pair_index, passages=passages)
         for k, row in zip(pair_index.tolist(), passages.tolist()):
             raw.append((int(chunk[k, 0]), int(chunk[k, 1]), row))
         if progress:
             progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
     return raw
+
+
+def _words_stage(
+    docs: list[Record], config: Config, work: Workspace, progress: ProgressFn | None
+) -> tuple[Shingled, np.ndarray]:
+    """Words and shingles of the documents that have words, and which those are."""
+    if work.has("words"):
+        found = work.load("words")
+        tokens = Tokens(found["hashes"], found["starts"], found["ends"], found["doc_ptr"])
+        return Shingled(tokens, found["shingles"], found["shingle_ptr"]), found["kept"]
+    shingled = shingle_corpus([r.text for r in docs], config.shingle_size, progress)
+    kept = np.flatnonzero(np.diff(shingled.tokens.doc_ptr) > 0)
+    if len(kept) < len(docs):
+        shingled = shingle_corpus([docs[i].text for i in kept.tolist()], config.shingle_size)
+    tokens = shingled.tokens
+    work.save(
+        "words",
+        hashes=tokens.hashes,
+        starts=tokens.starts,
+        ends=tokens.ends,
+        doc_ptr=tokens.doc_ptr,
+        shingles=shingled.shingles,
+        shingle_ptr=shingled.shingle_ptr,
+        kept=kept,
+    )
+    return shingled, kept
 
 
 def _prepare(records: Iterable[Record]) -> tuple[list[Record], list[Reject]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -90,7 +91,6 @@ def document_record(doc: DocumentInfo) -> dict[str, Any]:
         "repeated_words": doc.repeated_words,
         "outlet": doc.outlet,
         "date": doc.date,
-        "source": doc.source,
     }
 
 
@@ -282,11 +282,11 @@ def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any
 
 def write_corpus(result: CleanResult, out_dir: Path, layout: CorpusLayout) -> int:
     """Write the kept documents in ``layout``; return how many."""
-    rows = corpus_rows(result, layout)
     target = out_dir / layout.name
     if layout.kind == "txt":
-        _write_txt_folder(result, target)
-    elif layout.kind == "jsonl":
+        return _write_txt_folder(result, target)
+    rows = corpus_rows(result, layout)
+    if layout.kind == "jsonl":
         write_jsonl(target, rows)
     elif layout.kind == "csv":
         columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -303,16 +303,24 @@ def write_corpus(result: CleanResult, out_dir: Path, layout: CorpusLayout) -> in
     return len(rows)
 
 
-def _write_txt_folder(result: CleanResult, target: Path) -> None:
-    """Each kept document as ``<id>.txt`` and a metadata.csv, swapped in as a whole."""
+def _write_txt_folder(result: CleanResult, target: Path) -> int:
+    """Each kept document as ``<id>.txt`` and a metadata.csv, swapped in as a whole; return
+    how many documents."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         meta_rows = []
+        used: set[Path] = set()
         for doc in result.documents:
             if doc.duplicate_of is not None:
                 continue
-            path = staging / f"{doc.record.id}.txt"
+            relative = safe_relative_path(doc.record.id, ".txt")
+            number = 1
+            while relative in used:  # two ids made safe alike: never overwrite
+                number += 1
+                relative = safe_relative_path(f"{doc.record.id}~{number}", ".txt")
+            used.add(relative)
+            path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(doc.text, encoding="utf-8", newline="")
             record = doc.record
@@ -340,6 +348,24 @@ def _write_txt_folder(result: CleanResult, target: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return len(meta_rows)
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\]")
+
+
+def safe_relative_path(doc_id: str, suffix: str) -> Path:
+    """A file path for a document id that stays inside the folder it is joined to.
+
+    Folders in the id are kept (``bbc/2016/x`` → ``bbc/2016/x.txt``); ``..``, ``.``, empty
+    parts, a leading ``/`` and control or reserved characters are not
+    (``../../etc/passwd`` → ``etc/passwd.txt``).
+    """
+    parts = [
+        _UNSAFE.sub("_", part) for part in re.split(r"[/\\]", doc_id) if part not in ("", ".", "..")
+    ]
+    parts = [part.lstrip(".") or "_" for part in parts] or ["_"]
+    return Path(*parts[:-1], parts[-1] + suffix)
 
 
 def cut_record(cut: Cut) -> dict[str, Any]:

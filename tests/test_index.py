@@ -160,3 +160,11 @@ def test_any_exact_run_of_the_minimum_length_is_a_candidate(shared, left_a, left
         keys, 10, two_hit_distance=config.two_hit_distance, max_shift=config.max_gap_words
     )
     assert found.pairs.tolist() == [[0, 1]]
+
+
+def test_keys_repeated_too_often_in_one_document_are_dropped_cleanly():
+    # doc 0 repeats key 5 twenty times (dropped there); docs 1 and 2 share keys 5 and 6
+    keys = keys_of([[5] * 20 + [6], [5, 6], [5, 6]])
+    found = passage_candidates(keys, 10, two_hit_distance=5, max_shift=0, max_repeats=16)
+    # doc 0 keeps only key 6 (one hit with each other doc); docs 1 and 2 have two hits
+    assert found.pairs.tolist() == [[1, 2]]

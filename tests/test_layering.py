@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
-BASE = ["__init__", "errors", "config", "types", "atomic"]
+BASE = ["__init__", "errors", "config", "types", "atomic", "workspace"]
 STAGES = [
     "ingest",
     "normalize",
