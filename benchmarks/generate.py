@@ -1,19 +1,30 @@
 """A deterministic news-like corpus with planted copies and passages, and its truth.
 
-Words are drawn from a real English vocabulary with its real frequencies (the word counts
-of the local labelled data: BASIL and Reuters-21578 texts), so the Zipf tail and the stock
-phrases of news are there. Documents are 300–900 words in sentences and paragraphs.
+Words are drawn from a real English vocabulary with its real frequencies (the lower-cased
+word counts of the local labelled news data, BASIL and Reuters-21578 texts, top 30,000
+words), so the Zipf tail and the frequent short phrases of news are there; the sentences are
+not grammatical. Documents are 300–900 words in sentences of 8–30 words (capitalised, full
+stop) and paragraphs of 2–5 sentences separated by blank lines.
 
 Planted:
-* near-duplicate copies: about 10 % of documents copy an earlier document with 1–10 % of
-  its words substituted, deleted or inserted;
-* shared passages: about 10 % of documents receive a passage of 60–150 words that 2–4
-  otherwise unrelated documents carry, some with a one- or two-word edit.
 
-The truth file gives every planted pair and every passage witness with exact character
-offsets, checked when written.
+* near-duplicate copies: about 10 % of documents copy an earlier original document with
+  k % of its words edited (k drawn in 1–10; each edit a substitution, a deletion or an
+  insertion);
+* shared passages: about 10 % of documents receive one passage of 60–150 words, inserted
+  between two of their paragraphs; each passage is carried by 2–4 otherwise unrelated
+  original documents, and about 30 % of its copies have one or two words substituted.
+
+Copies are never made of a passage carrier, nor passages put into a copy or an original
+that was copied, so the truth is exactly the planted pairs and passages. ``truth.json``
+holds ``{"near_duplicates": [{"a", "b", "edit_rate"}], "passages": [{"id", "words",
+"witnesses": [{"doc", "start", "end"}]}]}``: ``a`` is the original, ``b`` the copy,
+``edit_rate`` the share of the original's words edited; witness offsets are half-open
+``str`` indices into the final text (checked when generated).
 
     python benchmarks/generate.py --docs 10000 --seed 0 -o /tmp/gen10k
+
+The vocabulary is read from ``$DEDUP_DATA`` (default: ``shared/data`` beside the work tree).
 """
 
 from __future__ import annotations
@@ -22,150 +33,202 @@ import argparse
 import collections
 import gzip
 import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+DATA = Path(
+    os.environ.get("DEDUP_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+)
 VOCABULARY_SIZE = 30_000
+VOCABULARY_SOURCES = ("basil/basil.jsonl.gz", "reuters21578/reuters21578.jsonl.gz")
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+DOC_WORDS = (300, 900)  # inclusive
+SENTENCE_WORDS = (8, 30)
+PARAGRAPH_SENTENCES = (2, 5)
+COPY_SHARE = 0.10
+COPY_EDIT_RATE = (0.01, 0.10)
+PASSAGE_HOST_SHARE = 0.10
+PASSAGE_WORDS = (60, 150)
+PASSAGE_COPIES = (2, 4)
+PASSAGE_EDITED_SHARE = 0.3
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> tuple[list[str], np.ndarray]:
-    """Words and their probabilities, from the local labelled news data."""
+def vocabulary() -> tuple[tuple[str, ...], np.ndarray]:
+    """The most frequent lower-cased words of the local news data, and their cumulative
+    probabilities (ndarray of float64, shape (n_words,), last value 1.0)."""
     counts: collections.Counter[str] = collections.Counter()
-    for name in ("basil/basil.jsonl.gz", "reuters21578/reuters21578.jsonl.gz"):
+    for name in VOCABULARY_SOURCES:
         with gzip.open(DATA / name, "rt", encoding="utf-8") as handle:
             for line in handle:
-                counts.update(re.findall(r"[a-z]+(?:'[a-z]+)?", json.loads(line)["text"].lower()))
-    words, freq = zip(*sorted(counts.most_common(VOCABULARY_SIZE), key=lambda x: (-x[1], x[0])))
-    probabilities = np.array(freq, dtype=np.float64)
-    return list(words), probabilities / probabilities.sum()
+                counts.update(WORD.findall(json.loads(line)["text"].lower()))
+    # ties broken by the word, so the vocabulary does not depend on reading order
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:VOCABULARY_SIZE]
+    words = tuple(word for word, _ in top)
+    cumulative = np.cumsum(np.array([count for _, count in top], dtype=np.float64))
+    return words, cumulative / cumulative[-1]
 
 
 @dataclass
 class Truth:
+    """What was planted: see the module docstring for the fields."""
+
     near_duplicates: list[dict] = field(default_factory=list)
     passages: list[dict] = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        return {"near_duplicates": self.near_duplicates, "passages": self.passages}
+
 
 class _Writer:
+    """Draws words, sentences and edits from one random generator."""
+
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.words, self.probabilities = vocabulary()
+        self.words, self.cumulative = vocabulary()
 
     def draw(self, n: int) -> list[str]:
-        return [self.words[i] for i in self.rng.choice(len(self.words), n, p=self.probabilities)]
+        """``n`` words drawn independently by their corpus frequency."""
+        picks = np.searchsorted(self.cumulative, self.rng.random(n), side="right")
+        words = self.words
+        return [words[i] for i in np.minimum(picks, len(words) - 1).tolist()]
 
     def paragraphs(self, n_words: int) -> list[list[str]]:
-        """Paragraphs of sentences, as word lists with punctuation attached."""
+        """``n_words`` words in paragraphs of sentences (punctuation attached to words)."""
+        lengths = self._sentence_lengths(n_words)
         words = self.draw(n_words)
-        paragraphs, current, sentence_left, sentences_left = [], [], 0, 0
-        for word in words:
-            if sentence_left == 0:
-                if sentences_left == 0 and current:
-                    paragraphs.append(current)
-                    current = []
-                if sentences_left == 0:
-                    sentences_left = int(self.rng.integers(2, 6))
-                sentence_left = int(self.rng.integers(8, 31))
-                sentences_left -= 1
-                word = word.capitalize()
-            sentence_left -= 1
-            current.append(word + ("." if sentence_left == 0 else ""))
-        if current:
-            current[-1] = current[-1].rstrip(".") + "."
-            paragraphs.append(current)
+        ends = np.cumsum(lengths).tolist()
+        for start, end in zip([0, *ends[:-1]], ends):
+            words[start] = words[start].capitalize()
+            words[end - 1] += "."
+        paragraphs, first = [], 0
+        while first < len(lengths):
+            sentences = int(self.rng.integers(*PARAGRAPH_SENTENCES, endpoint=True))
+            last = min(first + sentences, len(ends))
+            start = ends[first - 1] if first else 0
+            paragraphs.append(words[start : ends[last - 1]])
+            first = last
         return paragraphs
 
-    def edit(self, words: list[str], rate: float) -> list[str]:
-        out = []
-        for word in words:
-            roll = self.rng.random()
-            if roll < rate / 3:
-                out.append(self.draw(1)[0])  # substituted
-            elif roll < 2 * rate / 3:
-                continue  # deleted
-            elif roll < rate:
-                out.extend([word, self.draw(1)[0]])  # inserted after
-            else:
-                out.append(word)
-        return out
+    def _sentence_lengths(self, n_words: int) -> list[int]:
+        low, high = SENTENCE_WORDS
+        lengths = self.rng.integers(low, high, endpoint=True, size=n_words // low + 1).tolist()
+        total, count = 0, 0
+        while total + lengths[count] < n_words:
+            total += lengths[count]
+            count += 1
+        lengths = [*lengths[:count], n_words - total]
+        if len(lengths) > 1 and lengths[-1] < low:
+            # fold a short remainder into the sentence before it, split again if too long
+            merged = lengths.pop() + lengths.pop()
+            lengths += [merged] if merged < 2 * low else [merged // 2, merged - merged // 2]
+        return lengths
+
+    def edit(self, paragraphs: list[list[str]], rate: float) -> tuple[list[list[str]], int]:
+        """A copy with ``round(rate * n_words)`` words edited at distinct places, each a
+        substitution, a deletion or an insertion (after the word), and that number."""
+        sizes = [len(p) for p in paragraphs]
+        n_words = sum(sizes)
+        n_edits = max(1, round(rate * n_words))
+        places = self.rng.choice(n_words, n_edits, replace=False)
+        kinds = self.rng.integers(0, 3, n_edits)  # 0 substitute, 1 delete, 2 insert
+        fresh = iter(self.draw(n_edits))
+        edits = dict(zip(places.tolist(), kinds.tolist()))
+        out, position = [], 0
+        for paragraph in paragraphs:
+            copied = []
+            for word in paragraph:
+                kind = edits.get(position)
+                position += 1
+                if kind is None:
+                    copied.append(word)
+                elif kind == 0:
+                    copied.append(next(fresh))
+                elif kind == 2:
+                    copied.extend((word, next(fresh)))
+            if copied:
+                out.append(copied)
+        return out, n_edits
 
 
 def render(paragraphs: list[list[str]]) -> tuple[str, list[tuple[int, int]]]:
-    """Text of the paragraphs and each paragraph's ``[start, end)``."""
-    spans, parts, offset = [], [], 0
-    for k, paragraph in enumerate(paragraphs):
-        if k:
-            parts.append("\n\n")
-            offset += 2
-        text = " ".join(paragraph)
+    """Text of the paragraphs (words joined by spaces, paragraphs by a blank line) and each
+    paragraph's ``[start, end)`` in it."""
+    texts = [" ".join(paragraph) for paragraph in paragraphs]
+    spans, offset = [], 0
+    for text in texts:
         spans.append((offset, offset + len(text)))
-        parts.append(text)
-        offset += len(text)
-    return "".join(parts), spans
+        offset += len(text) + 2
+    return "\n\n".join(texts), spans
 
 
 def generate(n_docs: int, seed: int = 0) -> tuple[list[dict], Truth]:
-    """Records (id, text, outlet, date) and the planted truth."""
+    """Records ``{"id", "text", "outlet", "date"}`` and the planted truth.
+
+    The same ``(n_docs, seed)`` gives the same corpus on any machine (numpy's
+    ``default_rng``); memory and time are linear in ``n_docs``.
+    """
     rng = np.random.default_rng(seed)
     writer = _Writer(rng)
     truth = Truth()
     bodies: list[list[list[str]]] = []
-    kinds: list[str] = []
+    originals: list[int] = []  # documents written fresh, in order
+    copied: set[int] = set()
     for doc in range(n_docs):
-        if doc > 10 and rng.random() < 0.10:
-            base = int(rng.integers(0, doc))
-            while kinds[base] != "plain":
-                base = int(rng.integers(0, doc))
-            rate = float(rng.uniform(0.01, 0.10))
-            bodies.append([p for p in (writer.edit(par, rate) for par in bodies[base]) if p])
-            kinds.append("copy")
-            truth.near_duplicates.append({"a": _id(base), "b": _id(doc), "edit_rate": rate})
+        if len(originals) >= 10 and rng.random() < COPY_SHARE:
+            base = originals[int(rng.integers(0, len(originals)))]
+            rate = float(rng.uniform(*COPY_EDIT_RATE))
+            body, n_edits = writer.edit(bodies[base], rate)
+            bodies.append(body)
+            copied.add(base)
+            n_base = sum(len(p) for p in bodies[base])
+            truth.near_duplicates.append(
+                {"a": _id(base), "b": _id(doc), "edit_rate": round(n_edits / n_base, 4)}
+            )
         else:
-            bodies.append(writer.paragraphs(int(rng.integers(300, 901))))
-            kinds.append("plain")
+            bodies.append(writer.paragraphs(int(rng.integers(*DOC_WORDS, endpoint=True))))
+            originals.append(doc)
 
-    # passages go into plain documents that are not the base of a copy
-    bases = {int(pair["a"][1:]) for pair in truth.near_duplicates}
-    hosts = np.array([d for d in range(n_docs) if kinds[d] == "plain" and d not in bases])
+    # passages go into originals that were not copied, each host receiving one passage
+    hosts = np.array([d for d in originals if d not in copied], dtype=np.int64)
     rng.shuffle(hosts)
-    planted: dict[int, list[tuple[int, list[str]]]] = collections.defaultdict(list)
-    budget = int(0.10 * n_docs)
-    cursor, passage = 0, 0
-    while budget > 0 and cursor + 2 <= len(hosts):
-        copies = min(int(rng.integers(2, 5)), budget, len(hosts) - cursor)
-        if copies < 2:
-            break
-        text_words = [w for par in writer.paragraphs(int(rng.integers(60, 151))) for w in par]
-        for host in hosts[cursor : cursor + copies]:
-            words = text_words
-            if rng.random() < 0.3:
-                words = list(words)
-                for _ in range(int(rng.integers(1, 3))):
+    planted: dict[int, tuple[int, list[str]]] = {}
+    budget = min(int(PASSAGE_HOST_SHARE * n_docs), len(hosts))
+    cursor = 0
+    while budget - cursor >= PASSAGE_COPIES[0]:
+        copies = min(int(rng.integers(*PASSAGE_COPIES, endpoint=True)), budget - cursor)
+        passage_words = int(rng.integers(*PASSAGE_WORDS, endpoint=True))
+        source = [w for paragraph in writer.paragraphs(passage_words) for w in paragraph]
+        number = len(truth.passages)
+        for host in hosts[cursor : cursor + copies].tolist():
+            words = source
+            if rng.random() < PASSAGE_EDITED_SHARE:
+                words = list(source)
+                for _ in range(int(rng.integers(1, 2, endpoint=True))):
                     words[int(rng.integers(5, len(words) - 5))] = writer.draw(1)[0]
-            planted[int(host)].append((passage, words))
-        truth.passages.append({"id": f"t{passage}", "words": len(text_words), "witnesses": []})
+            planted[host] = (number, words)
+        truth.passages.append({"id": f"t{number}", "words": len(source), "witnesses": []})
         cursor += copies
-        budget -= copies
-        passage += 1
 
     records = []
     for doc in range(n_docs):
-        paragraphs = list(bodies[doc])
-        inserted = []
-        for number, words in planted.get(doc, []):
-            where = int(rng.integers(1, len(paragraphs) + 1))
-            paragraphs.insert(where, words)
-            inserted = [(n, w + (w >= where)) for n, w in inserted] + [(number, where)]
+        paragraphs = bodies[doc]
+        where = None
+        if doc in planted:
+            number, words = planted[doc]
+            where = int(rng.integers(1, len(paragraphs), endpoint=True))  # never first
+            paragraphs = [*paragraphs[:where], words, *paragraphs[where:]]
         text, spans = render(paragraphs)
-        for number, where in inserted:
+        if where is not None:
             start, end = spans[where]
-            assert text[start:end] == " ".join(paragraphs[where])
+            assert text[start:end] == " ".join(words), (doc, number)
             truth.passages[number]["witnesses"].append(
                 {"doc": _id(doc), "start": start, "end": end}
             )
@@ -180,6 +243,15 @@ def generate(n_docs: int, seed: int = 0) -> tuple[list[dict], Truth]:
     return records, truth
 
 
+def load(folder: str | Path) -> tuple[list[dict], dict]:
+    """Records and truth as written by this script into ``folder``."""
+    folder = Path(folder)
+    with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    return records, truth
+
+
 def _id(doc: int) -> str:
     return f"d{doc:07d}"
 
@@ -188,21 +260,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("-o", "--out", required=True, type=Path)
+    parser.add_argument("-o", "--out", required=True, type=Path, help="folder to write")
     args = parser.parse_args()
+    clock = time.perf_counter()
     records, truth = generate(args.docs, args.seed)
+    seconds = time.perf_counter() - clock
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "corpus.jsonl", "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    (args.out / "truth.json").write_text(
-        json.dumps({"near_duplicates": truth.near_duplicates, "passages": truth.passages}),
-        encoding="utf-8",
-    )
+    (args.out / "truth.json").write_text(json.dumps(truth.to_dict()), encoding="utf-8")
     size = sum(len(r["text"].encode()) for r in records) / 1e6
+    witnesses = sum(len(p["witnesses"]) for p in truth.passages)
     print(
-        f"{len(records)} documents, {size:.1f} MB, {len(truth.near_duplicates)} planted copies, "
-        f"{len(truth.passages)} planted passages → {args.out}"
+        f"{len(records):,} documents, {size:.1f} MB, {len(truth.near_duplicates):,} planted "
+        f"copies, {len(truth.passages):,} planted passages in {witnesses:,} documents, "
+        f"generated in {seconds:.1f} s → {args.out}"
     )
 
 
