@@ -17,7 +17,7 @@ def invoke(*args: str, input: str | None = None):
     return CliRunner().invoke(main, list(args), input=input)
 
 
-@pytest.mark.parametrize("command", ["scan", "clean"])
+@pytest.mark.parametrize("command", ["scan", "clean", "stories"])
 def test_empty_corpus(tmp_path, command):
     folder = tmp_path / "empty"
     folder.mkdir()
