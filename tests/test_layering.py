@@ -20,6 +20,7 @@ STAGES = [
     "stories",
     "chains",
     "report",
+    "html",
     "pipeline",
     "cli",
     "__main__",

@@ -1,0 +1,504 @@
+"""The HTML report: one self-contained static page a person can check by eye.
+
+Renders only. Every figure on the page comes from a :class:`~dedup.types.ScanResult`,
+:class:`~dedup.types.StoriesResult` and :class:`~dedup.types.ChainsResult`; this module
+reshapes them for the page (document indexes, UTF-16 offsets for the browser, a fixed
+layout for the chain graph) and computes no measure of its own.
+
+The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts
+and the outlet chart) is rendered by the template and paints before any script runs. Stories,
+pairs and graphs are drawn on demand by the page's script from JSON embedded in
+``<script type="application/json">`` blocks; each article text sits in a block of its own that
+is parsed only when a pair showing it is opened, so a 10,000-article report opens about as
+fast as a small one.
+
+Escaping: the template environment escapes every expression (``autoescape=True``), JSON goes
+through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …, so no text can
+close its ``<script>`` block), and the script puts article text into the page with
+``textContent`` only, never as markup. Only ``http``/``https`` URLs become links, with
+``rel="noopener noreferrer"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from dedup import __version__
+from dedup.atomic import atomic_write
+from dedup.report import write_json, write_rejects
+from dedup.types import ChainsResult, Record, Reject, ScanResult, StoriesResult
+
+#: Above this many nodes the corpus-wide chain graph is not drawn (each story has its own).
+GRAPH_NODE_LIMIT = 300
+#: Outlets shown in the overview chart (the most reused first).
+CHART_OUTLETS = 30
+#: Ends of the chart's axis: the smallest that holds the largest share.
+CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
+#: Rows of the stories and pairs lists per page.
+PAGE_SIZE = 25
+
+COMMON_PREFIX = "common:"
+NO_OUTLET = "(no outlet)"
+UNDATED = "undated"
+
+# Geometry of the chain graph, in SVG user units (pixels at 100 % zoom).
+GRAPH_LEFT = 150  # lane labels
+GRAPH_TOP = 36  # column labels
+COLUMN_WIDTH = 170
+ROW_HEIGHT = 46
+LANE_PAD = 14
+
+
+def environment() -> Environment:
+    """The template environment: every expression escaped, undefined names an error, and
+    ``tojson`` with sorted keys (so the same result renders to the same bytes)."""
+    env = Environment(
+        loader=PackageLoader("dedup", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.policies["json.dumps_kwargs"] = {
+        "sort_keys": True,
+        "ensure_ascii": False,
+        "separators": (",", ":"),
+    }
+    return env
+
+
+def safe_href(url: str | None) -> str | None:
+    """``url`` when it is an absolute ``http``/``https`` URL with a host, else None.
+
+    ``javascript:``, ``data:``, relative and protocol-relative URLs, and anything carrying
+    whitespace or control characters, are shown as text only.
+    """
+    if not url or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def utf16_offsets(text: str, offsets: Sequence[int]) -> list[int]:
+    """Python ``str`` offsets into ``text`` as UTF-16 code-unit offsets (JavaScript's).
+
+    A character beyond the Basic Multilingual Plane (an emoji, a rare CJK ideograph) is one
+    Python index but two JavaScript ones; without this, a highlight after it would be shifted.
+    """
+    if not offsets:
+        return []
+    if not text or max(text) <= "\uffff":
+        return [int(k) for k in offsets]
+    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    units = np.zeros(len(code_points) + 1, dtype=np.int64)
+    np.cumsum(np.where(code_points > 0xFFFF, 2, 1), out=units[1:])
+    return units[np.asarray(offsets, dtype=np.int64)].tolist()
+
+
+@dataclass(frozen=True)
+class _Docs:
+    """The report's documents in id order, and where each one sits."""
+
+    ids: list[str]
+    position: dict[str, int]
+    records: dict[str, Record]
+
+
+def _documents(
+    records: Iterable[Record], scan: ScanResult, stories: StoriesResult
+) -> tuple[_Docs, dict[str, Any]]:
+    by_id: dict[str, Record] = {}
+    for record in records:
+        by_id.setdefault(record.id, record)
+    ids = sorted({d.id for d in scan.documents} | {m for s in stories.stories for m in s.members})
+    return _Docs(ids, {doc_id: k for k, doc_id in enumerate(ids)}, by_id), {
+        d.id: d for d in scan.documents
+    }
+
+
+def report_data(
+    records: Iterable[Record],
+    scan: ScanResult,
+    stories: StoriesResult,
+    chains: ChainsResult,
+) -> dict[str, Any]:
+    """Everything the page shows, as JSON-ready values.
+
+    Returns a dict with ``index`` (documents, pairs, stories, edges, graph layouts, for the
+    page's script), ``texts`` (``(document index, text)`` for each document in a pair, each
+    embedded in its own block and parsed when needed), ``summary`` and ``outlets`` (rendered
+    by the template itself).
+    """
+    docs, infos = _documents(records, scan, stories)
+    story_of: dict[str, int] = {}
+    ordered_stories = sorted(stories.stories, key=lambda s: (-len(s.members), s.id))
+    for number, story in enumerate(ordered_stories):
+        for member in story.members:
+            story_of[member] = number
+    articles = {a.doc: a for a in chains.articles}
+
+    pair_rows: list[dict[str, Any]] = []
+    pairs_of: dict[int, list[int]] = defaultdict(list)
+    with_text: set[int] = set()
+    for number, pair in enumerate(scan.pairs):
+        a, b = docs.position[pair.a], docs.position[pair.b]
+        text_a, text_b = docs.records[pair.a].text, docs.records[pair.b].text
+        marks_a = [(x.a_start, x.a_end, x.cluster) for x in pair.alignments]
+        marks_b = [(x.b_start, x.b_end, x.cluster) for x in pair.alignments]
+        story_a, story_b = story_of.get(pair.a, -1), story_of.get(pair.b, -1)
+        pair_rows.append(
+            {
+                "a": a,
+                "b": b,
+                "words_a": pair.words_a,
+                "words_b": pair.words_b,
+                "reused_a": pair.reused_words_a,
+                "reused_b": pair.reused_words_b,
+                "fraction_a": round(pair.reused_fraction_a, 4),
+                "fraction_b": round(pair.reused_fraction_b, 4),
+                "jaccard": round(pair.jaccard, 4),
+                "near_duplicate": pair.near_duplicate,
+                "marks_a": _marks(text_a, marks_a),
+                "marks_b": _marks(text_b, marks_b),
+                "story": story_a if story_a == story_b else -1,
+            }
+        )
+        pairs_of[a].append(number)
+        pairs_of[b].append(number)
+        with_text.update((a, b))
+
+    doc_rows = []
+    for k, doc_id in enumerate(docs.ids):
+        record = docs.records.get(doc_id)
+        info = infos.get(doc_id)
+        article = articles.get(doc_id)
+        doc_rows.append(
+            {
+                "id": doc_id,
+                "outlet": record.outlet if record else None,
+                "date": record.date if record else None,
+                "title": record.title if record else None,
+                "url": record.url if record else None,
+                "href": safe_href(record.url) if record else None,
+                "words": info.words if info else 0,
+                "reused": info.reused_words if info else 0,
+                "reused_fraction": round(article.reused_fraction, 4) if article else None,
+                "sources": [list(s) for s in article.sources] if article else [],
+                "credits": list(article.credits) if article else [],
+                "story": story_of.get(doc_id, -1),
+                "pairs": pairs_of.get(k, []),
+            }
+        )
+
+    edge_rows = [
+        {
+            "source": edge.source,
+            "target": edge.target,
+            "directed": edge.directed,
+            "confidence": round(edge.confidence, 4),
+            "passages": list(edge.passages),
+            "words": edge.reused_words,
+            "evidence": [
+                {"kind": e.kind, "favours": e.favours, "detail": e.detail} for e in edge.evidence
+            ],
+        }
+        for edge in chains.edges
+    ]
+    edges_into: dict[str, list[int]] = defaultdict(list)
+    for number, edge in enumerate(chains.edges):
+        edges_into[edge.target].append(number)
+        if not edge.source.startswith(COMMON_PREFIX):
+            edges_into[edge.source].append(number)
+
+    story_rows = []
+    for story in ordered_stories:
+        members = sorted(docs.position[m] for m in story.members)
+        member_ids = set(story.members)
+        story_edges = sorted(
+            {
+                e
+                for m in story.members
+                for e in edges_into.get(m, [])
+                if _inside(chains, e, member_ids)
+            }
+        )
+        story_rows.append(
+            {
+                "id": story.id,
+                "label": story.label,
+                "title": story.title,
+                "first_date": story.first_date,
+                "last_date": story.last_date,
+                "members": members,
+                "pairs": sorted({p for m in members for p in pairs_of.get(m, [])}),
+                "graph": layout_graph(
+                    [docs.ids[m] for m in members], story_edges, chains, docs, doc_rows
+                )
+                if story_edges
+                else None,
+            }
+        )
+
+    corpus_graph = None
+    linked = sorted({docs.ids[k] for k in range(len(docs.ids)) if docs.ids[k] in edges_into})
+    shown = docs.ids if len(docs.ids) <= GRAPH_NODE_LIMIT else linked
+    commons = {e.source for e in chains.edges if e.source.startswith(COMMON_PREFIX)}
+    if chains.edges and len(shown) + len(commons) <= GRAPH_NODE_LIMIT:
+        corpus_graph = layout_graph(shown, list(range(len(chains.edges))), chains, docs, doc_rows)
+
+    outlets = {r["outlet"] for r in doc_rows if r["outlet"]}
+    summary = {
+        "documents": len(docs.ids),
+        "outlets": len(outlets),
+        "stories": len(stories.stories),
+        "stories_with_several": sum(1 for s in stories.stories if len(s.members) > 1),
+        "pairs": len(scan.pairs),
+        "passages": len(scan.passages),
+        "edges": len(chains.edges),
+        "common_sources": len(commons),
+        "rejected": len(scan.rejects),
+        "graph_nodes": len(shown) + len(commons),
+    }
+    index = {
+        "docs": doc_rows,
+        "pairs": pair_rows,
+        "stories": story_rows,
+        "edges": edge_rows,
+        "graph": corpus_graph,
+        "page_size": PAGE_SIZE,
+        "graph_node_limit": GRAPH_NODE_LIMIT,
+    }
+    texts = [(k, docs.records[docs.ids[k]].text) for k in sorted(with_text)]
+    return {
+        "index": index,
+        "texts": texts,
+        "summary": summary,
+        "outlets": outlet_bars(chains),
+    }
+
+
+def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
+    edge = chains.edges[edge_number]
+    return edge.target in members and (
+        edge.source.startswith(COMMON_PREFIX) or edge.source in members
+    )
+
+
+def _marks(text: str, spans: list[tuple[int, int, str]]) -> list[list[Any]]:
+    """``[start, end, passage id]`` per highlight, in UTF-16 offsets, sorted."""
+    spans = sorted(set(spans))
+    flat = utf16_offsets(text, [k for start, end, _ in spans for k in (start, end)])
+    return [[flat[2 * i], flat[2 * i + 1], spans[i][2]] for i in range(len(spans))]
+
+
+def layout_graph(
+    doc_ids: Sequence[str],
+    edge_numbers: Sequence[int],
+    chains: ChainsResult,
+    docs: _Docs,
+    doc_rows: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """A fixed layered drawing of chain edges: x is the date, y the outlet.
+
+    Columns are the distinct dates, oldest left, undated last; a common-source node gets a
+    column of its own just before the earliest date of the documents carrying its copy.
+    Lanes are outlets in name order, common sources on top and documents without an outlet
+    at the bottom; documents sharing a lane and a date stack in id order. The same input
+    always gives the same drawing.
+    """
+    shown = set(doc_ids)
+    edges = [
+        n
+        for n in edge_numbers
+        if chains.edges[n].target in shown
+        and (chains.edges[n].source.startswith(COMMON_PREFIX) or chains.edges[n].source in shown)
+    ]
+    target_days: dict[str, list[str | None]] = defaultdict(list)
+    for n in edges:
+        edge = chains.edges[n]
+        if edge.source.startswith(COMMON_PREFIX):
+            date = doc_rows[docs.position[edge.target]]["date"]
+            target_days[edge.source].append(date[:10] if date else None)
+    first_date = {
+        common: min((d for d in days if d is not None), default=None)
+        for common, days in target_days.items()
+    }
+
+    # (key, kind, lane key, column key); lane and column keys sort into place
+    placed: list[tuple[str, str, tuple, tuple]] = []
+    for doc_id in sorted(shown):
+        row = doc_rows[docs.position[doc_id]]
+        day = row["date"][:10] if row["date"] else None
+        lane = (2, "", NO_OUTLET) if not row["outlet"] else (1, row["outlet"], row["outlet"])
+        placed.append((doc_id, "doc", lane, (day is None, day or "", 1)))
+    for common in sorted(first_date):
+        day = first_date[common]
+        placed.append((common, "common", (0, "", "common source"), (day is None, day or "", 0)))
+
+    columns = sorted({column for *_, column in placed})
+    lanes = sorted({lane for _, _, lane, _ in placed})
+    column_x = {c: GRAPH_LEFT + COLUMN_WIDTH * (k + 0.5) for k, c in enumerate(columns)}
+    stacks: dict[tuple, list[str]] = defaultdict(list)
+    for key, _, lane, column in placed:
+        stacks[(lane, column)].append(key)
+    lane_rows = {lane: max(len(stacks[(lane, c)]) for c in columns) for lane in lanes}
+    lane_y, y = {}, GRAPH_TOP
+    for lane in lanes:
+        lane_y[lane] = y
+        y += lane_rows[lane] * ROW_HEIGHT + LANE_PAD
+    node_rows, node_index = [], {}
+    for key, kind, lane, column in placed:
+        row_in_cell = stacks[(lane, column)].index(key)
+        node_index[key] = len(node_rows)
+        node = {
+            "key": key,
+            "kind": kind,
+            "x": round(column_x[column]),
+            "y": round(lane_y[lane] + LANE_PAD / 2 + ROW_HEIGHT * (row_in_cell + 0.4)),
+        }
+        if kind == "doc":
+            node["doc"] = docs.position[key]
+        node_rows.append(node)
+    return {
+        "width": GRAPH_LEFT + COLUMN_WIDTH * len(columns) + 20,
+        "height": y + 4,
+        "columns": [
+            {
+                "x": round(column_x[c]),
+                "label": ("source of " if c[2] == 0 else "") + (c[1] or UNDATED),
+            }
+            for c in columns
+        ],
+        "lanes": [
+            {"y": lane_y[lane], "height": lane_rows[lane] * ROW_HEIGHT, "label": lane[2]}
+            for lane in lanes
+        ],
+        "nodes": node_rows,
+        "edges": [
+            {
+                "edge": n,
+                "s": node_index[chains.edges[n].source],
+                "t": node_index[chains.edges[n].target],
+            }
+            for n in edges
+        ],
+    }
+
+
+def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
+    """Bars of the overview chart: each outlet's share of reused words, most first."""
+    ranked = sorted(chains.outlets, key=lambda o: (-o.reused_fraction, -o.words, o.outlet))
+    shown = ranked[:CHART_OUTLETS]
+    label_width, bar_width, row_height = 220, 420, 26
+    top = max((o.reused_fraction for o in shown), default=0.0)
+    scale = next(s for s in CHART_SCALES if s >= min(top, 1.0))
+    bars = []
+    for number, outlet in enumerate(shown):
+        label = outlet.outlet or NO_OUTLET
+        sources = ", ".join(f"{name}: {words:,} words" for name, words in outlet.sources)
+        bars.append(
+            {
+                "label": label if len(label) <= 30 else label[:29] + "…",
+                "full_label": label,
+                "y": 8 + number * row_height,
+                "width": round(bar_width * min(max(outlet.reused_fraction, 0.0), scale) / scale, 1),
+                "percent": f"{100 * outlet.reused_fraction:.1f} %",
+                "detail": (
+                    f"{label}: {outlet.reused_words:,} of {outlet.words:,} words reused "
+                    f"in {outlet.documents:,} document(s)"
+                    + (f"; from {sources}" if sources else "")
+                ),
+                "documents": outlet.documents,
+            }
+        )
+    return {
+        "bars": bars,
+        "hidden": len(ranked) - len(shown),
+        "label_width": label_width,
+        "bar_width": bar_width,
+        "width": label_width + bar_width + 90,
+        "height": 16 + row_height * len(shown),
+        "ticks": [
+            {"x": round(label_width + bar_width * t / 4, 1), "label": f"{100 * scale * t / 4:g} %"}
+            for t in range(5)
+        ],
+    }
+
+
+def render_report(
+    records: Iterable[Record],
+    scan: ScanResult,
+    stories: StoriesResult,
+    chains: ChainsResult,
+    *,
+    title: str = "dedup report",
+) -> str:
+    """The whole report page as one string of HTML (self-contained, deterministic)."""
+    data = report_data(records, scan, stories, chains)
+    env = environment()
+    script = page_script(env)
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    template = env.get_template("report.html.j2")
+    return template.render(
+        title=title, version=__version__, script=script, script_hash=f"sha256-{digest}", **data
+    )
+
+
+def page_script(env: Environment | None = None) -> Markup:
+    """The page's own script (a file of this package, not data), marked safe so that the
+    template does not escape its quotes; the Content-Security-Policy lets only it run."""
+    env = env or environment()
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "report.js")
+    if "</script" in source.lower():  # pragma: no cover - a mistake in report.js itself
+        raise ValueError("report.js must not contain </script")
+    return Markup(source)
+
+
+def write_report(
+    html: str,
+    out_dir: str | Path,
+    *,
+    rejects: Sequence[Reject] = (),
+    warnings: Sequence[Reject] = (),
+    run: dict[str, Any] | None = None,
+) -> dict[str, int]:
+    """Write ``report.html``, ``rejects.jsonl`` and, last, ``run.json`` into ``out_dir``;
+    return rows (or bytes, for the page) written per file."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    encoded = html.encode("utf-8")
+    with atomic_write(out / "report.html", "wb") as handle:
+        handle.write(encoded)
+    rows = {
+        "report.html": len(encoded),
+        "rejects.jsonl": write_rejects(out / "rejects.jsonl", rejects, warnings),
+    }
+    write_json(
+        out / "run.json",
+        {
+            "tool": "dedup",
+            "version": __version__,
+            "command": "report",
+            **(run or {}),
+            "outputs": rows,
+        },
+    )
+    return rows

@@ -1,0 +1,356 @@
+// The report's views, drawn from the JSON blocks above. Article text, titles, outlets and
+// URLs only ever reach the page through text nodes and attribute values (never as markup),
+// and only http(s) URLs become links.
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var index = JSON.parse(document.getElementById("report-index").textContent);
+  var docs = index.docs, pairs = index.pairs, stories = index.stories, edges = index.edges;
+  var PAGE = index.page_size;
+  var texts = new Map();
+  var pairByDocs = new Map();
+  pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
+  var pairOrder = pairs.map(function (p, k) { return k; }).sort(function (x, y) {
+    var px = pairs[x], py = pairs[y];
+    return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
+  });
+
+  function textOf(doc) {
+    if (!texts.has(doc)) {
+      var block = document.getElementById("text-" + doc);
+      texts.set(doc, block ? JSON.parse(block.textContent) : "");
+    }
+    return texts.get(doc);
+  }
+
+  // el("td", {class: "num"}, "12", child): strings become text nodes, never markup.
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    setAttrs(node, attrs);
+    for (var i = 2; i < arguments.length; i++) append(node, arguments[i]);
+    return node;
+  }
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG, tag);
+    setAttrs(node, attrs);
+    for (var i = 2; i < arguments.length; i++) append(node, arguments[i]);
+    return node;
+  }
+  function setAttrs(node, attrs) {
+    if (!attrs) return;
+    Object.keys(attrs).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined) return;
+      if (key === "href") throw new Error("use link() for hrefs");
+      node.setAttribute(key === "className" ? "class" : key, String(value));
+    });
+  }
+  function append(node, child) {
+    if (child === null || child === undefined) return;
+    if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); return; }
+    node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+  }
+  function internal(hash, label) {
+    var a = el("a", null, label);
+    a.setAttribute("href", "#" + hash);  // built from numbers and fixed words only
+    return a;
+  }
+  function link(doc) {
+    if (!doc.url) return null;
+    if (!doc.href || !/^https?:\/\//i.test(doc.href)) return el("span", {class: "meta url"}, doc.url);
+    var a = el("a", {class: "url", target: "_blank", rel: "noopener noreferrer"}, doc.url);
+    a.setAttribute("href", doc.href);
+    return a;
+  }
+  function fmt(n) { return Number(n).toLocaleString("en-US"); }
+  function pct(x) { return (100 * x).toFixed(0) + " %"; }
+  function short(id, n) { return id.length <= n ? id : id.slice(0, n - 1) + "\u2026"; }
+  function docName(k) { return docs[k].id; }
+  function nodeName(key) {
+    if (key.indexOf("common:") === 0) return "common source of " + key.slice(7);
+    return key;
+  }
+
+  function pager(root, total, page, base) {
+    var pages = Math.max(1, Math.ceil(total / PAGE));
+    var bar = el("div", {class: "pager"});
+    if (page > 1) bar.appendChild(internal(base + "/" + (page - 1), "\u2039 previous"));
+    bar.appendChild(el("span", null, "page " + page + " of " + pages + " (" + fmt(total) + ")"));
+    if (page < pages) bar.appendChild(internal(base + "/" + (page + 1), "next \u203a"));
+    root.appendChild(bar);
+  }
+
+  function table(headers, rows) {
+    var head = el("tr", null, headers.map(function (h) {
+      return el("th", {class: h.charAt(0) === "#" ? "num" : null}, h.replace(/^#/, ""));
+    }));
+    return el("table", null, el("thead", null, head), el("tbody", null, rows));
+  }
+
+  // ---- stories ---------------------------------------------------------------------------
+  function renderStories(page) {
+    var root = document.getElementById("stories-list");
+    root.replaceChildren();
+    var first = (page - 1) * PAGE;
+    var rows = stories.slice(first, first + PAGE).map(function (s, i) {
+      var outlets = [];
+      s.members.forEach(function (m) {
+        var o = docs[m].outlet;
+        if (o && outlets.indexOf(o) < 0) outlets.push(o);
+      });
+      var dates = s.first_date ? (s.first_date.slice(0, 10) === (s.last_date || "").slice(0, 10)
+        ? s.first_date.slice(0, 10) : s.first_date.slice(0, 10) + " \u2013 " + (s.last_date || "").slice(0, 10)) : "undated";
+      return el("tr", {"data-story": s.id},
+        el("td", {class: "id"}, internal("story/" + (first + i), s.id)),
+        el("td", {class: "num"}, fmt(s.members.length)),
+        el("td", {class: "num"}, fmt(s.pairs.length)),
+        el("td", null, dates),
+        el("td", null, el("div", null, s.title || s.label), s.title ? el("div", {class: "meta"}, s.label) : null),
+        el("td", null, outlets.slice(0, 4).join(", ") + (outlets.length > 4 ? ", \u2026" : "")));
+    });
+    pager(root, stories.length, page, "stories");
+    root.appendChild(table(["story", "#articles", "#pairs", "dates", "title / terms", "outlets"], rows));
+    if (stories.length > PAGE) pager(root, stories.length, page, "stories");
+  }
+
+  function articleRow(k) {
+    var d = docs[k];
+    var fraction = d.reused_fraction !== null ? d.reused_fraction : (d.words ? d.reused / d.words : 0);
+    var sources = d.sources.map(function (s) { return nodeName(s[0]) + " (" + fmt(s[1]) + " words)"; });
+    return el("tr", {"data-doc": d.id},
+      el("td", {class: "id"}, d.id),
+      el("td", null, d.outlet || "\u2014"),
+      el("td", null, d.date || "undated"),
+      el("td", null, el("div", null, d.title || "(no title)"), link(d)),
+      el("td", {class: "num"}, fmt(d.words)),
+      el("td", {class: "num"}, pct(fraction)),
+      el("td", null, sources.join("; ") || "\u2014",
+        d.credits.length ? el("div", {class: "meta"}, "credits: " + d.credits.join(", ")) : null));
+  }
+
+  function pairRow(k) {
+    var p = pairs[k];
+    var ids = new Set(p.marks_a.map(function (m) { return m[2]; }));
+    return el("tr", {"data-pair": k},
+      el("td", {class: "id"}, internal("pair/" + k, docName(p.a) + " \u2194 " + docName(p.b))),
+      el("td", null, (docs[p.a].outlet || "\u2014") + " / " + (docs[p.b].outlet || "\u2014")),
+      el("td", {class: "num"}, fmt(ids.size)),
+      el("td", {class: "num"}, fmt(p.reused_a) + " / " + fmt(p.reused_b)),
+      el("td", {class: "num"}, pct(p.fraction_a) + " / " + pct(p.fraction_b)),
+      el("td", {class: "num"}, p.jaccard.toFixed(3) + (p.near_duplicate ? " near-duplicate" : "")));
+  }
+  var PAIR_HEADERS = ["pair", "outlets", "#passages", "#words reused", "#share reused", "#jaccard"];
+
+  function renderStory(number) {
+    var root = document.getElementById("story");
+    root.replaceChildren();
+    var s = stories[number];
+    if (!s) { root.appendChild(el("p", {class: "empty"}, "No such story.")); return; }
+    root.appendChild(el("p", null, internal("stories/" + (Math.floor(number / PAGE) + 1), "\u2039 all stories")));
+    root.appendChild(el("h2", null, "Story " + s.id + ": " + (s.title || s.label)));
+    root.appendChild(el("p", {class: "hint"}, "terms: " + s.label + " \u00b7 " + fmt(s.members.length) + " article(s)"));
+    root.appendChild(el("h3", null, "Articles"));
+    root.appendChild(table(["article", "outlet", "date", "title", "#words", "#reused", "copy from"], s.members.map(articleRow)));
+    root.appendChild(el("h3", null, "Chain graph"));
+    var holder = el("div", {class: "graph panel"});
+    root.appendChild(holder);
+    if (s.graph) drawGraph(holder, s.graph);
+    else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
+    root.appendChild(el("h3", null, "Linked pairs"));
+    if (s.pairs.length) root.appendChild(table(PAIR_HEADERS, s.pairs.map(pairRow)));
+    else root.appendChild(el("p", {class: "empty"}, "None of these articles shares a passage with another article."));
+  }
+
+  function renderPairs(page) {
+    var root = document.getElementById("pairs-list");
+    root.replaceChildren();
+    var first = (page - 1) * PAGE;
+    pager(root, pairs.length, page, "pairs");
+    root.appendChild(table(PAIR_HEADERS, pairOrder.slice(first, first + PAGE).map(pairRow)));
+    if (pairs.length > PAGE) pager(root, pairs.length, page, "pairs");
+  }
+
+  // ---- one pair, side by side ------------------------------------------------------------
+  function colorOf(ids) {
+    var colors = new Map();
+    ids.forEach(function (id) { if (!colors.has(id)) colors.set(id, colors.size % 8); });
+    return colors;
+  }
+
+  // Split the text at every highlight boundary; each piece inside a passage is a <mark>.
+  function markedText(docId, text, marks, colors) {
+    var box = el("div", {class: "text", "data-doc": docId});
+    var cuts = new Set([0, text.length]);
+    marks.forEach(function (m) { cuts.add(m[0]); cuts.add(m[1]); });
+    var points = Array.from(cuts).sort(function (x, y) { return x - y; });
+    for (var i = 0; i + 1 < points.length; i++) {
+      var start = points[i], end = points[i + 1];
+      var active = [];
+      marks.forEach(function (m) {
+        if (m[0] <= start && m[1] >= end && active.indexOf(m[2]) < 0) active.push(m[2]);
+      });
+      var piece = text.slice(start, end);
+      if (!active.length) { box.appendChild(document.createTextNode(piece)); continue; }
+      box.appendChild(el("mark", {
+        class: "c" + colors.get(active[0]) + (active.length > 1 ? " overlap" : ""),
+        "data-passage": active.join(" "),
+        "data-start": start,
+        "data-end": end,
+        title: "passage " + active.join(", ")
+      }, piece));
+    }
+    return box;
+  }
+
+  function flash(passage) {
+    document.querySelectorAll("#pair .text").forEach(function (box) {
+      var hit = Array.from(box.querySelectorAll("mark")).find(function (m) {
+        return m.getAttribute("data-passage").split(" ").indexOf(passage) >= 0;
+      });
+      if (hit) {
+        box.scrollTop = hit.offsetTop - box.offsetTop - 40;
+        hit.classList.add("flash");
+        setTimeout(function () { hit.classList.remove("flash"); }, 1200);
+      }
+    });
+  }
+
+  function side(k, marks, colors) {
+    var d = docs[k];
+    return el("article", {class: "side"},
+      el("h3", {class: "id"}, d.id),
+      el("div", null, d.title || "(no title)"),
+      el("div", {class: "meta"}, (d.outlet || "no outlet") + " \u00b7 " + (d.date || "undated") + " \u00b7 " + fmt(d.words) + " words"),
+      link(d),
+      markedText(d.id, textOf(k), marks, colors));
+  }
+
+  function renderPair(k) {
+    var root = document.getElementById("pair");
+    root.replaceChildren();
+    var p = pairs[k];
+    if (!p) { root.appendChild(el("p", {class: "empty"}, "No such pair.")); return; }
+    var back = p.story >= 0 ? internal("story/" + p.story, "\u2039 story " + stories[p.story].id) : internal("pairs", "\u2039 all pairs");
+    root.appendChild(el("p", null, back));
+    root.appendChild(el("h2", null, docName(p.a) + " \u2194 " + docName(p.b)));
+    root.appendChild(el("p", {class: "hint"},
+      fmt(p.reused_a) + " of " + fmt(p.words_a) + " words (" + pct(p.fraction_a) + ") and " +
+      fmt(p.reused_b) + " of " + fmt(p.words_b) + " words (" + pct(p.fraction_b) + ") reused; shingle Jaccard " +
+      p.jaccard.toFixed(3) + (p.near_duplicate ? " (near-duplicates)" : "") + ". Click a passage to find it in both texts."));
+    var ids = [];
+    p.marks_a.concat(p.marks_b).forEach(function (m) { if (ids.indexOf(m[2]) < 0) ids.push(m[2]); });
+    var colors = colorOf(ids);
+    var textA = textOf(p.a);
+    var legend = el("ul", {class: "legend"});
+    ids.forEach(function (id) {
+      var where = p.marks_a.find(function (m) { return m[2] === id; });
+      var excerpt = where ? textA.slice(where[0], where[1]).replace(/\s+/g, " ") : "";
+      var item = el("li", {"data-passage": id}, el("mark", {class: "c" + colors.get(id)}, id),
+        excerpt.length > 90 ? excerpt.slice(0, 89) + "\u2026" : excerpt);
+      item.addEventListener("click", function () { flash(id); });
+      legend.appendChild(item);
+    });
+    root.appendChild(legend);
+    var sides = el("div", {class: "sides"}, side(p.a, p.marks_a, colors), side(p.b, p.marks_b, colors));
+    sides.addEventListener("click", function (event) {
+      var mark = event.target.closest && event.target.closest("mark[data-passage]");
+      if (mark) flash(mark.getAttribute("data-passage").split(" ")[0]);
+    });
+    root.appendChild(sides);
+  }
+
+  // ---- the chain graph -------------------------------------------------------------------
+  var graphs = 0;
+  function edgeWidth(words) { return 1.5 + Math.min(4.5, Math.log2(1 + words / 20)); }
+
+  function drawGraph(holder, g) {
+    var drawing = svg("svg", {width: g.width, height: g.height, viewBox: "0 0 " + g.width + " " + g.height,
+      role: "img", "aria-label": "chain graph", class: "chain-graph"});
+    var defs = svg("defs");
+    graphs += 1;
+    var arrow = svg("marker", {id: "arrow-" + graphs, viewBox: "0 0 10 10", refX: 9, refY: 5,
+      markerWidth: 11, markerHeight: 11, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse"}, svg("path", {d: "M0,0 L10,5 L0,10 z", fill: "#2458a6"}));
+    defs.appendChild(arrow);
+    drawing.appendChild(defs);
+    g.lanes.forEach(function (lane, i) {
+      drawing.appendChild(svg("rect", {class: "lane" + (i % 2 ? " odd" : ""), x: 0, y: lane.y, width: g.width, height: lane.height + 10, rx: 4}));
+      drawing.appendChild(svg("text", {class: "lane-label", x: 8, y: lane.y + 20}, short(lane.label, 22)));
+    });
+    g.columns.forEach(function (c) {
+      drawing.appendChild(svg("text", {class: "column-label", x: c.x, y: 20, "text-anchor": "middle"}, c.label));
+    });
+    var linked = new Set();
+    g.edges.forEach(function (ge) {
+      var e = edges[ge.edge], s = g.nodes[ge.s], t = g.nodes[ge.t];
+      linked.add(ge.s); linked.add(ge.t);
+      var dx = t.x - s.x, dy = t.y - s.y, length = Math.sqrt(dx * dx + dy * dy) || 1;
+      var r = 13;
+      var x1 = s.x + dx / length * r, y1 = s.y + dy / length * r;
+      var x2 = t.x - dx / length * (r + 2), y2 = t.y - dy / length * (r + 2);
+      // same column: bow out to the right, so the line does not run through the nodes between
+      var bend = Math.abs(dx) < 1 ? 36 + Math.abs(dy) * 0.25 : 0;
+      var cx = (x1 + x2) / 2 + bend, cy = (y1 + y2) / 2 - (bend ? 0 : Math.min(24, Math.abs(dx) * 0.08));
+      if (bend) { x1 += 8; x2 += 8; }
+      var path = svg("path", {
+        class: "edge" + (e.directed ? " directed" : " common"),
+        d: "M" + x1.toFixed(1) + "," + y1.toFixed(1) + " Q" + cx.toFixed(1) + "," + cy.toFixed(1) + " " + x2.toFixed(1) + "," + y2.toFixed(1),
+        "stroke-width": edgeWidth(e.words).toFixed(2),
+        "data-source": e.source,
+        "data-target": e.target
+      }, svg("title", null, nodeName(e.source) + " \u2192 " + e.target + ": " + fmt(e.words) + " words in " +
+        e.passages.join(", ") + "; confidence " + e.confidence.toFixed(2) +
+        e.evidence.map(function (x) { return "\n\u2022 " + x.kind + ": " + x.detail; }).join("")));
+      if (e.directed) path.setAttribute("marker-end", "url(#" + arrow.id + ")");
+      var pairK = s.kind === "doc" ? pairByDocs.get(s.doc + "," + t.doc) : undefined;
+      if (pairK !== undefined) path.addEventListener("click", function () { location.hash = "pair/" + pairK; });
+      drawing.appendChild(path);
+    });
+    g.nodes.forEach(function (n, i) {
+      var group, label;
+      if (n.kind === "common") {
+        group = svg("g", {class: "node common", "data-key": n.key},
+          svg("rect", {x: n.x - 13, y: n.y - 11, width: 26, height: 22, rx: 5}));
+        label = "common " + n.key.slice(7);
+        group.appendChild(svg("title", null, nodeName(n.key) + ": an original not in the corpus"));
+      } else {
+        var d = docs[n.doc];
+        group = svg("g", {class: "node doc" + (linked.has(i) ? "" : " isolated"), "data-key": n.key},
+          svg("circle", {cx: n.x, cy: n.y, r: 11}));
+        label = short(d.id, 16);
+        group.appendChild(svg("title", null, d.id + "\n" + (d.title || "(no title)") + "\n" + (d.outlet || "no outlet") + ", " + (d.date || "undated")));
+        if (d.story >= 0) group.addEventListener("click", function () { location.hash = "story/" + d.story; });
+      }
+      if (n.kind === "common") group.appendChild(svg("text", {x: n.x - 18, y: n.y + 4, "text-anchor": "end"}, label));
+      else group.appendChild(svg("text", {x: n.x, y: n.y + 25, "text-anchor": "middle"}, label));
+      drawing.appendChild(group);
+    });
+    holder.appendChild(drawing);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------
+  var VIEWS = ["overview", "stories", "story", "pairs", "pair"];
+  var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs"};
+  function route() {
+    var parts = location.hash.replace(/^#/, "").split("/");
+    var view = VIEWS.indexOf(parts[0]) >= 0 ? parts[0] : "overview";
+    var number = parseInt(parts[1] || "", 10);
+    if (view === "stories") renderStories(number > 0 ? number : 1);
+    if (view === "pairs") renderPairs(number > 0 ? number : 1);
+    if (view === "story") renderStory(number >= 0 ? number : -1);
+    if (view === "pair") renderPair(number >= 0 ? number : -1);
+    VIEWS.forEach(function (v) { document.getElementById(v).hidden = v !== view; });
+    document.querySelectorAll("nav a").forEach(function (a) {
+      a.classList.toggle("active", a.getAttribute("data-tab") === TABS[view]);
+    });
+    if (view !== "overview") window.scrollTo(0, 0);
+    document.body.setAttribute("data-ready", view);
+  }
+
+  var corpus = document.getElementById("corpus-graph");
+  if (index.graph) drawGraph(corpus, index.graph);
+  else if (!edges.length) corpus.appendChild(el("p", {class: "empty"}, "No chain edges: no article carries another's copy."));
+  else corpus.appendChild(el("p", {class: "empty"}, fmt(Number(corpus.getAttribute("data-nodes"))) +
+    " articles and sources are too many to draw at once (more than " + fmt(index.graph_node_limit) + "); each story shows its own graph."));
+  window.addEventListener("hashchange", route);
+  route();
+})();

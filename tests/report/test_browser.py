@@ -1,0 +1,274 @@
+"""The report in a real browser: headless Chromium (Debian's ``chromium``, never a download)
+opens ``dedup report``'s page from disk with every network request refused, and the tests
+read the page's DOM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import main
+from tests.conftest import CORPUS, SEED_IDS
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+JS_URL = "javascript:alert(1)"
+SHARED = (
+    "The ministers said on Saturday that the convoy of trucks carrying food and medicine "
+    "would cross the river at dawn and reach the besieged district before the evening curfew "
+    "began in the old city."
+)
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is absent: install Debian's chromium package (.ci/run does) to run the "
+        "browser tests",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is absent: pip install '.[test]'"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A page with every request outside the report file refused and recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.url = path.resolve().as_uri()
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda err: self.errors.append(str(err)))
+
+    def _route(self, route) -> None:
+        if route.request.url.split("#")[0] == self.url:
+            route.continue_()
+        else:
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, view: str = "") -> None:
+        if self.page.url.split("#")[0] != self.url:
+            self.page.goto(self.url + (f"#{view}" if view else ""))
+        else:
+            self.page.evaluate("view => { location.hash = view; }", view)
+        self.page.wait_for_selector(f"body[data-ready='{view.split('/')[0] or 'overview'}']")
+
+    def index(self) -> dict:
+        return json.loads(self.page.text_content("#report-index"))
+
+
+def write_report(corpus: Path | str, out: Path) -> Path:
+    result = CliRunner().invoke(main, ["report", str(corpus), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def seed_report(tmp_path_factory) -> Path:
+    return write_report(CORPUS, tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture
+def seeds(browser, seed_report):
+    page = Page(browser, seed_report)
+    page.open()
+    yield page
+    page.context.close()
+
+
+def pair_number(index: dict, a: str, b: str) -> int:
+    ids = [doc["id"] for doc in index["docs"]]
+    (number,) = [k for k, p in enumerate(index["pairs"]) if (ids[p["a"]], ids[p["b"]]) == (a, b)]
+    return number
+
+
+def test_seed_report_opens_offline(seeds):
+    page = seeds.page
+    assert page.text_content("#count-documents") == "5"
+    assert page.text_content("#count-pairs") == "3"
+    assert page.locator("#outlet-chart g.bar").count() == 3
+    assert seeds.requests == []
+    assert seeds.errors == []
+
+
+def test_kerry_passage_is_highlighted_in_000_and_001(seeds, tmp_path):
+    number = pair_number(seeds.index(), SEED_IDS["000"], SEED_IDS["001"])
+    seeds.open(f"pair/{number}")
+    found = {}
+    for short in ("000", "001"):
+        marks = seeds.page.locator(f".text[data-doc='{SEED_IDS[short]}'] mark[data-passage]")
+        kerry = [
+            (marks.nth(k).get_attribute("data-passage"), marks.nth(k).text_content())
+            for k in range(marks.count())
+            if "show a little grace" in marks.nth(k).text_content()
+        ]
+        assert len(kerry) == 1, kerry
+        found[short] = kerry[0]
+    assert found["000"][0] == found["001"][0]  # the same passage id on both sides
+    assert found["000"][1].startswith("Russia and Assad have a moment")
+    assert found["001"][1].startswith("Russia and Assad have a moment")
+    # the five passages of the pair on each side (p5 and p6 overlap in 001: one piece is both)
+    for short in ("000", "001"):
+        marks = seeds.page.locator(f".text[data-doc='{SEED_IDS[short]}'] mark")
+        ids = {
+            i
+            for k in range(marks.count())
+            for i in marks.nth(k).get_attribute("data-passage").split()
+        }
+        assert ids == {"p1", "p2", "p4", "p5", "p6"}
+    seeds.page.screenshot(path=str(tmp_path / "pair-000-001.png"), full_page=True)
+    assert (tmp_path / "pair-000-001.png").stat().st_size > 10_000
+
+
+def test_chain_graph_is_drawn(seeds, tmp_path):
+    graph = seeds.page.locator("#corpus-graph svg.chain-graph")
+    assert graph.count() == 1
+    nodes = graph.locator("g.node")
+    keys = {nodes.nth(k).get_attribute("data-key") for k in range(nodes.count())}
+    assert set(SEED_IDS.values()) <= keys
+    edges = graph.locator("path.edge")
+    drawn = [
+        (edges.nth(k).get_attribute("data-source"), edges.nth(k).get_attribute("data-target"))
+        for k in range(edges.count())
+    ]
+    assert len(drawn) == int(seeds.page.text_content("#count-edges"))
+    targets: dict[str, set[str]] = {}
+    for source, target in drawn:
+        targets.setdefault(source, set()).add(target)
+    # 000 and 001 carry one agency copy: a common source feeds both
+    agency = [s for s, t in targets.items() if {SEED_IDS["000"], SEED_IDS["001"]} <= t]
+    assert agency and all(s.startswith("common:") for s in agency)
+    assert graph.locator(f"g.node.common[data-key='{agency[0]}']").count() == 1
+    # The Guardian's 002 overlaps with both 000 and 001
+    with_002 = [s for s, t in targets.items() if SEED_IDS["002"] in t]
+    assert any(SEED_IDS["000"] in targets[s] for s in with_002)
+    assert any(SEED_IDS["001"] in targets[s] for s in with_002)
+    # 003 and 004 are drawn, with no edge
+    for short in ("003", "004"):
+        assert all(SEED_IDS[short] not in edge for edge in drawn)
+        assert graph.locator(f"g.node.isolated[data-key='{SEED_IDS[short]}']").count() == 1
+    seeds.page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    assert (tmp_path / "overview.png").stat().st_size > 10_000
+
+
+def test_story_shows_its_articles_and_graph(seeds):
+    index = seeds.index()
+    (number,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    seeds.open(f"story/{number}")
+    rows = seeds.page.locator("#story tr[data-doc]")
+    assert sorted(rows.nth(k).get_attribute("data-doc") for k in range(rows.count())) == [
+        SEED_IDS["000"],
+        SEED_IDS["001"],
+        SEED_IDS["002"],
+    ]
+    assert seeds.page.locator("#story svg.chain-graph path.edge").count() > 0
+    assert seeds.page.locator("#story tr[data-pair]").count() == 3
+
+
+def test_stories_and_pairs_lists(seeds):
+    seeds.open("stories")
+    assert seeds.page.locator("#stories-list tr[data-story]").count() == 3
+    seeds.open("pairs")
+    assert seeds.page.locator("#pairs-list tr[data-pair]").count() == 3
+    assert seeds.errors == []
+
+
+@pytest.fixture
+def hostile(browser, tmp_path):
+    payload = f"{SCRIPT} {ATTRIBUTE} {JS_URL}"
+    records = [
+        {
+            "id": f"evil-a{ATTRIBUTE}",
+            "text": f"First report. {SHARED} {payload} Then it ended.",
+            "outlet": f"Outlet {ATTRIBUTE}",
+            "date": "2016-12-10",
+            "url": JS_URL,
+            "title": f"Title {SCRIPT}",
+        },
+        {
+            "id": "evil-b",
+            "text": f"Second report here. {SHARED} {payload} Nothing more.",
+            "outlet": f"Other {SCRIPT}",
+            "date": "2016-12-11",
+            "url": f"https://example.org/story?q={SCRIPT}",
+            "title": f"Title {ATTRIBUTE}",
+        },
+    ]
+    corpus = tmp_path / "hostile.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    page = Page(browser, write_report(corpus, tmp_path / "out"))
+    page.open()
+    yield page
+    page.context.close()
+
+
+def injected(page) -> dict:
+    return page.evaluate(
+        """() => ({
+            img: document.querySelectorAll("img").length,
+            handlers: Array.from(document.querySelectorAll("*")).filter(
+                e => Array.from(e.attributes).some(a => a.name.startsWith("on"))).length,
+            scripts: Array.from(document.querySelectorAll("script")).filter(
+                s => s.type !== "application/json").length,
+            jsLinks: Array.from(document.querySelectorAll("a[href]")).filter(
+                a => !/^(#|https?:)/i.test(a.getAttribute("href"))).length,
+        })"""
+    )
+
+
+def test_hostile_article_shows_as_text_and_runs_nothing(hostile, tmp_path):
+    page = hostile.page
+    views = ["", "stories", "story/0", "pairs", "pair/0"]
+    for view in views:
+        hostile.open(view)
+        assert injected(page) == {"img": 0, "handlers": 0, "scripts": 1, "jsLinks": 0}, view
+    # the pair view shows every payload as text, in the texts, titles, outlets and urls
+    pair = page.text_content("#pair")
+    for raw in (SCRIPT, ATTRIBUTE, JS_URL, f"Title {SCRIPT}", f"Outlet {ATTRIBUTE}"):
+        assert raw in pair
+    marked = page.locator(".text mark").first.text_content()
+    assert SHARED[:40] in marked
+    # the javascript: url is text; the https one is a link that opens nothing of ours
+    assert page.locator("#pair span.url", has_text=JS_URL).count() == 1
+    link = page.locator("#pair a.url")
+    assert link.count() == 1
+    assert link.get_attribute("href") == f"https://example.org/story?q={SCRIPT}"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    hostile.open("story/0")
+    assert SCRIPT in page.text_content("#story")
+    hostile.open("")
+    assert ATTRIBUTE in page.text_content("#outlet-chart")
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert hostile.dialogs == []
+    assert hostile.requests == []
+    assert hostile.errors == []

@@ -1,0 +1,296 @@
+"""dedup.html: the report page is escaped, self-contained, deterministic, and marks the
+passages at their offsets. (tests/report/test_browser.py checks the page in Chromium.)"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from dedup import html
+from dedup.config import Config
+from dedup.ingest import read_corpus
+from dedup.pipeline import report
+from dedup.types import Record
+from tests.conftest import CORPUS, SEED_IDS
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+JS_URL = "javascript:alert(1)"
+SHARED = (
+    "The ministers said on Saturday that the convoy of trucks carrying food and medicine "
+    "would cross the river at dawn and reach the besieged district before the evening curfew "
+    "began in the old city."
+)
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, and the text of each script."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._open: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._open = dict(attrs)
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data):
+        if self._open is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._open = None
+
+
+def parse(page: str) -> Tags:
+    parser = Tags()
+    parser.feed(page)
+    return parser
+
+
+def render(records: list[Record], config: Config | None = None) -> str:
+    found = report(records, config or Config())
+    return html.render_report(found.records, found.scan, found.stories, found.chains)
+
+
+def index_of(page: str) -> dict:
+    for attrs, text in parse(page).scripts:
+        if attrs.get("id") == "report-index":
+            return json.loads(text)
+    raise AssertionError("no report-index block")
+
+
+@pytest.fixture(scope="module")
+def seed_corpus():
+    return list(read_corpus([str(CORPUS)]).records)
+
+
+@pytest.fixture(scope="module")
+def seed_page(seed_corpus) -> str:
+    return render(seed_corpus)
+
+
+def hostile_records() -> list[Record]:
+    payload = f"{SCRIPT} {ATTRIBUTE} {JS_URL}"
+    return [
+        Record(
+            id="evil-a",
+            text=f"First report. {SHARED} {payload} Then it ended.",
+            outlet=f"Outlet {ATTRIBUTE}",
+            date="2016-12-10",
+            url=JS_URL,
+            title=f"Title {SCRIPT}",
+        ),
+        Record(
+            id="evil-b",
+            text=f"Second report here. {SHARED} {payload} Nothing more.",
+            outlet=f"Other {SCRIPT}",
+            date="2016-12-11",
+            url=f"https://example.org/story?q={SCRIPT}",
+            title=f"Title {ATTRIBUTE}",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org/a",
+        "https://example.org/a?b=1#c",
+        "HTTPS://EXAMPLE.ORG/",
+    ],
+)
+def test_http_and_https_urls_become_links(url):
+    assert html.safe_href(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        JS_URL,
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "/relative/path",
+        "example.org/no-scheme",
+        "http://",
+        "https://exa mple.org/",
+        "http://example.org/\nx",
+        "file:///etc/passwd",
+    ],
+)
+def test_other_urls_are_not_links(url):
+    assert html.safe_href(url) is None
+
+
+def test_payloads_never_reach_the_page_as_markup():
+    page = render(hostile_records())
+    for raw in (SCRIPT, ATTRIBUTE, "<img", "onerror=alert(1)>"):
+        assert raw not in page
+    # the JSON blocks hold them escaped, and they decode back to the exact text
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    index = index_of(page)
+    titles = {doc["id"]: doc["title"] for doc in index["docs"]}
+    assert titles == {"evil-a": f"Title {SCRIPT}", "evil-b": f"Title {ATTRIBUTE}"}
+    tags = parse(page)
+    assert not [tag for tag, _ in tags.tags if tag == "img"]
+    assert not [attrs for _, attrs in tags.tags if any(k.startswith("on") for k in attrs)]
+
+
+def test_only_http_urls_get_an_href(seed_corpus):
+    index = index_of(render(hostile_records()))
+    hrefs = {doc["id"]: doc["href"] for doc in index["docs"]}
+    urls = {doc["id"]: doc["url"] for doc in index["docs"]}
+    assert hrefs == {"evil-a": None, "evil-b": f"https://example.org/story?q={SCRIPT}"}
+    assert urls["evil-a"] == JS_URL  # shown, as text
+
+
+def test_article_texts_decode_to_the_originals(seed_corpus, seed_page):
+    texts = {}
+    for attrs, text in parse(seed_page).scripts:
+        if (attrs.get("id") or "").startswith("text-"):
+            assert attrs.get("type") == "application/json"
+            texts[int(attrs["id"].removeprefix("text-"))] = json.loads(text)
+    index = index_of(seed_page)
+    originals = {r.id: r.text for r in seed_corpus}
+    # only documents that are in a pair carry their text: 003 and 004 share nothing
+    assert sorted(index["docs"][k]["id"] for k in texts) == [
+        SEED_IDS["000"],
+        SEED_IDS["001"],
+        SEED_IDS["002"],
+    ]
+    for k, text in texts.items():
+        assert text == originals[index["docs"][k]["id"]]
+
+
+def test_page_is_self_contained(seed_page):
+    tags = parse(seed_page)
+    names = {tag for tag, _ in tags.tags}
+    assert not names & {"link", "img", "iframe", "object", "embed", "base", "form"}
+    for tag, attrs in tags.tags:
+        assert "src" not in attrs, (tag, attrs)
+        href = attrs.get("href")
+        if href is not None:
+            assert href.startswith("#"), (tag, attrs)
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", seed_page)
+    csp = next(
+        a["content"] for t, a in tags.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert "default-src 'none'" in csp
+
+
+def test_only_the_page_script_may_run(seed_page):
+    tags = parse(seed_page)
+    runnable = [text for attrs, text in tags.scripts if attrs.get("type") != "application/json"]
+    assert len(runnable) == 1
+    digest = base64.b64encode(hashlib.sha256(runnable[0].encode("utf-8")).digest()).decode()
+    csp = next(
+        a["content"] for t, a in tags.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert f"script-src 'sha256-{digest}'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_same_input_gives_byte_identical_pages(seed_corpus, seed_page):
+    assert render(list(reversed(seed_corpus))) == seed_page
+
+
+def test_marks_sit_at_the_alignment_offsets(seed_corpus, seed_page):
+    index = index_of(seed_page)
+    ids = [doc["id"] for doc in index["docs"]]
+    originals = {r.id: r.text for r in seed_corpus}
+    (pair,) = [
+        p
+        for p in index["pairs"]
+        if (ids[p["a"]], ids[p["b"]]) == (SEED_IDS["000"], SEED_IDS["001"])
+    ]
+    found = report(seed_corpus)
+    (scanned,) = [p for p in found.scan.pairs if (p.a, p.b) == (SEED_IDS["000"], SEED_IDS["001"])]
+    assert pair["marks_a"] == sorted([x.a_start, x.a_end, x.cluster] for x in scanned.alignments)
+    assert pair["marks_b"] == sorted([x.b_start, x.b_end, x.cluster] for x in scanned.alignments)
+    kerry = [
+        (m, n)
+        for m, n in zip(pair["marks_a"], sorted(pair["marks_b"], key=lambda m: m[2]))
+        if "show a little grace" in originals[SEED_IDS["000"]][m[0] : m[1]]
+    ]
+    assert len(kerry) == 1
+    (_, _, passage), _ = kerry[0]
+    (b_start, b_end, _) = next(m for m in pair["marks_b"] if m[2] == passage)
+    assert "show a little grace" in originals[SEED_IDS["001"]][b_start:b_end]
+
+
+def test_offsets_count_utf16_units_beyond_the_bmp():
+    text = "a😀b 𝔘c"
+    offsets = list(range(len(text) + 1))
+    units = html.utf16_offsets(text, offsets)
+    encoded = text.encode("utf-16-le")
+    for start in offsets:
+        for end in offsets[start:]:
+            piece = encoded[2 * units[start] : 2 * units[end]].decode("utf-16-le")
+            assert piece == text[start:end]
+    assert html.utf16_offsets("plain", [0, 5]) == [0, 5]
+
+
+def test_seed_graph_has_the_common_source_and_isolated_articles(seed_page):
+    index = index_of(seed_page)
+    graph = index["graph"]
+    nodes = graph["nodes"]
+    keys = [n["key"] for n in nodes]
+    assert set(SEED_IDS.values()) <= set(keys)
+    touched = {keys[e["s"]] for e in graph["edges"]} | {keys[e["t"]] for e in graph["edges"]}
+    assert SEED_IDS["003"] not in touched and SEED_IDS["004"] not in touched
+    targets_of: dict[str, set[str]] = {}
+    for e in graph["edges"]:
+        targets_of.setdefault(keys[e["s"]], set()).add(keys[e["t"]])
+    shared = [s for s, t in targets_of.items() if {SEED_IDS["000"], SEED_IDS["001"]} <= t]
+    assert shared and all(s.startswith("common:") for s in shared)
+    assert all(nodes[keys.index(s)]["kind"] == "common" for s in shared)
+    # a common source sits left of the documents carrying its copy, dated the earliest
+    for e in graph["edges"]:
+        assert nodes[e["s"]]["x"] < nodes[e["t"]]["x"]
+
+
+def test_big_corpus_graph_is_drawn_per_story(monkeypatch, seed_corpus):
+    monkeypatch.setattr(html, "GRAPH_NODE_LIMIT", 4)
+    index = index_of(render(seed_corpus))
+    assert index["graph"] is None
+    with_graph = [s for s in index["stories"] if s["graph"]]
+    assert [len(s["members"]) for s in with_graph] == [3]
+
+
+def test_outlet_chart_has_a_bar_per_outlet(seed_page):
+    found_bars = re.findall(r'<g class="bar" data-outlet="([^"]*)">', seed_page)
+    assert sorted(found_bars) == ["(unknown)", "Al Jazeera", "The Guardian"]
+
+
+def test_hostile_outlet_names_are_escaped_in_the_chart():
+    page = render(hostile_records())
+    assert 'data-outlet="Outlet &#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in page
+    assert "Other &lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_write_report_writes_run_json_last(tmp_path, seed_page):
+    rows = html.write_report(seed_page, tmp_path, run={"inputs": ["corpus/"]})
+    assert rows == {"report.html": len(seed_page.encode("utf-8")), "rejects.jsonl": 0}
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == seed_page
+    run = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert run["command"] == "report" and run["outputs"] == rows
+    assert (tmp_path / "run.json").stat().st_mtime_ns >= (
+        tmp_path / "report.html"
+    ).stat().st_mtime_ns
