@@ -25,14 +25,16 @@ from dedup import __version__
 from dedup.config import CLEAN_RULES, Config
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.ingest import ReadOptions, input_size, read_corpus
-from dedup.pipeline import ProgressFn, check_output_dir, clean, scan
+from dedup.pipeline import ProgressFn, check_output_dir, clean, scan, stories
 from dedup.report import (
     clean_summary_table,
     corpus_layout,
+    stories_table,
     summary_table,
     top_pairs_table,
     write_clean,
     write_scan,
+    write_stories,
 )
 from dedup.workspace import WORK_DIR, Workspace
 
@@ -142,6 +144,12 @@ _OPTION_HELP = {
     "boilerplate_fraction": "…and in at least this share of its outlet's (or the corpus') "
     "documents.",
     "boilerplate_max_words": "Longest line, in words, that can be learned as boilerplate.",
+    "story_neighbors": "Most similar articles each article is linked to.",
+    "story_min_lift": "A link needs this many times the two articles' background similarity.",
+    "story_resolution": "Leiden modularity resolution; higher gives smaller stories.",
+    "story_window_days": "Links between dated articles fade with exp(-days apart / this); "
+    "0 ignores dates.",
+    "story_title_weight": "How many times a title counts beside the text.",
     "duplicate_copied": "With --drop-duplicates: documents with at least this share of the "
     "words of each copied exactly from the other are near-duplicates.",
 }
@@ -163,6 +171,16 @@ CLEAN_SETTINGS = (
     "boilerplate_fraction",
     "boilerplate_max_words",
     "duplicate_copied",
+)
+
+
+STORY_SETTINGS = (
+    *CLEAN_SETTINGS,
+    "story_neighbors",
+    "story_min_lift",
+    "story_resolution",
+    "story_window_days",
+    "story_title_weight",
 )
 
 
@@ -331,6 +349,18 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``-j/--workers``: processes to run on; a speed setting, so not in Config or run.json."""
+    return click.option(
+        "-j",
+        "--workers",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        help="Processes to run on (0: every available core); results are the same for any number.",
+    )(command)
+
+
 def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
     if fail_on_rejects and rejects:
         where = f" (see {Path(out) / 'rejects.jsonl'})" if out else ""
@@ -348,6 +378,7 @@ def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
 @input_options
 @config_options(*SCAN_SETTINGS)
 @run_options
+@workers_option
 @click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -358,6 +389,7 @@ def scan_command(
     config_file: str | None,
     force: bool,
     fail_on_rejects: bool,
+    workers: int,
     top: int,
     quiet: bool,
     debug: bool,
@@ -379,7 +411,13 @@ def scan_command(
             if force:
                 shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
             workspace = Workspace.under(out, config.digest(), corpus.records)
-        result = scan(corpus.records, config, progress=report_progress, workspace=workspace)
+        result = scan(
+            corpus.records,
+            config,
+            progress=report_progress,
+            workspace=workspace,
+            workers=workers,
+        )
     if workspace is not None and workspace.resumed and not quiet:
         click.echo(
             f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
@@ -451,6 +489,7 @@ def scan_command(
     is_flag=True,
     help="Exit with 1 (after writing the results) when any record was skipped.",
 )
+@workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -462,6 +501,7 @@ def clean_command(
     patterns: tuple[str, ...],
     config_file: str | None,
     fail_on_rejects: bool,
+    workers: int,
     quiet: bool,
     debug: bool,
     **kwargs: Any,
@@ -482,7 +522,11 @@ def clean_command(
     with progress.running() as report_progress:
         corpus = read_inputs(inputs, options, out, report_progress)
         result = clean(
-            corpus.records, config, drop_duplicates=drop_duplicates, progress=report_progress
+            corpus.records,
+            config,
+            drop_duplicates=drop_duplicates,
+            progress=report_progress,
+            workers=workers,
         )
     rejects = list(corpus.rejects) + list(result.rejects)
     result = dataclasses.replace(result, rejects=tuple(rejects))
@@ -507,6 +551,93 @@ def clean_command(
     finish_run(rejects, fail_on_rejects, out)
 
 
+@main.command("stories")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for stories.jsonl, rejects.jsonl and run.json.",
+)
+@click.option(
+    "--no-clean",
+    is_flag=True,
+    help="Cluster the text as read (by default boilerplate and repeats are cleaned first).",
+)
+@click.option(
+    "--no-links",
+    is_flag=True,
+    help="Do not use the passages scan finds as evidence that two articles are one story.",
+)
+@input_options
+@config_options(*STORY_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after writing the results) when any record was skipped.",
+)
+@workers_option
+@click.option("--top", default=15, show_default=True, help="Stories shown in the terminal table.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def stories_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    no_clean: bool,
+    no_links: bool,
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: int,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Group articles into stories: reprints and reports of one event together.
+
+    TF-IDF neighbours of the cleaned text, passage links from scan and dates make a graph
+    whose Leiden communities are the stories.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    config = build_config(config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, out, report_progress)
+        result = stories(
+            corpus.records,
+            config,
+            use_clean=not no_clean,
+            use_links=not no_links,
+            progress=report_progress,
+            workers=workers,
+        )
+    rejects = list(corpus.rejects) + list(result.rejects)
+    result = dataclasses.replace(
+        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
+    )
+    _show_rejects(rejects, corpus.warnings, out)
+    if out:
+        write_stories(
+            result,
+            out,
+            inputs=list(inputs),
+            read_options=dataclasses.asdict(options),
+            warnings=corpus.warnings,
+            use_clean=not no_clean,
+            use_links=not no_links,
+        )
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(stories_table(result, top, time.perf_counter() - started, console.width))
+        if out:
+            console.print(f"written to {Path(out)}/: stories.jsonl rejects.jsonl run.json")
+        else:
+            console.print("no files written (give -o DIR to keep the stories)")
+    finish_run(rejects, fail_on_rejects, out)
+
+
 def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:
     for item in (rejects + warnings)[:MAX_REJECT_LINES]:
         kind = "skipped" if item in rejects else "warning"
@@ -515,6 +646,240 @@ def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:
     if hidden > 0:
         where = f" (all in {out}/rejects.jsonl)" if out else ""
         click.echo(f"… and {hidden} more{where}", err=True)
+
+
+# --- chains -------------------------------------------------------------------------------
+
+# The chains block is appended after the other commands; its imports and settings stay with it.
+from dedup.pipeline import chains  # noqa: E402
+from dedup.report import chains_table, write_chains  # noqa: E402
+
+_SPECIAL_OPTIONS["wire_agencies"] = "--agency"
+_OPTION_HELP["chain_contained_fraction"] = (
+    "A copy with at least this share of its words in passages shared with a longer one is "
+    "contained in it, which weakly makes it the source."
+)
+CHAIN_SETTINGS = (*SCAN_SETTINGS, "chain_contained_fraction")
+
+
+def read_agency_file(path: str) -> tuple[str, ...]:
+    """Agency names from a file, one a line (``name|alias|…``); blank lines and ``#``
+    comments are skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise CliError(f"--agencies: {path}: cannot read: {err}", EXIT_USAGE) from None
+    names = tuple(
+        line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+    )
+    if not names:
+        raise CliError(f"--agencies: {path}: no agency names in the file", EXIT_USAGE)
+    return names
+
+
+def agency_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--agency NAME`` (repeatable) and ``--agencies FILE``: the wire agency list."""
+    command = click.option(
+        "--agencies",
+        "agency_file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Replace the built-in wire agency list with the names in FILE, one a line.",
+    )(command)
+    return click.option(
+        "--agency",
+        "agencies",
+        multiple=True,
+        metavar="NAME",
+        help="Count NAME as a wire agency besides the built-in list; 'Name|Alias' gives "
+        "aliases (repeatable).",
+    )(command)
+
+
+@main.command("chains")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json, "
+    "rejects.jsonl and run.json.",
+)
+@agency_options
+@input_options
+@config_options(*CHAIN_SETTINGS)
+@run_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def chains_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    agencies: tuple[str, ...],
+    agency_file: str | None,
+    config_file: str | None,
+    force: bool,
+    fail_on_rejects: bool,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Decide who carried whose copy: syndication chains over the reused passages.
+
+    Dates, wire-agency outlets, credit lines ("Source: …, News Agencies", "(AFP)") and
+    containment order the copies of each passage; when nothing orders them, they are joined
+    through a common (possibly unseen) source, never by an invented direction.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    if agency_file or agencies:
+        base = read_agency_file(agency_file) if agency_file else None
+        if base is None:
+            settings = load_config_file(config_file) if config_file else {}
+            base = tuple(settings.get("wire_agencies", Config().wire_agencies))
+        kwargs["wire_agencies"] = (*base, *agencies)
+    config = build_config(config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, out, report_progress)
+        workspace = None
+        if out:
+            if force:
+                shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
+            workspace = Workspace.under(out, config.digest(), corpus.records)
+        result = chains(corpus.records, config, progress=report_progress, workspace=workspace)
+    if workspace is not None and workspace.resumed and not quiet:
+        click.echo(
+            f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
+            f"{Path(out) / WORK_DIR} (--force starts over)",
+            err=True,
+        )
+    rejects = list(corpus.rejects) + list(result.scan.rejects)
+    scanned = dataclasses.replace(
+        result.scan,
+        rejects=tuple(rejects),
+        counts={**result.scan.counts, "rejected": len(rejects)},
+    )
+    result = dataclasses.replace(result, scan=scanned)
+    _show_rejects(rejects, corpus.warnings, out)
+    if out:
+        write_chains(
+            result,
+            out,
+            inputs=list(inputs),
+            read_options=dataclasses.asdict(options),
+            warnings=corpus.warnings,
+        )
+        workspace.finish()
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(chains_table(result, time.perf_counter() - started, console.width))
+        if out:
+            console.print(
+                f"written to {Path(out)}/: chains.jsonl articles.jsonl outlets.jsonl "
+                "chains.graphml chains.json rejects.jsonl run.json"
+            )
+        else:
+            console.print("no files written (give -o DIR to keep the chains)")
+    finish_run(rejects, fail_on_rejects, out)
+
+
+# The report block is appended after the other commands; its imports and settings stay with it.
+from dedup.html import render_report, write_report  # noqa: E402
+from dedup.pipeline import report  # noqa: E402
+
+REPORT_SETTINGS = (*STORY_SETTINGS, "chain_contained_fraction")
+
+
+@main.command("report")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for report.html, rejects.jsonl and run.json.",
+)
+@click.option(
+    "--title", default="dedup report", show_default=True, help="Heading and title of the page."
+)
+@agency_options
+@input_options
+@config_options(*REPORT_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after writing the results) when any record was skipped.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def report_command(
+    inputs: tuple[str, ...],
+    out: str,
+    title: str,
+    agencies: tuple[str, ...],
+    agency_file: str | None,
+    config_file: str | None,
+    fail_on_rejects: bool,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Write one self-contained HTML page to check the results by eye.
+
+    OUT/report.html opens offline: counts, each outlet's share of reused copy, every story
+    with its articles, every linked pair side by side with the reused passages highlighted,
+    and the chain graph.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    if agency_file or agencies:
+        base = read_agency_file(agency_file) if agency_file else None
+        if base is None:
+            settings = load_config_file(config_file) if config_file else {}
+            base = tuple(settings.get("wire_agencies", Config().wire_agencies))
+        kwargs["wire_agencies"] = (*base, *agencies)
+    config = build_config(config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, out, report_progress)
+        found = report(corpus.records, config, progress=report_progress)
+    rejects = list(corpus.rejects) + list(found.scan.rejects)
+    scanned = dataclasses.replace(
+        found.scan, rejects=tuple(rejects), counts={**found.scan.counts, "rejected": len(rejects)}
+    )
+    _show_rejects(rejects, corpus.warnings, out)
+    page = render_report(found.records, scanned, found.stories, found.chains, title=title)
+    written = write_report(
+        page,
+        out,
+        rejects=rejects,
+        warnings=corpus.warnings,
+        run={
+            "inputs": list(inputs),
+            "read_options": dataclasses.asdict(options),
+            "title": title,
+            "config": config.to_dict(),
+            "config_digest": config.digest(),
+            "counts": {
+                "scan": scanned.counts,
+                "stories": found.stories.counts,
+                "chains": found.chains.counts,
+            },
+        },
+    )
+    if not quiet:
+        counts = scanned.counts
+        click.echo(
+            f"dedup report: {counts['documents']:,} documents, {len(found.stories.stories):,} "
+            f"stories, {counts['pairs']:,} linked pairs, {len(found.chains.edges):,} chain "
+            f"edges, {time.perf_counter() - started:.2f} s"
+        )
+        click.echo(
+            f"written to {Path(out)}/: report.html ({written['report.html'] / 1e6:.1f} MB) "
+            "rejects.jsonl run.json"
+        )
+    finish_run(rejects, fail_on_rejects, out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,24 @@ from dedup.errors import ConfigError
 
 MAX_SEED = 2**32 - 1
 
+#: Wire agencies known by default (``Config.wire_agencies``): a name, then aliases after ``|``.
+DEFAULT_WIRE_AGENCIES = (
+    "AFP|Agence France-Presse|Agence France Presse",
+    "Reuters|Thomson Reuters",
+    "Associated Press|AP",
+    "dpa|Deutsche Presse-Agentur",
+    "Xinhua",
+    "TASS|ITAR-TASS",
+    "Anadolu|Anadolu Agency",
+    "EFE",
+    "ANSA",
+    "PA Media|Press Association",
+    "UPI|United Press International",
+    "Bloomberg|Bloomberg News",
+    "Kyodo|Kyodo News",
+    "Yonhap",
+)
+
 #: Cleaning rules that ``Config.clean_skip`` can switch off (see dedup.clean).
 CLEAN_RULES = ("self-duplicate", "comments", "teaser", "tags", "share", "learned")
 
@@ -75,6 +93,19 @@ class Config:
         Cleaning rules switched off (names in ``CLEAN_RULES``).
     boilerplate_patterns : tuple of str
         The user's own regular expressions; every match is cut as ``boilerplate:user``.
+    story_neighbors, story_min_lift, story_resolution, story_window_days, story_title_weight
+        ``stories``: neighbours per article in the similarity graph, the lift over background
+        similarity an edge needs, the Leiden modularity resolution, the date decay scale in
+        days (0 ignores dates) and how many times a title counts (see
+        ``dedup.stories.StoryClusterer``).
+    wire_agencies : tuple of str
+        ``chains``: the news agencies whose copy others carry. Each entry is a name, optionally
+        followed by ``|``-separated aliases (``"Associated Press|AP"``): an outlet or credit
+        matching any of them counts as that agency.
+    chain_contained_fraction : float
+        ``chains``: when at least this share of one document's words lies in passages shared
+        with another (and clearly less of the other's), the other holds nearly all of it plus
+        more: the contained copy is taken as the source (weak evidence).
     """
 
     shingle_size: int = 5
@@ -93,6 +124,13 @@ class Config:
     duplicate_copied: float = 0.9
     clean_skip: tuple[str, ...] = ()
     boilerplate_patterns: tuple[str, ...] = ()
+    story_neighbors: int = 10
+    story_min_lift: float = 3.0
+    story_resolution: float = 1.0
+    story_window_days: float = 7.0
+    story_title_weight: int = 2
+    wire_agencies: tuple[str, ...] = DEFAULT_WIRE_AGENCIES
+    chain_contained_fraction: float = 0.8
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +152,15 @@ class Config:
         _check_float("boilerplate_fraction", self.boilerplate_fraction, 0.0, 1.0, low_open=True)
         _check_int("boilerplate_max_words", self.boilerplate_max_words, 1, 10_000)
         _check_float("duplicate_copied", self.duplicate_copied, 0.0, 1.0, low_open=True)
+        _check_int("story_neighbors", self.story_neighbors, 1, 1000)
+        _check_float("story_min_lift", self.story_min_lift, 0.0, 1000.0)
+        _check_float("story_resolution", self.story_resolution, 0.0, 1000.0, low_open=True)
+        _check_float("story_window_days", self.story_window_days, 0.0, 100_000.0)
+        _check_int("story_title_weight", self.story_title_weight, 0, 100)
+        object.__setattr__(self, "wire_agencies", _check_agencies(self.wire_agencies))
+        _check_float(
+            "chain_contained_fraction", self.chain_contained_fraction, 0.0, 1.0, low_open=True
+        )
         object.__setattr__(self, "clean_skip", tuple(sorted(set(self.clean_skip))))
         for rule in self.clean_skip:
             if rule not in CLEAN_RULES:
@@ -197,6 +244,21 @@ class Config:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _check_agencies(value: Any) -> tuple[str, ...]:
+    """The wire agency list as a tuple of ``name|alias|…`` entries, checked."""
+    if isinstance(value, str) or not isinstance(value, (tuple, list)):
+        raise ConfigError("wire_agencies", f"must be a list of names, got {value!r}")
+    entries = []
+    for entry in value:
+        if not isinstance(entry, str):
+            raise ConfigError("wire_agencies", f"must be a list of names, got {entry!r}")
+        names = [name.strip() for name in entry.split("|")]
+        if not all(names) or any("\n" in name for name in names):
+            raise ConfigError("wire_agencies", f"empty or multi-line agency name in {entry!r}")
+        entries.append("|".join(names))
+    return tuple(entries)
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

@@ -13,11 +13,18 @@ cleaned texts to collapse near-duplicate documents.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import mmap
+import multiprocessing
+import os
 import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
+from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +42,11 @@ from dedup.align import (
     shingle_overlap,
 )
 from dedup.config import Config
-from dedup.errors import StageError
+from dedup.errors import ConfigError, StageError
 from dedup.index import band_keys, candidate_pairs, passage_candidates, winnow
 from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
+from dedup.stories import StoryClusterer
 from dedup.types import (
     Alignment,
     CleanedDocument,
@@ -51,6 +59,7 @@ from dedup.types import (
     Record,
     Reject,
     ScanResult,
+    StoriesResult,
     Witness,
 )
 from dedup.workspace import Workspace
@@ -74,33 +83,204 @@ class Shingled:
 
 
 def shingle_corpus(
-    texts: Sequence[str], shingle_size: int, progress: ProgressFn | None = None
+    texts: Sequence[str],
+    shingle_size: int,
+    progress: ProgressFn | None = None,
+    *,
+    workers: int = 1,
 ) -> Shingled:
-    """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters."""
-    hashes, starts, ends, counts = [], [], [], []
+    """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters.
+
+    With ``workers`` > 1, groups of batches are tokenized in that many processes and put
+    together in document order, so the arrays are the same whatever the number of workers.
+    """
     total = len(texts)
+    bounds = []
     first = 0
     while first < total:
         last, size = first, 0
         while last < total and (last == first or size + len(texts[last]) <= BATCH_CHARS):
             size += len(texts[last])
             last += 1
+        bounds.append((first, last))
+        first = last
+    jobs = [(bounds[k : k + JOB_BATCHES],) for k in range(0, len(bounds), JOB_BATCHES)]
+    parts = []
+    for part in _map_ordered(_shingle_batches, (texts, shingle_size), jobs, workers):
+        parts.append(part)
+        if progress:
+            progress("words", part[-1], total)
+    hashes, starts, ends, counts, shingles, shingle_counts, _ = zip(*parts) if parts else [[]] * 7
+    doc_ptr = np.zeros(total + 1, dtype=np.int64)
+    shingle_ptr = np.zeros(total + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=doc_ptr[1:])
+        np.cumsum(np.concatenate(shingle_counts), out=shingle_ptr[1:])
+    tokens = Tokens(
+        _concat(hashes, np.uint64), _concat(starts, np.int64), _concat(ends, np.int64), doc_ptr
+    )
+    return Shingled(tokens, _concat(shingles, np.uint64), shingle_ptr)
+
+
+JOB_BATCHES = 8  # batches of BATCH_CHARS per task given to a worker process
+
+
+def _shingle_batches(
+    texts: Sequence[str], shingle_size: int, bounds: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Words and shingles of the documents ``texts[first:last]`` of each batch in ``bounds``
+    (consecutive): hashes, starts, ends, words per document, shingles, shingles per
+    document, and the last document done. Shingles never cross a document, so shingling
+    batch by batch gives the corpus' shingles."""
+    hashes, starts, ends, counts, shingles, shingle_counts = [], [], [], [], [], []
+    for first, last in bounds:
         batch = tokenize(texts[first:last])
+        batch_shingles, batch_ptr = shingle_hashes(batch.hashes, batch.doc_ptr, shingle_size)
         hashes.append(batch.hashes)
         starts.append(batch.starts)
         ends.append(batch.ends)
         counts.append(np.diff(batch.doc_ptr))
-        first = last
-        if progress:
-            progress("words", first, total)
-    doc_ptr = np.zeros(total + 1, dtype=np.int64)
-    if counts:
-        np.cumsum(np.concatenate(counts), out=doc_ptr[1:])
-    tokens = Tokens(
-        _concat(hashes, np.uint64), _concat(starts, np.int64), _concat(ends, np.int64), doc_ptr
+        shingles.append(batch_shingles)
+        shingle_counts.append(np.diff(batch_ptr))
+    return (
+        _concat(hashes, np.uint64),
+        _concat(starts, np.int64),
+        _concat(ends, np.int64),
+        _concat(counts, np.int64),
+        _concat(shingles, np.uint64),
+        _concat(shingle_counts, np.int64),
+        bounds[-1][1],
     )
-    shingles, shingle_ptr = shingle_hashes(tokens.hashes, tokens.doc_ptr, shingle_size)
-    return Shingled(tokens, shingles, shingle_ptr)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def resolve_workers(workers: int) -> int:
+    """The number of worker processes ``workers`` asks for: 0 means every available core."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ConfigError(
+            "workers", f"must be a whole number >= 0 (0 = all cores), got {workers!r}"
+        )
+    return workers or available_cores()
+
+
+_SHARED: tuple = ()  # a worker process' read-only inputs, set once when it starts
+
+
+def _share(*inputs: object) -> None:
+    global _SHARED
+    _SHARED = inputs
+
+
+# On Windows a named block vanishes with its last handle, so results travel by pipe there.
+_VIA_SHARED_MEMORY = os.name == "posix"
+
+
+def _call_shared(task: Callable[..., object], job: tuple) -> object:
+    result = task(*_SHARED, *job)
+    return _to_shared_memory(result) if _VIA_SHARED_MEMORY else result
+
+
+def _to_shared_memory(result: object) -> tuple[str, list[tuple]]:
+    """A worker's result (an array, or a tuple of arrays and ints) copied into one block of
+    shared memory: hundreds of MB of words would otherwise be pickled through a pipe, and
+    cost the parent more than tokenizing them did."""
+    items = result if isinstance(result, tuple) else (result,)
+    arrays = [np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x for x in items]
+    size = sum(x.nbytes for x in arrays if isinstance(x, np.ndarray))
+    block = SharedMemory(create=True, size=max(size, 1))
+    buffer = _map_populated(block, writable=True)
+    layout: list[tuple] = []
+    offset = 0
+    for x in arrays:
+        if isinstance(x, np.ndarray):
+            np.ndarray(x.shape, x.dtype, buffer=buffer, offset=offset)[...] = x
+            layout.append(("array", x.dtype.str, x.shape, offset))
+            offset += x.nbytes
+        else:
+            layout.append(("value", x))
+    if isinstance(buffer, mmap.mmap):
+        buffer.close()
+    name = block.name
+    block.close()
+    return name, [("tuple" if isinstance(result, tuple) else "one",), *layout]
+
+
+def _from_shared_memory(name: str, layout: list[tuple]) -> object:
+    """The result :func:`_to_shared_memory` stored; the block's name is freed at once.
+
+    On Linux the arrays are views of a mapping made with every page in place
+    (``MAP_POPULATE``), alive as long as they are: faulting hundreds of MB in one 4 KiB page
+    at a time, or copying them out, cost the parent more than the workers saved."""
+    block = SharedMemory(name=name)
+    try:
+        buffer = _map_populated(block, writable=False)
+        copy = not isinstance(buffer, mmap.mmap)
+        items = []
+        for entry in layout[1:]:
+            if entry[0] == "array":
+                view = np.ndarray(entry[2], np.dtype(entry[1]), buffer=buffer, offset=entry[3])
+                items.append(view.copy() if copy else view)
+            else:
+                items.append(entry[1])
+        del buffer
+    finally:
+        block.close()
+        block.unlink()
+    return tuple(items) if layout[0][0] == "tuple" else items[0]
+
+
+def _map_populated(block: SharedMemory, *, writable: bool) -> object:
+    """The block's bytes mapped again with every page in place (``MAP_POPULATE``, Linux), or
+    its own buffer where that is not possible."""
+    path = Path("/dev/shm") / block.name.lstrip("/")
+    populate = getattr(mmap, "MAP_POPULATE", None)
+    if populate is None or not path.exists():
+        return block.buf
+    prot = mmap.PROT_READ | (mmap.PROT_WRITE if writable else 0)
+    with open(path, "r+b" if writable else "rb") as handle:
+        return mmap.mmap(handle.fileno(), block.size, flags=mmap.MAP_SHARED | populate, prot=prot)
+
+
+def _map_ordered(
+    task: Callable[..., object], shared: tuple, jobs: Sequence[tuple], workers: int
+) -> Iterator:
+    """``task(*shared, *job)`` for every job, yielded in the order of ``jobs``.
+
+    With one worker (or one job) everything runs here. Otherwise a pool of ``workers``
+    processes runs the jobs; ``shared`` reaches each process once when it starts (for free
+    with ``fork``, which copies the parent's memory), and only the small jobs and the
+    results travel. Results come back in submission order, never in completion order, so
+    the output cannot depend on which process finished first.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield task(*shared, *job)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # one tracker of shared memory for parent and workers: blocks a worker creates and the
+    # parent frees are then neither reported as leaked nor removed when the worker exits
+    resource_tracker.ensure_running()
+    pool = ProcessPoolExecutor(
+        min(workers, len(jobs)), mp_context=context, initializer=_share, initargs=shared
+    )
+    try:
+        futures = [pool.submit(_call_shared, task, job) for job in jobs]
+        for future in futures:
+            result = future.result()
+            yield _from_shared_memory(*result) if _VIA_SHARED_MEMORY else result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scan(
@@ -109,6 +289,7 @@ def scan(
     *,
     progress: ProgressFn | None = None,
     workspace: Workspace | None = None,
+    workers: int = 1,
 ) -> ScanResult:
     """Find the passages and documents that share copy.
 
@@ -120,22 +301,27 @@ def scan(
     workspace : Workspace, optional
         Where finished stages are kept, so that an interrupted run resumes (the CLI keeps
         them under the output folder); without it everything stays in memory.
+    workers : int, default 1
+        Processes for the stages that split into independent parts (words, signatures,
+        alignment); 0 uses every available core. The result is the same for any number.
 
     Returns
     -------
     ScanResult
     """
     config = config or Config()
+    workers = resolve_workers(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     work = workspace or Workspace(None, config_digest="", input_digest="")
 
     docs, rejects = _prepare(records)
-    shingled, kept = _words_stage(docs, config, work, progress)
+    shingled, kept = _words_stage(docs, config, work, progress, workers)
+    kept_set = set(kept.tolist())
     rejects += [
         Reject(r.source or r.id, "no words", r.id)
         for index, r in enumerate(docs)
-        if index not in set(kept.tolist())
+        if index not in kept_set
     ]
     docs = [docs[i] for i in kept.tolist()]
     words = np.diff(shingled.tokens.doc_ptr)
@@ -145,9 +331,7 @@ def scan(
     if work.has("signatures"):
         signatures = work.load("signatures")["signatures"]
     else:
-        signatures = compute_signatures(
-            shingled.shingles, shingled.shingle_ptr, config.num_perm, config.seed
-        )
+        signatures = _signatures(shingled, config, workers)
         work.save("signatures", signatures=signatures)
     seconds["signatures"], clock = _lap(clock)
 
@@ -187,7 +371,7 @@ def scan(
     to_align = sorted(set(map(tuple, passage_pairs.tolist())) | set(near_duplicates))
     to_align += [(d, d) for d in self_docs.tolist()]
     pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
-    raw = _align(shingled, pairs_array, config, progress, work)
+    raw = _align(shingled, pairs_array, config, progress, work, workers)
     seconds["align"], clock = _lap(clock)
 
     ids = [r.id for r in docs]
@@ -255,46 +439,128 @@ def _align(
     config: Config,
     progress: ProgressFn | None,
     work: Workspace | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int, list[int]]]:
     """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``, in
-    chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one."""
+    chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one.
+
+    Chunks not in the workspace are aligned by ``workers`` processes; each is saved as it
+    comes back, in chunk order, so an interrupted run keeps every chunk before the gap."""
     raw: list[tuple[int, int, list[int]]] = []
-    for first in range(0, len(pairs), ALIGN_CHUNK):
+    firsts = range(0, len(pairs), ALIGN_CHUNK)
+    done = {f for f in firsts if work is not None and work.has(_align_stage(f))}
+    shared = (
+        shingled.shingles,
+        shingled.shingle_ptr,
+        config.shingle_size,
+        config.min_passage_words,
+        config.max_gap_words,
+    )
+    # each chunk is split in one piece per worker, so that even one chunk uses every core;
+    # the results are sorted by pair, so the pieces put back together are the chunk's
+    jobs, offsets = [], {}
+    for first in firsts:
+        if first not in done:
+            chunk = pairs[first : first + ALIGN_CHUNK]
+            cuts = np.linspace(0, len(chunk), max(1, min(workers, len(chunk))) + 1).astype(int)
+            offsets[first] = cuts[:-1].tolist()
+            jobs += [(chunk[lo:hi],) for lo, hi in itertools.pairwise(cuts.tolist())]
+    aligned = _map_ordered(_align_chunk, shared, jobs, workers)
+    for first in firsts:
         chunk = pairs[first : first + ALIGN_CHUNK]
-        stage = f"align-{first // ALIGN_CHUNK:06d}"
-        if work is not None and work.has(stage):
+        stage = _align_stage(first)
+        if first in done:
+            assert work is not None
             found = work.load(stage)
             pair_index, passages = found["pair_index"], found["passages"].reshape(-1, 6)
         else:
-            pair_index, passages = align_pairs(
-                shingled.shingles,
-                shingled.shingle_ptr,
-                chunk,
-                shingle_size=config.shingle_size,
-                min_words=config.min_passage_words,
-                max_gap=config.max_gap_words,
+            parts = [next(aligned) for _ in offsets[first]]
+            pair_index = np.concatenate(
+                [index + offset for (index, _), offset in zip(parts, offsets[first])]
             )
+            passages = np.concatenate([found for _, found in parts]).reshape(-1, 6)
             if work is not None:
                 work.save(stage, pair_index=pair_index, passages=passages)
         for k, row in zip(pair_index.tolist(), passages.tolist()):
             raw.append((int(chunk[k, 0]), int(chunk[k, 1]), row))
         if progress:
             progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
+    aligned.close()  # the workers stop now, not when the generator is collected
     return raw
 
 
+def _align_stage(first: int) -> str:
+    return f"align-{first // ALIGN_CHUNK:06d}"
+
+
+def _align_chunk(
+    shingles: np.ndarray,
+    shingle_ptr: np.ndarray,
+    shingle_size: int,
+    min_words: int,
+    max_gap: int,
+    chunk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    return align_pairs(
+        shingles,
+        shingle_ptr,
+        chunk,
+        shingle_size=shingle_size,
+        min_words=min_words,
+        max_gap=max_gap,
+    )
+
+
+SIGNATURE_JOBS_PER_WORKER = 4  # parts per worker, so a slow part does not hold up the rest
+
+
+def _signatures(shingled: Shingled, config: Config, workers: int) -> np.ndarray:
+    """Document signatures (see :func:`dedup.sketch.compute_signatures`), computed by
+    ``workers`` processes over runs of whole documents of about equal shingle counts.
+    A document's signature depends on its shingles alone, so the rows are the same."""
+    ptr = shingled.shingle_ptr
+    n_docs = len(ptr) - 1
+    parts = 1 if workers <= 1 else workers * SIGNATURE_JOBS_PER_WORKER
+    targets = np.linspace(0, int(ptr[-1]), parts + 1)[1:-1]
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets), [n_docs]]))
+    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts.tolist())]
+    shared = (shingled.shingles, ptr, config.num_perm, config.seed)
+    blocks = list(_map_ordered(_signature_part, shared, jobs, workers))
+    if not blocks:
+        return compute_signatures(shingled.shingles, ptr, config.num_perm, config.seed)
+    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def _signature_part(
+    shingles: np.ndarray, shingle_ptr: np.ndarray, num_perm: int, seed: int, lo: int, hi: int
+) -> np.ndarray:
+    """Signatures of documents ``lo`` to ``hi - 1``."""
+    first, last = int(shingle_ptr[lo]), int(shingle_ptr[hi])
+    return compute_signatures(
+        shingles[first:last], shingle_ptr[lo : hi + 1] - first, num_perm, seed
+    )
+
+
 def _words_stage(
-    docs: list[Record], config: Config, work: Workspace, progress: ProgressFn | None
+    docs: list[Record],
+    config: Config,
+    work: Workspace,
+    progress: ProgressFn | None,
+    workers: int = 1,
 ) -> tuple[Shingled, np.ndarray]:
     """Words and shingles of the documents that have words, and which those are."""
     if work.has("words"):
         found = work.load("words")
         tokens = Tokens(found["hashes"], found["starts"], found["ends"], found["doc_ptr"])
         return Shingled(tokens, found["shingles"], found["shingle_ptr"]), found["kept"]
-    shingled = shingle_corpus([r.text for r in docs], config.shingle_size, progress)
+    shingled = shingle_corpus(
+        [r.text for r in docs], config.shingle_size, progress, workers=workers
+    )
     kept = np.flatnonzero(np.diff(shingled.tokens.doc_ptr) > 0)
     if len(kept) < len(docs):
-        shingled = shingle_corpus([docs[i].text for i in kept.tolist()], config.shingle_size)
+        shingled = shingle_corpus(
+            [docs[i].text for i in kept.tolist()], config.shingle_size, workers=workers
+        )
     tokens = shingled.tokens
     work.save(
         "words",
@@ -536,19 +802,22 @@ def clean(
     *,
     drop_duplicates: bool = False,
     progress: ProgressFn | None = None,
+    workers: int = 1,
 ) -> CleanResult:
     """Remove repeated bodies, repeated lines and boilerplate; optionally collapse
     near-duplicate documents to the earliest one.
 
     Every removal is a :class:`dedup.types.Cut` on the document, so the original is the
-    cleaned text with its cuts put back.
+    cleaned text with its cuts put back. ``workers`` processes (0: every core) share the
+    words, alignment and duplicate scan; the result is the same for any number.
     """
     config = config or Config()
+    workers = resolve_workers(workers)
     docs, rejects = _prepare(records)
     texts = [r.text for r in docs]
     skip = set(config.clean_skip)
-    shingled = shingle_corpus(texts, config.shingle_size, progress)
-    copies = _self_copies(shingled, config) if "self-duplicate" not in skip else {}
+    shingled = shingle_corpus(texts, config.shingle_size, progress, workers=workers)
+    copies = _self_copies(shingled, config, workers) if "self-duplicate" not in skip else {}
     lines = [
         rules.lines_of(text, doc_words.starts, doc_words.hashes)
         for text, doc_words in zip(texts, _doc_tokens(shingled))
@@ -591,7 +860,7 @@ def clean(
 
     duplicates: list[DuplicateDrop] = []
     if drop_duplicates:
-        cleaned, duplicates = _drop_duplicates(cleaned, config)
+        cleaned, duplicates = _drop_duplicates(cleaned, config, workers)
     removed: dict[str, int] = defaultdict(int)
     for doc in cleaned:
         for cut in doc.cuts:
@@ -615,7 +884,9 @@ def _doc_tokens(shingled: Shingled) -> Iterator[Tokens]:
         yield shingled.tokens.doc(index)
 
 
-def _self_copies(shingled: Shingled, config: Config) -> dict[int, list[tuple[int, int, int, int]]]:
+def _self_copies(
+    shingled: Shingled, config: Config, workers: int = 1
+) -> dict[int, list[tuple[int, int, int, int]]]:
     """Per document, the character spans of the two copies of each text it repeats."""
     keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
     n_docs = len(shingled.shingle_ptr) - 1
@@ -626,7 +897,7 @@ def _self_copies(shingled: Shingled, config: Config) -> dict[int, list[tuple[int
         max_shift=config.max_gap_words,
     )
     pairs = np.stack([found.self_docs, found.self_docs], axis=1)
-    raw = _align(shingled, pairs, config, None)
+    raw = _align(shingled, pairs, config, None, workers=workers)
     tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
     copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for doc, _, row in raw:
@@ -649,7 +920,7 @@ def _cuts(record: Record, spans: Sequence[rules.Span]) -> tuple[Cut, ...]:
 
 
 def _drop_duplicates(
-    cleaned: list[CleanedDocument], config: Config
+    cleaned: list[CleanedDocument], config: Config, workers: int = 1
 ) -> tuple[list[CleanedDocument], list[DuplicateDrop]]:
     """Keep the earliest document (by date, then id; undated last) of near-duplicates.
 
@@ -661,7 +932,9 @@ def _drop_duplicates(
     dropped for the earliest kept document it is a near-duplicate of, never through a chain.
     """
     with_words = [d for d in cleaned if d.text.strip()]
-    result = scan([dataclasses.replace(d.record, text=d.text) for d in with_words], config)
+    result = scan(
+        [dataclasses.replace(d.record, text=d.text) for d in with_words], config, workers=workers
+    )
     near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
     for pair in result.pairs:
         copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
@@ -697,3 +970,111 @@ def _drop_duplicates(
         spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
         out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
     return out, sorted(dropped.values(), key=lambda d: d.dropped)
+
+
+def stories(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    clusterer: StoryClusterer | None = None,
+    use_clean: bool = True,
+    use_links: bool = True,
+    progress: ProgressFn | None = None,
+    workers: int = 1,
+) -> StoriesResult:
+    """Group records into stories.
+
+    The text is cleaned first (``use_clean``: boilerplate and repeats would otherwise pull
+    unrelated articles of one outlet together), and pairs that ``scan`` finds sharing a
+    reused passage are given to the clusterer as links (``use_links``). ``workers``
+    processes (0: every core) run the cleaning and the scan.
+    """
+    config = config or Config()
+    workers = resolve_workers(workers)
+    clusterer = clusterer or story_clusterer(config)
+    docs, rejects = _prepare(records)
+    texts = list(docs)
+    if use_clean:
+        cleaned = clean(docs, config, progress=progress, workers=workers)
+        texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
+    links: list[tuple[int, int]] = []
+    link_pairs = 0
+    if use_links:
+        position = {record.id: k for k, record in enumerate(texts)}
+        found = scan([t for t in texts if t.text.strip()], config, workers=workers)
+        links = [(position[p.a], position[p.b]) for p in found.pairs]
+        link_pairs = len(links)
+    clusterer.fit(texts, links=links)
+    counts = {
+        "documents": len(docs),
+        "rejected": len(rejects),
+        "stories": clusterer.n_clusters_,
+        "stories_with_several_documents": sum(1 for s in clusterer.stories_ if len(s.members) > 1),
+        "passage_links": link_pairs,
+    }
+    return StoriesResult(config, clusterer, tuple(clusterer.stories_), tuple(rejects), counts)
+
+
+def story_clusterer(config: Config) -> StoryClusterer:
+    """The story clusterer that ``config`` describes."""
+    return StoryClusterer(
+        n_neighbors=config.story_neighbors,
+        min_lift=config.story_min_lift,
+        resolution=config.story_resolution,
+        window_days=config.story_window_days or None,
+        title_weight=config.story_title_weight,
+        random_state=config.seed,
+    )
+
+
+# The chains stage is appended after the others; importing it here keeps its block in one place.
+from dedup.chains import build_chains  # noqa: E402
+from dedup.types import ChainsResult  # noqa: E402
+
+
+def chains(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    workspace: Workspace | None = None,
+) -> ChainsResult:
+    """Scan the records, then decide who carried whose copy (:func:`dedup.chains.build_chains`).
+
+    Returns
+    -------
+    ChainsResult
+        Its ``scan`` is the scan the chains rest on.
+    """
+    config = config or Config()
+    records = list(records)
+    result = scan(records, config, progress=progress, workspace=workspace)
+    return build_chains(records, result, config)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the HTML report shows: the records, and the scan, stories and chains over them."""
+
+    records: tuple[Record, ...]
+    scan: ScanResult
+    stories: StoriesResult
+    chains: ChainsResult
+
+
+def report(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> ReportInputs:
+    """Scan, group into stories and build the syndication chains, for ``dedup.html``.
+
+    The chains are built from this very scan, so every edge rests on passages the report
+    highlights.
+    """
+    config = config or Config()
+    records = tuple(records)
+    scanned = scan(records, config, progress=progress)
+    grouped = stories(records, config, progress=progress)
+    return ReportInputs(records, scanned, grouped, build_chains(records, scanned, config))

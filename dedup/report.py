@@ -34,6 +34,7 @@ from dedup.types import (
     PassageCluster,
     Reject,
     ScanResult,
+    StoriesResult,
 )
 
 FLOAT_DIGITS = 6
@@ -98,6 +99,14 @@ def reject_record(reject: Reject) -> dict[str, Any]:
     return {"source": reject.source, "id": reject.id, "reason": reject.reason}
 
 
+def write_rejects(path: Path, rejects: Iterable[Reject], warnings: Iterable[Reject] = ()) -> int:
+    """rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
+    rows = [reject_record(r) for r in rejects] + [
+        {**reject_record(w), "kept": True} for w in warnings
+    ]
+    return write_jsonl(path, rows)
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     """Write rows as JSON lines atomically; return the number of rows."""
     count = 0
@@ -132,11 +141,7 @@ def write_scan(
         "documents.jsonl": write_jsonl(
             out / "documents.jsonl", map(document_record, result.documents)
         ),
-        "rejects.jsonl": write_jsonl(
-            out / "rejects.jsonl",
-            [reject_record(r) for r in result.rejects]
-            + [{**reject_record(w), "kept": True} for w in warnings],
-        ),
+        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
     }
     run = {
         "tool": "dedup",
@@ -409,11 +414,7 @@ def write_clean(
         "duplicates.jsonl": write_jsonl(
             out / "duplicates.jsonl", map(duplicate_record, result.duplicates)
         ),
-        "rejects.jsonl": write_jsonl(
-            out / "rejects.jsonl",
-            [reject_record(r) for r in result.rejects]
-            + [{**reject_record(w), "kept": True} for w in warnings],
-        ),
+        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
     }
     write_json(
         out / "run.json",
@@ -450,4 +451,232 @@ def clean_summary_table(result: CleanResult, seconds: float) -> Table:
         if key.startswith("removed:"):
             table.add_row(f"  {key.removeprefix('removed:')}", f"{value:,}")
     table.add_row("time", f"{seconds:.2f} s")
+    return table
+
+
+# --- stories ------------------------------------------------------------------------------
+
+
+def story_record(story: Any) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "size": len(story.members),
+        "members": list(story.members),
+        "label": story.label,
+        "title": story.title,
+        "first_date": story.first_date,
+        "last_date": story.last_date,
+    }
+
+
+def write_stories(
+    result: StoriesResult,
+    out_dir: str | Path,
+    *,
+    inputs: Sequence[str] = (),
+    read_options: dict[str, Any] | None = None,
+    warnings: Sequence[Reject] = (),
+    use_clean: bool = True,
+    use_links: bool = True,
+) -> dict[str, int]:
+    """Write stories.jsonl, rejects.jsonl and run.json (last)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {
+        "stories.jsonl": write_jsonl(out / "stories.jsonl", map(story_record, result.stories)),
+        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
+    }
+    write_json(
+        out / "run.json",
+        {
+            "tool": "dedup",
+            "version": __version__,
+            "command": "stories",
+            "inputs": list(inputs),
+            "read_options": read_options or {},
+            "config": result.config.to_dict(),
+            "config_digest": result.config.digest(),
+            "clusterer": {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in sorted(result.clusterer.get_params().items())
+            },
+            "use_clean": use_clean,
+            "use_links": use_links,
+            "counts": result.counts,
+            "outputs": rows,
+        },
+    )
+    return rows
+
+
+def stories_table(result: StoriesResult, top: int, seconds: float, width: int = 80) -> Table:
+    """A summary line per story, the largest first."""
+    counts = result.counts
+    ranked = sorted(result.stories, key=lambda s: (-len(s.members), s.id))[:top]
+    table = Table(
+        title=(
+            f"dedup stories: {counts['documents']:,} documents, {counts['stories']:,} stories "
+            f"({counts['stories_with_several_documents']:,} with several documents), "
+            f"{counts['passage_links']:,} passage links, {seconds:.2f} s"
+        ),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("story", no_wrap=True)
+    table.add_column("docs", justify="right", no_wrap=True)
+    table.add_column("dates", no_wrap=True)
+    text_width = max(24, width - 40)
+    table.add_column("label / first title", no_wrap=True, overflow="ellipsis", max_width=text_width)
+    for story in ranked:
+        dates = ""
+        if story.first_date:
+            first, last = story.first_date[:10], (story.last_date or "")[:10]
+            dates = first if first == last else f"{first}…{last}"
+        text = story.label + (f" | {story.title}" if story.title else "")
+        table.add_row(story.id, str(len(story.members)), dates, _excerpt(text, text_width))
+    return table
+
+
+# --- chains -------------------------------------------------------------------------------
+
+# The chains block is appended after the others; its imports stay with it.
+import networkx as nx  # noqa: E402
+
+from dedup.chains import chain_graph, evidence_record  # noqa: E402
+from dedup.types import ArticleReuse, ChainEdge, ChainsResult, OutletReuse  # noqa: E402
+
+CHAINS_FILES = (
+    "chains.jsonl",
+    "articles.jsonl",
+    "outlets.jsonl",
+    "chains.graphml",
+    "chains.json",
+    "rejects.jsonl",
+    "run.json",
+)
+
+
+def chain_edge_record(edge: ChainEdge) -> dict[str, Any]:
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "directed": edge.directed,
+        "confidence": round(edge.confidence, FLOAT_DIGITS),
+        "passages": list(edge.passages),
+        "reused_words": edge.reused_words,
+        "evidence": [evidence_record(e) for e in edge.evidence],
+    }
+
+
+def article_record(article: ArticleReuse) -> dict[str, Any]:
+    return {
+        "doc": article.doc,
+        "outlet": article.outlet,
+        "date": article.date,
+        "words": article.words,
+        "reused_words": article.reused_words,
+        "reused_fraction": round(article.reused_fraction, FLOAT_DIGITS),
+        "original_words": article.original_words,
+        "sources": [{"source": s, "words": w} for s, w in article.sources],
+        "credits": list(article.credits),
+    }
+
+
+def outlet_record(outlet: OutletReuse) -> dict[str, Any]:
+    return {
+        "outlet": outlet.outlet,
+        "documents": outlet.documents,
+        "words": outlet.words,
+        "reused_words": outlet.reused_words,
+        "reused_fraction": round(outlet.reused_fraction, FLOAT_DIGITS),
+        "sources": [{"source": s, "words": w} for s, w in outlet.sources],
+    }
+
+
+def write_graphml(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write ``graph`` as GraphML, atomically."""
+    with atomic_write(Path(path), "wb") as handle:
+        nx.write_graphml(graph, handle)
+
+
+def write_node_link(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write ``graph`` as networkx node-link JSON (``nx.node_link_graph`` reads it back)."""
+    write_json(Path(path), nx.node_link_data(graph, edges="edges"))
+
+
+def write_chains(
+    result: ChainsResult,
+    out_dir: str | Path,
+    *,
+    inputs: Sequence[str] = (),
+    read_options: dict[str, Any] | None = None,
+    warnings: Sequence[Reject] = (),
+) -> dict[str, int]:
+    """Write chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
+    rejects.jsonl and run.json (last); return rows (or graph edges) written per file."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    graph = chain_graph(result)
+    rows = {
+        "chains.jsonl": write_jsonl(out / "chains.jsonl", map(chain_edge_record, result.edges)),
+        "articles.jsonl": write_jsonl(out / "articles.jsonl", map(article_record, result.articles)),
+        "outlets.jsonl": write_jsonl(out / "outlets.jsonl", map(outlet_record, result.outlets)),
+    }
+    write_graphml(graph, out / "chains.graphml")
+    rows["chains.graphml"] = graph.number_of_edges()
+    write_node_link(graph, out / "chains.json")
+    rows["chains.json"] = graph.number_of_edges()
+    rows["rejects.jsonl"] = write_rejects(out / "rejects.jsonl", result.scan.rejects, warnings)
+    write_json(
+        out / "run.json",
+        {
+            "tool": "dedup",
+            "version": __version__,
+            "command": "chains",
+            "inputs": list(inputs),
+            "read_options": read_options or {},
+            "config": result.config.to_dict(),
+            "config_digest": result.config.digest(),
+            "counts": {
+                **result.scan.counts,
+                **{f"chains_{k}": v for k, v in result.counts.items()},
+            },
+            "outputs": rows,
+        },
+    )
+    return rows
+
+
+def chains_table(result: ChainsResult, seconds: float, width: int = 80) -> Table:
+    """One row per chain edge: source → target, passages, words, confidence, and the
+    strongest evidence when ``width`` allows."""
+    counts = result.counts
+    table = Table(
+        title=(
+            f"dedup chains: {counts['documents']:,} documents, {counts['edges']:,} edges "
+            f"({counts['directed_edges']:,} directed, {counts['common_sources']:,} common "
+            f"sources), {counts['documents_without_edges']:,} documents without edges, "
+            f"{seconds:.2f} s"
+        ),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("source → target", no_wrap=True)
+    table.add_column("pas-\nsages", justify="right", no_wrap=True)
+    table.add_column("words", justify="right", no_wrap=True)
+    table.add_column("conf.", justify="right", no_wrap=True)
+    rows = [(f"{e.source} {'→' if e.directed else '—'} {e.target}", e) for e in result.edges]
+    label_width = max((len(label) for label, _ in rows), default=0)
+    text_width = width - label_width - 24
+    show_text = text_width >= 24
+    if show_text:
+        table.add_column("evidence", overflow="fold", max_width=text_width)
+    for label, edge in rows:
+        row = [label, str(len(edge.passages)), f"{edge.reused_words:,}", f"{edge.confidence:.2f}"]
+        if show_text:
+            weighed = [e for e in edge.evidence if e.favours is not None] or list(edge.evidence)
+            row.append(_excerpt(weighed[0].detail, 3 * text_width) if weighed else "")
+        table.add_row(*row)
     return table

@@ -219,3 +219,94 @@ class CleanResult:
     duplicates: tuple[DuplicateDrop, ...]
     rejects: tuple[Reject, ...]
     counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoriesResult:
+    """Story groups (``dedup.stories.StoryGroup``) and the fitted clusterer."""
+
+    config: Config
+    clusterer: Any
+    stories: tuple[Any, ...]
+    rejects: tuple[Reject, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One observation behind a chain edge.
+
+    ``kind`` is ``date``, ``credit``, ``agency``, ``containment`` or ``shared-edit``;
+    ``favours`` is the id of the document (or ``common:<passage>`` node) it points to as the
+    source, or None when it orders nothing (same day, no credit); ``detail`` says it in
+    words a person can check ("000 dated 2016-12-07, 001 dated 2016-12-10").
+    """
+
+    kind: str
+    favours: str | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainEdge:
+    """Who carried whose copy: ``source`` → ``target``.
+
+    ``source`` is a document id, or ``common:<passage id>`` for a common source that the
+    evidence cannot name (both copies of an unseen wire original, same day, no credit):
+    then ``directed`` is False and the edge says only that ``target`` carries that copy.
+    ``passages`` are the passage cluster ids the edge rests on; ``reused_words`` counts the
+    words of ``target`` inside them; ``confidence`` in [0, 1] is how strongly the evidence
+    supports this direction.
+    """
+
+    source: str
+    target: str
+    directed: bool
+    confidence: float
+    passages: tuple[str, ...]
+    reused_words: int
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleReuse:
+    """How much of one article is reused, from whom, and what is its own.
+
+    ``sources`` holds ``(source, words)`` for each document or common source it took copy
+    from, most words first; ``original_words`` = ``words`` − ``reused_words``.
+    """
+
+    doc: str
+    outlet: str | None
+    date: str | None
+    words: int
+    reused_words: int
+    reused_fraction: float
+    original_words: int
+    sources: tuple[tuple[str, int], ...]
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutletReuse:
+    """One outlet's copy: its documents and words, and ``(source outlet, words)`` taken
+    from each source (``common source`` for copy from an unnamed common original)."""
+
+    outlet: str
+    documents: int
+    words: int
+    reused_words: int
+    reused_fraction: float
+    sources: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ChainsResult:
+    """Syndication chains over a scan: edges, per-article and per-outlet tables."""
+
+    config: Config
+    scan: ScanResult
+    edges: tuple[ChainEdge, ...]
+    articles: tuple[ArticleReuse, ...]
+    outlets: tuple[OutletReuse, ...]
+    counts: dict[str, int] = field(default_factory=dict)
