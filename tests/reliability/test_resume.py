@@ -151,3 +151,35 @@ def test_a_truncated_stage_file_is_redone(tmp_path):
     path = tmp_path / ".work" / "words.x.npy"
     path.write_bytes(path.read_bytes()[:100])
     assert not Workspace.under(tmp_path, Config().digest(), records).has("words")
+
+
+def test_resume_with_two_workers_fills_the_missing_chunks(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dedup import pipeline
+    from dedup.cli import main
+    from dedup.workspace import Workspace
+
+    corpus = tmp_path / "corpus.jsonl"
+    write_corpus(corpus, 300)
+    out = tmp_path / "out"
+    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 8)
+    real_finish = Workspace.finish
+    monkeypatch.setattr(Workspace, "finish", lambda self: None)
+    assert CliRunner().invoke(main, ["scan", str(corpus), "-o", str(out), "-q"]).exit_code == 0
+    monkeypatch.setattr(Workspace, "finish", real_finish)
+    reference = {name: (out / name).read_bytes() for name in FINAL_FILES}
+    # as if the run had stopped with every other aligned chunk done
+    manifest = out / ".work" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    chunks = sorted(stage for stage in data["stages"] if stage.startswith("align-"))
+    assert len(chunks) >= 4
+    for stage in chunks[1::2]:
+        del data["stages"][stage]
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    for name in FINAL_FILES:
+        (out / name).unlink()
+    result = CliRunner().invoke(main, ["scan", str(corpus), "-o", str(out), "-j", "2"])
+    assert result.exit_code == 0, result.output
+    assert "resumed: " in result.output
+    assert {name: (out / name).read_bytes() for name in FINAL_FILES} == reference
