@@ -13,7 +13,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -439,18 +439,36 @@ def scan_command(
         )
         workspace.finish()
     if not quiet:
-        console = Console(soft_wrap=False)
-        console.print(summary_table(result, time.perf_counter() - started))
-        if result.pairs:
-            console.print(top_pairs_table(result, top, console.width))
-        if out:
-            console.print(
-                f"written to {Path(out)}/: pairs.jsonl passages.jsonl documents.jsonl "
-                "rejects.jsonl run.json"
-            )
-        else:
-            console.print("no files written (give -o DIR to keep pairs and passages)")
+        show_scan(result, time.perf_counter() - started, top, out)
     finish_run(rejects, fail_on_rejects, out)
+
+
+def show_scan(
+    result: Any,
+    seconds: float,
+    top: int,
+    out: str | None,
+    *,
+    title: str | None = None,
+    extra_rows: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The summary and top-pairs tables of a scan (or an index query), and where it went."""
+    console = Console(soft_wrap=False)
+    table = summary_table(result, seconds)
+    if title:
+        table.title = title
+    for name, value in extra_rows:
+        table.add_row(name, value)
+    console.print(table)
+    if result.pairs:
+        console.print(top_pairs_table(result, top, console.width))
+    if out:
+        console.print(
+            f"written to {Path(out)}/: pairs.jsonl passages.jsonl documents.jsonl "
+            "rejects.jsonl run.json"
+        )
+    else:
+        console.print("no files written (give -o DIR to keep pairs and passages)")
 
 
 @main.command("clean")
@@ -880,6 +898,205 @@ def report_command(
             "rejects.jsonl run.json"
         )
     finish_run(rejects, fail_on_rejects, out)
+
+
+# --- index ------------------------------------------------------------------------------
+
+# The index block is appended after the other commands; its imports stay with it.
+from dedup.pipeline import (  # noqa: E402
+    index_add,
+    index_info,
+    index_query,
+    index_remove,
+    index_settings,
+    write_index_query,
+)
+
+
+def index_config(index: str, config_file: str | None, given: dict[str, Any]) -> Config:
+    """Settings for a run on ``index``: the index's own, with what the user gave on top
+    (a new index starts from the defaults)."""
+    stored = index_settings(index)
+    if stored is None:
+        return build_config(config_file, given)
+    changes = load_config_file(config_file) if config_file else {}
+    changes.update({k: v for k, v in given.items() if v is not None})
+    return stored.replace(**changes) if changes else stored
+
+
+@main.group("index")
+def index_group() -> None:
+    """A persistent index: add documents once, then query new ones against it."""
+
+
+@index_group.command("add")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@input_options
+@config_options(*SCAN_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after adding the rest) when any record was skipped.",
+)
+@workers_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def index_add_command(
+    index: str,
+    inputs: tuple[str, ...],
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Add the documents of INPUTS to INDEX (an SQLite file, created if missing).
+
+    One transaction: an interrupted add leaves all of the batch or none. A document already
+    indexed with the same text and metadata is left alone; with other text it is replaced.
+    Settings default to the index's own; a different key setting is refused.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    config = index_config(index, config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, None, report_progress)
+    result = index_add(index, corpus.records, config, workers=workers)
+    rejects = list(corpus.rejects) + list(result.rejects)
+    _show_rejects(rejects, corpus.warnings, None)
+    if not quiet:
+        counts = result.counts
+        click.echo(
+            f"dedup index add: {counts['added']:,} added, {counts['replaced']:,} replaced, "
+            f"{counts['unchanged']:,} unchanged, {len(rejects):,} skipped; "
+            f"{counts['documents_in_index']:,} documents in {index}, "
+            f"{time.perf_counter() - started:.2f} s"
+        )
+    finish_run(rejects, fail_on_rejects, None)
+
+
+@index_group.command("query")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for pairs.jsonl, passages.jsonl, documents.jsonl, rejects.jsonl and run.json.",
+)
+@input_options
+@config_options(*SCAN_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after writing the results) when any record was skipped.",
+)
+@workers_option
+@click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def index_query_command(
+    index: str,
+    inputs: tuple[str, ...],
+    out: str | None,
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: int,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Find what the documents of INPUTS share with INDEX and with each other.
+
+    The same pairs and passages, with the same offsets, that a scan of the indexed and the
+    new documents together reports for the new ones. The index is not changed.
+    """
+    started = time.perf_counter()
+    options = pop_read_options(kwargs)
+    if index_settings(index) is None:
+        raise InputError(index, None, "no index here (create one with dedup index add)")
+    config = index_config(index, config_file, kwargs)
+    progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    with progress.running() as report_progress:
+        corpus = read_inputs(inputs, options, out, report_progress)
+        result = index_query(
+            index, corpus.records, config, progress=report_progress, workers=workers
+        )
+    rejects = list(corpus.rejects) + list(result.rejects)
+    result = dataclasses.replace(
+        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
+    )
+    _show_rejects(rejects, corpus.warnings, out)
+    if out:
+        write_index_query(
+            result,
+            out,
+            index,
+            inputs=list(inputs),
+            read_options=dataclasses.asdict(options),
+            warnings=corpus.warnings,
+        )
+    if not quiet:
+        show_scan(
+            result,
+            time.perf_counter() - started,
+            top,
+            out,
+            title="dedup index query",
+            extra_rows=[("indexed documents", f"{result.counts['indexed_documents']:,}")],
+        )
+    finish_run(rejects, fail_on_rejects, out)
+
+
+@index_group.command("info")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as one JSON object.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def index_info_command(index: str, as_json: bool, debug: bool) -> None:
+    """Show the counts, settings and size on disk of INDEX."""
+    facts = index_info(index)
+    if as_json:
+        click.echo(json.dumps(facts, ensure_ascii=False, indent=2))
+        return
+    counts, config = facts["counts"], facts["config"]
+    size = facts["bytes_on_disk"]
+    per_doc = size / counts["documents"] if counts["documents"] else 0
+    click.echo(f"index {index} (format {facts['format_version']})")
+    click.echo(f"  documents     {counts['documents']:,}")
+    click.echo(f"  words         {counts['words']:,}")
+    click.echo(f"  band keys     {counts['band_keys']:,}")
+    click.echo(f"  passage keys  {counts['passage_keys']:,}")
+    click.echo(f"  size on disk  {size / 1e6:.2f} MB ({per_doc:,.0f} bytes per document)")
+    click.echo(
+        f"  settings      shingle_size {config['shingle_size']}, num_perm {config['num_perm']}, "
+        f"bands {config['bands']} x rows {config['rows']}, seed {config['seed']}, "
+        f"min_passage_words {config['min_passage_words']} (digest {facts['config_digest']})"
+    )
+
+
+@index_group.command("remove")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("ids", nargs=-1, required=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@handle_errors
+def index_remove_command(index: str, ids: tuple[str, ...], quiet: bool, debug: bool) -> None:
+    """Remove the documents IDS from INDEX (one transaction); unknown ids are reported."""
+    result = index_remove(index, ids)
+    for doc_id in result.unknown:
+        click.echo(f"not in the index: {doc_id}", err=True)
+    if not quiet:
+        click.echo(
+            f"dedup index remove: {len(result.removed):,} removed, "
+            f"{len(result.unknown):,} not in the index"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

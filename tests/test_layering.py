@@ -16,6 +16,7 @@ STAGES = [
     "sketch",
     "index",
     "align",
+    "store",
     "clean",
     "stories",
     "chains",
