@@ -66,8 +66,13 @@ def generated_lines() -> list[str]:
     """A few hundred generated documents with planted copies and passages (benchmarks/)."""
     import sys
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, SHARED_DATA
 
+    # the generator's vocabulary is the word counts of the local labelled data
+    vocabulary = ("basil/basil.jsonl.gz", "reuters21578/reuters21578.jsonl.gz")
+    missing = [name for name in vocabulary if not (SHARED_DATA / name).exists()]
+    if missing:
+        pytest.skip(f"../shared/data is not here ({', '.join(missing)}): no generated corpus")
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         from generate import generate
