@@ -36,6 +36,7 @@ from dedup.report import (
     write_scan,
     write_stories,
 )
+from dedup.types import Record, Reject
 from dedup.workspace import WORK_DIR, Workspace
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -330,6 +331,13 @@ def read_inputs(
     return corpus
 
 
+fail_on_rejects_option = click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after writing the results) when any record was skipped.",
+)
+
+
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options about the run itself, shared by the commands that write results."""
     options = [
@@ -338,11 +346,7 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Start over: ignore the finished stages an interrupted run left in OUT/.work.",
         ),
-        click.option(
-            "--fail-on-rejects",
-            is_flag=True,
-            help="Exit with 1 (after writing the results) when any record was skipped.",
-        ),
+        fail_on_rejects_option,
     ]
     for option in reversed(options):
         command = option(command)
@@ -359,6 +363,37 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Processes to run on (0: every available core); results are the same for any number.",
     )(command)
+
+
+def open_workspace(
+    out: str | None, force: bool, config: Config, records: Sequence[Record]
+) -> Workspace | None:
+    """The folder of finished stages under OUT (emptied first with ``--force``), or None
+    when nothing is written."""
+    if not out:
+        return None
+    if force:
+        shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
+    return Workspace.under(out, config.digest(), records)
+
+
+def say_resumed(workspace: Workspace | None, out: str | None) -> None:
+    if workspace is not None and workspace.resumed:
+        click.echo(
+            f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
+            f"{Path(out) / WORK_DIR} (--force starts over)",
+            err=True,
+        )
+
+
+def with_read_rejects(result: Any, read_rejects: Sequence[Reject]) -> tuple[list[Reject], Any]:
+    """Every record skipped (while reading, then by the stage), and ``result`` holding them
+    all, with its ``rejected`` count (when it keeps one) to match."""
+    rejects = list(read_rejects) + list(result.rejects)
+    changes: dict[str, Any] = {"rejects": tuple(rejects)}
+    if "rejected" in result.counts:
+        changes["counts"] = {**result.counts, "rejected": len(rejects)}
+    return rejects, dataclasses.replace(result, **changes)
 
 
 def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
@@ -406,11 +441,7 @@ def scan_command(
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
         corpus = read_inputs(inputs, options, out, report_progress)
-        workspace = None
-        if out:
-            if force:
-                shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
-            workspace = Workspace.under(out, config.digest(), corpus.records)
+        workspace = open_workspace(out, force, config, corpus.records)
         result = scan(
             corpus.records,
             config,
@@ -418,16 +449,9 @@ def scan_command(
             workspace=workspace,
             workers=workers,
         )
-    if workspace is not None and workspace.resumed and not quiet:
-        click.echo(
-            f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
-            f"{Path(out) / WORK_DIR} (--force starts over)",
-            err=True,
-        )
-    rejects = list(corpus.rejects) + list(result.rejects)
-    result = dataclasses.replace(
-        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
-    )
+    if not quiet:
+        say_resumed(workspace, out)
+    rejects, result = with_read_rejects(result, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
     if out:
         write_scan(
@@ -502,11 +526,7 @@ def show_scan(
 )
 @input_options
 @config_options(*CLEAN_SETTINGS)
-@click.option(
-    "--fail-on-rejects",
-    is_flag=True,
-    help="Exit with 1 (after writing the results) when any record was skipped.",
-)
+@fail_on_rejects_option
 @workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -546,8 +566,7 @@ def clean_command(
             progress=report_progress,
             workers=workers,
         )
-    rejects = list(corpus.rejects) + list(result.rejects)
-    result = dataclasses.replace(result, rejects=tuple(rejects))
+    rejects, result = with_read_rejects(result, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
     layout = corpus_layout(list(inputs), options)
     write_clean(
@@ -589,11 +608,7 @@ def clean_command(
 )
 @input_options
 @config_options(*STORY_SETTINGS)
-@click.option(
-    "--fail-on-rejects",
-    is_flag=True,
-    help="Exit with 1 (after writing the results) when any record was skipped.",
-)
+@fail_on_rejects_option
 @workers_option
 @click.option("--top", default=15, show_default=True, help="Stories shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
@@ -631,10 +646,7 @@ def stories_command(
             progress=report_progress,
             workers=workers,
         )
-    rejects = list(corpus.rejects) + list(result.rejects)
-    result = dataclasses.replace(
-        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
-    )
+    rejects, result = with_read_rejects(result, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
     if out:
         write_stories(
@@ -695,6 +707,23 @@ def read_agency_file(path: str) -> tuple[str, ...]:
     return names
 
 
+def with_agencies(
+    given: dict[str, Any],
+    agencies: Sequence[str],
+    agency_file: str | None,
+    config_file: str | None,
+) -> dict[str, Any]:
+    """``given`` with ``wire_agencies`` set from ``--agencies FILE`` (or else the list of
+    ``--config``, or else the built-in one) plus every ``--agency NAME``."""
+    if not (agency_file or agencies):
+        return given
+    base = read_agency_file(agency_file) if agency_file else None
+    if base is None:
+        settings = load_config_file(config_file) if config_file else {}
+        base = tuple(settings.get("wire_agencies", Config().wire_agencies))
+    return {**given, "wire_agencies": (*base, *agencies)}
+
+
 def agency_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--agency NAME`` (repeatable) and ``--agencies FILE``: the wire agency list."""
     command = click.option(
@@ -749,34 +778,15 @@ def chains_command(
     """
     started = time.perf_counter()
     options = pop_read_options(kwargs)
-    if agency_file or agencies:
-        base = read_agency_file(agency_file) if agency_file else None
-        if base is None:
-            settings = load_config_file(config_file) if config_file else {}
-            base = tuple(settings.get("wire_agencies", Config().wire_agencies))
-        kwargs["wire_agencies"] = (*base, *agencies)
-    config = build_config(config_file, kwargs)
+    config = build_config(config_file, with_agencies(kwargs, agencies, agency_file, config_file))
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
         corpus = read_inputs(inputs, options, out, report_progress)
-        workspace = None
-        if out:
-            if force:
-                shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
-            workspace = Workspace.under(out, config.digest(), corpus.records)
+        workspace = open_workspace(out, force, config, corpus.records)
         result = chains(corpus.records, config, progress=report_progress, workspace=workspace)
-    if workspace is not None and workspace.resumed and not quiet:
-        click.echo(
-            f"resumed: {len(workspace.resumed)} finished stage(s) reused from "
-            f"{Path(out) / WORK_DIR} (--force starts over)",
-            err=True,
-        )
-    rejects = list(corpus.rejects) + list(result.scan.rejects)
-    scanned = dataclasses.replace(
-        result.scan,
-        rejects=tuple(rejects),
-        counts={**result.scan.counts, "rejected": len(rejects)},
-    )
+    if not quiet:
+        say_resumed(workspace, out)
+    rejects, scanned = with_read_rejects(result.scan, corpus.rejects)
     result = dataclasses.replace(result, scan=scanned)
     _show_rejects(rejects, corpus.warnings, out)
     if out:
@@ -823,11 +833,7 @@ REPORT_SETTINGS = (*STORY_SETTINGS, "chain_contained_fraction")
 @agency_options
 @input_options
 @config_options(*REPORT_SETTINGS)
-@click.option(
-    "--fail-on-rejects",
-    is_flag=True,
-    help="Exit with 1 (after writing the results) when any record was skipped.",
-)
+@fail_on_rejects_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -851,21 +857,12 @@ def report_command(
     """
     started = time.perf_counter()
     options = pop_read_options(kwargs)
-    if agency_file or agencies:
-        base = read_agency_file(agency_file) if agency_file else None
-        if base is None:
-            settings = load_config_file(config_file) if config_file else {}
-            base = tuple(settings.get("wire_agencies", Config().wire_agencies))
-        kwargs["wire_agencies"] = (*base, *agencies)
-    config = build_config(config_file, kwargs)
+    config = build_config(config_file, with_agencies(kwargs, agencies, agency_file, config_file))
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
         corpus = read_inputs(inputs, options, out, report_progress)
         found = report(corpus.records, config, progress=report_progress)
-    rejects = list(corpus.rejects) + list(found.scan.rejects)
-    scanned = dataclasses.replace(
-        found.scan, rejects=tuple(rejects), counts={**found.scan.counts, "rejected": len(rejects)}
-    )
+    rejects, scanned = with_read_rejects(found.scan, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
     page = render_report(found.records, scanned, found.stories, found.chains, title=title)
     written = write_report(
@@ -990,11 +987,7 @@ def index_add_command(
 )
 @input_options
 @config_options(*SCAN_SETTINGS)
-@click.option(
-    "--fail-on-rejects",
-    is_flag=True,
-    help="Exit with 1 (after writing the results) when any record was skipped.",
-)
+@fail_on_rejects_option
 @workers_option
 @click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
@@ -1028,10 +1021,7 @@ def index_query_command(
         result = index_query(
             index, corpus.records, config, progress=report_progress, workers=workers
         )
-    rejects = list(corpus.rejects) + list(result.rejects)
-    result = dataclasses.replace(
-        result, rejects=tuple(rejects), counts={**result.counts, "rejected": len(rejects)}
-    )
+    rejects, result = with_read_rejects(result, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
     if out:
         write_index_query(
