@@ -227,50 +227,102 @@ def scan(
         )
     seconds["candidates"], clock = _lap(clock)
 
-    overlaps = _ShingleSets(shingled)
-    near_duplicates = {
-        (a, b): stats
-        for a, b in lsh_pairs.tolist()
-        if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
-    }
-    to_align = sorted(set(map(tuple, passage_pairs.tolist())) | set(near_duplicates))
-    to_align += [(d, d) for d in self_docs.tolist()]
-    pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
-    raw = _align(shingled, pairs_array, config, progress, work, workers)
-    seconds["align"], clock = _lap(clock)
-
-    ids = [r.id for r in docs]
-    alignments, passages = _cluster(raw, docs, shingled.tokens)
-    pairs = _pairs(alignments, near_duplicates, overlaps, ids, words, config)
-    documents = _documents(docs, shingled.tokens, raw)
-    seconds["passages"], clock = _lap(clock)
-
+    found, clock = _verify(
+        shingled,
+        docs,
+        lsh_pairs.tolist(),
+        set(map(tuple, passage_pairs.tolist())),
+        self_docs.tolist(),
+        config,
+        progress=progress,
+        work=work,
+        workers=workers,
+        seconds=seconds,
+        clock=clock,
+    )
     counts = {
         "documents": n_docs,
         "rejected": len(rejects),
         "words": int(words.sum()),
         "characters": sum(len(r.text) for r in docs),
-        "lsh_candidate_pairs": len(lsh_pairs),
-        "near_duplicate_pairs": len(near_duplicates),
-        "passage_candidate_pairs": len(passage_pairs),
-        "self_repeat_candidates": len(self_docs),
-        "common_passage_keys": common_keys,
-        "aligned_pairs": len(to_align),
-        "pairs": len(pairs),
-        "passages": len(passages),
-        "alignments": sum(len(p.alignments) for p in pairs),
-        "documents_with_repeats": sum(1 for d in documents if d.repeated_words),
+        **found.counts(len(lsh_pairs), len(passage_pairs), len(self_docs), common_keys),
     }
     return ScanResult(
         config,
-        tuple(documents),
-        tuple(pairs),
-        tuple(passages),
+        tuple(found.documents),
+        tuple(found.pairs),
+        tuple(found.passages),
         tuple(rejects),
         signatures,
         counts,
         seconds,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """What the verification and alignment of a set of candidates found."""
+
+    near_duplicates: dict[tuple[int, int], _Overlap]
+    aligned_pairs: int
+    pairs: list[Pair]
+    passages: list[PassageCluster]
+    documents: list[DocumentInfo]
+
+    def counts(
+        self, lsh_candidates: int, passage_candidates: int, self_candidates: int, common_keys: int
+    ) -> dict[str, int]:
+        """The candidate and result counts of ``run.json``, in their order there."""
+        return {
+            "lsh_candidate_pairs": lsh_candidates,
+            "near_duplicate_pairs": len(self.near_duplicates),
+            "passage_candidate_pairs": passage_candidates,
+            "self_repeat_candidates": self_candidates,
+            "common_passage_keys": common_keys,
+            "aligned_pairs": self.aligned_pairs,
+            "pairs": len(self.pairs),
+            "passages": len(self.passages),
+            "alignments": sum(len(p.alignments) for p in self.pairs),
+            "documents_with_repeats": sum(1 for d in self.documents if d.repeated_words),
+        }
+
+
+def _verify(
+    shingled: Shingled,
+    docs: Sequence[Record],
+    lsh_pairs: Iterable[tuple[int, int]],
+    passage_pairs: set[tuple[int, int]],
+    self_docs: Iterable[int],
+    config: Config,
+    *,
+    progress: ProgressFn | None,
+    work: Workspace | None,
+    workers: int,
+    seconds: dict[str, float],
+    clock: float,
+) -> tuple[_Verified, float]:
+    """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
+    threshold, passage pairs and self-repeat candidates are aligned, and the alignments
+    clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times."""
+    overlaps = _ShingleSets(shingled)
+    near_duplicates = {
+        (a, b): stats
+        for a, b in lsh_pairs
+        if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
+    }
+    to_align = sorted(passage_pairs | set(near_duplicates))
+    to_align += [(d, d) for d in self_docs]
+    pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
+    raw = _align(shingled, pairs_array, config, progress, work, workers)
+    seconds["align"], clock = _lap(clock)
+
+    words = np.diff(shingled.tokens.doc_ptr)
+    alignments, passages = _cluster(raw, docs, shingled.tokens)
+    pairs = _pairs(alignments, near_duplicates, overlaps, [r.id for r in docs], words, config)
+    documents = _documents(docs, shingled.tokens, raw)
+    seconds["passages"], clock = _lap(clock)
+    found = _Verified(near_duplicates, len(to_align), pairs, passages, documents)
+    return found, clock
 
 
 def check_output_dir(out_dir: str | Path, inputs: Iterable[str]) -> None:
@@ -1173,23 +1225,21 @@ def index_query(
         ]
     )
     passage_pairs = to_local(combined_at[passage.pairs[:, 0]], combined_at[passage.pairs[:, 1]])
-    overlaps = _ShingleSets(shingled)
-    near_duplicates = {
-        (a, b): stats
-        for a, b in sorted(lsh)
-        if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
-    }
-    to_align = sorted(passage_pairs | set(near_duplicates))
-    to_align += [(d, d) for d in sorted(new_at[passage.self_docs].tolist())]
-    pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
-    raw = _align(shingled, pairs_array, config, progress, None, workers)
-    seconds["align"], clock = _lap(clock)
-
+    found, clock = _verify(
+        shingled,
+        everyone,
+        sorted(lsh),
+        passage_pairs,
+        sorted(new_at[passage.self_docs].tolist()),
+        config,
+        progress=progress,
+        work=None,
+        workers=workers,
+        seconds=seconds,
+        clock=clock,
+    )
+    documents = [d for d in found.documents if d.id in local_of_new]
     words = np.diff(shingled.tokens.doc_ptr)
-    alignments, passages = _cluster(raw, everyone, shingled.tokens)
-    pairs = _pairs(alignments, near_duplicates, overlaps, [r.id for r in everyone], words, config)
-    documents = [d for d in _documents(everyone, shingled.tokens, raw) if d.id in local_of_new]
-    seconds["passages"], clock = _lap(clock)
     new_words = words[new_at] if n_new else np.zeros(0, dtype=np.int64)
     counts = {
         "documents": n_new,
@@ -1198,22 +1248,15 @@ def index_query(
         "characters": sum(len(r.text) for r in docs),
         "indexed_documents": n_total - n_new,
         "candidate_documents": len(stored),
-        "lsh_candidate_pairs": len(lsh),
-        "near_duplicate_pairs": len(near_duplicates),
-        "passage_candidate_pairs": len(passage_pairs),
-        "self_repeat_candidates": len(passage.self_docs),
-        "common_passage_keys": common_keys,
-        "aligned_pairs": len(to_align),
-        "pairs": len(pairs),
-        "passages": len(passages),
-        "alignments": sum(len(p.alignments) for p in pairs),
-        "documents_with_repeats": sum(1 for d in documents if d.repeated_words),
+        **dataclasses.replace(found, documents=documents).counts(
+            len(lsh), len(passage_pairs), len(passage.self_docs), common_keys
+        ),
     }
     return ScanResult(
         config,
         tuple(documents),
-        tuple(pairs),
-        tuple(passages),
+        tuple(found.pairs),
+        tuple(found.passages),
         tuple(rejects),
         new_rows.signatures,
         counts,
