@@ -312,9 +312,7 @@ def main() -> None:
     unknown = sorted(set(tools) - set(TOOLS))
     if unknown:
         parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
-    lines = provenance(sys.argv[1:]).splitlines()
-    lines[0] = f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip()
-    print("\n".join(lines))
+    print(provenance(sys.argv[1:], Path(__file__).name))
     python = sys.executable
     print(
         f"peers: rensa {tool_version(python, 'rensa')}, text-dedup "

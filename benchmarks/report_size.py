@@ -101,8 +101,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("-o", "--out", type=Path, help="folder for report.html [a temp dir]")
     args = parser.parse_args()
-    # provenance() names its own script on the first line; name this one
-    print(provenance(sys.argv[1:]).replace("scan_speed.py", Path(__file__).name, 1))
+    print(provenance(sys.argv[1:], Path(__file__).name))
 
     rows = load(args.corpus)[0] if args.corpus else generate(args.docs, args.seed)[0]
     records = [

@@ -329,7 +329,9 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def provenance(argv: list[str]) -> str:
+def provenance(argv: list[str], script: str | None = None) -> str:
+    """Command, date and commit, machine and versions; ``script`` names the benchmark
+    (this one by default)."""
     import datasketch
 
     try:
@@ -342,6 +344,7 @@ def provenance(argv: list[str]) -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
     except (OSError, StopIteration):
         pass
+    name = script or Path(__file__).name
     root = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(
@@ -354,7 +357,7 @@ def provenance(argv: list[str]) -> str:
         commit = "unknown"
     return "\n".join(
         [
-            f"command: python benchmarks/{Path(__file__).name} {shlex.join(argv)}".rstrip(),
+            f"command: python benchmarks/{name} {shlex.join(argv)}".rstrip(),
             f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; dedup at {commit}",
             f"machine: nproc {cores}, {cpu}, {platform.system()} {platform.release()}",
             f"software: Python {platform.python_version()}, numpy {np.__version__}, "

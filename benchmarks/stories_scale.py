@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -65,29 +63,6 @@ def child(n_docs: int, pipeline: bool) -> dict:
     }
 
 
-def provenance(argv: list[str]) -> str:
-    root = HERE.parent
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    import sklearn
-
-    return "\n".join(
-        [
-            f"command: python benchmarks/{Path(__file__).name} {' '.join(argv)}".rstrip(),
-            f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; dedup at {commit}",
-            f"machine: {platform.machine()}, Python {platform.python_version()}, "
-            f"scikit-learn {sklearn.__version__}",
-        ]
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
@@ -97,7 +72,11 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(child(args.child, args.pipeline)))
         return
-    print(provenance(sys.argv[1:]))
+    import sklearn
+    from scan_speed import provenance
+
+    print(provenance(sys.argv[1:], Path(__file__).name))
+    print(f"stories: scikit-learn {sklearn.__version__}")
     print()
     print(
         "| docs | MB | what is timed | seconds | docs/s | peak RSS GB | stories | "
