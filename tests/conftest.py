@@ -28,6 +28,40 @@ SEED_IDS = {
 }
 
 
+# Hostile text for the report's escaping tests (tests/test_html.py, tests/report/)
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+JS_URL = "javascript:alert(1)"
+SHARED = (
+    "The ministers said on Saturday that the convoy of trucks carrying food and medicine "
+    "would cross the river at dawn and reach the besieged district before the evening curfew "
+    "began in the old city."
+)
+
+
+def hostile_records(first_id: str = "evil-a") -> list[Record]:
+    """Two articles sharing a passage, with payloads in text, title, outlet and url."""
+    payload = f"{SCRIPT} {ATTRIBUTE} {JS_URL}"
+    return [
+        Record(
+            id=first_id,
+            text=f"First report. {SHARED} {payload} Then it ended.",
+            outlet=f"Outlet {ATTRIBUTE}",
+            date="2016-12-10",
+            url=JS_URL,
+            title=f"Title {SCRIPT}",
+        ),
+        Record(
+            id="evil-b",
+            text=f"Second report here. {SHARED} {payload} Nothing more.",
+            outlet=f"Other {SCRIPT}",
+            date="2016-12-11",
+            url=f"https://example.org/story?q={SCRIPT}",
+            title=f"Title {ATTRIBUTE}",
+        ),
+    ]
+
+
 def read_seed(short: str) -> str:
     return (CORPUS / f"{SEED_IDS[short]}.txt").read_bytes().decode("utf-8")
 

@@ -16,15 +16,13 @@ from dedup.config import Config
 from dedup.ingest import read_corpus
 from dedup.pipeline import report
 from dedup.types import Record
-from tests.conftest import CORPUS, SEED_IDS
-
-SCRIPT = "<script>alert(1)</script>"
-ATTRIBUTE = '"><img src=x onerror=alert(1)>'
-JS_URL = "javascript:alert(1)"
-SHARED = (
-    "The ministers said on Saturday that the convoy of trucks carrying food and medicine "
-    "would cross the river at dawn and reach the besieged district before the evening curfew "
-    "began in the old city."
+from tests.conftest import (
+    ATTRIBUTE,
+    CORPUS,
+    JS_URL,
+    SCRIPT,
+    SEED_IDS,
+    hostile_records,
 )
 
 
@@ -79,28 +77,6 @@ def seed_corpus():
 @pytest.fixture(scope="module")
 def seed_page(seed_corpus) -> str:
     return render(seed_corpus)
-
-
-def hostile_records() -> list[Record]:
-    payload = f"{SCRIPT} {ATTRIBUTE} {JS_URL}"
-    return [
-        Record(
-            id="evil-a",
-            text=f"First report. {SHARED} {payload} Then it ended.",
-            outlet=f"Outlet {ATTRIBUTE}",
-            date="2016-12-10",
-            url=JS_URL,
-            title=f"Title {SCRIPT}",
-        ),
-        Record(
-            id="evil-b",
-            text=f"Second report here. {SHARED} {payload} Nothing more.",
-            outlet=f"Other {SCRIPT}",
-            date="2016-12-11",
-            url=f"https://example.org/story?q={SCRIPT}",
-            title=f"Title {ATTRIBUTE}",
-        ),
-    ]
 
 
 @pytest.mark.parametrize(

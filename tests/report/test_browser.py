@@ -11,7 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from dedup.cli import main
-from tests.conftest import CORPUS, SEED_IDS
+from tests.conftest import (
+    ATTRIBUTE,
+    CORPUS,
+    JS_URL,
+    SCRIPT,
+    SEED_IDS,
+    SHARED,
+    hostile_records,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -23,14 +31,6 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCRIPT = "<script>alert(1)</script>"
-ATTRIBUTE = '"><img src=x onerror=alert(1)>'
-JS_URL = "javascript:alert(1)"
-SHARED = (
-    "The ministers said on Saturday that the convoy of trucks carrying food and medicine "
-    "would cross the river at dawn and reach the besieged district before the evening curfew "
-    "began in the old city."
-)
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -205,24 +205,9 @@ def test_stories_and_pairs_lists(seeds):
 
 @pytest.fixture
 def hostile(browser, tmp_path):
-    payload = f"{SCRIPT} {ATTRIBUTE} {JS_URL}"
+    fields = ("id", "text", "outlet", "date", "url", "title")
     records = [
-        {
-            "id": f"evil-a{ATTRIBUTE}",
-            "text": f"First report. {SHARED} {payload} Then it ended.",
-            "outlet": f"Outlet {ATTRIBUTE}",
-            "date": "2016-12-10",
-            "url": JS_URL,
-            "title": f"Title {SCRIPT}",
-        },
-        {
-            "id": "evil-b",
-            "text": f"Second report here. {SHARED} {payload} Nothing more.",
-            "outlet": f"Other {SCRIPT}",
-            "date": "2016-12-11",
-            "url": f"https://example.org/story?q={SCRIPT}",
-            "title": f"Title {ATTRIBUTE}",
-        },
+        {name: getattr(r, name) for name in fields} for r in hostile_records(f"evil-a{ATTRIBUTE}")
     ]
     corpus = tmp_path / "hostile.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
