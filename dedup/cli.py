@@ -24,14 +24,31 @@ from rich.console import Console
 from dedup import __version__
 from dedup.config import CLEAN_RULES, Config
 from dedup.errors import ConfigError, DedupError, InputError
+from dedup.html import render_report, write_report
 from dedup.ingest import ReadOptions, input_size, read_corpus
-from dedup.pipeline import ProgressFn, check_output_dir, clean, scan, stories
+from dedup.pipeline import (
+    ProgressFn,
+    chains,
+    check_output_dir,
+    clean,
+    index_add,
+    index_info,
+    index_query,
+    index_remove,
+    index_settings,
+    report,
+    scan,
+    stories,
+    write_index_query,
+)
 from dedup.report import (
+    chains_table,
     clean_summary_table,
     corpus_layout,
     stories_table,
     summary_table,
     top_pairs_table,
+    write_chains,
     write_clean,
     write_scan,
     write_stories,
@@ -43,7 +60,11 @@ EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10
 
 _CONFIG_OPTIONS = {f.name: f for f in dataclasses.fields(Config) if f.init}
-_SPECIAL_OPTIONS = {"clean_skip": "--skip", "boilerplate_patterns": "--pattern"}
+_SPECIAL_OPTIONS = {
+    "clean_skip": "--skip",
+    "boilerplate_patterns": "--pattern",
+    "wire_agencies": "--agency",
+}
 
 
 class CliError(click.ClickException):
@@ -153,6 +174,8 @@ _OPTION_HELP = {
     "story_title_weight": "How many times a title counts beside the text.",
     "duplicate_copied": "With --drop-duplicates: documents with at least this share of the "
     "words of each copied exactly from the other are near-duplicates.",
+    "chain_contained_fraction": "A copy with at least this share of its words in passages "
+    "shared with a longer one is contained in it, which weakly makes it the source.",
 }
 SCAN_SETTINGS = (
     "shingle_size",
@@ -680,15 +703,7 @@ def _show_rejects(rejects: list, warnings: list, out: str | None) -> None:
 
 # --- chains -------------------------------------------------------------------------------
 
-# The chains block is appended after the other commands; its imports and settings stay with it.
-from dedup.pipeline import chains  # noqa: E402
-from dedup.report import chains_table, write_chains  # noqa: E402
 
-_SPECIAL_OPTIONS["wire_agencies"] = "--agency"
-_OPTION_HELP["chain_contained_fraction"] = (
-    "A copy with at least this share of its words in passages shared with a longer one is "
-    "contained in it, which weakly makes it the source."
-)
 CHAIN_SETTINGS = (*SCAN_SETTINGS, "chain_contained_fraction")
 
 
@@ -811,10 +826,6 @@ def chains_command(
     finish_run(rejects, fail_on_rejects, out)
 
 
-# The report block is appended after the other commands; its imports and settings stay with it.
-from dedup.html import render_report, write_report  # noqa: E402
-from dedup.pipeline import report  # noqa: E402
-
 REPORT_SETTINGS = (*STORY_SETTINGS, "chain_contained_fraction")
 
 
@@ -898,16 +909,6 @@ def report_command(
 
 
 # --- index ------------------------------------------------------------------------------
-
-# The index block is appended after the other commands; its imports stay with it.
-from dedup.pipeline import (  # noqa: E402
-    index_add,
-    index_info,
-    index_query,
-    index_remove,
-    index_settings,
-    write_index_query,
-)
 
 
 def index_config(index: str, config_file: str | None, given: dict[str, Any]) -> Config:

@@ -35,15 +35,20 @@ from dedup.align import (
     cluster_spans,
     shingle_overlap,
 )
+from dedup.chains import build_chains
 from dedup.config import Config
 from dedup.errors import StageError
-from dedup.index import band_keys, candidate_pairs, passage_candidates, winnow
+
+# kernels scan uses, and a query verifies and aligns with scan's own helpers.
+from dedup.index import PassageKeys, band_keys, candidate_pairs, passage_candidates, winnow
 from dedup.parallel import map_ordered, resolve_workers
 from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
+from dedup.store import DocumentRows, IndexStore
 from dedup.stories import StoryClusterer
 from dedup.types import (
     Alignment,
+    ChainsResult,
     CleanedDocument,
     CleanResult,
     Cut,
@@ -57,7 +62,7 @@ from dedup.types import (
     StoriesResult,
     Witness,
 )
-from dedup.workspace import Workspace
+from dedup.workspace import Workspace, input_digest
 
 #: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
 ProgressFn = Callable[[str, int, int], None]
@@ -944,11 +949,6 @@ def story_clusterer(config: Config) -> StoryClusterer:
     )
 
 
-# The chains stage is appended after the others; importing it here keeps its block in one place.
-from dedup.chains import build_chains  # noqa: E402
-from dedup.types import ChainsResult  # noqa: E402
-
-
 def chains(
     records: Iterable[Record],
     config: Config | None = None,
@@ -998,11 +998,6 @@ def report(
 
 
 # --- the persistent index ------------------------------------------------------------------
-# Appended after the other jobs; its imports stay with it. The keys are computed with the
-# kernels scan uses, and a query verifies and aligns with scan's own helpers.
-from dedup.index import PassageKeys  # noqa: E402
-from dedup.store import DocumentRows, IndexStore  # noqa: E402
-from dedup.workspace import input_digest  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 from rich import box
 from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
+from dedup.chains import chain_graph, evidence_record
 from dedup.ingest import ReadOptions, format_of, plain_suffix
 from dedup.types import (
     Alignment,
+    ArticleReuse,
+    ChainEdge,
+    ChainsResult,
     CleanResult,
     Cut,
     DocumentInfo,
     DuplicateDrop,
+    OutletReuse,
     Pair,
     PassageCluster,
     Reject,
@@ -540,11 +546,6 @@ def stories_table(result: StoriesResult, top: int, seconds: float, width: int = 
 
 # --- chains -------------------------------------------------------------------------------
 
-# The chains block is appended after the others; its imports stay with it.
-import networkx as nx  # noqa: E402
-
-from dedup.chains import chain_graph, evidence_record  # noqa: E402
-from dedup.types import ArticleReuse, ChainEdge, ChainsResult, OutletReuse  # noqa: E402
 
 CHAINS_FILES = (
     "chains.jsonl",
