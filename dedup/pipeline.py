@@ -992,9 +992,9 @@ def report(
     """
     config = config or Config()
     records = tuple(records)
-    scanned = scan(records, config, progress=progress)
+    chained = chains(records, config, progress=progress)
     grouped = stories(records, config, progress=progress)
-    return ReportInputs(records, scanned, grouped, build_chains(records, scanned, config))
+    return ReportInputs(records, chained.scan, grouped, chained)
 
 
 # --- the persistent index ------------------------------------------------------------------
