@@ -101,16 +101,26 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     n_docs = keys.shape[0]
     found = []
     for column in range(keys.shape[1]):
-        order = np.argsort(keys[:, column], kind="stable")
-        sorted_keys = keys[order, column]
-        starts = _run_starts(sorted_keys)
-        sizes = np.diff(np.append(starts, n_docs))
-        keep = np.repeat(sizes > 1, sizes)
-        kept_starts = np.flatnonzero(_run_starts_mask(sorted_keys) & keep)
-        members = order[keep]
-        if len(members):
-            found.append(pairs_in_groups(members, _reindex(kept_starts, keep)))
+        pairs = _column_pairs(keys[:, column], None)
+        if len(pairs):
+            found.append(pairs)
     return _unique_pairs(found, n_docs)
+
+
+def _column_pairs(column: np.ndarray, docs: np.ndarray | None) -> np.ndarray:
+    """Pairs of documents with equal keys in one column.
+
+    ``column[k]`` is the key of document ``docs[k]`` (of document ``k`` when ``docs`` is None);
+    ``docs`` is increasing. Returns ``(a, b)`` pairs with ``a < b``, grouped by key.
+    """
+    order = np.argsort(column, kind="stable")
+    sorted_keys = column[order]
+    starts = _run_starts(sorted_keys)
+    sizes = np.diff(np.append(starts, len(sorted_keys)))
+    keep = np.repeat(sizes > 1, sizes)
+    kept_starts = np.flatnonzero(_run_starts_mask(sorted_keys) & keep)
+    members = order[keep] if docs is None else docs[order[keep]]
+    return pairs_in_groups(members, _reindex(kept_starts, keep))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,41 +212,11 @@ def passage_candidates(
     exact shared run long enough to hold two winnowing windows gives two hits on one diagonal.
     With ``two_hit_distance == 0`` a single hit is enough.
     """
-    n_docs = len(keys.key_ptr) - 1
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(keys.key_ptr))
-    # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position)
-    order = np.argsort(keys.values, kind="stable")
-    values, docs, positions = keys.values[order], doc_of[order], keys.positions[order]
-
-    # how often each key occurs in its document, and in how many documents
-    new_value = _run_starts_mask(values)
-    new_doc = new_value.copy()
-    new_doc[1:] |= docs[1:] != docs[:-1]
-    in_doc_counts = np.diff(np.append(np.flatnonzero(new_doc), len(values)))
-    per_doc = np.repeat(in_doc_counts, in_doc_counts)
-    value_starts = np.flatnonzero(new_value)
-    doc_freq = np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else []
-    doc_freq = np.asarray(doc_freq, dtype=np.int64)
-    sizes = np.diff(np.append(value_starts, len(values)))
-    common = doc_freq > max_docs
-    keep = ~np.repeat(common, sizes) & (per_doc <= max_repeats)
-    postings = np.flatnonzero(keep)
-    # a key's group starts at its first posting still kept (not always its first posting)
-    group_of = (np.cumsum(new_value) - 1)[postings]
-    kept_starts = np.flatnonzero(np.append(True, group_of[1:] != group_of[:-1]))
-    hits = pairs_in_groups(postings, kept_starts)
-    doc_a, doc_b = docs[hits[:, 0]], docs[hits[:, 1]]
-    pos_a, pos_b = positions[hits[:, 0]], positions[hits[:, 1]]
-
-    if two_hit_distance > 0:
-        good = _two_hits(doc_a, doc_b, pos_a, pos_b, two_hit_distance, max_shift, n_docs)
-    else:
-        good = np.ones(len(doc_a), dtype=bool)
-    cross = good & (doc_a != doc_b)
-    same = good & (doc_a == doc_b)
-    pairs = np.stack([doc_a[cross], doc_b[cross]], axis=1)
-    return PassageCandidates(
-        _unique_pairs([pairs], n_docs), np.unique(doc_a[same]), int(np.count_nonzero(common))
+    return two_hit_candidates(
+        passage_hits(keys, max_docs, max_repeats=max_repeats),
+        len(keys.key_ptr) - 1,
+        two_hit_distance=two_hit_distance,
+        max_shift=max_shift,
     )
 
 
@@ -275,6 +255,278 @@ def _two_hits(
         good[order[step:][near]] = True
         good[order[:-step][near]] = True
     return good
+
+
+# --- Partitioned candidates -----------------------------------------------------------------
+# The candidates stage as a map-reduce, for processes or Ray tasks. Band keys and passage keys
+# are shuffled by key (``key_partition``): each part finds the pairs, or the hits, of its own
+# keys, since a key's documents and the common-key and repeat filters depend on that key only.
+# Passage hits are then shuffled by document pair (``hit_partition``): the two-hit filter
+# looks at the hits of one pair only, and not at their order. Merging the parts (``merge_pairs``,
+# ``merge_passage_candidates``) gives exactly the unpartitioned result, for any ``parts``.
+
+
+def key_partition(keys: np.ndarray, parts: int) -> np.ndarray:
+    """Partition of each key, from its high 32 bits.
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, any shape
+        Well-mixed keys (outputs of :func:`dedup.shingle.mix64`, as band keys and shingle
+        hashes are); the high bits are used as they are.
+    parts : int
+        Number of partitions, at least 1.
+
+    Returns
+    -------
+    partition : ndarray of int64, same shape
+        In ``0 .. parts - 1``; the same key always gets the same partition.
+    """
+    if parts < 1:
+        raise ValueError(f"parts must be at least 1, not {parts}")
+    keys = np.asarray(keys, dtype=np.uint64)
+    return ((keys >> _U64(32)) % _U64(parts)).astype(np.int64)
+
+
+def band_candidates_part(keys: np.ndarray, part: int, parts: int) -> np.ndarray:
+    """:func:`candidate_pairs` from the keys of one partition only.
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, shape (n_docs, n_columns)
+    part, parts : int
+        Keys whose :func:`key_partition` is ``part`` (of ``parts``) are used.
+
+    Returns
+    -------
+    candidate_pairs : ndarray of int64, shape (n_pairs, 2)
+        ``i < j``, sorted, unique. The union over all parts (:func:`merge_pairs`) is
+        ``candidate_pairs(keys)``.
+    """
+    _check_part(part, parts)
+    keys = np.asarray(keys)
+    n_docs = keys.shape[0]
+    in_part = key_partition(keys, parts) == part
+    found = []
+    for column in range(keys.shape[1]):
+        docs = np.flatnonzero(in_part[:, column])
+        pairs = _column_pairs(keys[docs, column], docs)
+        if len(pairs):
+            found.append(pairs)
+    return _unique_pairs(found, n_docs)
+
+
+def merge_pairs(chunks: list[np.ndarray], n_docs: int) -> np.ndarray:
+    """Union of document pairs.
+
+    Parameters
+    ----------
+    chunks : list of ndarray of int64, shape (n_k, 2)
+        Pairs in either orientation, possibly repeated.
+    n_docs : int
+
+    Returns
+    -------
+    pairs : ndarray of int64, shape (n_pairs, 2)
+        ``i < j``, sorted, unique.
+    """
+    return _unique_pairs([np.asarray(c, dtype=np.int64).reshape(-1, 2) for c in chunks], n_docs)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHits:
+    """Hits of passage keys: one key at position ``pos_a`` of ``doc_a`` and ``pos_b`` of
+    ``doc_b`` (``doc_a <= doc_b``; ``pos_a < pos_b`` in a repeat inside one document).
+
+    Attributes
+    ----------
+    doc_a, doc_b, pos_a, pos_b : ndarray of int64, shape (n_hits,)
+    common_keys : int
+        Distinct keys dropped as boilerplate or stock phrases, in the keys these hits come from.
+    """
+
+    doc_a: np.ndarray
+    doc_b: np.ndarray
+    pos_a: np.ndarray
+    pos_b: np.ndarray
+    common_keys: int
+
+    def __len__(self) -> int:
+        return len(self.doc_a)
+
+    def take(self, index: np.ndarray, *, common_keys: int | None = None) -> PassageHits:
+        """The hits selected by a boolean mask or an index array.
+
+        ``common_keys`` is kept unless given (give 0 to every part but one when splitting,
+        so that the counts still add up; :func:`split_hits` does).
+        """
+        return PassageHits(
+            self.doc_a[index],
+            self.doc_b[index],
+            self.pos_a[index],
+            self.pos_b[index],
+            self.common_keys if common_keys is None else int(common_keys),
+        )
+
+
+def concat_hits(hits: list[PassageHits]) -> PassageHits:
+    """All the hits of several parts, one after the other; ``common_keys`` adds up."""
+    if not hits:
+        empty = np.zeros(0, dtype=np.int64)
+        return PassageHits(empty, empty, empty, empty, 0)
+    return PassageHits(
+        np.concatenate([h.doc_a for h in hits]),
+        np.concatenate([h.doc_b for h in hits]),
+        np.concatenate([h.pos_a for h in hits]),
+        np.concatenate([h.pos_b for h in hits]),
+        sum(h.common_keys for h in hits),
+    )
+
+
+def passage_hits(
+    keys: PassageKeys,
+    max_docs: int,
+    *,
+    part: int = 0,
+    parts: int = 1,
+    max_repeats: int = 16,
+) -> PassageHits:
+    """The hits of the passage keys of one partition (see :func:`passage_candidates`).
+
+    Parameters
+    ----------
+    keys : PassageKeys
+    max_docs : int
+        Keys found in more than ``max_docs`` documents give no hits (and are counted in
+        ``common_keys``).
+    part, parts : int
+        Keys whose :func:`key_partition` is ``part`` (of ``parts``) are used; all by default.
+    max_repeats : int
+        A key found more than ``max_repeats`` times in one document gives no hit there.
+
+    Returns
+    -------
+    PassageHits
+        Grouped by key. Over all parts, the same hits as with ``parts=1``.
+    """
+    _check_part(part, parts)
+    n_docs = len(keys.key_ptr) - 1
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(keys.key_ptr))
+    values, positions = keys.values, keys.positions
+    if parts > 1:
+        chosen = np.flatnonzero(key_partition(values, parts) == part)
+        values, positions, doc_of = values[chosen], positions[chosen], doc_of[chosen]
+    # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position)
+    order = np.argsort(values, kind="stable")
+    values, docs, positions = values[order], doc_of[order], positions[order]
+
+    # how often each key occurs in its document, and in how many documents
+    new_value = _run_starts_mask(values)
+    new_doc = new_value.copy()
+    new_doc[1:] |= docs[1:] != docs[:-1]
+    in_doc_counts = np.diff(np.append(np.flatnonzero(new_doc), len(values)))
+    per_doc = np.repeat(in_doc_counts, in_doc_counts)
+    value_starts = np.flatnonzero(new_value)
+    doc_freq = np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else []
+    doc_freq = np.asarray(doc_freq, dtype=np.int64)
+    sizes = np.diff(np.append(value_starts, len(values)))
+    common = doc_freq > max_docs
+    keep = ~np.repeat(common, sizes) & (per_doc <= max_repeats)
+    postings = np.flatnonzero(keep)
+    # a key's group starts at its first posting still kept (not always its first posting)
+    group_of = (np.cumsum(new_value) - 1)[postings]
+    kept_starts = np.flatnonzero(np.append(True, group_of[1:] != group_of[:-1]))
+    hits = pairs_in_groups(postings, kept_starts)
+    return PassageHits(
+        docs[hits[:, 0]],
+        docs[hits[:, 1]],
+        positions[hits[:, 0]],
+        positions[hits[:, 1]],
+        int(np.count_nonzero(common)),
+    )
+
+
+def hit_partition(hits: PassageHits, parts: int, n_docs: int) -> np.ndarray:
+    """Partition of each hit by its document pair: all hits of one pair share a partition.
+
+    Parameters
+    ----------
+    hits : PassageHits
+    parts : int
+        Number of partitions, at least 1.
+    n_docs : int
+        Documents of the batch (the pair ``(a, b)`` is coded ``a * n_docs + b``).
+
+    Returns
+    -------
+    partition : ndarray of int64, shape (n_hits,)
+        In ``0 .. parts - 1``.
+    """
+    code = hits.doc_a.astype(np.uint64) * _U64(n_docs) + hits.doc_b.astype(np.uint64)
+    return key_partition(mix64(code), parts)
+
+
+def split_hits(hits: PassageHits, parts: int, n_docs: int) -> list[PassageHits]:
+    """The hits of each :func:`hit_partition`, in their order; ``common_keys`` goes with
+    part 0 (0 in the others), so the counts of the parts still add up."""
+    partition = hit_partition(hits, parts, n_docs)
+    order = np.argsort(partition, kind="stable")
+    bounds = np.zeros(parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(partition, minlength=parts), out=bounds[1:])
+    return [
+        hits.take(order[bounds[p] : bounds[p + 1]], common_keys=hits.common_keys if p == 0 else 0)
+        for p in range(parts)
+    ]
+
+
+def two_hit_candidates(
+    hits: PassageHits, n_docs: int, *, two_hit_distance: int, max_shift: int
+) -> PassageCandidates:
+    """Candidates from the hits that pass the two-hit filter (see :func:`passage_candidates`).
+
+    Whether a hit passes depends only on the other hits of its document pair, not on their
+    order, so the hits may be split by :func:`hit_partition` and the results merged with
+    :func:`merge_passage_candidates`.
+
+    Parameters
+    ----------
+    hits : PassageHits
+    n_docs : int
+    two_hit_distance, max_shift : int
+        As in :func:`passage_candidates`; with ``two_hit_distance == 0`` every hit passes.
+
+    Returns
+    -------
+    PassageCandidates
+        ``common_keys`` is that of ``hits``.
+    """
+    doc_a, doc_b = hits.doc_a, hits.doc_b
+    if two_hit_distance > 0:
+        good = _two_hits(doc_a, doc_b, hits.pos_a, hits.pos_b, two_hit_distance, max_shift, n_docs)
+    else:
+        good = np.ones(len(doc_a), dtype=bool)
+    cross = good & (doc_a != doc_b)
+    same = good & (doc_a == doc_b)
+    pairs = np.stack([doc_a[cross], doc_b[cross]], axis=1)
+    return PassageCandidates(
+        _unique_pairs([pairs], n_docs), np.unique(doc_a[same]), int(hits.common_keys)
+    )
+
+
+def merge_passage_candidates(found: list[PassageCandidates], n_docs: int) -> PassageCandidates:
+    """Union of the candidates of several parts: pairs and self-repeat documents united,
+    ``common_keys`` added up."""
+    self_docs = [np.asarray(f.self_docs, dtype=np.int64) for f in found]
+    return PassageCandidates(
+        merge_pairs([f.pairs for f in found], n_docs),
+        np.unique(np.concatenate(self_docs)) if self_docs else np.zeros(0, dtype=np.int64),
+        sum(int(f.common_keys) for f in found),
+    )
+
+
+def _check_part(part: int, parts: int) -> None:
+    if parts < 1 or not 0 <= part < parts:
+        raise ValueError(f"part must be in 0 .. parts - 1, not {part} of {parts}")
 
 
 def _sliding_min(values: np.ndarray, window: int) -> np.ndarray:
