@@ -26,6 +26,7 @@ from dedup.config import CLEAN_RULES, Config
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.html import render_report, write_report
 from dedup.ingest import ReadOptions, input_size, read_corpus
+from dedup.parallel import RayEngine
 from dedup.pipeline import (
     ProgressFn,
     chains,
@@ -377,15 +378,47 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``-j/--workers``: processes to run on; a speed setting, so not in Config or run.json."""
-    return click.option(
-        "-j",
-        "--workers",
-        type=click.IntRange(min=0),
-        default=1,
-        show_default=True,
-        help="Processes to run on (0: every available core); results are the same for any number.",
-    )(command)
+    """``-j/--workers``, ``--engine`` and ``--ray-address``: where the batch stages run. Speed
+    settings, so not in Config or run.json; the command receives them as one ``workers``
+    (a number of local processes, or a :class:`RayEngine`, closed when the command ends)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, workers: int, engine: str, ray_address: str | None, **kwargs: Any) -> Any:
+        if engine == "local" and ray_address:
+            raise click.UsageError("--ray-address needs --engine ray")
+        if engine == "local":
+            return command(*args, workers=workers, **kwargs)
+        with RayEngine(address=ray_address, workers=workers) as ray_engine:
+            return command(*args, workers=ray_engine, **kwargs)
+
+    options = [
+        click.option(
+            "-j",
+            "--workers",
+            type=click.IntRange(min=0),
+            default=1,
+            show_default=True,
+            help="Processes to run on (0: every available core; with --engine ray, the CPUs "
+            "of the Ray instance started here); results are the same for any number.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "ray"]),
+            default="local",
+            show_default=True,
+            help="Run the words, signature, candidate and alignment stages in local processes "
+            "or as Ray tasks (pip install 'dedup[ray]'); the output is the same.",
+        ),
+        click.option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="With --engine ray: join this Ray cluster (auto, ray://host:10001, "
+            "host:6379) instead of starting one here.",
+        ),
+    ]
+    for option in reversed(options):
+        run = option(run)
+    return run
 
 
 def open_workspace(

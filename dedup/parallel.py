@@ -4,19 +4,27 @@
 more than one worker is asked for, and yields the results in the order of the jobs, so that
 no output can depend on which process finished first. Large array results come back through
 shared memory rather than a pipe.
+
+An :class:`Engine` is where a stage's jobs run: :class:`LocalEngine` (those processes) or
+:class:`RayEngine` (tasks on a Ray cluster, local or remote). The stages hand both the same
+task functions, and both give the results in job order.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import mmap
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import resource_tracker
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -155,3 +163,131 @@ def map_ordered(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+class Engine(Protocol):
+    """Where the batch stages run: :meth:`map_ordered` is :func:`map_ordered` there, and
+    ``workers`` the number of parts a stage is split into so that every worker has one.
+    ``objects_shared`` tells whether Python objects among the shared inputs (a list of
+    texts) reach the tasks without a copy; where they do not, a stage sends each job its own
+    part instead."""
+
+    @property
+    def workers(self) -> int: ...
+
+    @property
+    def objects_shared(self) -> bool: ...
+
+    def map_ordered(
+        self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
+    ) -> Iterator: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEngine:
+    """Processes on this machine (:func:`map_ordered`); one worker runs everything here."""
+
+    workers: int = 1
+    objects_shared: bool = True  # forked workers read the parent's memory
+
+    def map_ordered(
+        self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
+    ) -> Iterator:
+        return map_ordered(task, shared, jobs, self.workers)
+
+
+RAY_IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead of the one awaited, per worker
+
+
+class RayEngine:
+    """Tasks on a Ray cluster: one started here on first use (``address=None``, with
+    ``workers`` CPUs, 0 = every core), or an existing one (``"auto"``, ``"ray://host:port"``
+    or a head node's ``host:port``).
+
+    The same task functions run as Ray tasks. Each map puts ``shared`` in the object store
+    once (arrays are read there without a copy by every worker of a node), keeps a bounded
+    number of tasks in flight and yields the results in the order of the jobs, so the
+    output is the one :class:`LocalEngine` gives. Ray is imported only when first used (the
+    ``ray`` extra installs it).
+    """
+
+    objects_shared = False  # arrays are read in place, but other objects are unpickled per task
+
+    def __init__(self, address: str | None = None, workers: int = 0) -> None:
+        self.address = address
+        self.requested = resolve_workers(workers) if workers else 0
+        self._ray: Any = None
+        self._remote: Any = None
+        self._started = False
+
+    def _connect(self) -> Any:
+        if self._ray is not None:
+            return self._ray
+        try:
+            import ray
+        except ImportError as error:
+            raise ConfigError(
+                "engine", "ray is not installed (pip install 'dedup[ray]')"
+            ) from error
+        if not ray.is_initialized():
+            options: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "logging_level": logging.ERROR,
+            }
+            if self.address is None:
+                options["num_cpus"] = self.requested or available_cores()
+            try:
+                ray.init(address=self.address, **options)
+            except (ConnectionError, ValueError, RuntimeError) as error:
+                where = self.address or "a local instance"
+                raise ConfigError("ray-address", f"cannot start Ray on {where}: {error}") from error
+            self._started = True
+        self._ray = ray
+        self._remote = ray.remote(_ray_call)
+        return ray
+
+    @property
+    def workers(self) -> int:
+        ray = self._connect()
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def map_ordered(
+        self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
+    ) -> Iterator:
+        ray = self._connect()
+        refs = [ray.put(value) for value in shared]
+        ahead = self.workers * RAY_IN_FLIGHT_PER_WORKER
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(self._remote.remote(task, len(refs), *refs, *job))
+            if len(pending) > ahead:
+                yield ray.get(pending.popleft())
+        while pending:
+            yield ray.get(pending.popleft())
+
+    def close(self) -> None:
+        """Stop the Ray instance this engine started (a cluster it joined is left running)."""
+        if self._ray is not None and self._started:
+            self._ray.shutdown()
+        self._ray = self._remote = None
+        self._started = False
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ray_call(task: Callable[..., object], n_shared: int, *args: object) -> object:
+    # the shared values are top-level arguments, so Ray hands them over resolved
+    return task(*args)
+
+
+def resolve_engine(workers: int | Engine) -> Engine:
+    """The engine ``workers`` names: an :class:`Engine` as it is, a number of local
+    processes (0: every core) as a :class:`LocalEngine`."""
+    if hasattr(workers, "map_ordered"):
+        return workers  # type: ignore[return-value]
+    return LocalEngine(resolve_workers(workers))  # type: ignore[arg-type]

@@ -40,8 +40,23 @@ from dedup.config import Config
 from dedup.errors import StageError
 
 # kernels scan uses, and a query verifies and aligns with scan's own helpers.
-from dedup.index import PassageKeys, band_keys, candidate_pairs, passage_candidates, winnow
-from dedup.parallel import map_ordered, resolve_workers
+from dedup.index import (
+    PassageCandidates,
+    PassageHits,
+    PassageKeys,
+    band_candidates_part,
+    band_keys,
+    candidate_pairs,
+    concat_hits,
+    merge_pairs,
+    merge_passage_candidates,
+    passage_candidates,
+    passage_hits,
+    split_hits,
+    two_hit_candidates,
+    winnow,
+)
+from dedup.parallel import Engine, resolve_engine
 from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
 from dedup.store import DocumentRows, IndexStore
@@ -87,13 +102,15 @@ def shingle_corpus(
     shingle_size: int,
     progress: ProgressFn | None = None,
     *,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> Shingled:
     """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters.
 
-    With ``workers`` > 1, groups of batches are tokenized in that many processes and put
-    together in document order, so the arrays are the same whatever the number of workers.
+    With more than one worker (a number of processes, or an :class:`Engine`), groups of
+    batches are tokenized in parallel and put together in document order, so the arrays are
+    the same whatever the number of workers.
     """
+    engine = resolve_engine(workers)
     total = len(texts)
     bounds = []
     first = 0
@@ -104,9 +121,14 @@ def shingle_corpus(
             last += 1
         bounds.append((first, last))
         first = last
-    jobs = [(bounds[k : k + JOB_BATCHES],) for k in range(0, len(bounds), JOB_BATCHES)]
+    groups = [bounds[k : k + JOB_BATCHES] for k in range(0, len(bounds), JOB_BATCHES)]
+    if engine.objects_shared:
+        task, shared, jobs = _shingle_batches, (texts, shingle_size), [(g,) for g in groups]
+    else:  # each job carries its own texts, rather than every job unpickling all of them
+        task, shared = _shingle_slice, (shingle_size,)
+        jobs = [(list(texts[g[0][0] : g[-1][1]]), g[0][0], g) for g in groups]
     parts = []
-    for part in map_ordered(_shingle_batches, (texts, shingle_size), jobs, workers):
+    for part in engine.map_ordered(task, shared, jobs):
         parts.append(part)
         if progress:
             progress("words", part[-1], total)
@@ -153,13 +175,23 @@ def _shingle_batches(
     )
 
 
+def _shingle_slice(
+    shingle_size: int, texts: Sequence[str], first: int, bounds: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """:func:`_shingle_batches` of ``bounds`` (corpus positions) with only their texts,
+    ``texts[0]`` being document ``first``."""
+    local = [(lo - first, hi - first) for lo, hi in bounds]
+    *arrays, last = _shingle_batches(texts, shingle_size, local)
+    return (*arrays, last + first)  # type: ignore[return-value]
+
+
 def scan(
     records: Iterable[Record],
     config: Config | None = None,
     *,
     progress: ProgressFn | None = None,
     workspace: Workspace | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> ScanResult:
     """Find the passages and documents that share copy.
 
@@ -171,22 +203,24 @@ def scan(
     workspace : Workspace, optional
         Where finished stages are kept, so that an interrupted run resumes (the CLI keeps
         them under the output folder); without it everything stays in memory.
-    workers : int, default 1
+    workers : int or Engine, default 1
         Processes for the stages that split into independent parts (words, signatures,
-        alignment); 0 uses every available core. The result is the same for any number.
+        candidates, alignment); 0 uses every available core. An :class:`Engine` (such as
+        ``dedup.parallel.RayEngine``) runs them there instead. The result is the same for
+        any number and any engine.
 
     Returns
     -------
     ScanResult
     """
     config = config or Config()
-    workers = resolve_workers(workers)
+    engine = resolve_engine(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     work = workspace or Workspace(None, config_digest="", input_digest="")
 
     docs, rejects = _prepare(records)
-    shingled, kept = _words_stage(docs, config, work, progress, workers)
+    shingled, kept = _words_stage(docs, config, work, progress, engine)
     kept_set = set(kept.tolist())
     rejects += [
         Reject(r.source or r.id, "no words", r.id)
@@ -201,7 +235,7 @@ def scan(
     if work.has("signatures"):
         signatures = work.load("signatures")["signatures"]
     else:
-        signatures = _signatures(shingled, config, workers)
+        signatures = _signatures(shingled, config, engine)
         work.save("signatures", signatures=signatures)
     seconds["signatures"], clock = _lap(clock)
 
@@ -210,13 +244,9 @@ def scan(
         lsh_pairs, passage_pairs = found["lsh_pairs"], found["passage_pairs"]
         self_docs, common_keys = found["self_docs"], int(found["common_keys"])
     else:
-        lsh_pairs = candidate_pairs(band_keys(signatures, config.bands, config.rows))
         keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
-        passage = passage_candidates(
-            keys,
-            config.common_limit(n_docs),
-            two_hit_distance=config.two_hit_distance,
-            max_shift=config.max_gap_words,
+        lsh_pairs, passage = _candidates(
+            band_keys(signatures, config.bands, config.rows), keys, config, engine
         )
         passage_pairs, self_docs, common_keys = (
             passage.pairs,
@@ -241,7 +271,7 @@ def scan(
         config,
         progress=progress,
         work=work,
-        workers=workers,
+        engine=engine,
         seconds=seconds,
         clock=clock,
     )
@@ -302,7 +332,7 @@ def _verify(
     *,
     progress: ProgressFn | None,
     work: Workspace | None,
-    workers: int,
+    engine: Engine,
     seconds: dict[str, float],
     clock: float,
 ) -> tuple[_Verified, float]:
@@ -318,7 +348,7 @@ def _verify(
     to_align = sorted(passage_pairs | set(near_duplicates))
     to_align += [(d, d) for d in self_docs]
     pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
-    raw = _align(shingled, pairs_array, config, progress, work, workers)
+    raw = _align(shingled, pairs_array, config, progress, work, engine)
     seconds["align"], clock = _lap(clock)
 
     words = np.diff(shingled.tokens.doc_ptr)
@@ -361,14 +391,16 @@ def _align(
     config: Config,
     progress: ProgressFn | None,
     work: Workspace | None = None,
-    workers: int = 1,
+    engine: Engine | None = None,
 ) -> list[tuple[int, int, list[int]]]:
     """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``, in
     chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one.
 
-    Chunks not in the workspace are aligned by ``workers`` processes; each is saved as it
+    Chunks not in the workspace are aligned on ``engine``; each is saved as it
     comes back, in chunk order, so an interrupted run keeps every chunk before the gap."""
     raw: list[tuple[int, int, list[int]]] = []
+    engine = engine or resolve_engine(1)
+    workers = engine.workers
     firsts = range(0, len(pairs), ALIGN_CHUNK)
     done = {f for f in firsts if work is not None and work.has(_align_stage(f))}
     shared = (
@@ -387,7 +419,7 @@ def _align(
             cuts = np.linspace(0, len(chunk), max(1, min(workers, len(chunk))) + 1).astype(int)
             offsets[first] = cuts[:-1].tolist()
             jobs += [(chunk[lo:hi],) for lo, hi in itertools.pairwise(cuts.tolist())]
-    aligned = map_ordered(_align_chunk, shared, jobs, workers)
+    aligned = engine.map_ordered(_align_chunk, shared, jobs)
     for first in firsts:
         chunk = pairs[first : first + ALIGN_CHUNK]
         stage = _align_stage(first)
@@ -409,6 +441,79 @@ def _align(
             progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
     aligned.close()  # the workers stop now, not when the generator is collected
     return raw
+
+
+def _candidates(
+    doc_keys: np.ndarray, keys: PassageKeys, config: Config, engine: Engine
+) -> tuple[np.ndarray, PassageCandidates]:
+    """Candidate pairs of the document LSH (``doc_keys``: band keys, one row per document)
+    and of the passage keys, as a map-reduce on ``engine`` in one part per worker.
+
+    Map: the documents that share a band key, and the passage hits, of the keys of each
+    part (:func:`dedup.index.key_partition`). Shuffle: the hits are regrouped by document
+    pair. Reduce: the two-hit filter on each group. The merged parts are the candidates of
+    the whole corpus, whatever the number of parts (tests/test_index_partition.py)."""
+    n_docs = len(keys.key_ptr) - 1
+    parts = max(1, engine.workers)
+    shared = (doc_keys, keys.values, keys.positions, keys.key_ptr, config.common_limit(n_docs))
+    jobs = [(part, parts) for part in range(parts)]
+    mapped = list(engine.map_ordered(_candidates_map, shared, jobs))
+    lsh_pairs = merge_pairs([found[0] for found in mapped], n_docs)
+    hits = concat_hits([PassageHits(*found[1:5], int(found[5])) for found in mapped])
+    del mapped
+    groups = split_hits(hits, parts, n_docs)
+    bounds = np.cumsum([0] + [len(group) for group in groups])
+    grouped = concat_hits(groups)
+    del hits, groups
+    shared = (
+        grouped.doc_a,
+        grouped.doc_b,
+        grouped.pos_a,
+        grouped.pos_b,
+        n_docs,
+        config.two_hit_distance,
+        config.max_gap_words,
+    )
+    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds.tolist())]
+    reduced = [
+        PassageCandidates(pairs, self_docs, 0)
+        for pairs, self_docs in engine.map_ordered(_candidates_reduce, shared, jobs)
+    ]
+    found = merge_passage_candidates(reduced, n_docs)
+    return lsh_pairs, dataclasses.replace(found, common_keys=grouped.common_keys)
+
+
+def _candidates_map(
+    doc_keys: np.ndarray,
+    values: np.ndarray,
+    positions: np.ndarray,
+    key_ptr: np.ndarray,
+    max_docs: int,
+    part: int,
+    parts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Band-key pairs and passage hits of the keys of one part."""
+    pairs = band_candidates_part(doc_keys, part, parts)
+    hits = passage_hits(PassageKeys(values, positions, key_ptr), max_docs, part=part, parts=parts)
+    return pairs, hits.doc_a, hits.doc_b, hits.pos_a, hits.pos_b, hits.common_keys
+
+
+def _candidates_reduce(
+    doc_a: np.ndarray,
+    doc_b: np.ndarray,
+    pos_a: np.ndarray,
+    pos_b: np.ndarray,
+    n_docs: int,
+    two_hit_distance: int,
+    max_shift: int,
+    lo: int,
+    hi: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs and self-repeat documents of hits ``lo`` to ``hi - 1`` (whole document pairs)."""
+    part = slice(lo, hi)
+    hits = PassageHits(doc_a[part], doc_b[part], pos_a[part], pos_b[part], 0)
+    found = two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    return found.pairs, found.self_docs
 
 
 def _align_stage(first: int) -> str:
@@ -436,18 +541,19 @@ def _align_chunk(
 SIGNATURE_JOBS_PER_WORKER = 4  # parts per worker, so a slow part does not hold up the rest
 
 
-def _signatures(shingled: Shingled, config: Config, workers: int) -> np.ndarray:
-    """Document signatures (see :func:`dedup.sketch.compute_signatures`), computed by
-    ``workers`` processes over runs of whole documents of about equal shingle counts.
+def _signatures(shingled: Shingled, config: Config, engine: Engine) -> np.ndarray:
+    """Document signatures (see :func:`dedup.sketch.compute_signatures`), computed on
+    ``engine`` over runs of whole documents of about equal shingle counts.
     A document's signature depends on its shingles alone, so the rows are the same."""
     ptr = shingled.shingle_ptr
     n_docs = len(ptr) - 1
+    workers = engine.workers
     parts = 1 if workers <= 1 else workers * SIGNATURE_JOBS_PER_WORKER
     targets = np.linspace(0, int(ptr[-1]), parts + 1)[1:-1]
     cuts = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets), [n_docs]]))
     jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts.tolist())]
     shared = (shingled.shingles, ptr, config.num_perm, config.seed)
-    blocks = list(map_ordered(_signature_part, shared, jobs, workers))
+    blocks = list(engine.map_ordered(_signature_part, shared, jobs))
     if not blocks:
         return compute_signatures(shingled.shingles, ptr, config.num_perm, config.seed)
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
@@ -468,20 +574,18 @@ def _words_stage(
     config: Config,
     work: Workspace,
     progress: ProgressFn | None,
-    workers: int = 1,
+    engine: Engine,
 ) -> tuple[Shingled, np.ndarray]:
     """Words and shingles of the documents that have words, and which those are."""
     if work.has("words"):
         found = work.load("words")
         tokens = Tokens(found["hashes"], found["starts"], found["ends"], found["doc_ptr"])
         return Shingled(tokens, found["shingles"], found["shingle_ptr"]), found["kept"]
-    shingled = shingle_corpus(
-        [r.text for r in docs], config.shingle_size, progress, workers=workers
-    )
+    shingled = shingle_corpus([r.text for r in docs], config.shingle_size, progress, workers=engine)
     kept = np.flatnonzero(np.diff(shingled.tokens.doc_ptr) > 0)
     if len(kept) < len(docs):
         shingled = shingle_corpus(
-            [docs[i].text for i in kept.tolist()], config.shingle_size, workers=workers
+            [docs[i].text for i in kept.tolist()], config.shingle_size, workers=engine
         )
     tokens = shingled.tokens
     work.save(
@@ -724,7 +828,7 @@ def clean(
     *,
     drop_duplicates: bool = False,
     progress: ProgressFn | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> CleanResult:
     """Remove repeated bodies, repeated lines and boilerplate; optionally collapse
     near-duplicate documents to the earliest one.
@@ -734,12 +838,12 @@ def clean(
     words, alignment and duplicate scan; the result is the same for any number.
     """
     config = config or Config()
-    workers = resolve_workers(workers)
+    engine = resolve_engine(workers)
     docs, rejects = _prepare(records)
     texts = [r.text for r in docs]
     skip = set(config.clean_skip)
-    shingled = shingle_corpus(texts, config.shingle_size, progress, workers=workers)
-    copies = _self_copies(shingled, config, workers) if "self-duplicate" not in skip else {}
+    shingled = shingle_corpus(texts, config.shingle_size, progress, workers=engine)
+    copies = _self_copies(shingled, config, engine) if "self-duplicate" not in skip else {}
     lines = [
         rules.lines_of(text, doc_words.starts, doc_words.hashes)
         for text, doc_words in zip(texts, _doc_tokens(shingled))
@@ -782,7 +886,7 @@ def clean(
 
     duplicates: list[DuplicateDrop] = []
     if drop_duplicates:
-        cleaned, duplicates = _drop_duplicates(cleaned, config, workers)
+        cleaned, duplicates = _drop_duplicates(cleaned, config, engine)
     removed: dict[str, int] = defaultdict(int)
     for doc in cleaned:
         for cut in doc.cuts:
@@ -807,19 +911,14 @@ def _doc_tokens(shingled: Shingled) -> Iterator[Tokens]:
 
 
 def _self_copies(
-    shingled: Shingled, config: Config, workers: int = 1
+    shingled: Shingled, config: Config, engine: Engine
 ) -> dict[int, list[tuple[int, int, int, int]]]:
     """Per document, the character spans of the two copies of each text it repeats."""
     keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
     n_docs = len(shingled.shingle_ptr) - 1
-    found = passage_candidates(
-        keys,
-        config.common_limit(n_docs),
-        two_hit_distance=config.two_hit_distance,
-        max_shift=config.max_gap_words,
-    )
+    _, found = _candidates(np.zeros((n_docs, 0), dtype=np.uint64), keys, config, engine)
     pairs = np.stack([found.self_docs, found.self_docs], axis=1)
-    raw = _align(shingled, pairs, config, None, workers=workers)
+    raw = _align(shingled, pairs, config, None, engine=engine)
     tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
     copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for doc, _, row in raw:
@@ -842,7 +941,7 @@ def _cuts(record: Record, spans: Sequence[rules.Span]) -> tuple[Cut, ...]:
 
 
 def _drop_duplicates(
-    cleaned: list[CleanedDocument], config: Config, workers: int = 1
+    cleaned: list[CleanedDocument], config: Config, engine: Engine
 ) -> tuple[list[CleanedDocument], list[DuplicateDrop]]:
     """Keep the earliest document (by date, then id; undated last) of near-duplicates.
 
@@ -855,7 +954,7 @@ def _drop_duplicates(
     """
     with_words = [d for d in cleaned if d.text.strip()]
     result = scan(
-        [dataclasses.replace(d.record, text=d.text) for d in with_words], config, workers=workers
+        [dataclasses.replace(d.record, text=d.text) for d in with_words], config, workers=engine
     )
     near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
     for pair in result.pairs:
@@ -902,7 +1001,7 @@ def stories(
     use_clean: bool = True,
     use_links: bool = True,
     progress: ProgressFn | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> StoriesResult:
     """Group records into stories.
 
@@ -912,18 +1011,18 @@ def stories(
     processes (0: every core) run the cleaning and the scan.
     """
     config = config or Config()
-    workers = resolve_workers(workers)
+    engine = resolve_engine(workers)
     clusterer = clusterer or story_clusterer(config)
     docs, rejects = _prepare(records)
     texts = list(docs)
     if use_clean:
-        cleaned = clean(docs, config, progress=progress, workers=workers)
+        cleaned = clean(docs, config, progress=progress, workers=engine)
         texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
     links: list[tuple[int, int]] = []
     link_pairs = 0
     if use_links:
         position = {record.id: k for k, record in enumerate(texts)}
-        found = scan([t for t in texts if t.text.strip()], config, workers=workers)
+        found = scan([t for t in texts if t.text.strip()], config, workers=engine)
         links = [(position[p.a], position[p.b]) for p in found.pairs]
         link_pairs = len(links)
     clusterer.fit(texts, links=links)
@@ -1031,15 +1130,15 @@ def index_settings(index: str | Path) -> Config | None:
 
 
 def _index_rows(
-    docs: Sequence[Record], config: Config, workers: int = 1
+    docs: Sequence[Record], config: Config, engine: Engine
 ) -> tuple[DocumentRows, np.ndarray, Shingled]:
     """Keys, signatures and digests of the documents that have words, and which those are
     (positions in ``docs``)."""
     shingled, kept = _words_stage(
-        list(docs), config, Workspace(None, config_digest="", input_digest=""), None, workers
+        list(docs), config, Workspace(None, config_digest="", input_digest=""), None, engine
     )
     kept_docs = [docs[i] for i in kept.tolist()]
-    signatures = _signatures(shingled, config, workers)
+    signatures = _signatures(shingled, config, engine)
     keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
     rows = DocumentRows(
         records=kept_docs,
@@ -1066,7 +1165,7 @@ def index_add(
     records: Iterable[Record],
     config: Config | None = None,
     *,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> IndexAddResult:
     """Add documents to the index at ``index`` (created with ``config`` if there is none).
 
@@ -1077,7 +1176,7 @@ def index_add(
     the index's key settings (IndexFormatError names the first that differs); None uses the
     index's settings.
     """
-    workers = resolve_workers(workers)
+    engine = resolve_engine(workers)
     docs, rejects = _prepare(records)
     n_read = len(docs) + len(rejects)
     with IndexStore.create_or_open(index, config or Config()) as store:
@@ -1091,13 +1190,13 @@ def index_add(
             ]
             skip = set(unchanged)
             todo = [r for r in docs if r.id not in skip]
-            rows, kept, _ = _index_rows(todo, config, workers)
+            rows, kept, _ = _index_rows(todo, config, engine)
             rejects += _no_words(todo, kept)
             replaced = [r.id for r in rows.records if r.id in existing]
             if replaced:
                 old_docs = np.array([existing[i][0] for i in replaced], dtype=np.int64)
                 old = store.documents(old_docs.tolist())
-                old_rows, _, _ = _index_rows([d.record for d in old], config)
+                old_rows, _, _ = _index_rows([d.record for d in old], config, engine)
                 store.delete(old_docs, old_rows)
             store.insert(rows)
             total = store.n_documents()
@@ -1126,7 +1225,7 @@ def index_remove(index: str | Path, ids: Iterable[str]) -> IndexRemoveResult:
         found = [i for i in wanted if i in existing]
         docs = np.array([existing[i][0] for i in found], dtype=np.int64)
         stored = store.documents(docs.tolist())
-        rows, _, _ = _index_rows([d.record for d in stored], store.config)
+        rows, _, _ = _index_rows([d.record for d in stored], store.config, resolve_engine(1))
         store.delete(docs, rows)
     return IndexRemoveResult(
         str(index), tuple(found), tuple(i for i in wanted if i not in existing)
@@ -1145,7 +1244,7 @@ def index_query(
     config: Config | None = None,
     *,
     progress: ProgressFn | None = None,
-    workers: int = 1,
+    workers: int | Engine = 1,
 ) -> ScanResult:
     """What each new document shares with the indexed documents and with the other new ones.
 
@@ -1162,7 +1261,7 @@ def index_query(
     ``config`` must agree with the index's key settings; None uses the index's settings.
     """
     config_given = config
-    workers = resolve_workers(workers)
+    engine = resolve_engine(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     docs, rejects = _prepare(records)
@@ -1171,7 +1270,7 @@ def index_query(
             store.check_config(config_given)
         config = config_given or store.config
         with store.reading():
-            new_rows, kept, _ = _index_rows(docs, config, workers)
+            new_rows, kept, _ = _index_rows(docs, config, engine)
             rejects += _no_words(docs, kept)
             docs = list(new_rows.records)
             n_new = len(docs)
@@ -1200,7 +1299,7 @@ def index_query(
     position = {r.id: k for k, r in enumerate(everyone)}
     new_at = np.array([position[r.id] for r in docs], dtype=np.int64)
     stored_at = {d.doc: position[d.record.id] for d in stored}
-    shingled = shingle_corpus([r.text for r in everyone], config.shingle_size, workers=workers)
+    shingled = shingle_corpus([r.text for r in everyone], config.shingle_size, workers=engine)
 
     def to_local(first: np.ndarray, second: np.ndarray) -> set[tuple[int, int]]:
         low, high = np.minimum(first, second), np.maximum(first, second)
@@ -1229,7 +1328,7 @@ def index_query(
         config,
         progress=progress,
         work=None,
-        workers=workers,
+        engine=engine,
         seconds=seconds,
         clock=clock,
     )

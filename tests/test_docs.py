@@ -17,7 +17,7 @@ INSTALL_AND_RUN = (
     "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/dedup scan corpus/ -o out/"
 )
 INSTALL_AND_TEST = (
-    'python3 -m venv .venv && .venv/bin/pip install ".[test]" && .venv/bin/python -m pytest'
+    'python3 -m venv .venv && .venv/bin/pip install ".[test,ray]" && .venv/bin/python -m pytest'
 )
 
 
@@ -26,9 +26,10 @@ def test_readme_has_the_two_set_up_commands():
     assert INSTALL_AND_TEST in README
 
 
-def test_ci_installs_with_test_extras_and_runs_pytest():
+def test_ci_installs_what_the_readme_installs_and_runs_pytest():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert 'pip install --quiet ".[test]"' in ci
+    extras = re.search(r'pip install (".\[[a-z,]+\]")', INSTALL_AND_TEST).group(1)
+    assert f"pip install --quiet {extras}" in ci
     assert "python -m pytest" in ci
     assert '"$status" -eq 5' in ci  # no tests collected is a failure
 

@@ -1,0 +1,144 @@
+"""The Ray engine on a local cluster of two worker nodes gives what the local engine gives.
+
+Skipped where Ray is not installed (``pip install -e '.[ray]'``); CI installs it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dedup import pipeline
+from dedup.cli import main
+from dedup.errors import ConfigError
+from dedup.parallel import RayEngine
+from dedup.types import Record
+from tests.conftest import CORPUS, SEED_IDS
+
+OBJECT_STORE = 80 * 1024 * 1024
+
+
+def test_ray_missing_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ConfigError, match=r"ray is not installed \(pip install 'dedup\[ray\]'\)"):
+        _ = RayEngine().workers
+
+
+def test_ray_address_needs_ray_engine():
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "--ray-address", "auto"])
+    assert result.exit_code == 2
+    assert "--ray-address needs --engine ray" in result.output
+
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head node and a second node, one CPU each: tasks really run in two raylets."""
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "object_store_memory": OBJECT_STORE},
+    )
+    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)
+    cluster.wait_for_nodes()
+    engine = RayEngine(address=cluster.address)
+    try:
+        yield cluster, engine
+    finally:
+        engine.close()
+        ray.shutdown()
+        cluster.shutdown()
+
+
+@pytest.fixture
+def small_jobs(monkeypatch):
+    """Stages cut into many small jobs, so that both nodes get work and results must be
+    put back in order."""
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", 2000)
+    monkeypatch.setattr(pipeline, "JOB_BATCHES", 1)
+    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 4)
+
+
+def derived_corpus(seed_records: list[Record]) -> list[Record]:
+    """The seeds, and articles made of their paragraphs: a copy missing one paragraph, one
+    carrying another seed's paragraph, one with a paragraph twice."""
+    records = list(seed_records)
+    for k, seed in enumerate(seed_records):
+        paragraphs = [p for p in seed.text.split("\n") if p.strip()]
+        other = [p for p in seed_records[(k + 1) % len(seed_records)].text.split("\n") if p]
+        records.append(Record(f"{seed.id}-cut", "\n".join(paragraphs[1:])))
+        records.append(Record(f"{seed.id}-mixed", "\n".join(paragraphs[:3] + other[-2:])))
+        records.append(Record(f"{seed.id}-twice", "\n".join(paragraphs + paragraphs[:2])))
+    return records
+
+
+def same_scan(a, b) -> None:
+    assert a.pairs == b.pairs
+    assert a.passages == b.passages
+    assert a.documents == b.documents
+    assert a.counts == b.counts
+    np.testing.assert_array_equal(a.signatures, b.signatures)
+
+
+def test_engine_runs_jobs_on_both_nodes_in_order(cluster):
+    _, engine = cluster
+    assert engine.workers == 2
+
+    def node_of(scale: float, k: int) -> tuple[int, str]:  # pickled by value, not imported
+        import time
+
+        import ray
+
+        time.sleep(scale * (8 - k))  # the first jobs finish last
+        return k, ray.get_runtime_context().get_node_id()
+
+    found = list(engine.map_ordered(node_of, (0.05,), [(k,) for k in range(8)]))
+    assert [k for k, _ in found] == list(range(8))
+    assert len({node for _, node in found}) == 2
+
+
+def test_scan_on_ray_is_the_local_scan(cluster, seed_records, small_jobs):
+    _, engine = cluster
+    records = derived_corpus(seed_records)
+    local = pipeline.scan(records)
+    on_ray = pipeline.scan(records, workers=engine)
+    same_scan(on_ray, local)
+    assert len(local.pairs) > 10 and local.counts["documents_with_repeats"] >= 5
+    # and in another input order
+    same_scan(pipeline.scan(records[::-1], workers=engine), local)
+
+
+def test_clean_and_index_on_ray_are_local(cluster, seed_records, small_jobs, tmp_path):
+    _, engine = cluster
+    records = derived_corpus(seed_records)
+    local = pipeline.clean(records, drop_duplicates=True)
+    on_ray = pipeline.clean(records, drop_duplicates=True, workers=engine)
+    assert on_ray == local
+    assert local.duplicates and any(d.cuts for d in local.documents)
+
+    pipeline.index_add(tmp_path / "local.idx", records[:8])
+    pipeline.index_add(tmp_path / "ray.idx", records[:8], workers=engine)
+    queried = pipeline.index_query(tmp_path / "local.idx", records[8:])
+    same_scan(pipeline.index_query(tmp_path / "ray.idx", records[8:], workers=engine), queried)
+    assert queried.pairs
+
+
+def test_cli_engine_ray_writes_the_same_files(cluster, tmp_path):
+    head, _ = cluster
+    runner = CliRunner()
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    result = runner.invoke(main, ["scan", str(CORPUS), "-o", str(local), "-q"])
+    assert result.exit_code == 0, result.output
+    on_ray = ["--engine", "ray", "--ray-address", head.address]
+    result = runner.invoke(main, ["scan", str(CORPUS), "-o", str(remote), "-q", *on_ray])
+    assert result.exit_code == 0, result.output
+    for name in ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "rejects.jsonl"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    assert SEED_IDS["000"] in (remote / "pairs.jsonl").read_text(encoding="utf-8")
+    # the command joined the cluster and left it running for others
+    assert RayEngine(address=head.address).workers == 2
