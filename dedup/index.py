@@ -416,8 +416,9 @@ def passage_hits(
     if parts > 1:
         chosen = np.flatnonzero(key_partition(values, parts) == part)
         values, positions, doc_of = values[chosen], positions[chosen], doc_of[chosen]
-    # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position)
-    order = np.argsort(values, kind="stable")
+    # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position);
+    # a key seen once gives no hit, and with max_docs >= 1 is never common, so it can go first
+    order = repeated_in_order(values) if max_docs >= 1 else np.argsort(values, kind="stable")
     values, docs, positions = values[order], doc_of[order], positions[order]
 
     # how often each key occurs in its document, and in how many documents
@@ -444,6 +445,46 @@ def passage_hits(
         positions[hits[:, 1]],
         int(np.count_nonzero(common)),
     )
+
+
+def repeated_in_order(values: np.ndarray) -> np.ndarray:
+    """Indexes of the values that occur more than once, in (value, index) order: what a
+    stable argsort gives, less the values seen once.
+
+    Most passage keys occur once, and a stable argsort of tens of millions of uint64 is
+    slow, so the sort is one plain (vectorised) sort of composite keys: the value's high
+    bits with the index in the low bits. Values equal in their high bits fall in one run;
+    only the indexes of runs longer than one, a small share, are then sorted exactly.
+
+    Parameters
+    ----------
+    values : ndarray of uint64, shape (n,)
+
+    Returns
+    -------
+    index : ndarray of int64
+    """
+    values = np.asarray(values, dtype=np.uint64)
+    n = len(values)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64)
+    shift = _U64(max(1, int(n - 1).bit_length()))
+    composite = np.sort((values >> shift << shift) | np.arange(n, dtype=np.uint64))
+    high = composite >> shift
+    same = high[1:] == high[:-1]
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    index = (composite[in_run] & ((_U64(1) << shift) - _U64(1))).astype(np.int64)
+    # index is in (high bits, index) order: a stable sort by the whole value gives
+    # (value, index), and then the values seen once (runs merged by their high bits) go
+    index = index[np.argsort(values[index], kind="stable")]
+    exact = values[index]
+    repeated = np.zeros(len(index), dtype=bool)
+    equal = exact[1:] == exact[:-1]
+    repeated[1:] |= equal
+    repeated[:-1] |= equal
+    return index[repeated]
 
 
 def hit_partition(hits: PassageHits, parts: int, n_docs: int) -> np.ndarray:

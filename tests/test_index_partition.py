@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dedup import index as index_module
 from dedup.config import Config
 from dedup.index import (
     PassageCandidates,
@@ -23,6 +24,7 @@ from dedup.index import (
     merge_passage_candidates,
     passage_candidates,
     passage_hits,
+    repeated_in_order,
     split_hits,
     two_hit_candidates,
     winnow,
@@ -276,3 +278,32 @@ def test_seed_articles_partitioned_equal_unpartitioned(seed_texts, parts):
     expected_pairs = candidate_pairs(bands)
     assert [0, n_docs] in expected_pairs.tolist()
     assert band_partitioned(bands, parts).tolist() == expected_pairs.tolist()
+
+
+@st.composite
+def colliding_values(draw) -> np.ndarray:
+    """uint64 values that often share their high bits without being equal, and repeats."""
+    highs = draw(st.lists(st.integers(0, 3), max_size=60))
+    lows = draw(st.lists(st.integers(0, 5), min_size=len(highs), max_size=len(highs)))
+    top = draw(st.sampled_from([0, 40, 60, 63]))
+    values = [((h << top) | low) & (2**64 - 1) for h, low in zip(highs, lows)]
+    return np.array(values, dtype=np.uint64)
+
+
+@given(colliding_values())
+def test_repeated_in_order_is_a_stable_argsort_less_the_single_values(values):
+    order = np.argsort(values, kind="stable")
+    counts = dict(zip(*np.unique(values, return_counts=True)))
+    expected = [int(i) for i in order if counts[values[i]] > 1]
+    assert repeated_in_order(values).tolist() == expected
+
+
+@given(passage_keys(), st.integers(1, 4), st.integers(1, 4))
+def test_passage_hits_skip_single_keys_without_changing_the_hits(keys, max_docs, max_repeats):
+    fast = passage_hits(keys, max_docs, max_repeats=max_repeats)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "repeated_in_order", lambda v: np.argsort(v, kind="stable"))
+        full = passage_hits(keys, max_docs, max_repeats=max_repeats)
+    for field in ("doc_a", "doc_b", "pos_a", "pos_b"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(full, field))
+    assert fast.common_keys == full.common_keys
