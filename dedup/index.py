@@ -150,27 +150,28 @@ def winnow(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> Passag
     shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
     n = len(shingles)
     counts = np.diff(shingle_ptr)
-    doc_of = np.repeat(np.arange(len(counts)), counts)
-    doc_end = np.repeat(shingle_ptr[1:], counts)
     selected = np.zeros(n, dtype=bool)
     if n >= window:
         minima = _sliding_min(shingles, window)  # minima[i] = min(shingles[i:i + window])
-        valid = np.arange(len(minima)) + window <= doc_end[: len(minima)]
+        # a window starting in the last window - 1 shingles of a document runs past its end
+        # (and one starting before a short document's end ran past the previous one's)
+        valid = np.ones(len(minima), dtype=bool)
+        for back in range(1, window):
+            starts = shingle_ptr[1:] - back
+            valid[starts[(starts >= 0) & (starts < len(minima))]] = False
         for offset in range(window):
             span = slice(offset, offset + len(minima))
             selected[span] |= valid & (minima == shingles[span])
     short = np.flatnonzero((counts > 0) & (counts < window))
-    if len(short):
-        doc_min = np.minimum.reduceat(shingles, shingle_ptr[short])
-        in_short = np.zeros(len(counts), dtype=bool)
-        in_short[short] = True
-        lookup = np.zeros(len(counts), dtype=np.uint64)
-        lookup[short] = doc_min
-        selected |= in_short[doc_of] & (shingles == lookup[doc_of])
+    if len(short):  # each keeps its minimum: a few shingles each, gathered
+        sizes = counts[short]
+        members = np.repeat(shingle_ptr[short], sizes) + _ranks(sizes)
+        firsts = np.cumsum(sizes) - sizes
+        doc_min = np.minimum.reduceat(shingles[members], firsts)
+        selected[members[shingles[members] == np.repeat(doc_min, sizes)]] = True
     index = np.flatnonzero(selected)
-    key_ptr = np.zeros(len(shingle_ptr), dtype=np.int64)
-    np.cumsum(np.bincount(doc_of[index], minlength=len(counts)), out=key_ptr[1:])
-    positions = index - shingle_ptr[doc_of[index]]
+    key_ptr = np.searchsorted(index, shingle_ptr).astype(np.int64)
+    positions = index - np.repeat(shingle_ptr[:-1], np.diff(key_ptr))
     return PassageKeys(shingles[index], positions, key_ptr)
 
 

@@ -83,6 +83,34 @@ def test_winnowing_guarantee(shared, before_a, before_b, window):
     assert keys_a & keys_b & set(shared)
 
 
+def reference_winnow(docs: list[list[int]], window: int) -> list[list[tuple[int, int]]]:
+    """(position, value) of every key of each document, by brute force."""
+    out = []
+    for doc in docs:
+        chosen: set[int] = set()
+        if len(doc) >= window:
+            for i in range(len(doc) - window + 1):
+                low = min(doc[i : i + window])
+                chosen |= {i + j for j in range(window) if doc[i + j] == low}
+        elif doc:
+            chosen = {j for j, v in enumerate(doc) if v == min(doc)}
+        out.append([(j, doc[j]) for j in sorted(chosen)])
+    return out
+
+
+@given(st.lists(st.lists(st.integers(0, 5), max_size=9), min_size=1, max_size=7), st.integers(1, 5))
+def test_winnow_matches_brute_force_with_short_and_empty_documents(docs, window):
+    values = np.array([v for doc in docs for v in doc], dtype=np.uint64)
+    ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(doc) for doc in docs], out=ptr[1:])
+    keys = winnow(values, ptr, window)
+    found = [
+        list(zip(keys.positions[lo:hi].tolist(), keys.values[lo:hi].tolist()))
+        for lo, hi in itertools.pairwise(keys.key_ptr.tolist())
+    ]
+    assert found == reference_winnow(docs, window)
+
+
 def test_winnow_positions_point_at_selected_shingles():
     values = np.array([9, 3, 7, 8, 1, 6, 5, 4], dtype=np.uint64)
     keys = winnow(values, np.array([0, 8]), 3)
