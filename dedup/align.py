@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dedup.index import repeated_in_order
+
 MAX_ANCHOR_REPEATS = 16
 
 #: Columns of the passage arrays returned by :func:`align_shingles`.
@@ -251,7 +253,10 @@ def _batch_segments(
     if n_a == 0 or len(hash_b) == 0:
         return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
     keys = np.concatenate([_pair_key(hash_a, pair_a), _pair_key(hash_b, pair_b)])
-    order = np.argsort(keys, kind="stable")
+    # only keys found more than once can link A to B: the stable order of those alone
+    order = repeated_in_order(keys)
+    if len(order) == 0:
+        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
     run_first = np.flatnonzero(np.append(True, keys[order][1:] != keys[order][:-1]))
     run_size = np.diff(np.append(run_first, len(order)))
     from_b = (order >= n_a).astype(np.int64)
