@@ -17,6 +17,7 @@ import logging
 import mmap
 import multiprocessing
 import os
+import socket
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -208,7 +209,8 @@ class RayEngine:
     once (arrays are read there without a copy by every worker of a node), keeps a bounded
     number of tasks in flight and yields the results in the order of the jobs, so the
     output is the one :class:`LocalEngine` gives. Ray is imported only when first used (the
-    ``ray`` extra installs it).
+    ``ray`` extra installs it). A process already connected to Ray keeps that connection,
+    whatever ``address`` says; an address nothing answers at is refused at once.
     """
 
     objects_shared = False  # arrays are read in place, but other objects are unpickled per task
@@ -230,6 +232,7 @@ class RayEngine:
                 "engine", "ray is not installed (pip install 'dedup[ray]')"
             ) from error
         if not ray.is_initialized():
+            _check_reachable(self.address)
             options: dict[str, Any] = {
                 "include_dashboard": False,
                 "log_to_driver": False,
@@ -278,6 +281,23 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+RAY_CONNECT_TIMEOUT_S = 5.0
+
+
+def _check_reachable(address: str | None) -> None:
+    """Refuse at once a cluster address nothing listens on: Ray itself would retry for
+    minutes, printing warnings."""
+    if address is None or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError("ray-address", f"expected HOST:PORT or ray://HOST:PORT, got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise ConfigError("ray-address", f"nothing answers at {address}: {error}") from error
 
 
 def _ray_call(task: Callable[..., object], n_shared: int, *args: object) -> object:

@@ -5,6 +5,7 @@ Skipped where Ray is not installed (``pip install -e '.[ray]'``); CI installs it
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import numpy as np
@@ -35,6 +36,22 @@ def test_ray_address_needs_ray_engine():
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
 from ray.cluster_utils import Cluster  # noqa: E402
+
+
+@pytest.mark.parametrize("address", ["closed", "not-an-address"])
+def test_unreachable_cluster_is_a_clear_error_at_once(address):
+    """(Before the cluster below starts: a process already connected to Ray keeps using it.)"""
+    if address == "closed":
+        with socket.socket() as probe:  # a port nothing listens on once closed
+            probe.bind(("127.0.0.1", 0))
+            address = f"127.0.0.1:{probe.getsockname()[1]}"
+    result = CliRunner().invoke(
+        main, ["scan", str(CORPUS), "-q", "--engine", "ray", "--ray-address", address]
+    )
+    assert result.exit_code == 2, result.output
+    # refused before Ray is asked (Ray would retry for minutes, then fail another way)
+    assert "--ray-address" in result.output and address in result.output
+    assert "nothing answers at" in result.output or "expected HOST:PORT" in result.output
 
 
 @pytest.fixture(scope="module")
