@@ -132,16 +132,20 @@ def shingle_corpus(
         parts.append(part)
         if progress:
             progress("words", part[-1], total)
-    hashes, starts, ends, counts, shingles, shingle_counts, _ = zip(*parts) if parts else [[]] * 7
+    # one list per column, each emptied as it is put together: the parts and the whole of
+    # every column at once would need twice the memory of the words
+    columns = [list(column) for column in zip(*parts)] if parts else [[] for _ in range(7)]
+    del parts
+    hashes, starts, ends, counts, shingles, shingle_counts, _ = columns
     doc_ptr = np.zeros(total + 1, dtype=np.int64)
     shingle_ptr = np.zeros(total + 1, dtype=np.int64)
     if counts:
-        np.cumsum(np.concatenate(counts), out=doc_ptr[1:])
-        np.cumsum(np.concatenate(shingle_counts), out=shingle_ptr[1:])
-    tokens = Tokens(
-        _concat(hashes, np.uint64), _concat(starts, np.int64), _concat(ends, np.int64), doc_ptr
-    )
-    return Shingled(tokens, _concat(shingles, np.uint64), shingle_ptr)
+        np.cumsum(_concat_clearing(counts, np.int64), out=doc_ptr[1:])
+        np.cumsum(_concat_clearing(shingle_counts, np.int64), out=shingle_ptr[1:])
+    word_hashes = _concat_clearing(hashes, np.uint64)
+    word_starts = _concat_clearing(starts, np.int64)
+    tokens = Tokens(word_hashes, word_starts, _concat_clearing(ends, np.int64), doc_ptr)
+    return Shingled(tokens, _concat_clearing(shingles, np.uint64), shingle_ptr)
 
 
 JOB_BATCHES = 8  # batches of BATCH_CHARS per task given to a worker process
@@ -815,6 +819,13 @@ def _union_length(spans: list[tuple[int, int]]) -> int:
 
 def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.zeros(0, dtype)
+
+
+def _concat_clearing(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
+    """:func:`_concat` of ``chunks``, which is emptied so the chunks can be freed at once."""
+    whole = _concat(chunks, dtype)
+    chunks.clear()
+    return whole
 
 
 def _lap(clock: float) -> tuple[float, float]:
