@@ -21,6 +21,7 @@ Candidates are only hints: :mod:`dedup.align` verifies every one on the words th
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,10 +145,32 @@ def winnow(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> Passag
     """Keep the shingles that are the minimum of some window of ``window`` consecutive
     shingles of their document (every minimum, when a window holds the value twice).
 
-    A document with fewer than ``window`` shingles keeps its minimum.
+    A document with fewer than ``window`` shingles keeps its minimum. Documents are taken in
+    blocks of about ``WINNOW_BLOCK`` shingles, so the working arrays stay small.
     """
     shingles = np.asarray(shingles, dtype=np.uint64)
     shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
+    n_docs = len(shingle_ptr) - 1
+    cuts = np.searchsorted(shingle_ptr, np.arange(WINNOW_BLOCK, int(shingle_ptr[-1]), WINNOW_BLOCK))
+    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 0, n_docs), [n_docs]]))
+    if len(bounds) <= 2:
+        return _winnow_block(shingles, shingle_ptr, window)
+    values, positions, counts = [], [], [np.zeros(1, dtype=np.int64)]
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        first, last = int(shingle_ptr[lo]), int(shingle_ptr[hi])
+        block = _winnow_block(shingles[first:last], shingle_ptr[lo : hi + 1] - first, window)
+        values.append(block.values)
+        positions.append(block.positions)
+        counts.append(np.diff(block.key_ptr))
+    return PassageKeys(
+        np.concatenate(values), np.concatenate(positions), np.cumsum(np.concatenate(counts))
+    )
+
+
+WINNOW_BLOCK = 1 << 22  # shingles per block of winnow (whole documents)
+
+
+def _winnow_block(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> PassageKeys:
     n = len(shingles)
     counts = np.diff(shingle_ptr)
     selected = np.zeros(n, dtype=bool)

@@ -72,7 +72,6 @@ def compute_signatures(
     n_docs = len(shingle_ptr) - 1
     a, b = permutations(num_perm, seed)
     signatures = np.full((n_docs, num_perm), EMPTY, dtype=np.uint32)
-    mixed = fmix32(shingle_values(shingles))
     counts = np.diff(shingle_ptr)
     nonempty = np.flatnonzero(counts > 0)
     if len(nonempty) == 0:
@@ -86,7 +85,7 @@ def compute_signatures(
         last = max(last, first + 1)
         docs = nonempty[first:last]
         hi = int(shingle_ptr[docs[-1] + 1])
-        block = mixed[lo:hi]
+        block = fmix32(shingle_values(shingles[lo:hi]))  # per chunk: no corpus-long copies
         permuted = np.multiply.outer(a, block)  # (num_perm, chunk), wraps mod 2**32
         permuted += b[:, None]
         starts = shingle_ptr[docs] - lo

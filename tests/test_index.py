@@ -3,9 +3,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dedup import index as index_module
 from dedup.index import (
     PassageKeys,
     _sliding_min,
@@ -109,6 +111,11 @@ def test_winnow_matches_brute_force_with_short_and_empty_documents(docs, window)
         for lo, hi in itertools.pairwise(keys.key_ptr.tolist())
     ]
     assert found == reference_winnow(docs, window)
+    with pytest.MonkeyPatch.context() as patch:  # in blocks of a few shingles
+        patch.setattr(index_module, "WINNOW_BLOCK", 3)
+        blocked = winnow(values, ptr, window)
+    for field in ("values", "positions", "key_ptr"):
+        np.testing.assert_array_equal(getattr(blocked, field), getattr(keys, field))
 
 
 def test_winnow_positions_point_at_selected_shingles():
