@@ -494,21 +494,21 @@ def repeated_in_order(values: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     shift = _U64(max(1, int(n - 1).bit_length()))
     composite = np.sort((values >> shift << shift) | np.arange(n, dtype=np.uint64))
-    high = composite >> shift
-    same = high[1:] == high[:-1]
-    in_run = np.zeros(n, dtype=bool)
-    in_run[1:] |= same
-    in_run[:-1] |= same
+    in_run = _in_repeats(composite >> shift)
     index = (composite[in_run] & ((_U64(1) << shift) - _U64(1))).astype(np.int64)
     # index is in (high bits, index) order: a stable sort by the whole value gives
     # (value, index), and then the values seen once (runs merged by their high bits) go
     index = index[np.argsort(values[index], kind="stable")]
-    exact = values[index]
-    repeated = np.zeros(len(index), dtype=bool)
-    equal = exact[1:] == exact[:-1]
-    repeated[1:] |= equal
-    repeated[:-1] |= equal
-    return index[repeated]
+    return index[_in_repeats(values[index])]
+
+
+def _in_repeats(sorted_values: np.ndarray) -> np.ndarray:
+    """Mask of the elements whose value is also their neighbour's (sorted input)."""
+    equal = sorted_values[1:] == sorted_values[:-1]
+    mask = np.zeros(len(sorted_values), dtype=bool)
+    mask[1:] |= equal
+    mask[:-1] |= equal
+    return mask
 
 
 def hit_partition(hits: PassageHits, parts: int, n_docs: int) -> np.ndarray:
@@ -531,15 +531,21 @@ def hit_partition(hits: PassageHits, parts: int, n_docs: int) -> np.ndarray:
     return key_partition(mix64(code), parts)
 
 
+def group_hits(hits: PassageHits, parts: int, n_docs: int) -> tuple[PassageHits, np.ndarray]:
+    """The hits ordered by :func:`hit_partition` (stable), and where each partition starts:
+    partition ``p`` is ``bounds[p]:bounds[p + 1]``."""
+    partition = hit_partition(hits, parts, n_docs)
+    bounds = np.zeros(parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(partition, minlength=parts), out=bounds[1:])
+    return hits.take(np.argsort(partition, kind="stable")), bounds
+
+
 def split_hits(hits: PassageHits, parts: int, n_docs: int) -> list[PassageHits]:
     """The hits of each :func:`hit_partition`, in their order; ``common_keys`` goes with
     part 0 (0 in the others), so the counts of the parts still add up."""
-    partition = hit_partition(hits, parts, n_docs)
-    order = np.argsort(partition, kind="stable")
-    bounds = np.zeros(parts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(partition, minlength=parts), out=bounds[1:])
+    grouped, bounds = group_hits(hits, parts, n_docs)
     return [
-        hits.take(order[bounds[p] : bounds[p + 1]], common_keys=hits.common_keys if p == 0 else 0)
+        grouped.take(slice(bounds[p], bounds[p + 1]), common_keys=hits.common_keys if p == 0 else 0)
         for p in range(parts)
     ]
 

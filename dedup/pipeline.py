@@ -48,11 +48,11 @@ from dedup.index import (
     band_keys,
     candidate_pairs,
     concat_hits,
+    group_hits,
     merge_pairs,
     merge_passage_candidates,
     passage_candidates,
     passage_hits,
-    split_hits,
     two_hit_candidates,
     winnow,
 )
@@ -465,10 +465,8 @@ def _candidates(
     lsh_pairs = merge_pairs([found[0] for found in mapped], n_docs)
     hits = concat_hits([PassageHits(*found[1:5], int(found[5])) for found in mapped])
     del mapped
-    groups = split_hits(hits, parts, n_docs)
-    bounds = np.cumsum([0] + [len(group) for group in groups])
-    grouped = concat_hits(groups)
-    del hits, groups
+    grouped, bounds = group_hits(hits, parts, n_docs)
+    del hits
     shared = (
         grouped.doc_a,
         grouped.doc_b,
