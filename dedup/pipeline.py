@@ -394,8 +394,8 @@ def _align(
     pairs: np.ndarray,
     config: Config,
     progress: ProgressFn | None,
-    work: Workspace | None = None,
-    engine: Engine | None = None,
+    work: Workspace | None,
+    engine: Engine,
 ) -> list[tuple[int, int, list[int]]]:
     """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``, in
     chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one.
@@ -403,7 +403,6 @@ def _align(
     Chunks not in the workspace are aligned on ``engine``; each is saved as it
     comes back, in chunk order, so an interrupted run keeps every chunk before the gap."""
     raw: list[tuple[int, int, list[int]]] = []
-    engine = engine or resolve_engine(1)
     workers = engine.workers
     firsts = range(0, len(pairs), ALIGN_CHUNK)
     done = {f for f in firsts if work is not None and work.has(_align_stage(f))}
@@ -927,7 +926,7 @@ def _self_copies(
     n_docs = len(shingled.shingle_ptr) - 1
     _, found = _candidates(np.zeros((n_docs, 0), dtype=np.uint64), keys, config, engine)
     pairs = np.stack([found.self_docs, found.self_docs], axis=1)
-    raw = _align(shingled, pairs, config, None, engine=engine)
+    raw = _align(shingled, pairs, config, None, None, engine)
     tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
     copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for doc, _, row in raw:
