@@ -85,3 +85,13 @@ def seed_scan(seed_records):
     from dedup.pipeline import scan
 
     return scan(seed_records)
+
+
+def assert_same_scan(got, expected) -> None:
+    """Two ScanResults found the same: pairs, passages, documents, counts, signatures."""
+    assert got.pairs == expected.pairs
+    assert got.passages == expected.passages
+    assert got.documents == expected.documents
+    assert got.counts == expected.counts
+    assert got.signatures.shape == expected.signatures.shape
+    assert got.signatures.tobytes() == expected.signatures.tobytes()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import socket
 import sys
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +16,7 @@ from dedup.cli import main
 from dedup.errors import ConfigError
 from dedup.parallel import RayEngine
 from dedup.types import Record
-from tests.conftest import CORPUS, SEED_IDS
+from tests.conftest import CORPUS, SEED_IDS, assert_same_scan
 
 OBJECT_STORE = 80 * 1024 * 1024
 
@@ -94,14 +93,6 @@ def derived_corpus(seed_records: list[Record]) -> list[Record]:
     return records
 
 
-def same_scan(a, b) -> None:
-    assert a.pairs == b.pairs
-    assert a.passages == b.passages
-    assert a.documents == b.documents
-    assert a.counts == b.counts
-    np.testing.assert_array_equal(a.signatures, b.signatures)
-
-
 def test_engine_runs_jobs_on_both_nodes_in_order(cluster):
     _, engine = cluster
     assert engine.workers == 2
@@ -124,10 +115,10 @@ def test_scan_on_ray_is_the_local_scan(cluster, seed_records, small_jobs):
     records = derived_corpus(seed_records)
     local = pipeline.scan(records)
     on_ray = pipeline.scan(records, workers=engine)
-    same_scan(on_ray, local)
+    assert_same_scan(on_ray, local)
     assert len(local.pairs) > 10 and local.counts["documents_with_repeats"] >= 5
     # and in another input order
-    same_scan(pipeline.scan(records[::-1], workers=engine), local)
+    assert_same_scan(pipeline.scan(records[::-1], workers=engine), local)
 
 
 def test_clean_and_index_on_ray_are_local(cluster, seed_records, small_jobs, tmp_path):
@@ -141,7 +132,9 @@ def test_clean_and_index_on_ray_are_local(cluster, seed_records, small_jobs, tmp
     pipeline.index_add(tmp_path / "local.idx", records[:8])
     pipeline.index_add(tmp_path / "ray.idx", records[:8], workers=engine)
     queried = pipeline.index_query(tmp_path / "local.idx", records[8:])
-    same_scan(pipeline.index_query(tmp_path / "ray.idx", records[8:], workers=engine), queried)
+    assert_same_scan(
+        pipeline.index_query(tmp_path / "ray.idx", records[8:], workers=engine), queried
+    )
     assert queried.pairs
 
 

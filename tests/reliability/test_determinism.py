@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from dedup import pipeline
 from dedup.cli import main
 from dedup.errors import ConfigError
-from tests.conftest import CORPUS, SEED_IDS
+from tests.conftest import CORPUS, SEED_IDS, assert_same_scan
 
 OUTPUTS = ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "run.json")
 
@@ -125,11 +125,7 @@ def test_api_scan_with_workers_equals_one_worker(monkeypatch):
     two = pipeline.scan(records[::-1], workers=2)
     every_core = pipeline.scan(records, workers=0)
     for other in (two, every_core):
-        assert other.pairs == one.pairs
-        assert other.passages == one.passages
-        assert other.documents == one.documents
-        assert other.counts == one.counts
-        assert other.signatures.tobytes() == one.signatures.tobytes()
+        assert_same_scan(other, one)
     assert one.passages  # the generated corpus has planted passages
 
 
