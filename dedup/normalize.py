@@ -86,8 +86,9 @@ class _FoldTable:
 
     Dense arrays make the steady state a few gathers: ``first[c]`` and ``first_class[c]``
     are the first folded character of ``c`` and its class, ``length[c]`` the length of the
-    fold (``UNKNOWN`` until computed); folds longer than one character keep the rest in
-    ``multi``.
+    fold (``UNKNOWN`` until computed). Folds longer than one character are kept whole in
+    ``multi`` and, for compiled kernels, in flat arrays: the fold of ``c`` is
+    ``multi_codepoints[multi_at[c]:multi_at[c] + length[c]]`` (classes in ``multi_classes``).
     """
 
     UNKNOWN = 255
@@ -98,10 +99,16 @@ class _FoldTable:
         self.first_class = np.zeros(self.SIZE, dtype=np.uint8)
         self.length = np.full(self.SIZE, self.UNKNOWN, dtype=np.uint8)
         self.multi: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.multi_at = np.zeros(self.SIZE, dtype=np.int32)
+        self.multi_codepoints = np.zeros(0, dtype=np.uint32)
+        self.multi_classes = np.zeros(0, dtype=np.uint8)
         self.fill(np.arange(128, dtype=np.uint32))
 
     def fill(self, codes: np.ndarray) -> None:
+        new_multi: list[int] = []
         for code in np.unique(codes).tolist():
+            if self.length[code] != self.UNKNOWN:
+                continue
             folded = fold_char(chr(code))
             self.length[code] = min(len(folded), self.UNKNOWN - 1)
             if folded:
@@ -112,9 +119,28 @@ class _FoldTable:
                     tuple(ord(c) for c in folded),
                     tuple(char_class(c) for c in folded),
                 )
+                new_multi.append(code)
+        if new_multi:
+            at = len(self.multi_codepoints)
+            for code in new_multi:
+                self.multi_at[code] = at
+                at += len(self.multi[code][0])
+            self.multi_codepoints = np.concatenate(
+                [self.multi_codepoints, *(np.array(self.multi[c][0], np.uint32) for c in new_multi)]
+            )
+            self.multi_classes = np.concatenate(
+                [self.multi_classes, *(np.array(self.multi[c][1], np.uint8) for c in new_multi)]
+            )
+
+    def fill_unknown(self, codepoints: np.ndarray) -> None:
+        """Fill the entries of every code point of ``codepoints`` not seen before."""
+        lengths = self.length[codepoints]
+        unknown = lengths == self.UNKNOWN
+        if unknown.any():
+            self.fill(codepoints[unknown])
 
 
-_TABLE = _FoldTable()
+FOLD_TABLE = _FoldTable()
 
 
 def fold_codepoints(
@@ -137,13 +163,12 @@ def fold_codepoints(
         when every character folds to exactly one (then ``source`` is ``arange(n_chars)``).
     """
     codepoints = np.asarray(codepoints, dtype=np.uint32)
-    lengths = _TABLE.length[codepoints]
-    unknown = lengths == _TABLE.UNKNOWN
-    if unknown.any():
-        _TABLE.fill(codepoints[unknown])
-        lengths = _TABLE.length[codepoints]
-    folded = _TABLE.first[codepoints]
-    classes = _TABLE.first_class[codepoints]
+    lengths = FOLD_TABLE.length[codepoints]
+    if (lengths == FOLD_TABLE.UNKNOWN).any():
+        FOLD_TABLE.fill_unknown(codepoints)
+        lengths = FOLD_TABLE.length[codepoints]
+    folded = FOLD_TABLE.first[codepoints]
+    classes = FOLD_TABLE.first_class[codepoints]
     if (lengths == 1).all():
         return folded, classes, None
 
@@ -157,7 +182,7 @@ def fold_codepoints(
         long_codes = codepoints[long_positions]
         for code in np.unique(long_codes).tolist():
             at = first_out[long_positions[long_codes == code]]
-            cps, cls = _TABLE.multi[code]
+            cps, cls = FOLD_TABLE.multi[code]
             for k in range(1, len(cps)):
                 folded[at + k] = cps[k]
                 classes[at + k] = cls[k]

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
-from dedup.normalize import IDEO, WORD, fold_codepoints, to_codepoints
+from dedup.normalize import FOLD_TABLE, IDEO, WORD, to_codepoints
 
 _U64 = np.uint64
 _M1 = _U64(0xBF58476D1CE4E5B9)
@@ -86,56 +87,137 @@ def tokenize(texts: Sequence[str]) -> Tokens:
 
     A word is a maximal run of word characters after folding (see :mod:`dedup.normalize`);
     each CJK ideograph or kana is a word of its own. The text of word ``t`` of document ``d``
-    as printed is ``texts[d][starts[t]:ends[t]]``.
+    as printed is ``texts[d][starts[t]:ends[t]]``; ``ends`` reaches over characters the fold
+    drops (accents, soft hyphens) that follow the word's last character.
+
+    A word's hash is multilinear, ``sum over its characters of (code point + 1) * key[rank in
+    the word]`` (an almost-universal family), plus its length times a constant, and then one
+    avalanche mix (:func:`mix64`); :func:`token_hash_of` is the same formula in plain Python.
     """
     n_docs = len(texts)
-    if n_docs == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Tokens(empty.astype(np.uint64), empty, empty.copy(), np.zeros(1, dtype=np.int64))
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
-    # documents joined by a space, plus a final space, so no word crosses a document
-    # boundary and every word has a character after it
-    doc_char_start = np.zeros(n_docs, dtype=np.int64)
-    doc_char_start[1:] = np.cumsum(lengths + 1)[:-1]
-    codepoints = to_codepoints(" ".join(texts) + " ")
-    folded, classes, source = fold_codepoints(codepoints)
-
-    is_word = classes == WORD
-    in_token = is_word | (classes == IDEO)
-    starts_mask = in_token.copy()
-    starts_mask[1:] &= ~(is_word[1:] & is_word[:-1])  # a word char after a word char continues
-    positions = np.flatnonzero(in_token)
-    first_flags = starts_mask[positions]
-    token_first = np.flatnonzero(first_flags)  # index into positions of each token's first char
-    n_tokens = len(token_first)
-    token_start_pos = positions[token_first]
-    token_len = np.diff(np.append(token_first, len(positions)))
-    token_last_pos = token_start_pos + token_len - 1
-
-    # multilinear hash: sum over characters of (code point + 1) * key[rank in word], an
-    # almost-universal family, then one avalanche mix per word with its length
-    token_of_char = np.cumsum(first_flags) - 1
-    rank = positions - token_start_pos[token_of_char]
-    keys = _rank_keys(int(token_len.max()) if n_tokens else 0)
-    terms = folded[positions].astype(np.uint64)
-    terms += _U64(1)
-    terms *= keys[rank]
-    sums = np.add.reduceat(terms, token_first) if n_tokens else terms[:0]
-    sums += token_len.astype(np.uint64) * _LEN_MUL
-    hashes = mix64(sums)
-
-    if source is None:
-        orig_start = token_start_pos
-        orig_end = token_last_pos + 1
-    else:
-        orig_start = source[token_start_pos]
-        # end after any dropped characters (accents, soft hyphens) that belong to the word
-        orig_end = np.maximum(source[token_last_pos] + 1, source[token_last_pos + 1])
-    token_doc = np.searchsorted(doc_char_start, orig_start, side="right") - 1
+    # documents joined by a space: one encoding for the batch
+    doc_first = np.zeros(n_docs, dtype=np.int64)
+    doc_first[1:] = np.cumsum(lengths + 1)[:-1]
+    codepoints = to_codepoints(" ".join(texts))
+    keys = _rank_keys(_KERNEL_KEYS)
+    capacity = len(codepoints) + 1  # a word has at least one folded character
+    while True:
+        hashes = np.empty(capacity, dtype=np.uint64)
+        starts = np.empty(capacity, dtype=np.int64)
+        ends = np.empty(capacity, dtype=np.int64)
+        counts = np.zeros(n_docs, dtype=np.int64)
+        table = FOLD_TABLE
+        n_tokens = _tokenize_kernel(
+            codepoints, doc_first, lengths,
+            table.first, table.first_class, table.length,
+            table.multi_at, table.multi_codepoints, table.multi_classes, keys,
+            hashes, starts, ends, counts,
+        )  # fmt: skip
+        if n_tokens == _UNSEEN:
+            table.fill_unknown(codepoints)
+        elif n_tokens == _FULL:
+            capacity *= 2
+        else:
+            break
     doc_ptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(token_doc, minlength=n_docs), out=doc_ptr[1:])
-    offset = doc_char_start[token_doc]
-    return Tokens(hashes, orig_start - offset, orig_end - offset, doc_ptr)
+    np.cumsum(counts, out=doc_ptr[1:])
+    used = slice(0, n_tokens)
+    return Tokens(hashes[used].copy(), starts[used].copy(), ends[used].copy(), doc_ptr)
+
+
+_UNSEEN, _FULL = -1, -2  # the kernel met a code point not in the table / ran out of room
+_UNKNOWN = FOLD_TABLE.UNKNOWN
+_KERNEL_KEYS = 64  # rank keys handed to the kernel; it computes those of longer words
+
+
+@njit(inline="always")
+def _mix_one(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """:func:`mix64` of one value, inside compiled kernels."""
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
+
+
+@njit(inline="always")
+def _word_hash(acc: np.uint64, length: int) -> np.uint64:  # pragma: no cover - compiled
+    return _mix_one(acc + _U64(length) * _LEN_MUL)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _tokenize_kernel(
+    codepoints, doc_first, doc_length,
+    first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
+    out_hashes, out_starts, out_ends, out_counts,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Words of each document ``codepoints[doc_first[d]:doc_first[d] + doc_length[d]]``:
+    their hashes and document offsets into the ``out_`` arrays, their number per document
+    into ``out_counts``. Returns the number of words, or ``_UNSEEN`` when a code point has
+    no fold yet, or ``_FULL`` when the outputs are too short."""
+    n = 0
+    capacity = len(out_hashes)
+    n_keys = len(keys)
+    for d in range(len(doc_first)):
+        lo = doc_first[d]
+        hi = lo + doc_length[d]
+        doc_start = n
+        open_word = False  # a word is being read
+        in_run = False  # ... and it is a run of word characters (not one ideograph)
+        acc = _U64(0)
+        rank = 0
+        start = 0
+        last = 0
+        for i in range(lo, hi):
+            code = codepoints[i]
+            size = length[code]
+            if size == 0:
+                continue  # dropped by the fold: part of the word around it, if any
+            if size == _UNKNOWN:
+                return _UNSEEN
+            for k in range(size):
+                if size == 1:
+                    char = first[code]
+                    cls = first_class[code]
+                else:
+                    char = multi_codepoints[multi_at[code] + k]
+                    cls = multi_classes[multi_at[code] + k]
+                if cls == WORD and in_run:
+                    if rank < n_keys:
+                        key = keys[rank]
+                    else:
+                        key = _mix_one(_U64(rank) * _RANK_MUL + _CHAR_MUL) | _U64(1)
+                    acc += (_U64(char) + _U64(1)) * key
+                    rank += 1
+                    last = i
+                    continue
+                if open_word:  # this character ends the word being read
+                    if n >= capacity:
+                        return _FULL
+                    out_hashes[n] = _word_hash(acc, rank)
+                    out_starts[n] = start - lo
+                    out_ends[n] = max(last + 1, i) - lo
+                    n += 1
+                    open_word = False
+                    in_run = False
+                if cls in (WORD, IDEO):  # a new word
+                    open_word = True
+                    in_run = cls == WORD
+                    acc = (_U64(char) + _U64(1)) * keys[0]
+                    rank = 1
+                    start = i
+                    last = i
+        if open_word:
+            if n >= capacity:
+                return _FULL
+            out_hashes[n] = _word_hash(acc, rank)
+            out_starts[n] = start - lo
+            out_ends[n] = hi - lo
+            n += 1
+        out_counts[d] = n - doc_start
+    return n
 
 
 _RANK_KEYS = np.zeros(0, dtype=np.uint64)
@@ -151,11 +233,26 @@ def _rank_keys(n: int) -> np.ndarray:
 
 
 def token_hash_of(word: str) -> int:
-    """Hash of one already-normalised word, as :func:`tokenize` computes it (reference path)."""
-    tokens = tokenize([word])
-    if len(tokens.hashes) != 1:
-        raise ValueError(f"not a single word: {word!r}")
-    return int(tokens.hashes[0])
+    """Hash of one already-normalised word, as :func:`tokenize` computes it, in plain Python
+    (the reference the kernel is tested against)."""
+    if not word:
+        raise ValueError("not a word: ''")
+    mask = (1 << 64) - 1
+    acc = 0
+    for rank, char in enumerate(word):
+        key = _mix_int((rank * int(_RANK_MUL) + int(_CHAR_MUL)) & mask) | 1
+        acc = (acc + (ord(char) + 1) * key) & mask
+    return _mix_int((acc + len(word) * int(_LEN_MUL)) & mask)
+
+
+def _mix_int(z: int) -> int:
+    """SplitMix64's finaliser on a Python int (see :func:`mix64`)."""
+    mask = (1 << 64) - 1
+    z ^= z >> 30
+    z = (z * int(_M1)) & mask
+    z ^= z >> 27
+    z = (z * int(_M2)) & mask
+    return z ^ (z >> 31)
 
 
 def shingle_hashes(

@@ -15,10 +15,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 
 EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw nothing
 SCHEME = "affine32"
-_MAX_CELLS = 1 << 22  # permutations x shingles per chunk (16 MiB of uint32)
 
 
 @lru_cache(maxsize=16)
@@ -68,30 +68,35 @@ def compute_signatures(
     signatures : ndarray of uint32, shape (n_docs, num_perm)
         ``EMPTY`` in every column of a document with no shingle.
     """
-    shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
-    n_docs = len(shingle_ptr) - 1
+    shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
+    shingle_ptr = np.ascontiguousarray(shingle_ptr, dtype=np.int64)
     a, b = permutations(num_perm, seed)
-    signatures = np.full((n_docs, num_perm), EMPTY, dtype=np.uint32)
-    counts = np.diff(shingle_ptr)
-    nonempty = np.flatnonzero(counts > 0)
-    if len(nonempty) == 0:
-        return signatures
-    budget = max(1, _MAX_CELLS // num_perm)
-    first = 0
-    while first < len(nonempty):
-        # a chunk of whole documents of about `budget` shingles
-        lo = int(shingle_ptr[nonempty[first]])
-        last = int(np.searchsorted(shingle_ptr[nonempty + 1], lo + budget, side="right"))
-        last = max(last, first + 1)
-        docs = nonempty[first:last]
-        hi = int(shingle_ptr[docs[-1] + 1])
-        block = fmix32(shingle_values(shingles[lo:hi]))  # per chunk: no corpus-long copies
-        permuted = np.multiply.outer(a, block)  # (num_perm, chunk), wraps mod 2**32
-        permuted += b[:, None]
-        starts = shingle_ptr[docs] - lo
-        signatures[docs] = np.minimum.reduceat(permuted, starts, axis=1).T
-        first = last
+    signatures = np.empty((len(shingle_ptr) - 1, num_perm), dtype=np.uint32)
+    _signature_kernel(shingles, shingle_ptr, a, b, signatures)
     return signatures
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _signature_kernel(shingles, shingle_ptr, a, b, out):  # pragma: no cover - compiled
+    """Row ``d`` of ``out``: the minimum over document ``d``'s shingles of each permutation
+    of their :func:`fmix32`-mixed low 32 bits (the loop over permutations vectorises)."""
+    low = np.uint64(0xFFFFFFFF)
+    for d in range(len(shingle_ptr) - 1):
+        row = out[d]
+        row[:] = EMPTY
+        for i in range(shingle_ptr[d], shingle_ptr[d + 1]):
+            # fmix32 in 64-bit arithmetic, masked: numba widens uint32 products
+            h = shingles[i] & low
+            h ^= h >> np.uint64(16)
+            h = (h * np.uint64(0x85EBCA6B)) & low
+            h ^= h >> np.uint64(13)
+            h = (h * np.uint64(0xC2B2AE35)) & low
+            h ^= h >> np.uint64(16)
+            value = np.uint32(h)
+            for k in range(len(a)):
+                permuted = np.uint32(np.uint32(a[k] * value) + b[k])
+                if permuted < row[k]:
+                    row[k] = permuted
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
