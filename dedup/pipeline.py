@@ -82,7 +82,7 @@ from dedup.workspace import Workspace, input_digest
 #: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
 ProgressFn = Callable[[str, int, int], None]
 
-BATCH_CHARS = 1 << 18  # characters tokenized per batch: about 256 KiB keeps arrays in cache
+BATCH_CHARS = 1 << 21  # characters of the documents tokenized in one job
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +106,9 @@ def shingle_corpus(
 ) -> Shingled:
     """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters.
 
-    With more than one worker (a number of processes, or an :class:`Engine`), groups of
-    batches are tokenized in parallel and put together in document order, so the arrays are
-    the same whatever the number of workers.
+    With more than one worker (a number of processes, or an :class:`Engine`), batches are
+    tokenized in parallel and put together in document order, so the arrays are the same
+    whatever the number of workers.
     """
     engine = resolve_engine(workers)
     total = len(texts)
@@ -121,12 +121,11 @@ def shingle_corpus(
             last += 1
         bounds.append((first, last))
         first = last
-    groups = [bounds[k : k + JOB_BATCHES] for k in range(0, len(bounds), JOB_BATCHES)]
     if engine.objects_shared:
-        task, shared, jobs = _shingle_batches, (texts, shingle_size), [(g,) for g in groups]
+        task, shared, jobs = _shingle_batch, (texts, shingle_size), bounds
     else:  # each job carries its own texts, rather than every job unpickling all of them
         task, shared = _shingle_slice, (shingle_size,)
-        jobs = [(list(texts[g[0][0] : g[-1][1]]), g[0][0], g) for g in groups]
+        jobs = [(list(texts[lo:hi]), lo) for lo, hi in bounds]
     parts = []
     for part in engine.map_ordered(task, shared, jobs):
         parts.append(part)
@@ -148,44 +147,32 @@ def shingle_corpus(
     return Shingled(tokens, _concat_clearing(shingles, np.uint64), shingle_ptr)
 
 
-JOB_BATCHES = 8  # batches of BATCH_CHARS per task given to a worker process
-
-
-def _shingle_batches(
-    texts: Sequence[str], shingle_size: int, bounds: list[tuple[int, int]]
+def _shingle_batch(
+    texts: Sequence[str], shingle_size: int, first: int, last: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Words and shingles of the documents ``texts[first:last]`` of each batch in ``bounds``
-    (consecutive): hashes, starts, ends, words per document, shingles, shingles per
-    document, and the last document done. Shingles never cross a document, so shingling
-    batch by batch gives the corpus' shingles."""
-    hashes, starts, ends, counts, shingles, shingle_counts = [], [], [], [], [], []
-    for first, last in bounds:
-        batch = tokenize(texts[first:last])
-        batch_shingles, batch_ptr = shingle_hashes(batch.hashes, batch.doc_ptr, shingle_size)
-        hashes.append(batch.hashes)
-        starts.append(batch.starts)
-        ends.append(batch.ends)
-        counts.append(np.diff(batch.doc_ptr))
-        shingles.append(batch_shingles)
-        shingle_counts.append(np.diff(batch_ptr))
+    """Words and shingles of the documents ``texts[first:last]``: hashes, starts, ends,
+    words per document, shingles, shingles per document, and ``last``. Shingles never cross
+    a document, so shingling a run of documents on its own gives its part of the corpus'
+    shingles."""
+    tokens = tokenize(texts[first:last])
+    shingles, shingle_ptr = shingle_hashes(tokens.hashes, tokens.doc_ptr, shingle_size)
     return (
-        _concat(hashes, np.uint64),
-        _concat(starts, np.int64),
-        _concat(ends, np.int64),
-        _concat(counts, np.int64),
-        _concat(shingles, np.uint64),
-        _concat(shingle_counts, np.int64),
-        bounds[-1][1],
+        tokens.hashes,
+        tokens.starts,
+        tokens.ends,
+        np.diff(tokens.doc_ptr),
+        shingles,
+        np.diff(shingle_ptr),
+        last,
     )
 
 
 def _shingle_slice(
-    shingle_size: int, texts: Sequence[str], first: int, bounds: list[tuple[int, int]]
+    shingle_size: int, texts: Sequence[str], first: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """:func:`_shingle_batches` of ``bounds`` (corpus positions) with only their texts,
-    ``texts[0]`` being document ``first``."""
-    local = [(lo - first, hi - first) for lo, hi in bounds]
-    *arrays, last = _shingle_batches(texts, shingle_size, local)
+    """:func:`_shingle_batch` of documents ``first`` to ``first + len(texts) - 1`` with
+    only their texts."""
+    *arrays, last = _shingle_batch(texts, shingle_size, 0, len(texts))
     return (*arrays, last + first)  # type: ignore[return-value]
 
 

@@ -276,9 +276,8 @@ def shingle_hashes(
         Shingle ``i`` of a long document starts at its word ``i``.
     shingle_ptr : ndarray of int64, shape (n_docs + 1,)
     """
-    token_hashes = np.asarray(token_hashes, dtype=np.uint64)
-    doc_ptr = np.asarray(doc_ptr, dtype=np.int64)
-    n_tokens = len(token_hashes)
+    token_hashes = np.ascontiguousarray(token_hashes, dtype=np.uint64)
+    doc_ptr = np.ascontiguousarray(doc_ptr, dtype=np.int64)
     words_per_doc = np.diff(doc_ptr)
     per_doc = np.where(
         words_per_doc >= shingle_size,
@@ -287,35 +286,23 @@ def shingle_hashes(
     )
     shingle_ptr = np.zeros(len(doc_ptr), dtype=np.int64)
     np.cumsum(per_doc, out=shingle_ptr[1:])
-
-    n_windows = max(n_tokens - shingle_size + 1, 0)
-    rolling = _combine(token_hashes, 0, n_windows, shingle_size)
-    long_docs = np.flatnonzero(words_per_doc >= shingle_size)
     out = np.empty(int(shingle_ptr[-1]), dtype=np.uint64)
-    if len(long_docs):
-        counts = per_doc[long_docs]
-        src = np.repeat(doc_ptr[long_docs], counts) + _ranks(counts)
-        dst = np.repeat(shingle_ptr[long_docs], counts) + _ranks(counts)
-        out[dst] = rolling[src]
-    for doc in np.flatnonzero((words_per_doc > 0) & (words_per_doc < shingle_size)):
-        lo, hi = int(doc_ptr[doc]), int(doc_ptr[doc + 1])
-        out[shingle_ptr[doc]] = _combine(token_hashes[lo:hi], 0, 1, hi - lo)[0]
+    _shingle_kernel(token_hashes, doc_ptr, shingle_size, shingle_ptr, out)
     return out, shingle_ptr
 
 
-def _combine(token_hashes: np.ndarray, first: int, count: int, width: int) -> np.ndarray:
-    """Hash ``count`` runs of ``width`` consecutive values starting at ``first``, ``first + 1``…"""
-    acc = np.full(count, _GOLDEN, dtype=np.uint64)
-    acc ^= _U64(width)
-    for j in range(width):
-        acc *= _NGRAM_MUL
-        acc += token_hashes[first + j : first + j + count]
-    return mix64(acc)
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """``[0..c0-1, 0..c1-1, ...]`` for an array of counts."""
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    starts = np.cumsum(counts) - counts
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
+@njit(cache=True, nogil=True, boundscheck=False)
+def _shingle_kernel(token_hashes, doc_ptr, shingle_size, shingle_ptr, out):  # pragma: no cover
+    """Shingle ``i`` of a document: the words ``i`` to ``i + width - 1`` combined as
+    ``acc = acc * _NGRAM_MUL + word`` from ``_GOLDEN ^ width``, then mixed; ``width`` is
+    ``shingle_size``, or all the words of a shorter document."""
+    for d in range(len(doc_ptr) - 1):
+        lo, hi = doc_ptr[d], doc_ptr[d + 1]
+        width = min(shingle_size, hi - lo)
+        at = shingle_ptr[d]
+        for first in range(lo, hi - width + 1 if width else lo):
+            acc = _GOLDEN ^ _U64(width)
+            for j in range(first, first + width):
+                acc = acc * _NGRAM_MUL + token_hashes[j]
+            out[at] = _mix_one(acc)
+            at += 1

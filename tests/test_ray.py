@@ -76,7 +76,6 @@ def small_jobs(monkeypatch):
     """Stages cut into many small jobs, so that both nodes get work and results must be
     put back in order."""
     monkeypatch.setattr(pipeline, "BATCH_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "JOB_BATCHES", 1)
     monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 4)
 
 

@@ -106,7 +106,6 @@ def test_two_workers_write_the_same_bytes_as_one(tmp_path, monkeypatch, corpus, 
     lines = seed_lines() if corpus == "seeds" else generated_lines()
     # small batches and chunks, so that every parallel stage really has several parts
     monkeypatch.setattr(pipeline, "BATCH_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "JOB_BATCHES", 2)
     monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 16)
     one = command_outputs(tmp_path, command, "one", lines, *options, "-j", "1")
     if command == "scan":  # scan's files do not depend on the input order either
