@@ -22,8 +22,7 @@ Passages across many documents are then grouped into clusters (:func:`cluster_sp
 from __future__ import annotations
 
 import numpy as np
-
-from dedup.index import repeated_in_order
+from numba import njit
 
 MAX_ANCHOR_REPEATS = 16
 
@@ -194,18 +193,16 @@ def align_pairs(
     shingle_size: int,
     min_words: int,
     max_gap: int,
-    max_cells: int = 1 << 22,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Reused passages of many document pairs at once (``a == b`` aligns a document with
-    itself); equal, pair by pair, to :func:`align_shingles`.
+    itself); equal, pair by pair, to :func:`align_shingles` (a compiled kernel of the same
+    steps, one pair at a time).
 
     Parameters
     ----------
     shingles : ndarray of uint64, shape (n_shingles,)
     shingle_ptr : ndarray of int64, shape (n_docs + 1,)
     pairs : ndarray of int64, shape (n_pairs, 2)
-    max_cells : int
-        Shingles joined per chunk of pairs (bounds memory).
 
     Returns
     -------
@@ -214,86 +211,190 @@ def align_pairs(
     passages : ndarray of int64, shape (n_passages, 6)
         As :func:`align_shingles` returns them, sorted by ``(pair, a_lo, b_lo)``.
     """
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
-    lengths = np.diff(shingle_ptr)
-    cells = lengths[pairs[:, 0]] + lengths[pairs[:, 1]]
-    found_index, found_passages = [], []
-    first = 0
-    while first < len(pairs):
-        total = np.cumsum(cells[first:])
-        last = first + max(1, int(np.searchsorted(total, max_cells, side="right")))
-        chunk = pairs[first:last]
-        segments, groups = _batch_segments(shingles, shingle_ptr, chunk, shingle_size)
-        index, passages = _passages(
-            segments, groups, chunk[:, 0] == chunk[:, 1], shingle_size, min_words, max_gap
-        )
-        found_index.append(index + first)
-        found_passages.append(passages)
-        first = last
-    if not found_index:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 6), dtype=np.int64)
-    return np.concatenate(found_index), np.concatenate(found_passages)
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return _align_kernel(
+        np.ascontiguousarray(shingles, dtype=np.uint64),
+        np.ascontiguousarray(shingle_ptr, dtype=np.int64),
+        pairs,
+        shingle_size,
+        min_words,
+        max_gap,
+    )
 
 
-def _batch_segments(
-    shingles: np.ndarray, shingle_ptr: np.ndarray, pairs: np.ndarray, shingle_size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Diagonal segments of every pair of a chunk, with the pair of each (row in ``pairs``)."""
-    lengths = np.diff(shingle_ptr)
-    len_a, len_b = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
-    pair_a = np.repeat(np.arange(len(pairs), dtype=np.int64), len_a)
-    pair_b = np.repeat(np.arange(len(pairs), dtype=np.int64), len_b)
-    pos_a, pos_b = _ranks(len_a), _ranks(len_b)
-    hash_a = shingles[np.repeat(shingle_ptr[pairs[:, 0]], len_a) + pos_a]
-    hash_b = shingles[np.repeat(shingle_ptr[pairs[:, 1]], len_b) + pos_b]
-    # join on (pair, shingle) through one 64-bit key (equality re-checked below): one stable
-    # sort of both sides, A entries first within each run of equal keys
-    n_a = len(hash_a)
-    if n_a == 0 or len(hash_b) == 0:
-        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = np.concatenate([_pair_key(hash_a, pair_a), _pair_key(hash_b, pair_b)])
-    # only keys found more than once can link A to B: the stable order of those alone
-    order = repeated_in_order(keys)
-    if len(order) == 0:
-        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    run_first = np.flatnonzero(np.append(True, keys[order][1:] != keys[order][:-1]))
-    run_size = np.diff(np.append(run_first, len(order)))
-    from_b = (order >= n_a).astype(np.int64)
-    run_b = np.add.reduceat(from_b, run_first)
-    run_a = run_size - run_b
-    same_doc = pairs[:, 0] == pairs[:, 1]
-    first_entry = order[run_first]
-    run_pair = np.where(first_entry < n_a, pair_a[np.minimum(first_entry, n_a - 1)], 0)
-    # in a self pair both sides are the document: its own count is run_a (= run_b)
-    linking = (run_a > 0) & (run_b > 0) & (run_b <= MAX_ANCHOR_REPEATS)
-    linking &= (run_a <= MAX_ANCHOR_REPEATS) | same_doc[run_pair]
-    a_per_run = np.where(linking, run_a, 0)
-    members_a = order[np.repeat(run_first, a_per_run) + _ranks(a_per_run)]
-    partners = np.repeat(np.where(linking, run_b, 0), a_per_run)
-    first_b = np.repeat(np.repeat(run_first + run_a, a_per_run), partners)
-    anchor_a = np.repeat(members_a, partners)
-    anchor_b = order[first_b + _ranks(partners)] - n_a
-    exact = (pair_a[anchor_a] == pair_b[anchor_b]) & (hash_a[anchor_a] == hash_b[anchor_b])
-    pair = pair_a[anchor_a]
-    i, j = pos_a[anchor_a], pos_b[anchor_b]
-    keep = exact & (~same_doc[pair] | (i < j))
-    pair, i, j = pair[keep], i[keep], j[keep]
-    if len(i) == 0:
-        return np.zeros((0, 4), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    diagonal = i - j
-    order = _order_by(pair, diagonal, i, int(max(len_a.max(), len_b.max())) + 1)
-    pair, i, j, diagonal = pair[order], i[order], j[order], diagonal[order]
-    new_run = np.ones(len(i), dtype=bool)
-    new_run[1:] = (pair[1:] != pair[:-1]) | (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
-    first = np.flatnonzero(new_run)
-    last = np.append(first[1:], len(i)) - 1
-    a_lo, b_lo, groups = i[first], j[first], pair[first]
-    length = i[last] - a_lo + shingle_size
-    length = np.where(same_doc[groups], np.minimum(length, b_lo - a_lo), length)
-    segments = np.stack([a_lo, a_lo + length, b_lo, b_lo + length], axis=1)
-    order = np.lexsort((segments[:, 2], segments[:, 0], groups))
-    return segments[order], groups[order]
+@njit(cache=True, nogil=True, boundscheck=False)
+def _align_kernel(
+    shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap
+):  # pragma: no cover
+    """:func:`align_pairs`: for each pair, anchors, segments, chains and passages exactly as
+    :func:`find_anchors`, :func:`diagonal_segments`, :func:`chain_segments` and
+    :func:`_passages` make them."""
+    found = np.empty((64, 6), dtype=np.int64)
+    found_pair = np.empty(64, dtype=np.int64)
+    n_found = 0
+    for p in range(len(pairs)):
+        a, b = pairs[p, 0], pairs[p, 1]
+        same = a == b
+        shingles_a = shingles[shingle_ptr[a] : shingle_ptr[a + 1]]
+        shingles_b = shingles[shingle_ptr[b] : shingle_ptr[b + 1]]
+        i, j = _anchors_kernel(shingles_a, shingles_b, same)
+        if len(i) == 0:
+            continue
+        segments = _segments_kernel(i, j, len(shingles_a), len(shingles_b), shingle_size, same)
+        if np.sum(segments[:, 1] - segments[:, 0]) < min_words:
+            continue  # no chain of these segments can reach min_words
+        passages = _chain_kernel(segments, shingle_size, max_gap, min_words, same)
+        for row in range(len(passages)):
+            if n_found == len(found):  # full: twice the room
+                bigger, bigger_pair = (
+                    np.empty((2 * n_found, 6), np.int64),
+                    np.empty(2 * n_found, np.int64),
+                )
+                bigger[:n_found], bigger_pair[:n_found] = found, found_pair
+                found, found_pair = bigger, bigger_pair
+            found[n_found] = passages[row]
+            found_pair[n_found] = p
+            n_found += 1
+    return found_pair[:n_found].copy(), found[:n_found].copy()
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _anchors_kernel(shingles_a, shingles_b, same):  # pragma: no cover - compiled
+    """:func:`find_anchors` (in another order): both sides sorted, runs of one shingle
+    matched; a shingle held more than MAX_ANCHOR_REPEATS times by either side anchors
+    nothing."""
+    order_a = np.argsort(shingles_a)
+    order_b = order_a if same else np.argsort(shingles_b)
+    sorted_a = shingles_a[order_a]
+    sorted_b = sorted_a if same else shingles_b[order_b]
+    none = np.empty(0, dtype=np.int64)
+    n = _matched_runs(sorted_a, sorted_b, order_a, order_b, same, none, none)
+    i = np.empty(n, dtype=np.int64)
+    j = np.empty(n, dtype=np.int64)
+    _matched_runs(sorted_a, sorted_b, order_a, order_b, same, i, j)
+    return i, j
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _matched_runs(sorted_a, sorted_b, order_a, order_b, same, i, j):  # pragma: no cover
+    """Anchors of two sorted shingle sequences into ``i`` and ``j`` (when they have room);
+    returns their number."""
+    fill = len(i) > 0
+    n = x = y = 0
+    while x < len(sorted_a) and y < len(sorted_b):
+        if sorted_a[x] < sorted_b[y]:
+            x += 1
+            continue
+        if sorted_b[y] < sorted_a[x]:
+            y += 1
+            continue
+        x_end, y_end = x + 1, y + 1
+        while x_end < len(sorted_a) and sorted_a[x_end] == sorted_a[x]:
+            x_end += 1
+        while y_end < len(sorted_b) and sorted_b[y_end] == sorted_b[y]:
+            y_end += 1
+        if x_end - x <= MAX_ANCHOR_REPEATS and y_end - y <= MAX_ANCHOR_REPEATS:
+            for u in range(x, x_end):
+                for v in range(y, y_end):
+                    if same and order_a[u] >= order_b[v]:
+                        continue
+                    if fill:
+                        i[n] = order_a[u]
+                        j[n] = order_b[v]
+                    n += 1
+        x, y = x_end, y_end
+    return n
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _segments_kernel(i, j, n_a, n_b, shingle_size, same):  # pragma: no cover - compiled
+    """:func:`diagonal_segments` of one pair."""
+    order = np.argsort((i - j + n_b) * (n_a + 1) + i)  # by (diagonal, i): keys distinct
+    segments = np.empty((len(i), 4), dtype=np.int64)
+    n = 0
+    t = 0
+    while t < len(order):
+        first = order[t]
+        end = t + 1
+        while (
+            end < len(order)
+            and i[order[end]] - j[order[end]] == i[first] - j[first]
+            and i[order[end]] == i[order[end - 1]] + 1
+        ):
+            end += 1
+        a_lo, b_lo = i[first], j[first]
+        length = i[order[end - 1]] - a_lo + shingle_size
+        if same:
+            length = min(length, b_lo - a_lo)
+        segments[n, 0] = a_lo
+        segments[n, 1] = a_lo + length
+        segments[n, 2] = b_lo
+        segments[n, 3] = b_lo + length
+        n += 1
+        t = end
+    segments = segments[:n]
+    return segments[np.argsort(segments[:, 0] * (n_b + 1) + segments[:, 2])]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _chain_kernel(segments, shingle_size, max_gap, min_words, same):  # pragma: no cover
+    """:func:`chain_segments` and :func:`_passages` of one pair's sorted segments."""
+    n = len(segments)
+    labels = np.empty(n, dtype=np.int64)
+    last_of = np.empty(n, dtype=np.int64)
+    active = np.empty(n, dtype=np.int64)
+    n_labels = n_active = 0
+    for t in range(n):
+        a_lo, a_hi, b_lo, b_hi = segments[t, 0], segments[t, 1], segments[t, 2], segments[t, 3]
+        best, best_shift = -1, 0
+        kept = 0
+        for u in range(n_active):
+            label = active[u]
+            s = last_of[label]
+            if segments[s, 1] + max_gap < a_lo:
+                continue  # nothing later can join it either
+            active[kept] = label
+            kept += 1
+            gap_a, gap_b = a_lo - segments[s, 1], b_lo - segments[s, 3]
+            if (
+                -shingle_size < gap_a <= max_gap
+                and -shingle_size < gap_b <= max_gap
+                and a_hi > segments[s, 1]
+                and b_hi > segments[s, 3]
+                and b_lo >= segments[s, 2]
+            ):
+                shift = abs(gap_a - gap_b)
+                if best < 0 or shift < best_shift:
+                    best, best_shift = label, shift
+        n_active = kept
+        if best < 0:
+            best = n_labels
+            n_labels += 1
+            active[n_active] = best
+            n_active += 1
+        last_of[best] = t
+        labels[t] = best
+    # a passage's segments come in order of both starts, so one sweep measures their unions
+    passages = np.zeros((n_labels, 6), dtype=np.int64)
+    reach = np.full((n_labels, 2), -1, dtype=np.int64)
+    for t in range(n):
+        row = passages[labels[t]]
+        if row[A_HI] == 0:
+            row[A_LO], row[B_LO] = segments[t, 0], segments[t, 2]
+        row[A_HI] = max(row[A_HI], segments[t, 1])
+        row[B_HI] = max(row[B_HI], segments[t, 3])
+        for side, lo_col in ((0, 0), (1, 2)):
+            start = max(segments[t, lo_col], reach[labels[t], side])
+            if segments[t, lo_col + 1] > start:
+                row[MATCHED_A + side] += segments[t, lo_col + 1] - start
+                reach[labels[t], side] = segments[t, lo_col + 1]
+    keep = np.minimum(passages[:, MATCHED_A], passages[:, MATCHED_B]) >= min_words
+    if same:
+        keep &= passages[:, A_HI] <= passages[:, B_LO]
+    passages = passages[keep]
+    span = max(segments[:, 3].max(), 1) + 1
+    order = np.argsort(passages[:, A_LO] * span + passages[:, B_LO], kind="mergesort")
+    return passages[order]
 
 
 def _passages(
@@ -334,25 +435,6 @@ def _passages(
     passages, passage_group = passages[keep], passage_group[keep]
     order = np.lexsort((passages[:, B_LO], passages[:, A_LO], passage_group))
     return passage_group[order], passages[order]
-
-
-def _order_by(
-    pair: np.ndarray, diagonal: np.ndarray, position: np.ndarray, span: int
-) -> np.ndarray:
-    """Order by (pair, diagonal, position) through one packed int64 key when it fits."""
-    if (int(pair.max()) + 1) * 2 * span * span < 2**62:
-        packed = (pair * (2 * span) + (diagonal + span)) * span + position
-        return np.argsort(packed, kind="stable")
-    return np.lexsort((position, diagonal, pair))
-
-
-_PAIR_MUL = np.uint64(0xD1B54A32D192ED03)
-
-
-def _pair_key(hashes: np.ndarray, pair: np.ndarray) -> np.ndarray:
-    mixed = pair.astype(np.uint64) * _PAIR_MUL
-    mixed ^= mixed >> np.uint64(29)
-    return hashes ^ mixed
 
 
 def shingle_overlap(set_a: np.ndarray, set_b: np.ndarray) -> int:

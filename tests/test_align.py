@@ -135,10 +135,7 @@ def test_batch_path_equals_single_pair_path(docs, data):
     pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=8))
     pairs = sorted({(min(a, b), max(a, b)) for a, b in pairs})
     options = {"shingle_size": K, "min_words": 8, "max_gap": 3}
-    cells = data.draw(st.sampled_from([1, 50, 1 << 22]))
-    index, batch = align_pairs(
-        shingles, ptr, np.array(pairs).reshape(-1, 2), max_cells=cells, **options
-    )
+    index, batch = align_pairs(shingles, ptr, np.array(pairs).reshape(-1, 2), **options)
     for k, (a, b) in enumerate(pairs):
         single = align_shingles(
             shingles[ptr[a] : ptr[a + 1]],
