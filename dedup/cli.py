@@ -380,7 +380,7 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """``-j/--workers``, ``--engine`` and ``--ray-address``: where the batch stages run. Speed
     settings, so not in Config or run.json; the command receives them as one ``workers``
-    (a number of local processes, or a :class:`RayEngine`, closed when the command ends)."""
+    (a number of local threads, or a :class:`RayEngine`, closed when the command ends)."""
 
     @functools.wraps(command)
     def run(*args: Any, workers: int, engine: str, ray_address: str | None, **kwargs: Any) -> Any:
@@ -406,7 +406,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Choice(["local", "ray"]),
             default="local",
             show_default=True,
-            help="Run the words, signature, candidate and alignment stages in local processes "
+            help="Run the words, signature, candidate and alignment stages in local threads "
             "or as Ray tasks (pip install 'dedup[ray]'); the output is the same.",
         ),
         click.option(

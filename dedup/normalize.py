@@ -21,6 +21,7 @@ or other (punctuation, symbols).
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -102,35 +103,44 @@ class _FoldTable:
         self.multi_at = np.zeros(self.SIZE, dtype=np.int32)
         self.multi_codepoints = np.zeros(0, dtype=np.uint32)
         self.multi_classes = np.zeros(0, dtype=np.uint8)
+        self._lock = threading.Lock()
         self.fill(np.arange(128, dtype=np.uint32))
 
     def fill(self, codes: np.ndarray) -> None:
-        new_multi: list[int] = []
-        for code in np.unique(codes).tolist():
-            if self.length[code] != self.UNKNOWN:
-                continue
-            folded = fold_char(chr(code))
-            self.length[code] = min(len(folded), self.UNKNOWN - 1)
+        """Compute the entries of ``codes`` not known yet.
+
+        Threads tokenizing at once may read the table while one fills it: fills take a
+        lock, and each entry is published so that a reader never sees a half-made one
+        (the multi-character arrays and the first character before the length, which is
+        what marks an entry known; a kernel that finds a fold past the end of the arrays it
+        was given asks again)."""
+        with self._lock:
+            self._fill(codes)
+
+    def _fill(self, codes: np.ndarray) -> None:
+        todo = [c for c in np.unique(codes).tolist() if self.length[c] == self.UNKNOWN]
+        folds = {code: fold_char(chr(code)) for code in todo}
+        multi = [code for code in todo if len(folds[code]) > 1]
+        if multi:
+            for code in multi:
+                self.multi[code] = (
+                    tuple(ord(c) for c in folds[code]),
+                    tuple(char_class(c) for c in folds[code]),
+                )
+            at = np.cumsum([0] + [len(folds[c]) for c in multi]) + len(self.multi_codepoints)
+            self.multi_codepoints = np.concatenate(
+                [self.multi_codepoints, *(np.array(self.multi[c][0], np.uint32) for c in multi)]
+            )
+            self.multi_classes = np.concatenate(
+                [self.multi_classes, *(np.array(self.multi[c][1], np.uint8) for c in multi)]
+            )
+            self.multi_at[multi] = at[:-1]
+        for code in todo:
+            folded = folds[code]
             if folded:
                 self.first[code] = ord(folded[0])
                 self.first_class[code] = char_class(folded[0])
-            if len(folded) > 1:
-                self.multi[code] = (
-                    tuple(ord(c) for c in folded),
-                    tuple(char_class(c) for c in folded),
-                )
-                new_multi.append(code)
-        if new_multi:
-            at = len(self.multi_codepoints)
-            for code in new_multi:
-                self.multi_at[code] = at
-                at += len(self.multi[code][0])
-            self.multi_codepoints = np.concatenate(
-                [self.multi_codepoints, *(np.array(self.multi[c][0], np.uint32) for c in new_multi)]
-            )
-            self.multi_classes = np.concatenate(
-                [self.multi_classes, *(np.array(self.multi[c][1], np.uint8) for c in new_multi)]
-            )
+            self.length[code] = min(len(folded), self.UNKNOWN - 1)
 
     def fill_unknown(self, codepoints: np.ndarray) -> None:
         """Fill the entries of every code point of ``codepoints`` not seen before."""

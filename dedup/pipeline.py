@@ -106,7 +106,7 @@ def shingle_corpus(
 ) -> Shingled:
     """Tokenize and shingle documents in batches of about ``BATCH_CHARS`` characters.
 
-    With more than one worker (a number of processes, or an :class:`Engine`), batches are
+    With more than one worker (a number of threads, or an :class:`Engine`), batches are
     tokenized in parallel and put together in document order, so the arrays are the same
     whatever the number of workers.
     """
@@ -195,7 +195,7 @@ def scan(
         Where finished stages are kept, so that an interrupted run resumes (the CLI keeps
         them under the output folder); without it everything stays in memory.
     workers : int or Engine, default 1
-        Processes for the stages that split into independent parts (words, signatures,
+        Threads for the stages that split into independent parts (words, signatures,
         candidates, alignment); 0 uses every available core. An :class:`Engine` (such as
         ``dedup.parallel.RayEngine``) runs them there instead. The result is the same for
         any number and any engine.
@@ -829,7 +829,7 @@ def clean(
     near-duplicate documents to the earliest one.
 
     Every removal is a :class:`dedup.types.Cut` on the document, so the original is the
-    cleaned text with its cuts put back. ``workers`` processes (0: every core) share the
+    cleaned text with its cuts put back. ``workers`` threads (0: every core) share the
     words, alignment and duplicate scan; the result is the same for any number.
     """
     config = config or Config()
@@ -1003,7 +1003,7 @@ def stories(
     The text is cleaned first (``use_clean``: boilerplate and repeats would otherwise pull
     unrelated articles of one outlet together), and pairs that ``scan`` finds sharing a
     reused passage are given to the clusterer as links (``use_links``). ``workers``
-    processes (0: every core) run the cleaning and the scan.
+    threads (0: every core) run the cleaning and the scan.
     """
     config = config or Config()
     engine = resolve_engine(workers)

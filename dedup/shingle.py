@@ -181,6 +181,8 @@ def _tokenize_kernel(
                 if size == 1:
                     char = first[code]
                     cls = first_class[code]
+                elif multi_at[code] + size > len(multi_codepoints):
+                    return _UNSEEN  # filled by another thread after these arrays were read
                 else:
                     char = multi_codepoints[multi_at[code] + k]
                     cls = multi_classes[multi_at[code] + k]

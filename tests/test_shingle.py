@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.normalize import words
+from dedup.normalize import to_codepoints, words
 from dedup.shingle import shingle_hashes, token_hash_of, tokenize
 
 TEXTS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
@@ -90,3 +90,26 @@ def test_tokenizer_matches_reference_words_on_seeds(seed_texts):
     for text in seed_texts.values():
         tokens = tokenize([text])
         assert tokens.hashes.tolist() == [token_hash_of(w) for w in words(text)]
+
+
+def test_kernel_given_fold_arrays_older_than_the_lengths_asks_again():
+    # what a thread sees when another fills the table between its reading the arrays and
+    # the kernel reading the lengths: the kernel must not read past the arrays it was given
+    from dedup.normalize import FOLD_TABLE as table
+    from dedup.shingle import _UNSEEN, _rank_keys, _tokenize_kernel
+
+    code = 0x3349  # ㍉ (squared "miri"): folds to two katakana
+    tokenize([chr(code)])
+    stale = int(table.multi_at[code])  # the arrays as they were before this fold was added
+    codepoints = to_codepoints("ab " + chr(code))
+    out = [np.empty(8, np.uint64), np.empty(8, np.int64), np.empty(8, np.int64)]
+    found = _tokenize_kernel(
+        codepoints, np.zeros(1, np.int64), np.array([len(codepoints)]),
+        table.first, table.first_class, table.length, table.multi_at,
+        table.multi_codepoints[:stale], table.multi_classes[:stale], _rank_keys(64),
+        *out, np.zeros(1, np.int64),
+    )  # fmt: skip
+    assert found == _UNSEEN
+    assert tokenize(["ab " + chr(code)]).hashes.tolist() == [
+        token_hash_of(w) for w in ["ab", "ミ", "リ"]
+    ]
