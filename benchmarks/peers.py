@@ -28,8 +28,8 @@ would; the words are the same for all: lower-cased runs of letters and digits,
 Every run of every tool is a fresh ``python benchmarks/peers.py --child …`` process; its
 wall time covers only the tool's work from texts in memory to pairs in memory (reading the
 corpus file, building records and text-dedup's dataset are not timed). Peak RSS is the
-child's own high-water mark (``VmHWM``; it includes the corpus the child holds), with the
-largest of dedup's worker processes (``getrusage`` of its children) given separately.
+child's own high-water mark (``VmHWM``; it includes the corpus the child holds; dedup's
+workers are threads of that process).
 Recall and precision use benchmarks/scan_speed.py's functions.
 
     python benchmarks/peers.py [--docs 10000] [--runs 3] [--skip-reuters] [--tools dedup-j1,rensa]
@@ -202,7 +202,6 @@ def own_peak_rss_kb() -> int:
 
 
 def child(args: argparse.Namespace) -> None:
-    import resource
 
     ids, texts = [], []
     with open(args.input, encoding="utf-8") as handle:
@@ -224,7 +223,6 @@ def child(args: argparse.Namespace) -> None:
     else:
         raise SystemExit(f"unknown tool {args.child}")
     found["peak_rss_kb"] = own_peak_rss_kb()
-    found["workers_peak_rss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     Path(args.result).write_text(json.dumps(found), encoding="utf-8")
 
 
@@ -400,10 +398,7 @@ def print_corpus_table(corpus, outcomes, statistics, fmt_rate, markdown, planted
         last = runs[-1]
         pairs = {tuple(p) for p in last["pairs"]}
         rss = max(r["peak_rss_kb"] for r in runs) / 1024
-        workers_rss = max(r["workers_peak_rss_kb"] for r in runs) / 1024
         rss_text = f"{rss:,.0f}"
-        if tool.startswith("dedup-j") and tool != "dedup-j1":
-            rss_text += f" (+{workers_rss:,.0f} per worker)"
         if copies is not None:
             recall_copies = share(len(copies & pairs), len(copies))
             if last.get("passages_found") is not None:
@@ -451,9 +446,8 @@ Notes:
 - Wall seconds of the tool's work only, median of the runs (min–max beside it), each run a
   fresh process of its own; MB = UTF-8 bytes of text / 1e6. "time ÷ dedup -j1" > 1: slower
   than dedup on one core.
-- Peak RSS is the process' own high-water mark (VmHWM), corpus in memory included; for
-  dedup -j 2 the largest worker process (getrusage of its children, which counts the pages
-  it shares with its parent since the fork) is given beside it.
+- Peak RSS is the process' own high-water mark (VmHWM), corpus in memory included (dedup's
+  workers are threads of that process).
 - dedup's pairs are verified (a shared passage of >= 12 words, or exact Jaccard >= 0.5);
   the peers' pairs are LSH candidates, unverified, and they locate no passage. text-dedup's
   pairs are every pair inside one of its clusters.

@@ -437,9 +437,54 @@ def _passages(
     return passage_group[order], passages[order]
 
 
-def shingle_overlap(set_a: np.ndarray, set_b: np.ndarray) -> int:
-    """Size of the intersection of two sorted arrays of distinct shingle hashes."""
-    return len(np.intersect1d(set_a, set_b, assume_unique=True))
+def shingle_overlaps(
+    shingles: np.ndarray, shingle_ptr: np.ndarray, pairs: np.ndarray
+) -> np.ndarray:
+    """Sizes of the shingle sets of document pairs and of their intersections.
+
+    Parameters
+    ----------
+    shingles : ndarray of uint64, shape (n_shingles,)
+    shingle_ptr : ndarray of int64, shape (n_docs + 1,)
+    pairs : ndarray of int64, shape (n_pairs, 2)
+
+    Returns
+    -------
+    ndarray of int64, shape (n_pairs, 3)
+        Distinct shingles of ``a``, of ``b``, and shared by both.
+    """
+    return _overlaps_kernel(
+        np.ascontiguousarray(shingles, dtype=np.uint64),
+        np.ascontiguousarray(shingle_ptr, dtype=np.int64),
+        np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2),
+    )
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _overlaps_kernel(shingles, shingle_ptr, pairs):  # pragma: no cover - compiled
+    out = np.zeros((len(pairs), 3), dtype=np.int64)
+    for p in range(len(pairs)):
+        set_a = np.sort(shingles[shingle_ptr[pairs[p, 0]] : shingle_ptr[pairs[p, 0] + 1]])
+        set_b = np.sort(shingles[shingle_ptr[pairs[p, 1]] : shingle_ptr[pairs[p, 1] + 1]])
+        x = y = 0
+        while x < len(set_a) or y < len(set_b):  # merge, counting each distinct value once
+            if y == len(set_b) or (x < len(set_a) and set_a[x] < set_b[y]):
+                value, side = set_a[x], 0
+            elif x == len(set_a) or set_b[y] < set_a[x]:
+                value, side = set_b[y], 1
+            else:
+                value, side = set_a[x], 2
+            if side != 1:
+                out[p, 0] += 1
+                while x < len(set_a) and set_a[x] == value:
+                    x += 1
+            if side != 0:
+                out[p, 1] += 1
+                while y < len(set_b) and set_b[y] == value:
+                    y += 1
+            if side == 2:
+                out[p, 2] += 1
+    return out
 
 
 def cluster_spans(

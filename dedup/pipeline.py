@@ -33,7 +33,7 @@ from dedup.align import (
     MATCHED_B,
     align_pairs,
     cluster_spans,
-    shingle_overlap,
+    shingle_overlaps,
 )
 from dedup.chains import build_chains
 from dedup.config import Config
@@ -330,11 +330,11 @@ def _verify(
     """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
     threshold, passage pairs and self-repeat candidates are aligned, and the alignments
     clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times."""
-    overlaps = _ShingleSets(shingled)
+    lsh = [tuple(pair) for pair in lsh_pairs]
     near_duplicates = {
-        (a, b): stats
-        for a, b in lsh_pairs
-        if (stats := overlaps.measure(a, b)).jaccard >= config.threshold
+        pair: stats
+        for pair, stats in zip(lsh, _overlaps(shingled, lsh, engine))
+        if stats.jaccard >= config.threshold
     }
     to_align = sorted(passage_pairs | set(near_duplicates))
     to_align += [(d, d) for d in self_docs]
@@ -344,7 +344,9 @@ def _verify(
 
     words = np.diff(shingled.tokens.doc_ptr)
     alignments, passages = _cluster(raw, docs, shingled.tokens)
-    pairs = _pairs(alignments, near_duplicates, overlaps, [r.id for r in docs], words, config)
+    others = sorted({(a, b) for a, b, _, _ in alignments if a != b} - near_duplicates.keys())
+    measures = {**near_duplicates, **dict(zip(others, _overlaps(shingled, others, engine)))}
+    pairs = _pairs(alignments, near_duplicates, measures, [r.id for r in docs], words, config)
     documents = _documents(docs, shingled.tokens, raw)
     seconds["passages"], clock = _lap(clock)
     found = _Verified(near_duplicates, len(to_align), pairs, passages, documents)
@@ -615,29 +617,30 @@ class _Overlap:
     containment_b: float
 
 
-class _ShingleSets:
-    """Exact shingle-set measures, each document's distinct shingles sorted once."""
+OVERLAP_JOBS_PER_WORKER = 4  # parts per worker of the exact shingle-set measures
 
-    def __init__(self, shingled: Shingled) -> None:
-        self._shingled = shingled
-        self._sets: dict[int, np.ndarray] = {}
 
-    def _set(self, doc: int) -> np.ndarray:
-        found = self._sets.get(doc)
-        if found is None:
-            found = np.unique(self._shingled.doc_shingles(doc))
-            self._sets[doc] = found
-        return found
-
-    def measure(self, a: int, b: int) -> _Overlap:
-        set_a, set_b = self._set(a), self._set(b)
-        common = shingle_overlap(set_a, set_b)
-        union = len(set_a) + len(set_b) - common
-        return _Overlap(
-            common / union if union else 0.0,
-            common / len(set_a) if len(set_a) else 0.0,
-            common / len(set_b) if len(set_b) else 0.0,
-        )
+def _overlaps(
+    shingled: Shingled, pairs: Sequence[tuple[int, int]], engine: Engine
+) -> list[_Overlap]:
+    """Exact Jaccard and containments of the shingle sets of each pair, on ``engine``."""
+    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    parts = 1 if engine.workers <= 1 else engine.workers * OVERLAP_JOBS_PER_WORKER
+    cuts = np.linspace(0, len(array), min(parts, max(len(array), 1)) + 1).astype(int)
+    jobs = [(array[lo:hi],) for lo, hi in itertools.pairwise(cuts.tolist())]
+    shared = (shingled.shingles, shingled.shingle_ptr)
+    found = []
+    for counts in engine.map_ordered(shingle_overlaps, shared, jobs):
+        for size_a, size_b, common in counts.tolist():
+            union = size_a + size_b - common
+            found.append(
+                _Overlap(
+                    common / union if union else 0.0,
+                    common / size_a if size_a else 0.0,
+                    common / size_b if size_b else 0.0,
+                )
+            )
+    return found
 
 
 def _cluster(
@@ -720,7 +723,7 @@ def _merge_witnesses(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, 
 def _pairs(
     alignments: list[tuple[int, int, list[int], Alignment]],
     near_duplicates: dict[tuple[int, int], _Overlap],
-    overlaps: _ShingleSets,
+    measures: dict[tuple[int, int], _Overlap],
     ids: list[str],
     words: np.ndarray,
     config: Config,
@@ -733,7 +736,7 @@ def _pairs(
         by_pair.setdefault(key, [])
     pairs = []
     for (a, b), found in sorted(by_pair.items()):
-        measures = near_duplicates.get((a, b)) or overlaps.measure(a, b)
+        overlap = measures[(a, b)]
         reused_a = _union_length([(row[A_LO], row[A_HI]) for row, _ in found])
         reused_b = _union_length([(row[B_LO], row[B_HI]) for row, _ in found])
         copied_a = min(sum(row[MATCHED_A] for row, _ in found), reused_a)
@@ -750,10 +753,10 @@ def _pairs(
                 reused_fraction_b=reused_b / int(words[b]),
                 copied_words_a=copied_a,
                 copied_words_b=copied_b,
-                jaccard=measures.jaccard,
-                containment_a=measures.containment_a,
-                containment_b=measures.containment_b,
-                near_duplicate=measures.jaccard >= config.threshold,
+                jaccard=overlap.jaccard,
+                containment_a=overlap.containment_a,
+                containment_b=overlap.containment_b,
+                near_duplicate=overlap.jaccard >= config.threshold,
                 alignments=tuple(
                     sorted((x for _, x in found), key=lambda x: (x.a_start, x.b_start))
                 ),

@@ -17,6 +17,7 @@ from dedup.align import (
     align_shingles,
     cluster_spans,
     find_anchors,
+    shingle_overlaps,
 )
 from dedup.normalize import words
 from dedup.shingle import shingle_hashes, tokenize
@@ -189,3 +190,18 @@ def test_cluster_spans_matches_reference(spans, data):
     )
     got = cluster_spans(docs, starts, ends, np.array(links, dtype=np.int64).reshape(-1, 2))
     assert got.tolist() == reference_cluster_spans(docs, starts, ends, links)
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 9), max_size=30), min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=6),
+)
+def test_shingle_overlaps_are_set_sizes_and_intersections(docs, pairs):
+    shingles = np.array([v for doc in docs for v in doc], dtype=np.uint64)
+    ptr = np.concatenate([[0], np.cumsum([len(doc) for doc in docs])]).astype(np.int64)
+    pairs = [(a % len(docs), b % len(docs)) for a, b in pairs]
+    found = shingle_overlaps(shingles, ptr, np.array(pairs, dtype=np.int64).reshape(-1, 2))
+    expected = [
+        [len(set(docs[a])), len(set(docs[b])), len(set(docs[a]) & set(docs[b]))] for a, b in pairs
+    ]
+    assert found.tolist() == expected
