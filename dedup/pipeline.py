@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,7 +36,6 @@ from dedup.align import (
     cluster_spans,
     shingle_overlaps,
 )
-from dedup.chains import build_chains
 from dedup.config import Config
 from dedup.errors import StageError
 
@@ -60,7 +60,6 @@ from dedup.parallel import Engine, resolve_engine
 from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
 from dedup.store import DocumentRows, IndexStore
-from dedup.stories import StoryClusterer
 from dedup.types import (
     Alignment,
     ChainsResult,
@@ -78,6 +77,9 @@ from dedup.types import (
     Witness,
 )
 from dedup.workspace import Workspace, input_digest
+
+if TYPE_CHECKING:  # imported where used: scikit-learn takes half a second to import
+    from dedup.stories import StoryClusterer
 
 #: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
 ProgressFn = Callable[[str, int, int], None]
@@ -1036,6 +1038,8 @@ def stories(
 
 def story_clusterer(config: Config) -> StoryClusterer:
     """The story clusterer that ``config`` describes."""
+    from dedup.stories import StoryClusterer
+
     return StoryClusterer(
         n_neighbors=config.story_neighbors,
         min_lift=config.story_min_lift,
@@ -1062,6 +1066,8 @@ def chains(
     """
     config = config or Config()
     records = list(records)
+    from dedup.chains import build_chains
+
     result = scan(records, config, progress=progress, workspace=workspace)
     return build_chains(records, result, config)
 
