@@ -25,6 +25,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from dedup.shingle import mix64
 
@@ -253,32 +254,37 @@ def _two_hits(
     max_shift: int,
     n_docs: int,
 ) -> np.ndarray:
-    """Mark hits that have a partner hit of the same document pair close by."""
+    """Mark hits that have a partner hit of the same document pair close by: on the same
+    diagonal at most ``distance`` positions away, or (an edit between them) on a diagonal at
+    most ``max_shift`` away, later in both documents, among the next eight hits of the pair
+    in (position, diagonal) order and at most ``distance`` positions on."""
     pair_code = doc_a * np.int64(n_docs) + doc_b
     diagonal = pos_a - pos_b
-    good = np.zeros(len(pair_code), dtype=bool)
-    # same diagonal: neighbours in (pair, diagonal, position) order
-    order = np.lexsort((pos_a, diagonal, pair_code))
-    p, d, i = pair_code[order], diagonal[order], pos_a[order]
-    near = (p[1:] == p[:-1]) & (d[1:] == d[:-1]) & (i[1:] - i[:-1] <= distance)
-    good[order[1:][near]] = True
-    good[order[:-1][near]] = True
-    # nearby diagonals (an edit between two hits): a few neighbours in position order
     order = np.lexsort((diagonal, pos_a, pair_code))
-    p, d, i, j = pair_code[order], diagonal[order], pos_a[order], pos_b[order]
-    for step in range(1, 9):
-        if step >= len(p):
-            break
-        near = (
-            (p[step:] == p[:-step])
-            & (np.abs(d[step:] - d[:-step]) <= max_shift)
-            & (i[step:] - i[:-step] <= distance)
-            & (i[step:] > i[:-step])
-            & (j[step:] > j[:-step])
-        )
-        good[order[step:][near]] = True
-        good[order[:-step][near]] = True
+    good = np.zeros(len(pair_code), dtype=bool)
+    _two_hits_kernel(
+        pair_code[order], diagonal[order], pos_a[order], pos_b[order], distance, max_shift,
+        order, good,
+    )  # fmt: skip
     return good
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _two_hits_kernel(
+    pair, diagonal, pos_a, pos_b, distance, max_shift, order, good
+):  # pragma: no cover
+    for t in range(len(pair)):
+        u = t + 1
+        while u < len(pair) and pair[u] == pair[t] and pos_a[u] - pos_a[t] <= distance:
+            if diagonal[u] == diagonal[t] or (
+                u - t <= 8
+                and abs(diagonal[u] - diagonal[t]) <= max_shift
+                and pos_a[u] > pos_a[t]
+                and pos_b[u] > pos_b[t]
+            ):
+                good[order[t]] = True
+                good[order[u]] = True
+            u += 1
 
 
 # --- Partitioned candidates -----------------------------------------------------------------

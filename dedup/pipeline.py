@@ -56,7 +56,7 @@ from dedup.index import (
     two_hit_candidates,
     winnow,
 )
-from dedup.parallel import Engine, resolve_engine
+from dedup.parallel import Engine, LocalEngine, resolve_engine
 from dedup.shingle import Tokens, shingle_hashes, tokenize
 from dedup.sketch import compute_signatures, to_datasketch
 from dedup.store import DocumentRows, IndexStore
@@ -441,14 +441,17 @@ def _candidates(
     doc_keys: np.ndarray, keys: PassageKeys, config: Config, engine: Engine
 ) -> tuple[np.ndarray, PassageCandidates]:
     """Candidate pairs of the document LSH (``doc_keys``: band keys, one row per document)
-    and of the passage keys, as a map-reduce on ``engine`` in one part per worker.
+    and of the passage keys, as a map-reduce on ``engine`` in one part per Ray worker (one
+    part for local threads).
 
     Map: the documents that share a band key, and the passage hits, of the keys of each
     part (:func:`dedup.index.key_partition`). Shuffle: the hits are regrouped by document
     pair. Reduce: the two-hit filter on each group. The merged parts are the candidates of
     the whole corpus, whatever the number of parts (tests/test_index_partition.py)."""
     n_docs = len(keys.key_ptr) - 1
-    parts = max(1, engine.workers)
+    # local threads share one memory: more parts would each scan every key, and the numpy
+    # steps of a part hold the GIL often enough that two parts take longer than one
+    parts = 1 if isinstance(engine, LocalEngine) else max(1, engine.workers)
     shared = (doc_keys, keys.values, keys.positions, keys.key_ptr, config.common_limit(n_docs))
     jobs = [(part, parts) for part in range(parts)]
     mapped = list(engine.map_ordered(_candidates_map, shared, jobs))

@@ -203,3 +203,45 @@ def test_keys_repeated_too_often_in_one_document_are_dropped_cleanly():
     found = passage_candidates(keys, 10, two_hit_distance=5, max_shift=0, max_repeats=16)
     # doc 0 keeps only key 6 (one hit with each other doc); docs 1 and 2 have two hits
     assert found.pairs.tolist() == [[1, 2]]
+
+
+def reference_two_hits(doc_a, doc_b, pos_a, pos_b, distance, max_shift, n_docs):
+    """The two-hit rule with whole-array sorts (the numpy form it had before its kernel)."""
+    pair_code = doc_a * np.int64(n_docs) + doc_b
+    diagonal = pos_a - pos_b
+    good = np.zeros(len(pair_code), dtype=bool)
+    order = np.lexsort((pos_a, diagonal, pair_code))
+    p, d, i = pair_code[order], diagonal[order], pos_a[order]
+    near = (p[1:] == p[:-1]) & (d[1:] == d[:-1]) & (i[1:] - i[:-1] <= distance)
+    good[order[1:][near]] = True
+    good[order[:-1][near]] = True
+    order = np.lexsort((diagonal, pos_a, pair_code))
+    p, d, i, j = pair_code[order], diagonal[order], pos_a[order], pos_b[order]
+    for step in range(1, min(9, len(p))):
+        near = (
+            (p[step:] == p[:-step])
+            & (np.abs(d[step:] - d[:-step]) <= max_shift)
+            & (i[step:] - i[:-step] <= distance)
+            & (i[step:] > i[:-step])
+            & (j[step:] > j[:-step])
+        )
+        good[order[step:][near]] = True
+        good[order[:-step][near]] = True
+    return good
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 30), st.integers(0, 30)),
+        max_size=60,
+        unique=True,
+    ),
+    st.integers(1, 8),
+    st.integers(0, 3),
+)
+def test_two_hit_kernel_equals_the_sorting_rule(hits, distance, max_shift):
+    from dedup.index import _two_hits
+
+    rows = np.array(hits, dtype=np.int64).reshape(-1, 4)
+    args = (rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], distance, max_shift, 3)
+    assert _two_hits(*args).tolist() == reference_two_hits(*args).tolist()
