@@ -21,7 +21,6 @@ Candidates are only hints: :mod:`dedup.align` verifies every one on the words th
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,57 +145,30 @@ def winnow(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> Passag
     """Keep the shingles that are the minimum of some window of ``window`` consecutive
     shingles of their document (every minimum, when a window holds the value twice).
 
-    A document with fewer than ``window`` shingles keeps its minimum. Documents are taken in
-    blocks of about ``WINNOW_BLOCK`` shingles, so the working arrays stay small.
+    A document with fewer than ``window`` shingles keeps its minimum.
     """
-    shingles = np.asarray(shingles, dtype=np.uint64)
-    shingle_ptr = np.asarray(shingle_ptr, dtype=np.int64)
-    n_docs = len(shingle_ptr) - 1
-    cuts = np.searchsorted(shingle_ptr, np.arange(WINNOW_BLOCK, int(shingle_ptr[-1]), WINNOW_BLOCK))
-    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 0, n_docs), [n_docs]]))
-    if len(bounds) <= 2:
-        return _winnow_block(shingles, shingle_ptr, window)
-    values, positions, counts = [], [], [np.zeros(1, dtype=np.int64)]
-    for lo, hi in itertools.pairwise(bounds.tolist()):
-        first, last = int(shingle_ptr[lo]), int(shingle_ptr[hi])
-        block = _winnow_block(shingles[first:last], shingle_ptr[lo : hi + 1] - first, window)
-        values.append(block.values)
-        positions.append(block.positions)
-        counts.append(np.diff(block.key_ptr))
-    return PassageKeys(
-        np.concatenate(values), np.concatenate(positions), np.cumsum(np.concatenate(counts))
-    )
-
-
-WINNOW_BLOCK = 1 << 22  # shingles per block of winnow (whole documents)
-
-
-def _winnow_block(shingles: np.ndarray, shingle_ptr: np.ndarray, window: int) -> PassageKeys:
-    n = len(shingles)
-    counts = np.diff(shingle_ptr)
-    selected = np.zeros(n, dtype=bool)
-    if n >= window:
-        minima = _sliding_min(shingles, window)  # minima[i] = min(shingles[i:i + window])
-        # a window starting in the last window - 1 shingles of a document runs past its end
-        # (and one starting before a short document's end ran past the previous one's)
-        valid = np.ones(len(minima), dtype=bool)
-        for back in range(1, window):
-            starts = shingle_ptr[1:] - back
-            valid[starts[(starts >= 0) & (starts < len(minima))]] = False
-        for offset in range(window):
-            span = slice(offset, offset + len(minima))
-            selected[span] |= valid & (minima == shingles[span])
-    short = np.flatnonzero((counts > 0) & (counts < window))
-    if len(short):  # each keeps its minimum: a few shingles each, gathered
-        sizes = counts[short]
-        members = np.repeat(shingle_ptr[short], sizes) + _ranks(sizes)
-        firsts = np.cumsum(sizes) - sizes
-        doc_min = np.minimum.reduceat(shingles[members], firsts)
-        selected[members[shingles[members] == np.repeat(doc_min, sizes)]] = True
+    shingles = np.ascontiguousarray(shingles, dtype=np.uint64)
+    shingle_ptr = np.ascontiguousarray(shingle_ptr, dtype=np.int64)
+    selected = np.zeros(len(shingles), dtype=np.bool_)
+    _winnow_kernel(shingles, shingle_ptr, window, selected)
     index = np.flatnonzero(selected)
     key_ptr = np.searchsorted(index, shingle_ptr).astype(np.int64)
     positions = index - np.repeat(shingle_ptr[:-1], np.diff(key_ptr))
     return PassageKeys(shingles[index], positions, key_ptr)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _winnow_kernel(shingles, shingle_ptr, window, selected):  # pragma: no cover - compiled
+    for d in range(len(shingle_ptr) - 1):
+        lo, hi = shingle_ptr[d], shingle_ptr[d + 1]
+        width = min(window, hi - lo)  # a short document: one window, all of it
+        for first in range(lo, hi - width + 1 if width else lo):
+            low = shingles[first]
+            for k in range(first + 1, first + width):
+                low = min(low, shingles[k])
+            for k in range(first, first + width):
+                if shingles[k] == low:
+                    selected[k] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -604,19 +576,6 @@ def merge_passage_candidates(found: list[PassageCandidates], n_docs: int) -> Pas
 def _check_part(part: int, parts: int) -> None:
     if parts < 1 or not 0 <= part < parts:
         raise ValueError(f"part must be in 0 .. parts - 1, not {part} of {parts}")
-
-
-def _sliding_min(values: np.ndarray, window: int) -> np.ndarray:
-    """``out[i] = values[i:i + window].min()`` for every full window, by doubling."""
-    out = values.copy()
-    span = 1
-    while span * 2 <= window:
-        out = np.minimum(out[:-span], out[span:])
-        span *= 2
-    if span < window:
-        rest = window - span
-        out = np.minimum(out[:-rest], out[rest:])
-    return out
 
 
 def _run_starts_mask(sorted_values: np.ndarray) -> np.ndarray:

@@ -3,14 +3,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import index as index_module
 from dedup.index import (
     PassageKeys,
-    _sliding_min,
     band_keys,
     candidate_pairs,
     pairs_in_groups,
@@ -58,15 +55,6 @@ def test_band_keys_equal_only_for_equal_bands():
     assert same[0, 0] != same[0, 1]
 
 
-@given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 9))
-def test_sliding_min_matches_reference(values, window):
-    array = np.array(values, dtype=np.uint64)
-    if len(values) < window:
-        return
-    expected = [min(values[i : i + window]) for i in range(len(values) - window + 1)]
-    assert _sliding_min(array, window).tolist() == expected
-
-
 @given(
     st.lists(st.integers(0, 2**40), min_size=8, max_size=30, unique=True),
     st.lists(st.integers(0, 2**40), max_size=20),
@@ -111,11 +99,6 @@ def test_winnow_matches_brute_force_with_short_and_empty_documents(docs, window)
         for lo, hi in itertools.pairwise(keys.key_ptr.tolist())
     ]
     assert found == reference_winnow(docs, window)
-    with pytest.MonkeyPatch.context() as patch:  # in blocks of a few shingles
-        patch.setattr(index_module, "WINNOW_BLOCK", 3)
-        blocked = winnow(values, ptr, window)
-    for field in ("values", "positions", "key_ptr"):
-        np.testing.assert_array_equal(getattr(blocked, field), getattr(keys, field))
 
 
 def test_winnow_positions_point_at_selected_shingles():
