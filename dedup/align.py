@@ -462,28 +462,47 @@ def shingle_overlaps(
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _overlaps_kernel(shingles, shingle_ptr, pairs):  # pragma: no cover - compiled
+    """Distinct shingles of each side and common ones, through one open-addressing hash
+    table per pair (linear probing; a slot belongs to pair ``p`` when ``owner`` is ``p + 1``,
+    so the table is never cleared)."""
     out = np.zeros((len(pairs), 3), dtype=np.int64)
+    sizes = shingle_ptr[1:] - shingle_ptr[:-1]
+    most = 1
     for p in range(len(pairs)):
-        set_a = np.sort(shingles[shingle_ptr[pairs[p, 0]] : shingle_ptr[pairs[p, 0] + 1]])
-        set_b = np.sort(shingles[shingle_ptr[pairs[p, 1]] : shingle_ptr[pairs[p, 1] + 1]])
-        x = y = 0
-        while x < len(set_a) or y < len(set_b):  # merge, counting each distinct value once
-            if y == len(set_b) or (x < len(set_a) and set_a[x] < set_b[y]):
-                value, side = set_a[x], 0
-            elif x == len(set_a) or set_b[y] < set_a[x]:
-                value, side = set_b[y], 1
-            else:
-                value, side = set_a[x], 2
-            if side != 1:
-                out[p, 0] += 1
-                while x < len(set_a) and set_a[x] == value:
-                    x += 1
-            if side != 0:
-                out[p, 1] += 1
-                while y < len(set_b) and set_b[y] == value:
-                    y += 1
-            if side == 2:
-                out[p, 2] += 1
+        most = max(most, sizes[pairs[p, 0]] + sizes[pairs[p, 1]])
+    capacity = 1
+    while capacity < 2 * most:
+        capacity *= 2
+    keys = np.empty(capacity, dtype=np.uint64)
+    owner = np.zeros(capacity, dtype=np.int64)
+    seen_b = np.zeros(capacity, dtype=np.int64)
+    for p in range(len(pairs)):
+        a, b = pairs[p, 0], pairs[p, 1]
+        mask = 1
+        while mask < 2 * (sizes[a] + sizes[b]):
+            mask *= 2
+        mask -= 1
+        mark = p + 1
+        for side in range(2):
+            doc = a if side == 0 else b
+            for i in range(shingle_ptr[doc], shingle_ptr[doc + 1]):
+                value = shingles[i]
+                slot = (value ^ (value >> np.uint64(29))) & np.uint64(mask)
+                while owner[slot] == mark and keys[slot] != value:
+                    slot = (slot + np.uint64(1)) & np.uint64(mask)
+                if owner[slot] != mark:  # first sight in this pair
+                    owner[slot] = mark
+                    keys[slot] = value
+                    seen_b[slot] = 0
+                    out[p, side] += 1
+                    if side == 1:
+                        seen_b[slot] = mark
+                elif side == 0:
+                    continue  # a repeat inside a
+                elif seen_b[slot] != mark:  # in a, and first sight in b
+                    seen_b[slot] = mark
+                    out[p, 1] += 1
+                    out[p, 2] += 1
     return out
 
 

@@ -429,8 +429,8 @@ def _align(
             passages = np.concatenate([found for _, found in parts]).reshape(-1, 6)
             if work is not None:
                 work.save(stage, pair_index=pair_index, passages=passages)
-        for k, row in zip(pair_index.tolist(), passages.tolist()):
-            raw.append((int(chunk[k, 0]), int(chunk[k, 1]), row))
+        found_pairs = chunk[pair_index].tolist()
+        raw.extend((a, b, row) for (a, b), row in zip(found_pairs, passages.tolist()))
         if progress:
             progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
     aligned.close()  # the workers stop now, not when the generator is collected
