@@ -212,19 +212,24 @@ def align_pairs(
         As :func:`align_shingles` returns them, sorted by ``(pair, a_lo, b_lo)``.
     """
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    shingle_ptr = np.ascontiguousarray(shingle_ptr, dtype=np.int64)
+    sizes = np.diff(shingle_ptr)
+    most_a = int(sizes[pairs[:, 0]].max(initial=1))
+    most_ab = int((sizes[pairs[:, 0]] + sizes[pairs[:, 1]]).max(initial=1))
     return _align_kernel(
         np.ascontiguousarray(shingles, dtype=np.uint64),
-        np.ascontiguousarray(shingle_ptr, dtype=np.int64),
+        shingle_ptr,
         pairs,
         shingle_size,
         min_words,
         max_gap,
+        *_anchor_table(most_a, most_ab),
     )
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _align_kernel(
-    shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap
+    shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap, keys, table
 ):  # pragma: no cover
     """:func:`align_pairs`: for each pair, anchors, segments, chains and passages exactly as
     :func:`find_anchors`, :func:`diagonal_segments`, :func:`chain_segments` and
@@ -237,10 +242,9 @@ def _align_kernel(
         same = a == b
         shingles_a = shingles[shingle_ptr[a] : shingle_ptr[a + 1]]
         shingles_b = shingles[shingle_ptr[b] : shingle_ptr[b + 1]]
-        i, j = _anchors_kernel(shingles_a, shingles_b, same)
-        if len(i) == 0:
+        segments = _pair_segments(shingles_a, shingles_b, same, shingle_size, p + 1, keys, table)
+        if len(segments) == 0:
             continue
-        segments = _segments_kernel(i, j, len(shingles_a), len(shingles_b), shingle_size, same)
         if np.sum(segments[:, 1] - segments[:, 0]) < min_words:
             continue  # no chain of these segments can reach min_words
         passages = _chain_kernel(segments, shingle_size, max_gap, min_words, same)
@@ -258,82 +262,127 @@ def _align_kernel(
     return found_pair[:n_found].copy(), found[:n_found].copy()
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def _anchors_kernel(shingles_a, shingles_b, same):  # pragma: no cover - compiled
-    """:func:`find_anchors` (in another order): both sides sorted, runs of one shingle
-    matched; a shingle held more than MAX_ANCHOR_REPEATS times by either side anchors
-    nothing."""
-    order_a = np.argsort(shingles_a)
-    order_b = order_a if same else np.argsort(shingles_b)
-    sorted_a = shingles_a[order_a]
-    sorted_b = sorted_a if same else shingles_b[order_b]
-    none = np.empty(0, dtype=np.int64)
-    n = _matched_runs(sorted_a, sorted_b, order_a, order_b, same, none, none)
-    i = np.empty(n, dtype=np.int64)
-    j = np.empty(n, dtype=np.int64)
-    _matched_runs(sorted_a, sorted_b, order_a, order_b, same, i, j)
-    return i, j
+def _anchor_table(most_a: int, most_ab: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Working arrays for :func:`_pair_segments`, for pairs of at most ``most_a`` shingles in
+    ``a`` and ``most_ab`` in both."""
+    capacity = 2
+    while capacity < 2 * most_a:
+        capacity *= 2
+    keys = np.empty(capacity, dtype=np.uint64)
+    per_slot = [np.zeros(capacity, dtype=np.int64) for _ in range(5)]
+    per_position = [np.zeros(most_ab + 1, dtype=np.int64) for _ in range(7)]
+    return keys, tuple(per_slot + per_position)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _matched_runs(sorted_a, sorted_b, order_a, order_b, same, i, j):  # pragma: no cover
-    """Anchors of two sorted shingle sequences into ``i`` and ``j`` (when they have room);
-    returns their number."""
-    fill = len(i) > 0
-    n = x = y = 0
-    while x < len(sorted_a) and y < len(sorted_b):
-        if sorted_a[x] < sorted_b[y]:
-            x += 1
-            continue
-        if sorted_b[y] < sorted_a[x]:
-            y += 1
-            continue
-        x_end, y_end = x + 1, y + 1
-        while x_end < len(sorted_a) and sorted_a[x_end] == sorted_a[x]:
-            x_end += 1
-        while y_end < len(sorted_b) and sorted_b[y_end] == sorted_b[y]:
-            y_end += 1
-        if x_end - x <= MAX_ANCHOR_REPEATS and y_end - y <= MAX_ANCHOR_REPEATS:
-            for u in range(x, x_end):
-                for v in range(y, y_end):
-                    if same and order_a[u] >= order_b[v]:
-                        continue
-                    if fill:
-                        i[n] = order_a[u]
-                        j[n] = order_b[v]
-                    n += 1
-        x, y = x_end, y_end
-    return n
+def _pair_segments(
+    shingles_a, shingles_b, same, shingle_size, mark, keys, table
+):  # pragma: no cover
+    """:func:`diagonal_segments` of :func:`find_anchors` of one pair, sorted by
+    ``(a_lo, b_lo)``, with no sort of the shingles.
 
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _segments_kernel(i, j, n_a, n_b, shingle_size, same):  # pragma: no cover - compiled
-    """:func:`diagonal_segments` of one pair."""
-    order = np.argsort((i - j + n_b) * (n_a + 1) + i)  # by (diagonal, i): keys distinct
-    segments = np.empty((len(i), 4), dtype=np.int64)
-    n = 0
-    t = 0
-    while t < len(order):
-        first = order[t]
-        end = t + 1
-        while (
-            end < len(order)
-            and i[order[end]] - j[order[end]] == i[first] - j[first]
-            and i[order[end]] == i[order[end - 1]] + 1
-        ):
-            end += 1
-        a_lo, b_lo = i[first], j[first]
-        length = i[order[end - 1]] - a_lo + shingle_size
+    ``keys`` and ``table`` (from :func:`_anchor_table`) are reused pair after pair and never
+    cleared: an entry belongs to the pair being aligned when its owner is that pair's
+    ``mark``. A hash table (open addressing, linear probing) of the shingles of ``a`` holds
+    each one's positions as a list (``first``, ``last``, ``next_position``) and its counts
+    in ``a`` and ``b``; per diagonal (``i - j + len(b)``), the run of anchors being read,
+    anchors coming in order of ``j``."""
+    owner, first, last, count_a, count_b = table[0], table[1], table[2], table[3], table[4]
+    next_position, slot_of, run_owner, run_start_a = table[5], table[6], table[7], table[8]
+    run_start_b, run_last_b, opened = table[9], table[10], table[11]
+    n_a, n_b = len(shingles_a), len(shingles_b)
+    size = 2
+    while size < 2 * n_a:
+        size *= 2
+    mask = np.uint64(size - 1)
+    for i in range(n_a):
+        slot = _find_slot(shingles_a[i], mask, mark, keys, owner)
+        if owner[slot] != mark:
+            owner[slot] = mark
+            keys[slot] = shingles_a[i]
+            first[slot] = i
+            count_a[slot] = 0
+            count_b[slot] = 0
+        else:
+            next_position[last[slot]] = i
+        last[slot] = i
+        next_position[i] = -1
+        count_a[slot] += 1
+        slot_of[i] = slot
+    for j in range(n_b):
         if same:
-            length = min(length, b_lo - a_lo)
-        segments[n, 0] = a_lo
-        segments[n, 1] = a_lo + length
-        segments[n, 2] = b_lo
-        segments[n, 3] = b_lo + length
+            count_b[slot_of[j]] += 1
+            continue
+        slot = _find_slot(shingles_b[j], mask, mark, keys, owner)
+        if owner[slot] == mark:
+            count_b[slot] += 1
+            slot_of[j] = slot
+        else:
+            slot_of[j] = -1
+    segments = np.empty((n_a + n_b + 16, 4), dtype=np.int64)
+    n = n_opened = 0
+    for j in range(n_b):
+        slot = slot_of[j]
+        if slot < 0 or count_b[slot] > MAX_ANCHOR_REPEATS:
+            continue
+        if not same and count_a[slot] > MAX_ANCHOR_REPEATS:
+            continue
+        i = first[slot]
+        while i >= 0 and not (same and i >= j):
+            d = i - j + n_b
+            if run_owner[d] != mark:
+                run_owner[d] = mark
+                opened[n_opened] = d
+                n_opened += 1
+            elif run_last_b[d] == j - 1:
+                run_last_b[d] = j  # the run goes on
+                i = next_position[i]
+                continue
+            else:  # a run ends on this diagonal: emit it, start another
+                if n == len(segments):
+                    segments = _doubled(segments)
+                _emit(
+                    segments, n, run_start_a[d], run_start_b[d], run_last_b[d], shingle_size, same
+                )
+                n += 1
+            run_start_a[d] = i
+            run_start_b[d] = j
+            run_last_b[d] = j
+            i = next_position[i]
+    for k in range(n_opened):
+        d = opened[k]
+        if n == len(segments):
+            segments = _doubled(segments)
+        _emit(segments, n, run_start_a[d], run_start_b[d], run_last_b[d], shingle_size, same)
         n += 1
-        t = end
     segments = segments[:n]
     return segments[np.argsort(segments[:, 0] * (n_b + 1) + segments[:, 2])]
+
+
+@njit(inline="always")
+def _find_slot(value, mask, mark, keys, owner):  # pragma: no cover - compiled
+    slot = (value ^ (value >> np.uint64(29))) & mask
+    while owner[slot] == mark and keys[slot] != value:
+        slot = (slot + np.uint64(1)) & mask
+    return slot
+
+
+@njit(inline="always")
+def _emit(segments, n, a_lo, b_lo, last_b, shingle_size, same):  # pragma: no cover
+    length = last_b - b_lo + shingle_size
+    if same:  # the two copies of a repeat may not overlap: a run of period p keeps p words
+        length = min(length, b_lo - a_lo)
+    segments[n, 0] = a_lo
+    segments[n, 1] = a_lo + length
+    segments[n, 2] = b_lo
+    segments[n, 3] = b_lo + length
+
+
+@njit(cache=True, nogil=True)
+def _doubled(segments):  # pragma: no cover - compiled
+    bigger = np.empty((2 * len(segments), 4), dtype=np.int64)
+    bigger[: len(segments)] = segments
+    return bigger
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
