@@ -3,7 +3,7 @@
 For each ``--docs`` size, a generated corpus (benchmarks/generate.py, seed 0) is scanned
 ``--runs`` times, each engine in a process of its own:
 
-* **local -j 1** and **local -j 2**: :class:`dedup.parallel.LocalEngine` (forked processes);
+* **local -j 1** and **local -j 2**: :class:`dedup.parallel.LocalEngine` (threads);
 * **ray**: :class:`dedup.parallel.RayEngine` on a Ray instance started in that process
   with ``--ray-cpus`` CPUs (2 by default), its start-up timed apart (not in the scan time).
 

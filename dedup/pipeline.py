@@ -57,7 +57,15 @@ from dedup.index import (
     winnow,
 )
 from dedup.parallel import Engine, LocalEngine, resolve_engine
-from dedup.shingle import Tokens, shingle_hashes, tokenize
+from dedup.shingle import (
+    Tokens,
+    shingle_counts,
+    shingle_hashes,
+    shingle_hashes_into,
+    tokenize,
+    tokenize_into,
+    word_counts,
+)
 from dedup.sketch import compute_signatures, to_datasketch
 from dedup.store import DocumentRows, IndexStore
 from dedup.types import (
@@ -124,10 +132,11 @@ def shingle_corpus(
         bounds.append((first, last))
         first = last
     if engine.objects_shared:
-        task, shared, jobs = _shingle_batch, (texts, shingle_size), bounds
-    else:  # each job carries its own texts, rather than every job unpickling all of them
-        task, shared = _shingle_slice, (shingle_size,)
-        jobs = [(list(texts[lo:hi]), lo) for lo, hi in bounds]
+        return _shingle_in_place(texts, shingle_size, bounds, engine, progress)
+    # each job carries its own texts, rather than every job unpickling all of them, and
+    # sends its arrays back
+    task, shared = _shingle_slice, (shingle_size,)
+    jobs = [(list(texts[lo:hi]), lo) for lo, hi in bounds]
     parts = []
     for part in engine.map_ordered(task, shared, jobs):
         parts.append(part)
@@ -147,6 +156,61 @@ def shingle_corpus(
     word_starts = _concat_clearing(starts, np.int64)
     tokens = Tokens(word_hashes, word_starts, _concat_clearing(ends, np.int64), doc_ptr)
     return Shingled(tokens, _concat_clearing(shingles, np.uint64), shingle_ptr)
+
+
+def _shingle_in_place(
+    texts: Sequence[str],
+    shingle_size: int,
+    bounds: list[tuple[int, int]],
+    engine: Engine,
+    progress: ProgressFn | None,
+) -> Shingled:
+    """:func:`shingle_corpus` where the jobs share this process' memory: the words of each
+    batch are counted first, so that the corpus' arrays are made once at their size and
+    each batch fills its own part of them. Nothing is put together afterwards: on a virtual
+    machine, writing to memory for the first time costs more than the tokenizing."""
+    counts = list(engine.map_ordered(_count_words, (texts,), bounds))
+    words = _concat(counts, np.int64)
+    doc_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(words, out=doc_ptr[1:])
+    shingle_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(shingle_counts(words, shingle_size), out=shingle_ptr[1:])
+    n_words, n_shingles = int(doc_ptr[-1]), int(shingle_ptr[-1])
+    tokens = Tokens(
+        np.empty(n_words, dtype=np.uint64),
+        np.empty(n_words, dtype=np.int64),
+        np.empty(n_words, dtype=np.int64),
+        doc_ptr,
+    )
+    shingled = Shingled(tokens, np.empty(n_shingles, dtype=np.uint64), shingle_ptr)
+    for last in engine.map_ordered(_fill_words, (texts, shingle_size, shingled), bounds):
+        if progress:
+            progress("words", last, len(texts))
+    return shingled
+
+
+def _count_words(texts: Sequence[str], first: int, last: int) -> np.ndarray:
+    return word_counts(texts[first:last])
+
+
+def _fill_words(
+    texts: Sequence[str], shingle_size: int, shingled: Shingled, first: int, last: int
+) -> int:
+    """Tokenize and shingle documents ``first`` to ``last - 1`` into their part of
+    ``shingled``; returns ``last``."""
+    tokens = shingled.tokens
+    lo, hi = int(tokens.doc_ptr[first]), int(tokens.doc_ptr[last])
+    words = slice(lo, hi)
+    tokenize_into(texts[first:last], tokens.hashes[words], tokens.starts[words], tokens.ends[words])
+    s_lo, s_hi = int(shingled.shingle_ptr[first]), int(shingled.shingle_ptr[last])
+    shingle_hashes_into(
+        tokens.hashes[words],
+        tokens.doc_ptr[first : last + 1] - lo,
+        shingle_size,
+        shingled.shingle_ptr[first : last + 1] - s_lo,
+        shingled.shingles[s_lo:s_hi],
+    )
+    return last
 
 
 def _shingle_batch(

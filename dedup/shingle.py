@@ -94,36 +94,58 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     the word]`` (an almost-universal family), plus its length times a constant, and then one
     avalanche mix (:func:`mix64`); :func:`token_hash_of` is the same formula in plain Python.
     """
-    n_docs = len(texts)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
+    counts = word_counts(texts)
+    doc_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=doc_ptr[1:])
+    n_tokens = int(doc_ptr[-1])
+    tokens = Tokens(
+        np.empty(n_tokens, dtype=np.uint64),
+        np.empty(n_tokens, dtype=np.int64),
+        np.empty(n_tokens, dtype=np.int64),
+        doc_ptr,
+    )
+    tokenize_into(texts, tokens.hashes, tokens.starts, tokens.ends)
+    return tokens
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """Words of each document as :func:`tokenize` splits them (ndarray of int64), without
+    hashing or storing them: what sizes the arrays :func:`tokenize_into` fills."""
+    counts = np.zeros(len(texts), dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    _run_kernel(texts, none.astype(np.uint64), none, none, counts, write=False)
+    return counts
+
+
+def tokenize_into(
+    texts: Sequence[str], hashes: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> None:
+    """:func:`tokenize` into given arrays, one entry per word of ``texts`` (their
+    :func:`word_counts` added up), so that a corpus' words land in place, with no copy."""
+    counts = np.zeros(len(texts), dtype=np.int64)
+    n_tokens = _run_kernel(texts, hashes, starts, ends, counts, write=True)
+    if n_tokens != len(hashes):
+        raise ValueError(f"{len(hashes)} places for {n_tokens} words")
+
+
+def _run_kernel(texts, hashes, starts, ends, counts, *, write: bool) -> int:
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     # documents joined by a space: one encoding for the batch
-    doc_first = np.zeros(n_docs, dtype=np.int64)
+    doc_first = np.zeros(len(texts), dtype=np.int64)
     doc_first[1:] = np.cumsum(lengths + 1)[:-1]
     codepoints = to_codepoints(" ".join(texts))
     keys = _rank_keys(_KERNEL_KEYS)
-    capacity = len(codepoints) + 1  # a word has at least one folded character
     while True:
-        hashes = np.empty(capacity, dtype=np.uint64)
-        starts = np.empty(capacity, dtype=np.int64)
-        ends = np.empty(capacity, dtype=np.int64)
-        counts = np.zeros(n_docs, dtype=np.int64)
         table = FOLD_TABLE
         n_tokens = _tokenize_kernel(
             codepoints, doc_first, lengths,
             table.first, table.first_class, table.length,
             table.multi_at, table.multi_codepoints, table.multi_classes, keys,
-            hashes, starts, ends, counts,
+            write, hashes, starts, ends, counts,
         )  # fmt: skip
-        if n_tokens == _UNSEEN:
-            table.fill_unknown(codepoints)
-        elif n_tokens == _FULL:
-            capacity *= 2
-        else:
-            break
-    doc_ptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(counts, out=doc_ptr[1:])
-    used = slice(0, n_tokens)
-    return Tokens(hashes[used].copy(), starts[used].copy(), ends[used].copy(), doc_ptr)
+        if n_tokens != _UNSEEN:
+            return n_tokens
+        table.fill_unknown(codepoints)
 
 
 _UNSEEN, _FULL = -1, -2  # the kernel met a code point not in the table / ran out of room
@@ -151,12 +173,13 @@ def _word_hash(acc: np.uint64, length: int) -> np.uint64:  # pragma: no cover - 
 def _tokenize_kernel(
     codepoints, doc_first, doc_length,
     first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
-    out_hashes, out_starts, out_ends, out_counts,
+    write, out_hashes, out_starts, out_ends, out_counts,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Words of each document ``codepoints[doc_first[d]:doc_first[d] + doc_length[d]]``:
     their hashes and document offsets into the ``out_`` arrays, their number per document
-    into ``out_counts``. Returns the number of words, or ``_UNSEEN`` when a code point has
-    no fold yet, or ``_FULL`` when the outputs are too short."""
+    into ``out_counts`` (with ``write`` false, only the numbers). Returns the number of
+    words, or ``_UNSEEN`` when a code point has no fold yet, or ``_FULL`` when the outputs
+    are too short."""
     n = 0
     capacity = len(out_hashes)
     n_keys = len(keys)
@@ -196,11 +219,12 @@ def _tokenize_kernel(
                     last = i
                     continue
                 if open_word:  # this character ends the word being read
-                    if n >= capacity:
-                        return _FULL
-                    out_hashes[n] = _word_hash(acc, rank)
-                    out_starts[n] = start - lo
-                    out_ends[n] = max(last + 1, i) - lo
+                    if write:
+                        if n >= capacity:
+                            return _FULL
+                        out_hashes[n] = _word_hash(acc, rank)
+                        out_starts[n] = start - lo
+                        out_ends[n] = max(last + 1, i) - lo
                     n += 1
                     open_word = False
                     in_run = False
@@ -212,11 +236,12 @@ def _tokenize_kernel(
                     start = i
                     last = i
         if open_word:
-            if n >= capacity:
-                return _FULL
-            out_hashes[n] = _word_hash(acc, rank)
-            out_starts[n] = start - lo
-            out_ends[n] = hi - lo
+            if write:
+                if n >= capacity:
+                    return _FULL
+                out_hashes[n] = _word_hash(acc, rank)
+                out_starts[n] = start - lo
+                out_ends[n] = hi - lo
             n += 1
         out_counts[d] = n - doc_start
     return n
@@ -280,17 +305,33 @@ def shingle_hashes(
     """
     token_hashes = np.ascontiguousarray(token_hashes, dtype=np.uint64)
     doc_ptr = np.ascontiguousarray(doc_ptr, dtype=np.int64)
-    words_per_doc = np.diff(doc_ptr)
-    per_doc = np.where(
+    shingle_ptr = np.zeros(len(doc_ptr), dtype=np.int64)
+    np.cumsum(shingle_counts(np.diff(doc_ptr), shingle_size), out=shingle_ptr[1:])
+    out = np.empty(int(shingle_ptr[-1]), dtype=np.uint64)
+    _shingle_kernel(token_hashes, doc_ptr, shingle_size, shingle_ptr, out)
+    return out, shingle_ptr
+
+
+def shingle_counts(words_per_doc: np.ndarray, shingle_size: int) -> np.ndarray:
+    """Shingles of each document with that many words (see :func:`shingle_hashes`)."""
+    words_per_doc = np.asarray(words_per_doc, dtype=np.int64)
+    return np.where(
         words_per_doc >= shingle_size,
         words_per_doc - shingle_size + 1,
         np.minimum(words_per_doc, 1),
     )
-    shingle_ptr = np.zeros(len(doc_ptr), dtype=np.int64)
-    np.cumsum(per_doc, out=shingle_ptr[1:])
-    out = np.empty(int(shingle_ptr[-1]), dtype=np.uint64)
+
+
+def shingle_hashes_into(
+    token_hashes: np.ndarray,
+    doc_ptr: np.ndarray,
+    shingle_size: int,
+    shingle_ptr: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """:func:`shingle_hashes` into ``out``, where document ``d``'s shingles go at
+    ``shingle_ptr[d]`` (both pointers relative to the arrays given)."""
     _shingle_kernel(token_hashes, doc_ptr, shingle_size, shingle_ptr, out)
-    return out, shingle_ptr
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

@@ -107,7 +107,7 @@ def test_kernel_given_fold_arrays_older_than_the_lengths_asks_again():
         codepoints, np.zeros(1, np.int64), np.array([len(codepoints)]),
         table.first, table.first_class, table.length, table.multi_at,
         table.multi_codepoints[:stale], table.multi_classes[:stale], _rank_keys(64),
-        *out, np.zeros(1, np.int64),
+        True, *out, np.zeros(1, np.int64),
     )  # fmt: skip
     assert found == _UNSEEN
     assert tokenize(["ab " + chr(code)]).hashes.tolist() == [
