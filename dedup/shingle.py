@@ -40,13 +40,15 @@ def mix64(values: np.ndarray) -> np.ndarray:
     -------
     ndarray of uint64, same shape (a new array).
     """
-    z = np.array(values, dtype=np.uint64, copy=True)
-    z ^= z >> _S30
-    z *= _M1
-    z ^= z >> _S27
-    z *= _M2
-    z ^= z >> _S31
+    z = np.array(values, dtype=np.uint64, copy=True, order="C")
+    _mix_in_place(z.reshape(-1))
     return z
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _mix_in_place(z):  # pragma: no cover - compiled
+    for i in range(len(z)):
+        z[i] = _mix_one(z[i])
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,8 @@ def tokenize_into(
     :func:`word_counts` added up), so that a corpus' words land in place, with no copy."""
     counts = np.zeros(len(texts), dtype=np.int64)
     n_tokens = _run_kernel(texts, hashes, starts, ends, counts, write=True)
+    if n_tokens == _FULL:
+        raise ValueError(f"{len(hashes)} places are too few for the words of these texts")
     if n_tokens != len(hashes):
         raise ValueError(f"{len(hashes)} places for {n_tokens} words")
 

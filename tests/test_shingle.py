@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,3 +114,28 @@ def test_kernel_given_fold_arrays_older_than_the_lengths_asks_again():
     assert tokenize(["ab " + chr(code)]).hashes.tolist() == [
         token_hash_of(w) for w in ["ab", "ミ", "リ"]
     ]
+
+
+@given(st.lists(st.one_of(TEXTS, WORDY), max_size=5))
+def test_word_counts_size_the_arrays_tokenize_into_fills(texts):
+    from dedup.shingle import tokenize_into, word_counts
+
+    whole = tokenize(texts)
+    counts = word_counts(texts)
+    assert counts.tolist() == np.diff(whole.doc_ptr).tolist()
+    n = int(counts.sum())
+    hashes, starts, ends = np.empty(n, np.uint64), np.empty(n, np.int64), np.empty(n, np.int64)
+    tokenize_into(texts, hashes, starts, ends)
+    assert hashes.tolist() == whole.hashes.tolist()
+    assert starts.tolist() == whole.starts.tolist() and ends.tolist() == whole.ends.tolist()
+
+
+def test_tokenize_into_arrays_of_the_wrong_size_is_refused():
+    from dedup.shingle import tokenize_into
+
+    room = [np.empty(1, np.uint64), np.empty(1, np.int64), np.empty(1, np.int64)]
+    with pytest.raises(ValueError, match="1 places are too few"):
+        tokenize_into(["three words here"], *room)
+    room = [np.empty(5, np.uint64), np.empty(5, np.int64), np.empty(5, np.int64)]
+    with pytest.raises(ValueError, match="5 places for 3 words"):
+        tokenize_into(["three words here"], *room)
