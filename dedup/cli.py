@@ -7,6 +7,7 @@ for the traceback); 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -25,13 +26,15 @@ from dedup import __version__
 from dedup.config import CLEAN_RULES, Config
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.html import render_report, write_report
-from dedup.ingest import ReadOptions, input_size, read_corpus
+from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
 from dedup.parallel import RayEngine
 from dedup.pipeline import (
+    SPILL_ABOVE_CHARS,
     ProgressFn,
     chains,
     check_output_dir,
     clean,
+    hold_records,
     index_add,
     index_info,
     index_query,
@@ -39,6 +42,7 @@ from dedup.pipeline import (
     index_settings,
     report,
     scan,
+    scan_spilled,
     stories,
     write_index_query,
 )
@@ -335,24 +339,40 @@ def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
 
 def read_inputs(
     inputs: tuple[str, ...], options: ReadOptions, out: str | None, report: ProgressFn | None
-):
+) -> Corpus:
     """Check the output folder, then read every input (with a progress bar)."""
+    reader = open_inputs(inputs, options, out, report)
+    records = sorted(reader, key=lambda r: r.id)
+    check_read(reader, inputs)
+    return Corpus(records, reader.rejects, reader.warnings, reader.files)
+
+
+def open_inputs(
+    inputs: tuple[str, ...], options: ReadOptions, out: str | None, report: ProgressFn | None
+) -> CorpusReader:
+    """Check the output folder, then open every input to be read lazily (with a progress
+    bar that is full once the reader is exhausted)."""
     if out:
         check_output_dir(out, inputs)
-    on_read = None
-    total = 0
-    if report:
-        total = input_size(inputs)
-        on_read = lambda done: report("read", min(done, total), total)  # noqa: E731
-    corpus = read_corpus(inputs, options, on_read)
-    if report:
-        report("read", total, total)  # characters read fall short of bytes
-    if not corpus.records:
-        _show_rejects(list(corpus.rejects), list(corpus.warnings), None)
+    if not report:
+        return CorpusReader(inputs, options)
+    total = input_size(inputs)
+    return CorpusReader(
+        inputs,
+        options,
+        lambda done: report("read", min(done, total), total),
+        # characters read fall short of bytes: the bar is full once the last input is read
+        lambda: report("read", total, total),
+    )
+
+
+def check_read(reader: CorpusReader, inputs: tuple[str, ...]) -> None:
+    """Refuse an input in which no document could be read."""
+    if not reader.records:
+        _show_rejects(list(reader.rejects), list(reader.warnings), None)
         where = ", ".join(inputs)
-        found = f"{len(corpus.rejects)} record(s) skipped" if corpus.rejects else "nothing found"
+        found = f"{len(reader.rejects)} record(s) skipped" if reader.rejects else "nothing found"
         raise InputError(where, None, f"no documents with text to read ({found})")
-    return corpus
 
 
 fail_on_rejects_option = click.option(
@@ -433,6 +453,23 @@ def open_workspace(
     return Workspace.under(out, config.digest(), records)
 
 
+@contextmanager
+def spill_folder(spill_dir: str | None, out: str | None) -> Iterator[Path | None]:
+    """Where a spilled scan makes its scratch folder: ``spill_dir``, else OUT/.work, else the
+    system's temporary folder (None). Folders made for it are removed afterwards when
+    empty, so a scan that fails leaves no output folder behind."""
+    folder = Path(spill_dir) if spill_dir else Path(out) / WORK_DIR if out else None
+    made = []
+    if folder is not None:
+        made = [p for p in (*reversed(folder.parents), folder) if not p.exists()]
+    try:
+        yield folder
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only when empty
+
+
 def say_resumed(workspace: Workspace | None, out: str | None) -> None:
     if workspace is not None and workspace.resumed:
         click.echo(
@@ -470,6 +507,20 @@ def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
 @config_options(*SCAN_SETTINGS)
 @run_options
 @workers_option
+@click.option(
+    "--spill",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Hold the corpus on disk rather than in memory, a batch at a time (auto: once its "
+    "text passes 256 MB); the results are the same.",
+)
+@click.option(
+    "--spill-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
+    "without -o); they are removed when the scan ends.",
+)
 @click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
@@ -481,6 +532,8 @@ def scan_command(
     force: bool,
     fail_on_rejects: bool,
     workers: int,
+    spill: str,
+    spill_dir: str | None,
     top: int,
     quiet: bool,
     debug: bool,
@@ -495,29 +548,38 @@ def scan_command(
     options = pop_read_options(kwargs)
     config = build_config(config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    workspace = None
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
-        workspace = open_workspace(out, force, config, corpus.records)
-        result = scan(
-            corpus.records,
-            config,
-            progress=report_progress,
-            workspace=workspace,
-            workers=workers,
-        )
+        reader = open_inputs(inputs, options, out, report_progress)
+        limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+        records = list(reader) if limit is None else hold_records(reader, limit)
+        if isinstance(records, list):
+            check_read(reader, inputs)
+            records.sort(key=lambda r: r.id)
+            workspace = open_workspace(out, force, config, records)
+            result = scan(
+                records, config, progress=report_progress, workspace=workspace, workers=workers
+            )
+        else:
+            with spill_folder(spill_dir, out) as folder:
+                result = scan_spilled(
+                    records, config, spill_dir=folder, progress=report_progress, workers=workers
+                )
+                check_read(reader, inputs)
     if not quiet:
         say_resumed(workspace, out)
-    rejects, result = with_read_rejects(result, corpus.rejects)
-    _show_rejects(rejects, corpus.warnings, out)
+    rejects, result = with_read_rejects(result, reader.rejects)
+    _show_rejects(rejects, reader.warnings, out)
     if out:
         write_scan(
             result,
             out,
             inputs=list(inputs),
             read_options=dataclasses.asdict(options),
-            warnings=corpus.warnings,
+            warnings=reader.warnings,
         )
-        workspace.finish()
+        if workspace is not None:
+            workspace.finish()
     if not quiet:
         show_scan(result, time.perf_counter() - started, top, out)
     finish_run(rejects, fail_on_rejects, out)

@@ -106,40 +106,76 @@ def read_corpus(
         Called with the number of characters of text read so far, once a record (compare
         with :func:`input_size`).
     """
-    options = options or ReadOptions()
-    corpus = Corpus(records=[])
-    first_seen: dict[str, str] = {}
-    done_chars = 0
-    for path in paths:
-        for item in iter_path(path, options):
-            if on_progress and isinstance(item, Record):
-                done_chars += len(item.text)
-                on_progress(done_chars)
-            if isinstance(item, Note):
-                corpus.warnings.append(item.warning)
-                continue
-            if isinstance(item, Reject):
-                _reject(corpus, item, options)
-                continue
-            if item.id in first_seen:
-                _reject(
-                    corpus,
-                    Reject(
-                        item.source,
-                        f'duplicate id "{item.id}" (first at {first_seen[item.id]})',
-                        item.id,
-                    ),
-                    options,
-                )
-                continue
-            first_seen[item.id] = item.source
-            record, warning = _check_date(item)
-            if warning:
-                corpus.warnings.append(warning)
-            corpus.records.append(record)
-        corpus.files += 1
-    corpus.records.sort(key=lambda r: r.id)
-    return corpus
+    reader = CorpusReader(paths, options, on_progress)
+    records = sorted(reader, key=lambda r: r.id)
+    return Corpus(records, reader.rejects, reader.warnings, reader.files)
+
+
+class CorpusReader:
+    """The records of every input, read lazily in input order: what :func:`read_corpus`
+    reads, without holding them. Iterating yields each good record once, the first of a
+    repeated id; ``rejects``, ``warnings`` and ``files`` fill in as the inputs are read
+    (with ``options.strict``, the first bad record raises :class:`InputError` instead).
+
+    Parameters
+    ----------
+    paths : sequence of path-like or "-"
+    on_progress : callable, optional
+        As for :func:`read_corpus`.
+    on_done : callable, optional
+        Called once the last input has been read.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike],
+        options: ReadOptions | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        self.paths = list(paths)
+        self.options = options or ReadOptions()
+        self.on_progress = on_progress
+        self.on_done = on_done
+        self.rejects: list[Reject] = []
+        self.warnings: list[Reject] = []
+        self.files = 0
+        self.records = 0  # good records yielded so far
+
+    def __iter__(self) -> Iterator[Record]:
+        first_seen: dict[str, str] = {}
+        done_chars = 0
+        for path in self.paths:
+            for item in iter_path(path, self.options):
+                if self.on_progress and isinstance(item, Record):
+                    done_chars += len(item.text)
+                    self.on_progress(done_chars)
+                if isinstance(item, Note):
+                    self.warnings.append(item.warning)
+                    continue
+                if isinstance(item, Reject):
+                    _reject(self.rejects, item, self.options)
+                    continue
+                if item.id in first_seen:
+                    _reject(
+                        self.rejects,
+                        Reject(
+                            item.source,
+                            f'duplicate id "{item.id}" (first at {first_seen[item.id]})',
+                            item.id,
+                        ),
+                        self.options,
+                    )
+                    continue
+                first_seen[item.id] = item.source
+                record, warning = _check_date(item)
+                if warning:
+                    self.warnings.append(warning)
+                self.records += 1
+                yield record
+            self.files += 1
+        if self.on_done:
+            self.on_done()
 
 
 def iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record | Reject | Note]:
@@ -474,13 +510,13 @@ def _fail(error: InputError, options: ReadOptions) -> Reject:
     return Reject(error.location, error.reason)
 
 
-def _reject(corpus: Corpus, reject: Reject, options: ReadOptions) -> None:
+def _reject(rejects: list[Reject], reject: Reject, options: ReadOptions) -> None:
     if options.strict:
         path, _, line = reject.source.rpartition(":")
         if path and line.isdigit():
             raise InputError(path, int(line), reject.reason)
         raise InputError(reject.source, None, reject.reason)
-    corpus.rejects.append(reject)
+    rejects.append(reject)
 
 
 def _decode_message(err: UnicodeDecodeError, options: ReadOptions) -> str:

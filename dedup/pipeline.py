@@ -15,12 +15,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import shutil
+import tempfile
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -49,6 +52,8 @@ from dedup.index import (
     candidate_pairs,
     concat_hits,
     group_hits,
+    hit_partition,
+    key_partition,
     merge_pairs,
     merge_passage_candidates,
     passage_candidates,
@@ -67,6 +72,7 @@ from dedup.shingle import (
     word_counts,
 )
 from dedup.sketch import compute_signatures, to_datasketch
+from dedup.spill import PartitionSpill, TextSpill
 from dedup.store import DocumentRows, IndexStore
 from dedup.types import (
     Alignment,
@@ -320,8 +326,8 @@ def scan(
     seconds["candidates"], clock = _lap(clock)
 
     found, clock = _verify(
-        shingled,
-        docs,
+        _CorpusWords(shingled),
+        _DocTable.of(docs, shingled.tokens),
         lsh_pairs.tolist(),
         set(map(tuple, passage_pairs.tolist())),
         self_docs.tolist(),
@@ -349,6 +355,421 @@ def scan(
         counts,
         seconds,
     )
+
+
+# --- Scanning a corpus larger than memory -----------------------------------------------------
+
+SPILL_BATCH_CHARS = 1 << 25  # characters of text tokenized, sketched and keyed per batch
+SPILL_PART_KEYS = 1 << 22  # passage keys per candidates partition aimed at
+CHARS_PER_KEY = 15  # news text gives about one winnowed key per 15 characters (generated: 14.8)
+SPILL_BLOCK_DOCS = 4096  # documents whose words one block of verified pairs holds
+#: rows of the spilled passage keys and passage hits
+KEY_ROW = np.dtype([("value", "<u8"), ("doc", "<u4"), ("position", "<u4")])
+HIT_ROW = np.dtype([("doc_a", "<u4"), ("doc_b", "<u4"), ("pos_a", "<u4"), ("pos_b", "<u4")])
+
+
+def scan_spilled(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    spill_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    workers: int | Engine = 1,
+    batch_chars: int = SPILL_BATCH_CHARS,
+    partitions: int | None = None,
+) -> ScanResult:
+    """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
+
+    The records are read once, their texts written to a spill file and only their metadata
+    kept. Then, in batches of about ``batch_chars`` characters in id order, each batch's
+    words, signatures, band keys and passage keys are computed; the signatures go to a file,
+    the passage keys to files partitioned by key. Each key partition gives its passage hits
+    (to files partitioned by document pair), each hit partition its two-hit candidates.
+    Candidates are verified and aligned in blocks of pairs whose documents' texts are read
+    back and tokenized again. Memory holds one batch, one partition or one block at a time,
+    plus the band keys (8 bytes × bands per document), the records' metadata and the
+    results.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        Read once, lazily; any order; ids must be unique (later duplicates are rejected).
+    spill_dir : path, optional
+        Folder in which a scratch folder is made for the spill files (removed at the end);
+        the system's temporary folder by default.
+    batch_chars, partitions : int
+        Batch size, and number of partitions of the keys and hits (by default, enough for
+        about ``SPILL_PART_KEYS`` keys each). Neither changes the result.
+
+    Returns
+    -------
+    ScanResult
+        Its ``signatures`` are a read-only memory map of a file that no longer has a name.
+    """
+    config = config or Config()
+    engine = resolve_engine(workers)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    Path(spill_dir or tempfile.gettempdir()).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="dedup-spill-", dir=spill_dir))
+    texts = TextSpill(folder / "texts.bin")
+    try:
+        meta, chars = _spill_records(records, texts)
+        order, rejects = _first_of_each_id(meta)
+        parts = partitions or max(1, -(-int(chars.sum()) // (CHARS_PER_KEY * SPILL_PART_KEYS)))
+        keys = PartitionSpill(folder, "keys", KEY_ROW, parts)
+        words = _spilled_words_stage(
+            texts, meta, chars, order, keys, folder / "signatures.bin", config, engine, progress,
+            batch_chars,
+        )  # fmt: skip
+        del order
+        rejects += words.rejects
+        n_docs = len(words.spill_index)
+        seconds["words"], clock = _lap(clock)
+        seconds["signatures"] = 0.0  # computed batch by batch with the words
+        lsh_pairs = candidate_pairs(words.band_keys)
+        words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
+        passage, common_keys = _spilled_candidates(keys, folder, n_docs, config, engine, progress)
+        seconds["candidates"], clock = _lap(clock)
+        table = _DocTable(
+            [meta[i] for i in words.spill_index.tolist()],
+            words.words,
+            chars[words.spill_index],
+            lambda doc: texts.read(int(words.spill_index[doc])),
+        )
+        found, clock = _verify(
+            _SpilledWords(texts, words.spill_index, config.shingle_size, engine),
+            table,
+            lsh_pairs.tolist(),
+            set(map(tuple, passage.pairs.tolist())),
+            passage.self_docs.tolist(),
+            config,
+            progress=progress,
+            work=None,
+            engine=engine,
+            seconds=seconds,
+            clock=clock,
+        )
+        signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
+    finally:
+        texts.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    counts = {
+        "documents": n_docs,
+        "rejected": len(rejects),
+        "words": int(words.words.sum()),
+        "characters": int(table.chars.sum()),
+        **found.counts(len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys),
+    }
+    return ScanResult(
+        config,
+        tuple(found.documents),
+        tuple(found.pairs),
+        tuple(found.passages),
+        tuple(rejects),
+        signatures,
+        counts,
+        seconds,
+    )
+
+
+SPILL_ABOVE_CHARS = 1 << 28  # text held in memory before the CLI's --spill auto spills
+
+
+def hold_records(records: Iterable[Record], max_chars: int) -> list[Record] | Iterator[Record]:
+    """The records as a list when their texts come to at most ``max_chars`` characters in
+    all; otherwise an iterator over all of them, in their order, that lets go of those read
+    ahead as it passes them (for :func:`scan_spilled`)."""
+    held: list[Record] = []
+    total = 0
+    source = iter(records)
+    for record in source:
+        held.append(record)
+        total += len(record.text)
+        if total > max_chars:
+            return _drain(held, source)
+    return held
+
+
+def _drain(held: list[Record], rest: Iterator[Record]) -> Iterator[Record]:
+    held.reverse()
+    while held:
+        yield held.pop()
+    yield from rest
+
+
+def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:
+    """Write each record's text to ``texts``; keep its metadata (the record without its
+    text) and its length, in the order read."""
+    meta: list[Record] = []
+    chars = array("q")
+    for record in records:
+        texts.append(record.text)
+        chars.append(len(record.text))
+        meta.append(
+            Record(
+                record.id, "", record.outlet, record.date, record.url, record.title,
+                record.source, record.extra,
+            )
+        )  # fmt: skip
+    return meta, np.frombuffer(chars, dtype=np.int64).copy()
+
+
+def _first_of_each_id(meta: list[Record]) -> tuple[np.ndarray, list[Reject]]:
+    """The records in id order, the first read of each id only (``order``: their numbers
+    in the order read), and the later ones as rejects in the order read, as
+    :func:`_prepare` has them. A stable sort puts the records of one id side by side in the
+    order read, so no table of the ids seen is needed."""
+    order = sorted(range(len(meta)), key=lambda i: meta[i].id)
+    kept, later = [], []
+    for number in order:
+        if kept and meta[kept[-1]].id == meta[number].id:
+            first = meta[kept[-1]].source or "an earlier record"
+            record = meta[number]
+            reason = f'duplicate id "{record.id}" (first at {first})'
+            later.append((number, Reject(record.source or record.id, reason, record.id)))
+        else:
+            kept.append(number)
+    return np.array(kept, dtype=np.int64), [reject for _, reject in sorted(later)]
+
+
+@dataclass(frozen=True, slots=True)
+class _SpilledWordsStage:
+    """What the words stage of a spilled scan keeps in memory.
+
+    spill_index : ndarray of int64, shape (n_docs,)
+        Spill number of each scanned document (those with words, in id order).
+    words : ndarray of int64, shape (n_docs,)
+    band_keys : ndarray of uint64, shape (n_docs, bands)
+    rejects : the documents without words
+    """
+
+    spill_index: np.ndarray
+    words: np.ndarray
+    band_keys: np.ndarray
+    rejects: list[Reject]
+
+
+def _spilled_words_stage(
+    texts: TextSpill,
+    meta: list[Record],
+    chars: np.ndarray,
+    order: np.ndarray,
+    keys: PartitionSpill,
+    signature_path: Path,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+    batch_chars: int,
+) -> _SpilledWordsStage:
+    """Words, signatures, band keys and passage keys of every document, batch by batch in
+    id order; the signatures are appended to ``signature_path``, the passage keys (with
+    the document's number among those with words) to ``keys``. ``order`` holds the
+    numbers of the records to scan, in id order."""
+    ends = np.cumsum(chars[order])
+    band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
+    kept_index, kept_words, rejects = [], [], []
+    n_kept = 0
+    first = 0
+    with open(signature_path, "wb") as signature_file:
+        while first < len(order):
+            start = ends[first - 1] if first else 0
+            last = max(first + 1, int(np.searchsorted(ends, start + batch_chars, "right")))
+            batch = order[first:last]
+            shingled = shingle_corpus(
+                [texts.read(i) for i in batch.tolist()], config.shingle_size, workers=engine
+            )
+            n_words = np.diff(shingled.tokens.doc_ptr)
+            has = n_words > 0
+            for i in batch[~has].tolist():
+                rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
+            shingled = _without_empty(shingled, has)
+            signatures = _signatures(shingled, config, engine)
+            signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
+            found = len(signatures)
+            band_rows[n_kept : n_kept + found] = band_keys(signatures, config.bands, config.rows)
+            winnowed = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+            rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
+            rows["value"] = winnowed.values
+            rows["doc"] = np.repeat(
+                np.arange(n_kept, n_kept + found, dtype=np.int64), np.diff(winnowed.key_ptr)
+            )
+            rows["position"] = winnowed.positions
+            keys.append(rows, key_partition(winnowed.values, keys.parts))
+            kept_index.append(batch[has])
+            kept_words.append(n_words[has])
+            n_kept += found
+            first = last
+            if progress:
+                progress("words", first, len(order))
+    return _SpilledWordsStage(
+        _concat(kept_index, np.int64),
+        _concat(kept_words, np.int64),
+        band_rows[:n_kept],
+        rejects,
+    )
+
+
+def _without_empty(shingled: Shingled, has_words: np.ndarray) -> Shingled:
+    """``shingled`` less its documents without words (which hold no word and no shingle, so
+    dropping their rows of the pointers is enough)."""
+    if has_words.all():
+        return shingled
+    rows = np.append(np.flatnonzero(has_words), len(has_words))
+    tokens = shingled.tokens
+    return Shingled(
+        Tokens(tokens.hashes, tokens.starts, tokens.ends, tokens.doc_ptr[rows]),
+        shingled.shingles,
+        shingled.shingle_ptr[rows],
+    )
+
+
+def _spilled_candidates(
+    keys: PartitionSpill,
+    folder: Path,
+    n_docs: int,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+) -> tuple[PassageCandidates, int]:
+    """The passage candidates of spilled keys, and the number of common keys: each key
+    partition's hits go to files by document pair, and each of those gives its two-hit
+    candidates (the map-reduce of :func:`_candidates`, one partition in memory per worker)."""
+    parts = keys.parts
+    hits = PartitionSpill(folder, "hits", HIT_ROW, parts)
+    common_keys = 0
+    step = max(1, engine.workers)
+    shared = (n_docs, config.common_limit(n_docs))
+    for first in range(0, parts, step):
+        group = range(first, min(first + step, parts))
+        jobs = [(keys.read(part),) for part in group]
+        for part in group:
+            keys.drop(part)
+        for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
+            common_keys += found.common_keys
+            rows = np.empty(len(found), dtype=HIT_ROW)
+            for name in HIT_ROW.names:
+                rows[name] = getattr(found, name)
+            hits.append(rows, hit_partition(found, parts, n_docs))
+        if progress:
+            progress("candidates", group[-1] + 1, 2 * parts)
+    reduced = []
+    shared = (n_docs, config.two_hit_distance, config.max_gap_words)
+    for first in range(0, parts, step):
+        group = range(first, min(first + step, parts))
+        jobs = [(hits.read(part),) for part in group]
+        for part in group:
+            hits.drop(part)
+        reduced += list(engine.map_ordered(_spilled_two_hits, shared, jobs))
+        if progress:
+            progress("candidates", parts + group[-1] + 1, 2 * parts)
+    keys.close()
+    hits.close()
+    return merge_passage_candidates(reduced, n_docs), common_keys
+
+
+def _spilled_key_hits(n_docs: int, max_docs: int, rows: np.ndarray) -> PassageHits:
+    """Passage hits of one partition of spilled keys (rows in document order)."""
+    docs = rows["doc"].astype(np.int64)
+    key_ptr = np.searchsorted(docs, np.arange(n_docs + 1, dtype=np.int64)).astype(np.int64)
+    keys = PassageKeys(rows["value"].copy(), rows["position"].astype(np.int64), key_ptr)
+    return passage_hits(keys, max_docs)
+
+
+def _spilled_two_hits(
+    n_docs: int, two_hit_distance: int, max_shift: int, rows: np.ndarray
+) -> PassageCandidates:
+    """Two-hit candidates of one partition of spilled hits (every hit of a pair in it)."""
+    hits = PassageHits(*(rows[name].astype(np.int64) for name in HIT_ROW.names), 0)
+    return two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+
+
+def _signature_map(path: Path, n_docs: int, num_perm: int) -> np.ndarray:
+    """The signature rows written to ``path``, as a read-only memory map (an array in memory
+    when there are none)."""
+    if n_docs == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    return np.memmap(path, dtype=np.uint32, mode="r", shape=(n_docs, num_perm))
+
+
+@dataclass(frozen=True, slots=True)
+class _SpilledWords:
+    """Words of spilled documents, read back and tokenized a block of pairs at a time."""
+
+    texts: TextSpill
+    spill_index: np.ndarray
+    shingle_size: int
+    engine: Engine
+    block_docs: int = SPILL_BLOCK_DOCS
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        flat = pairs.tolist()
+        start = 0
+        while start < len(flat):
+            seen: set[int] = set()
+            end = start
+            while end < len(flat):
+                a, b = flat[end]
+                new = (a not in seen) + (b != a and b not in seen)
+                if seen and len(seen) + new > self.block_docs:
+                    break
+                seen.update((a, b))
+                end += 1
+            numbers = np.array(sorted(seen), dtype=np.int64)
+            texts = [self.texts.read(int(self.spill_index[d])) for d in numbers.tolist()]
+            shingled = shingle_corpus(texts, self.shingle_size, workers=self.engine)
+            yield shingled, np.searchsorted(numbers, pairs[start:end]), numbers, end
+            start = end
+
+
+@dataclass(frozen=True, slots=True)
+class _DocTable:
+    """What verification needs of each document, in document order: its record (whose text
+    may be left empty when ``text_of`` reads it from elsewhere), its words and characters,
+    and its text on demand."""
+
+    records: Sequence[Record]
+    words: np.ndarray
+    chars: np.ndarray
+    text_of: Callable[[int], str]
+
+    @classmethod
+    def of(cls, records: Sequence[Record], tokens: Tokens) -> _DocTable:
+        """The table of records held in memory, with their words."""
+        chars = np.array([len(r.text) for r in records], dtype=np.int64)
+        return cls(records, np.diff(tokens.doc_ptr), chars, lambda doc: records[doc].text)
+
+
+class _WordSource(Protocol):
+    """Words of the documents of a run of document pairs, a block of pairs at a time."""
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        """For consecutive blocks of ``pairs`` (shape (n, 2)): the words of their documents,
+        the block's pairs numbered as those words are, each of those documents' number in
+        the corpus (None when the words are the whole corpus'), and how many pairs are done
+        with this block."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _CorpusWords:
+    """The words of the whole corpus, in memory: one block of every pair."""
+
+    shingled: Shingled
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        yield self.shingled, pairs, None, len(pairs)
+
+
+def _global(local: np.ndarray, numbers: np.ndarray | None) -> np.ndarray:
+    """Document numbers of a block (see :class:`_WordSource`) in the corpus."""
+    return local if numbers is None else numbers[local]
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,8 +801,8 @@ class _Verified:
 
 
 def _verify(
-    shingled: Shingled,
-    docs: Sequence[Record],
+    words: _WordSource,
+    table: _DocTable,
     lsh_pairs: Iterable[tuple[int, int]],
     passage_pairs: set[tuple[int, int]],
     self_docs: Iterable[int],
@@ -395,25 +816,49 @@ def _verify(
 ) -> tuple[_Verified, float]:
     """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
     threshold, passage pairs and self-repeat candidates are aligned, and the alignments
-    clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times."""
-    lsh = [tuple(pair) for pair in lsh_pairs]
-    near_duplicates = {
-        pair: stats
-        for pair, stats in zip(lsh, _overlaps(shingled, lsh, engine))
-        if stats.jaccard >= config.threshold
-    }
+    clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times.
+
+    ``words`` gives the words of the pairs' documents a block at a time (the whole corpus
+    at once when it is in memory), so the outcome does not depend on how it is split."""
+    near_duplicates: dict[tuple[int, int], _Overlap] = {}
+    lsh = np.array([tuple(pair) for pair in lsh_pairs], dtype=np.int64).reshape(-1, 2)
+    for shingled, local, numbers, _ in words.blocks(lsh):
+        found = _overlaps(shingled, local, engine)
+        for pair, stats in zip(_global(local, numbers).tolist(), found):
+            if stats.jaccard >= config.threshold:
+                near_duplicates[tuple(pair)] = stats
     to_align = sorted(passage_pairs | set(near_duplicates))
     to_align += [(d, d) for d in self_docs]
     pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
-    raw = _align(shingled, pairs_array, config, progress, work, engine)
+    raw: list[tuple[int, int, list[int]]] = []
+    spans: list[np.ndarray] = []
+    measures = dict(near_duplicates)
+    for shingled, local, numbers, done in words.blocks(pairs_array):
+        whole = numbers is None  # the corpus itself: chunks resume and show progress
+        part = _align(
+            shingled, local, config, progress if whole else None, work if whole else None, engine
+        )
+        span_docs, starts, ends = _span_offsets(part, shingled.tokens)
+        # the shingle-set measures of aligned pairs, while their words are at hand
+        cross = sorted({(a, b) for a, b, _ in part if a != b})
+        measured = _overlaps(shingled, cross, engine)
+        if not whole:
+            part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
+            cross = [(int(numbers[a]), int(numbers[b])) for a, b in cross]
+            span_docs = numbers[span_docs]
+        for pair, stats in zip(cross, measured):
+            measures.setdefault(pair, stats)
+        raw += part
+        spans.append(np.stack([span_docs, starts, ends]))
+        if progress and not whole:
+            progress("align", done, len(pairs_array))
     seconds["align"], clock = _lap(clock)
 
-    words = np.diff(shingled.tokens.doc_ptr)
-    alignments, passages = _cluster(raw, docs, shingled.tokens)
-    others = sorted({(a, b) for a, b, _, _ in alignments if a != b} - near_duplicates.keys())
-    measures = {**near_duplicates, **dict(zip(others, _overlaps(shingled, others, engine)))}
-    pairs = _pairs(alignments, near_duplicates, measures, [r.id for r in docs], words, config)
-    documents = _documents(docs, shingled.tokens, raw)
+    span_table = np.concatenate(spans, axis=1) if spans else np.zeros((3, 0), dtype=np.int64)
+    alignments, passages = _cluster(raw, span_table, table)
+    ids = [r.id for r in table.records]
+    pairs = _pairs(alignments, near_duplicates, measures, ids, table.words, config)
+    documents = _documents(table, raw)
     seconds["passages"], clock = _lap(clock)
     found = _Verified(near_duplicates, len(to_align), pairs, passages, documents)
     return found, clock
@@ -712,45 +1157,55 @@ def _overlaps(
     return found
 
 
+def _span_offsets(
+    raw: list[tuple[int, int, list[int]]], tokens: Tokens
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document and character span of both sides of every alignment row: entries ``2k`` and
+    ``2k + 1`` are row ``k``'s ``a`` and ``b`` side (ndarrays of int64)."""
+    if not raw:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, 6)
+    pairs = np.array([(a, b) for a, b, _ in raw], dtype=np.int64).reshape(-1, 2)
+    docs = pairs.reshape(-1)
+    first = np.stack([rows[:, A_LO], rows[:, B_LO]], axis=1).reshape(-1)
+    past = np.stack([rows[:, A_HI], rows[:, B_HI]], axis=1).reshape(-1)
+    base = tokens.doc_ptr[docs]
+    return docs, tokens.starts[base + first], tokens.ends[base + past - 1]
+
+
 def _cluster(
-    raw: list[tuple[int, int, list[int]]], docs: Sequence[Record], tokens: Tokens
+    raw: list[tuple[int, int, list[int]]], spans: np.ndarray, table: _DocTable
 ) -> tuple[list[tuple[int, int, list[int], Alignment]], list[PassageCluster]]:
     """Alignments in character offsets (beside their word-position rows), and the passage
-    clusters they form."""
+    clusters they form. ``spans`` holds the document, start and end of both sides of every
+    row (:func:`_span_offsets`), shape (3, 2 * len(raw))."""
     if not raw:
         return [], []
-    ptr = tokens.doc_ptr
-    span_doc, span_start, span_end = [], [], []
-    for a, b, row in raw:
-        for doc, lo, hi in ((a, row[A_LO], row[A_HI]), (b, row[B_LO], row[B_HI])):
-            span_doc.append(doc)
-            span_start.append(int(tokens.starts[ptr[doc] + lo]))
-            span_end.append(int(tokens.ends[ptr[doc] + hi - 1]))
-    docs_arr = np.array(span_doc, dtype=np.int64)
-    starts_arr = np.array(span_start, dtype=np.int64)
-    ends_arr = np.array(span_end, dtype=np.int64)
+    docs = table.records
+    span_doc, span_start, span_end = (column.tolist() for column in spans)
     links = np.arange(2 * len(raw), dtype=np.int64).reshape(-1, 2)
-    labels = cluster_spans(docs_arr, starts_arr, ends_arr, links)
+    labels = cluster_spans(spans[0], spans[1], spans[2], links)
 
     members: dict[int, list[int]] = defaultdict(list)
     for span, label in enumerate(labels.tolist()):
         members[label].append(span)
     clusters = []
-    for spans in members.values():
-        witnesses = _merge_witnesses([(span_doc[s], span_start[s], span_end[s]) for s in spans])
-        clusters.append((witnesses, spans))
+    for spans_of in members.values():
+        witnesses = _merge_witnesses([(span_doc[s], span_start[s], span_end[s]) for s in spans_of])
+        clusters.append((witnesses, spans_of))
     clusters.sort(key=lambda item: item[0][0])
     cluster_id: dict[int, str] = {}
     passages = []
-    for number, (witnesses, spans) in enumerate(clusters, 1):
+    for number, (witnesses, spans_of) in enumerate(clusters, 1):
         name = f"p{number}"
-        for s in spans:
+        for s in spans_of:
             cluster_id[s] = name
         doc, start, end = max(witnesses, key=lambda w: (w[2] - w[1], -w[0], -w[1]))
         passages.append(
             PassageCluster(
                 name,
-                docs[doc].text[start:end],
+                table.text_of(doc)[start:end],
                 tuple(Witness(docs[d].id, s, e) for d, s, e in witnesses),
             )
         )
@@ -834,9 +1289,7 @@ def _pairs(
     return pairs
 
 
-def _documents(
-    docs: Sequence[Record], tokens: Tokens, raw: list[tuple[int, int, list[int]]]
-) -> list[DocumentInfo]:
+def _documents(table: _DocTable, raw: list[tuple[int, int, list[int]]]) -> list[DocumentInfo]:
     reused: dict[int, list[tuple[int, int]]] = defaultdict(list)
     repeated: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a, b, row in raw:
@@ -846,13 +1299,14 @@ def _documents(
             reused[a].append((row[A_LO], row[A_HI]))
             reused[b].append((row[B_LO], row[B_HI]))
     out = []
-    for index, record in enumerate(docs):
-        n_words = int(tokens.doc_ptr[index + 1] - tokens.doc_ptr[index])
+    for index, (record, n_words, n_chars) in enumerate(
+        zip(table.records, table.words.tolist(), table.chars.tolist())
+    ):
         out.append(
             DocumentInfo(
                 id=record.id,
                 words=n_words,
-                chars=len(record.text),
+                chars=n_chars,
                 reused_words=_union_length(reused.get(index, [])),
                 repeated_words=_union_length(repeated.get(index, [])),
                 outlet=record.outlet,
@@ -1391,8 +1845,8 @@ def index_query(
     )
     passage_pairs = to_local(combined_at[passage.pairs[:, 0]], combined_at[passage.pairs[:, 1]])
     found, clock = _verify(
-        shingled,
-        everyone,
+        _CorpusWords(shingled),
+        _DocTable.of(everyone, shingled.tokens),
         sorted(lsh),
         passage_pairs,
         sorted(new_at[passage.self_docs].tolist()),

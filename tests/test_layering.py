@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
-BASE = ["__init__", "errors", "config", "types", "atomic", "workspace", "parallel"]
+BASE = ["__init__", "errors", "config", "types", "atomic", "workspace", "spill", "parallel"]
 STAGES = [
     "ingest",
     "normalize",

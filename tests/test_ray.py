@@ -118,6 +118,9 @@ def test_scan_on_ray_is_the_local_scan(cluster, seed_records, small_jobs):
     assert len(local.pairs) > 10 and local.counts["documents_with_repeats"] >= 5
     # and in another input order
     assert_same_scan(pipeline.scan(records[::-1], workers=engine), local)
+    # and spilled to disk, in small batches and partitions
+    spilled = pipeline.scan_spilled(records, workers=engine, batch_chars=6000, partitions=3)
+    assert_same_scan(spilled, local)
 
 
 def test_clean_and_index_on_ray_are_local(cluster, seed_records, small_jobs, tmp_path):

@@ -217,3 +217,70 @@ def test_python_dash_m_runs_the_cli():
     )
     assert done.returncode == 0
     assert done.stdout.startswith("dedup, version ")
+
+
+def scan_files(out) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_spilling_writes_the_same_files(tmp_path, workers):
+    kept = tmp_path / "kept"
+    spilled = tmp_path / "spilled"
+    assert run("scan", str(CORPUS), "-o", str(kept), "--spill", "never", "-q").exit_code == 0
+    result = run("scan", str(CORPUS), "-o", str(spilled), "--spill", "always", "-j", workers, "-q")
+    assert result.exit_code == 0, result.output
+    assert scan_files(spilled) == scan_files(kept)  # no .work left behind either
+
+
+def test_auto_spills_a_corpus_above_the_limit(tmp_path, monkeypatch):
+    import dedup.cli
+
+    calls = []
+
+    def spy(records, *args, **kwargs):
+        calls.append(kwargs["spill_dir"])
+        return dedup.pipeline.scan_spilled(records, *args, **kwargs)
+
+    monkeypatch.setattr(dedup.cli, "scan_spilled", spy)
+    small = tmp_path / "small"
+    assert run("scan", str(CORPUS), "-o", str(small), "-q").exit_code == 0
+    assert calls == []  # the seeds are far below 256 MB
+    monkeypatch.setattr(dedup.cli, "SPILL_ABOVE_CHARS", 10_000)
+    large = tmp_path / "large"
+    assert run("scan", str(CORPUS), "-o", str(large), "-q").exit_code == 0
+    assert calls == [large / ".work"]
+    assert scan_files(large) == scan_files(small)
+
+
+def test_spill_dir_holds_the_scratch_only_while_it_runs(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    result = run("scan", str(CORPUS), "--spill", "always", "--spill-dir", str(scratch), "-q")
+    assert result.exit_code == 0, result.output
+    assert list(scratch.iterdir()) == []
+    made = tmp_path / "made" / "here"
+    result = run("scan", str(CORPUS), "--spill", "always", "--spill-dir", str(made), "-q")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "made").exists()
+
+
+def test_spilling_nothing_readable_is_the_same_error(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"")
+    kept = CliRunner().invoke(main, ["scan", str(folder), "--spill", "never"])
+    spilled = CliRunner().invoke(main, ["scan", str(folder), "--spill", "always"])
+    assert kept.exit_code == spilled.exit_code == 1
+    assert spilled.output == kept.output
+    assert spilled.output.endswith("no documents with text to read (1 record(s) skipped)\n")
+
+
+def test_a_failed_spilled_scan_leaves_no_output_folder(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"")
+    out = tmp_path / "new" / "out"
+    result = CliRunner().invoke(main, ["scan", str(folder), "-o", str(out), "--spill", "always"])
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
