@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import gzip
 import io
 import json
@@ -209,6 +210,7 @@ def iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record 
         yield from _read_parquet(source, options)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a corpus has few distinct dates, read many times
 def parse_date(value: str) -> str | None:
     """An ISO 8601 date (``2016-12-10``) or date-time (``2016-12-10T09:30:00Z``), returned
     in ISO form; None when it does not parse."""
@@ -331,7 +333,7 @@ def _jsonl_objects(
             yield _fail(InputError(name, line_number, _decode_message(err, options)), options)
             decoder.reset()
             continue
-        if not line.strip():
+        if not line or line.isspace():
             continue
         try:
             row = json.loads(line)
@@ -489,6 +491,8 @@ def _check_date(record: Record) -> tuple[Record, Reject | None]:
             record.id,
         )
         return _replace_date(record, None), warning
+    if parsed == record.date:
+        return record, None
     return _replace_date(record, parsed), None
 
 

@@ -72,7 +72,7 @@ from dedup.shingle import (
     word_counts,
 )
 from dedup.sketch import compute_signatures, to_datasketch
-from dedup.spill import PartitionSpill, TextSpill
+from dedup.spill import PartitionSpill, TextSpill, group_by_partition
 from dedup.store import DocumentRows, IndexStore
 from dedup.types import (
     Alignment,
@@ -584,18 +584,15 @@ def _spilled_words_stage(
             for i in batch[~has].tolist():
                 rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
             shingled = _without_empty(shingled, has)
-            signatures = _signatures(shingled, config, engine)
-            signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
-            found = len(signatures)
-            band_rows[n_kept : n_kept + found] = band_keys(signatures, config.bands, config.rows)
-            winnowed = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
-            rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
-            rows["value"] = winnowed.values
-            rows["doc"] = np.repeat(
-                np.arange(n_kept, n_kept + found, dtype=np.int64), np.diff(winnowed.key_ptr)
-            )
-            rows["position"] = winnowed.positions
-            keys.append(rows, key_partition(winnowed.values, keys.parts))
+            # signatures, band keys and passage keys of runs of the batch's documents, on
+            # every worker; each run's keys come back grouped by partition
+            found = 0
+            parts = _batch_parts(shingled, n_kept, config, engine, keys)
+            for signatures, bands, rows, counts in parts:
+                signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
+                band_rows[n_kept + found : n_kept + found + len(bands)] = bands
+                keys.append_grouped(rows, counts)
+                found += len(bands)
             kept_index.append(batch[has])
             kept_words.append(n_words[has])
             n_kept += found
@@ -608,6 +605,53 @@ def _spilled_words_stage(
         band_rows[:n_kept],
         rejects,
     )
+
+
+def _batch_parts(
+    shingled: Shingled, first_doc: int, config: Config, engine: Engine, keys: PartitionSpill
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`_spilled_keys` of runs of ``shingled``'s documents of about equal shingle
+    counts, in document order, on ``engine``; ``first_doc`` is the number of the batch's
+    first document in the corpus."""
+    ptr = shingled.shingle_ptr
+    n_docs = len(ptr) - 1
+    parts = max(1, engine.workers) * SIGNATURE_JOBS_PER_WORKER if engine.workers > 1 else 1
+    targets = np.linspace(0, int(ptr[-1]), parts + 1)[1:-1]
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets), [n_docs]]))
+    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts.tolist())]
+    shared = (
+        shingled.shingles, ptr, config.num_perm, config.seed, config.bands, config.rows,
+        config.passage_window, keys.parts, first_doc,
+    )  # fmt: skip
+    return engine.map_ordered(_spilled_keys, shared, jobs)
+
+
+def _spilled_keys(
+    shingles: np.ndarray,
+    shingle_ptr: np.ndarray,
+    num_perm: int,
+    seed: int,
+    bands: int,
+    rows_per_band: int,
+    window: int,
+    parts: int,
+    first_doc: int,
+    lo: int,
+    hi: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Signatures, band keys and passage keys of the batch's documents ``lo`` to ``hi - 1``:
+    the keys as :data:`KEY_ROW` rows (``doc`` numbered in the corpus, the batch starting at
+    ``first_doc``), ordered by key partition (stable), with the number of rows of each."""
+    signatures = _signature_part(shingles, shingle_ptr, num_perm, seed, lo, hi)
+    first, last = int(shingle_ptr[lo]), int(shingle_ptr[hi])
+    winnowed = winnow(shingles[first:last], shingle_ptr[lo : hi + 1] - first, window)
+    rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
+    rows["value"] = winnowed.values
+    docs = np.arange(first_doc + lo, first_doc + hi, dtype=np.int64)
+    rows["doc"] = np.repeat(docs, np.diff(winnowed.key_ptr))
+    rows["position"] = winnowed.positions
+    order, counts = group_by_partition(key_partition(winnowed.values, parts), parts)
+    return signatures, band_keys(signatures, bands, rows_per_band), rows[order], counts
 
 
 def _without_empty(shingled: Shingled, has_words: np.ndarray) -> Shingled:
@@ -819,39 +863,55 @@ def _verify(
     clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times.
 
     ``words`` gives the words of the pairs' documents a block at a time (the whole corpus
-    at once when it is in memory), so the outcome does not depend on how it is split."""
+    at once when it is in memory), so the outcome does not depend on how it is split; each
+    block's LSH pairs are measured and its pairs to align aligned while its words are at
+    hand."""
+    lsh = {(int(a), int(b)) for a, b in lsh_pairs}
+    candidates = sorted(lsh | passage_pairs) + [(d, d) for d in self_docs]
     near_duplicates: dict[tuple[int, int], _Overlap] = {}
-    lsh = np.array([tuple(pair) for pair in lsh_pairs], dtype=np.int64).reshape(-1, 2)
-    for shingled, local, numbers, _ in words.blocks(lsh):
-        found = _overlaps(shingled, local, engine)
-        for pair, stats in zip(_global(local, numbers).tolist(), found):
-            if stats.jaccard >= config.threshold:
-                near_duplicates[tuple(pair)] = stats
-    to_align = sorted(passage_pairs | set(near_duplicates))
-    to_align += [(d, d) for d in self_docs]
-    pairs_array = np.array(to_align, dtype=np.int64).reshape(-1, 2)
+    measures: dict[tuple[int, int], _Overlap] = {}  # exact measures of the pairs measured
     raw: list[tuple[int, int, list[int]]] = []
     spans: list[np.ndarray] = []
-    measures = dict(near_duplicates)
-    for shingled, local, numbers, done in words.blocks(pairs_array):
+    aligned = 0
+    array = np.array(candidates, dtype=np.int64).reshape(-1, 2)
+    for shingled, local, numbers, done in words.blocks(array):
         whole = numbers is None  # the corpus itself: chunks resume and show progress
+        pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
+        is_lsh = np.array([pair in lsh for pair in pairs], dtype=bool)
+        for k, stats in zip(
+            np.flatnonzero(is_lsh).tolist(), _overlaps(shingled, local[is_lsh], engine)
+        ):
+            measures[pairs[k]] = stats
+            if stats.jaccard >= config.threshold:
+                near_duplicates[pairs[k]] = stats
+        to_align = np.array(
+            [
+                pair in passage_pairs or pair in near_duplicates or pair[0] == pair[1]
+                for pair in pairs
+            ],
+            dtype=bool,
+        )
+        aligned += int(to_align.sum())
         part = _align(
-            shingled, local, config, progress if whole else None, work if whole else None, engine
+            shingled,
+            local[to_align],
+            config,
+            progress if whole else None,
+            work if whole else None,
+            engine,
         )
         span_docs, starts, ends = _span_offsets(part, shingled.tokens)
-        # the shingle-set measures of aligned pairs, while their words are at hand
-        cross = sorted({(a, b) for a, b, _ in part if a != b})
-        measured = _overlaps(shingled, cross, engine)
         if not whole:
             part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
-            cross = [(int(numbers[a]), int(numbers[b])) for a, b in cross]
             span_docs = numbers[span_docs]
-        for pair, stats in zip(cross, measured):
-            measures.setdefault(pair, stats)
+        # the exact measures of the other aligned pairs, while their words are at hand
+        others = sorted({(a, b) for a, b, _ in part if a != b} - measures.keys())
+        in_block = np.searchsorted(numbers, others) if not whole else np.array(others)
+        measures.update(zip(others, _overlaps(shingled, in_block, engine)))
         raw += part
         spans.append(np.stack([span_docs, starts, ends]))
         if progress and not whole:
-            progress("align", done, len(pairs_array))
+            progress("align", done, len(array))
     seconds["align"], clock = _lap(clock)
 
     span_table = np.concatenate(spans, axis=1) if spans else np.zeros((3, 0), dtype=np.int64)
@@ -860,7 +920,7 @@ def _verify(
     pairs = _pairs(alignments, near_duplicates, measures, ids, table.words, config)
     documents = _documents(table, raw)
     seconds["passages"], clock = _lap(clock)
-    found = _Verified(near_duplicates, len(to_align), pairs, passages, documents)
+    found = _Verified(near_duplicates, aligned, pairs, passages, documents)
     return found, clock
 
 

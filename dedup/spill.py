@@ -25,6 +25,15 @@ import numpy as np
 _TEXT_ERRORS = "surrogatepass"  # JSON input may hold lone surrogates; keep them as they are
 
 
+def group_by_partition(partition: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The order that groups rows by partition, keeping their order within each (a stable
+    sort, which for small integers numpy does as a radix sort, linear in the rows), and the
+    number of rows of each partition (ndarray of int64, shape (parts,))."""
+    small = np.uint16 if parts <= 1 << 16 else np.int64
+    order = np.argsort(partition.astype(small), kind="stable")
+    return order, np.bincount(partition, minlength=parts)
+
+
 class TextSpill:
     """Texts appended to one file, read back by their number (the order of :meth:`append`)."""
 
@@ -97,11 +106,13 @@ class PartitionSpill:
         """
         if len(rows) == 0:
             return
-        # a stable sort of small integers is a radix sort, linear in the rows
-        small = np.uint16 if self.parts <= 1 << 16 else np.int64
-        order = np.argsort(partition.astype(small), kind="stable")
-        counts = np.bincount(partition, minlength=self.parts)
-        ordered = np.ascontiguousarray(rows[order], dtype=self.dtype)
+        order, counts = group_by_partition(partition, self.parts)
+        self.append_grouped(rows[order], counts)
+
+    def append_grouped(self, rows: np.ndarray, counts: np.ndarray) -> None:
+        """:meth:`append` of rows already grouped by partition: the first ``counts[0]``
+        rows belong to partition 0, the next ``counts[1]`` to partition 1, and so on."""
+        ordered = np.ascontiguousarray(rows, dtype=self.dtype)
         bounds = np.concatenate([[0], np.cumsum(counts)])
         for part in np.flatnonzero(counts).tolist():
             handle = self._handles[part]
