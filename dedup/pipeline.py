@@ -291,8 +291,6 @@ def scan(
         if index not in kept_set
     ]
     docs = [docs[i] for i in kept.tolist()]
-    words = np.diff(shingled.tokens.doc_ptr)
-    n_docs = len(docs)
     seconds["words"], clock = _lap(clock)
 
     if work.has("signatures"):
@@ -325,9 +323,10 @@ def scan(
         )
     seconds["candidates"], clock = _lap(clock)
 
+    table = _DocTable.of(docs, shingled.tokens)
     found, clock = _verify(
         _CorpusWords(shingled),
-        _DocTable.of(docs, shingled.tokens),
+        table,
         lsh_pairs.tolist(),
         set(map(tuple, passage_pairs.tolist())),
         self_docs.tolist(),
@@ -338,23 +337,8 @@ def scan(
         seconds=seconds,
         clock=clock,
     )
-    counts = {
-        "documents": n_docs,
-        "rejected": len(rejects),
-        "words": int(words.sum()),
-        "characters": sum(len(r.text) for r in docs),
-        **found.counts(len(lsh_pairs), len(passage_pairs), len(self_docs), common_keys),
-    }
-    return ScanResult(
-        config,
-        tuple(found.documents),
-        tuple(found.pairs),
-        tuple(found.passages),
-        tuple(rejects),
-        signatures,
-        counts,
-        seconds,
-    )
+    candidates = (len(lsh_pairs), len(passage_pairs), len(self_docs), common_keys)
+    return found.scan_result(config, table, rejects, signatures, candidates, seconds)
 
 
 # --- Scanning a corpus larger than memory -----------------------------------------------------
@@ -454,26 +438,11 @@ def scan_spilled(
     finally:
         texts.close()
         shutil.rmtree(folder, ignore_errors=True)
-    counts = {
-        "documents": n_docs,
-        "rejected": len(rejects),
-        "words": int(words.words.sum()),
-        "characters": int(table.chars.sum()),
-        **found.counts(len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys),
-    }
-    return ScanResult(
-        config,
-        tuple(found.documents),
-        tuple(found.pairs),
-        tuple(found.passages),
-        tuple(rejects),
-        signatures,
-        counts,
-        seconds,
-    )
+    candidates = (len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys)
+    return found.scan_result(config, table, rejects, signatures, candidates, seconds)
 
 
-SPILL_ABOVE_CHARS = 1 << 28  # text held in memory before the CLI's --spill auto spills
+SPILL_ABOVE_CHARS = 1 << 27  # characters held in memory before the CLI's --spill auto spills
 
 
 def hold_records(records: Iterable[Record], max_chars: int) -> list[Record] | Iterator[Record]:
@@ -825,6 +794,35 @@ class _Verified:
     pairs: list[Pair]
     passages: list[PassageCluster]
     documents: list[DocumentInfo]
+
+    def scan_result(
+        self,
+        config: Config,
+        table: _DocTable,
+        rejects: Sequence[Reject],
+        signatures: np.ndarray,
+        candidates: tuple[int, int, int, int],
+        seconds: dict[str, float],
+    ) -> ScanResult:
+        """The scan's result: what was found, with the counts of ``run.json``
+        (``candidates``: the arguments of :meth:`counts`)."""
+        counts = {
+            "documents": len(table.records),
+            "rejected": len(rejects),
+            "words": int(table.words.sum()),
+            "characters": int(table.chars.sum()),
+            **self.counts(*candidates),
+        }
+        return ScanResult(
+            config,
+            tuple(self.documents),
+            tuple(self.pairs),
+            tuple(self.passages),
+            tuple(rejects),
+            signatures,
+            counts,
+            seconds,
+        )
 
     def counts(
         self, lsh_candidates: int, passage_candidates: int, self_candidates: int, common_keys: int

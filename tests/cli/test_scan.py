@@ -245,7 +245,7 @@ def test_auto_spills_a_corpus_above_the_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(dedup.cli, "scan_spilled", spy)
     small = tmp_path / "small"
     assert run("scan", str(CORPUS), "-o", str(small), "-q").exit_code == 0
-    assert calls == []  # the seeds are far below 256 MB
+    assert calls == []  # the seeds are far below the limit
     monkeypatch.setattr(dedup.cli, "SPILL_ABOVE_CHARS", 10_000)
     large = tmp_path / "large"
     assert run("scan", str(CORPUS), "-o", str(large), "-q").exit_code == 0
