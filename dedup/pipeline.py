@@ -13,7 +13,9 @@ cleaned texts to collapse near-duplicate documents.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import itertools
+import os
 import re
 import shutil
 import tempfile
@@ -435,6 +437,14 @@ def scan_spilled(
             clock=clock,
         )
         signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(error.filename, folder):
+            raise
+        where = folder.parent
+        raise StageError(
+            f"{where}: cannot keep the spill files there: {error.strerror or error} "
+            "(free some space, or choose another folder with --spill-dir)"
+        ) from error
     finally:
         texts.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -465,6 +475,11 @@ def _drain(held: list[Record], rest: Iterator[Record]) -> Iterator[Record]:
     while held:
         yield held.pop()
     yield from rest
+
+
+def _within(name: object, folder: Path) -> bool:
+    """Whether the file ``name`` (as an OSError gives it, possibly None) is in ``folder``."""
+    return isinstance(name, str | os.PathLike) and folder in Path(name).parents
 
 
 def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:

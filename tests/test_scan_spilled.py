@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -132,3 +135,17 @@ def test_hold_records_streams_a_large_input_in_order(records):
     assert not isinstance(held, list)
     assert len(seen) == 3  # read only until the texts passed the limit
     assert [r.id for r in held] == [r.id for r in records]
+
+
+def test_a_full_disk_is_a_clear_error(records, tmp_path, monkeypatch):
+    from dedup import spill
+    from dedup.errors import StageError
+
+    def full(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spill.TextSpill, "append", full)
+    message = f"{tmp_path}: cannot keep the spill files there: No space left on device "
+    with pytest.raises(StageError, match=re.escape(message)):
+        scan_spilled(records, spill_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
