@@ -396,8 +396,12 @@ def scan_spilled(
     engine = resolve_engine(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    Path(spill_dir or tempfile.gettempdir()).mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="dedup-spill-", dir=spill_dir))
+    where = Path(spill_dir or tempfile.gettempdir())
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="dedup-spill-", dir=where))
+    except OSError as error:
+        raise _spill_error(where, error) from error
     texts = TextSpill(folder / "texts.bin")
     try:
         meta, chars = _spill_records(records, texts)
@@ -440,11 +444,7 @@ def scan_spilled(
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(error.filename, folder):
             raise
-        where = folder.parent
-        raise StageError(
-            f"{where}: cannot keep the spill files there: {error.strerror or error} "
-            "(free some space, or choose another folder with --spill-dir)"
-        ) from error
+        raise _spill_error(where, error) from error
     finally:
         texts.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -475,6 +475,13 @@ def _drain(held: list[Record], rest: Iterator[Record]) -> Iterator[Record]:
     while held:
         yield held.pop()
     yield from rest
+
+
+def _spill_error(where: Path, error: OSError) -> StageError:
+    return StageError(
+        f"{where}: cannot keep the spill files there: {error.strerror or error} "
+        "(free some space, or choose another folder with --spill-dir)"
+    )
 
 
 def _within(name: object, folder: Path) -> bool:

@@ -284,3 +284,16 @@ def test_a_failed_spilled_scan_leaves_no_output_folder(tmp_path):
     result = CliRunner().invoke(main, ["scan", str(folder), "-o", str(out), "--spill", "always"])
     assert result.exit_code == 1
     assert not (tmp_path / "new").exists()
+
+
+def test_a_spill_dir_that_cannot_be_made_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(
+        main, ["scan", str(CORPUS), "--spill", "always", "--spill-dir", str(blocker / "sub")]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {blocker / 'sub'}: cannot keep the spill files there: Not a directory "
+        "(free some space, or choose another folder with --spill-dir)\n"
+    )
