@@ -418,10 +418,35 @@ def passage_hits(
     if parts > 1:
         chosen = np.flatnonzero(key_partition(values, parts) == part)
         values, positions, doc_of = values[chosen], positions[chosen], doc_of[chosen]
+    return postings_hits(values, doc_of, positions, max_docs, max_repeats=max_repeats)
+
+
+def postings_hits(
+    values: np.ndarray,
+    docs: np.ndarray,
+    positions: np.ndarray,
+    max_docs: int,
+    *,
+    max_repeats: int = 16,
+) -> PassageHits:
+    """:func:`passage_hits` of keys given one by one, with their documents.
+
+    Parameters
+    ----------
+    values : ndarray of uint64, shape (n_keys,)
+    docs, positions : ndarray of int64, shape (n_keys,)
+        In (document, position) order.
+    max_docs, max_repeats : int
+        As for :func:`passage_hits`.
+
+    Returns
+    -------
+    PassageHits
+    """
     # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position);
     # a key seen once gives no hit, and with max_docs >= 1 is never common, so it can go first
     order = repeated_in_order(values) if max_docs >= 1 else np.argsort(values, kind="stable")
-    values, docs, positions = values[order], doc_of[order], positions[order]
+    values, docs, positions = values[order], docs[order], positions[order]
 
     # how often each key occurs in its document, and in how many documents
     new_value = _run_starts_mask(values)

@@ -60,6 +60,7 @@ from dedup.index import (
     merge_passage_candidates,
     passage_candidates,
     passage_hits,
+    postings_hits,
     two_hit_candidates,
     winnow,
 )
@@ -674,7 +675,7 @@ def _spilled_candidates(
     hits = PartitionSpill(folder, "hits", HIT_ROW, parts)
     common_keys = 0
     step = max(1, engine.workers)
-    shared = (n_docs, config.common_limit(n_docs))
+    shared = (config.common_limit(n_docs),)
     for first in range(0, parts, step):
         group = range(first, min(first + step, parts))
         jobs = [(keys.read(part),) for part in group]
@@ -703,12 +704,14 @@ def _spilled_candidates(
     return merge_passage_candidates(reduced, n_docs), common_keys
 
 
-def _spilled_key_hits(n_docs: int, max_docs: int, rows: np.ndarray) -> PassageHits:
+def _spilled_key_hits(max_docs: int, rows: np.ndarray) -> PassageHits:
     """Passage hits of one partition of spilled keys (rows in document order)."""
-    docs = rows["doc"].astype(np.int64)
-    key_ptr = np.searchsorted(docs, np.arange(n_docs + 1, dtype=np.int64)).astype(np.int64)
-    keys = PassageKeys(rows["value"].copy(), rows["position"].astype(np.int64), key_ptr)
-    return passage_hits(keys, max_docs)
+    return postings_hits(
+        rows["value"].copy(),
+        rows["doc"].astype(np.int64),
+        rows["position"].astype(np.int64),
+        max_docs,
+    )
 
 
 def _spilled_two_hits(
