@@ -492,16 +492,18 @@ def _within(name: object, folder: Path) -> bool:
 
 def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:
     """Write each record's text to ``texts``; keep its metadata (the record without its
-    text) and its length, in the order read."""
+    text, and without the input's other fields, which a scan does not report) and its
+    length, in the order read."""
     meta: list[Record] = []
     chars = array("q")
+    no_extra: dict = {}  # one empty dict for all: these records stay inside the scan
     for record in records:
         texts.append(record.text)
         chars.append(len(record.text))
         meta.append(
             Record(
                 record.id, "", record.outlet, record.date, record.url, record.title,
-                record.source, record.extra,
+                record.source, no_extra,
             )
         )  # fmt: skip
     return meta, np.frombuffer(chars, dtype=np.int64).copy()
@@ -557,40 +559,41 @@ def _spilled_words_stage(
     """Words, signatures, band keys and passage keys of every document, batch by batch in
     id order; the signatures are appended to ``signature_path``, the passage keys (with
     the document's number among those with words) to ``keys``. ``order`` holds the
-    numbers of the records to scan, in id order."""
+    numbers of the records to scan, in id order.
+
+    Each batch is split in jobs of about ``BATCH_CHARS`` characters, run on ``engine``;
+    a job takes its texts from words to grouped keys (:func:`_spilled_words_job`), so
+    nothing of a batch is put together but what is kept."""
     ends = np.cumsum(chars[order])
     band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
     kept_index, kept_words, rejects = [], [], []
     n_kept = 0
-    first = 0
+    shared = (
+        config.shingle_size, config.num_perm, config.seed, config.bands, config.rows,
+        config.passage_window, keys.parts,
+    )  # fmt: skip
     with open(signature_path, "wb") as signature_file:
-        while first < len(order):
-            start = ends[first - 1] if first else 0
-            last = max(first + 1, int(np.searchsorted(ends, start + batch_chars, "right")))
+        for first, last in _runs(ends, batch_chars):
             batch = order[first:last]
-            shingled = shingle_corpus(
-                [texts.read(i) for i in batch.tolist()], config.shingle_size, workers=engine
-            )
-            n_words = np.diff(shingled.tokens.doc_ptr)
-            has = n_words > 0
-            for i in batch[~has].tolist():
-                rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
-            shingled = _without_empty(shingled, has)
-            # signatures, band keys and passage keys of runs of the batch's documents, on
-            # every worker; each run's keys come back grouped by partition
-            found = 0
-            parts = _batch_parts(shingled, n_kept, config, engine, keys)
-            for signatures, bands, rows, counts in parts:
+            batch_texts = [texts.read(i) for i in batch.tolist()]
+            runs = _runs(ends[first:last], BATCH_CHARS)
+            jobs = [(batch_texts[lo:hi],) for lo, hi in runs]
+            done = engine.map_ordered(_spilled_words_job, shared, jobs)
+            for (lo, hi), (n_words, signatures, bands, rows, counts) in zip(runs, done):
+                has = n_words > 0
+                for i in batch[lo:hi][~has].tolist():
+                    rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
                 signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
-                band_rows[n_kept + found : n_kept + found + len(bands)] = bands
+                band_rows[n_kept : n_kept + len(bands)] = bands
+                if n_kept:
+                    rows = rows if rows.flags.writeable else rows.copy()  # Ray's are not
+                    rows["doc"] += n_kept
                 keys.append_grouped(rows, counts)
-                found += len(bands)
-            kept_index.append(batch[has])
-            kept_words.append(n_words[has])
-            n_kept += found
-            first = last
+                kept_index.append(batch[lo:hi][has])
+                kept_words.append(n_words[has])
+                n_kept += len(bands)
             if progress:
-                progress("words", first, len(order))
+                progress("words", last, len(order))
     return _SpilledWordsStage(
         _concat(kept_index, np.int64),
         _concat(kept_words, np.int64),
@@ -599,65 +602,47 @@ def _spilled_words_stage(
     )
 
 
-def _batch_parts(
-    shingled: Shingled, first_doc: int, config: Config, engine: Engine, keys: PartitionSpill
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """:func:`_spilled_keys` of runs of ``shingled``'s documents of about equal shingle
-    counts, in document order, on ``engine``; ``first_doc`` is the number of the batch's
-    first document in the corpus."""
-    ptr = shingled.shingle_ptr
-    n_docs = len(ptr) - 1
-    parts = max(1, engine.workers) * SIGNATURE_JOBS_PER_WORKER if engine.workers > 1 else 1
-    targets = np.linspace(0, int(ptr[-1]), parts + 1)[1:-1]
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets), [n_docs]]))
-    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts.tolist())]
-    shared = (
-        shingled.shingles, ptr, config.num_perm, config.seed, config.bands, config.rows,
-        config.passage_window, keys.parts, first_doc,
-    )  # fmt: skip
-    return engine.map_ordered(_spilled_keys, shared, jobs)
+def _runs(ends: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Consecutive runs ``[lo, hi)`` of items whose sizes add up to about ``size`` (at least
+    one item each); ``ends`` is the running total of the sizes."""
+    runs = []
+    first, base = 0, 0
+    while first < len(ends):
+        last = max(first + 1, int(np.searchsorted(ends, base + size, "right")))
+        runs.append((first, last))
+        first, base = last, int(ends[last - 1])
+    return runs
 
 
-def _spilled_keys(
-    shingles: np.ndarray,
-    shingle_ptr: np.ndarray,
+def _spilled_words_job(
+    shingle_size: int,
     num_perm: int,
     seed: int,
     bands: int,
     rows_per_band: int,
     window: int,
     parts: int,
-    first_doc: int,
-    lo: int,
-    hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Signatures, band keys and passage keys of the batch's documents ``lo`` to ``hi - 1``:
-    the keys as :data:`KEY_ROW` rows (``doc`` numbered in the corpus, the batch starting at
-    ``first_doc``), ordered by key partition (stable), with the number of rows of each."""
-    signatures = _signature_part(shingles, shingle_ptr, num_perm, seed, lo, hi)
-    first, last = int(shingle_ptr[lo]), int(shingle_ptr[hi])
-    winnowed = winnow(shingles[first:last], shingle_ptr[lo : hi + 1] - first, window)
+    texts: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Words per document of ``texts``, and of those with words: signatures, band keys,
+    and passage keys as :data:`KEY_ROW` rows (``doc`` numbered among them from 0), ordered
+    by key partition (stable), with the number of rows of each partition."""
+    tokens = tokenize(texts)
+    n_words = np.diff(tokens.doc_ptr)
+    has = n_words > 0
+    # documents without words hold no word: dropping their pointers drops them
+    doc_ptr = tokens.doc_ptr[np.append(np.flatnonzero(has), len(has))]
+    shingles, shingle_ptr = shingle_hashes(tokens.hashes, doc_ptr, shingle_size)
+    del tokens
+    signatures = compute_signatures(shingles, shingle_ptr, num_perm, seed)
+    winnowed = winnow(shingles, shingle_ptr, window)
     rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
     rows["value"] = winnowed.values
-    docs = np.arange(first_doc + lo, first_doc + hi, dtype=np.int64)
+    docs = np.arange(len(shingle_ptr) - 1, dtype=np.int64)
     rows["doc"] = np.repeat(docs, np.diff(winnowed.key_ptr))
     rows["position"] = winnowed.positions
     order, counts = group_by_partition(key_partition(winnowed.values, parts), parts)
-    return signatures, band_keys(signatures, bands, rows_per_band), rows[order], counts
-
-
-def _without_empty(shingled: Shingled, has_words: np.ndarray) -> Shingled:
-    """``shingled`` less its documents without words (which hold no word and no shingle, so
-    dropping their rows of the pointers is enough)."""
-    if has_words.all():
-        return shingled
-    rows = np.append(np.flatnonzero(has_words), len(has_words))
-    tokens = shingled.tokens
-    return Shingled(
-        Tokens(tokens.hashes, tokens.starts, tokens.ends, tokens.doc_ptr[rows]),
-        shingled.shingles,
-        shingled.shingle_ptr[rows],
-    )
+    return n_words, signatures, band_keys(signatures, bands, rows_per_band), rows[order], counts
 
 
 def _spilled_candidates(

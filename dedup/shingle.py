@@ -95,7 +95,22 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     A word's hash is multilinear, ``sum over its characters of (code point + 1) * key[rank in
     the word]`` (an almost-universal family), plus its length times a constant, and then one
     avalanche mix (:func:`mix64`); :func:`token_hash_of` is the same formula in plain Python.
+
+    The texts are read once: a document rarely has more words than characters, so arrays
+    of that size are made (the operating system backs only the part written) and cut to
+    the words found. Should a character fold into several words ("½" → "1⁄2") so that they
+    are too short, the words are counted first and the arrays made to measure.
     """
+    capacity = sum(len(t) for t in texts)
+    hashes = np.empty(capacity, dtype=np.uint64)
+    starts = np.empty(capacity, dtype=np.int64)
+    ends = np.empty(capacity, dtype=np.int64)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    n_tokens = _run_kernel(texts, hashes, starts, ends, counts, write=True)
+    if n_tokens != _FULL:
+        doc_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=doc_ptr[1:])
+        return Tokens(hashes[:n_tokens], starts[:n_tokens], ends[:n_tokens], doc_ptr)
     counts = word_counts(texts)
     doc_ptr = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=doc_ptr[1:])

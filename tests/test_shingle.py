@@ -116,8 +116,10 @@ def test_kernel_given_fold_arrays_older_than_the_lengths_asks_again():
     ]
 
 
-@given(st.lists(st.one_of(TEXTS, WORDY), max_size=5))
+@given(st.lists(st.one_of(TEXTS, WORDY, st.sampled_from(["½", "½½ ¼", "ﬁne ½x"])), max_size=5))
 def test_word_counts_size_the_arrays_tokenize_into_fills(texts):
+    """Counting first, then filling, gives what tokenize's one pass gives (arrays the size
+    of the text, or counted first when characters fold into more words than they are long)."""
     from dedup.shingle import tokenize_into, word_counts
 
     whole = tokenize(texts)
@@ -139,3 +141,8 @@ def test_tokenize_into_arrays_of_the_wrong_size_is_refused():
     room = [np.empty(5, np.uint64), np.empty(5, np.int64), np.empty(5, np.int64)]
     with pytest.raises(ValueError, match="5 places for 3 words"):
         tokenize_into(["three words here"], *room)
+
+
+def test_a_character_that_folds_into_several_words_is_counted():
+    tokens = tokenize(["½½"])  # 2 characters fold to "1⁄21⁄2": 3 words
+    assert tokens.doc_ptr.tolist() == [0, 3]
