@@ -566,6 +566,12 @@ def scan_command(
                     records, config, spill_dir=folder, progress=report_progress, workers=workers
                 )
                 check_read(reader, inputs)
+            if not quiet:
+                limit_text = f"its text passed {SPILL_ABOVE_CHARS:,} characters"
+                why = "--spill always" if spill == "always" else limit_text
+                click.echo(
+                    f"spilled: the corpus was held on disk a part at a time ({why})", err=True
+                )
     if not quiet:
         say_resumed(workspace, out)
     rejects, result = with_read_rejects(result, reader.rejects)

@@ -248,9 +248,14 @@ def test_auto_spills_a_corpus_above_the_limit(tmp_path, monkeypatch):
     assert calls == []  # the seeds are far below the limit
     monkeypatch.setattr(dedup.cli, "SPILL_ABOVE_CHARS", 10_000)
     large = tmp_path / "large"
-    assert run("scan", str(CORPUS), "-o", str(large), "-q").exit_code == 0
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(large)])
+    assert result.exit_code == 0
     assert calls == [large / ".work"]
     assert scan_files(large) == scan_files(small)
+    spilled = (
+        "spilled: the corpus was held on disk a part at a time (its text passed 10,000 characters)"
+    )
+    assert spilled in result.output
 
 
 def test_spill_dir_holds_the_scratch_only_while_it_runs(tmp_path):
