@@ -173,7 +173,10 @@ _OPTION_HELP = {
     "boilerplate_max_words": "Longest line, in words, that can be learned as boilerplate.",
     "story_neighbors": "Most similar articles each article is linked to.",
     "story_min_lift": "A link needs this many times the two articles' background similarity.",
-    "story_resolution": "Leiden modularity resolution; higher gives smaller stories.",
+    "story_resolution": "Leiden modularity resolution of each division; higher proposes "
+    "smaller parts.",
+    "story_min_conductance": "Two parts stay one story when the link weight between them is "
+    "at least this share of the smaller part's; higher gives smaller stories.",
     "story_window_days": "Links between dated articles fade with exp(-days apart / this); "
     "0 ignores dates.",
     "story_title_weight": "How many times a title counts beside the text.",
@@ -208,6 +211,7 @@ STORY_SETTINGS = (
     "story_neighbors",
     "story_min_lift",
     "story_resolution",
+    "story_min_conductance",
     "story_window_days",
     "story_title_weight",
 )
@@ -754,7 +758,7 @@ def stories_command(
     """Group articles into stories: reprints and reports of one event together.
 
     TF-IDF neighbours of the cleaned text, passage links from scan and dates make a graph
-    whose Leiden communities are the stories.
+    whose communities (by Leiden, divided until each holds together) are the stories.
     """
     started = time.perf_counter()
     options = pop_read_options(kwargs)

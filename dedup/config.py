@@ -93,10 +93,12 @@ class Config:
         Cleaning rules switched off (names in ``CLEAN_RULES``).
     boilerplate_patterns : tuple of str
         The user's own regular expressions; every match is cut as ``boilerplate:user``.
-    story_neighbors, story_min_lift, story_resolution, story_window_days, story_title_weight
+    story_neighbors, story_min_lift, story_resolution, story_min_conductance
+    story_window_days, story_title_weight
         ``stories``: neighbours per article in the similarity graph, the lift over background
-        similarity an edge needs, the Leiden modularity resolution, the date decay scale in
-        days (0 ignores dates) and how many times a title counts (see
+        similarity an edge needs, the Leiden modularity resolution of each division, the share
+        of the smaller part's link weight that keeps two parts one story, the date decay scale
+        in days (0 ignores dates) and how many times a title counts (see
         ``dedup.stories.StoryClusterer``).
     wire_agencies : tuple of str
         ``chains``: the news agencies whose copy others carry. Each entry is a name, optionally
@@ -127,6 +129,7 @@ class Config:
     story_neighbors: int = 10
     story_min_lift: float = 3.0
     story_resolution: float = 1.0
+    story_min_conductance: float = 0.03
     story_window_days: float = 7.0
     story_title_weight: int = 2
     wire_agencies: tuple[str, ...] = DEFAULT_WIRE_AGENCIES
@@ -155,6 +158,7 @@ class Config:
         _check_int("story_neighbors", self.story_neighbors, 1, 1000)
         _check_float("story_min_lift", self.story_min_lift, 0.0, 1000.0)
         _check_float("story_resolution", self.story_resolution, 0.0, 1000.0, low_open=True)
+        _check_float("story_min_conductance", self.story_min_conductance, 0.0, 1.0)
         _check_float("story_window_days", self.story_window_days, 0.0, 100_000.0)
         _check_int("story_title_weight", self.story_title_weight, 0, 100)
         object.__setattr__(self, "wire_agencies", _check_agencies(self.wire_agencies))

@@ -1633,6 +1633,7 @@ def story_clusterer(config: Config) -> StoryClusterer:
         n_neighbors=config.story_neighbors,
         min_lift=config.story_min_lift,
         resolution=config.story_resolution,
+        min_conductance=config.story_min_conductance,
         window_days=config.story_window_days or None,
         title_weight=config.story_title_weight,
         random_state=config.seed,

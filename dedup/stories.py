@@ -17,18 +17,28 @@
 3. **passage links** (``fit(..., links=pairs)``, e.g. the pairs of ``dedup scan``): pairs that
    share a reused passage get an edge of weight 1, decayed by date the same way, as strong
    evidence of one story;
-4. **communities** of that graph by the Leiden algorithm (modularity, ``resolution``),
-   ``n_consensus`` times with different seeds; edges are reweighted by how often their two
-   ends fell together, and a last Leiden run on that consensus graph gives the stories.
+4. **communities** of that graph, divided from the top until each holds together
+   (:func:`split_communities`): every connected component, then every group it splits into,
+   is divided by the Leiden algorithm (modularity at ``resolution`` on that group alone, run
+   ``n_consensus`` times with different seeds, edges reweighted by how often their two ends
+   fell together, and a last run on that consensus graph); the parts are joined back, the
+   most strongly tied pair first, while the link weight between two of them is at least
+   ``min_conductance`` of the smaller one's whole link weight. A group that comes back whole
+   is a story; the others are divided again.
 
 Modularity adapts to the size of each story, so there is no similarity threshold to set for
 each corpus: short snippets and long articles have very different similarity scales, and a
-threshold right for one is wrong for the other. The defaults were chosen on half of the
-stories of the labelled sets and are reported on the other half (``benchmarks/quality.py``).
+threshold right for one is wrong for the other. But modularity alone has a resolution limit:
+its null model is the whole graph, so the larger the corpus, the smaller the tie that makes
+two stories worth merging. The join rule is the check against that: it compares the tie
+between two parts with the parts themselves only, so it means the same at every corpus size
+(a share, in no unit of similarity). The defaults were chosen on half of the stories of the
+labelled sets and are reported on the other half (``benchmarks/quality.py``).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +46,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils import check_random_state
@@ -80,7 +91,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         An edge needs a similarity of at least this many times the geometric mean of its two
         documents' background similarity (their mean similarity to all other documents).
     resolution : float, default=1.0
-        Leiden modularity resolution; higher gives smaller stories.
+        Leiden modularity resolution, on each group being divided; higher proposes smaller
+        parts.
+    min_conductance : float, default=0.03
+        Two parts of a group stay one story when the link weight between them is at least
+        this share of the smaller part's whole link weight; lower keeps fewer, larger stories.
     window_days : float or None, default=7.0
         Decay scale of edges between dated documents, in days; None ignores dates.
     title_weight : int, default=2
@@ -90,7 +105,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     max_df : float, default=0.5
         Passed to ``TfidfVectorizer``.
     n_consensus : int, default=5
-        Leiden runs whose agreement weights the final run.
+        Leiden runs of each division whose agreement weights its final run.
     random_state : int, RandomState or None, default=0
         Seeds every Leiden run.
 
@@ -110,6 +125,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         "similarity_power": [Interval(Real, 0, None, closed="neither")],
         "min_lift": [Interval(Real, 0, None, closed="left")],
         "resolution": [Interval(Real, 0, None, closed="neither")],
+        "min_conductance": [Interval(Real, 0, 1, closed="both")],
         "window_days": [Interval(Real, 0, None, closed="neither"), None],
         "title_weight": [Interval(Integral, 0, None, closed="left")],
         "ngram_range": [tuple],
@@ -126,6 +142,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         similarity_power: float = 2.0,
         min_lift: float = 3.0,
         resolution: float = 1.0,
+        min_conductance: float = 0.03,
         window_days: float | None = 7.0,
         title_weight: int = 2,
         ngram_range: tuple[int, int] = (1, 2),
@@ -138,6 +155,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.similarity_power = similarity_power
         self.min_lift = min_lift
         self.resolution = resolution
+        self.min_conductance = min_conductance
         self.window_days = window_days
         self.title_weight = title_weight
         self.ngram_range = ngram_range
@@ -200,8 +218,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         graph = graph.maximum(graph.T).tocsr()
         if self.window_days is not None:
             graph = _decay_by_date(graph, days, float(self.window_days))
-        labels = consensus_communities(
-            graph, self.resolution, self.n_consensus, check_random_state(self.random_state)
+        labels = split_communities(
+            graph,
+            self.resolution,
+            self.min_conductance,
+            self.n_consensus,
+            check_random_state(self.random_state),
         )
         stories, story_of = _stories(ordered, labels, vectors, vectorizer)
         self.labels_ = story_of[rank]
@@ -349,24 +371,191 @@ def keep_above_background(
     )
 
 
-def consensus_communities(
-    graph: sp.csr_matrix, resolution: float, runs: int, random_state: np.random.RandomState
+def split_communities(
+    graph: sp.csr_matrix,
+    resolution: float,
+    min_conductance: float,
+    runs: int,
+    random_state: np.random.RandomState,
 ) -> np.ndarray:
-    """Leiden communities of a symmetric weighted graph, stabilised over ``runs`` seeds.
+    """Communities of a symmetric weighted graph, divided from the top until each holds.
+
+    The groups start as the connected components. Each group of two or more nodes is divided
+    by :func:`consensus_communities` on its own edges (so modularity's null model is the
+    group, not the whole graph), and the parts are joined back by :func:`join_parts`. A group
+    that comes back whole is final; each group it did split into is divided the same way,
+    until none splits. Groups are taken in a fixed order (by label, and labels are given in
+    order) with seeds drawn from ``random_state`` in that order, so the result depends only on
+    the graph and the seed.
+
+    Parameters
+    ----------
+    graph : csr_matrix, shape (n_nodes, n_nodes), symmetric, non-negative
+    resolution : float
+        Modularity resolution of each division.
+    min_conductance : float
+        See :func:`join_parts`.
+    runs : int
+        Leiden runs of each division (see :func:`consensus_communities`).
+    random_state : RandomState
 
     Returns
     -------
     labels : ndarray of int64, shape (n_nodes,)
     """
+    n_nodes = graph.shape[0]
+    graph = sp.csr_matrix(graph)
+    volume = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
     upper = sp.triu(graph, k=1).tocoo()
-    first, second, weight = upper.row, upper.col, upper.data.astype(np.float64)
+    keep = upper.data > 0
+    first = upper.row[keep].astype(np.int64)
+    second = upper.col[keep].astype(np.int64)
+    weight = upper.data[keep].astype(np.float64)
+    _, labels = connected_components(graph, directed=False)
+    labels = labels.astype(np.int64)
+    pending = np.bincount(labels) > 1
+    local = np.zeros(n_nodes, dtype=np.int64)
+    next_label = len(pending)
+    while pending.any():
+        # members and inner edges of every pending group, in order of group label
+        nodes = np.flatnonzero(pending[labels])
+        nodes = nodes[np.argsort(labels[nodes], kind="stable")]
+        groups, starts = np.unique(labels[nodes], return_index=True)
+        ends = np.r_[starts[1:], len(nodes)]
+        inner = np.flatnonzero((labels[first] == labels[second]) & pending[labels[first]])
+        inner = inner[np.argsort(labels[first[inner]], kind="stable")]
+        edge_group = labels[first[inner]]
+        edge_starts = np.searchsorted(edge_group, groups, side="left")
+        edge_ends = np.searchsorted(edge_group, groups, side="right")
+        pending[:] = False
+        again: list[int] = []
+        for k, group in enumerate(groups.tolist()):
+            members = nodes[starts[k] : ends[k]]
+            edges = inner[edge_starts[k] : edge_ends[k]]
+            local[members] = np.arange(len(members))
+            a, b, w = local[first[edges]], local[second[edges]], weight[edges]
+            parts = consensus_communities(len(members), a, b, w, resolution, runs, random_state)
+            joined = join_parts(parts, a, b, w, volume[members], min_conductance)
+            if joined.max() == 0:
+                continue  # the group holds: a story
+            again.append(group)
+            for part in range(1, int(joined.max()) + 1):
+                labels[members[joined == part]] = next_label
+                again.append(next_label)
+                next_label += 1
+        sizes = np.bincount(labels, minlength=next_label)
+        pending = np.zeros(len(sizes), dtype=bool)
+        pending[again] = sizes[again] > 1
+    return labels
+
+
+def join_parts(
+    parts: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    weight: np.ndarray,
+    volume: np.ndarray,
+    min_conductance: float,
+) -> np.ndarray:
+    """Join the parts of a group while two of them are tied by ``min_conductance``.
+
+    The tie of parts ``p`` and ``q`` is the weight of the edges between them divided by the
+    smaller of their volumes (a part's volume is the summed weight of every edge of its nodes,
+    in the whole graph). The most tied pair is joined first, and ties are recomputed for the
+    joined part, until no pair reaches ``min_conductance``.
+
+    Parameters
+    ----------
+    parts : ndarray of int64, shape (n_nodes,)
+        Part of each node, numbered from 0.
+    first, second : ndarray of int64, shape (n_edges,)
+        The edges inside the group, as node positions.
+    weight : ndarray of float64, shape (n_edges,)
+    volume : ndarray of float64, shape (n_nodes,)
+    min_conductance : float
+
+    Returns
+    -------
+    ndarray of int64, shape (n_nodes,)
+        Joined group of each node, numbered from 0 in order of first node.
+    """
+    n_parts = int(parts.max()) + 1 if len(parts) else 0
+    part_volume = np.bincount(parts, weights=volume, minlength=n_parts).astype(np.float64)
+    p, q = parts[first], parts[second]
+    between = p != q
+    low, high = np.minimum(p, q)[between], np.maximum(p, q)[between]
+    pairs, where = np.unique(low * n_parts + high, return_inverse=True)
+    totals = np.bincount(where, weights=weight[between], minlength=len(pairs))
+    ties: list[dict[int, float]] = [{} for _ in range(n_parts)]
+    for pair, total in zip(pairs.tolist(), totals.tolist()):
+        ties[pair // n_parts][pair % n_parts] = total
+        ties[pair % n_parts][pair // n_parts] = total
+    version = [0] * n_parts
+    owner = list(range(n_parts))
+
+    def score(i: int, j: int) -> float:
+        return ties[i][j] / max(min(part_volume[i], part_volume[j]), 1e-12)
+
+    heap = [(-score(i, j), i, j, 0, 0) for i in range(n_parts) for j in ties[i] if i < j]
+    heapq.heapify(heap)
+    while heap:
+        negative, i, j, version_i, version_j = heapq.heappop(heap)
+        if owner[i] != i or owner[j] != j or (version_i, version_j) != (version[i], version[j]):
+            continue  # stale: one of the two has been joined since
+        if -negative < min_conductance:
+            break
+        owner[j] = i  # j joins i
+        part_volume[i] += part_volume[j]
+        for k, total in ties[j].items():
+            del ties[k][j]  # with k == i, the tie just used
+            if k != i:
+                ties[i][k] = ties[i].get(k, 0.0) + total
+                ties[k][i] = ties[i][k]
+        ties[j] = {}
+        version[i] += 1
+        for k in ties[i]:
+            low_k, high_k = min(i, k), max(i, k)
+            heapq.heappush(heap, (-score(i, k), low_k, high_k, version[low_k], version[high_k]))
+    root = np.array(owner, dtype=np.int64)
+    while True:  # follow joins to their last owner
+        above = root[root]
+        if np.array_equal(above, root):
+            break
+        root = above
+    joined = root[parts]
+    _, first_seen, numbered = np.unique(joined, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    return rank[numbered.ravel()]
+
+
+def consensus_communities(
+    n_nodes: int,
+    first: np.ndarray,
+    second: np.ndarray,
+    weight: np.ndarray,
+    resolution: float,
+    runs: int,
+    random_state: np.random.RandomState,
+) -> np.ndarray:
+    """Leiden communities of a weighted graph given by its edges, stabilised over ``runs`` seeds.
+
+    Each edge is reweighted by the share of the runs in which its two ends fell together, and a
+    last run on that consensus graph gives the communities.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_nodes,)
+    """
+    if len(weight) == 0:
+        return np.arange(n_nodes, dtype=np.int64)
     if runs == 1:
-        return _leiden(graph.shape[0], first, second, weight, resolution, random_state)
+        return _leiden(n_nodes, first, second, weight, resolution, random_state)
     agree = np.zeros(len(weight))
     for _ in range(runs):
-        labels = _leiden(graph.shape[0], first, second, weight, resolution, random_state)
+        labels = _leiden(n_nodes, first, second, weight, resolution, random_state)
         agree += labels[first] == labels[second]
-    return _leiden(graph.shape[0], first, second, weight * agree / runs, resolution, random_state)
+    return _leiden(n_nodes, first, second, weight * agree / runs, resolution, random_state)
 
 
 def _leiden(

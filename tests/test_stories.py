@@ -19,7 +19,15 @@ from dedup.config import Config
 from dedup.errors import ConfigError
 from dedup.ingest import read_corpus
 from dedup.pipeline import stories
-from dedup.stories import StoryClusterer, neighbour_graph, row_dots, top_per_row
+from dedup.stories import (
+    StoryClusterer,
+    consensus_communities,
+    join_parts,
+    neighbour_graph,
+    row_dots,
+    split_communities,
+    top_per_row,
+)
 from dedup.types import Record
 from tests.conftest import CORPUS, SEED_IDS, SHARED_DATA
 
@@ -142,6 +150,7 @@ def test_story_of_before_fit_raises():
         ({"resolution": 0.0}, "The 'resolution' parameter of StoryClusterer must be"),
         ({"max_df": 1.5}, "The 'max_df' parameter of StoryClusterer must be"),
         ({"window_days": -1.0}, "The 'window_days' parameter of StoryClusterer must be"),
+        ({"min_conductance": 1.5}, "The 'min_conductance' parameter of StoryClusterer must be"),
     ],
 )
 def test_bad_parameters_raise_at_fit(params, message):
@@ -157,6 +166,8 @@ def test_empty_input_is_an_error():
 def test_bad_story_setting_names_the_field():
     with pytest.raises(ConfigError, match="story_neighbors"):
         Config(story_neighbors=0)
+    with pytest.raises(ConfigError, match="story_min_conductance"):
+        Config(story_min_conductance=-0.1)
 
 
 def test_a_link_joins_two_records_the_words_keep_apart():
@@ -184,6 +195,101 @@ def test_same_seed_same_stories():
     one = StoryClusterer(min_df=1, min_lift=1.0, random_state=7).fit(records)
     two = StoryClusterer(min_df=1, min_lift=1.0, random_state=7).fit(records)
     assert one.stories_ == two.stories_
+
+
+# --- communities: divided until each holds ------------------------------------------------
+
+
+def ring_of_cliques(n_cliques: int, size: int = 5, tie: float = 0.2) -> sp.csr_matrix:
+    """Cliques of unit edges, each tied to the next by one edge of weight ``tie``."""
+    rows, cols, weights = [], [], []
+    for clique in range(n_cliques):
+        base = clique * size
+        for i in range(size):
+            for j in range(i + 1, size):
+                rows.append(base + i)
+                cols.append(base + j)
+                weights.append(1.0)
+        rows.append(base + size - 1)
+        cols.append((clique + 1) % n_cliques * size)
+        weights.append(tie)
+    n_nodes = n_cliques * size
+    graph = sp.csr_matrix((weights, (rows, cols)), shape=(n_nodes, n_nodes))
+    return (graph + graph.T).tocsr()
+
+
+def modularity_labels(graph: sp.csr_matrix) -> np.ndarray:
+    upper = sp.triu(graph, k=1).tocoo()
+    return consensus_communities(
+        graph.shape[0],
+        upper.row.astype(np.int64),
+        upper.col.astype(np.int64),
+        upper.data.astype(np.float64),
+        1.0,
+        5,
+        np.random.RandomState(0),
+    )
+
+
+def test_many_cliques_stay_apart_where_modularity_merges_them():
+    # the resolution limit: on a ring of 200 cliques, modularity over the whole graph joins
+    # neighbouring cliques (their tie beats its null model, spread over the whole ring); each
+    # clique gives 0.2 / 20.2 < 3% of its weight to a neighbour, so it is a story of its own
+    graph = ring_of_cliques(200)
+    cliques = np.arange(graph.shape[0]) // 5
+    assert len(set(modularity_labels(graph).tolist())) < 200
+    labels = split_communities(graph, 1.0, 0.03, 5, np.random.RandomState(0))
+    assert adjusted_rand_score(cliques, labels) == 1.0
+
+
+def test_a_clique_stories_do_not_depend_on_the_size_of_the_graph():
+    small = split_communities(ring_of_cliques(10), 1.0, 0.03, 3, np.random.RandomState(0))
+    large = split_communities(ring_of_cliques(200), 1.0, 0.03, 3, np.random.RandomState(0))
+    assert adjusted_rand_score(small, large[:50]) == 1.0
+
+
+def test_ties_above_min_conductance_keep_cliques_together():
+    # with min_conductance under the tie share, neighbouring cliques stay one story: the whole
+    # ring is connected, so it all comes back as one
+    graph = ring_of_cliques(20)
+    labels = split_communities(graph, 1.0, 0.005, 3, np.random.RandomState(0))
+    assert len(set(labels.tolist())) == 1
+
+
+def test_min_conductance_zero_gives_the_connected_components():
+    graph = sp.block_diag([ring_of_cliques(6), ring_of_cliques(4)]).tocsr()
+    labels = split_communities(graph, 1.0, 0.0, 3, np.random.RandomState(0))
+    assert adjusted_rand_score([0] * 30 + [1] * 20, labels) == 1.0
+
+
+def test_isolated_nodes_are_stories_of_their_own():
+    graph = sp.block_diag([ring_of_cliques(3), sp.csr_matrix((2, 2))]).tocsr()
+    labels = split_communities(graph, 1.0, 0.03, 3, np.random.RandomState(0))
+    assert labels[15] != labels[16]
+    assert (labels[:15] != labels[15]).all()
+
+
+def test_join_parts_joins_the_tied_pair_only():
+    # three parts of two nodes: 0 and 1 tied by a fifth of their volume, 1 and 2 by 0.5%
+    parts = np.array([0, 0, 1, 1, 2, 2])
+    first = np.array([0, 2, 4, 1, 3])
+    second = np.array([1, 3, 5, 2, 4])
+    weight = np.array([1.0, 1.0, 1.0, 0.5, 0.01])
+    volume = np.array([1.0, 1.5, 1.5, 1.01, 1.01, 1.0])
+    joined = join_parts(parts, first, second, weight, volume, 0.03)
+    assert joined.tolist() == [0, 0, 0, 0, 1, 1]
+
+
+def test_join_parts_adds_up_weak_ties_to_a_joined_part():
+    # part 2 is tied to parts 0 and 1 by 0.02 of its volume each: too little for either, but
+    # once 0 and 1 are joined (strongly tied), its tie to the two together is 0.04
+    parts = np.array([0, 1, 2])
+    first = np.array([0, 0, 1])
+    second = np.array([1, 2, 2])
+    weight = np.array([5.0, 0.02, 0.02])
+    volume = np.array([10.0, 10.0, 1.0])
+    assert join_parts(parts, first, second, weight, volume, 0.03).tolist() == [0, 0, 0]
+    assert join_parts(parts, first, second, weight, volume, 0.05).tolist() == [0, 0, 1]
 
 
 # --- a small real labelled set --------------------------------------------------------------
