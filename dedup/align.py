@@ -628,16 +628,39 @@ def _group_reduce(ufunc: np.ufunc, values: np.ndarray, labels: np.ndarray, n: in
 
 def _covered(lo: np.ndarray, hi: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
     """Number of positions covered by the union of ``[lo, hi)`` intervals of each label."""
-    order = np.lexsort((lo, labels))
-    lo, hi, labels = lo[order], hi[order], labels[order]
-    covered = np.zeros(n, dtype=np.int64)
-    reach = np.zeros(n, dtype=np.int64) - 1
-    for x, y, label in zip(lo.tolist(), hi.tolist(), labels.tolist()):
-        start = max(x, int(reach[label]))
-        if y > start:
-            covered[label] += y - start
-            reach[label] = y
-    return covered
+    return union_lengths(labels, lo, hi, n)
+
+
+def union_lengths(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int) -> np.ndarray:
+    """Length of the union of the half-open spans ``[lo, hi)`` of each group.
+
+    Parameters
+    ----------
+    groups, lo, hi : ndarray of int64, shape (n_spans,)
+        Group of each span (``0 .. n_groups - 1``) and its ends; ``lo >= 0``. Empty spans
+        (``hi <= lo``) cover nothing.
+    n_groups : int
+
+    Returns
+    -------
+    ndarray of int64, shape (n_groups,)
+    """
+    groups, lo, hi = (np.asarray(x, dtype=np.int64) for x in (groups, lo, hi))
+    keep = hi > lo
+    groups, lo, hi = groups[keep], lo[keep], hi[keep]
+    if len(groups) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    order = np.lexsort((lo, groups))
+    groups, lo, hi = groups[order], lo[order], hi[order]
+    # the running end of a group's spans so far: one running maximum over all groups, each
+    # group lifted above the ones before it
+    lift = groups * (int(hi.max()) + 1)
+    reach = np.maximum.accumulate(lift + hi) - lift
+    before = np.full(len(groups), -1, dtype=np.int64)
+    same = groups[1:] == groups[:-1]
+    before[1:][same] = reach[:-1][same]
+    added = np.maximum(hi - np.maximum(lo, before), 0)
+    return np.bincount(groups, weights=added, minlength=n_groups).astype(np.int64)
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:

@@ -40,6 +40,7 @@ from dedup.align import (
     align_pairs,
     cluster_spans,
     shingle_overlaps,
+    union_lengths,
 )
 from dedup.config import Config
 from dedup.errors import StageError
@@ -1320,79 +1321,73 @@ def _pairs(
     words: np.ndarray,
     config: Config,
 ) -> list[Pair]:
-    by_pair: dict[tuple[int, int], list[tuple[list[int], Alignment]]] = defaultdict(list)
-    for a, b, row, alignment in alignments:
-        if a != b:
-            by_pair[(a, b)].append((row, alignment))
-    for key in near_duplicates:
-        by_pair.setdefault(key, [])
+    cross = [(a, b, row, alignment) for a, b, row, alignment in alignments if a != b]
+    keys = sorted({(a, b) for a, b, _, _ in cross} | near_duplicates.keys())
+    number = {key: k for k, key in enumerate(keys)}
+    groups = np.array([number[(a, b)] for a, b, _, _ in cross], dtype=np.int64)
+    rows = np.array([row for _, _, row, _ in cross], dtype=np.int64).reshape(-1, 6)
+    n = len(keys)
+    reused_a = union_lengths(groups, rows[:, A_LO], rows[:, A_HI], n).tolist()
+    reused_b = union_lengths(groups, rows[:, B_LO], rows[:, B_HI], n).tolist()
+    matched_a = np.bincount(groups, weights=rows[:, MATCHED_A], minlength=n).astype(np.int64)
+    matched_b = np.bincount(groups, weights=rows[:, MATCHED_B], minlength=n).astype(np.int64)
+    found: list[list[Alignment]] = [[] for _ in keys]
+    for k, (_, _, _, alignment) in zip(groups.tolist(), cross):
+        found[k].append(alignment)
     pairs = []
-    for (a, b), found in sorted(by_pair.items()):
+    for k, (a, b) in enumerate(keys):
         overlap = measures[(a, b)]
-        reused_a = _union_length([(row[A_LO], row[A_HI]) for row, _ in found])
-        reused_b = _union_length([(row[B_LO], row[B_HI]) for row, _ in found])
-        copied_a = min(sum(row[MATCHED_A] for row, _ in found), reused_a)
-        copied_b = min(sum(row[MATCHED_B] for row, _ in found), reused_b)
+        words_a, words_b = int(words[a]), int(words[b])
         pairs.append(
             Pair(
                 a=ids[a],
                 b=ids[b],
-                words_a=int(words[a]),
-                words_b=int(words[b]),
-                reused_words_a=reused_a,
-                reused_words_b=reused_b,
-                reused_fraction_a=reused_a / int(words[a]),
-                reused_fraction_b=reused_b / int(words[b]),
-                copied_words_a=copied_a,
-                copied_words_b=copied_b,
+                words_a=words_a,
+                words_b=words_b,
+                reused_words_a=reused_a[k],
+                reused_words_b=reused_b[k],
+                reused_fraction_a=reused_a[k] / words_a,
+                reused_fraction_b=reused_b[k] / words_b,
+                copied_words_a=min(int(matched_a[k]), reused_a[k]),
+                copied_words_b=min(int(matched_b[k]), reused_b[k]),
                 jaccard=overlap.jaccard,
                 containment_a=overlap.containment_a,
                 containment_b=overlap.containment_b,
                 near_duplicate=overlap.jaccard >= config.threshold,
-                alignments=tuple(
-                    sorted((x for _, x in found), key=lambda x: (x.a_start, x.b_start))
-                ),
+                alignments=tuple(sorted(found[k], key=lambda x: (x.a_start, x.b_start))),
             )
         )
     return pairs
 
 
 def _documents(table: _DocTable, raw: list[tuple[int, int, list[int]]]) -> list[DocumentInfo]:
-    reused: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    repeated: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for a, b, row in raw:
-        if a == b:
-            repeated[a].append((row[B_LO], row[B_HI]))
-        else:
-            reused[a].append((row[A_LO], row[A_HI]))
-            reused[b].append((row[B_LO], row[B_HI]))
-    out = []
-    for index, (record, n_words, n_chars) in enumerate(
-        zip(table.records, table.words.tolist(), table.chars.tolist())
-    ):
-        out.append(
-            DocumentInfo(
-                id=record.id,
-                words=n_words,
-                chars=n_chars,
-                reused_words=_union_length(reused[index]) if index in reused else 0,
-                repeated_words=_union_length(repeated[index]) if index in repeated else 0,
-                outlet=record.outlet,
-                date=record.date,
-                source=record.source,
-            )
+    n_docs = len(table.records)
+    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, 6)
+    a = np.array([a for a, _, _ in raw], dtype=np.int64)
+    b = np.array([b for _, b, _ in raw], dtype=np.int64)
+    cross, same = a != b, a == b
+    reused = union_lengths(
+        np.concatenate([a[cross], b[cross]]),
+        np.concatenate([rows[cross, A_LO], rows[cross, B_LO]]),
+        np.concatenate([rows[cross, A_HI], rows[cross, B_HI]]),
+        n_docs,
+    ).tolist()
+    repeated = union_lengths(a[same], rows[same, B_LO], rows[same, B_HI], n_docs).tolist()
+    return [
+        DocumentInfo(
+            id=record.id,
+            words=n_words,
+            chars=n_chars,
+            reused_words=reused[index],
+            repeated_words=repeated[index],
+            outlet=record.outlet,
+            date=record.date,
+            source=record.source,
         )
-    return out
-
-
-def _union_length(spans: list[tuple[int, int]]) -> int:
-    total, reach = 0, -1
-    for lo, hi in sorted(spans):
-        start = max(lo, reach)
-        if hi > start:
-            total += hi - start
-            reach = hi
-    return total
+        for index, (record, n_words, n_chars) in enumerate(
+            zip(table.records, table.words.tolist(), table.chars.tolist())
+        )
+    ]
 
 
 def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:

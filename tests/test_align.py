@@ -205,3 +205,21 @@ def test_shingle_overlaps_are_set_sizes_and_intersections(docs, pairs):
         [len(set(docs[a])), len(set(docs[b])), len(set(docs[a]) & set(docs[b]))] for a, b in pairs
     ]
     assert found.tolist() == expected
+
+
+def union_reference(spans: list[tuple[int, int]]) -> int:
+    """Positions covered by the union of half-open spans, one position at a time."""
+    return len({k for lo, hi in spans for k in range(lo, hi)})
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 40)), max_size=40))
+def test_union_lengths_of_each_group(spans):
+    from dedup.align import union_lengths
+
+    groups = np.array([g for g, _, _ in spans], dtype=np.int64)
+    lo = np.array([a for _, a, _ in spans], dtype=np.int64)
+    hi = np.array([b for _, _, b in spans], dtype=np.int64)
+    found = union_lengths(groups, lo, hi, 5)
+    for group in range(5):
+        expected = union_reference([(a, b) for g, a, b in spans if g == group])
+        assert found[group] == expected
