@@ -4,7 +4,7 @@ each run of each tool a process of its own that reads the file itself.
 * **dedup**: ``dedup scan CORPUS -o OUT -q -j N`` as a user runs it (``--spill auto``: a
   corpus whose text passes 256 MB is held on disk), from reading the JSON lines to the
   written files, verification and passages included. ``dedup-memory-jN`` is the same with
-  ``--spill never`` (everything in memory).
+  ``--spill never`` (everything in memory), ``dedup-spilled-jN`` with ``--spill always``.
 * **rensa** and **datasketch**: a careful user's streaming version, keeping only the sketches:
   the JSON lines are read in batches of 10,000 documents, each batch's word 5-grams
   (``[^\\W_]+`` on the lower-cased text, as in peers.py) sketched with
@@ -113,7 +113,7 @@ def child(tool: str, corpus: Path, result: Path, out: Path) -> None:
         from dedup.cli import main
 
         workers = tool.rsplit("-j", 1)[1]
-        spill = "never" if "memory" in tool else "auto"
+        spill = "never" if "memory" in tool else "always" if "spilled" in tool else "auto"
         args = ["scan", str(corpus), "-o", str(out), "-q", "-j", workers, "--spill", spill]
         try:
             main(args, standalone_mode=False)
