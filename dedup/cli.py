@@ -517,7 +517,7 @@ def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
     default="auto",
     show_default=True,
     help="Hold the corpus on disk rather than in memory, a batch at a time (auto: once its "
-    "text passes 128 million characters); the results are the same.",
+    "text passes 32 million characters); the results are the same.",
 )
 @click.option(
     "--spill-dir",

@@ -454,7 +454,7 @@ def scan_spilled(
     return found.scan_result(config, table, rejects, signatures, candidates, seconds)
 
 
-SPILL_ABOVE_CHARS = 1 << 27  # characters held in memory before the CLI's --spill auto spills
+SPILL_ABOVE_CHARS = 1 << 25  # characters held in memory before the CLI's --spill auto spills
 
 
 def hold_records(records: Iterable[Record], max_chars: int) -> list[Record] | Iterator[Record]:
