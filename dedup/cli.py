@@ -346,9 +346,9 @@ def read_inputs(
 ) -> Corpus:
     """Check the output folder, then read every input (with a progress bar)."""
     reader = open_inputs(inputs, options, out, report)
-    records = sorted(reader, key=lambda r: r.id)
+    corpus = reader.read_all()
     check_read(reader, inputs)
-    return Corpus(records, reader.rejects, reader.warnings, reader.files)
+    return corpus
 
 
 def open_inputs(

@@ -107,9 +107,7 @@ def read_corpus(
         Called with the number of characters of text read so far, once a record (compare
         with :func:`input_size`).
     """
-    reader = CorpusReader(paths, options, on_progress)
-    records = sorted(reader, key=lambda r: r.id)
-    return Corpus(records, reader.rejects, reader.warnings, reader.files)
+    return CorpusReader(paths, options, on_progress).read_all()
 
 
 class CorpusReader:
@@ -142,6 +140,12 @@ class CorpusReader:
         self.warnings: list[Reject] = []
         self.files = 0
         self.records = 0  # good records yielded so far
+
+    def read_all(self) -> Corpus:
+        """Every record (as :func:`read_corpus` has them: sorted by id), and what was not
+        used."""
+        records = sorted(self, key=lambda r: r.id)
+        return Corpus(records, self.rejects, self.warnings, self.files)
 
     def __iter__(self) -> Iterator[Record]:
         first_seen: dict[str, str] = {}

@@ -132,15 +132,8 @@ def shingle_corpus(
     """
     engine = resolve_engine(workers)
     total = len(texts)
-    bounds = []
-    first = 0
-    while first < total:
-        last, size = first, 0
-        while last < total and (last == first or size + len(texts[last]) <= BATCH_CHARS):
-            size += len(texts[last])
-            last += 1
-        bounds.append((first, last))
-        first = last
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=total)
+    bounds = _runs(np.cumsum(lengths), BATCH_CHARS)
     if engine.objects_shared:
         return _shingle_in_place(texts, shingle_size, bounds, engine, progress)
     # each job carries its own texts, rather than every job unpickling all of them, and
@@ -662,11 +655,7 @@ def _spilled_candidates(
     common_keys = 0
     step = max(1, engine.workers)
     shared = (config.common_limit(n_docs),)
-    for first in range(0, parts, step):
-        group = range(first, min(first + step, parts))
-        jobs = [(keys.read(part),) for part in group]
-        for part in group:
-            keys.drop(part)
+    for done, jobs in _partition_jobs(keys, step):
         for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
             common_keys += found.common_keys
             rows = np.empty(len(found), dtype=HIT_ROW)
@@ -674,20 +663,29 @@ def _spilled_candidates(
                 rows[name] = getattr(found, name)
             hits.append(rows, hit_partition(found, parts, n_docs))
         if progress:
-            progress("candidates", group[-1] + 1, 2 * parts)
+            progress("candidates", done, 2 * parts)
     reduced = []
     shared = (n_docs, config.two_hit_distance, config.max_gap_words)
-    for first in range(0, parts, step):
-        group = range(first, min(first + step, parts))
-        jobs = [(hits.read(part),) for part in group]
-        for part in group:
-            hits.drop(part)
+    for done, jobs in _partition_jobs(hits, step):
         reduced += list(engine.map_ordered(_spilled_two_hits, shared, jobs))
         if progress:
-            progress("candidates", parts + group[-1] + 1, 2 * parts)
+            progress("candidates", parts + done, 2 * parts)
     keys.close()
     hits.close()
     return merge_passage_candidates(reduced, n_docs), common_keys
+
+
+def _partition_jobs(
+    spill: PartitionSpill, step: int
+) -> Iterator[tuple[int, list[tuple[np.ndarray]]]]:
+    """The partitions of ``spill``, ``step`` at a time (one per worker), each read and its
+    file removed: how many partitions are done with these, and a job of each one's rows."""
+    for first in range(0, spill.parts, step):
+        group = range(first, min(first + step, spill.parts))
+        jobs = [(spill.read(part),) for part in group]
+        for part in group:
+            spill.drop(part)
+        yield group[-1] + 1, jobs
 
 
 def _spilled_key_hits(max_docs: int, rows: np.ndarray) -> PassageHits:
