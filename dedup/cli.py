@@ -177,8 +177,8 @@ _OPTION_HELP = {
     "smaller parts.",
     "story_min_conductance": "Two parts stay one story when the link weight between them is "
     "at least this share of the smaller part's; higher gives smaller stories.",
-    "story_window_days": "Links between dated articles fade with exp(-days apart / this); "
-    "0 ignores dates.",
+    "story_window_days": "Similarity between dated articles is multiplied by "
+    "exp(-days apart / this) before the lift test; 0 ignores dates.",
     "story_title_weight": "How many times a title counts beside the text.",
     "duplicate_copied": "With --drop-duplicates: documents with at least this share of the "
     "words of each copied exactly from the other are near-duplicates.",

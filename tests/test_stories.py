@@ -21,6 +21,7 @@ from dedup.ingest import read_corpus
 from dedup.pipeline import stories
 from dedup.stories import (
     StoryClusterer,
+    at_least_kth,
     consensus_communities,
     join_parts,
     neighbour_graph,
@@ -190,6 +191,21 @@ def test_dates_far_apart_weaken_an_edge():
     assert decayed.graph_[0, 1] == pytest.approx(plain.graph_[0, 1])
 
 
+def test_articles_weeks_apart_need_a_tie_above_background_after_the_date_factor():
+    records = small_corpus()
+    dated = [
+        Record(r.id, r.text, date="2020-01-01" if r.id != "q2" else "2020-03-01") for r in records
+    ]
+    plain = StoryClusterer(min_df=1, min_lift=1.0).fit(records)
+    decayed = StoryClusterer(min_df=1, min_lift=1.0, window_days=7.0).fit(dated)
+    assert plain.graph_[0, 2] > 0 and plain.labels_[0] == plain.labels_[2]
+    assert decayed.graph_[0, 2] == 0  # 60 days: the lift test drops the edge
+    assert decayed.labels_[0] != decayed.labels_[2]
+    # a passage link is strong evidence: it is weakened by the same factor, not dropped
+    linked = StoryClusterer(min_df=1, min_lift=1.0, window_days=7.0).fit(dated, links=[(0, 2)])
+    assert linked.graph_[0, 2] == pytest.approx(np.exp(-60 / 7.0))
+
+
 def test_same_seed_same_stories():
     records = small_corpus()
     one = StoryClusterer(min_df=1, min_lift=1.0, random_state=7).fit(records)
@@ -334,6 +350,46 @@ def test_top_per_row_matches_a_plain_loop(entries, k):
     assert sorted(top_per_row(row, col, score, k).tolist()) == reference_top(
         row.tolist(), col.tolist(), score.tolist(), k
     )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 30),
+            st.floats(-2.0, 2.0, allow_nan=False, width=64),
+        ),
+        max_size=80,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    st.integers(0, 5),
+)
+def test_top_per_row_with_real_scores_matches_a_plain_loop(entries, k):
+    row = np.array([e[0] for e in entries], dtype=np.int64)
+    col = np.array([e[1] for e in entries], dtype=np.int64)
+    score = np.array([e[2] for e in entries], dtype=np.float64)
+    assert sorted(top_per_row(row, col, score, k).tolist()) == reference_top(
+        row.tolist(), col.tolist(), score.tolist(), k
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.floats(allow_nan=False, allow_infinity=True, width=32)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(1, 5),
+)
+def test_at_least_kth_keeps_exactly_the_scores_reaching_the_kth(entries, k):
+    row = np.array([e[0] for e in entries], dtype=np.int64)
+    score = np.array([e[1] for e in entries], dtype=np.float32)
+    expected = []
+    for i, (r, x) in enumerate(entries):
+        mine = sorted((y for s, y in entries if s == r), reverse=True)
+        if x >= mine[min(k, len(mine)) - 1]:
+            expected.append(i)
+    assert at_least_kth(row, score, k).tolist() == expected
 
 
 def random_vectors(seed: int, n_docs: int = 40, n_terms: int = 30) -> sp.csr_matrix:
