@@ -35,6 +35,7 @@ GRID: dict[str, tuple] = {
     "min_conductance": (0.02, 0.03, 0.05),
     "ngram_range": ((1, 1), (1, 2)),
     "max_df": (0.1, 0.5, 0.9),
+    "window_days": (None, 3.0, 7.0, 14.0),
 }
 
 

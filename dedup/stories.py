@@ -57,6 +57,8 @@ from dedup.types import Record
 
 #: Rows whose candidate neighbours are found at once.
 BLOCK_ROWS = 2048
+#: Candidate pairs ranked at once (bounds the ranking's memory, about 50 bytes a pair).
+SLICE_ENTRIES = 1 << 22
 #: Heaviest terms of each document used to find its candidate neighbours.
 CANDIDATE_TERMS = 64
 #: Passes of each Leiden run (leidenalg's default). Running to convergence (-1) gave the same
@@ -284,13 +286,19 @@ def neighbour_graph(
     block = max(1, BLOCK_ROWS)
     rows, cols = [], []
     for first in range(0, n_docs, block):
-        approx = (pruned[first : first + block] @ transposed).tocoo()
-        row, col = approx.row.astype(np.int64) + first, approx.col.astype(np.int64)
-        off_diagonal = row != col
-        row, col, score = row[off_diagonal], col[off_diagonal], approx.data[off_diagonal]
-        keep = top_per_row(row, col, score, 2 * k)
-        rows.append(row[keep])
-        cols.append(col[keep])
+        products = pruned[first : first + block] @ transposed
+        # ranked a few rows at a time, so the ranking's arrays stay small however many
+        # candidates a block has
+        for low, high in row_slices(products.indptr, SLICE_ENTRIES):
+            approx = products[low:high].tocoo()
+            row = approx.row.astype(np.int64) + (first + low)
+            col = approx.col.astype(np.int64)
+            off_diagonal = row != col
+            row, col, score = row[off_diagonal], col[off_diagonal], approx.data[off_diagonal]
+            keep = top_per_row(row, col, score, 2 * k)
+            rows.append(row[keep])
+            cols.append(col[keep])
+        del products
     row, col = np.concatenate(rows), np.concatenate(cols)
     similarity = row_dots(vectors, row, col)
     keep = top_per_row(row, col, similarity, k)
@@ -298,6 +306,25 @@ def neighbour_graph(
     return sp.csr_matrix(
         (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
     )
+
+
+def row_slices(indptr: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``[low, high)`` covering every row, each holding at most
+    ``max_entries`` entries (or a single row that alone holds more).
+
+    Parameters
+    ----------
+    indptr : ndarray, shape (n_rows + 1,)
+        A CSR matrix's row pointers.
+    """
+    n_rows = len(indptr) - 1
+    out, low = [], 0
+    while low < n_rows:
+        high = int(np.searchsorted(indptr, indptr[low] + max_entries, side="right")) - 1
+        high = min(max(high, low + 1), n_rows)
+        out.append((low, high))
+        low = high
+    return out
 
 
 def top_terms(vectors: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:

@@ -26,6 +26,7 @@ from dedup.stories import (
     join_parts,
     neighbour_graph,
     row_dots,
+    row_slices,
     split_communities,
     top_per_row,
 )
@@ -421,3 +422,29 @@ def test_neighbour_graph_equals_brute_force_when_nothing_is_pruned(seed, k):
         kept = np.sort(graph[row][graph[row] > 0])[::-1]
         assert np.allclose(kept, expected[expected > 0][: len(kept)], atol=1e-5)
         assert len(kept) == int((expected > 0).sum())
+
+
+@given(st.lists(st.integers(0, 9), max_size=30), st.integers(1, 12))
+def test_row_slices_cover_every_row_in_order_within_the_bound(lengths, max_entries):
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    slices = row_slices(indptr, max_entries)
+    assert [low for low, _ in slices] == [0, *[high for _, high in slices]][: len(slices)]
+    assert (slices[-1][1] if slices else 0) == len(lengths)
+    for low, high in slices:
+        assert high > low
+        assert high == low + 1 or indptr[high] - indptr[low] <= max_entries
+
+
+@given(st.integers(0, 2**16))
+def test_neighbour_graph_is_the_same_ranked_in_small_slices(seed):
+    import dedup.stories as stories_module
+
+    vectors = random_vectors(seed)
+    whole = neighbour_graph(vectors, 3, candidate_terms=5)
+    saved = stories_module.SLICE_ENTRIES
+    stories_module.SLICE_ENTRIES = 7
+    try:
+        sliced = neighbour_graph(vectors, 3, candidate_terms=5)
+    finally:
+        stories_module.SLICE_ENTRIES = saved
+    assert (whole != sliced).nnz == 0
