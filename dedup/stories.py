@@ -363,7 +363,7 @@ def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> 
     row, col, score = row[candidates], col[candidates], score[candidates]
     order = np.lexsort((col, -score, row))
     sorted_rows = row[order]
-    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    starts = _run_starts(sorted_rows)
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     return candidates[order[np.arange(len(order)) - run_start < k]]
 
@@ -395,7 +395,7 @@ def at_least_kth(row: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     ranked |= descending
     ranked.sort()  # in place: by row, then best score first
     ranked_rows = (ranked >> np.uint64(32)).astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, ranked_rows[1:] != ranked_rows[:-1]])
+    starts = _run_starts(ranked_rows)
     counts = np.diff(np.r_[starts, len(ranked)])
     # the k-th score of each row (its last when it has fewer than k)
     limit = np.zeros(ranked_rows[-1] + 1, dtype=np.uint32)
@@ -650,6 +650,14 @@ def _leiden(
         seed=int(random_state.randint(0, 2**31 - 1)),
     )
     return np.asarray(partition.membership, dtype=np.int64)
+
+
+def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal values begins in a sorted, non-empty array.
+
+    (``dedup.index`` has its own: importing it would load numba for three lines.)
+    """
+    return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
 
 
 def _text_of(record: Record, title_weight: int) -> str:

@@ -180,19 +180,7 @@ def test_a_link_joins_two_records_the_words_keep_apart():
     assert linked.graph_[0, 3] == pytest.approx(1.0)
 
 
-def test_dates_far_apart_weaken_an_edge():
-    records = small_corpus()
-    dated = [
-        Record(r.id, r.text, date="2020-01-01" if r.id != "q2" else "2020-03-01") for r in records
-    ]
-    plain = StoryClusterer(min_df=1, min_lift=1.0).fit(records)
-    decayed = StoryClusterer(min_df=1, min_lift=1.0, window_days=7.0).fit(dated)
-    assert plain.graph_[0, 2] > 0
-    assert decayed.graph_[0, 2] < plain.graph_[0, 2] * np.exp(-50 / 7.0)
-    assert decayed.graph_[0, 1] == pytest.approx(plain.graph_[0, 1])
-
-
-def test_articles_weeks_apart_need_a_tie_above_background_after_the_date_factor():
+def test_dates_far_apart_weaken_an_edge_and_must_beat_the_background_after_it():
     records = small_corpus()
     dated = [
         Record(r.id, r.text, date="2020-01-01" if r.id != "q2" else "2020-03-01") for r in records
@@ -200,6 +188,8 @@ def test_articles_weeks_apart_need_a_tie_above_background_after_the_date_factor(
     plain = StoryClusterer(min_df=1, min_lift=1.0).fit(records)
     decayed = StoryClusterer(min_df=1, min_lift=1.0, window_days=7.0).fit(dated)
     assert plain.graph_[0, 2] > 0 and plain.labels_[0] == plain.labels_[2]
+    assert decayed.graph_[0, 2] < plain.graph_[0, 2] * np.exp(-50 / 7.0)
+    assert decayed.graph_[0, 1] == pytest.approx(plain.graph_[0, 1])
     assert decayed.graph_[0, 2] == 0  # 60 days: the lift test drops the edge
     assert decayed.labels_[0] != decayed.labels_[2]
     # a passage link is strong evidence: it is weakened by the same factor, not dropped
