@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from dedup.faults import fault_point
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
@@ -24,6 +26,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
+            fault_point(f"flush:{target.name}")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
@@ -31,6 +34,20 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def fsync_folder(folder: str | os.PathLike) -> None:
+    """Make the renames in ``folder`` durable (where the system allows a folder's fsync)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems do not sync folders; the renames are still atomic
+    finally:
+        os.close(descriptor)
 
 
 def _umask() -> int:

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -24,15 +25,15 @@ from rich.console import Console
 
 from dedup import __version__
 from dedup.config import CLEAN_RULES, Config
-from dedup.errors import ConfigError, DedupError, InputError
+from dedup.errors import ConfigError, DedupError, InputError, StageError, printable
 from dedup.html import render_report, write_report
 from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
+from dedup.outputs import WORK_DIR, check_output, is_dedup_work, output_names
 from dedup.parallel import RayEngine
 from dedup.pipeline import (
     SPILL_ABOVE_CHARS,
     ProgressFn,
     chains,
-    check_output_dir,
     clean,
     hold_records,
     index_add,
@@ -59,10 +60,11 @@ from dedup.report import (
     write_stories,
 )
 from dedup.types import Record, Reject
-from dedup.workspace import WORK_DIR, Workspace
+from dedup.workspace import Workspace
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10
+MAX_WORKERS = 4096  # threads or Ray workers; more is a typing slip, not a machine
 
 _CONFIG_OPTIONS = {f.name: f for f in dataclasses.fields(Config) if f.init}
 _SPECIAL_OPTIONS = {
@@ -105,6 +107,10 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             raise CliError(
                 "interrupted; no output was left half-written", EXIT_INTERRUPTED
             ) from None
+        except OSError as err:  # the system refused: a path, not a bug
+            if debug:
+                raise
+            raise CliError(system_error_message(err), EXIT_INPUT) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as err:
@@ -117,6 +123,17 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             ) from None
 
     return wrapper
+
+
+def system_error_message(err: OSError) -> str:
+    """One line for an error of the operating system, naming the path it concerns."""
+    reason = err.strerror or str(err)
+    if err.filename is None:
+        return f"{reason} ({type(err).__name__})"
+    where = printable(os.fsdecode(err.filename))
+    if err.filename2 is not None:
+        where += f" -> {printable(os.fsdecode(err.filename2))}"
+    return f"{where}: {reason}"
 
 
 def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -342,22 +359,30 @@ def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
 
 
 def read_inputs(
-    inputs: tuple[str, ...], options: ReadOptions, out: str | None, report: ProgressFn | None
+    inputs: tuple[str, ...],
+    options: ReadOptions,
+    out: str | None,
+    report: ProgressFn | None,
+    names: Sequence[str] = (),
 ) -> Corpus:
     """Check the output folder, then read every input (with a progress bar)."""
-    reader = open_inputs(inputs, options, out, report)
+    reader = open_inputs(inputs, options, out, report, names)
     corpus = reader.read_all()
     check_read(reader, inputs)
     return corpus
 
 
 def open_inputs(
-    inputs: tuple[str, ...], options: ReadOptions, out: str | None, report: ProgressFn | None
+    inputs: tuple[str, ...],
+    options: ReadOptions,
+    out: str | None,
+    report: ProgressFn | None,
+    names: Sequence[str] = (),
 ) -> CorpusReader:
-    """Check the output folder, then open every input to be read lazily (with a progress
-    bar that is full once the reader is exhausted)."""
+    """Check the output folder (where the run will write ``names``), then open every input
+    to be read lazily (with a progress bar that is full once the reader is exhausted)."""
     if out:
-        check_output_dir(out, inputs)
+        check_output(out, inputs, names)
     if not report:
         return CorpusReader(inputs, options)
     total = input_size(inputs)
@@ -419,7 +444,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "-j",
             "--workers",
-            type=click.IntRange(min=0),
+            type=click.IntRange(min=0, max=MAX_WORKERS),
             default=1,
             show_default=True,
             help="Processes to run on (0: every available core; with --engine ray, the CPUs "
@@ -452,8 +477,9 @@ def open_workspace(
     when nothing is written."""
     if not out:
         return None
-    if force:
-        shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
+    work = Path(out) / WORK_DIR
+    if force and is_dedup_work(work):
+        shutil.rmtree(work, ignore_errors=True)
     return Workspace.under(out, config.digest(), records)
 
 
@@ -525,7 +551,13 @@ def finish_run(rejects: list, fail_on_rejects: bool, out: str | None) -> None:
     help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
     "without -o); they are removed when the scan ends.",
 )
-@click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Pairs shown in the terminal table.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -554,7 +586,7 @@ def scan_command(
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     workspace = None
     with progress.running() as report_progress:
-        reader = open_inputs(inputs, options, out, report_progress)
+        reader = open_inputs(inputs, options, out, report_progress, output_names("scan"))
         limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
         records = list(reader) if limit is None else hold_records(reader, limit)
         if isinstance(records, list):
@@ -685,8 +717,10 @@ def clean_command(
         kwargs["boilerplate_patterns"] = patterns
     config = build_config(config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
+    layout = corpus_layout(list(inputs), options)
+    names = output_names("clean", layout.name)
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
+        corpus = read_inputs(inputs, options, out, report_progress, names)
         result = clean(
             corpus.records,
             config,
@@ -696,7 +730,6 @@ def clean_command(
         )
     rejects, result = with_read_rejects(result, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
-    layout = corpus_layout(list(inputs), options)
     write_clean(
         result,
         out,
@@ -738,7 +771,13 @@ def clean_command(
 @config_options(*STORY_SETTINGS)
 @fail_on_rejects_option
 @workers_option
-@click.option("--top", default=15, show_default=True, help="Stories shown in the terminal table.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=15,
+    show_default=True,
+    help="Stories shown in the terminal table.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -765,7 +804,7 @@ def stories_command(
     config = build_config(config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
+        corpus = read_inputs(inputs, options, out, report_progress, output_names("stories"))
         result = stories(
             corpus.records,
             config,
@@ -901,7 +940,7 @@ def chains_command(
     config = build_config(config_file, with_agencies(kwargs, agencies, agency_file, config_file))
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
+        corpus = read_inputs(inputs, options, out, report_progress, output_names("chains"))
         workspace = open_workspace(out, force, config, corpus.records)
         result = chains(corpus.records, config, progress=report_progress, workspace=workspace)
     if not quiet:
@@ -976,7 +1015,7 @@ def report_command(
     config = build_config(config_file, with_agencies(kwargs, agencies, agency_file, config_file))
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
+        corpus = read_inputs(inputs, options, out, report_progress, output_names("report"))
         found = report(corpus.records, config, progress=report_progress)
     rejects, scanned = with_read_rejects(found.scan, corpus.rejects)
     _show_rejects(rejects, corpus.warnings, out)
@@ -1027,6 +1066,17 @@ def index_config(index: str, config_file: str | None, given: dict[str, Any]) -> 
     return stored.replace(**changes) if changes else stored
 
 
+def check_index_path(index: str, inputs: Sequence[str]) -> None:
+    """Refuse an index file that is one of the inputs or inside an input folder."""
+    target = Path(index).resolve()
+    for name in inputs:
+        if name == "-":
+            continue
+        source = Path(name).resolve()
+        if target == source or source in target.parents:
+            raise StageError(f"{index}: the index would be written over the input {name}")
+
+
 @main.group("index")
 def index_group() -> None:
     """A persistent index: add documents once, then query new ones against it."""
@@ -1067,6 +1117,7 @@ def index_add_command(
     config = index_config(index, config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
+        check_index_path(index, inputs)
         corpus = read_inputs(inputs, options, None, report_progress)
     result = index_add(index, corpus.records, config, workers=workers)
     rejects = list(corpus.rejects) + list(result.rejects)
@@ -1095,7 +1146,13 @@ def index_add_command(
 @config_options(*SCAN_SETTINGS)
 @fail_on_rejects_option
 @workers_option
-@click.option("--top", default=10, show_default=True, help="Pairs shown in the terminal table.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Pairs shown in the terminal table.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @handle_errors
@@ -1123,7 +1180,9 @@ def index_query_command(
     config = index_config(index, config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        corpus = read_inputs(inputs, options, out, report_progress)
+        if out:
+            check_output(out, (*inputs, index), output_names("index query"))
+        corpus = read_inputs(inputs, options, None, report_progress)
         result = index_query(
             index, corpus.records, config, progress=report_progress, workers=workers
         )

@@ -7,6 +7,18 @@ keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) written as
+    escapes, such as ``\\n``."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+
 
 class DedupError(Exception):
     """Base class of every error `dedup` raises for bad input, bad settings or bad state."""
@@ -29,7 +41,7 @@ class InputError(DedupError):
         self.path = str(path)
         self.line = line
         self.reason = reason
-        super().__init__(self.location + ": " + reason)
+        super().__init__(printable(self.location) + ": " + reason)
 
     @property
     def location(self) -> str:

@@ -36,7 +36,8 @@ from markupsafe import Markup
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.report import write_json, write_rejects
+from dedup.outputs import OutputSet, output_names
+from dedup.report import write_rejects
 from dedup.types import ChainsResult, Record, Reject, ScanResult, StoriesResult
 
 #: Above this many nodes the corpus-wide chain graph is not drawn (each story has its own).
@@ -480,25 +481,25 @@ def write_report(
     warnings: Sequence[Reject] = (),
     run: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Write ``report.html``, ``rejects.jsonl`` and, last, ``run.json`` into ``out_dir``;
-    return rows (or bytes, for the page) written per file."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``report.html``, ``rejects.jsonl`` and, last, ``run.json`` into ``out_dir`` as
+    one set (see :mod:`dedup.outputs`); return rows (or bytes, for the page) written per
+    file. ``run["inputs"]``, when given, are the inputs no output may replace."""
     encoded = html.encode("utf-8")
-    with atomic_write(out / "report.html", "wb") as handle:
-        handle.write(encoded)
-    rows = {
-        "report.html": len(encoded),
-        "rejects.jsonl": write_rejects(out / "rejects.jsonl", rejects, warnings),
-    }
-    write_json(
-        out / "run.json",
-        {
-            "tool": "dedup",
-            "version": __version__,
-            "command": "report",
-            **(run or {}),
-            "outputs": rows,
-        },
-    )
+    inputs = (run or {}).get("inputs", ())
+    with OutputSet(out_dir, output_names("report"), inputs=inputs) as output:
+        with atomic_write(output.path("report.html"), "wb") as handle:
+            handle.write(encoded)
+        rows = {
+            "report.html": len(encoded),
+            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), rejects, warnings),
+        }
+        output.write_run(
+            {
+                "tool": "dedup",
+                "version": __version__,
+                "command": "report",
+                **(run or {}),
+                "outputs": rows,
+            }
+        )
     return rows

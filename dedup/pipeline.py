@@ -65,6 +65,7 @@ from dedup.index import (
     two_hit_candidates,
     winnow,
 )
+from dedup.outputs import SCRATCH_PREFIX, remove_stale
 from dedup.parallel import Engine, LocalEngine, resolve_engine
 from dedup.shingle import (
     Tokens,
@@ -394,7 +395,9 @@ def scan_spilled(
     where = Path(spill_dir or tempfile.gettempdir())
     try:
         where.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="dedup-spill-", dir=where))
+        if spill_dir is not None:  # a folder of the user's: what a killed scan left there
+            remove_stale(where, SCRATCH_PREFIX)
+        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
     except OSError as error:
         raise _spill_error(where, error) from error
     texts = TextSpill(folder / "texts.bin")
@@ -929,22 +932,6 @@ def _verify(
     seconds["passages"], clock = _lap(clock)
     found = _Verified(near_duplicates, aligned, pairs, passages, documents)
     return found, clock
-
-
-def check_output_dir(out_dir: str | Path, inputs: Iterable[str]) -> None:
-    """Refuse an output folder that is a file, or that is or lies inside an input folder
-    (its files would be read back as input on the next run)."""
-    out = Path(out_dir).resolve()
-    if out.exists() and not out.is_dir():
-        raise StageError(f"{out_dir}: output must be a folder, and this is a file")
-    for name in inputs:
-        if name == "-":
-            continue
-        source = Path(name).resolve()
-        if source.is_dir() and (out == source or source in out.parents):
-            raise StageError(
-                f"{out_dir}: output folder is inside the input folder {name}; choose another"
-            )
 
 
 def minhashes(result: ScanResult) -> dict[str, object]:
@@ -2008,14 +1995,15 @@ def write_index_query(
     warnings: Sequence[Reject] = (),
 ) -> dict[str, int]:
     """A query's files, as ``scan`` writes them; run.json names the command and index."""
-    import json
+    from dedup.report import write_scan
 
-    from dedup.report import write_json, write_scan
-
-    rows = write_scan(result, out_dir, inputs=inputs, read_options=read_options, warnings=warnings)
-    run_path = Path(out_dir) / "run.json"
-    run = json.loads(run_path.read_text(encoding="utf-8"))
-    run["command"] = "index query"
-    run["index"] = str(index)
-    write_json(run_path, run)
-    return rows
+    return write_scan(
+        result,
+        out_dir,
+        inputs=inputs,
+        read_options=read_options,
+        warnings=warnings,
+        command="index query",
+        protected=[str(index)],
+        run_extra={"index": str(index)},
+    )

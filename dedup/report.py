@@ -11,8 +11,6 @@ import csv
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.chains import chain_graph, evidence_record
 from dedup.ingest import ReadOptions, format_of, plain_suffix
+from dedup.outputs import OutputSet, output_names
 from dedup.types import (
     Alignment,
     ArticleReuse,
@@ -137,36 +136,45 @@ def write_scan(
     inputs: Sequence[str] = (),
     read_options: dict[str, Any] | None = None,
     warnings: Sequence[Reject] = (),
+    command: str = "scan",
+    run_extra: dict[str, Any] | None = None,
+    protected: Sequence[str] = (),
 ) -> dict[str, int]:
-    """Write a scan's files into ``out_dir``; return rows written per file."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = {
-        "pairs.jsonl": write_jsonl(out / "pairs.jsonl", map(pair_record, result.pairs)),
-        "passages.jsonl": write_jsonl(out / "passages.jsonl", map(passage_record, result.passages)),
-        "documents.jsonl": write_jsonl(
-            out / "documents.jsonl", map(document_record, result.documents)
-        ),
-        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
-    }
-    run = {
-        "tool": "dedup",
-        "version": __version__,
-        "command": "scan",
-        "inputs": list(inputs),
-        "read_options": read_options or {},
-        "config": result.config.to_dict(),
-        "config_digest": result.config.digest(),
-        "lsh": {
-            "bands": result.config.bands,
-            "rows": result.config.rows,
-            "permutations_used": result.config.bands * result.config.rows,
-            "scheme": "datasketch affine32",
-        },
-        "counts": result.counts,
-        "outputs": rows,
-    }
-    write_json(out / "run.json", run)
+    """Write a scan's files into ``out_dir`` as one set (see :mod:`dedup.outputs`); return
+    rows written per file. ``command`` and ``run_extra`` go into run.json (an index
+    query's); no output may replace an input or a ``protected`` path (its index)."""
+    names = output_names(command)
+    with OutputSet(out_dir, names, inputs=[*inputs, *protected]) as output:
+        rows = {
+            "pairs.jsonl": write_jsonl(output.path("pairs.jsonl"), map(pair_record, result.pairs)),
+            "passages.jsonl": write_jsonl(
+                output.path("passages.jsonl"), map(passage_record, result.passages)
+            ),
+            "documents.jsonl": write_jsonl(
+                output.path("documents.jsonl"), map(document_record, result.documents)
+            ),
+            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+        }
+        output.write_run(
+            {
+                "tool": "dedup",
+                "version": __version__,
+                "command": command,
+                "inputs": list(inputs),
+                "read_options": read_options or {},
+                "config": result.config.to_dict(),
+                "config_digest": result.config.digest(),
+                "lsh": {
+                    "bands": result.config.bands,
+                    "rows": result.config.rows,
+                    "permutations_used": result.config.bands * result.config.rows,
+                    "scheme": "datasketch affine32",
+                },
+                "counts": result.counts,
+                "outputs": rows,
+                **(run_extra or {}),
+            }
+        )
     return rows
 
 
@@ -291,9 +299,8 @@ def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any
     return rows
 
 
-def write_corpus(result: CleanResult, out_dir: Path, layout: CorpusLayout) -> int:
-    """Write the kept documents in ``layout``; return how many."""
-    target = out_dir / layout.name
+def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
+    """Write the kept documents at ``target`` in ``layout``; return how many."""
     if layout.kind == "txt":
         return _write_txt_folder(result, target)
     rows = corpus_rows(result, layout)
@@ -315,51 +322,68 @@ def write_corpus(result: CleanResult, out_dir: Path, layout: CorpusLayout) -> in
 
 
 def _write_txt_folder(result: CleanResult, target: Path) -> int:
-    """Each kept document as ``<id>.txt`` and a metadata.csv, swapped in as a whole; return
-    how many documents."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        meta_rows = []
-        used: set[Path] = set()
-        for doc in result.documents:
-            if doc.duplicate_of is not None:
-                continue
-            relative = safe_relative_path(doc.record.id, ".txt")
-            number = 1
-            while relative in used:  # two ids made safe alike: never overwrite
-                number += 1
-                relative = safe_relative_path(f"{doc.record.id}~{number}", ".txt")
-            used.add(relative)
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(doc.text, encoding="utf-8", newline="")
-            record = doc.record
-            meta_rows.append(
-                {
-                    "id": record.id,
-                    "outlet": record.outlet or "",
-                    "date": record.date or "",
-                    "url": record.url or "",
-                    "title": record.title or "",
-                }
-            )
-        if any(any(v for k, v in row.items() if k != "id") for row in meta_rows):
-            with open(staging / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, ["id", "outlet", "date", "url", "title"])
-                writer.writeheader()
-                writer.writerows(meta_rows)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """Each kept document as a ``.txt`` file in the folder ``target`` (made here), and
+    metadata.csv mapping each id to its file with its metadata; return how many documents.
+    """
+    kept = [doc for doc in result.documents if doc.duplicate_of is None]
+    files = txt_file_names([doc.record.id for doc in kept])
+    target.mkdir(parents=True)
+    meta_rows = []
+    for doc, relative in zip(kept, files):
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(doc.text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        record = doc.record
+        meta_rows.append(
+            {
+                "id": record.id,
+                "file": relative.as_posix(),
+                "outlet": record.outlet or "",
+                "date": record.date or "",
+                "url": record.url or "",
+                "title": record.title or "",
+            }
+        )
+    needed = any(
+        row["file"] != row["id"] + ".txt" or any(row[k] for k in ("outlet", "date", "url", "title"))
+        for row in meta_rows
+    )
+    if needed:
+        with atomic_write(target / "metadata.csv") as handle:
+            writer = csv.DictWriter(handle, ["id", "file", "outlet", "date", "url", "title"])
+            writer.writeheader()
+            writer.writerows(meta_rows)
     return len(meta_rows)
+
+
+def txt_file_names(ids: Sequence[str]) -> list[Path]:
+    """A distinct ``.txt`` path for each id, inside the folder it is joined to.
+
+    An id that is already a safe path keeps it (``bbc/2016/x`` → ``bbc/2016/x.txt``); the
+    others get their safe form (see :func:`safe_relative_path`), with ``~2``, ``~3``, … when
+    that is taken. Names are compared without case, as some file systems do, so no file
+    ever replaces another's."""
+    natural = [safe_relative_path(doc_id, ".txt") for doc_id in ids]
+    taken: set[str] = set()
+    names: list[Path | None] = [None] * len(ids)
+    for k, (doc_id, path) in enumerate(zip(ids, natural)):
+        key = path.as_posix().lower()
+        if path.as_posix() == doc_id + ".txt" and key not in taken:
+            names[k] = path
+            taken.add(key)
+    for k, (doc_id, path) in enumerate(zip(ids, natural)):
+        if names[k] is not None:
+            continue
+        number = 1
+        while path.as_posix().lower() in taken:
+            number += 1
+            path = safe_relative_path(f"{doc_id}~{number}", ".txt")
+        names[k] = path
+        taken.add(path.as_posix().lower())
+    return [name for name in names if name is not None]
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\]")
@@ -410,33 +434,31 @@ def write_clean(
     drop_duplicates: bool = False,
 ) -> dict[str, int]:
     """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl and run.json
-    (last)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    (last) as one set (see :mod:`dedup.outputs`)."""
     cuts = [cut for doc in result.documents for cut in doc.cuts]
-    rows = {
-        layout.name: write_corpus(result, out, layout),
-        "cuts.jsonl": write_jsonl(out / "cuts.jsonl", map(cut_record, cuts)),
-        "duplicates.jsonl": write_jsonl(
-            out / "duplicates.jsonl", map(duplicate_record, result.duplicates)
-        ),
-        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
-    }
-    write_json(
-        out / "run.json",
-        {
-            "tool": "dedup",
-            "version": __version__,
-            "command": "clean",
-            "inputs": list(inputs),
-            "read_options": read_options or {},
-            "config": result.config.to_dict(),
-            "config_digest": result.config.digest(),
-            "drop_duplicates": drop_duplicates,
-            "counts": result.counts,
-            "outputs": rows,
-        },
-    )
+    with OutputSet(out_dir, output_names("clean", layout.name), inputs=inputs) as output:
+        rows = {
+            layout.name: write_corpus(result, output.path(layout.name), layout),
+            "cuts.jsonl": write_jsonl(output.path("cuts.jsonl"), map(cut_record, cuts)),
+            "duplicates.jsonl": write_jsonl(
+                output.path("duplicates.jsonl"), map(duplicate_record, result.duplicates)
+            ),
+            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+        }
+        output.write_run(
+            {
+                "tool": "dedup",
+                "version": __version__,
+                "command": "clean",
+                "inputs": list(inputs),
+                "read_options": read_options or {},
+                "config": result.config.to_dict(),
+                "config_digest": result.config.digest(),
+                "drop_duplicates": drop_duplicates,
+                "counts": result.counts,
+                "outputs": rows,
+            }
+        )
     return rows
 
 
@@ -485,33 +507,33 @@ def write_stories(
     use_clean: bool = True,
     use_links: bool = True,
 ) -> dict[str, int]:
-    """Write stories.jsonl, rejects.jsonl and run.json (last)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = {
-        "stories.jsonl": write_jsonl(out / "stories.jsonl", map(story_record, result.stories)),
-        "rejects.jsonl": write_rejects(out / "rejects.jsonl", result.rejects, warnings),
-    }
-    write_json(
-        out / "run.json",
-        {
-            "tool": "dedup",
-            "version": __version__,
-            "command": "stories",
-            "inputs": list(inputs),
-            "read_options": read_options or {},
-            "config": result.config.to_dict(),
-            "config_digest": result.config.digest(),
-            "clusterer": {
-                key: list(value) if isinstance(value, tuple) else value
-                for key, value in sorted(result.clusterer.get_params().items())
-            },
-            "use_clean": use_clean,
-            "use_links": use_links,
-            "counts": result.counts,
-            "outputs": rows,
-        },
-    )
+    """Write stories.jsonl, rejects.jsonl and run.json (last) as one set."""
+    with OutputSet(out_dir, output_names("stories"), inputs=inputs) as output:
+        rows = {
+            "stories.jsonl": write_jsonl(
+                output.path("stories.jsonl"), map(story_record, result.stories)
+            ),
+            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+        }
+        output.write_run(
+            {
+                "tool": "dedup",
+                "version": __version__,
+                "command": "stories",
+                "inputs": list(inputs),
+                "read_options": read_options or {},
+                "config": result.config.to_dict(),
+                "config_digest": result.config.digest(),
+                "clusterer": {
+                    key: list(value) if isinstance(value, tuple) else value
+                    for key, value in sorted(result.clusterer.get_params().items())
+                },
+                "use_clean": use_clean,
+                "use_links": use_links,
+                "counts": result.counts,
+                "outputs": rows,
+            }
+        )
     return rows
 
 
@@ -615,37 +637,44 @@ def write_chains(
     warnings: Sequence[Reject] = (),
 ) -> dict[str, int]:
     """Write chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
-    rejects.jsonl and run.json (last); return rows (or graph edges) written per file."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    rejects.jsonl and run.json (last) as one set; return rows (or graph edges) written per
+    file."""
     graph = chain_graph(result)
-    rows = {
-        "chains.jsonl": write_jsonl(out / "chains.jsonl", map(chain_edge_record, result.edges)),
-        "articles.jsonl": write_jsonl(out / "articles.jsonl", map(article_record, result.articles)),
-        "outlets.jsonl": write_jsonl(out / "outlets.jsonl", map(outlet_record, result.outlets)),
-    }
-    write_graphml(graph, out / "chains.graphml")
-    rows["chains.graphml"] = graph.number_of_edges()
-    write_node_link(graph, out / "chains.json")
-    rows["chains.json"] = graph.number_of_edges()
-    rows["rejects.jsonl"] = write_rejects(out / "rejects.jsonl", result.scan.rejects, warnings)
-    write_json(
-        out / "run.json",
-        {
-            "tool": "dedup",
-            "version": __version__,
-            "command": "chains",
-            "inputs": list(inputs),
-            "read_options": read_options or {},
-            "config": result.config.to_dict(),
-            "config_digest": result.config.digest(),
-            "counts": {
-                **result.scan.counts,
-                **{f"chains_{k}": v for k, v in result.counts.items()},
-            },
-            "outputs": rows,
-        },
-    )
+    with OutputSet(out_dir, output_names("chains"), inputs=inputs) as output:
+        rows = {
+            "chains.jsonl": write_jsonl(
+                output.path("chains.jsonl"), map(chain_edge_record, result.edges)
+            ),
+            "articles.jsonl": write_jsonl(
+                output.path("articles.jsonl"), map(article_record, result.articles)
+            ),
+            "outlets.jsonl": write_jsonl(
+                output.path("outlets.jsonl"), map(outlet_record, result.outlets)
+            ),
+        }
+        write_graphml(graph, output.path("chains.graphml"))
+        rows["chains.graphml"] = graph.number_of_edges()
+        write_node_link(graph, output.path("chains.json"))
+        rows["chains.json"] = graph.number_of_edges()
+        rows["rejects.jsonl"] = write_rejects(
+            output.path("rejects.jsonl"), result.scan.rejects, warnings
+        )
+        output.write_run(
+            {
+                "tool": "dedup",
+                "version": __version__,
+                "command": "chains",
+                "inputs": list(inputs),
+                "read_options": read_options or {},
+                "config": result.config.to_dict(),
+                "config_digest": result.config.digest(),
+                "counts": {
+                    **result.scan.counts,
+                    **{f"chains_{k}": v for k, v in result.counts.items()},
+                },
+                "outputs": rows,
+            }
+        )
     return rows
 
 

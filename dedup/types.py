@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
+from dedup.errors import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class Reject:
     id: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+        return f"{printable(self.source)}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from dedup.atomic import atomic_write
-from dedup.errors import IndexFormatError
+from dedup.errors import IndexFormatError, StageError
+from dedup.faults import fault_point
+from dedup.outputs import WORK_DIR, WORK_MARK, is_dedup_work
 from dedup.types import Record
 
 FORMAT_VERSION = 1
-WORK_DIR = ".work"
+__all__ = ["WORK_DIR", "Workspace", "input_digest"]
 
 
 def input_digest(records: Iterable[Record]) -> str:
@@ -52,6 +54,11 @@ class Workspace:
         self.resumed: list[str] = []
         if root is None:
             return
+        if root.exists() and not is_dedup_work(root):
+            raise StageError(
+                f"{root}: exists and was not written by dedup (dedup keeps its scratch there); "
+                "choose another output folder, or move it away"
+            )
         manifest = root / "manifest.json"
         if manifest.exists():
             try:
@@ -62,7 +69,7 @@ class Workspace:
                 stages = data.get("stages", {})
                 self.done = {k: v for k, v in stages.items() if self._intact(k, v)}
                 return
-        shutil.rmtree(root, ignore_errors=True)  # another run's work: start over
+        shutil.rmtree(root, ignore_errors=True)  # dedup's work of another run: start over
 
     @classmethod
     def under(cls, out_dir: Path | str, config_digest: str, records: list[Record]) -> Workspace:
@@ -80,9 +87,11 @@ class Workspace:
         if self.root is None:
             return
         self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / WORK_MARK).touch()
         sizes = {}
         for name, array in arrays.items():
             path = self.root / f"{stage}.{name}.npy"
+            fault_point(f"stage:{stage}")
             with atomic_write(path, "wb") as handle:
                 np.save(handle, np.require(array, requirements="C"), allow_pickle=False)
             sizes[name] = path.stat().st_size

@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
-BASE = ["__init__", "errors", "config", "types", "atomic", "workspace", "spill", "parallel"]
+BASE = [
+    "__init__",
+    "errors",
+    "config",
+    "types",
+    "faults",
+    "atomic",
+    "outputs",
+    "workspace",
+    "spill",
+    "parallel",
+]
 STAGES = [
     "ingest",
     "normalize",

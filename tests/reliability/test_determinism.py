@@ -142,6 +142,6 @@ def test_api_clean_with_workers_equals_one_worker():
 def test_negative_workers_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["scan", str(CORPUS), "-q", "--workers", "-1"])
     assert result.exit_code == 2
-    assert "-1 is not in the range x>=0" in result.output
+    assert "-1 is not in the range 0<=x<=4096" in result.output
     with pytest.raises(ConfigError, match=re.escape("workers: must be a whole number >= 0")):
         pipeline.scan([], workers=-1)

@@ -31,7 +31,7 @@ def test_hostile_ids_stay_inside_the_output(tmp_path):
     docs = tuple(CleanedDocument(Record(i, f"text of {i}"), f"text of {i}", ()) for i in ids)
     result = CleanResult(Config(), docs, (), ())
     out = tmp_path / "out"
-    write_corpus(result, out, CorpusLayout("txt", "corpus", fields={}))
+    write_corpus(result, out / "corpus", CorpusLayout("txt", "corpus", fields={}))
     written = sorted(p for p in tmp_path.rglob("*.txt"))
     assert all(out / "corpus" in p.parents for p in written)
     assert len(written) == len(ids)  # "../../escape" and "../escape" do not overwrite each other
