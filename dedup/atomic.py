@@ -26,7 +26,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
-            fault_point(f"flush:{target.name}")
+            fault_point(f"flush:{target.name}", target)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)

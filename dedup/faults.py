@@ -24,8 +24,9 @@ ENV = "DEDUP_FAULT"
 ACTIONS = ("kill", "enospc", "eacces")
 
 
-def fault_point(name: str) -> None:
-    """Fail here if ``DEDUP_FAULT`` names this point (see the module docstring)."""
+def fault_point(name: str, path: str | os.PathLike | None = None) -> None:
+    """Fail here if ``DEDUP_FAULT`` names this point (see the module docstring); an error
+    raised names ``path`` (the file being written), or else the point."""
     spec = os.environ.get(ENV)
     if not spec:
         return
@@ -34,7 +35,8 @@ def fault_point(name: str) -> None:
         return
     if action == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    where = os.fspath(path) if path is not None else name
     if action == "enospc":
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), where)
     if action == "eacces":
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), where)

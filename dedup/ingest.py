@@ -11,7 +11,8 @@ Formats
   without ``.txt``; the text is the file's decoded bytes exactly (a UTF-8 BOM removed), so
   offsets into it are offsets into the file. Metadata (id, outlet, date, url, title) comes
   from a sidecar ``metadata.csv``, ``metadata.jsonl`` or ``metadata.json`` in the folder, or
-  from ``ReadOptions.metadata``.
+  from ``ReadOptions.metadata``. A sidecar row with a ``file`` column names the file
+  (relative to the folder) whose id is the row's ``id`` (as ``dedup clean`` writes it).
 * ``.jsonl`` / ``.ndjson`` (optionally ``.gz``), or ``-`` for standard input: one JSON
   object a line. A record without an id gets ``<file stem>:<line>``.
 * ``.csv`` / ``.tsv`` (optionally ``.gz``): a header row, then one record a row.
@@ -29,7 +30,9 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,6 +43,11 @@ from dedup.errors import ConfigError, InputError
 from dedup.types import Record, Reject
 
 FORMATS = ("auto", "txt", "jsonl", "csv", "parquet")
+# What reading one file can raise that concerns that file only: the system refusing it, a
+# damaged compressed stream (gzip raises OSError, EOFError or zlib.error), text that does
+# not decode. The file is skipped from there on with its name and line; the rest is read.
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SIDECARS = ("metadata.csv", "metadata.jsonl", "metadata.json")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv", ".tsv")
@@ -184,7 +192,29 @@ class CorpusReader:
 
 
 def iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record | Reject | Note]:
-    """Records, Rejects (bad records) and Notes (warnings) of one input path, lazily."""
+    """Records, Rejects (bad records) and Notes (warnings) of one input path, lazily.
+
+    A file that cannot be read from some point on (no permission, a damaged compressed
+    stream or Parquet file, text that does not decode) gives a Reject naming the file and
+    the line where reading stopped; the records before it are kept."""
+    try:
+        yield from _iter_path(path, options)
+    except READ_ERRORS as err:
+        yield _fail(InputError(str(path), None, read_error_message(err)), options)
+
+
+def read_error_message(err: BaseException) -> str:
+    """What went wrong reading a file, in one line, without repeating its name."""
+    if isinstance(err, UnicodeDecodeError):
+        return f"not valid {err.encoding} at byte {err.start} (try --encoding)"
+    if isinstance(err, OSError) and err.strerror:
+        return f"cannot read: {err.strerror}"
+    if isinstance(err, EOFError):
+        return "cannot read: the compressed file is cut short"
+    return f"cannot read: {err}"
+
+
+def _iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record | Reject | Note]:
     name = str(path)
     if name == "-":
         yield from _read_jsonl(sys.stdin.buffer, "<stdin>", "stdin", options)
@@ -249,7 +279,8 @@ def _read_folder(folder: Path, options: ReadOptions) -> Iterator[Record | Reject
         item = _read_txt(path, doc_id, options)
         if isinstance(item, Record) and doc_id in metadata:
             meta, _source = metadata[doc_id]
-            item = Record(item.id, item.text, **meta, source=item.source)
+            fields = dict(meta)
+            item = Record(fields.pop("id", item.id), item.text, **fields, source=item.source)
         yield item
     for doc_id, (_meta, meta_source) in sorted(metadata.items()):
         if doc_id not in ids:
@@ -257,7 +288,10 @@ def _read_folder(folder: Path, options: ReadOptions) -> Iterator[Record | Reject
 
 
 def _read_txt(path: Path, doc_id: str, options: ReadOptions) -> Record | Reject:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return _fail(InputError(str(path), None, read_error_message(err)), options)
     if b"\x00" in data and not options.decoding.startswith("utf-16"):
         return _fail(InputError(str(path), None, "binary file, not text"), options)
     try:
@@ -296,7 +330,14 @@ def _read_sidecar(
             return {}, [
                 _fail(InputError(str(path), None, "expected a JSON list of objects"), options)
             ]
-        rows = [(row, f"{path}:{n}") for n, row in enumerate(data, 1) if isinstance(row, dict)]
+        for n, row in enumerate(data, 1):
+            if not isinstance(row, dict):
+                continue
+            bad = surrogate_field(row)
+            if bad is not None:
+                problems.append(Note(Reject(f"{path}:{n}", _surrogate_message(bad))))
+                continue
+            rows.append((row, f"{path}:{n}"))
     else:
         with _open_binary(path) as handle:
             for item in _jsonl_objects(handle, str(path), sidecar_options):
@@ -307,7 +348,12 @@ def _read_sidecar(
         if doc_id is None:
             problems.append(Note(Reject(source, 'metadata row without "id"')))
             continue
-        metadata[doc_id] = ({k: _text_or_none(row.get(k)) for k in _META_FIELDS}, source)
+        fields = {k: _text_or_none(row.get(k)) for k in _META_FIELDS}
+        file_name = _text_or_none(row.get("file"))
+        if file_name is not None:  # the row names its file: the id may differ from it
+            fields["id"] = doc_id
+            doc_id = Path(file_name).with_suffix("").as_posix()
+        metadata[doc_id] = (fields, source)
     return metadata, problems
 
 
@@ -329,13 +375,18 @@ def _read_jsonl(
 def _jsonl_objects(
     handle: io.BufferedIOBase, name: str, options: ReadOptions
 ) -> Iterator[tuple[dict[str, Any], str] | Reject]:
-    decoder = codecs.getincrementaldecoder(options.decoding)()
-    for line_number, raw in enumerate(handle, 1):
+    line_number = 0
+    lines = _text_lines(handle, options)
+    while True:
         try:
-            line = decoder.decode(raw) if line_number > 1 else raw.decode(options.decoding)
-        except UnicodeDecodeError as err:
-            yield _fail(InputError(name, line_number, _decode_message(err, options)), options)
-            decoder.reset()
+            line_number, line = next(lines)
+        except StopIteration:
+            return
+        except READ_ERRORS as err:  # the rest of this file cannot be read
+            yield _fail(InputError(name, line_number + 1, read_error_message(err)), options)
+            return
+        if isinstance(line, UnicodeDecodeError):
+            yield _fail(InputError(name, line_number, _decode_message(line, options)), options)
             continue
         if not line or line.isspace():
             continue
@@ -350,7 +401,78 @@ def _jsonl_objects(
                 InputError(name, line_number, f"expected a JSON object, found {kind}"), options
             )
             continue
+        bad = surrogate_field(row)
+        if bad is not None:
+            yield _fail(InputError(name, line_number, _surrogate_message(bad)), options)
+            continue
         yield row, f"{name}:{line_number}"
+
+
+def _text_lines(
+    handle: io.BufferedIOBase, options: ReadOptions
+) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
+    """``(line number, text)`` of each line; a line that does not decode comes as its
+    UnicodeDecodeError, and the next line is read on. An encoding in which a newline is not
+    the byte ``\\n`` (UTF-16, UTF-32) is decoded as one stream, so a decoding error there
+    ends the file (raised)."""
+    if not _ascii_compatible(options.encoding):
+        text = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
+        yield from enumerate(text, 1)
+        return
+    decoder = codecs.getincrementaldecoder(options.decoding)()
+    for line_number, raw in enumerate(handle, 1):
+        try:
+            yield (
+                line_number,
+                decoder.decode(raw) if line_number > 1 else raw.decode(options.decoding),
+            )
+        except UnicodeDecodeError as err:
+            decoder.reset()
+            yield line_number, err
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` writes a newline (and any ASCII) as the same single bytes."""
+    return "a\n".encode(codecs.lookup(encoding).name) == b"a\n"
+
+
+def surrogate_field(row: dict[str, Any]) -> str | None:
+    """The first field of ``row`` (a JSON object) whose key or value holds a lone
+    surrogate (``"\\ud800"``): JSON can say it, but no UTF-8 file can hold it."""
+    for key, value in row.items():
+        if _holds_surrogate(key) or _holds_surrogate(value):
+            return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+    return None
+
+
+def _holds_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogate(v) for v in value)
+    return False
+
+
+def _surrogate_message(field_name: str) -> str:
+    return (
+        f'field "{field_name}" holds a lone surrogate (an escape such as \\ud800 with no '
+        "pair), which is not text"
+    )
+
+
+def record_problem(record: Record) -> str | None:
+    """Why ``record`` (given through the API) cannot be used, or None: a field holding a
+    lone surrogate, which no output file could hold."""
+    for name in ("id", "text", "outlet", "date", "url", "title"):
+        if _holds_surrogate(getattr(record, name)):
+            return _surrogate_message(name)
+    for key, value in record.extra.items():
+        if _holds_surrogate(key) or _holds_surrogate(value):
+            return _surrogate_message(str(key).encode("utf-8", "backslashreplace").decode())
+    return None
 
 
 # --- CSV / TSV ----------------------------------------------------------------------------
@@ -393,7 +515,15 @@ def _csv_rows(
                 )
                 return
             line = reader.line_num + 1
-            for values in reader:
+            rows = iter(reader)
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except READ_ERRORS as err:
+                    yield _fail(InputError(str(path), line, read_error_message(err)), options)
+                    return
                 start, line = line, reader.line_num + 1
                 if not values:
                     continue
@@ -408,8 +538,8 @@ def _csv_rows(
                     )
                     continue
                 yield dict(zip(header, values)), f"{path}:{start}"
-    except UnicodeDecodeError as err:
-        yield _fail(InputError(str(path), None, _decode_message(err, options)), options)
+    except READ_ERRORS as err:  # opening the file, or reading its header
+        yield _fail(InputError(str(path), None, read_error_message(err)), options)
     except csv.Error as err:
         yield _fail(InputError(str(path), None, f"malformed CSV: {err}"), options)
 
@@ -418,6 +548,7 @@ def _csv_rows(
 
 
 def _read_parquet(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -438,7 +569,18 @@ def _read_parquet(path: Path, options: ReadOptions) -> Iterator[Record | Reject]
         )
         return
     row_number = 0
-    for batch in handle.iter_batches(batch_size=4096):
+    batches = handle.iter_batches(batch_size=4096)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (*READ_ERRORS, pa.ArrowException) as err:  # a damaged row group
+            yield _fail(
+                InputError(str(path), row_number + 1, f"not a readable Parquet file: {err}"),
+                options,
+            )
+            return
         for row in batch.to_pylist():
             row_number += 1
             yield _record_from_row(

@@ -150,8 +150,8 @@ def check_output(
             target = where / entry
             if source == target or target in source.parents:
                 raise StageError(
-                    f"{out_dir}: the run would replace or remove {entry} there, which is the "
-                    f"input {name}; choose another output folder"
+                    f"{out_dir}: writing {entry} there would replace the input {name}; "
+                    "choose another output folder"
                 )
     for entry in names:
         path = out / entry
@@ -276,7 +276,7 @@ class OutputSet:
         if name not in self.names:
             raise ValueError(f"{name} is not one of this run's outputs {self.names}")
         assert self.staging is not None, "use OutputSet as a context manager"
-        fault_point(f"write:{name}")
+        fault_point(f"write:{name}", self.staging / name)
         return self.staging / name
 
     def write_run(self, run: dict[str, Any]) -> None:
@@ -292,7 +292,7 @@ class OutputSet:
         staged = [name for name in self.names if os.path.lexists(self.staging / name)]
         if RUN not in staged:
             raise StageError(f"{self.out}: no {RUN} was written; the old results are kept")
-        fault_point("swap:begin")
+        fault_point("swap:begin", self.out)
         old = sorted((dedup_names(self.out) - {MARKER}) - set(staged))
         marker = {"tool": "dedup", "writing": staged, "old": old}
         with atomic_write(self.out / MARKER) as handle:
@@ -302,15 +302,15 @@ class OutputSet:
         for name in staged:
             if name == RUN:
                 continue
-            fault_point(f"swap:{name}")
             target = self.out / name
+            fault_point(f"swap:{name}", target)
             if os.path.lexists(target) and (target.is_dir() or (self.staging / name).is_dir()):
                 os.replace(target, self.staging / f".old.{name}")  # a folder: set it aside
             os.replace(self.staging / name, target)
         for name in old:
-            fault_point(f"remove:{name}")
+            fault_point(f"remove:{name}", self.out / name)
             _remove(self.out / name)
-        fault_point(f"swap:{RUN}")
+        fault_point(f"swap:{RUN}", self.out / RUN)
         os.replace(self.staging / RUN, self.out / RUN)
         fsync_folder(self.out)
         (self.out / MARKER).unlink()

@@ -44,6 +44,7 @@ from dedup.align import (
 )
 from dedup.config import Config
 from dedup.errors import StageError
+from dedup.faults import fault_point
 
 # kernels scan uses, and a query verifies and aligns with scan's own helpers.
 from dedup.index import (
@@ -65,6 +66,7 @@ from dedup.index import (
     two_hit_candidates,
     winnow,
 )
+from dedup.ingest import record_problem
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
 from dedup.parallel import Engine, LocalEngine, resolve_engine
 from dedup.shingle import (
@@ -401,9 +403,11 @@ def scan_spilled(
     except OSError as error:
         raise _spill_error(where, error) from error
     texts = TextSpill(folder / "texts.bin")
+    unusable: list[Reject] = []
     try:
-        meta, chars = _spill_records(records, texts)
+        meta, chars = _spill_records(_usable(records, unusable), texts)
         order, rejects = _first_of_each_id(meta)
+        rejects = unusable + rejects
         parts = partitions or max(1, -(-int(chars.sum()) // (CHARS_PER_KEY * SPILL_PART_KEYS)))
         keys = PartitionSpill(folder, "keys", KEY_ROW, parts)
         words = _spilled_words_stage(
@@ -419,6 +423,7 @@ def scan_spilled(
         words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
         passage, common_keys = _spilled_candidates(keys, folder, n_docs, config, engine, progress)
         seconds["candidates"], clock = _lap(clock)
+        fault_point("spill:candidates", folder)
         table = _DocTable(
             [meta[i] for i in words.spill_index.tolist()],
             words.words,
@@ -1159,11 +1164,28 @@ def _words_stage(
     return shingled, kept
 
 
+def printable_source(record: Record) -> str:
+    """Where a record came from, or its id when it came through the API (escaped: it may
+    be the field that cannot be written)."""
+    where = record.source or record.id
+    return where.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _usable(records: Iterable[Record], rejects: list[Reject]) -> Iterator[Record]:
+    """The records that can be written out; the others go to ``rejects``."""
+    for record in records:
+        problem = record_problem(record)
+        if problem is None:
+            yield record
+        else:
+            rejects.append(Reject(printable_source(record), problem, None))
+
+
 def _prepare(records: Iterable[Record]) -> tuple[list[Record], list[Reject]]:
     """Records sorted by id, first of each id kept; the rest are rejects."""
     seen: dict[str, Record] = {}
     rejects: list[Reject] = []
-    for record in records:
+    for record in _usable(records, rejects):
         if record.id in seen:
             first = seen[record.id].source or "an earlier record"
             rejects.append(
@@ -1699,7 +1721,7 @@ def index_settings(index: str | Path) -> Config | None:
     """The settings an existing index was built with, or None if there is no index."""
     if not Path(index).is_file():
         return None
-    with IndexStore.open(index) as store:
+    with IndexStore.open(index, readonly=True) as store:
         return store.config
 
 
@@ -1773,6 +1795,7 @@ def index_add(
                 old_rows, _, _ = _index_rows([d.record for d in old], config, engine)
                 store.delete(old_docs, old_rows)
             store.insert(rows)
+            fault_point("index:commit", index)  # all written, not yet committed
             total = store.n_documents()
     added = tuple(r.id for r in rows.records if r.id not in existing)
     counts = {
@@ -1808,7 +1831,7 @@ def index_remove(index: str | Path, ids: Iterable[str]) -> IndexRemoveResult:
 
 def index_info(index: str | Path) -> dict:
     """Counts, settings and bytes on disk of an index."""
-    with IndexStore.open(index) as store, store.reading():
+    with IndexStore.open(index, readonly=True) as store, store.reading():
         return store.info()
 
 
@@ -1839,7 +1862,7 @@ def index_query(
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     docs, rejects = _prepare(records)
-    with IndexStore.open(index) as store:
+    with IndexStore.open(index, readonly=True) as store:
         if config_given is not None:
             store.check_config(config_given)
         config = config_given or store.config

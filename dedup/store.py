@@ -136,11 +136,16 @@ class IndexStore:
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> IndexStore:
-        """Open an existing index; raise IndexFormatError if it is missing or not one."""
+    def open(cls, path: str | Path, *, readonly: bool = False) -> IndexStore:
+        """Open an existing index; raise IndexFormatError if it is missing or not one.
+
+        ``readonly`` opens it for reading only, which works on a file (or in a folder) this
+        user cannot write: another user's index, or one on read-only storage."""
         target = Path(path)
         if not target.is_file():
             raise IndexFormatError(f"{path}: no index here (create one with dedup index add)")
+        if readonly:
+            return cls._open_readonly(target, str(path))
         connection = _connect(target)
         try:
             config = _read_header(connection, str(path))
@@ -148,6 +153,26 @@ class IndexStore:
             connection.close()
             raise
         return cls(target, connection, config)
+
+    @classmethod
+    def _open_readonly(cls, target: Path, where: str) -> IndexStore:
+        # A WAL database opened read-only needs its -shm file, or a folder where SQLite can
+        # make one; where it can do neither (another user's read-only folder), the file is
+        # read as immutable, which is right for an index nobody is writing at the time.
+        for immutable in (False, True):
+            connection = _connect(target, readonly=True, immutable=immutable)
+            try:
+                config = _read_header(connection, where)
+            except IndexFormatError:
+                connection.close()
+                if immutable:
+                    raise
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            return cls(target, connection, config)
+        raise AssertionError("unreachable")
 
     @classmethod
     def create_or_open(cls, path: str | Path, config: Config) -> IndexStore:
@@ -427,13 +452,23 @@ def _key_rows(rows: DocumentRows, docs: np.ndarray) -> tuple[list[tuple], list[t
     return band_rows, passage_rows
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, readonly: bool = False, immutable: bool = False) -> sqlite3.Connection:
     try:
-        connection = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        if readonly:
+            mode = "mode=ro&immutable=1" if immutable else "mode=ro"
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{mode}",
+                uri=True,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        else:
+            connection = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
         connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         connection.execute("PRAGMA temp_store=MEMORY")
     except sqlite3.DatabaseError as err:

@@ -91,7 +91,7 @@ class Workspace:
         sizes = {}
         for name, array in arrays.items():
             path = self.root / f"{stage}.{name}.npy"
-            fault_point(f"stage:{stage}")
+            fault_point(f"stage:{stage}", path)
             with atomic_write(path, "wb") as handle:
                 np.save(handle, np.require(array, requirements="C"), allow_pickle=False)
             sizes[name] = path.stat().st_size

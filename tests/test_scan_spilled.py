@@ -26,7 +26,8 @@ def edited(text: str, every: int) -> str:
 def records(seed_texts) -> list[Record]:
     """The seeds, plus documents made from them: an edited copy (a near-duplicate pair), a
     mix of two seeds' paragraphs (passages shared with both), a text printed twice (a
-    self-repeat), one with no words, non-ASCII text with a lone surrogate, and a repeated id."""
+    self-repeat), one with no words, non-ASCII text with a lone surrogate (rejected: no file
+    could hold it), and a repeated id."""
     seeds = [
         Record(SEED_IDS[short], text, outlet="seed", source=f"corpus/{short}")
         for short, text in seed_texts.items()
@@ -59,7 +60,8 @@ def test_the_fixture_has_what_it_is_for(expected):
     assert counts["near_duplicate_pairs"] >= 1
     assert counts["documents_with_repeats"] >= 2
     assert counts["pairs"] >= 5
-    assert [r.reason.split(" ")[0] for r in expected.rejects] == ["duplicate", "no"]
+    reasons = [r.reason.split(" ")[0] for r in expected.rejects]
+    assert reasons == ["field", "duplicate", "no"]
 
 
 def test_same_result_with_the_defaults(records, expected, tmp_path):
