@@ -495,6 +495,8 @@ def spill_folder(spill_dir: str | None, out: str | None) -> Iterator[Path | None
     try:
         yield folder
     finally:
+        if not spill_dir and folder is not None:
+            made = [*made[:-1], folder] if folder not in made else made
         for path in reversed(made):
             with contextlib.suppress(OSError):
                 path.rmdir()  # only when empty
@@ -1114,10 +1116,10 @@ def index_add_command(
     """
     started = time.perf_counter()
     options = pop_read_options(kwargs)
+    check_index_path(index, inputs)
     config = index_config(index, config_file, kwargs)
     progress = TerminalProgress(enabled=sys.stderr.isatty() and not quiet)
     with progress.running() as report_progress:
-        check_index_path(index, inputs)
         corpus = read_inputs(inputs, options, None, report_progress)
     result = index_add(index, corpus.records, config, workers=workers)
     rejects = list(corpus.rejects) + list(result.rejects)

@@ -147,32 +147,19 @@ class IndexStore:
         if readonly:
             return cls._open_readonly(target, str(path))
         connection = _connect(target)
-        try:
-            config = _read_header(connection, str(path))
-        except BaseException:
-            connection.close()
-            raise
-        return cls(target, connection, config)
+        return cls(target, connection, _read_header_or_close(connection, str(path)))
 
     @classmethod
     def _open_readonly(cls, target: Path, where: str) -> IndexStore:
         # A WAL database opened read-only needs its -shm file, or a folder where SQLite can
         # make one; where it can do neither (another user's read-only folder), the file is
         # read as immutable, which is right for an index nobody is writing at the time.
-        for immutable in (False, True):
-            connection = _connect(target, readonly=True, immutable=immutable)
-            try:
-                config = _read_header(connection, where)
-            except IndexFormatError:
-                connection.close()
-                if immutable:
-                    raise
-                continue
-            except BaseException:
-                connection.close()
-                raise
-            return cls(target, connection, config)
-        raise AssertionError("unreachable")
+        try:
+            connection = _connect(target, readonly=True)
+            return cls(target, connection, _read_header_or_close(connection, where))
+        except IndexFormatError:
+            connection = _connect(target, readonly=True, immutable=True)
+            return cls(target, connection, _read_header_or_close(connection, where))
 
     @classmethod
     def create_or_open(cls, path: str | Path, config: Config) -> IndexStore:
@@ -485,6 +472,15 @@ def _immediate(connection: sqlite3.Connection) -> Iterator[None]:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _read_header_or_close(connection: sqlite3.Connection, where: str) -> Config:
+    """:func:`_read_header`, closing ``connection`` if it fails."""
+    try:
+        return _read_header(connection, where)
+    except BaseException:
+        connection.close()
+        raise
 
 
 def _read_header(connection: sqlite3.Connection, where: str) -> Config:

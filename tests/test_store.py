@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -215,12 +214,18 @@ def test_a_reader_sees_whole_batches_while_a_writer_adds(tmp_path):
     assert (final.counts["indexed_documents"], len(final.pairs)) == (240, 12)
 
 
-def add_process(index: Path, corpus: Path) -> subprocess.Popen:
+def add_process(index: Path, corpus: Path, fault: str | None = None) -> subprocess.Popen:
+    """``dedup index add`` as a process of its own; ``fault`` (``POINT=kill``) makes it die
+    at that point (see dedup.faults)."""
+    env = {k: v for k, v in os.environ.items() if k != "DEDUP_FAULT"}
+    if fault:
+        env["DEDUP_FAULT"] = fault
     return subprocess.Popen(
         [sys.executable, "-m", "dedup", "index", "add", str(index), str(corpus), "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
 
 
@@ -257,20 +262,9 @@ def test_a_killed_add_leaves_all_or_none_of_its_batch(tmp_path):
 
     path = tmp_path / "killed.idx"
     index_add(path, first)
-    wal = path.with_name(path.name + "-wal")
-    base_size = wal.stat().st_size if wal.exists() else 0
-    running = add_process(path, tmp_path / "batch.jsonl")
-    deadline = time.monotonic() + 240
-    killed = False
-    while time.monotonic() < deadline and running.poll() is None:
-        if wal.exists() and wal.stat().st_size > base_size:  # it has started writing
-            os.kill(running.pid, signal.SIGKILL)
-            running.wait()
-            killed = True
-            break
-        time.sleep(0.002)
-    if not killed:
-        pytest.skip("the add finished before it could be killed")
+    # killed once every row of the batch is written and before it is committed
+    killed = add_process(path, tmp_path / "batch.jsonl", fault="index:commit=kill")
+    assert killed.wait(timeout=300) == -signal.SIGKILL
     counts = key_counts(path)
     assert counts in (none, everything)
     # and the index is usable: it answers, and the batch can be added (again)

@@ -8,7 +8,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,12 +28,18 @@ def write_corpus(path: Path, n_docs: int) -> None:
             handle.write(json.dumps({"id": f"d{doc:05d}", "text": "\n\n".join(body)}) + "\n")
 
 
-def scan(corpus: Path, out: Path) -> subprocess.Popen:
+def scan(corpus: Path, out: Path, fault: str | None = None) -> subprocess.Popen:
+    """``dedup scan`` as a process of its own; ``fault`` (``POINT=kill``) makes it die at
+    that point (see dedup.faults)."""
+    env = {k: v for k, v in os.environ.items() if k != "DEDUP_FAULT"}
+    if fault:
+        env["DEDUP_FAULT"] = fault
     return subprocess.Popen(
         [sys.executable, "-m", "dedup", "scan", str(corpus), "-o", str(out), "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
 
 
@@ -71,20 +76,11 @@ def test_killed_scan_resumes_to_identical_results(tmp_path):
     assert done.wait(timeout=300) == 0, done.stderr.read()
 
     out = tmp_path / "out"
-    running = scan(corpus, out)
-    manifest = out / ".work" / "manifest.json"
-    deadline = time.monotonic() + 120
-    killed = False
-    while time.monotonic() < deadline and running.poll() is None:
-        check_visible_files(out)
-        if manifest.exists() and "signatures" in manifest.read_text(encoding="utf-8"):
-            os.kill(running.pid, signal.SIGKILL)
-            running.wait()
-            killed = True
-            break
-        time.sleep(0.005)
-    if not killed:
-        pytest.skip("the scan finished before it could be killed")
+    # killed as it saves the candidates: the words and signatures stages are done
+    running = scan(corpus, out, fault="stage:candidates=kill")
+    assert running.wait(timeout=300) == -signal.SIGKILL
+    manifest = json.loads((out / ".work" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["stages"]) == ["signatures", "words"]
     check_visible_files(out)
     assert not (out / "run.json").exists()
 
