@@ -31,8 +31,9 @@ with the rest but boilerplate.
 The outlets' own text is BASIL paragraphs (other stories, other years); a leading sentence
 is the first sentence of a BASIL paragraph. No word 8-gram of a wire story, control or own
 paragraph appears in another one (each is checked against everything used before it), so
-every text two articles share is planted. Reuters stories and BASIL stories are split into
-two fixed halves by a hash of their id (``--split dev`` or ``test``); defaults are tuned on
+every text two articles share is planted, but for a rare accidental 8-gram across a
+paragraph break an edit made. Reuters stories (by id) and BASIL stories (by story id) are
+split into two fixed halves by a hash (``--split dev`` or ``test``); defaults are tuned on
 dev and reported on test.
 
 Dates: the wire story has a time of day; subscribers, rewriters and scrapers follow it by
@@ -50,15 +51,15 @@ Truth (``truth.json``):
   wire→rewriter, subscriber→rewriter, subscriber→scraper), ``date_orders`` (whether the
   printed dates order the pair) and ``spans``: the maximal runs of words the target took
   from the source, ``source_start``/``source_end``/``target_start``/``target_end``
-  half-open ``str`` offsets with ``source_text[s:e] == target_text[s:e]``;
+  half-open ``str`` offsets, the same text in both;
 * ``pairs``: every pair that shares copied text (a run of at least 8 words with the same
   origin outside debris), with its ``relation``: ``direct``, ``ancestor`` (one descends
   from the other through a third article) or ``sibling`` (neither descends from the other;
   ``common_source_in_corpus`` says whether a common ancestor is in the corpus);
 * ``boilerplate_pairs``: pairs that are not true pairs but share a word 8-gram touching
   debris in both (outlet furniture, WordPress's form, a headline in two teasers);
-* ``accidental_pairs``: pairs sharing a word 8-gram outside debris that the truth does
-  not explain (none is expected; printed if any).
+* ``accidental_pairs``: other pairs sharing a word 8-gram: formulaic wire phrases that
+  meet across a paragraph break an edit made (0 or 1 per corpus).
 
 Scoring runs ``dedup chains`` and ``dedup clean`` on the written corpus as a user would
 (``python -m dedup`` in a subprocess, default settings), and ``dedup chains`` once more on
