@@ -1,0 +1,131 @@
+"""The syndication benchmark's generator and scorer (benchmarks/syndication.py): the truth's
+spans slice what they claim, and the scorer gives the truth itself full marks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import syndication  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not (syndication.DATA / syndication.REUTERS).exists()
+    or not (syndication.DATA / syndication.BASIL).exists(),
+    reason="Reuters-21578 or BASIL not in the shared data folder",
+)
+
+
+@pytest.fixture(scope="module")
+def network() -> tuple[dict[str, dict], dict]:
+    records, truth = syndication.generate_network(3, "dev", stories=6, controls=3)
+    return {r["id"]: r for r in records}, truth
+
+
+def test_same_seed_same_network(network: tuple[dict[str, dict], dict]) -> None:
+    records, truth = syndication.generate_network(3, "dev", stories=6, controls=3)
+    assert {r["id"]: r for r in records} == network[0]
+    assert truth == network[1]
+
+
+def test_copied_spans_slice_the_same_text_in_both(network: tuple[dict[str, dict], dict]) -> None:
+    records, truth = network
+    assert truth["edges"]
+    for edge in truth["edges"]:
+        source, target = records[edge["source"]]["text"], records[edge["target"]]["text"]
+        assert edge["spans"]
+        for span in edge["spans"]:
+            copied = source[span["source_start"] : span["source_end"]]
+            assert copied
+            assert copied == target[span["target_start"] : span["target_end"]]
+
+
+def outside_debris(text: str, debris: list[dict]) -> list[str]:
+    """The words of ``text`` outside every debris span."""
+    parts, position = [], 0
+    for span in sorted(debris, key=lambda d: d["start"]):
+        parts.append(text[position : span["start"]])
+        position = span["end"]
+    parts.append(text[position:])
+    return " ".join(parts).split()
+
+
+def test_a_scraper_copies_its_subscribers_whole_text(
+    network: tuple[dict[str, dict], dict],
+) -> None:
+    records, truth = network
+    scraped = [e for e in truth["edges"] if e["kind"] == "subscriber→scraper"]
+    assert scraped
+    for edge in scraped:
+        source = records[edge["source"]]["text"]
+        spans = sorted(edge["spans"], key=lambda s: s["source_start"])
+        copied = " ".join(source[s["source_start"] : s["source_end"]] for s in spans).split()
+        assert copied == outside_debris(source, truth["articles"][edge["source"]]["debris"])
+
+
+def test_debris_spans_slice_the_debris(network: tuple[dict[str, dict], dict]) -> None:
+    records, truth = network
+    lines = {
+        line
+        for outlet in syndication.SCRAPER_OUTLETS
+        for line in (*outlet.share, outlet.newsletter, *outlet.comments)
+    }
+    teasers = tuple(f"{outlet.teaser} " for outlet in syndication.SCRAPER_OUTLETS)
+    kinds = set()
+    for doc, article in truth["articles"].items():
+        text = records[doc]["text"]
+        flat = [d for d in article["debris"] if d["kind"] == "flat-copy"]
+        for span in article["debris"]:
+            piece = text[span["start"] : span["end"]]
+            kinds.add(span["kind"])
+            assert piece == piece.strip() and piece
+            if span["kind"] in ("share", "newsletter", "comments"):
+                assert piece in lines
+            elif span["kind"] == "teaser":
+                assert piece.startswith(teasers)
+            elif span["kind"] == "tags":
+                assert piece.startswith("Tags: ")
+            elif span["kind"] == "footer":
+                assert piece == f"© 2016 {article['outlet']}. All rights reserved."
+        if flat:
+            # the flat copy is the body (the text outside every debris span) on one line
+            piece = text[flat[0]["start"] : flat[0]["end"]]
+            assert piece == " ".join(outside_debris(text, article["debris"]))
+    assert {"teaser", "tags", "share", "newsletter", "comments"} <= kinds
+
+
+def test_truth_scores_full_marks(network: tuple[dict[str, dict], dict]) -> None:
+    _, truth = network
+    score = syndication.score_links(truth, syndication.truth_prediction(truth))
+    assert score["pairs"]["precision"] == score["pairs"]["recall"] == 1.0
+    assert score["edges"]["precision"] == score["edges"]["recall"] == 1.0
+    assert score["edges"]["classes"]["right"] == len(truth["edges"])
+
+
+def test_a_reversed_edge_scores_less(network: tuple[dict[str, dict], dict]) -> None:
+    _, truth = network
+    prediction = syndication.truth_prediction(truth)
+    source, target = next(iter(prediction.directed))
+    del prediction.directed[(source, target)]
+    prediction.directed[(target, source)] = 1.0
+    score = syndication.score_links(truth, prediction)
+    n = len(truth["edges"])
+    assert score["pairs"]["precision"] == score["pairs"]["recall"] == 1.0
+    assert score["edges"]["precision"] == score["edges"]["recall"] == (n - 1) / n
+    assert score["edges"]["classes"]["reversed"] == 1
+    assert score["outcomes"]["all"]["reversed"] == 1
+
+
+def test_naive_links_every_pair_sharing_an_8_gram() -> None:
+    records = [
+        {"id": "b", "date": "2016-12-10", "text": "one two three four five six seven eight nine"},
+        {"id": "a", "date": "2016-12-10", "text": "zero one two three four five six seven eight"},
+        {"id": "c", "date": "2016-12-09", "text": "one two three four five six seven"},
+    ]
+    prediction = syndication.naive_prediction(records)
+    assert prediction.pairs == {("a", "b")}
+    assert set(prediction.directed) == {("a", "b")}  # same date: ties by id
