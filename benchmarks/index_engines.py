@@ -30,7 +30,7 @@ Engines:
   doc << 32 | position, the same flags), ``documents`` (doc → header, signature, zlib text),
   ``ids`` (id → doc, as SQLite's UNIQUE id). One write transaction per batch, keys put
   sorted with ``putmulti``, looked up with ``getmulti(dupfixed_bytes=…, keyfixed=True)``.
-  The band is not stored: ``dedup.index.band_keys`` mixes it into the key.
+  The band is not stored: ``dedup.lsh.band_keys`` mixes it into the key.
 * **parquet+ipc**: per batch one Parquet file of documents (doc, id, digest, words, chars,
   outlet, date, zlib text, signature; row groups of 256 documents, read by row group) and
   two key files sorted by key, (key, doc) and (key, doc, position), as uncompressed Arrow

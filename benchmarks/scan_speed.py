@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from generate import DATA, generate, load
 
 from dedup.config import Config
-from dedup.index import band_keys, candidate_pairs
+from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import clean, scan, shingle_corpus
 from dedup.sketch import shingle_values
 from dedup.types import Record, ScanResult

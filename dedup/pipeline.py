@@ -2,7 +2,7 @@
 
 ``scan(records, config)`` runs: words and offsets (:mod:`dedup.shingle`) → document
 signatures (:mod:`dedup.sketch`) → candidates from the document LSH and the passage keys
-(:mod:`dedup.index`) → verification and alignment of every candidate (:mod:`dedup.align`)
+(:mod:`dedup.lsh`) → verification and alignment of every candidate (:mod:`dedup.align`)
 → passage clusters and pair measures.
 
 ``clean(records, config)`` finds each document's repeats with the same passage keys and
@@ -45,9 +45,10 @@ from dedup.align import (
 from dedup.config import Config
 from dedup.errors import StageError
 from dedup.faults import fault_point
+from dedup.ingest import record_problem
 
 # kernels scan uses, and a query verifies and aligns with scan's own helpers.
-from dedup.index import (
+from dedup.lsh import (
     PassageCandidates,
     PassageHits,
     PassageKeys,
@@ -66,7 +67,6 @@ from dedup.index import (
     two_hit_candidates,
     winnow,
 )
-from dedup.ingest import record_problem
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
 from dedup.parallel import Engine, LocalEngine, resolve_engine
 from dedup.shingle import (
@@ -1013,7 +1013,7 @@ def _candidates(
     part for local threads).
 
     Map: the documents that share a band key, and the passage hits, of the keys of each
-    part (:func:`dedup.index.key_partition`). Shuffle: the hits are regrouped by document
+    part (:func:`dedup.lsh.key_partition`). Shuffle: the hits are regrouped by document
     pair. Reduce: the two-hit filter on each group. The merged parts are the candidates of
     the whole corpus, whatever the number of parts (tests/test_index_partition.py)."""
     n_docs = len(keys.key_ptr) - 1
@@ -1974,7 +1974,7 @@ def _query_passage_candidates(
     config: Config,
 ) -> tuple[_QueryPassages, int]:
     """Two-hit passage candidates between the new documents and the stored postings of
-    their keys, with :func:`dedup.index.passage_candidates` itself.
+    their keys, with :func:`dedup.lsh.passage_candidates` itself.
 
     Every stored occurrence of every key of a new document is in ``values``, so a key's
     document frequency here is the one it has in the index and the new documents together,

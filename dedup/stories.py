@@ -655,7 +655,7 @@ def _leiden(
 def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
     """Positions where a run of equal values begins in a sorted, non-empty array.
 
-    (``dedup.index`` has its own: importing it would load numba for three lines.)
+    (``dedup.lsh`` has its own: importing it would load numba for three lines.)
     """
     return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
 

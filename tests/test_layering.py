@@ -25,7 +25,7 @@ STAGES = [
     "normalize",
     "shingle",
     "sketch",
-    "index",
+    "lsh",
     "align",
     "store",
     "clean",
@@ -37,7 +37,7 @@ STAGES = [
     "cli",
     "__main__",
 ]
-KERNELS = {"normalize", "shingle", "sketch", "index", "align"}
+KERNELS = {"normalize", "shingle", "sketch", "lsh", "align"}
 ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
 
 

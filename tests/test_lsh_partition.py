@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import index as index_module
+from dedup import lsh as index_module
 from dedup.config import Config
-from dedup.index import (
+from dedup.lsh import (
     PassageCandidates,
     PassageHits,
     PassageKeys,
