@@ -1,6 +1,6 @@
 """The persistent index's storage on three embedded engines, side by side, on its real workload.
 
-The keys are computed once, with dedup's own kernels (``dedup.pipeline._index_rows``: the
+The keys are computed once, with dedup's own kernels (``dedup.index.index_rows``: the
 same words, MinHash signatures, LSH band keys and winnowed passage keys that ``dedup index
 add`` and ``index query`` compute), and written to a work folder; then each engine runs in a
 fresh ``python benchmarks/index_engines.py --child ENGINE`` process that times **only the
@@ -12,7 +12,7 @@ storage operations** on those arrays:
 * **query**: for one article at a time, what ``index_query`` asks of the store: the
   documents sharing a band key, every stored occurrence of the article's passage keys, and
   loading the candidate documents (the ones ``index_query`` would load: band matches plus
-  two-hit passage candidates, found with ``dedup.pipeline._query_passage_candidates`` on a
+  two-hit passage candidates, found with ``dedup.index.query_passage_candidates`` on a
   numpy reference of the postings, untimed). p50 and p99 over ``--queries`` articles, half
   planted near-duplicate copies of indexed documents, half unrelated; one untimed warm-up
   query first. Every engine's answers are checked against the numpy reference;
@@ -102,10 +102,10 @@ LMDB_MAP_SIZE = 1 << 37  # 128 GiB of address space; the file grows only as page
 
 def index_rows(records: list[Record], config: Config) -> DocumentRows:
     """dedup's own keys of ``records``, as ``dedup index add`` computes them."""
-    from dedup import pipeline
+    from dedup.index import index_rows as dedup_index_rows
     from dedup.parallel import resolve_engine
 
-    rows, kept, _ = pipeline._index_rows(records, config, resolve_engine(1))
+    rows, kept, _ = dedup_index_rows(records, config, resolve_engine(1))
     if len(kept) != len(records):
         raise SystemExit("a generated document has no words")
     return rows
@@ -142,7 +142,7 @@ def prepare(n_docs: int, batch: int, n_queries: int, seed: int, work: Path) -> d
     """Generate the corpus, compute every array once, write the batches and the queries."""
     from generate import generate
 
-    from dedup.pipeline import _query_passage_candidates
+    from dedup.index import query_passage_candidates
 
     config = Config()
     clock = time.perf_counter()
@@ -202,7 +202,7 @@ def prepare(n_docs: int, batch: int, n_queries: int, seed: int, work: Path) -> d
         band_docs = np.concatenate(band_found[q])
         post = np.concatenate(posting_found[q], axis=1)
         post = post[:, np.lexsort((post[1], post[0]))]
-        passage, _ = _query_passage_candidates(
+        passage, _ = query_passage_candidates(
             qrows, post[2].view(np.uint64), post[0], post[1], limit, config
         )
         needed = np.unique(np.concatenate([band_docs, passage.indexed_docs]).astype(np.int64))

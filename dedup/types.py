@@ -6,6 +6,7 @@ text, as read from its file, so ``record.text[start:end]`` is the passage exactl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,9 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import printable
+
+#: ``progress(stage, done, total)``: called as a stage advances (for a progress bar).
+ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

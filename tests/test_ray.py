@@ -75,8 +75,8 @@ def cluster():
 def small_jobs(monkeypatch):
     """Stages cut into many small jobs, so that both nodes get work and results must be
     put back in order."""
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 4)
+    monkeypatch.setattr("dedup.words.BATCH_CHARS", 2000)
+    monkeypatch.setattr("dedup.verify.ALIGN_CHUNK", 4)
 
 
 def derived_corpus(seed_records: list[Record]) -> list[Record]:

@@ -123,12 +123,11 @@ def test_csv_missing_text_column_and_bad_rows(tmp_path):
 
 
 def test_no_traceback_without_debug(tmp_path, monkeypatch):
-    from dedup import pipeline
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline, "compute_signatures", explode)
+    monkeypatch.setattr("dedup.words.compute_signatures", explode)
     result = invoke("scan", str(CORPUS))
     assert result.exit_code == 3
     assert result.output == (

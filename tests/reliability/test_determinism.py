@@ -43,8 +43,8 @@ def test_input_order_does_not_change_a_byte(tmp_path):
 def test_batch_sizes_do_not_change_a_byte(tmp_path, monkeypatch):
     lines = seed_lines()
     first = scan_lines(tmp_path, "default", lines)
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 1000)
-    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 1)
+    monkeypatch.setattr("dedup.words.BATCH_CHARS", 1000)
+    monkeypatch.setattr("dedup.verify.ALIGN_CHUNK", 1)
     assert scan_lines(tmp_path, "small", lines) == first
 
 
@@ -105,8 +105,8 @@ def command_outputs(tmp_path, command: str, name: str, lines: list[str], *option
 def test_two_workers_write_the_same_bytes_as_one(tmp_path, monkeypatch, corpus, command, options):
     lines = seed_lines() if corpus == "seeds" else generated_lines()
     # small batches and chunks, so that every parallel stage really has several parts
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 2000)
-    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 16)
+    monkeypatch.setattr("dedup.words.BATCH_CHARS", 2000)
+    monkeypatch.setattr("dedup.verify.ALIGN_CHUNK", 16)
     one = command_outputs(tmp_path, command, "one", lines, *options, "-j", "1")
     if command == "scan":  # scan's files do not depend on the input order either
         random.Random(7).shuffle(lines)
@@ -119,7 +119,7 @@ def test_api_scan_with_workers_equals_one_worker(monkeypatch):
     from dedup.types import Record
 
     records = [Record(**json.loads(line)) for line in generated_lines()]
-    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 8)
+    monkeypatch.setattr("dedup.verify.ALIGN_CHUNK", 8)
     one = pipeline.scan(records)
     two = pipeline.scan(records[::-1], workers=2)
     every_core = pipeline.scan(records, workers=0)

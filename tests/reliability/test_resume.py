@@ -95,7 +95,6 @@ def test_killed_scan_resumes_to_identical_results(tmp_path):
 def test_resume_reuses_finished_stages_and_says_so(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dedup import pipeline
     from dedup.cli import main
     from dedup.workspace import Workspace
 
@@ -110,7 +109,7 @@ def test_resume_reuses_finished_stages_and_says_so(tmp_path, monkeypatch):
     reference = (out / "pairs.jsonl").read_bytes()
     (out / "pairs.jsonl").unlink()
     calls = []
-    monkeypatch.setattr(pipeline, "compute_signatures", lambda *a: calls.append(a))
+    monkeypatch.setattr("dedup.words.compute_signatures", lambda *a: calls.append(a))
     result = CliRunner().invoke(main, ["scan", str(corpus), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "resumed: " in result.output and "--force starts over" in result.output
@@ -152,14 +151,13 @@ def test_a_truncated_stage_file_is_redone(tmp_path):
 def test_resume_with_two_workers_fills_the_missing_chunks(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dedup import pipeline
     from dedup.cli import main
     from dedup.workspace import Workspace
 
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 300)
     out = tmp_path / "out"
-    monkeypatch.setattr(pipeline, "ALIGN_CHUNK", 8)
+    monkeypatch.setattr("dedup.verify.ALIGN_CHUNK", 8)
     real_finish = Workspace.finish
     monkeypatch.setattr(Workspace, "finish", lambda self: None)
     assert CliRunner().invoke(main, ["scan", str(corpus), "-o", str(out), "-q"]).exit_code == 0

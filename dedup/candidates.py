@@ -1,0 +1,138 @@
+"""The candidates stage: document pairs from the LSH bands and the passage keys (a map-reduce over
+key partitions), and the exact measures of the LSH pairs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.align import (
+    shingle_overlaps,
+)
+from dedup.config import Config
+from dedup.lsh import (
+    PassageCandidates,
+    PassageHits,
+    PassageKeys,
+    band_candidates_part,
+    concat_hits,
+    group_hits,
+    merge_pairs,
+    merge_passage_candidates,
+    passage_hits,
+    two_hit_candidates,
+)
+from dedup.parallel import Engine, LocalEngine
+from dedup.words import Shingled
+
+
+def candidates_stage(
+    doc_keys: np.ndarray, keys: PassageKeys, config: Config, engine: Engine
+) -> tuple[np.ndarray, PassageCandidates]:
+    """Candidate pairs of the document LSH (``doc_keys``: band keys, one row per document)
+    and of the passage keys, as a map-reduce on ``engine`` in one part per Ray worker (one
+    part for local threads).
+
+    Map: the documents that share a band key, and the passage hits, of the keys of each
+    part (:func:`dedup.lsh.key_partition`). Shuffle: the hits are regrouped by document
+    pair. Reduce: the two-hit filter on each group. The merged parts are the candidates of
+    the whole corpus, whatever the number of parts (tests/test_index_partition.py)."""
+    n_docs = len(keys.key_ptr) - 1
+    # local threads share one memory: more parts would each scan every key, and the numpy
+    # steps of a part hold the GIL often enough that two parts take longer than one
+    parts = 1 if isinstance(engine, LocalEngine) else max(1, engine.workers)
+    shared = (doc_keys, keys.values, keys.positions, keys.key_ptr, config.common_limit(n_docs))
+    jobs = [(part, parts) for part in range(parts)]
+    mapped = list(engine.map_ordered(_candidates_map, shared, jobs))
+    lsh_pairs = merge_pairs([found[0] for found in mapped], n_docs)
+    hits = concat_hits([PassageHits(*found[1:5], int(found[5])) for found in mapped])
+    del mapped
+    grouped, bounds = group_hits(hits, parts, n_docs)
+    del hits
+    shared = (
+        grouped.doc_a,
+        grouped.doc_b,
+        grouped.pos_a,
+        grouped.pos_b,
+        n_docs,
+        config.two_hit_distance,
+        config.max_gap_words,
+    )
+    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds.tolist())]
+    reduced = [
+        PassageCandidates(pairs, self_docs, 0)
+        for pairs, self_docs in engine.map_ordered(_candidates_reduce, shared, jobs)
+    ]
+    found = merge_passage_candidates(reduced, n_docs)
+    return lsh_pairs, dataclasses.replace(found, common_keys=grouped.common_keys)
+
+
+def _candidates_map(
+    doc_keys: np.ndarray,
+    values: np.ndarray,
+    positions: np.ndarray,
+    key_ptr: np.ndarray,
+    max_docs: int,
+    part: int,
+    parts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Band-key pairs and passage hits of the keys of one part."""
+    pairs = band_candidates_part(doc_keys, part, parts)
+    hits = passage_hits(PassageKeys(values, positions, key_ptr), max_docs, part=part, parts=parts)
+    return pairs, hits.doc_a, hits.doc_b, hits.pos_a, hits.pos_b, hits.common_keys
+
+
+def _candidates_reduce(
+    doc_a: np.ndarray,
+    doc_b: np.ndarray,
+    pos_a: np.ndarray,
+    pos_b: np.ndarray,
+    n_docs: int,
+    two_hit_distance: int,
+    max_shift: int,
+    lo: int,
+    hi: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs and self-repeat documents of hits ``lo`` to ``hi - 1`` (whole document pairs)."""
+    part = slice(lo, hi)
+    hits = PassageHits(doc_a[part], doc_b[part], pos_a[part], pos_b[part], 0)
+    found = two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    return found.pairs, found.self_docs
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    jaccard: float
+    containment_a: float
+    containment_b: float
+
+
+OVERLAP_JOBS_PER_WORKER = 4  # parts per worker of the exact shingle-set measures
+
+
+def measure_overlaps(
+    shingled: Shingled, pairs: Sequence[tuple[int, int]], engine: Engine
+) -> list[Overlap]:
+    """Exact Jaccard and containments of the shingle sets of each pair, on ``engine``."""
+    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    parts = 1 if engine.workers <= 1 else engine.workers * OVERLAP_JOBS_PER_WORKER
+    cuts = np.linspace(0, len(array), min(parts, max(len(array), 1)) + 1).astype(int)
+    jobs = [(array[lo:hi],) for lo, hi in itertools.pairwise(cuts.tolist())]
+    shared = (shingled.shingles, shingled.shingle_ptr)
+    found = []
+    for counts in engine.map_ordered(shingle_overlaps, shared, jobs):
+        for size_a, size_b, common in counts.tolist():
+            union = size_a + size_b - common
+            found.append(
+                Overlap(
+                    common / union if union else 0.0,
+                    common / size_a if size_a else 0.0,
+                    common / size_b if size_b else 0.0,
+                )
+            )
+    return found

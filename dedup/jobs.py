@@ -1,0 +1,328 @@
+"""The jobs built on a scan: clean (rules and duplicates), stories, chains, the report inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dedup import clean as rules
+from dedup.align import (
+    A_HI,
+    A_LO,
+    B_HI,
+    B_LO,
+)
+from dedup.candidates import candidates_stage
+from dedup.config import Config
+from dedup.inmemory import scan
+from dedup.lsh import (
+    winnow,
+)
+from dedup.parallel import Engine, resolve_engine
+from dedup.prepare import prepare_records
+from dedup.shingle import (
+    Tokens,
+)
+from dedup.types import (
+    ChainsResult,
+    CleanedDocument,
+    CleanResult,
+    Cut,
+    DuplicateDrop,
+    Pair,
+    ProgressFn,
+    Record,
+    ScanResult,
+    StoriesResult,
+)
+from dedup.verify import align_candidates
+from dedup.words import Shingled, shingle_corpus
+from dedup.workspace import Workspace
+
+if TYPE_CHECKING:  # imported where used: scikit-learn takes half a second to import
+    from dedup.stories import StoryClusterer
+
+
+def clean(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    drop_duplicates: bool = False,
+    progress: ProgressFn | None = None,
+    workers: int | Engine = 1,
+) -> CleanResult:
+    """Remove repeated bodies, repeated lines and boilerplate; optionally collapse
+    near-duplicate documents to the earliest one.
+
+    Every removal is a :class:`dedup.types.Cut` on the document, so the original is the
+    cleaned text with its cuts put back. ``workers`` threads (0: every core) share the
+    words, alignment and duplicate scan; the result is the same for any number.
+    """
+    config = config or Config()
+    engine = resolve_engine(workers)
+    docs, rejects = prepare_records(records)
+    texts = [r.text for r in docs]
+    skip = set(config.clean_skip)
+    shingled = shingle_corpus(texts, config.shingle_size, progress, workers=engine)
+    copies = _self_copies(shingled, config, engine) if "self-duplicate" not in skip else {}
+    lines = [
+        rules.lines_of(text, doc_words.starts, doc_words.hashes)
+        for text, doc_words in zip(texts, _doc_tokens(shingled))
+    ]
+    learned: set[tuple[str, str, bytes]] = set()
+    if "learned" not in skip:
+        learned = rules.learn_boilerplate(
+            lines,
+            [r.outlet for r in docs],
+            min_docs=config.boilerplate_min_docs,
+            fraction=config.boilerplate_fraction,
+            max_words=config.boilerplate_max_words,
+        )
+    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
+
+    cleaned: list[CleanedDocument] = []
+    for index, (record, doc_lines) in enumerate(zip(docs, lines)):
+        text = record.text
+        found: list[list[rules.Span]] = []
+        if "comments" not in skip:
+            found.append(rules.comment_spans(text))
+        for name, patterns in rules.BUILTIN_PATTERNS.items():
+            if name not in skip:
+                found.append(rules.pattern_spans(text, name, patterns))
+        if learned:
+            found.append(
+                rules.learned_spans(doc_lines, record.outlet, learned, config.boilerplate_max_words)
+            )
+        if user_patterns:
+            found.append(rules.pattern_spans(text, "user", user_patterns))
+        if "self-duplicate" not in skip:
+            found.append(
+                rules.self_duplicate_spans(text, copies.get(index, []))
+                + rules.repeated_line_spans(doc_lines)
+            )
+        spans = rules.combine(text, found, doc_lines.bounds)
+        cleaned.append(CleanedDocument(record, rules.apply_cuts(text, spans), _cuts(record, spans)))
+        if progress and (index % 1024 == 0 or index == len(docs) - 1):
+            progress("clean", index + 1, len(docs))
+
+    duplicates: list[DuplicateDrop] = []
+    if drop_duplicates:
+        cleaned, duplicates = _drop_duplicates(cleaned, config, engine)
+    removed: dict[str, int] = defaultdict(int)
+    for doc in cleaned:
+        for cut in doc.cuts:
+            key = "duplicate-of" if cut.reason.startswith("duplicate-of:") else cut.reason
+            removed[key] += cut.end - cut.start
+    counts = {
+        "documents": len(cleaned),
+        "kept": sum(1 for d in cleaned if d.duplicate_of is None),
+        "dropped_duplicates": len(duplicates),
+        "documents_with_cuts": sum(1 for d in cleaned if d.cuts),
+        "characters": sum(len(r.text) for r in docs),
+        "characters_removed": sum(removed.values()),
+        **{f"removed:{reason}": chars for reason, chars in sorted(removed.items())},
+    }
+    return CleanResult(config, tuple(cleaned), tuple(duplicates), tuple(rejects), counts)
+
+
+def _doc_tokens(shingled: Shingled) -> Iterator[Tokens]:
+    """Each document's words (a view into the corpus arrays)."""
+    for index in range(shingled.tokens.n_docs):
+        yield shingled.tokens.doc(index)
+
+
+def _self_copies(
+    shingled: Shingled, config: Config, engine: Engine
+) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Per document, the character spans of the two copies of each text it repeats."""
+    keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+    n_docs = len(shingled.shingle_ptr) - 1
+    _, found = candidates_stage(np.zeros((n_docs, 0), dtype=np.uint64), keys, config, engine)
+    pairs = np.stack([found.self_docs, found.self_docs], axis=1)
+    raw = align_candidates(shingled, pairs, config, None, None, engine)
+    tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
+    copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for doc, _, row in raw:
+        base = int(ptr[doc])
+        copies[doc].append(
+            (
+                int(tokens.starts[base + row[A_LO]]),
+                int(tokens.ends[base + row[A_HI] - 1]),
+                int(tokens.starts[base + row[B_LO]]),
+                int(tokens.ends[base + row[B_HI] - 1]),
+            )
+        )
+    return copies
+
+
+def _cuts(record: Record, spans: Sequence[rules.Span]) -> tuple[Cut, ...]:
+    return tuple(
+        Cut(record.id, s.start, s.end, s.reason, record.text[s.start : s.end]) for s in spans
+    )
+
+
+def _drop_duplicates(
+    cleaned: list[CleanedDocument], config: Config, engine: Engine
+) -> tuple[list[CleanedDocument], list[DuplicateDrop]]:
+    """Keep the earliest document (by date, then id; undated last) of near-duplicates.
+
+    Two cleaned documents are near-duplicates when at least ``duplicate_copied`` of the words
+    of each are copied exactly from the other, so that dropping one loses little (or, for
+    items too short for passages, when their shingle Jaccard reaches it). Passage coverage
+    alone would not do: it counts edited words, and the same template with new figures (a
+    price notice, a dividend) covers 100 % while reporting a different fact. A document is
+    dropped for the earliest kept document it is a near-duplicate of, never through a chain.
+    """
+    with_words = [d for d in cleaned if d.text.strip()]
+    result = scan(
+        [dataclasses.replace(d.record, text=d.text) for d in with_words], config, workers=engine
+    )
+    near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
+    for pair in result.pairs:
+        copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
+        if copied >= config.duplicate_copied or pair.jaccard >= config.duplicate_copied:
+            near[pair.a].append((pair.b, pair))
+            near[pair.b].append((pair.a, pair))
+    order = sorted(
+        cleaned,
+        key=lambda d: (d.record.date is None, d.record.date or "", d.record.id),
+    )
+    rank = {d.record.id: k for k, d in enumerate(order)}
+    kept: set[str] = set()
+    dropped: dict[str, DuplicateDrop] = {}
+    for doc in order:
+        doc_id = doc.record.id
+        partners = sorted(
+            (rank[other], other, pair) for other, pair in near.get(doc_id, []) if other in kept
+        )
+        if not partners:
+            kept.add(doc_id)
+            continue
+        _, keeper, pair = partners[0]
+        copied_a, copied_b = pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b
+        mine, theirs = (copied_a, copied_b) if pair.a == doc_id else (copied_b, copied_a)
+        dropped[doc_id] = DuplicateDrop(doc_id, keeper, pair.jaccard, mine, theirs)
+    out = []
+    for doc in cleaned:
+        drop = dropped.get(doc.record.id)
+        if drop is None:
+            out.append(doc)
+            continue
+        whole = rules.Span(0, len(doc.record.text), f"duplicate-of:{drop.kept}")
+        spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
+        out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
+    return out, sorted(dropped.values(), key=lambda d: d.dropped)
+
+
+def stories(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    clusterer: StoryClusterer | None = None,
+    use_clean: bool = True,
+    use_links: bool = True,
+    progress: ProgressFn | None = None,
+    workers: int | Engine = 1,
+) -> StoriesResult:
+    """Group records into stories.
+
+    The text is cleaned first (``use_clean``: boilerplate and repeats would otherwise pull
+    unrelated articles of one outlet together), and pairs that ``scan`` finds sharing a
+    reused passage are given to the clusterer as links (``use_links``). ``workers``
+    threads (0: every core) run the cleaning and the scan.
+    """
+    config = config or Config()
+    engine = resolve_engine(workers)
+    clusterer = clusterer or story_clusterer(config)
+    docs, rejects = prepare_records(records)
+    texts = list(docs)
+    if use_clean:
+        cleaned = clean(docs, config, progress=progress, workers=engine)
+        texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
+    links: list[tuple[int, int]] = []
+    link_pairs = 0
+    if use_links:
+        position = {record.id: k for k, record in enumerate(texts)}
+        found = scan([t for t in texts if t.text.strip()], config, workers=engine)
+        links = [(position[p.a], position[p.b]) for p in found.pairs]
+        link_pairs = len(links)
+    clusterer.fit(texts, links=links)
+    counts = {
+        "documents": len(docs),
+        "rejected": len(rejects),
+        "stories": clusterer.n_clusters_,
+        "stories_with_several_documents": sum(1 for s in clusterer.stories_ if len(s.members) > 1),
+        "passage_links": link_pairs,
+    }
+    return StoriesResult(config, clusterer, tuple(clusterer.stories_), tuple(rejects), counts)
+
+
+def story_clusterer(config: Config) -> StoryClusterer:
+    """The story clusterer that ``config`` describes."""
+    from dedup.stories import StoryClusterer
+
+    return StoryClusterer(
+        n_neighbors=config.story_neighbors,
+        min_lift=config.story_min_lift,
+        resolution=config.story_resolution,
+        min_conductance=config.story_min_conductance,
+        window_days=config.story_window_days or None,
+        title_weight=config.story_title_weight,
+        random_state=config.seed,
+    )
+
+
+def chains(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    workspace: Workspace | None = None,
+) -> ChainsResult:
+    """Scan the records, then decide who carried whose copy (:func:`dedup.chains.build_chains`).
+
+    Returns
+    -------
+    ChainsResult
+        Its ``scan`` is the scan the chains rest on.
+    """
+    config = config or Config()
+    records = list(records)
+    from dedup.chains import build_chains
+
+    result = scan(records, config, progress=progress, workspace=workspace)
+    return build_chains(records, result, config)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the HTML report shows: the records, and the scan, stories and chains over them."""
+
+    records: tuple[Record, ...]
+    scan: ScanResult
+    stories: StoriesResult
+    chains: ChainsResult
+
+
+def report(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> ReportInputs:
+    """Scan, group into stories and build the syndication chains, for ``dedup.html``.
+
+    The chains are built from this very scan, so every edge rests on passages the report
+    highlights.
+    """
+    config = config or Config()
+    records = tuple(records)
+    chained = chains(records, config, progress=progress)
+    grouped = stories(records, config, progress=progress)
+    return ReportInputs(records, chained.scan, grouped, chained)

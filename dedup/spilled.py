@@ -1,0 +1,436 @@
+"""A scan of a corpus larger than memory: the same stages over texts, keys and hits spilled to
+disk, a batch, a partition or a block at a time, with the same result bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import shutil
+import tempfile
+import time
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.assemble import DocTable
+from dedup.config import Config
+from dedup.errors import StageError
+from dedup.faults import fault_point
+from dedup.lsh import (
+    PassageCandidates,
+    PassageHits,
+    band_keys,
+    candidate_pairs,
+    hit_partition,
+    key_partition,
+    merge_passage_candidates,
+    postings_hits,
+    two_hit_candidates,
+    winnow,
+)
+from dedup.outputs import SCRATCH_PREFIX, remove_stale
+from dedup.parallel import Engine, resolve_engine
+from dedup.prepare import usable_records
+from dedup.shingle import (
+    shingle_hashes,
+    tokenize,
+)
+from dedup.sketch import compute_signatures
+from dedup.spill import PartitionSpill, TextSpill, group_by_partition
+from dedup.stages import concat, cut_runs, lap
+from dedup.types import (
+    ProgressFn,
+    Record,
+    Reject,
+    ScanResult,
+)
+from dedup.verify import verify_candidates
+from dedup.words import BATCH_CHARS, Shingled, shingle_corpus
+
+SPILL_BATCH_CHARS = 1 << 25  # characters of text tokenized, sketched and keyed per batch
+
+
+SPILL_PART_KEYS = 1 << 22  # passage keys per candidates partition aimed at
+
+
+CHARS_PER_KEY = 15  # news text gives about one winnowed key per 15 characters (generated: 14.8)
+
+
+SPILL_BLOCK_DOCS = 4096  # documents whose words one block of verified pairs holds
+
+
+#: rows of the spilled passage keys and passage hits
+KEY_ROW = np.dtype([("value", "<u8"), ("doc", "<u4"), ("position", "<u4")])
+
+
+HIT_ROW = np.dtype([("doc_a", "<u4"), ("doc_b", "<u4"), ("pos_a", "<u4"), ("pos_b", "<u4")])
+
+
+def scan_spilled(
+    records: Iterable[Record],
+    config: Config | None = None,
+    *,
+    spill_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    workers: int | Engine = 1,
+    batch_chars: int = SPILL_BATCH_CHARS,
+    partitions: int | None = None,
+) -> ScanResult:
+    """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
+
+    The records are read once, their texts written to a spill file and only their metadata
+    kept. Then, in batches of about ``batch_chars`` characters in id order, each batch's
+    words, signatures, band keys and passage keys are computed; the signatures go to a file,
+    the passage keys to files partitioned by key. Each key partition gives its passage hits
+    (to files partitioned by document pair), each hit partition its two-hit candidates.
+    Candidates are verified and aligned in blocks of pairs whose documents' texts are read
+    back and tokenized again. Memory holds one batch, one partition or one block at a time,
+    plus the band keys (8 bytes × bands per document), the records' metadata and the
+    results.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        Read once, lazily; any order; ids must be unique (later duplicates are rejected).
+    spill_dir : path, optional
+        Folder in which a scratch folder is made for the spill files (removed at the end);
+        the system's temporary folder by default.
+    batch_chars, partitions : int
+        Batch size, and number of partitions of the keys and hits (by default, enough for
+        about ``SPILL_PART_KEYS`` keys each). Neither changes the result.
+
+    Returns
+    -------
+    ScanResult
+        Its ``signatures`` are a read-only memory map of a file that no longer has a name.
+    """
+    config = config or Config()
+    engine = resolve_engine(workers)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    where = Path(spill_dir or tempfile.gettempdir())
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        if spill_dir is not None:  # a folder of the user's: what a killed scan left there
+            remove_stale(where, SCRATCH_PREFIX)
+        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
+    except OSError as error:
+        raise _spill_error(where, error) from error
+    texts = TextSpill(folder / "texts.bin")
+    unusable: list[Reject] = []
+    try:
+        meta, chars = _spill_records(usable_records(records, unusable), texts)
+        order, rejects = _first_of_each_id(meta)
+        rejects = unusable + rejects
+        parts = partitions or max(1, -(-int(chars.sum()) // (CHARS_PER_KEY * SPILL_PART_KEYS)))
+        keys = PartitionSpill(folder, "keys", KEY_ROW, parts)
+        words = _spilled_words_stage(
+            texts, meta, chars, order, keys, folder / "signatures.bin", config, engine, progress,
+            batch_chars,
+        )  # fmt: skip
+        del order
+        rejects += words.rejects
+        n_docs = len(words.spill_index)
+        seconds["words"], clock = lap(clock)
+        seconds["signatures"] = 0.0  # computed batch by batch with the words
+        lsh_pairs = candidate_pairs(words.band_keys)
+        words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
+        passage, common_keys = _spilled_candidates(keys, folder, n_docs, config, engine, progress)
+        seconds["candidates"], clock = lap(clock)
+        fault_point("spill:candidates", folder)
+        table = DocTable(
+            [meta[i] for i in words.spill_index.tolist()],
+            words.words,
+            chars[words.spill_index],
+            lambda doc: texts.read(int(words.spill_index[doc])),
+        )
+        found, clock = verify_candidates(
+            _SpilledWords(texts, words.spill_index, config.shingle_size, engine),
+            table,
+            lsh_pairs.tolist(),
+            set(map(tuple, passage.pairs.tolist())),
+            passage.self_docs.tolist(),
+            config,
+            progress=progress,
+            work=None,
+            engine=engine,
+            seconds=seconds,
+            clock=clock,
+        )
+        signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(error.filename, folder):
+            raise
+        raise _spill_error(where, error) from error
+    finally:
+        texts.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    candidates = (len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys)
+    return found.scan_result(config, table, rejects, signatures, candidates, seconds)
+
+
+def _spill_error(where: Path, error: OSError) -> StageError:
+    return StageError(
+        f"{where}: cannot keep the spill files there: {error.strerror or error} "
+        "(free some space, or choose another folder with --spill-dir)"
+    )
+
+
+def _within(name: object, folder: Path) -> bool:
+    """Whether the file ``name`` (as an OSError gives it, possibly None) is in ``folder``."""
+    return isinstance(name, str | os.PathLike) and folder in Path(name).parents
+
+
+def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:
+    """Write each record's text to ``texts``; keep its metadata (the record without its
+    text, and without the input's other fields, which a scan does not report) and its
+    length, in the order read."""
+    meta: list[Record] = []
+    chars = array("q")
+    no_extra: dict = {}  # one empty dict for all: these records stay inside the scan
+    for record in records:
+        texts.append(record.text)
+        chars.append(len(record.text))
+        meta.append(
+            Record(
+                record.id, "", record.outlet, record.date, record.url, record.title,
+                record.source, no_extra,
+            )
+        )  # fmt: skip
+    return meta, np.frombuffer(chars, dtype=np.int64).copy()
+
+
+def _first_of_each_id(meta: list[Record]) -> tuple[np.ndarray, list[Reject]]:
+    """The records in id order, the first read of each id only (``order``: their numbers
+    in the order read), and the later ones as rejects in the order read, as
+    :func:`prepare_records` has them. A stable sort puts the records of one id side by side in the
+    order read, so no table of the ids seen is needed."""
+    order = sorted(range(len(meta)), key=lambda i: meta[i].id)
+    kept, later = [], []
+    for number in order:
+        if kept and meta[kept[-1]].id == meta[number].id:
+            first = meta[kept[-1]].source or "an earlier record"
+            record = meta[number]
+            reason = f'duplicate id "{record.id}" (first at {first})'
+            later.append((number, Reject(record.source or record.id, reason, record.id)))
+        else:
+            kept.append(number)
+    return np.array(kept, dtype=np.int64), [reject for _, reject in sorted(later)]
+
+
+@dataclass(frozen=True, slots=True)
+class _SpilledWordsStage:
+    """What the words stage of a spilled scan keeps in memory.
+
+    spill_index : ndarray of int64, shape (n_docs,)
+        Spill number of each scanned document (those with words, in id order).
+    words : ndarray of int64, shape (n_docs,)
+    band_keys : ndarray of uint64, shape (n_docs, bands)
+    rejects : the documents without words
+    """
+
+    spill_index: np.ndarray
+    words: np.ndarray
+    band_keys: np.ndarray
+    rejects: list[Reject]
+
+
+def _spilled_words_stage(
+    texts: TextSpill,
+    meta: list[Record],
+    chars: np.ndarray,
+    order: np.ndarray,
+    keys: PartitionSpill,
+    signature_path: Path,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+    batch_chars: int,
+) -> _SpilledWordsStage:
+    """Words, signatures, band keys and passage keys of every document, batch by batch in
+    id order; the signatures are appended to ``signature_path``, the passage keys (with
+    the document's number among those with words) to ``keys``. ``order`` holds the
+    numbers of the records to scan, in id order.
+
+    Each batch is split in jobs of about ``BATCH_CHARS`` characters, run on ``engine``;
+    a job takes its texts from words to grouped keys (:func:`_spilled_words_job`), so
+    nothing of a batch is put together but what is kept."""
+    ends = np.cumsum(chars[order])
+    band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
+    kept_index, kept_words, rejects = [], [], []
+    n_kept = 0
+    shared = (
+        config.shingle_size, config.num_perm, config.seed, config.bands, config.rows,
+        config.passage_window, keys.parts,
+    )  # fmt: skip
+    with open(signature_path, "wb") as signature_file:
+        for first, last in cut_runs(ends, batch_chars):
+            batch = order[first:last]
+            batch_texts = [texts.read(i) for i in batch.tolist()]
+            runs = cut_runs(ends[first:last], BATCH_CHARS)
+            jobs = [(batch_texts[lo:hi],) for lo, hi in runs]
+            done = engine.map_ordered(_spilled_words_job, shared, jobs)
+            for (lo, hi), (n_words, signatures, bands, rows, counts) in zip(runs, done):
+                has = n_words > 0
+                for i in batch[lo:hi][~has].tolist():
+                    rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
+                signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
+                band_rows[n_kept : n_kept + len(bands)] = bands
+                if n_kept:
+                    rows = rows if rows.flags.writeable else rows.copy()  # Ray's are not
+                    rows["doc"] += n_kept
+                keys.append_grouped(rows, counts)
+                kept_index.append(batch[lo:hi][has])
+                kept_words.append(n_words[has])
+                n_kept += len(bands)
+            if progress:
+                progress("words", last, len(order))
+    return _SpilledWordsStage(
+        concat(kept_index, np.int64),
+        concat(kept_words, np.int64),
+        band_rows[:n_kept],
+        rejects,
+    )
+
+
+def _spilled_words_job(
+    shingle_size: int,
+    num_perm: int,
+    seed: int,
+    bands: int,
+    rows_per_band: int,
+    window: int,
+    parts: int,
+    texts: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Words per document of ``texts``, and of those with words: signatures, band keys,
+    and passage keys as :data:`KEY_ROW` rows (``doc`` numbered among them from 0), ordered
+    by key partition (stable), with the number of rows of each partition."""
+    tokens = tokenize(texts)
+    n_words = np.diff(tokens.doc_ptr)
+    has = n_words > 0
+    # documents without words hold no word: dropping their pointers drops them
+    doc_ptr = tokens.doc_ptr[np.append(np.flatnonzero(has), len(has))]
+    shingles, shingle_ptr = shingle_hashes(tokens.hashes, doc_ptr, shingle_size)
+    del tokens
+    signatures = compute_signatures(shingles, shingle_ptr, num_perm, seed)
+    winnowed = winnow(shingles, shingle_ptr, window)
+    rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
+    rows["value"] = winnowed.values
+    docs = np.arange(len(shingle_ptr) - 1, dtype=np.int64)
+    rows["doc"] = np.repeat(docs, np.diff(winnowed.key_ptr))
+    rows["position"] = winnowed.positions
+    order, counts = group_by_partition(key_partition(winnowed.values, parts), parts)
+    return n_words, signatures, band_keys(signatures, bands, rows_per_band), rows[order], counts
+
+
+def _spilled_candidates(
+    keys: PartitionSpill,
+    folder: Path,
+    n_docs: int,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+) -> tuple[PassageCandidates, int]:
+    """The passage candidates of spilled keys, and the number of common keys: each key
+    partition's hits go to files by document pair, and each of those gives its two-hit
+    candidates (the map-reduce of :func:`candidates_stage`, one partition in memory per worker)."""
+    parts = keys.parts
+    hits = PartitionSpill(folder, "hits", HIT_ROW, parts)
+    common_keys = 0
+    step = max(1, engine.workers)
+    shared = (config.common_limit(n_docs),)
+    for done, jobs in _partition_jobs(keys, step):
+        for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
+            common_keys += found.common_keys
+            rows = np.empty(len(found), dtype=HIT_ROW)
+            for name in HIT_ROW.names:
+                rows[name] = getattr(found, name)
+            hits.append(rows, hit_partition(found, parts, n_docs))
+        if progress:
+            progress("candidates", done, 2 * parts)
+    reduced = []
+    shared = (n_docs, config.two_hit_distance, config.max_gap_words)
+    for done, jobs in _partition_jobs(hits, step):
+        reduced += list(engine.map_ordered(_spilled_two_hits, shared, jobs))
+        if progress:
+            progress("candidates", parts + done, 2 * parts)
+    keys.close()
+    hits.close()
+    return merge_passage_candidates(reduced, n_docs), common_keys
+
+
+def _partition_jobs(
+    spill: PartitionSpill, step: int
+) -> Iterator[tuple[int, list[tuple[np.ndarray]]]]:
+    """The partitions of ``spill``, ``step`` at a time (one per worker), each read and its
+    file removed: how many partitions are done with these, and a job of each one's rows."""
+    for first in range(0, spill.parts, step):
+        group = range(first, min(first + step, spill.parts))
+        jobs = [(spill.read(part),) for part in group]
+        for part in group:
+            spill.drop(part)
+        yield group[-1] + 1, jobs
+
+
+def _spilled_key_hits(max_docs: int, rows: np.ndarray) -> PassageHits:
+    """Passage hits of one partition of spilled keys (rows in document order)."""
+    return postings_hits(
+        rows["value"].copy(),
+        rows["doc"].astype(np.int64),
+        rows["position"].astype(np.int64),
+        max_docs,
+    )
+
+
+def _spilled_two_hits(
+    n_docs: int, two_hit_distance: int, max_shift: int, rows: np.ndarray
+) -> PassageCandidates:
+    """Two-hit candidates of one partition of spilled hits (every hit of a pair in it)."""
+    hits = PassageHits(*(rows[name].astype(np.int64) for name in HIT_ROW.names), 0)
+    return two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+
+
+def _signature_map(path: Path, n_docs: int, num_perm: int) -> np.ndarray:
+    """The signature rows written to ``path``, as a read-only memory map (an array in memory
+    when there are none)."""
+    if n_docs == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    return np.memmap(path, dtype=np.uint32, mode="r", shape=(n_docs, num_perm))
+
+
+@dataclass(frozen=True, slots=True)
+class _SpilledWords:
+    """Words of spilled documents, read back and tokenized a block of pairs at a time."""
+
+    texts: TextSpill
+    spill_index: np.ndarray
+    shingle_size: int
+    engine: Engine
+    block_docs: int = SPILL_BLOCK_DOCS
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        flat = pairs.tolist()
+        start = 0
+        while start < len(flat):
+            seen: set[int] = set()
+            end = start
+            while end < len(flat):
+                a, b = flat[end]
+                new = (a not in seen) + (b != a and b not in seen)
+                if seen and len(seen) + new > self.block_docs:
+                    break
+                seen.update((a, b))
+                end += 1
+            numbers = np.array(sorted(seen), dtype=np.int64)
+            texts = [self.texts.read(int(self.spill_index[d])) for d in numbers.tolist()]
+            shingled = shingle_corpus(texts, self.shingle_size, workers=self.engine)
+            yield shingled, np.searchsorted(numbers, pairs[start:end]), numbers, end
+            start = end

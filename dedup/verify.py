@@ -1,0 +1,280 @@
+"""The verify stage: every candidate pair checked on its words and aligned into passages (in
+chunks, each kept for resume), a block of documents' words at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from dedup.align import (
+    align_pairs,
+)
+from dedup.assemble import DocTable, assemble_pairs, cluster_passages, document_infos, span_offsets
+from dedup.candidates import Overlap, measure_overlaps
+from dedup.config import Config
+from dedup.parallel import Engine
+from dedup.stages import lap
+from dedup.types import (
+    DocumentInfo,
+    Pair,
+    PassageCluster,
+    ProgressFn,
+    Reject,
+    ScanResult,
+)
+from dedup.words import Shingled
+from dedup.workspace import Workspace
+
+
+class WordSource(Protocol):
+    """Words of the documents of a run of document pairs, a block of pairs at a time."""
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        """For consecutive blocks of ``pairs`` (shape (n, 2)): the words of their documents,
+        the block's pairs numbered as those words are, each of those documents' number in
+        the corpus (None when the words are the whole corpus'), and how many pairs are done
+        with this block."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusWords:
+    """The words of the whole corpus, in memory: one block of every pair."""
+
+    shingled: Shingled
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        yield self.shingled, pairs, None, len(pairs)
+
+
+def _global(local: np.ndarray, numbers: np.ndarray | None) -> np.ndarray:
+    """Document numbers of a block (see :class:`WordSource`) in the corpus."""
+    return local if numbers is None else numbers[local]
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What the verification and alignment of a set of candidates found."""
+
+    near_duplicates: dict[tuple[int, int], Overlap]
+    aligned_pairs: int
+    pairs: list[Pair]
+    passages: list[PassageCluster]
+    documents: list[DocumentInfo]
+
+    def scan_result(
+        self,
+        config: Config,
+        table: DocTable,
+        rejects: Sequence[Reject],
+        signatures: np.ndarray,
+        candidates: tuple[int, int, int, int],
+        seconds: dict[str, float],
+    ) -> ScanResult:
+        """The scan's result: what was found, with the counts of ``run.json``
+        (``candidates``: the arguments of :meth:`counts`)."""
+        counts = {
+            "documents": len(table.records),
+            "rejected": len(rejects),
+            "words": int(table.words.sum()),
+            "characters": int(table.chars.sum()),
+            **self.counts(*candidates),
+        }
+        return ScanResult(
+            config,
+            tuple(self.documents),
+            tuple(self.pairs),
+            tuple(self.passages),
+            tuple(rejects),
+            signatures,
+            counts,
+            seconds,
+        )
+
+    def counts(
+        self, lsh_candidates: int, passage_candidates: int, self_candidates: int, common_keys: int
+    ) -> dict[str, int]:
+        """The candidate and result counts of ``run.json``, in their order there."""
+        return {
+            "lsh_candidate_pairs": lsh_candidates,
+            "near_duplicate_pairs": len(self.near_duplicates),
+            "passage_candidate_pairs": passage_candidates,
+            "self_repeat_candidates": self_candidates,
+            "common_passage_keys": common_keys,
+            "aligned_pairs": self.aligned_pairs,
+            "pairs": len(self.pairs),
+            "passages": len(self.passages),
+            "alignments": sum(len(p.alignments) for p in self.pairs),
+            "documents_with_repeats": sum(1 for d in self.documents if d.repeated_words),
+        }
+
+
+def verify_candidates(
+    words: WordSource,
+    table: DocTable,
+    lsh_pairs: Iterable[tuple[int, int]],
+    passage_pairs: set[tuple[int, int]],
+    self_docs: Iterable[int],
+    config: Config,
+    *,
+    progress: ProgressFn | None,
+    work: Workspace | None,
+    engine: Engine,
+    seconds: dict[str, float],
+    clock: float,
+) -> tuple[Verified, float]:
+    """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
+    threshold, passage pairs and self-repeat candidates are aligned, and the alignments
+    clustered into passages and pairs. Adds the ``align`` and ``passages`` stage times.
+
+    ``words`` gives the words of the pairs' documents a block at a time (the whole corpus
+    at once when it is in memory), so the outcome does not depend on how it is split; each
+    block's LSH pairs are measured and its pairs to align aligned while its words are at
+    hand."""
+    lsh = {(int(a), int(b)) for a, b in lsh_pairs}
+    candidates = sorted(lsh | passage_pairs) + [(d, d) for d in self_docs]
+    near_duplicates: dict[tuple[int, int], Overlap] = {}
+    measures: dict[tuple[int, int], Overlap] = {}  # exact measures of the pairs measured
+    raw: list[tuple[int, int, list[int]]] = []
+    spans: list[np.ndarray] = []
+    aligned = 0
+    array = np.array(candidates, dtype=np.int64).reshape(-1, 2)
+    for shingled, local, numbers, done in words.blocks(array):
+        whole = numbers is None  # the corpus itself: chunks resume and show progress
+        pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
+        is_lsh = np.array([pair in lsh for pair in pairs], dtype=bool)
+        for k, stats in zip(
+            np.flatnonzero(is_lsh).tolist(), measure_overlaps(shingled, local[is_lsh], engine)
+        ):
+            measures[pairs[k]] = stats
+            if stats.jaccard >= config.threshold:
+                near_duplicates[pairs[k]] = stats
+        to_align = np.array(
+            [
+                pair in passage_pairs or pair in near_duplicates or pair[0] == pair[1]
+                for pair in pairs
+            ],
+            dtype=bool,
+        )
+        aligned += int(to_align.sum())
+        part = align_candidates(
+            shingled,
+            local[to_align],
+            config,
+            progress if whole else None,
+            work if whole else None,
+            engine,
+        )
+        span_docs, starts, ends = span_offsets(part, shingled.tokens)
+        if not whole:
+            part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
+            span_docs = numbers[span_docs]
+        # the exact measures of the other aligned pairs, while their words are at hand
+        others = sorted({(a, b) for a, b, _ in part if a != b} - measures.keys())
+        in_block = np.searchsorted(numbers, others) if not whole else np.array(others)
+        measures.update(zip(others, measure_overlaps(shingled, in_block, engine)))
+        raw += part
+        spans.append(np.stack([span_docs, starts, ends]))
+        if progress and not whole:
+            progress("align", done, len(array))
+    seconds["align"], clock = lap(clock)
+
+    span_table = np.concatenate(spans, axis=1) if spans else np.zeros((3, 0), dtype=np.int64)
+    alignments, passages = cluster_passages(raw, span_table, table)
+    ids = [r.id for r in table.records]
+    pairs = assemble_pairs(alignments, near_duplicates, measures, ids, table.words, config)
+    documents = document_infos(table, raw)
+    seconds["passages"], clock = lap(clock)
+    found = Verified(near_duplicates, aligned, pairs, passages, documents)
+    return found, clock
+
+
+ALIGN_CHUNK = 4096  # pairs per call of the batch aligner, between progress updates
+
+
+def align_candidates(
+    shingled: Shingled,
+    pairs: np.ndarray,
+    config: Config,
+    progress: ProgressFn | None,
+    work: Workspace | None,
+    engine: Engine,
+) -> list[tuple[int, int, list[int]]]:
+    """Verified passages of every candidate pair: ``(doc_a, doc_b, passage row)``, in
+    chunks of ``ALIGN_CHUNK`` pairs, each kept in the workspace when there is one.
+
+    Chunks not in the workspace are aligned on ``engine``; each is saved as it
+    comes back, in chunk order, so an interrupted run keeps every chunk before the gap."""
+    raw: list[tuple[int, int, list[int]]] = []
+    workers = engine.workers
+    firsts = range(0, len(pairs), ALIGN_CHUNK)
+    done = {f for f in firsts if work is not None and work.has(_align_stage(f))}
+    shared = (
+        shingled.shingles,
+        shingled.shingle_ptr,
+        config.shingle_size,
+        config.min_passage_words,
+        config.max_gap_words,
+    )
+    # each chunk is split in one piece per worker, so that even one chunk uses every core;
+    # the results are sorted by pair, so the pieces put back together are the chunk's
+    jobs, offsets = [], {}
+    for first in firsts:
+        if first not in done:
+            chunk = pairs[first : first + ALIGN_CHUNK]
+            cuts = np.linspace(0, len(chunk), max(1, min(workers, len(chunk))) + 1).astype(int)
+            offsets[first] = cuts[:-1].tolist()
+            jobs += [(chunk[lo:hi],) for lo, hi in itertools.pairwise(cuts.tolist())]
+    aligned = engine.map_ordered(_align_chunk, shared, jobs)
+    for first in firsts:
+        chunk = pairs[first : first + ALIGN_CHUNK]
+        stage = _align_stage(first)
+        if first in done:
+            assert work is not None
+            found = work.load(stage)
+            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, 6)
+        else:
+            parts = [next(aligned) for _ in offsets[first]]
+            pair_index = np.concatenate(
+                [index + offset for (index, _), offset in zip(parts, offsets[first])]
+            )
+            passages = np.concatenate([found for _, found in parts]).reshape(-1, 6)
+            if work is not None:
+                work.save(stage, pair_index=pair_index, passages=passages)
+        found_pairs = chunk[pair_index].tolist()
+        raw.extend((a, b, row) for (a, b), row in zip(found_pairs, passages.tolist()))
+        if progress:
+            progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
+    aligned.close()  # the workers stop now, not when the generator is collected
+    return raw
+
+
+def _align_stage(first: int) -> str:
+    return f"align-{first // ALIGN_CHUNK:06d}"
+
+
+def _align_chunk(
+    shingles: np.ndarray,
+    shingle_ptr: np.ndarray,
+    shingle_size: int,
+    min_words: int,
+    max_gap: int,
+    chunk: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    return align_pairs(
+        shingles,
+        shingle_ptr,
+        chunk,
+        shingle_size=shingle_size,
+        min_words=min_words,
+        max_gap=max_gap,
+    )
