@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -12,8 +14,9 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import check_estimator
 
 from dedup.config import Config
 from dedup.errors import ConfigError
@@ -148,16 +151,81 @@ def test_story_of_before_fit_raises():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_neighbors": 0}, "The 'n_neighbors' parameter of StoryClusterer must be"),
-        ({"resolution": 0.0}, "The 'resolution' parameter of StoryClusterer must be"),
+        (
+            {"n_neighbors": 0},
+            "The 'n_neighbors' parameter of StoryClusterer must be an int in the range "
+            "[1, inf). Got 0 instead.",
+        ),
+        (
+            {"resolution": 0.0},
+            "The 'resolution' parameter of StoryClusterer must be a float in the range "
+            "(0, inf). Got 0.0 instead.",
+        ),
         ({"max_df": 1.5}, "The 'max_df' parameter of StoryClusterer must be"),
-        ({"window_days": -1.0}, "The 'window_days' parameter of StoryClusterer must be"),
+        ({"max_df": float("nan")}, "The 'max_df' parameter of StoryClusterer must be"),
+        (
+            {"window_days": -1.0},
+            "The 'window_days' parameter of StoryClusterer must be a float in the range "
+            "(0, inf) or None. Got -1.0 instead.",
+        ),
         ({"min_conductance": 1.5}, "The 'min_conductance' parameter of StoryClusterer must be"),
     ],
 )
 def test_bad_parameters_raise_at_fit(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         StoryClusterer(**params).fit(small_corpus())
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"n_neighbors": 2.5},
+            "The 'n_neighbors' parameter of StoryClusterer must be an int in the range "
+            "[1, inf). Got 2.5 instead.",
+        ),
+        ({"min_lift": True}, "The 'min_lift' parameter of StoryClusterer must be a float"),
+        ({"window_days": "7"}, "The 'window_days' parameter of StoryClusterer must be"),
+        ({"ngram_range": [1, 2]}, "The 'ngram_range' parameter of StoryClusterer must be a tuple"),
+        (
+            {"random_state": "seed"},
+            "The 'random_state' parameter of StoryClusterer must be an int, a RandomState or "
+            "None. Got 'seed' instead.",
+        ),
+    ],
+)
+def test_parameters_of_the_wrong_type_raise_type_errors_at_fit(params, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        StoryClusterer(**params).fit(small_corpus())
+
+
+def test_bad_parameters_do_not_raise_before_fit():
+    clusterer = StoryClusterer(n_neighbors=0).set_params(resolution=-1.0)
+    assert clusterer.get_params()["resolution"] == -1.0
+
+
+def test_check_estimator_passes_with_text_input_declared():
+    # StoryClusterer reads text (its tags say so), and scikit-learn's checks feed 2-D arrays
+    # of numbers: check_estimator then runs its cloning check and skips the others, as it
+    # does for TfidfVectorizer. The test below holds the fitting contract on text instead.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = check_estimator(StoryClusterer())
+    assert {r["status"] for r in results} == {"passed"}
+    assert any(issubclass(w.category, SkipTestWarning) for w in caught)
+
+
+def test_fit_keeps_the_estimator_contract_on_text():
+    clusterer = StoryClusterer(min_df=1, min_lift=1.0)
+    params = clusterer.get_params()
+    assert not [name for name in vars(clusterer) if name.endswith("_")]  # __init__ stores only
+    assert clusterer.fit(small_corpus()) is clusterer
+    assert clusterer.get_params() == params  # fit changed no parameter
+    first = clusterer.labels_.copy()
+    assert np.array_equal(clusterer.fit(small_corpus()).labels_, first)  # fit is idempotent
+    restored = pickle.loads(pickle.dumps(clusterer))
+    assert np.array_equal(restored.labels_, first)
+    assert restored.stories_ == clusterer.stories_
 
 
 def test_empty_input_is_an_error():
