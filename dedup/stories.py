@@ -47,6 +47,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
+from graspologic_native import leiden_csr
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -61,9 +62,16 @@ BLOCK_ROWS = 2048
 SLICE_ENTRIES = 1 << 22
 #: Heaviest terms of each document used to find its candidate neighbours.
 CANDIDATE_TERMS = 64
-#: Passes of each Leiden run (leidenalg's default). Running to convergence (-1) gave the same
-#: ARI on the dev halves and was several times slower on Reuters-21578's dated wire copy.
+#: Passes of each Leiden run (each pass starts from the last one's communities), as with
+#: leidenalg's default before. Running leidenalg to convergence gave the same ARI on the dev
+#: halves and was several times slower on Reuters-21578's dated wire copy; with
+#: graspologic-native, 4 passes, 2 or 4 trials or randomness 0.01 gave the same dev ARI
+#: (``benchmarks/stories_dev_scale.py``; at most 0.001 apart).
 LEIDEN_ITERATIONS = 2
+#: Independent Leiden runs of each call, the most modular kept.
+LEIDEN_TRIALS = 1
+#: How far Leiden's refinement strays from the greediest merge (graspologic-native's default).
+LEIDEN_RANDOMNESS = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -715,20 +723,58 @@ def _leiden(
     resolution: float,
     random_state: np.random.RandomState,
 ) -> np.ndarray:
-    import igraph
-    import leidenalg
+    """One Leiden run maximising modularity at ``resolution`` (graspologic-native, MIT).
 
+    The objective is ``Σ_ij (A_ij - resolution · k_i k_j / 2m) δ(c_i, c_j)``, the
+    configuration-model (RB) modularity. The graph is passed as a symmetric CSR matrix
+    with sorted indices, so the result depends only on the edges and the seed drawn from
+    ``random_state``, never on the order the edges come in.
+
+    Parameters
+    ----------
+    n_nodes : int
+    first, second : ndarray of int64, shape (n_edges,)
+        Each edge's two nodes; each undirected edge given once. Edges of weight 0 are left out.
+    weight : ndarray of float64, shape (n_edges,)
+    resolution : float
+    random_state : RandomState
+        One seed is drawn from it per call, whatever the graph.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_nodes,)
+        Community of each node, numbered from 0 in order of first node (an isolated node is
+        a community of its own).
+    """
+    seed = int(random_state.randint(0, 2**31 - 1))
     keep = weight > 0
-    graph = igraph.Graph(n=n_nodes, edges=np.stack([first[keep], second[keep]], axis=1).tolist())
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        weights=weight[keep].tolist(),
-        resolution_parameter=resolution,
-        n_iterations=LEIDEN_ITERATIONS,
-        seed=int(random_state.randint(0, 2**31 - 1)),
+    upper = sp.coo_matrix(
+        (weight[keep].astype(np.float64), (first[keep], second[keep])), shape=(n_nodes, n_nodes)
     )
-    return np.asarray(partition.membership, dtype=np.int64)
+    graph = (upper + upper.T).tocsr()  # sums any repeated edge, sorts the indices
+    graph.sort_indices()
+    if graph.nnz == 0:
+        return np.arange(n_nodes, dtype=np.int64)
+    _, community = leiden_csr(
+        graph.indptr.astype(np.int64),
+        graph.indices.astype(np.int32),
+        graph.data.astype(np.float64),
+        n_nodes,
+        resolution=float(resolution),
+        randomness=LEIDEN_RANDOMNESS,
+        iterations=LEIDEN_ITERATIONS,
+        use_modularity=True,
+        seed=seed,
+        trials=LEIDEN_TRIALS,
+    )
+    labels = np.arange(n_nodes, dtype=np.int64)  # any node left out: alone
+    nodes = np.fromiter(community.keys(), dtype=np.int64, count=len(community))
+    labels[nodes] = np.fromiter(community.values(), dtype=np.int64, count=len(community)) + n_nodes
+    # numbered by first node, so the labels do not depend on the library's own numbering
+    _, first_seen, numbered = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    return rank[numbered.ravel()]
 
 
 def _run_starts(sorted_values: np.ndarray) -> np.ndarray:

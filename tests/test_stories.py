@@ -8,6 +8,7 @@ import pickle
 import re
 import warnings
 
+import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -315,6 +316,68 @@ def test_many_cliques_stay_apart_where_modularity_merges_them():
     assert len(set(modularity_labels(graph).tolist())) < 200
     labels = split_communities(graph, 1.0, 0.03, 5, np.random.RandomState(0))
     assert adjusted_rand_score(cliques, labels) == 1.0
+
+
+def test_a_high_resolution_keeps_the_cliques_of_the_ring_apart():
+    # merging two neighbouring cliques gains 0.2 and costs resolution · 20.4² / 2m, about
+    # 0.1 · resolution on a ring of 200: from resolution 2 on, modularity keeps them apart
+    graph = ring_of_cliques(200)
+    upper = sp.triu(graph, k=1).tocoo()
+    labels = consensus_communities(
+        graph.shape[0],
+        upper.row.astype(np.int64),
+        upper.col.astype(np.int64),
+        upper.data.astype(np.float64),
+        4.0,
+        1,
+        np.random.RandomState(0),
+    )
+    assert adjusted_rand_score(np.arange(graph.shape[0]) // 5, labels) == 1.0
+
+
+def planted_graph(seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Six groups of ten nodes, dense inside and sparse between, random weights: n_nodes,
+    the edges (first < second) with their weights, and each node's group."""
+    rng = np.random.default_rng(seed)
+    group = np.arange(60) // 10
+    first, second = np.triu_indices(60, k=1)
+    chance = np.where(group[first] == group[second], 0.6, 0.05)
+    keep = rng.random(len(first)) < chance
+    weight = rng.random(int(keep.sum())) + 0.1
+    return 60, first[keep].astype(np.int64), second[keep].astype(np.int64), weight, group
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_leiden_runs_are_at_least_as_modular_as_the_planted_groups(seed):
+    n_nodes, first, second, weight, group = planted_graph(seed)
+    labels = consensus_communities(
+        n_nodes, first, second, weight, 1.0, 1, np.random.RandomState(seed)
+    )
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n_nodes))
+    graph.add_weighted_edges_from(zip(first.tolist(), second.tolist(), weight.tolist()))
+
+    def modularity(labels: np.ndarray) -> float:
+        parts = [set(np.flatnonzero(labels == c).tolist()) for c in np.unique(labels)]
+        return nx.community.modularity(graph, parts, resolution=1.0)
+
+    assert modularity(labels) >= modularity(group) - 1e-9
+
+
+def test_communities_do_not_depend_on_the_order_of_the_edges():
+    n_nodes, first, second, weight, _ = planted_graph(3)
+    shuffle = np.random.default_rng(4).permutation(len(first))
+    swap = np.random.default_rng(5).random(len(first)) < 0.5  # either end first
+    a = np.where(swap, second, first)[shuffle]
+    b = np.where(swap, first, second)[shuffle]
+    ordered = consensus_communities(
+        n_nodes, first, second, weight, 1.0, 3, np.random.RandomState(9)
+    )
+    shuffled = consensus_communities(
+        n_nodes, a, b, weight[shuffle], 1.0, 3, np.random.RandomState(9)
+    )
+    assert ordered.tobytes() == shuffled.tobytes()
+    assert ordered[0] == 0 and set(ordered.tolist()) == set(range(int(ordered.max()) + 1))
 
 
 def test_a_clique_stories_do_not_depend_on_the_size_of_the_graph():
