@@ -43,14 +43,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from numbers import Integral, Real
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
+from graspologic_native import leiden_csr
 from scipy.sparse.csgraph import connected_components
-from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import Tags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from dedup.types import Record
@@ -61,9 +62,72 @@ BLOCK_ROWS = 2048
 SLICE_ENTRIES = 1 << 22
 #: Heaviest terms of each document used to find its candidate neighbours.
 CANDIDATE_TERMS = 64
-#: Passes of each Leiden run (leidenalg's default). Running to convergence (-1) gave the same
-#: ARI on the dev halves and was several times slower on Reuters-21578's dated wire copy.
+#: Passes of each Leiden run (each pass starts from the last one's communities), as with
+#: leidenalg's default before. Running leidenalg to convergence gave the same ARI on the dev
+#: halves and was several times slower on Reuters-21578's dated wire copy; with
+#: graspologic-native, 4 passes, 2 or 4 trials or randomness 0.01 gave the same dev ARI
+#: (``benchmarks/stories_dev_scale.py``; at most 0.001 apart).
 LEIDEN_ITERATIONS = 2
+#: Independent Leiden runs of each call, the most modular kept.
+LEIDEN_TRIALS = 1
+#: How far Leiden's refinement strays from the greediest merge (graspologic-native's default).
+LEIDEN_RANDOMNESS = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRange:
+    """The numbers a parameter may take: of ``kind`` (``Integral`` or ``Real``), between
+    ``low`` and ``high`` (None: unbounded), ``closed`` naming the ends that belong to it, and
+    None too when ``none_allowed``."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    closed: Literal["left", "right", "both", "neither"] = "both"
+    none_allowed: bool = False
+
+    def describe(self) -> str:
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        number = "an int" if self.kind is Integral else "a float"
+        what = f"{number} in the range {left}{low}, {high}{right}"
+        return f"{what} or None" if self.none_allowed else what
+
+    def error(self, value: Any) -> type[Exception] | None:
+        """None when ``value`` is allowed; else the kind of error it calls for."""
+        if value is None:
+            return None if self.none_allowed else TypeError
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return TypeError  # True is an int to Python, never a count or a share here
+        if self.low is not None and (
+            value < self.low or (value == self.low and self.closed in ("right", "neither"))
+        ):
+            return ValueError
+        if self.high is not None and (
+            value > self.high or (value == self.high and self.closed in ("left", "neither"))
+        ):
+            return ValueError
+        if value != value:  # NaN is in no range
+            return ValueError
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceOf:
+    """A parameter that must be an instance of one of ``types``, described as ``description``."""
+
+    types: tuple[type, ...]
+    description: str
+
+    def describe(self) -> str:
+        return self.description
+
+    def error(self, value: Any) -> type[Exception] | None:
+        if isinstance(value, bool) or not isinstance(value, self.types):
+            return TypeError
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,19 +190,23 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     vectorizer_ : TfidfVectorizer
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 - sklearn's declared form
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "similarity_power": [Interval(Real, 0, None, closed="neither")],
-        "min_lift": [Interval(Real, 0, None, closed="left")],
-        "resolution": [Interval(Real, 0, None, closed="neither")],
-        "min_conductance": [Interval(Real, 0, 1, closed="both")],
-        "window_days": [Interval(Real, 0, None, closed="neither"), None],
-        "title_weight": [Interval(Integral, 0, None, closed="left")],
-        "ngram_range": [tuple],
-        "min_df": [Interval(Integral, 1, None, closed="left")],
-        "max_df": [Interval(Real, 0, 1, closed="right")],
-        "n_consensus": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
+    #: What each parameter may be, checked at :meth:`fit` (a subclass extends it with
+    #: ``{**StoryClusterer._parameter_rules, ...}``).
+    _parameter_rules: ClassVar[dict[str, NumberRange | InstanceOf]] = {
+        "n_neighbors": NumberRange(Integral, 1, None, closed="left"),
+        "similarity_power": NumberRange(Real, 0, None, closed="neither"),
+        "min_lift": NumberRange(Real, 0, None, closed="left"),
+        "resolution": NumberRange(Real, 0, None, closed="neither"),
+        "min_conductance": NumberRange(Real, 0, 1, closed="both"),
+        "window_days": NumberRange(Real, 0, None, closed="neither", none_allowed=True),
+        "title_weight": NumberRange(Integral, 0, None, closed="left"),
+        "ngram_range": InstanceOf((tuple,), "a tuple"),
+        "min_df": NumberRange(Integral, 1, None, closed="left"),
+        "max_df": NumberRange(Real, 0, 1, closed="right"),
+        "n_consensus": NumberRange(Integral, 1, None, closed="left"),
+        "random_state": InstanceOf(
+            (type(None), Integral, np.random.RandomState), "an int, a RandomState or None"
+        ),
     }
 
     def __init__(
@@ -170,7 +238,25 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.n_consensus = n_consensus
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    def __sklearn_tags__(self) -> Tags:
+        # X is a sequence of records or strings, not a 2-D array of numbers
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+    def _check_params(self) -> None:
+        """Raise ``TypeError`` (wrong type) or ``ValueError`` (out of range) naming the first
+        parameter that breaks its rule in :attr:`_parameter_rules`."""
+        for name, rule in self._parameter_rules.items():
+            value = getattr(self, name)
+            error = rule.error(value)
+            if error is not None:
+                raise error(
+                    f"The {name!r} parameter of {type(self).__name__} must be "
+                    f"{rule.describe()}. Got {value!r} instead."
+                )
+
     def fit(
         self,
         X: Sequence[Record | str],
@@ -187,6 +273,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         links : array-like of int, shape (n_links, 2), optional
             Pairs of positions in ``X`` known to share reused passages.
         """
+        self._check_params()
         records = [r if isinstance(r, Record) else Record(str(k), r) for k, r in enumerate(X)]
         if not records:
             raise ValueError("StoryClusterer needs at least one record")
@@ -636,20 +723,58 @@ def _leiden(
     resolution: float,
     random_state: np.random.RandomState,
 ) -> np.ndarray:
-    import igraph
-    import leidenalg
+    """One Leiden run maximising modularity at ``resolution`` (graspologic-native, MIT).
 
+    The objective is ``Σ_ij (A_ij - resolution · k_i k_j / 2m) δ(c_i, c_j)``, the
+    configuration-model (RB) modularity. The graph is passed as a symmetric CSR matrix
+    with sorted indices, so the result depends only on the edges and the seed drawn from
+    ``random_state``, never on the order the edges come in.
+
+    Parameters
+    ----------
+    n_nodes : int
+    first, second : ndarray of int64, shape (n_edges,)
+        Each edge's two nodes; each undirected edge given once. Edges of weight 0 are left out.
+    weight : ndarray of float64, shape (n_edges,)
+    resolution : float
+    random_state : RandomState
+        One seed is drawn from it per call, whatever the graph.
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_nodes,)
+        Community of each node, numbered from 0 in order of first node (an isolated node is
+        a community of its own).
+    """
+    seed = int(random_state.randint(0, 2**31 - 1))
     keep = weight > 0
-    graph = igraph.Graph(n=n_nodes, edges=np.stack([first[keep], second[keep]], axis=1).tolist())
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        weights=weight[keep].tolist(),
-        resolution_parameter=resolution,
-        n_iterations=LEIDEN_ITERATIONS,
-        seed=int(random_state.randint(0, 2**31 - 1)),
+    upper = sp.coo_matrix(
+        (weight[keep].astype(np.float64), (first[keep], second[keep])), shape=(n_nodes, n_nodes)
     )
-    return np.asarray(partition.membership, dtype=np.int64)
+    graph = (upper + upper.T).tocsr()  # sums any repeated edge, sorts the indices
+    graph.sort_indices()
+    if graph.nnz == 0:
+        return np.arange(n_nodes, dtype=np.int64)
+    _, community = leiden_csr(
+        graph.indptr.astype(np.int64),
+        graph.indices.astype(np.int32),
+        graph.data.astype(np.float64),
+        n_nodes,
+        resolution=float(resolution),
+        randomness=LEIDEN_RANDOMNESS,
+        iterations=LEIDEN_ITERATIONS,
+        use_modularity=True,
+        seed=seed,
+        trials=LEIDEN_TRIALS,
+    )
+    labels = np.arange(n_nodes, dtype=np.int64)  # any node left out: alone
+    nodes = np.fromiter(community.keys(), dtype=np.int64, count=len(community))
+    labels[nodes] = np.fromiter(community.values(), dtype=np.int64, count=len(community)) + n_nodes
+    # numbered by first node, so the labels do not depend on the library's own numbering
+    _, first_seen, numbered = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_seen), dtype=np.int64)
+    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
+    return rank[numbered.ravel()]
 
 
 def _run_starts(sorted_values: np.ndarray) -> np.ndarray:

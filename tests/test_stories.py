@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import re
+import warnings
 
+import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import check_estimator
 
 from dedup.config import Config
 from dedup.errors import ConfigError
@@ -148,16 +152,81 @@ def test_story_of_before_fit_raises():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_neighbors": 0}, "The 'n_neighbors' parameter of StoryClusterer must be"),
-        ({"resolution": 0.0}, "The 'resolution' parameter of StoryClusterer must be"),
+        (
+            {"n_neighbors": 0},
+            "The 'n_neighbors' parameter of StoryClusterer must be an int in the range "
+            "[1, inf). Got 0 instead.",
+        ),
+        (
+            {"resolution": 0.0},
+            "The 'resolution' parameter of StoryClusterer must be a float in the range "
+            "(0, inf). Got 0.0 instead.",
+        ),
         ({"max_df": 1.5}, "The 'max_df' parameter of StoryClusterer must be"),
-        ({"window_days": -1.0}, "The 'window_days' parameter of StoryClusterer must be"),
+        ({"max_df": float("nan")}, "The 'max_df' parameter of StoryClusterer must be"),
+        (
+            {"window_days": -1.0},
+            "The 'window_days' parameter of StoryClusterer must be a float in the range "
+            "(0, inf) or None. Got -1.0 instead.",
+        ),
         ({"min_conductance": 1.5}, "The 'min_conductance' parameter of StoryClusterer must be"),
     ],
 )
 def test_bad_parameters_raise_at_fit(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         StoryClusterer(**params).fit(small_corpus())
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"n_neighbors": 2.5},
+            "The 'n_neighbors' parameter of StoryClusterer must be an int in the range "
+            "[1, inf). Got 2.5 instead.",
+        ),
+        ({"min_lift": True}, "The 'min_lift' parameter of StoryClusterer must be a float"),
+        ({"window_days": "7"}, "The 'window_days' parameter of StoryClusterer must be"),
+        ({"ngram_range": [1, 2]}, "The 'ngram_range' parameter of StoryClusterer must be a tuple"),
+        (
+            {"random_state": "seed"},
+            "The 'random_state' parameter of StoryClusterer must be an int, a RandomState or "
+            "None. Got 'seed' instead.",
+        ),
+    ],
+)
+def test_parameters_of_the_wrong_type_raise_type_errors_at_fit(params, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        StoryClusterer(**params).fit(small_corpus())
+
+
+def test_bad_parameters_do_not_raise_before_fit():
+    clusterer = StoryClusterer(n_neighbors=0).set_params(resolution=-1.0)
+    assert clusterer.get_params()["resolution"] == -1.0
+
+
+def test_check_estimator_passes_with_text_input_declared():
+    # StoryClusterer reads text (its tags say so), and scikit-learn's checks feed 2-D arrays
+    # of numbers: check_estimator then runs its cloning check and skips the others, as it
+    # does for TfidfVectorizer. The test below holds the fitting contract on text instead.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = check_estimator(StoryClusterer())
+    assert {r["status"] for r in results} == {"passed"}
+    assert any(issubclass(w.category, SkipTestWarning) for w in caught)
+
+
+def test_fit_keeps_the_estimator_contract_on_text():
+    clusterer = StoryClusterer(min_df=1, min_lift=1.0)
+    params = clusterer.get_params()
+    assert not [name for name in vars(clusterer) if name.endswith("_")]  # __init__ stores only
+    assert clusterer.fit(small_corpus()) is clusterer
+    assert clusterer.get_params() == params  # fit changed no parameter
+    first = clusterer.labels_.copy()
+    assert np.array_equal(clusterer.fit(small_corpus()).labels_, first)  # fit is idempotent
+    restored = pickle.loads(pickle.dumps(clusterer))
+    assert np.array_equal(restored.labels_, first)
+    assert restored.stories_ == clusterer.stories_
 
 
 def test_empty_input_is_an_error():
@@ -247,6 +316,68 @@ def test_many_cliques_stay_apart_where_modularity_merges_them():
     assert len(set(modularity_labels(graph).tolist())) < 200
     labels = split_communities(graph, 1.0, 0.03, 5, np.random.RandomState(0))
     assert adjusted_rand_score(cliques, labels) == 1.0
+
+
+def test_a_high_resolution_keeps_the_cliques_of_the_ring_apart():
+    # merging two neighbouring cliques gains 0.2 and costs resolution · 20.4² / 2m, about
+    # 0.1 · resolution on a ring of 200: from resolution 2 on, modularity keeps them apart
+    graph = ring_of_cliques(200)
+    upper = sp.triu(graph, k=1).tocoo()
+    labels = consensus_communities(
+        graph.shape[0],
+        upper.row.astype(np.int64),
+        upper.col.astype(np.int64),
+        upper.data.astype(np.float64),
+        4.0,
+        1,
+        np.random.RandomState(0),
+    )
+    assert adjusted_rand_score(np.arange(graph.shape[0]) // 5, labels) == 1.0
+
+
+def planted_graph(seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Six groups of ten nodes, dense inside and sparse between, random weights: n_nodes,
+    the edges (first < second) with their weights, and each node's group."""
+    rng = np.random.default_rng(seed)
+    group = np.arange(60) // 10
+    first, second = np.triu_indices(60, k=1)
+    chance = np.where(group[first] == group[second], 0.6, 0.05)
+    keep = rng.random(len(first)) < chance
+    weight = rng.random(int(keep.sum())) + 0.1
+    return 60, first[keep].astype(np.int64), second[keep].astype(np.int64), weight, group
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_leiden_runs_are_at_least_as_modular_as_the_planted_groups(seed):
+    n_nodes, first, second, weight, group = planted_graph(seed)
+    labels = consensus_communities(
+        n_nodes, first, second, weight, 1.0, 1, np.random.RandomState(seed)
+    )
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n_nodes))
+    graph.add_weighted_edges_from(zip(first.tolist(), second.tolist(), weight.tolist()))
+
+    def modularity(labels: np.ndarray) -> float:
+        parts = [set(np.flatnonzero(labels == c).tolist()) for c in np.unique(labels)]
+        return nx.community.modularity(graph, parts, resolution=1.0)
+
+    assert modularity(labels) >= modularity(group) - 1e-9
+
+
+def test_communities_do_not_depend_on_the_order_of_the_edges():
+    n_nodes, first, second, weight, _ = planted_graph(3)
+    shuffle = np.random.default_rng(4).permutation(len(first))
+    swap = np.random.default_rng(5).random(len(first)) < 0.5  # either end first
+    a = np.where(swap, second, first)[shuffle]
+    b = np.where(swap, first, second)[shuffle]
+    ordered = consensus_communities(
+        n_nodes, first, second, weight, 1.0, 3, np.random.RandomState(9)
+    )
+    shuffled = consensus_communities(
+        n_nodes, a, b, weight[shuffle], 1.0, 3, np.random.RandomState(9)
+    )
+    assert ordered.tobytes() == shuffled.tobytes()
+    assert ordered[0] == 0 and set(ordered.tolist()) == set(range(int(ordered.max()) + 1))
 
 
 def test_a_clique_stories_do_not_depend_on_the_size_of_the_graph():
