@@ -7,7 +7,7 @@ fixed seed) and for all of them, and for BASIL dev and BASIL dev + GoogleNews-TS
 and prints the mean ARI (and the lowest draw) of
 
 - ``divided``: the stories as ``StoryClusterer`` gives them (communities divided until each
-  holds, see ``dedup.stories.split_communities``), and
+  holds, see ``dedup.clustering.split_communities``), and
 - ``whole-graph modularity``: the method before it, Leiden modularity (resolution 1.0, the
   same consensus of 5 runs and seed) over the whole graph of the same fit.
 
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quality import load, part_of
 
+from dedup.clustering import consensus_communities
 from dedup.config import Config
 from dedup.pipeline import stories
-from dedup.stories import consensus_communities
 from dedup.types import Record
 
 FRACTIONS = (0.25, 0.5, 0.75)

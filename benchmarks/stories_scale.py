@@ -39,8 +39,8 @@ def child(n_docs: int, pipeline: bool) -> dict:
 
     from generate import generate
 
+    from dedup.clustering import StoryClusterer
     from dedup.pipeline import stories
-    from dedup.stories import StoryClusterer
     from dedup.types import Record
 
     rows, truth = generate(n_docs, 0)

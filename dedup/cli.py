@@ -47,7 +47,9 @@ from dedup.pipeline import (
     stories,
     write_index_query,
 )
-from dedup.report import (
+from dedup.types import Record, Reject
+from dedup.workspace import Workspace
+from dedup.writers import (
     chains_table,
     clean_summary_table,
     corpus_layout,
@@ -59,8 +61,6 @@ from dedup.report import (
     write_scan,
     write_stories,
 )
-from dedup.types import Record, Reject
-from dedup.workspace import Workspace
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10

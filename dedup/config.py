@@ -37,7 +37,7 @@ DEFAULT_WIRE_AGENCIES = (
     "Yonhap",
 )
 
-#: Cleaning rules that ``Config.clean_skip`` can switch off (see dedup.clean).
+#: Cleaning rules that ``Config.clean_skip`` can switch off (see dedup.rules).
 CLEAN_RULES = ("self-duplicate", "comments", "teaser", "tags", "share", "learned")
 
 
@@ -99,7 +99,7 @@ class Config:
         similarity an edge needs, the Leiden modularity resolution of each division, the share
         of the smaller part's link weight that keeps two parts one story, the date decay scale
         in days (0 ignores dates) and how many times a title counts (see
-        ``dedup.stories.StoryClusterer``).
+        ``dedup.clustering.StoryClusterer``).
     wire_agencies : tuple of str
         ``chains``: the news agencies whose copy others carry. Each entry is a name, optionally
         followed by ``|``-separated aliases (``"Associated Press|AP"``): an outlet or credit

@@ -37,8 +37,8 @@ from markupsafe import Markup
 from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.outputs import OutputSet, output_names
-from dedup.report import write_rejects
 from dedup.types import ChainsResult, Record, Reject, ScanResult, StoriesResult
+from dedup.writers import write_rejects
 
 #: Above this many nodes the corpus-wide chain graph is not drawn (each story has its own).
 GRAPH_NODE_LIMIT = 300

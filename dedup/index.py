@@ -4,11 +4,13 @@ query runs scan's candidates, verify and assemble stages against the stored corp
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from dedup.lsh import (
     winnow,
 )
 from dedup.parallel import Engine, resolve_engine
-from dedup.prepare import prepare_records
+from dedup.prepare import as_records, prepare_records
 from dedup.stages import lap
 from dedup.store import DocumentRows, IndexStore
 from dedup.types import (
@@ -114,31 +116,33 @@ def index_add(
     the index's key settings (IndexFormatError names the first that differs); None uses the
     index's settings.
     """
-    engine = resolve_engine(workers)
-    docs, rejects = prepare_records(records)
-    n_read = len(docs) + len(rejects)
     with IndexStore.create_or_open(index, config or Config()) as store:
         if config is not None:
             store.check_config(config)
-        config = store.config
         with store.writing():
-            existing = store.digests(r.id for r in docs)
-            unchanged = [
-                r.id for r in docs if r.id in existing and existing[r.id][1] == input_digest([r])
-            ]
-            skip = set(unchanged)
-            todo = [r for r in docs if r.id not in skip]
-            rows, kept, _ = index_rows(todo, config, engine)
-            rejects += _no_words(todo, kept)
-            replaced = [r.id for r in rows.records if r.id in existing]
-            if replaced:
-                old_docs = np.array([existing[i][0] for i in replaced], dtype=np.int64)
-                old = store.documents(old_docs.tolist())
-                old_rows, _, _ = index_rows([d.record for d in old], config, engine)
-                store.delete(old_docs, old_rows)
-            store.insert(rows)
-            fault_point("index:commit", index)  # all written, not yet committed
-            total = store.n_documents()
+            return _add(store, records, resolve_engine(workers))
+
+
+def _add(store: IndexStore, records: Iterable[Record], engine: Engine) -> IndexAddResult:
+    """:func:`index_add` inside a write transaction of ``store``."""
+    config = store.config
+    docs, rejects = prepare_records(records)
+    n_read = len(docs) + len(rejects)
+    existing = store.digests(r.id for r in docs)
+    unchanged = [r.id for r in docs if r.id in existing and existing[r.id][1] == input_digest([r])]
+    skip = set(unchanged)
+    todo = [r for r in docs if r.id not in skip]
+    rows, kept, _ = index_rows(todo, config, engine)
+    rejects += _no_words(todo, kept)
+    replaced = [r.id for r in rows.records if r.id in existing]
+    if replaced:
+        old_docs = np.array([existing[i][0] for i in replaced], dtype=np.int64)
+        old = store.documents(old_docs.tolist())
+        old_rows, _, _ = index_rows([d.record for d in old], config, engine)
+        store.delete(old_docs, old_rows)
+    store.insert(rows)
+    fault_point("index:commit", store.path)  # all written, not yet committed
+    total = store.n_documents()
     added = tuple(r.id for r in rows.records if r.id not in existing)
     counts = {
         "read": n_read,
@@ -151,23 +155,28 @@ def index_add(
         "characters_written": sum(len(r.text) for r in rows.records),
     }
     return IndexAddResult(
-        str(index), added, tuple(replaced), tuple(unchanged), tuple(rejects), counts
+        str(store.path), added, tuple(replaced), tuple(unchanged), tuple(rejects), counts
     )
 
 
 def index_remove(index: str | Path, ids: Iterable[str]) -> IndexRemoveResult:
     """Remove documents by id, with their keys, in one transaction; unknown ids are
     reported, not an error."""
-    wanted = sorted(set(ids))
     with IndexStore.open(index) as store, store.writing():
-        existing = store.digests(wanted)
-        found = [i for i in wanted if i in existing]
-        docs = np.array([existing[i][0] for i in found], dtype=np.int64)
-        stored = store.documents(docs.tolist())
-        rows, _, _ = index_rows([d.record for d in stored], store.config, resolve_engine(1))
-        store.delete(docs, rows)
+        return _remove(store, ids)
+
+
+def _remove(store: IndexStore, ids: Iterable[str]) -> IndexRemoveResult:
+    """:func:`index_remove` inside a write transaction of ``store``."""
+    wanted = sorted(set(ids))
+    existing = store.digests(wanted)
+    found = [i for i in wanted if i in existing]
+    docs = np.array([existing[i][0] for i in found], dtype=np.int64)
+    stored = store.documents(docs.tolist())
+    rows, _, _ = index_rows([d.record for d in stored], store.config, resolve_engine(1))
+    store.delete(docs, rows)
     return IndexRemoveResult(
-        str(index), tuple(found), tuple(i for i in wanted if i not in existing)
+        str(store.path), tuple(found), tuple(i for i in wanted if i not in existing)
     )
 
 
@@ -360,7 +369,7 @@ def write_index_query(
     warnings: Sequence[Reject] = (),
 ) -> dict[str, int]:
     """A query's files, as ``scan`` writes them; run.json names the command and index."""
-    from dedup.report import write_scan
+    from dedup.writers import write_scan
 
     return write_scan(
         result,
@@ -372,3 +381,89 @@ def write_index_query(
         protected=[str(index)],
         run_extra={"index": str(index)},
     )
+
+
+class Index:
+    """A persistent index of documents in one SQLite file, modelled on datasketch's
+    ``MinHashLSH``: add documents once, then query new ones against them.
+
+    >>> index = Index("news.idx")                      # doctest: +SKIP
+    >>> index.add(["first article …", "second …"])     # doctest: +SKIP
+    >>> index.query(["a new article …"]).to_pandas()   # doctest: +SKIP
+
+    Parameters
+    ----------
+    path : path
+        The index file; made (with ``config``) by the first :meth:`add`.
+    config : Config, optional
+        Settings of a new index; for an existing one they must agree with its own (None
+        uses the index's).
+    workers : int or Engine
+        Threads (0: every core) or an engine for the words, signature and alignment work.
+
+    Data given to :meth:`add` and :meth:`query` is read by :func:`dedup.prepare.as_records`
+    (strings, dicts, Records, DataFrames, Tables), with fields named by keyword.
+    """
+
+    def __init__(
+        self, path: str | Path, config: Config | None = None, *, workers: int | Engine = 1
+    ) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.workers = workers
+        self._store: IndexStore | None = None
+
+    def add(self, data: Any, **fields: str) -> IndexAddResult:
+        """Add (or replace) documents; one transaction (or part of :meth:`writing`'s)."""
+        records = as_records(data, **fields)
+        if self._store is not None:
+            return _add(self._store, records, resolve_engine(self.workers))
+        return index_add(self.path, records, self.config, workers=self.workers)
+
+    def remove(self, ids: Iterable[str]) -> IndexRemoveResult:
+        """Remove documents by id; unknown ids are reported in the result."""
+        if isinstance(ids, str):
+            ids = [ids]
+        if self._store is not None:
+            return _remove(self._store, ids)
+        return index_remove(self.path, ids)
+
+    def query(self, data: Any, **fields: str) -> ScanResult:
+        """What the documents of ``data`` share with the index and with each other (the
+        index is not changed)."""
+        return index_query(self.path, as_records(data, **fields), self.config, workers=self.workers)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Index]:
+        """Batch writes: every :meth:`add` and :meth:`remove` inside is one transaction,
+        committed when the block ends (none of it if it raises)."""
+        if self._store is not None:
+            raise RuntimeError("already writing: writing() blocks do not nest")
+        with IndexStore.create_or_open(self.path, self.config or Config()) as store:
+            if self.config is not None:
+                store.check_config(self.config)
+            with store.writing():
+                self._store = store
+                try:
+                    yield self
+                finally:
+                    self._store = None
+
+    def info(self) -> dict[str, Any]:
+        """Counts, settings and bytes on disk."""
+        return index_info(self.path)
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str) or not self.path.is_file():
+            return False
+        with IndexStore.open(self.path, readonly=True) as store:
+            return doc_id in store.digests([doc_id])
+
+    def __len__(self) -> int:
+        if not self.path.is_file():
+            return 0
+        with IndexStore.open(self.path, readonly=True) as store:
+            return store.n_documents()
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"

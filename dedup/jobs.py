@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dedup import clean as rules
+from dedup import rules
 from dedup.align import (
     A_HI,
     A_LO,
@@ -46,7 +46,7 @@ from dedup.words import Shingled, shingle_corpus
 from dedup.workspace import Workspace
 
 if TYPE_CHECKING:  # imported where used: scikit-learn takes half a second to import
-    from dedup.stories import StoryClusterer
+    from dedup.clustering import StoryClusterer
 
 
 def clean(
@@ -265,7 +265,7 @@ def stories(
 
 def story_clusterer(config: Config) -> StoryClusterer:
     """The story clusterer that ``config`` describes."""
-    from dedup.stories import StoryClusterer
+    from dedup.clustering import StoryClusterer
 
     return StoryClusterer(
         n_neighbors=config.story_neighbors,
@@ -285,7 +285,8 @@ def chains(
     progress: ProgressFn | None = None,
     workspace: Workspace | None = None,
 ) -> ChainsResult:
-    """Scan the records, then decide who carried whose copy (:func:`dedup.chains.build_chains`).
+    """Scan the records, then decide who carried whose copy
+    (:func:`dedup.syndication.build_chains`).
 
     Returns
     -------
@@ -294,7 +295,7 @@ def chains(
     """
     config = config or Config()
     records = list(records)
-    from dedup.chains import build_chains
+    from dedup.syndication import build_chains
 
     result = scan(records, config, progress=progress, workspace=workspace)
     return build_chains(records, result, config)

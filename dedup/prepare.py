@@ -1,10 +1,11 @@
-"""The records a run can use: the first of each id, in id order, and nothing that no output file
-could hold.
+"""The records a run can use: whatever form the caller's data comes in (:func:`as_records`),
+the first of each id, in id order, and nothing that no output file could hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from dedup.ingest import record_problem
 from dedup.types import (
@@ -47,3 +48,87 @@ def prepare_records(records: Iterable[Record]) -> tuple[list[Record], list[Rejec
             continue
         seen[record.id] = record
     return [seen[key] for key in sorted(seen)], rejects
+
+
+#: Where each field of a Record is found in the caller's data (the defaults).
+FIELDS = {
+    "id": "id",
+    "text": "text",
+    "title": "title",
+    "date": "date",
+    "outlet": "outlet",
+    "url": "url",
+}
+
+
+def as_records(data: Any, **names: str) -> Iterator[Record]:
+    """The records in ``data``, whatever form it comes in, lazily.
+
+    Parameters
+    ----------
+    data : iterable, DataFrame or Table
+        Records; strings (each a text, numbered ``"0"``, ``"1"``, … in order); mappings
+        (dicts, one a record); a pandas or polars DataFrame or a pyarrow Table (one row a
+        record); or an iterable of any mix of these.
+    **names : str
+        The key or column holding each field, when it is not the field's own name:
+        ``id="article_id", text="body"`` (keys of :data:`FIELDS`). Other keys of a mapping
+        are kept as the record's ``extra``.
+
+    Raises
+    ------
+    TypeError
+        For an item that is none of these, naming its position.
+    """
+    unknown = sorted(set(names) - set(FIELDS))
+    if unknown:
+        raise TypeError(f"unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}")
+    columns = {**FIELDS, **names}
+    for number, item in enumerate(_items(data)):
+        if isinstance(item, Record):
+            yield item
+        elif isinstance(item, str):
+            yield Record(str(number), item, source=f"item {number}")
+        elif isinstance(item, Mapping):
+            yield _from_mapping(item, columns, number)
+        else:
+            raise TypeError(
+                f"item {number}: expected a string, a mapping or a Record, "
+                f"got {type(item).__name__}"
+            )
+
+
+def _items(data: Any) -> Iterator[Any]:
+    """Rows of a table-like ``data`` (pandas, polars, pyarrow), or its items."""
+    if isinstance(data, (str, bytes, Mapping, Record)):
+        raise TypeError(
+            f"expected a collection of records (a list, a DataFrame, …), got one "
+            f"{type(data).__name__}: wrap it in a list"
+        )
+    if hasattr(data, "to_pylist"):  # a pyarrow Table or RecordBatch
+        yield from data.to_pylist()
+    elif hasattr(data, "to_dict") and hasattr(data, "columns"):  # a pandas DataFrame
+        yield from data.to_dict("records")
+    elif hasattr(data, "iter_rows") and hasattr(data, "columns"):  # a polars DataFrame
+        yield from data.iter_rows(named=True)
+    else:
+        yield from data
+
+
+def _from_mapping(item: Mapping[str, Any], columns: dict[str, str], number: int) -> Record:
+    text = item.get(columns["text"])
+    if not isinstance(text, str):
+        raise TypeError(f"item {number}: field {columns['text']!r} is not a string")
+    values = {
+        field: None if item.get(key) is None else str(item.get(key))
+        for field, key in columns.items()
+        if field != "text"
+    }
+    used = set(columns.values())
+    return Record(
+        id=values.pop("id") or str(number),
+        text=text,
+        **values,
+        source=f"item {number}",
+        extra={k: v for k, v in item.items() if k not in used},
+    )

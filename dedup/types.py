@@ -6,8 +6,9 @@ text, as read from its file, so ``record.text[start:end]`` is the passage exactl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,10 @@ class ScanResult:
     counts : dict of str to int
     seconds : dict of str to float
         Wall time per stage (not written to run.json, which must not change between runs).
+    spilled : bool
+        The corpus was held on disk a batch at a time (:func:`dedup.api.scan`).
+    resumed : tuple of str
+        Finished stages of an interrupted run that were reused.
     """
 
     config: Config
@@ -172,6 +177,87 @@ class ScanResult:
     signatures: np.ndarray
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    spilled: bool = False
+    resumed: tuple[str, ...] = ()
+
+    def replace(self, **changes: Any) -> ScanResult:
+        """A copy with ``changes`` (dataclasses.replace)."""
+        return dataclasses.replace(self, **changes)
+
+    def columns(self, table: str = "pairs") -> dict[str, list[Any]]:
+        """One of the result's flat tables, as columns (a name to a list of values).
+
+        Parameters
+        ----------
+        table : {"pairs", "alignments", "passages", "witnesses", "documents", "rejects"}
+            ``pairs``: one row a linked pair (its measures; ``passages`` counts its
+            alignments); ``alignments``: one row a passage two documents share, with the
+            offsets in each; ``passages``: one row a reused text (``docs``: how many
+            documents carry it); ``witnesses``: one row a place a passage occurs;
+            ``documents``: one row a document scanned; ``rejects``: one row a record not
+            scanned.
+        """
+        if table not in SCAN_TABLES:
+            raise ValueError(f"table must be one of {', '.join(SCAN_TABLES)}, got {table!r}")
+        if table == "pairs":
+            rows = [{**_scalars(pair), "passages": len(pair.alignments)} for pair in self.pairs]
+        elif table == "alignments":
+            rows = [{**_scalars(a), "passage": a.cluster} for p in self.pairs for a in p.alignments]
+            for row in rows:
+                del row["cluster"]
+        elif table == "passages":
+            rows = [
+                {"id": c.id, "text": c.text, "docs": len(c.docs), "witnesses": len(c.witnesses)}
+                for c in self.passages
+            ]
+        elif table == "witnesses":
+            rows = [{"passage": c.id, **_scalars(w)} for c in self.passages for w in c.witnesses]
+        elif table == "documents":
+            rows = [_scalars(doc) for doc in self.documents]
+        else:
+            rows = [_scalars(reject) for reject in self.rejects]
+        names = _TABLE_COLUMNS[table]
+        return {name: [row[name] for row in rows] for name in names}
+
+    def to_arrow(self, table: str = "pairs") -> Any:
+        """:meth:`columns` as a ``pyarrow.Table`` (the columns keep their names and order)."""
+        import pyarrow as pa
+
+        return pa.table(self.columns(table))
+
+    def to_pandas(self, table: str = "pairs") -> Any:
+        """:meth:`columns` as a ``pandas.DataFrame`` (needs pandas installed)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install pandas") from None
+        return pd.DataFrame(self.columns(table))
+
+
+def _scalars(item: Any) -> dict[str, Any]:
+    """The fields of a record dataclass that hold one value (not a tuple of others)."""
+    return {
+        f.name: getattr(item, f.name)
+        for f in fields(item)
+        if not isinstance(getattr(item, f.name), tuple)
+    }
+
+
+SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects")
+_TABLE_COLUMNS = {
+    "pairs": [
+        *(f.name for f in fields(Pair) if f.name != "alignments"),
+        "passages",
+    ],
+    "alignments": [
+        *(f.name for f in fields(Alignment) if f.name != "cluster"),
+        "passage",
+    ],
+    "passages": ["id", "text", "docs", "witnesses"],
+    "witnesses": ["passage", *(f.name for f in fields(Witness))],
+    "documents": [f.name for f in fields(DocumentInfo)],
+    "rejects": [f.name for f in fields(Reject)],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +314,7 @@ class CleanResult:
 
 @dataclass(frozen=True)
 class StoriesResult:
-    """Story groups (``dedup.stories.StoryGroup``) and the fitted clusterer."""
+    """Story groups (``dedup.clustering.StoryGroup``) and the fitted clusterer."""
 
     config: Config
     clusterer: Any

@@ -20,9 +20,9 @@ import pytest
 from dedup.config import Config
 from dedup.errors import IndexFormatError
 from dedup.pipeline import index_add, index_info, index_query, index_remove, scan
-from dedup.report import pair_record
 from dedup.store import IndexStore, to_int64
 from dedup.types import Record
+from dedup.writers import pair_record
 from tests.conftest import SEED_IDS
 
 INDEXED = ("000", "003", "004")

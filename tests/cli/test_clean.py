@@ -66,7 +66,7 @@ def test_cuts_file_rebuilds_every_original(cleaned):
     by_doc: dict[str, list] = {}
     for cut in cuts:
         by_doc.setdefault(cut["doc"], []).append(cut)
-    from dedup.clean import reconstruct
+    from dedup.rules import reconstruct
 
     for doc_id in ID.values():
         cleaned_text = (out / "corpus" / f"{doc_id}.txt").read_text(encoding="utf-8")

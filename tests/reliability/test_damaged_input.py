@@ -23,8 +23,8 @@ from dedup.config import Config
 from dedup.errors import IndexFormatError
 from dedup.ingest import ReadOptions, read_corpus
 from dedup.pipeline import index_add, index_info, index_query, scan
-from dedup.report import txt_file_names, write_corpus
 from dedup.types import CleanedDocument, CleanResult, Record
+from dedup.writers import txt_file_names, write_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -219,6 +219,6 @@ def test_a_cleaned_folder_reads_back_with_its_ids(tmp_path):
 
 
 def layout_txt():
-    from dedup.report import CorpusLayout
+    from dedup.writers import CorpusLayout
 
     return CorpusLayout("txt", "corpus", fields={})

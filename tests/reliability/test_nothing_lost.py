@@ -279,8 +279,8 @@ def test_a_new_run_replaces_the_old_set_and_keeps_other_files(tmp_path):
 def test_the_api_writer_refuses_to_replace_an_input(tmp_path):
     from dedup.errors import StageError
     from dedup.pipeline import scan
-    from dedup.report import write_scan
     from dedup.types import Record
+    from dedup.writers import write_scan
 
     feed = tmp_path / "pairs.jsonl"
     write_jsonl(feed, seed_rows())

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dedup.config import Config
-from dedup.report import CorpusLayout, safe_relative_path, write_corpus
 from dedup.types import CleanedDocument, CleanResult, Record
+from dedup.writers import CorpusLayout, safe_relative_path, write_corpus
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""dedup.stories: the StoryClusterer estimator, its kernels, and the seed stories."""
+"""dedup.clustering: the StoryClusterer estimator, its kernels, and the seed stories."""
 
 from __future__ import annotations
 
@@ -19,11 +19,7 @@ from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import check_estimator
 
-from dedup.config import Config
-from dedup.errors import ConfigError
-from dedup.ingest import read_corpus
-from dedup.pipeline import stories
-from dedup.stories import (
+from dedup.clustering import (
     StoryClusterer,
     at_least_kth,
     consensus_communities,
@@ -34,6 +30,10 @@ from dedup.stories import (
     split_communities,
     top_per_row,
 )
+from dedup.config import Config
+from dedup.errors import ConfigError
+from dedup.ingest import read_corpus
+from dedup.pipeline import stories
 from dedup.types import Record
 from tests.conftest import CORPUS, SEED_IDS, SHARED_DATA
 
@@ -543,7 +543,7 @@ def test_row_slices_cover_every_row_in_order_within_the_bound(lengths, max_entri
 
 @given(st.integers(0, 2**16))
 def test_neighbour_graph_is_the_same_ranked_in_small_slices(seed):
-    import dedup.stories as stories_module
+    import dedup.clustering as stories_module
 
     vectors = random_vectors(seed)
     whole = neighbour_graph(vectors, 3, candidate_terms=5)

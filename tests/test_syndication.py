@@ -11,12 +11,12 @@ import re
 import networkx as nx
 import pytest
 
-from dedup.chains import build_chains, chain_graph, credit_lines, find_credits
 from dedup.config import Config
 from dedup.errors import ConfigError
 from dedup.pipeline import chains, scan
-from dedup.report import write_graphml, write_node_link
+from dedup.syndication import build_chains, chain_graph, credit_lines, find_credits
 from dedup.types import Record
+from dedup.writers import write_graphml, write_node_link
 from tests.conftest import CORPUS, SEED_IDS
 
 ID = SEED_IDS

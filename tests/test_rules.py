@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import clean as rules
+from dedup import rules
 from dedup.config import Config
 from dedup.normalize import words
 from dedup.pipeline import clean

@@ -22,9 +22,9 @@ from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.chains import chain_graph, evidence_record
 from dedup.ingest import ReadOptions, format_of, plain_suffix
 from dedup.outputs import OutputSet, output_names
+from dedup.syndication import chain_graph, evidence_record
 from dedup.types import (
     Alignment,
     ArticleReuse,

@@ -1,0 +1,204 @@
+"""The Python API: the four jobs on any records, and the policy the CLI used to keep.
+
+Each job takes ``data`` in any form :func:`dedup.prepare.as_records` reads (strings, dicts,
+Records, a pandas or polars DataFrame, a pyarrow Table, or an iterable of these), with the
+fields named by keyword (``id="article_id", text="body"``), and a :class:`Config`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dedup.config import Config
+from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
+from dedup.inmemory import scan as scan_in_memory
+from dedup.jobs import ReportInputs
+from dedup.jobs import chains as chains_job
+from dedup.jobs import clean as clean_job
+from dedup.jobs import report as report_job
+from dedup.jobs import stories as stories_job
+from dedup.outputs import is_dedup_work
+from dedup.parallel import Engine
+from dedup.prepare import as_records
+from dedup.spilled import scan_spilled
+from dedup.types import (
+    ChainsResult,
+    CleanResult,
+    ProgressFn,
+    Record,
+    ScanResult,
+    StoriesResult,
+)
+from dedup.workspace import Workspace, input_digest
+
+SPILL_CHOICES = ("auto", "always", "never")
+
+
+def scan(
+    data: Any,
+    config: Config | None = None,
+    *,
+    spill: str = "auto",
+    workdir: str | Path | None = None,
+    force: bool = False,
+    workers: int | Engine = 1,
+    progress: ProgressFn | None = None,
+    **fields: str,
+) -> ScanResult:
+    """Find the documents that share copy and the passages they share.
+
+    Parameters
+    ----------
+    data : records in any form :func:`dedup.prepare.as_records` reads
+    config : Config, optional
+    spill : {"auto", "always", "never"}
+        Hold the corpus on disk a batch at a time (``always``), in memory (``never``), or
+        on disk once its text passes 32 million characters (``auto``). The result is the
+        same, bit for bit.
+    workdir : path, optional
+        A folder for this run's scratch: the finished stages of a scan in memory (a scan
+        killed part way resumes from them when called again with the same data and
+        settings; the folder is emptied when the scan ends), or the spill files. Without
+        it, nothing is kept, and spill files go to the system's temporary folder.
+    force : bool
+        Start over: ignore finished stages in ``workdir``.
+    workers : int or Engine
+        Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``.
+    progress : callable, optional
+        ``progress(stage, done, total)`` as stages advance.
+    **fields : str
+        Where each field is found in ``data`` (``id="article_id", text="body"``).
+
+    Returns
+    -------
+    ScanResult
+        ``.pairs``, ``.passages``, ``.documents``; ``.to_pandas("pairs")`` and
+        ``.to_arrow(...)`` give them as flat tables. ``.spilled`` says whether the corpus
+        was held on disk, ``.resumed`` which finished stages were reused.
+    """
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
+    config = config or Config()
+    records = as_records(data, **fields)
+    limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+    held = list(records) if limit is None else hold_records(records, limit)
+    if not isinstance(held, list):
+        with _scratch(workdir) as folder:
+            result = scan_spilled(
+                held, config, spill_dir=folder, progress=progress, workers=workers
+            )
+        return result.replace(spilled=True)
+    held.sort(key=lambda r: r.id)
+    workspace = open_workspace(workdir, force, config, held)
+    result = scan_in_memory(held, config, progress=progress, workspace=workspace, workers=workers)
+    if workspace is None:
+        return result
+    workspace.finish()
+    return result.replace(resumed=tuple(workspace.resumed))
+
+
+def open_workspace(
+    workdir: str | Path | None, force: bool, config: Config, records: list[Record]
+) -> Workspace | None:
+    """The finished stages kept in ``workdir`` (emptied first with ``force``), or None."""
+    if workdir is None:
+        return None
+    folder = Path(workdir)
+    if force and is_dedup_work(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+    return Workspace(folder, config_digest=config.digest(), input_digest=input_digest(records))
+
+
+@contextlib.contextmanager
+def _scratch(workdir: str | Path | None) -> Iterator[Path | None]:
+    """``workdir`` for a spilled scan's scratch (removed afterwards when it is left empty
+    and was made here), or None for the system's temporary folder."""
+    if workdir is None:
+        yield None
+        return
+    folder = Path(workdir)
+    made = [p for p in (*reversed(folder.parents), folder) if not p.exists()]
+    try:
+        yield folder
+    finally:
+        for path in reversed([*made, folder] if folder not in made else made):
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only when empty
+
+
+def clean(
+    data: Any,
+    config: Config | None = None,
+    *,
+    drop_duplicates: bool = False,
+    workers: int | Engine = 1,
+    progress: ProgressFn | None = None,
+    **fields: str,
+) -> CleanResult:
+    """Remove repeated bodies, repeated lines and boilerplate from each document, recording
+    every cut; with ``drop_duplicates``, collapse near-duplicate documents to the earliest.
+    """
+    return clean_job(
+        as_records(data, **fields),
+        config,
+        drop_duplicates=drop_duplicates,
+        progress=progress,
+        workers=workers,
+    )
+
+
+def stories(
+    data: Any,
+    config: Config | None = None,
+    *,
+    use_clean: bool = True,
+    use_links: bool = True,
+    workers: int | Engine = 1,
+    progress: ProgressFn | None = None,
+    **fields: str,
+) -> StoriesResult:
+    """Group articles into stories: reprints and reports of one event together."""
+    return stories_job(
+        as_records(data, **fields),
+        config,
+        use_clean=use_clean,
+        use_links=use_links,
+        progress=progress,
+        workers=workers,
+    )
+
+
+def chains(
+    data: Any,
+    config: Config | None = None,
+    *,
+    workdir: str | Path | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+    **fields: str,
+) -> ChainsResult:
+    """Decide who carried whose copy: syndication chains over the reused passages.
+    ``workdir`` and ``force`` keep the scan's finished stages as :func:`scan` does."""
+    records = sorted(as_records(data, **fields), key=lambda r: r.id)
+    config = config or Config()
+    workspace = open_workspace(workdir, force, config, records)
+    result = chains_job(records, config, progress=progress, workspace=workspace)
+    if workspace is not None:
+        workspace.finish()
+    return result
+
+
+def report(
+    data: Any,
+    config: Config | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    **fields: str,
+) -> ReportInputs:
+    """Everything the HTML report shows: the scan, the stories and the chains of ``data``
+    (render it with :func:`dedup.html.render_report`)."""
+    return report_job(as_records(data, **fields), config, progress=progress)
