@@ -8,6 +8,7 @@ fields named by keyword (``id="article_id", text="body"``), and a :class:`Config
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,7 @@ def scan(
     *,
     spill: str = "auto",
     workdir: str | Path | None = None,
+    spill_dir: str | Path | None = None,
     force: bool = False,
     workers: int | Engine = 1,
     progress: ProgressFn | None = None,
@@ -64,6 +66,8 @@ def scan(
         killed part way resumes from them when called again with the same data and
         settings; the folder is emptied when the scan ends), or the spill files. Without
         it, nothing is kept, and spill files go to the system's temporary folder.
+    spill_dir : path, optional
+        Where a spilled scan's scratch goes instead of ``workdir``.
     force : bool
         Start over: ignore finished stages in ``workdir``.
     workers : int or Engine
@@ -87,17 +91,20 @@ def scan(
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
     held = list(records) if limit is None else hold_records(records, limit)
     if not isinstance(held, list):
-        with _scratch(workdir) as folder:
+        with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
             result = scan_spilled(
                 held, config, spill_dir=folder, progress=progress, workers=workers
             )
         return result.replace(spilled=True)
     held.sort(key=lambda r: r.id)
-    workspace = open_workspace(workdir, force, config, held)
-    result = scan_in_memory(held, config, progress=progress, workspace=workspace, workers=workers)
-    if workspace is None:
-        return result
-    workspace.finish()
+    with _scratch(workdir, own=True):
+        workspace = open_workspace(workdir, force, config, held)
+        result = scan_in_memory(
+            held, config, progress=progress, workspace=workspace, workers=workers
+        )
+        if workspace is None:
+            return result
+        workspace.finish()
     return result.replace(resumed=tuple(workspace.resumed))
 
 
@@ -114,18 +121,21 @@ def open_workspace(
 
 
 @contextlib.contextmanager
-def _scratch(workdir: str | Path | None) -> Iterator[Path | None]:
-    """``workdir`` for a spilled scan's scratch (removed afterwards when it is left empty
-    and was made here), or None for the system's temporary folder."""
-    if workdir is None:
+def _scratch(folder: str | Path | None, *, own: bool) -> Iterator[Path | None]:
+    """``folder`` for a spilled scan's scratch, or None for the system's temporary folder.
+    Folders made for it are removed afterwards when left empty, and so is ``folder`` itself
+    when it is the run's own (``own``: a work folder, not one the caller named)."""
+    if folder is None:
         yield None
         return
-    folder = Path(workdir)
-    made = [p for p in (*reversed(folder.parents), folder) if not p.exists()]
+    where = Path(folder)
+    made = [p for p in (*reversed(where.parents), where) if not p.exists()]
+    if own and where not in made:
+        made.append(where)
     try:
-        yield folder
+        yield where
     finally:
-        for path in reversed([*made, folder] if folder not in made else made):
+        for path in reversed(made):
             with contextlib.suppress(OSError):
                 path.rmdir()  # only when empty
 
@@ -185,11 +195,13 @@ def chains(
     ``workdir`` and ``force`` keep the scan's finished stages as :func:`scan` does."""
     records = sorted(as_records(data, **fields), key=lambda r: r.id)
     config = config or Config()
-    workspace = open_workspace(workdir, force, config, records)
-    result = chains_job(records, config, progress=progress, workspace=workspace)
-    if workspace is not None:
+    with _scratch(workdir, own=True):
+        workspace = open_workspace(workdir, force, config, records)
+        result = chains_job(records, config, progress=progress, workspace=workspace)
+        if workspace is None:
+            return result
         workspace.finish()
-    return result
+    return dataclasses.replace(result, scan=result.scan.replace(resumed=tuple(workspace.resumed)))
 
 
 def report(

@@ -43,15 +43,54 @@ CLEAN_RULES = ("self-duplicate", "comments", "teaser", "tags", "share", "learned
 
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """LSH bands and rows for a Jaccard threshold, as datasketch chooses them.
+    """LSH bands and rows for a Jaccard threshold: the ``(bands, rows)`` with
+    ``bands * rows <= num_perm`` whose equally weighted false-positive and false-negative
+    probability mass is least (the choice datasketch's ``MinHashLSH`` makes).
 
-    Minimises the equally weighted false-positive and false-negative probability mass
-    (datasketch's ``_optimal_param``); ``bands * rows`` may be a little below ``num_perm``.
+    A pair of Jaccard ``s`` shares a band with probability ``1 - (1 - s**rows)**bands``. The
+    false-positive mass integrates it over ``[0, threshold]``, the false-negative mass its
+    complement over ``[threshold, 1]``. Both integrands are polynomials of degree
+    ``bands * rows <= num_perm``, so Gauss–Legendre quadrature with ``num_perm // 2 + 1``
+    nodes integrates them exactly; every candidate is weighed at once. Ties keep the first
+    in the order ``bands`` then ``rows`` ascending.
     """
-    from datasketch.lsh import _optimal_param
+    import numpy as np
 
-    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(bands), int(rows)
+    bands = np.concatenate([np.full(num_perm // b, b) for b in range(1, num_perm + 1)])
+    rows = np.concatenate([np.arange(1, num_perm // b + 1) for b in range(1, num_perm + 1)])
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def mass(low: float, high: float, hit: bool, part: slice) -> np.ndarray:
+        s = (high - low) / 2 * nodes + (high + low) / 2  # nodes mapped onto [low, high]
+        shared = 1 - (1 - s[None, :] ** rows[part, None]) ** bands[part, None]
+        value = shared if hit else 1 - shared
+        return (value * weights).sum(axis=1) * (high - low) / 2
+
+    step = max(1, (1 << 22) // len(nodes))  # candidates weighed at once: 32 MB of floats
+    error = np.empty(len(bands))
+    for first in range(0, len(bands), step):
+        part = slice(first, first + step)
+        error[part] = 0.5 * mass(0.0, threshold, True, part) + 0.5 * mass(
+            threshold, 1.0, False, part
+        )
+    best = int(np.argmin(error))  # the first of equal errors, as a scan in this order keeps
+    return int(bands[best]), int(rows[best])
+
+
+def setting(
+    default: Any,
+    low: float | None = None,
+    high: float | None = None,
+    help: str = "",
+    *,
+    low_open: bool = False,
+) -> Any:
+    """A Config field with its bounds and its help, written once: validation, the CLI's
+    help and the docs read them from here."""
+    metadata: dict[str, Any] = {"help": help}
+    if low is not None and high is not None:
+        metadata["bounds"] = (low, high, low_open)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -110,61 +149,122 @@ class Config:
         more: the contained copy is taken as the source (weak evidence).
     """
 
-    shingle_size: int = 5
-    num_perm: int = 128
-    threshold: float = 0.5
-    bands: int | None = None
-    rows: int | None = None
-    seed: int = 1
-    min_passage_words: int = 12
-    max_gap_words: int = 5
-    common_fraction: float = 0.01
-    common_min_docs: int = 100
-    boilerplate_min_docs: int = 5
-    boilerplate_fraction: float = 0.3
-    boilerplate_max_words: int = 30
-    duplicate_copied: float = 0.9
-    clean_skip: tuple[str, ...] = ()
-    boilerplate_patterns: tuple[str, ...] = ()
-    story_neighbors: int = 10
-    story_min_lift: float = 3.0
-    story_resolution: float = 1.0
-    story_min_conductance: float = 0.03
-    story_window_days: float = 7.0
-    story_title_weight: int = 2
-    wire_agencies: tuple[str, ...] = DEFAULT_WIRE_AGENCIES
-    chain_contained_fraction: float = 0.8
+    shingle_size: int = setting(5, 1, 32, "Words per shingle.")
+    num_perm: int = setting(128, 2, 4096, "MinHash permutations of the document sketch.")
+    threshold: float = setting(
+        0.5,
+        0.0,
+        1.0,
+        "Jaccard similarity at which two documents are near-duplicates.",
+        low_open=True,
+    )
+    bands: int | None = setting(
+        None, help="LSH bands (with --rows; derived from --threshold when omitted)."
+    )
+    rows: int | None = setting(None, help="LSH rows per band (with --bands).")
+    seed: int = setting(1, 0, MAX_SEED, "Seed of the MinHash permutations.")
+    min_passage_words: int = setting(
+        12, 1, 100_000, "Shortest reported passage, in words copied exactly."
+    )
+    max_gap_words: int = setting(5, 0, 1000, "Largest edit, in words, bridged inside one passage.")
+    common_fraction: float = setting(
+        0.01,
+        0.0,
+        1.0,
+        "Passage keys in more than this share of the documents (and in more than "
+        "--common-min-docs) are boilerplate and link nothing.",
+        low_open=True,
+    )
+    common_min_docs: int = setting(
+        100, 2, 10**12, "Passage keys in at most this many documents are never boilerplate."
+    )
+    boilerplate_min_docs: int = setting(
+        5,
+        2,
+        10**12,
+        "A line is learned as boilerplate only if it recurs in at least this many documents…",
+    )
+    boilerplate_fraction: float = setting(
+        0.3,
+        0.0,
+        1.0,
+        "…and in at least this share of its outlet's (or the corpus') documents.",
+        low_open=True,
+    )
+    boilerplate_max_words: int = setting(
+        30, 1, 10_000, "Longest line, in words, that can be learned as boilerplate."
+    )
+    duplicate_copied: float = setting(
+        0.9,
+        0.0,
+        1.0,
+        "With --drop-duplicates: documents with at least this share of the words of each "
+        "copied exactly from the other are near-duplicates.",
+        low_open=True,
+    )
+    clean_skip: tuple[str, ...] = setting((), help="Switch a cleaning rule off (repeatable).")
+    boilerplate_patterns: tuple[str, ...] = setting(
+        (), help="Your own boilerplate as a regular expression; every match is cut (repeatable)."
+    )
+    story_neighbors: int = setting(10, 1, 1000, "Most similar articles each article is linked to.")
+    story_min_lift: float = setting(
+        3.0, 0.0, 1000.0, "A link needs this many times the two articles' background similarity."
+    )
+    story_resolution: float = setting(
+        1.0,
+        0.0,
+        1000.0,
+        "Leiden modularity resolution of each division; higher proposes smaller parts.",
+        low_open=True,
+    )
+    story_min_conductance: float = setting(
+        0.03,
+        0.0,
+        1.0,
+        "Two parts stay one story when the link weight between them is at least this share "
+        "of the smaller part's; higher gives smaller stories.",
+    )
+    story_window_days: float = setting(
+        7.0,
+        0.0,
+        100_000.0,
+        "Similarity between dated articles is multiplied by exp(-days apart / this) before "
+        "the lift test; 0 ignores dates.",
+    )
+    story_title_weight: int = setting(2, 0, 100, "How many times a title counts beside the text.")
+    wire_agencies: tuple[str, ...] = setting(
+        DEFAULT_WIRE_AGENCIES,
+        help="Count NAME as a wire agency besides the built-in list; 'Name|Alias' gives "
+        "aliases (repeatable).",
+    )
+    chain_contained_fraction: float = setting(
+        0.8,
+        0.0,
+        1.0,
+        "A copy with at least this share of its words in passages shared with a longer one "
+        "is contained in it, which weakly makes it the source.",
+        low_open=True,
+    )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_int("shingle_size", self.shingle_size, 1, 32)
-        _check_int("num_perm", self.num_perm, 2, 4096)
-        _check_float("threshold", self.threshold, 0.0, 1.0, low_open=True)
-        _check_int("seed", self.seed, 0, MAX_SEED)
-        _check_int("min_passage_words", self.min_passage_words, 1, 100_000)
+        for spec in dataclasses.fields(self):
+            bounds = spec.metadata.get("bounds")
+            value = getattr(self, spec.name)
+            if bounds is None or value is None:
+                continue
+            low, high, low_open = bounds
+            if "float" in str(spec.type):
+                _check_float(spec.name, value, low, high, low_open=low_open)
+            else:
+                _check_int(spec.name, value, low, high)
         if self.min_passage_words < self.shingle_size:
             raise ConfigError(
                 "min_passage_words",
                 f"must be at least shingle_size ({self.shingle_size}), "
                 f"got {self.min_passage_words}",
             )
-        _check_int("max_gap_words", self.max_gap_words, 0, 1000)
-        _check_float("common_fraction", self.common_fraction, 0.0, 1.0, low_open=True)
-        _check_int("common_min_docs", self.common_min_docs, 2, 10**12)
-        _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 10**12)
-        _check_float("boilerplate_fraction", self.boilerplate_fraction, 0.0, 1.0, low_open=True)
-        _check_int("boilerplate_max_words", self.boilerplate_max_words, 1, 10_000)
-        _check_float("duplicate_copied", self.duplicate_copied, 0.0, 1.0, low_open=True)
-        _check_int("story_neighbors", self.story_neighbors, 1, 1000)
-        _check_float("story_min_lift", self.story_min_lift, 0.0, 1000.0)
-        _check_float("story_resolution", self.story_resolution, 0.0, 1000.0, low_open=True)
-        _check_float("story_min_conductance", self.story_min_conductance, 0.0, 1.0)
-        _check_float("story_window_days", self.story_window_days, 0.0, 100_000.0)
-        _check_int("story_title_weight", self.story_title_weight, 0, 100)
         object.__setattr__(self, "wire_agencies", _check_agencies(self.wire_agencies))
-        _check_float(
-            "chain_contained_fraction", self.chain_contained_fraction, 0.0, 1.0, low_open=True
-        )
         object.__setattr__(self, "clean_skip", tuple(sorted(set(self.clean_skip))))
         for rule in self.clean_skip:
             if rule not in CLEAN_RULES:
@@ -188,6 +288,7 @@ class Config:
             object.__setattr__(self, "rows", rows)
             object.__setattr__(self, "_derived", True)
         else:
+            assert self.rows is not None
             _check_int("bands", self.bands, 1, self.num_perm)
             _check_int("rows", self.rows, 1, self.num_perm)
             if self.bands * self.rows != self.num_perm:
@@ -196,6 +297,16 @@ class Config:
                     f"bands × rows must equal num_perm: {self.bands} × {self.rows} = "
                     f"{self.bands * self.rows}, num_perm = {self.num_perm}",
                 )
+
+    @staticmethod
+    def help(name: str) -> str:
+        """The one-line help of the setting ``name`` (the CLI's and the docs')."""
+        return str(_FIELDS[name].metadata["help"])
+
+    @staticmethod
+    def bounds(name: str) -> tuple[float, float, bool] | None:
+        """``(low, high, low_open)`` of a numeric setting, or None."""
+        return _FIELDS[name].metadata.get("bounds")
 
     @property
     def passage_shingles(self) -> int:
@@ -244,6 +355,9 @@ class Config:
             current["bands"] = current["rows"] = None
         current.update(changes)
         return Config(**current)
+
+
+_FIELDS = {spec.name: spec for spec in dataclasses.fields(Config)}
 
 
 def _plain(value: Any) -> Any:

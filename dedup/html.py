@@ -503,3 +503,24 @@ def write_report(
             }
         )
     return rows
+
+
+def report_run(
+    config: Any,
+    title: str,
+    scan: ScanResult,
+    stories: Any,
+    chains: Any,
+    *,
+    inputs: Sequence[str] = (),
+    read_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What run.json records of a report: its inputs, settings and the counts of each job."""
+    return {
+        "inputs": list(inputs),
+        "read_options": read_options or {},
+        "title": title,
+        "config": config.to_dict(),
+        "config_digest": config.digest(),
+        "counts": {"scan": scan.counts, "stories": stories.counts, "chains": chains.counts},
+    }

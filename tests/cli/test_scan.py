@@ -234,19 +234,20 @@ def test_spilling_writes_the_same_files(tmp_path, workers):
 
 
 def test_auto_spills_a_corpus_above_the_limit(tmp_path, monkeypatch):
-    import dedup.cli
+    import dedup.api
+    import dedup.spilled
 
     calls = []
 
     def spy(records, *args, **kwargs):
         calls.append(kwargs["spill_dir"])
-        return dedup.pipeline.scan_spilled(records, *args, **kwargs)
+        return dedup.spilled.scan_spilled(records, *args, **kwargs)
 
-    monkeypatch.setattr(dedup.cli, "scan_spilled", spy)
+    monkeypatch.setattr(dedup.api, "scan_spilled", spy)
     small = tmp_path / "small"
     assert run("scan", str(CORPUS), "-o", str(small), "-q").exit_code == 0
     assert calls == []  # the seeds are far below the limit
-    monkeypatch.setattr(dedup.cli, "SPILL_ABOVE_CHARS", 10_000)
+    monkeypatch.setattr(dedup.api, "SPILL_ABOVE_CHARS", 10_000)
     large = tmp_path / "large"
     result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(large)])
     assert result.exit_code == 0

@@ -1,0 +1,89 @@
+"""``dedup chains``: who carried whose copy."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import click
+from rich.console import Console
+
+from dedup.cli.common import (
+    CHAIN_SETTINGS,
+    Run,
+    agency_options,
+    build_config,
+    config_options,
+    debug_option,
+    handle_errors,
+    input_options,
+    main,
+    out_option,
+    quiet_option,
+    run_options,
+    say_resumed,
+    with_agencies,
+)
+from dedup.outputs import output_names
+
+CHAIN_FILES = (
+    "chains.jsonl articles.jsonl outlets.jsonl chains.graphml chains.json rejects.jsonl run.json"
+)
+
+
+@main.command("chains")
+@click.argument("inputs", nargs=-1, required=True)
+@out_option(
+    "chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json, rejects.jsonl "
+    "and run.json"
+)
+@agency_options
+@input_options
+@config_options(*CHAIN_SETTINGS)
+@run_options
+@quiet_option
+@debug_option
+@handle_errors
+def chains_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    agencies: tuple[str, ...],
+    agency_file: str | None,
+    config_file: str | None,
+    force: bool,
+    fail_on_rejects: bool,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Decide who carried whose copy: syndication chains over the reused passages.
+
+    Dates, wire-agency outlets, credit lines ("Source: …, News Agencies", "(AFP)") and
+    containment order the copies of each passage; when nothing orders them, they are joined
+    through a common (possibly unseen) source, never by an invented direction.
+    """
+    from dedup.api import chains
+    from dedup.writers import chains_table, write_chains
+
+    run = Run.start(
+        inputs, out, kwargs, quiet=quiet, fail_on_rejects=fail_on_rejects,
+        names=output_names("chains"),
+        make_config=lambda given: build_config(
+            config_file, with_agencies(given, agencies, agency_file, config_file)
+        ),
+    )  # fmt: skip
+    with run.progress() as progress:
+        corpus = run.read(progress)
+        result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
+                        progress=progress)  # fmt: skip
+    if not quiet:
+        say_resumed(result.scan.resumed, run.workdir)
+    rejects, scanned = run.collect(result.scan)
+    result = dataclasses.replace(result, scan=scanned)
+    if out:
+        write_chains(result, out, **run.provenance())
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(chains_table(result, run.seconds(), console.width))
+        run.written(CHAIN_FILES, "the chains")
+    run.finish(rejects)

@@ -1,0 +1,214 @@
+"""``dedup index``: a persistent index; add documents once, then query new ones against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dedup.cli.common import (
+    SCAN_SETTINGS,
+    Run,
+    build_config,
+    config_options,
+    debug_option,
+    fail_on_rejects_option,
+    handle_errors,
+    input_options,
+    load_config_file,
+    main,
+    out_option,
+    quiet_option,
+    top_option,
+    workers_option,
+)
+from dedup.cli.scan import SCAN_FILES, show_scan
+from dedup.config import Config
+from dedup.errors import InputError, StageError
+from dedup.outputs import check_output, output_names
+
+
+def index_config(index: str, config_file: str | None, given: dict[str, Any]) -> Config:
+    """Settings for a run on ``index``: the index's own, with what the user gave on top
+    (a new index starts from the defaults)."""
+    from dedup.index import index_settings
+
+    stored = index_settings(index)
+    if stored is None:
+        return build_config(config_file, given)
+    changes = load_config_file(config_file) if config_file else {}
+    changes.update({k: v for k, v in given.items() if v is not None})
+    return stored.replace(**changes) if changes else stored
+
+
+def check_index_path(index: str, inputs: Sequence[str]) -> None:
+    """Refuse an index file that is one of the inputs or inside an input folder."""
+    target = Path(index).resolve()
+    for name in inputs:
+        if name == "-":
+            continue
+        source = Path(name).resolve()
+        if target == source or source in target.parents:
+            raise StageError(f"{index}: the index would be written over the input {name}")
+
+
+@main.group("index")
+def index_group() -> None:
+    """A persistent index: add documents once, then query new ones against it."""
+
+
+@index_group.command("add")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@input_options
+@config_options(*SCAN_SETTINGS)
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    help="Exit with 1 (after adding the rest) when any record was skipped.",
+)
+@workers_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@debug_option
+@handle_errors
+def index_add_command(
+    index: str,
+    inputs: tuple[str, ...],
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: Any,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Add the documents of INPUTS to INDEX (an SQLite file, created if missing).
+
+    One transaction: an interrupted add leaves all of the batch or none. A document already
+    indexed with the same text and metadata is left alone; with other text it is replaced.
+    Settings default to the index's own; a different key setting is refused.
+    """
+    from dedup.index import index_add
+
+    check_index_path(index, inputs)
+    run = Run.start(
+        inputs, None, kwargs, quiet=quiet, fail_on_rejects=fail_on_rejects,
+        make_config=lambda given: index_config(index, config_file, given),
+    )  # fmt: skip
+    with run.progress() as progress:
+        corpus = run.read(progress)
+    result = index_add(index, corpus.records, run.config, workers=workers)
+    rejects, _ = run.collect(result)
+    if not quiet:
+        counts = result.counts
+        click.echo(
+            f"dedup index add: {counts['added']:,} added, {counts['replaced']:,} replaced, "
+            f"{counts['unchanged']:,} unchanged, {len(rejects):,} skipped; "
+            f"{counts['documents_in_index']:,} documents in {index}, {run.seconds():.2f} s"
+        )
+    run.finish(rejects)
+
+
+@index_group.command("query")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@out_option("pairs.jsonl, passages.jsonl, documents.jsonl, rejects.jsonl and run.json")
+@input_options
+@config_options(*SCAN_SETTINGS)
+@fail_on_rejects_option
+@workers_option
+@top_option(10, "Pairs")
+@quiet_option
+@debug_option
+@handle_errors
+def index_query_command(
+    index: str,
+    inputs: tuple[str, ...],
+    out: str | None,
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: Any,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Find what the documents of INPUTS share with INDEX and with each other.
+
+    The same pairs and passages, with the same offsets, that a scan of the indexed and the
+    new documents together reports for the new ones. The index is not changed.
+    """
+    from dedup.index import index_query, index_settings, write_index_query
+
+    if index_settings(index) is None:
+        raise InputError(index, None, "no index here (create one with dedup index add)")
+    run = Run.start(
+        inputs, None, kwargs, quiet=quiet, fail_on_rejects=fail_on_rejects,
+        make_config=lambda given: index_config(index, config_file, given),
+    )  # fmt: skip
+    if out:
+        check_output(out, (*inputs, index), output_names("index query"))
+    with run.progress() as progress:
+        corpus = run.read(progress)
+        result = index_query(index, corpus.records, run.config, progress=progress,
+                             workers=workers)  # fmt: skip
+    run.out = out
+    rejects, result = run.collect(result)
+    if out:
+        write_index_query(result, out, index, **run.provenance())
+    if not quiet:
+        indexed = ("indexed documents", f"{result.counts['indexed_documents']:,}")
+        show_scan(result, run.seconds(), top, title="dedup index query", extra_rows=[indexed])
+        run.written(SCAN_FILES, "pairs and passages")
+    run.finish(rejects)
+
+
+@index_group.command("info")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as one JSON object.")
+@debug_option
+@handle_errors
+def index_info_command(index: str, as_json: bool, debug: bool) -> None:
+    """Show the counts, settings and size on disk of INDEX."""
+    from dedup.index import index_info
+
+    facts = index_info(index)
+    if as_json:
+        click.echo(json.dumps(facts, ensure_ascii=False, indent=2))
+        return
+    counts, config = facts["counts"], facts["config"]
+    size = facts["bytes_on_disk"]
+    per_doc = size / counts["documents"] if counts["documents"] else 0
+    click.echo(f"index {index} (format {facts['format_version']})")
+    click.echo(f"  documents     {counts['documents']:,}")
+    click.echo(f"  words         {counts['words']:,}")
+    click.echo(f"  band keys     {counts['band_keys']:,}")
+    click.echo(f"  passage keys  {counts['passage_keys']:,}")
+    click.echo(f"  size on disk  {size / 1e6:.2f} MB ({per_doc:,.0f} bytes per document)")
+    click.echo(
+        f"  settings      shingle_size {config['shingle_size']}, num_perm {config['num_perm']}, "
+        f"bands {config['bands']} x rows {config['rows']}, seed {config['seed']}, "
+        f"min_passage_words {config['min_passage_words']} (digest {facts['config_digest']})"
+    )
+
+
+@index_group.command("remove")
+@click.argument("index", type=click.Path(dir_okay=False))
+@click.argument("ids", nargs=-1, required=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@debug_option
+@handle_errors
+def index_remove_command(index: str, ids: tuple[str, ...], quiet: bool, debug: bool) -> None:
+    """Remove the documents IDS from INDEX (one transaction); unknown ids are reported."""
+    from dedup.index import index_remove
+
+    result = index_remove(index, ids)
+    for doc_id in result.unknown:
+        click.echo(f"not in the index: {doc_id}", err=True)
+    if not quiet:
+        click.echo(
+            f"dedup index remove: {len(result.removed):,} removed, "
+            f"{len(result.unknown):,} not in the index"
+        )

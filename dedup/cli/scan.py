@@ -1,0 +1,129 @@
+"""``dedup scan``: the documents that share copy and the passages they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+
+from dedup.cli.common import (
+    SCAN_SETTINGS,
+    Run,
+    config_options,
+    debug_option,
+    handle_errors,
+    input_options,
+    main,
+    out_option,
+    quiet_option,
+    run_options,
+    say_resumed,
+    top_option,
+    workers_option,
+)
+from dedup.outputs import output_names
+
+SCAN_FILES = "pairs.jsonl passages.jsonl documents.jsonl rejects.jsonl run.json"
+
+
+@main.command("scan")
+@click.argument("inputs", nargs=-1, required=True)
+@out_option("pairs.jsonl, passages.jsonl, documents.jsonl, rejects.jsonl and run.json")
+@input_options
+@config_options(*SCAN_SETTINGS)
+@run_options
+@workers_option
+@click.option(
+    "--spill",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Hold the corpus on disk rather than in memory, a batch at a time (auto: once its "
+    "text passes 32 million characters); the results are the same.",
+)
+@click.option(
+    "--spill-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
+    "without -o); they are removed when the scan ends.",
+)
+@top_option(10, "Pairs")
+@quiet_option
+@debug_option
+@handle_errors
+def scan_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    config_file: str | None,
+    force: bool,
+    fail_on_rejects: bool,
+    workers: Any,
+    spill: str,
+    spill_dir: str | None,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Find documents that share copy and the passages they share.
+
+    INPUTS are folders of .txt files (id = file name), .jsonl/.csv/.parquet files, or - for
+    JSON lines on standard input.
+    """
+    from dedup.api import scan
+    from dedup.writers import write_scan
+
+    run = Run.start(
+        inputs, out, kwargs, config_file=config_file, quiet=quiet,
+        fail_on_rejects=fail_on_rejects, names=output_names("scan"),
+    )  # fmt: skip
+    with run.progress() as progress:
+        reader = run.open(progress)
+        result = scan(
+            reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+            force=force, workers=workers, progress=progress,
+        )  # fmt: skip
+        run.check_read()
+    if not quiet:
+        say_spilled(result.spilled, spill)
+        say_resumed(result.resumed, run.workdir)
+    rejects, result = run.collect(result)
+    if out:
+        write_scan(result, out, **run.provenance())
+    if not quiet:
+        show_scan(result, run.seconds(), top)
+        run.written(SCAN_FILES, "pairs and passages")
+    run.finish(rejects)
+
+
+def say_spilled(spilled: bool, spill: str) -> None:
+    from dedup.api import SPILL_ABOVE_CHARS
+
+    if spilled:
+        limit = f"its text passed {SPILL_ABOVE_CHARS:,} characters"
+        why = "--spill always" if spill == "always" else limit
+        click.echo(f"spilled: the corpus was held on disk a part at a time ({why})", err=True)
+
+
+def show_scan(
+    result: Any,
+    seconds: float,
+    top: int,
+    *,
+    title: str | None = None,
+    extra_rows: Sequence[tuple[str, str]] = (),
+) -> None:
+    """The summary and top-pairs tables of a scan (or an index query)."""
+    from dedup.writers import summary_table, top_pairs_table
+
+    console = Console(soft_wrap=False)
+    table = summary_table(result, seconds)
+    if title:
+        table.title = title
+    for name, value in extra_rows:
+        table.add_row(name, value)
+    console.print(table)
+    if result.pairs:
+        console.print(top_pairs_table(result, top, console.width))

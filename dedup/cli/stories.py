@@ -1,0 +1,85 @@
+"""``dedup stories``: articles grouped into stories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from dedup.cli.common import (
+    STORY_SETTINGS,
+    Run,
+    config_options,
+    debug_option,
+    fail_on_rejects_option,
+    handle_errors,
+    input_options,
+    main,
+    out_option,
+    quiet_option,
+    top_option,
+    workers_option,
+)
+from dedup.outputs import output_names
+
+
+@main.command("stories")
+@click.argument("inputs", nargs=-1, required=True)
+@out_option("stories.jsonl, rejects.jsonl and run.json")
+@click.option(
+    "--no-clean",
+    is_flag=True,
+    help="Cluster the text as read (by default boilerplate and repeats are cleaned first).",
+)
+@click.option(
+    "--no-links",
+    is_flag=True,
+    help="Do not use the passages scan finds as evidence that two articles are one story.",
+)
+@input_options
+@config_options(*STORY_SETTINGS)
+@fail_on_rejects_option
+@workers_option
+@top_option(15, "Stories")
+@quiet_option
+@debug_option
+@handle_errors
+def stories_command(
+    inputs: tuple[str, ...],
+    out: str | None,
+    no_clean: bool,
+    no_links: bool,
+    config_file: str | None,
+    fail_on_rejects: bool,
+    workers: Any,
+    top: int,
+    quiet: bool,
+    debug: bool,
+    **kwargs: Any,
+) -> None:
+    """Group articles into stories: reprints and reports of one event together.
+
+    TF-IDF neighbours of the cleaned text, passage links from scan and dates make a graph
+    whose communities (by Leiden, divided until each holds together) are the stories.
+    """
+    from dedup.api import stories
+    from dedup.writers import stories_table, write_stories
+
+    run = Run.start(
+        inputs, out, kwargs, config_file=config_file, quiet=quiet,
+        fail_on_rejects=fail_on_rejects, names=output_names("stories"),
+    )  # fmt: skip
+    with run.progress() as progress:
+        corpus = run.read(progress)
+        result = stories(corpus.records, run.config, use_clean=not no_clean,
+                         use_links=not no_links, progress=progress, workers=workers)  # fmt: skip
+    rejects, result = run.collect(result)
+    if out:
+        write_stories(result, out, **run.provenance(), use_clean=not no_clean,
+                      use_links=not no_links)  # fmt: skip
+    if not quiet:
+        console = Console(soft_wrap=False)
+        console.print(stories_table(result, top, run.seconds(), console.width))
+        run.written("stories.jsonl rejects.jsonl run.json", "the stories")
+    run.finish(rejects)
