@@ -38,6 +38,10 @@ from dedup.atomic import atomic_write, fsync_folder
 from dedup.errors import StageError
 from dedup.faults import fault_point
 
+#: Version of the output files' fields (docs/outputs.md), written in every run.json: it
+#: changes when a field is renamed, removed or changes meaning (not when one is added).
+SCHEMA_VERSION = 1
+
 RUN = "run.json"
 MARKER = "run.incomplete.json"
 WORK_DIR = ".work"  # the resume and spill scratch of a run (see dedup.workspace)
@@ -280,7 +284,10 @@ class OutputSet:
         return self.staging / name
 
     def write_run(self, run: dict[str, Any]) -> None:
-        """Write ``run.json`` (last), then swap the set in."""
+        """Write ``run.json`` (last, with the ``schema_version`` of the files), then swap the
+        set in."""
+        head = {key: run[key] for key in ("tool", "version") if key in run}
+        run = {**head, "schema_version": SCHEMA_VERSION, **run}
         with atomic_write(self.path(RUN)) as handle:
             json.dump(run, handle, ensure_ascii=False, indent=2, sort_keys=False)
             handle.write("\n")
