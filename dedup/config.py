@@ -108,6 +108,16 @@ class Config:
         ``chains``: when at least this share of one document's words lies in passages shared
         with another (and clearly less of the other's), the other holds nearly all of it plus
         more: the contained copy is taken as the source (weak evidence).
+    max_bridge_words : int
+        The aligner joins two exact runs of words with up to this many words between them
+        (in each document) into one passage when a word-by-word alignment of the words
+        between loses at most ``max_gap_words`` points (+1 per equal word, -1 per other
+        word or word facing nothing, 0 per word one character off); it also extends a
+        passage at its ends this many words at a time. See docs/method-alignment.md.
+    min_exact_share : float
+        A passage needs at least this share of its longer span copied exactly (besides
+        ``min_passage_words`` words), so that an alignment through edits cannot make a few
+        copied runs into a long, mostly different passage.
     """
 
     shingle_size: int = 5
@@ -134,6 +144,8 @@ class Config:
     story_title_weight: int = 2
     wire_agencies: tuple[str, ...] = DEFAULT_WIRE_AGENCIES
     chain_contained_fraction: float = 0.8
+    max_bridge_words: int = 30
+    min_exact_share: float = 0.5
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +177,8 @@ class Config:
         _check_float(
             "chain_contained_fraction", self.chain_contained_fraction, 0.0, 1.0, low_open=True
         )
+        _check_int("max_bridge_words", self.max_bridge_words, 1, 1000)
+        _check_float("min_exact_share", self.min_exact_share, 0.0, 1.0)
         object.__setattr__(self, "clean_skip", tuple(sorted(set(self.clean_skip))))
         for rule in self.clean_skip:
             if rule not in CLEAN_RULES:
