@@ -971,6 +971,9 @@ def _align(
         config.shingle_size,
         config.min_passage_words,
         config.max_gap_words,
+        shingled.tokens,  # the words: the aligner extends passages through edits
+        config.max_bridge_words,
+        config.min_exact_share,
     )
     # each chunk is split in one piece per worker, so that even one chunk uses every core;
     # the results are sorted by pair, so the pieces put back together are the chunk's
@@ -1089,6 +1092,9 @@ def _align_chunk(
     shingle_size: int,
     min_words: int,
     max_gap: int,
+    words: Tokens,
+    max_bridge: int,
+    min_exact_share: float,
     chunk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     return align_pairs(
@@ -1098,6 +1104,9 @@ def _align_chunk(
         shingle_size=shingle_size,
         min_words=min_words,
         max_gap=max_gap,
+        words=words,
+        max_bridge=max_bridge,
+        min_exact_share=min_exact_share,
     )
 
 
