@@ -7,14 +7,27 @@ For a pair of documents:
    ``MAX_ANCHOR_REPEATS`` times in one document (tables, "ha ha ha") anchor nothing.
 2. **Segments**: anchors on one diagonal (``i - j`` constant) at consecutive positions form a
    run of words copied exactly; each run is maximal (the word before and the word after differ).
-3. **Passages**: segments that follow each other in both documents with at most
-   ``max_gap_words`` words between them (a changed word, a dropped "the", an inserted
-   clause) chain into one passage. A passage is kept when at least ``min_passage_words``
-   words of it are copied exactly, in both documents.
+3. **Passages through edits** (with the words of both documents, as a scan passes them):
+   segments are the seeds of a word-level local alignment. A segment continues the chain
+   whose last segment it follows within ``max_bridge`` words in both documents when a
+   global alignment of the words between them loses at most ``max_gap`` points (equal
+   words +1, words one character apart 0, other words and words facing nothing -1; see
+   :func:`near_words`); each chain is then extended at both ends while the alignment gains
+   (X-drop ``max_gap``), never into another chain; and chains next to each other in ``a``
+   whose spans in ``b`` make one block, out of order, become one ``REORDERED`` passage. A
+   passage is kept when at least ``min_words`` of its words are in exact segments (the
+   exact aligner's rule) and at least ``min_exact_share`` of its longer span is copied
+   exactly. Every passage boundary is a word boundary; :mod:`dedup.pipeline` maps it to
+   character offsets through each document's word offsets. An optional edit table says how
+   each passage was edited (``KIND``, ``SUBSTITUTED``, ``INSERTED``, ``DELETED``,
+   ``NEAR_MATCHED``, ``PIECES``).
+4. **Passages from exact runs** (without the words, and for a document aligned with
+   itself): segments that follow each other in both documents with at most ``max_gap``
+   words between them chain into one passage, kept when at least ``min_words`` words of it
+   are copied exactly, in both documents.
 
 A document aligned with itself (``same_doc``) finds text it repeats; the two copies may not
-overlap. Everything here works in word positions; :mod:`dedup.pipeline` maps them to
-character offsets through each document's word offsets.
+overlap. docs/method-alignment.md describes the method and how its defaults were chosen.
 
 Passages across many documents are then grouped into clusters (:func:`cluster_spans`).
 """
@@ -650,7 +663,14 @@ def _passages(
 # at least NEAR_MIN_CHARS long) 0, other words -1, a word of one document facing nothing in
 # the other -1. A stretch of k changed or added words thus loses k points, the cost the
 # exact aligner charged for a gap of k words, and words still equal inside the stretch pay
-# for the edits around them.
+# for the edits around them. Near-equal words score 0, not +1: numbers one digit apart
+# ("1986", "1987") are common in unrelated wire copy and should not hold a passage together.
+#
+# Which passages exist is still decided by the exact runs (min_words words in segments, as
+# the exact aligner requires): the alignment changes where a passage starts and ends and
+# what is one passage, not whether two texts share one. It also drops a chain too short to
+# be kept on its own that lies half inside a stronger one in either document (a phrase
+# aligned to a second place), so a repeat does not cut or "reorder" the passage around it.
 
 #: Columns of the edit arrays (``return_edits=True``): the passage's kind, then its words
 #: aligned to a different word (near-equal ones included), words of ``b`` facing nothing in

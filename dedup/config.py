@@ -76,7 +76,10 @@ class Config:
         Shortest reported passage, in words copied exactly. Shorter shared runs (stock
         phrases such as "the UK-based Syrian Observatory for Human Rights") are not reuse.
     max_gap_words : int
-        Largest edit (changed, inserted or dropped words) bridged inside one passage.
+        Largest edit (changed, inserted or dropped words) bridged inside one passage: the
+        most points a word alignment may lose between two exact runs, or past a passage's
+        end (see ``max_bridge_words``), so longer stretches pass when enough of their words
+        still match.
     common_fraction, common_min_docs : float, int
         A passage key found in more than ``max(common_min_docs, common_fraction * n_docs)``
         documents is boilerplate or a stock phrase and links nothing by itself.

@@ -290,3 +290,33 @@ def test_batch_path_equals_single_pair_path_through_edits(docs, data):
         )
         assert batch[index == k].tolist() == single.tolist()
         assert batch_edits[index == k].tolist() == edits.tolist()
+
+
+def test_scan_reports_an_edited_copy_as_one_alignment_with_exact_offsets():
+    from dedup.pipeline import scan
+    from dedup.types import Record
+
+    body = (
+        "The central bank said on Tuesday that it would keep its key interest rate unchanged "
+        "for the third month running, citing slower growth in consumer prices and a weaker "
+        "outlook for exports to its main trading partners in the coming quarter, while "
+        "officials warned that the currency remained vulnerable to sudden swings in demand."
+    )
+    edited = (
+        body.replace("Tuesday", "Wednesday")  # three edits 3 words apart: no exact run between
+        .replace("would", "will")
+        .replace("key", "main")
+        .replace("third", "fourth")
+        .replace("slower", "weaker")
+        .replace("exports", "shipments")
+        .replace("coming", "next")
+    )
+    a = "Markets opened quietly. " + body + " Traders were cautious."
+    b = "In brief: " + edited + " More follows."
+    result = scan([Record("a", a), Record("b", b)])
+    (pair,) = result.pairs
+    (alignment,) = pair.alignments
+    assert a[alignment.a_start : alignment.a_end] == body[:-1]  # words end before the stop
+    assert b[alignment.b_start : alignment.b_end] == edited[:-1]
+    assert alignment.words_a == alignment.words_b == len(words(body))
+    assert alignment.matched_words == len(words(body)) - 7
