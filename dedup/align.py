@@ -7,24 +7,45 @@ For a pair of documents:
    ``MAX_ANCHOR_REPEATS`` times in one document (tables, "ha ha ha") anchor nothing.
 2. **Segments**: anchors on one diagonal (``i - j`` constant) at consecutive positions form a
    run of words copied exactly; each run is maximal (the word before and the word after differ).
-3. **Passages**: segments that follow each other in both documents with at most
-   ``max_gap_words`` words between them (a changed word, a dropped "the", an inserted
-   clause) chain into one passage. A passage is kept when at least ``min_passage_words``
-   words of it are copied exactly, in both documents.
+3. **Passages through edits** (with the words of both documents, as a scan passes them):
+   segments are the seeds of a word-level local alignment. A segment continues the chain
+   whose last segment it follows within ``max_bridge`` words in both documents when a
+   global alignment of the words between them loses at most ``max_gap`` points (equal
+   words +1, words one character apart 0, other words and words facing nothing -1; see
+   :func:`near_words`); each chain is then extended at both ends while the alignment gains
+   (X-drop ``max_gap``), never into another chain; and chains next to each other in ``a``
+   whose spans in ``b`` make one block, out of order, become one ``REORDERED`` passage. A
+   passage is kept when at least ``min_words`` of its words are in exact segments (the
+   exact aligner's rule) and at least ``min_exact_share`` of its longer span is copied
+   exactly. Every passage boundary is a word boundary; :mod:`dedup.pipeline` maps it to
+   character offsets through each document's word offsets. An optional edit table says how
+   each passage was edited (``KIND``, ``SUBSTITUTED``, ``INSERTED``, ``DELETED``,
+   ``NEAR_MATCHED``, ``PIECES``).
+4. **Passages from exact runs** (without the words, and for a document aligned with
+   itself): segments that follow each other in both documents with at most ``max_gap``
+   words between them chain into one passage, kept when at least ``min_words`` words of it
+   are copied exactly, in both documents.
 
 A document aligned with itself (``same_doc``) finds text it repeats; the two copies may not
-overlap. Everything here works in word positions; :mod:`dedup.pipeline` maps them to
-character offsets through each document's word offsets.
+overlap. docs/method-alignment.md describes the method and how its defaults were chosen.
 
 Passages across many documents are then grouped into clusters (:func:`cluster_spans`).
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numba import njit
 
+from dedup.shingle import Tokens
+
 MAX_ANCHOR_REPEATS = 16
+#: Defaults of ``max_bridge`` and ``min_exact_share`` (``Config.max_bridge_words`` and
+#: ``Config.min_exact_share`` hold the ones a scan uses).
+MAX_BRIDGE_WORDS = 30
+MIN_EXACT_SHARE = 0.5
 
 #: Columns of the passage arrays returned by :func:`align_shingles`.
 A_LO, A_HI, B_LO, B_HI, MATCHED_A, MATCHED_B = range(6)
@@ -166,23 +187,102 @@ def align_shingles(
     min_words: int,
     max_gap: int,
     same_doc: bool = False,
-) -> np.ndarray:
+    words_a: Tokens | None = None,
+    words_b: Tokens | None = None,
+    max_bridge: int = MAX_BRIDGE_WORDS,
+    min_exact_share: float = MIN_EXACT_SHARE,
+    return_edits: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Reused passages between two documents (or inside one), in word positions.
 
     The plain one-pair path; :func:`align_pairs` does the same for many pairs at once.
+
+    Parameters
+    ----------
+    shingles_a : ndarray of uint64, shape (n_shingles_a,)
+    shingles_b : ndarray of uint64, shape (n_shingles_b,)
+    shingle_size, min_words, max_gap : int
+        Words per shingle; fewest words copied exactly in a passage; most points an
+        alignment may lose across an edit (without the words: most words between two
+        exact runs of one passage).
+    same_doc : bool
+        ``shingles_b`` is ``shingles_a``: repeats inside one document, exact runs only.
+    words_a, words_b : Tokens, optional
+        The words of each document (a batch of one, :meth:`dedup.shingle.Tokens.doc`). With
+        them, passages are aligned on words through edits (:func:`edited_passages_reference`);
+        without them (or for ``same_doc``, or a document shorter than one shingle), exact runs
+        are chained across gaps of at most ``max_gap`` words.
+    max_bridge : int
+        Most words, in each document, between two exact runs joined into one passage, and
+        per step of the extension at a passage's ends.
+    min_exact_share : float
+        Fewest words copied exactly, as a share of the passage's longer span.
+    return_edits : bool
+        Also return the edit table.
 
     Returns
     -------
     passages : ndarray of int64, shape (n_passages, 6)
         Columns ``A_LO, A_HI, B_LO, B_HI`` (half-open word spans) and ``MATCHED_A``,
         ``MATCHED_B`` (words of each span copied exactly); sorted by ``(a_lo, b_lo)``.
+    edits : ndarray of int64, shape (n_passages, 6)
+        With ``return_edits``: columns ``KIND, SUBSTITUTED, INSERTED, DELETED,
+        NEAR_MATCHED, PIECES`` (see :data:`KIND`).
     """
     i, j = find_anchors(shingles_a, shingles_b, same_doc=same_doc)
     segments = diagonal_segments(i, j, shingle_size, same_doc=same_doc)
-    groups = np.zeros(len(segments), dtype=np.int64)
-    same = np.array([same_doc])
-    _, passages = _passages(segments, groups, same, shingle_size, min_words, max_gap)
-    return passages
+    edited = (
+        words_a is not None
+        and words_b is not None
+        and not same_doc
+        and min(len(words_a.hashes), len(words_b.hashes)) >= shingle_size
+    )
+    if not edited:
+        groups = np.zeros(len(segments), dtype=np.int64)
+        same = np.array([same_doc])
+        _, passages = _passages(segments, groups, same, shingle_size, min_words, max_gap)
+        return (passages, exact_edits(passages)) if return_edits else passages
+    assert words_a is not None and words_b is not None
+    if np.sum(segments[:, 1] - segments[:, 0]) < min_words:
+        segments = segments[:0]  # as the exact path: too few words copied to look further
+    passages, edits = edited_passages_reference(
+        segments,
+        words_a.hashes,
+        words_b.hashes,
+        words_a.ends - words_a.starts,
+        words_b.ends - words_b.starts,
+        min_words=min_words,
+        max_gap=max_gap,
+        max_bridge=max_bridge,
+        min_exact_share=min_exact_share,
+    )
+    return (passages, edits) if return_edits else passages
+
+
+def exact_edits(passages: np.ndarray) -> np.ndarray:
+    """Edit rows of passages chained from exact runs (no word alignment): ``EXACT`` when
+    every word is copied, else ``EDITED`` with the words of the shorter span not copied as
+    substituted and the difference of the spans as inserted or deleted.
+
+    Parameters
+    ----------
+    passages : ndarray of int64, shape (n_passages, 6)
+
+    Returns
+    -------
+    ndarray of int64, shape (n_passages, 6)
+    """
+    passages = np.asarray(passages, dtype=np.int64).reshape(-1, 6)
+    words_a = passages[:, A_HI] - passages[:, A_LO]
+    words_b = passages[:, B_HI] - passages[:, B_LO]
+    matched = np.minimum(passages[:, MATCHED_A], passages[:, MATCHED_B])
+    edits = np.zeros((len(passages), 6), dtype=np.int64)
+    edits[:, SUBSTITUTED] = np.maximum(np.minimum(words_a, words_b) - matched, 0)
+    edits[:, INSERTED] = np.maximum(words_b - words_a, 0)
+    edits[:, DELETED] = np.maximum(words_a - words_b, 0)
+    edits[:, KIND] = np.where(edits[:, 1:4].sum(axis=1) > 0, EDITED, EXACT)
+    edits[:, PIECES] = 1
+    return edits
 
 
 def align_pairs(
@@ -193,7 +293,11 @@ def align_pairs(
     shingle_size: int,
     min_words: int,
     max_gap: int,
-) -> tuple[np.ndarray, np.ndarray]:
+    words: Tokens | None = None,
+    max_bridge: int = MAX_BRIDGE_WORDS,
+    min_exact_share: float = MIN_EXACT_SHARE,
+    return_edits: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reused passages of many document pairs at once (``a == b`` aligns a document with
     itself); equal, pair by pair, to :func:`align_shingles` (a compiled kernel of the same
     steps, one pair at a time).
@@ -203,6 +307,11 @@ def align_pairs(
     shingles : ndarray of uint64, shape (n_shingles,)
     shingle_ptr : ndarray of int64, shape (n_docs + 1,)
     pairs : ndarray of int64, shape (n_pairs, 2)
+    words : Tokens, optional
+        The words of the same documents (``words.doc_ptr`` of shape ``(n_docs + 1,)``):
+        align through edits, as :func:`align_shingles` with ``words_a`` and ``words_b``.
+    shingle_size, min_words, max_gap, max_bridge, min_exact_share, return_edits
+        As :func:`align_shingles`.
 
     Returns
     -------
@@ -210,13 +319,20 @@ def align_pairs(
         Row of ``pairs`` each passage belongs to; increasing.
     passages : ndarray of int64, shape (n_passages, 6)
         As :func:`align_shingles` returns them, sorted by ``(pair, a_lo, b_lo)``.
+    edits : ndarray of int64, shape (n_passages, 6)
+        With ``return_edits``, as :func:`align_shingles` returns them.
     """
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     shingle_ptr = np.ascontiguousarray(shingle_ptr, dtype=np.int64)
     sizes = np.diff(shingle_ptr)
     most_a = int(sizes[pairs[:, 0]].max(initial=1))
     most_ab = int((sizes[pairs[:, 0]] + sizes[pairs[:, 1]]).max(initial=1))
-    return _align_kernel(
+    if words is None:
+        none = np.zeros(0, dtype=np.int64)
+        word_arrays = (none.astype(np.uint64), none, none, np.zeros(len(shingle_ptr), np.int64))
+    else:
+        word_arrays = (words.hashes, words.starts, words.ends, words.doc_ptr)
+    pair_index, passages, edits = _align_kernel(
         np.ascontiguousarray(shingles, dtype=np.uint64),
         shingle_ptr,
         pairs,
@@ -224,19 +340,30 @@ def align_pairs(
         min_words,
         max_gap,
         *_anchor_table(most_a, most_ab),
+        *(np.ascontiguousarray(x) for x in word_arrays),
+        words is not None,
+        max(int(max_bridge), 1),
+        float(min_exact_share),
+        _INVERSE_KEYS,
     )
+    return (pair_index, passages, edits) if return_edits else (pair_index, passages)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _align_kernel(
-    shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap, keys, table
-):  # pragma: no cover
+    shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap, keys, table,
+    word_hashes, word_starts, word_ends, word_ptr, use_words, max_bridge, min_share,
+    inverse_keys,
+):  # fmt: skip  # pragma: no cover
     """:func:`align_pairs`: for each pair, anchors, segments, chains and passages exactly as
-    :func:`find_anchors`, :func:`diagonal_segments`, :func:`chain_segments` and
-    :func:`_passages` make them."""
+    :func:`find_anchors`, :func:`diagonal_segments`, then :func:`chain_segments` and
+    :func:`_passages`, or :func:`edited_passages_reference`, make them."""
     found = np.empty((64, 6), dtype=np.int64)
+    found_edits = np.empty((64, 6), dtype=np.int64)
     found_pair = np.empty(64, dtype=np.int64)
     n_found = 0
+    dp_table = np.empty((max_bridge + 1, max_bridge + 1), dtype=np.int64)
+    dp_trace = np.zeros((max_bridge + 1, max_bridge + 1), dtype=np.int8)
     for p in range(len(pairs)):
         a, b = pairs[p, 0], pairs[p, 1]
         same = a == b
@@ -247,19 +374,56 @@ def _align_kernel(
             continue
         if np.sum(segments[:, 1] - segments[:, 0]) < min_words:
             continue  # no chain of these segments can reach min_words
-        passages = _chain_kernel(segments, shingle_size, max_gap, min_words, same)
+        edited = use_words and not same
+        if edited:
+            words_a = word_ptr[a + 1] - word_ptr[a]
+            words_b = word_ptr[b + 1] - word_ptr[b]
+            edited = min(words_a, words_b) >= shingle_size
+        if edited:
+            lo_a, hi_a, lo_b, hi_b = word_ptr[a], word_ptr[a + 1], word_ptr[b], word_ptr[b + 1]
+            passages, edits = _edit_kernel(
+                segments,
+                word_hashes[lo_a:hi_a],
+                word_hashes[lo_b:hi_b],
+                word_ends[lo_a:hi_a] - word_starts[lo_a:hi_a],
+                word_ends[lo_b:hi_b] - word_starts[lo_b:hi_b],
+                min_words, max_gap, max_bridge, min_share, inverse_keys, dp_table, dp_trace,
+            )  # fmt: skip
+        else:
+            passages = _chain_kernel(segments, shingle_size, max_gap, min_words, same)
+            edits = _exact_edits_kernel(passages)
         for row in range(len(passages)):
             if n_found == len(found):  # full: twice the room
-                bigger, bigger_pair = (
+                bigger, bigger_edits, bigger_pair = (
+                    np.empty((2 * n_found, 6), np.int64),
                     np.empty((2 * n_found, 6), np.int64),
                     np.empty(2 * n_found, np.int64),
                 )
                 bigger[:n_found], bigger_pair[:n_found] = found, found_pair
-                found, found_pair = bigger, bigger_pair
+                bigger_edits[:n_found] = found_edits
+                found, found_pair, found_edits = bigger, bigger_pair, bigger_edits
             found[n_found] = passages[row]
+            found_edits[n_found] = edits[row]
             found_pair[n_found] = p
             n_found += 1
-    return found_pair[:n_found].copy(), found[:n_found].copy()
+    return found_pair[:n_found].copy(), found[:n_found].copy(), found_edits[:n_found].copy()
+
+
+@njit(cache=True, nogil=True)
+def _exact_edits_kernel(passages):  # pragma: no cover - compiled
+    """:func:`exact_edits`."""
+    edits = np.zeros((len(passages), 6), dtype=np.int64)
+    for r in range(len(passages)):
+        words_a = passages[r, A_HI] - passages[r, A_LO]
+        words_b = passages[r, B_HI] - passages[r, B_LO]
+        matched = min(passages[r, MATCHED_A], passages[r, MATCHED_B])
+        edits[r, SUBSTITUTED] = max(min(words_a, words_b) - matched, 0)
+        edits[r, INSERTED] = max(words_b - words_a, 0)
+        edits[r, DELETED] = max(words_a - words_b, 0)
+        if edits[r, SUBSTITUTED] + edits[r, INSERTED] + edits[r, DELETED] > 0:
+            edits[r, KIND] = EDITED
+        edits[r, PIECES] = 1
+    return edits
 
 
 def _anchor_table(most_a: int, most_ab: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -484,6 +648,822 @@ def _passages(
     passages, passage_group = passages[keep], passage_group[keep]
     order = np.lexsort((passages[:, B_LO], passages[:, A_LO], passage_group))
     return passage_group[order], passages[order]
+
+
+# --- Alignment through edits ---------------------------------------------------------------
+#
+# With the words of both documents at hand (their hashes, and their lengths in characters),
+# exact segments are only the seeds of a word-level local alignment (BLAST-style
+# seed-and-extend): segments are chained across gaps of up to ``max_bridge`` words when a
+# global alignment of the words between them loses at most ``max_gap`` points; each chain is
+# then extended at both ends while the alignment gains; and chains that tile one block of
+# each document out of order (moved sentences) become one ``REORDERED`` passage.
+#
+# Scores, per aligned column: equal words +1, near-equal words (one character changed, both
+# at least NEAR_MIN_CHARS long) 0, other words -1, a word of one document facing nothing in
+# the other -1. A stretch of k changed or added words thus loses k points, the cost the
+# exact aligner charged for a gap of k words, and words still equal inside the stretch pay
+# for the edits around them. Near-equal words score 0, not +1: numbers one digit apart
+# ("1986", "1987") are common in unrelated wire copy and should not hold a passage together.
+#
+# Which passages exist is still decided by the exact runs (min_words words in segments, as
+# the exact aligner requires): the alignment changes where a passage starts and ends and
+# what is one passage, not whether two texts share one. It also drops a chain too short to
+# be kept on its own that lies half inside a stronger one in either document (a phrase
+# aligned to a second place), so a repeat does not cut or "reorder" the passage around it.
+
+#: Columns of the edit arrays (``return_edits=True``): the passage's kind, then its words
+#: aligned to a different word (near-equal ones included), words of ``b`` facing nothing in
+#: ``a``, words of ``a`` facing nothing in ``b``, near-equal words, and the pieces (runs in
+#: order in both documents) it is made of.
+KIND, SUBSTITUTED, INSERTED, DELETED, NEAR_MATCHED, PIECES = range(6)
+#: Values of the ``KIND`` column: every word equal and in order; in order with edits; made
+#: of pieces in a different order in the two documents.
+EXACT, EDITED, REORDERED = 0, 1, 2
+
+#: Words this long (in characters of the original text) or longer can be near-equal.
+NEAR_MIN_CHARS = 4
+#: Most pieces a reordered passage is looked for among.
+MAX_PIECES = 64
+
+_MATCH, _NEAR, _MISMATCH, _INDEL = 1, 0, -1, -1
+_DIAG, _UP, _LEFT = 1, 2, 3  # traceback: both words, a word of a alone, a word of b alone
+# statistics of an alignment path, in this order
+_EXACT_W, _NEAR_W, _SUB_W, _DEL_W, _INS_W, _SEED_W = range(6)  # _SEED_W: in exact segments
+_NEG = -(1 << 40)
+_CODE_LIMIT = 1 << 21  # above every Unicode code point: the largest change of one character
+_MASK64 = (1 << 64) - 1
+
+
+def _inverse_keys(n: int = 64) -> np.ndarray:
+    """Inverses mod 2**64 of the per-rank character keys of :func:`dedup.shingle.tokenize`
+    (odd numbers, so invertible), by Newton's iteration."""
+    from dedup.shingle import _rank_keys  # the word hash's own keys: near words test against them
+
+    inverses = []
+    for key in _rank_keys(n)[:n].tolist():
+        inverse = key
+        for _ in range(6):
+            inverse = (inverse * (2 - key * inverse)) & _MASK64
+        inverses.append(inverse)
+    return np.array(inverses, dtype=np.uint64)
+
+
+_INVERSE_KEYS = _inverse_keys()
+
+
+def _unmix_int(z: int) -> int:
+    """Inverse of SplitMix64's finaliser (``dedup.shingle.mix64``) on a Python int."""
+    from dedup.shingle import _M1, _M2
+
+    inv_m1, inv_m2 = pow(int(_M1), -1, 1 << 64), pow(int(_M2), -1, 1 << 64)
+    z ^= (z >> 31) ^ (z >> 62)
+    z = (z * inv_m2) & _MASK64
+    z ^= (z >> 27) ^ (z >> 54)
+    z = (z * inv_m1) & _MASK64
+    return z ^ (z >> 30) ^ (z >> 60)
+
+
+def near_words(hash_a: int, hash_b: int, chars: int) -> bool:
+    """Whether two different words, given by their hashes, differ in exactly one character.
+
+    A word's hash (:func:`dedup.shingle.token_hash_of`) mixes ``sum((code + 1) * key[rank])
+    + length * L`` with an invertible mix; unmixed, two words of one length that differ only
+    at rank ``r`` differ by ``(code_a - code_b) * key[r]``, so multiplying the difference by
+    the inverse of ``key[r]`` gives a number smaller than any code point for that ``r``
+    (and, for other words, such a small number once in about 2**42 tries). Ranks up to
+    ``chars + 1`` are tried. Changes of length (a dropped or doubled letter, "rn" for "m")
+    are not seen: those words count as different.
+    """
+    difference = (_unmix_int(int(hash_a)) - _unmix_int(int(hash_b))) & _MASK64
+    for inverse in _INVERSE_KEYS[: min(chars + 2, len(_INVERSE_KEYS))].tolist():
+        change = (difference * inverse) & _MASK64
+        if change < _CODE_LIMIT or change > _MASK64 - _CODE_LIMIT:
+            return difference != 0
+    return False
+
+
+def _score_reference(words_a, words_b, chars_a, chars_b, i: int, j: int) -> int:
+    if words_a[i] == words_b[j]:
+        return _MATCH
+    if min(chars_a[i], chars_b[j]) >= NEAR_MIN_CHARS and near_words(
+        words_a[i], words_b[j], max(chars_a[i], chars_b[j])
+    ):
+        return _NEAR
+    return _MISMATCH
+
+
+def _path_stats(trace, score, i: int, j: int) -> list[int]:
+    """Counts ``[exact, near, substituted, a alone, b alone]`` of the path ending at
+    ``(i, j)`` of a traceback table (``score(i, j)`` of the word pair of cell ``(i, j)``)."""
+    stats = [0] * 6
+    while i > 0 or j > 0:
+        move = trace[i][j]
+        if move == _DIAG:
+            stats[{_MATCH: _EXACT_W, _NEAR: _NEAR_W, _MISMATCH: _SUB_W}[score(i, j)]] += 1
+            i, j = i - 1, j - 1
+        elif move == _UP:
+            stats[_DEL_W] += 1
+            i -= 1
+        else:
+            stats[_INS_W] += 1
+            j -= 1
+    return stats
+
+
+def _best_move(diag: int, up: int, left: int) -> tuple[int, int]:
+    """The best of the three moves into a cell, ties going to the diagonal, then up."""
+    if diag >= up and diag >= left:
+        return diag, _DIAG
+    if up >= left:
+        return up, _UP
+    return left, _LEFT
+
+
+def fill_gap_reference(words_a, words_b, chars_a, chars_b, a_lo, a_hi, b_lo, b_hi):
+    """Global alignment of words ``a_lo:a_hi`` of ``a`` with ``b_lo:b_hi`` of ``b`` (the
+    stretch between two exact segments): its score and ``[exact, near, substituted, a alone,
+    b alone]`` words along the best path. Plain dynamic programming over the whole table."""
+    n_a, n_b = a_hi - a_lo, b_hi - b_lo
+
+    def score(i, j):
+        return _score_reference(words_a, words_b, chars_a, chars_b, a_lo + i - 1, b_lo + j - 1)
+
+    table = [[0] * (n_b + 1) for _ in range(n_a + 1)]
+    trace = [[0] * (n_b + 1) for _ in range(n_a + 1)]
+    for i in range(n_a + 1):
+        for j in range(n_b + 1):
+            if i == 0 and j == 0:
+                continue
+            diag = table[i - 1][j - 1] + score(i, j) if i and j else _NEG
+            up = table[i - 1][j] + _INDEL if i else _NEG
+            left = table[i][j - 1] + _INDEL if j else _NEG
+            table[i][j], trace[i][j] = _best_move(diag, up, left)
+    return table[n_a][n_b], _path_stats(trace, score, n_a, n_b)
+
+
+def extend_reference(words_a, words_b, chars_a, chars_b, a0, b0, reach_a, reach_b, step, max_drop):
+    """Best alignment from ``(a0, b0)`` onwards (``step`` 1: words ``a0, a0 + 1, …``;
+    ``step`` -1: words ``a0 - 1, a0 - 2, …``), over at most ``reach_a`` and ``reach_b``
+    words. Cells scoring more than ``max_drop`` below the best of the rows before them are
+    dropped (X-drop). Returns the words taken in each document (0, 0 when nothing gains)
+    and the path's statistics."""
+
+    def word(start, k):
+        return start + k - 1 if step > 0 else start - k
+
+    def score(i, j):
+        return _score_reference(words_a, words_b, chars_a, chars_b, word(a0, i), word(b0, j))
+
+    table = [[_NEG] * (reach_b + 1) for _ in range(reach_a + 1)]
+    trace = [[0] * (reach_b + 1) for _ in range(reach_a + 1)]
+    best, best_i, best_j = 0, 0, 0
+    for i in range(reach_a + 1):
+        floor = best - max_drop  # the best of the rows before this one, less the drop
+        alive = False
+        for j in range(reach_b + 1):
+            if i == 0 and j == 0:
+                table[0][0], alive = 0, True
+                continue
+            diag = up = left = _NEG
+            if i and j and table[i - 1][j - 1] > _NEG:
+                diag = table[i - 1][j - 1] + score(i, j)
+            if i and table[i - 1][j] > _NEG:
+                up = table[i - 1][j] + _INDEL
+            if j and table[i][j - 1] > _NEG:
+                left = table[i][j - 1] + _INDEL
+            value, move = _best_move(diag, up, left)
+            if value < floor:
+                continue
+            table[i][j], trace[i][j], alive = value, move, True
+        for j in range(reach_b + 1):
+            if table[i][j] > best:
+                best, best_i, best_j = table[i][j], i, j
+        if not alive:
+            break
+    return best_i, best_j, _path_stats(trace, score, best_i, best_j)
+
+
+def edited_passages_reference(
+    segments: np.ndarray,
+    words_a: np.ndarray,
+    words_b: np.ndarray,
+    chars_a: np.ndarray,
+    chars_b: np.ndarray,
+    *,
+    min_words: int,
+    max_gap: int,
+    max_bridge: int,
+    min_exact_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passages of one pair of different documents through edits, from its exact segments
+    (sorted by ``(a_lo, b_lo)``): the plain path of the compiled ``_edit_kernel``.
+
+    Parameters
+    ----------
+    segments : ndarray of int64, shape (n_segments, 4)
+        Exact runs ``[a_lo, a_hi, b_lo, b_hi]`` (:func:`diagonal_segments`).
+    words_a, words_b : ndarray of uint64, shape (n_words_a,), (n_words_b,)
+        Word hashes (:func:`dedup.shingle.tokenize`).
+    chars_a, chars_b : ndarray of int64, same shapes
+        Length of each word in characters of its original text.
+
+    Returns
+    -------
+    passages : ndarray of int64, shape (n_passages, 6)
+        As :func:`align_shingles`; ``MATCHED_A`` and ``MATCHED_B`` are both the words
+        aligned to an equal word.
+    edits : ndarray of int64, shape (n_passages, 6)
+        Columns ``KIND, SUBSTITUTED, INSERTED, DELETED, NEAR_MATCHED, PIECES``.
+    """
+    words = (words_a, words_b, chars_a, chars_b)
+    n_a, n_b = len(words_a), len(words_b)
+    # 1. chains: each segment continues the chain whose last segment it follows (within
+    # max_bridge words in both) with the best-scoring gap, if that loses at most max_gap
+    chains: list[dict] = []
+    active: list[int] = []
+    for a_lo, a_hi, b_lo, b_hi in segments.tolist():
+        best, best_score, best_shift, best_stats, best_trim = -1, 0, 0, None, 0
+        still_active = []
+        for label in active:
+            _, s_a_hi, s_b_lo, s_b_hi = chains[label]["last"]
+            if s_a_hi + max_bridge < a_lo:
+                continue  # nothing later can join it either
+            still_active.append(label)
+            if not (a_hi > s_a_hi and b_hi > s_b_hi and b_lo >= s_b_lo):
+                continue
+            trim = max(0, s_a_hi - a_lo, s_b_hi - b_lo)  # words both segments hold
+            gap_a, gap_b = a_lo + trim - s_a_hi, b_lo + trim - s_b_hi
+            if gap_a > max_bridge or gap_b > max_bridge:
+                continue
+            shift = abs(gap_a - gap_b)
+            bound = min(gap_a, gap_b) - shift  # every word of the shorter side equal
+            if bound < -max_gap or (best >= 0 and bound < best_score):
+                continue
+            score, stats = fill_gap_reference(*words, s_a_hi, a_lo + trim, s_b_hi, b_lo + trim)
+            if score < -max_gap:
+                continue
+            if best < 0 or score > best_score or (score == best_score and shift < best_shift):
+                best, best_score, best_shift, best_stats, best_trim = (
+                    label,
+                    score,
+                    shift,
+                    stats,
+                    trim,
+                )
+        active = still_active
+        if best < 0:
+            active.append(len(chains))
+            stats = [a_hi - a_lo, 0, 0, 0, 0, a_hi - a_lo]
+            chains.append({"box": [a_lo, a_hi, b_lo, b_hi], "last": [a_lo, a_hi, b_lo, b_hi]})
+            chains[-1]["stats"] = stats
+            continue
+        chain = chains[best]
+        chain["stats"] = [x + y for x, y in zip(chain["stats"], best_stats)]
+        chain["stats"][_EXACT_W] += a_hi - a_lo - best_trim
+        chain["stats"][_SEED_W] += a_hi - a_lo - best_trim
+        chain["last"] = [a_lo + best_trim, a_hi, b_lo + best_trim, b_hi]
+        chain["box"][1], chain["box"][3] = a_hi, b_hi
+    chains = _drop_shadowed_reference(_drop_nested_reference(chains), min_words)
+    # 2. each chain extended at both ends, never into another chain: in each document, up to
+    # the nearest chain reaching further that way
+    for chain in chains:
+        for step in (-1, 1):
+            a_lo, a_hi, b_lo, b_hi = chain["box"]
+            others = [c["box"] for c in chains if c is not chain]
+            if step < 0:
+                limit_a = max([0] + [min(o[1], a_lo) for o in others if o[0] < a_lo])
+                limit_b = max([0] + [min(o[3], b_lo) for o in others if o[2] < b_lo])
+                reach_a, reach_b, start_a, start_b = a_lo - limit_a, b_lo - limit_b, a_lo, b_lo
+            else:
+                limit_a = min([n_a] + [max(o[0], a_hi) for o in others if o[1] > a_hi])
+                limit_b = min([n_b] + [max(o[2], b_hi) for o in others if o[3] > b_hi])
+                reach_a, reach_b, start_a, start_b = limit_a - a_hi, limit_b - b_hi, a_hi, b_hi
+            while reach_a > 0 and reach_b > 0:
+                took_a, took_b, stats = extend_reference(
+                    *words,
+                    start_a,
+                    start_b,
+                    min(reach_a, max_bridge),
+                    min(reach_b, max_bridge),
+                    step,
+                    max_gap,
+                )
+                chain["stats"] = [x + y for x, y in zip(chain["stats"], stats)]
+                start_a, start_b = start_a + step * took_a, start_b + step * took_b
+                reach_a, reach_b = reach_a - took_a, reach_b - took_b
+                if took_a < max_bridge and took_b < max_bridge:
+                    break  # it stopped inside the table: nothing further gains
+            if step < 0:
+                chain["box"][0], chain["box"][2] = start_a, start_b
+            else:
+                chain["box"][1], chain["box"][3] = start_a, start_b
+    chains = _drop_shadowed_reference(_drop_nested_reference(chains), min_words)
+    chains.sort(key=lambda c: (c["box"][0], c["box"][2]))
+    # 3. runs of chains next to each other in a whose spans in b make one block: a passage
+    passages, edits = [], []
+    k = 0
+    while k < len(chains):
+        last, reach = k, chains[k]["box"][1]
+        for e in range(k + 1, min(len(chains), k + MAX_PIECES)):
+            if not reach - max_gap <= chains[e]["box"][0] <= reach + max_gap:
+                break  # apart in a, or a repeat there (a piece moved is not copied twice)
+            reach = max(reach, chains[e]["box"][1])
+            if _one_block([c["box"] for c in chains[k : e + 1]], max_gap):
+                last = e
+        row, edit = _joined_reference(chains[k : last + 1])
+        seeds = sum(c["stats"][_SEED_W] for c in chains[k : last + 1])
+        k = last + 1
+        length = max(row[A_HI] - row[A_LO], row[B_HI] - row[B_LO])
+        # as the exact aligner: min_words words in exact runs; the alignment only joins and
+        # extends them
+        if seeds >= min_words and row[MATCHED_A] >= min_exact_share * length:
+            passages.append(row)
+            edits.append(edit)
+    order = sorted(range(len(passages)), key=lambda x: (passages[x][A_LO], passages[x][B_LO]))
+    return (
+        np.array([passages[x] for x in order], dtype=np.int64).reshape(-1, 6),
+        np.array([edits[x] for x in order], dtype=np.int64).reshape(-1, 6),
+    )
+
+
+def _drop_nested_reference(chains: list[dict]) -> list[dict]:
+    """Chains without those inside another one in both documents (a phrase the passage
+    repeats), the first of equal ones kept."""
+    kept = []
+    for x, chain in enumerate(chains):
+        a_lo, a_hi, b_lo, b_hi = chain["box"]
+        inside = False
+        for y, other in enumerate(chains):
+            o_a_lo, o_a_hi, o_b_lo, o_b_hi = other["box"]
+            around = o_a_lo <= a_lo and a_hi <= o_a_hi and o_b_lo <= b_lo and b_hi <= o_b_hi
+            if y != x and around and (other["box"] != chain["box"] or y < x):
+                inside = True
+                break
+        if not inside:
+            kept.append(chain)
+    return kept
+
+
+def _drop_shadowed_reference(chains: list[dict], min_words: int) -> list[dict]:
+    """Chains without the short ones (fewer than ``min_words`` words in exact segments) that
+    lie half or more inside a stronger chain (more words copied, or as many and first) in
+    one of the documents: the same words aligned to a second place, a stock phrase the
+    text repeats, not a piece of its own."""
+    kept = []
+    for x, chain in enumerate(chains):
+        shadowed = False
+        if chain["stats"][_SEED_W] < min_words:
+            for y, other in enumerate(chains):
+                exact, other_exact = chain["stats"][_EXACT_W], other["stats"][_EXACT_W]
+                if y == x or other_exact < exact or (other_exact == exact and y > x):
+                    continue
+                for lo, hi in ((0, 1), (2, 3)):
+                    overlap = min(chain["box"][hi], other["box"][hi]) - max(
+                        chain["box"][lo], other["box"][lo]
+                    )
+                    if 2 * overlap >= chain["box"][hi] - chain["box"][lo]:
+                        shadowed = True
+        if not shadowed:
+            kept.append(chain)
+    return kept
+
+
+def _one_block(boxes: list[list[int]], max_gap: int) -> bool:
+    """Whether the spans in ``b`` of these boxes leave no hole of more than ``max_gap`` and
+    overlap by at most ``max_gap`` words."""
+    spans = sorted((box[2], box[3]) for box in boxes)
+    reach = spans[0][1]
+    for lo, hi in spans[1:]:
+        if not reach - max_gap <= lo <= reach + max_gap:
+            return False
+        reach = max(reach, hi)
+    return True
+
+
+def _joined_reference(pieces: list[dict]) -> tuple[list[int], list[int]]:
+    """A passage row and its edit row from chains in order of ``a``."""
+    boxes = [piece["box"] for piece in pieces]
+    stats = [sum(piece["stats"][k] for piece in pieces) for k in range(6)]
+    in_order = all(
+        later[2] >= earlier[2] and later[3] >= earlier[3]
+        for earlier, later in itertools.pairwise(boxes)
+    )
+    if in_order:  # the words between two pieces count as edited
+        for earlier, later in itertools.pairwise(boxes):
+            gap_a, gap_b = max(0, later[0] - earlier[1]), max(0, later[2] - earlier[3])
+            stats[_SUB_W] += min(gap_a, gap_b)
+            stats[_DEL_W] += gap_a - min(gap_a, gap_b)
+            stats[_INS_W] += gap_b - min(gap_a, gap_b)
+    a_lo, a_hi = min(b[0] for b in boxes), max(b[1] for b in boxes)
+    b_lo, b_hi = min(b[2] for b in boxes), max(b[3] for b in boxes)
+    exact = min(stats[_EXACT_W], a_hi - a_lo, b_hi - b_lo)
+    edited = stats[_NEAR_W] + stats[_SUB_W] + stats[_DEL_W] + stats[_INS_W]
+    kind = REORDERED if not in_order else EDITED if edited else EXACT
+    substituted = stats[_NEAR_W] + stats[_SUB_W]
+    row = [a_lo, a_hi, b_lo, b_hi, exact, exact]
+    return row, [kind, substituted, stats[_INS_W], stats[_DEL_W], stats[_NEAR_W], len(pieces)]
+
+
+_INV_M1 = np.uint64(pow(0xBF58476D1CE4E5B9, -1, 1 << 64))
+_INV_M2 = np.uint64(pow(0x94D049BB133111EB, -1, 1 << 64))
+_U31, _U62, _U27, _U54, _U30, _U60 = (np.uint64(s) for s in (31, 62, 27, 54, 30, 60))
+_LOW = np.uint64(_CODE_LIMIT)
+_HIGH = np.uint64(_MASK64 - _CODE_LIMIT)
+
+
+@njit(inline="always")
+def _unmix(z):  # pragma: no cover - compiled
+    z ^= (z >> _U31) ^ (z >> _U62)
+    z *= _INV_M2
+    z ^= (z >> _U27) ^ (z >> _U54)
+    z *= _INV_M1
+    return z ^ (z >> _U30) ^ (z >> _U60)
+
+
+@njit(cache=True, nogil=True)
+def _near_kernel(hash_a, hash_b, chars, inverse_keys):  # pragma: no cover - compiled
+    """:func:`near_words`."""
+    difference = _unmix(hash_a) - _unmix(hash_b)
+    if difference == np.uint64(0):
+        return False
+    for r in range(min(chars + 2, len(inverse_keys))):
+        change = difference * inverse_keys[r]
+        if change < _LOW or change > _HIGH:
+            return True
+    return False
+
+
+@njit(inline="always")
+def _word_score(wa, wb, ca, cb, i, j, inverse_keys):  # pragma: no cover - compiled
+    if wa[i] == wb[j]:
+        return _MATCH
+    if (
+        ca[i] >= NEAR_MIN_CHARS
+        and cb[j] >= NEAR_MIN_CHARS
+        and _near_kernel(wa[i], wb[j], max(ca[i], cb[j]), inverse_keys)
+    ):
+        return _NEAR
+    return _MISMATCH
+
+
+@njit(inline="always")
+def _move(diag, up, left):  # pragma: no cover - compiled
+    if diag >= up and diag >= left:
+        return diag, _DIAG
+    if up >= left:
+        return up, _UP
+    return left, _LEFT
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _trace_kernel(
+    wa, wb, ca, cb, a0, b0, step, i, j, trace, inverse_keys, stats
+):  # pragma: no cover
+    """Add the statistics of the path ending at cell ``(i, j)`` to ``stats``; word ``k`` of
+    the table is ``a0 + k - 1`` (``step`` 1) or ``a0 - k`` (``step`` -1)."""
+    while i > 0 or j > 0:
+        move = trace[i, j]
+        if move == _DIAG:
+            wi = a0 + i - 1 if step > 0 else a0 - i
+            wj = b0 + j - 1 if step > 0 else b0 - j
+            s = _word_score(wa, wb, ca, cb, wi, wj, inverse_keys)
+            if s == _MATCH:
+                stats[_EXACT_W] += 1
+            elif s == _NEAR:
+                stats[_NEAR_W] += 1
+            else:
+                stats[_SUB_W] += 1
+            i -= 1
+            j -= 1
+        elif move == _UP:
+            stats[_DEL_W] += 1
+            i -= 1
+        else:
+            stats[_INS_W] += 1
+            j -= 1
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _fill_gap_kernel(
+    wa, wb, ca, cb, a_lo, a_hi, b_lo, b_hi, inverse_keys, table, trace, stats
+):  # pragma: no cover - compiled
+    """:func:`fill_gap_reference`: the score; the path's statistics into ``stats``."""
+    n_a, n_b = a_hi - a_lo, b_hi - b_lo
+    table[0, 0] = 0
+    for i in range(n_a + 1):
+        for j in range(n_b + 1):
+            if i == 0 and j == 0:
+                continue
+            diag = up = left = _NEG
+            if i > 0 and j > 0:
+                diag = table[i - 1, j - 1] + _word_score(
+                    wa, wb, ca, cb, a_lo + i - 1, b_lo + j - 1, inverse_keys
+                )
+            if i > 0:
+                up = table[i - 1, j] + _INDEL
+            if j > 0:
+                left = table[i, j - 1] + _INDEL
+            table[i, j], trace[i, j] = _move(diag, up, left)
+    stats[:] = 0
+    _trace_kernel(wa, wb, ca, cb, a_lo, b_lo, 1, n_a, n_b, trace, inverse_keys, stats)
+    return table[n_a, n_b]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _extend_kernel(
+    wa, wb, ca, cb, a0, b0, reach_a, reach_b, step, max_drop, inverse_keys, table, trace, stats
+):  # pragma: no cover - compiled
+    """:func:`extend_reference`: words taken in ``a`` and ``b``; the path's statistics are
+    added to ``stats``."""
+    best, best_i, best_j = 0, 0, 0
+    for i in range(reach_a + 1):
+        floor = best - max_drop
+        alive = False
+        for j in range(reach_b + 1):
+            if i == 0 and j == 0:
+                table[0, 0] = 0
+                alive = True
+                continue
+            diag = up = left = _NEG
+            if i > 0 and j > 0 and table[i - 1, j - 1] > _NEG:
+                wi = a0 + i - 1 if step > 0 else a0 - i
+                wj = b0 + j - 1 if step > 0 else b0 - j
+                diag = table[i - 1, j - 1] + _word_score(wa, wb, ca, cb, wi, wj, inverse_keys)
+            if i > 0 and table[i - 1, j] > _NEG:
+                up = table[i - 1, j] + _INDEL
+            if j > 0 and table[i, j - 1] > _NEG:
+                left = table[i, j - 1] + _INDEL
+            value, move = _move(diag, up, left)
+            if value < floor:
+                table[i, j] = _NEG
+                continue
+            table[i, j] = value
+            trace[i, j] = move
+            alive = True
+        for j in range(reach_b + 1):
+            if table[i, j] > best:
+                best, best_i, best_j = table[i, j], i, j
+        if not alive:
+            break
+    _trace_kernel(wa, wb, ca, cb, a0, b0, step, best_i, best_j, trace, inverse_keys, stats)
+    return best_i, best_j
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _drop_nested_kernel(boxes, kept):  # pragma: no cover - compiled
+    """:func:`_drop_nested_reference` over the chains ``kept`` (indices into ``boxes``)."""
+    out = np.empty(len(kept), dtype=np.int64)
+    n = 0
+    for x in range(len(kept)):
+        c = kept[x]
+        inside = False
+        for y in range(len(kept)):
+            o = kept[y]
+            if y == x:
+                continue
+            if (
+                boxes[o, 0] <= boxes[c, 0]
+                and boxes[c, 1] <= boxes[o, 1]
+                and boxes[o, 2] <= boxes[c, 2]
+                and boxes[c, 3] <= boxes[o, 3]
+            ):
+                same = (
+                    boxes[o, 0] == boxes[c, 0]
+                    and boxes[o, 1] == boxes[c, 1]
+                    and boxes[o, 2] == boxes[c, 2]
+                    and boxes[o, 3] == boxes[c, 3]
+                )
+                if not same or y < x:
+                    inside = True
+                    break
+        if not inside:
+            out[n] = c
+            n += 1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _edit_kernel(
+    segments, wa, wb, ca, cb, min_words, max_gap, max_bridge, min_share, inverse_keys,
+    table, trace,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`edited_passages_reference` of one pair."""
+    n = len(segments)
+    n_a, n_b = len(wa), len(wb)
+    boxes = np.empty((n, 4), dtype=np.int64)
+    last = np.empty((n, 4), dtype=np.int64)
+    stats = np.zeros((n, 6), dtype=np.int64)
+    active = np.empty(n, dtype=np.int64)
+    gap_stats = np.zeros(6, dtype=np.int64)
+    best_stats = np.zeros(6, dtype=np.int64)
+    n_chains = n_active = 0
+    for t in range(n):
+        a_lo, a_hi, b_lo, b_hi = segments[t, 0], segments[t, 1], segments[t, 2], segments[t, 3]
+        best, best_score, best_shift, best_trim = -1, 0, 0, 0
+        kept = 0
+        for u in range(n_active):
+            label = active[u]
+            s_a_hi, s_b_lo, s_b_hi = last[label, 1], last[label, 2], last[label, 3]
+            if s_a_hi + max_bridge < a_lo:
+                continue
+            active[kept] = label
+            kept += 1
+            if not (a_hi > s_a_hi and b_hi > s_b_hi and b_lo >= s_b_lo):
+                continue
+            trim = max(0, s_a_hi - a_lo, s_b_hi - b_lo)
+            gap_a, gap_b = a_lo + trim - s_a_hi, b_lo + trim - s_b_hi
+            if gap_a > max_bridge or gap_b > max_bridge:
+                continue
+            shift = abs(gap_a - gap_b)
+            bound = min(gap_a, gap_b) - shift
+            if bound < -max_gap or (best >= 0 and bound < best_score):
+                continue
+            score = _fill_gap_kernel(
+                wa, wb, ca, cb, s_a_hi, a_lo + trim, s_b_hi, b_lo + trim,
+                inverse_keys, table, trace, gap_stats,
+            )  # fmt: skip
+            if score < -max_gap:
+                continue
+            if best < 0 or score > best_score or (score == best_score and shift < best_shift):
+                best, best_score, best_shift, best_trim = label, score, shift, trim
+                best_stats[:] = gap_stats
+        n_active = kept
+        if best < 0:
+            boxes[n_chains, 0], boxes[n_chains, 1] = a_lo, a_hi
+            boxes[n_chains, 2], boxes[n_chains, 3] = b_lo, b_hi
+            last[n_chains] = boxes[n_chains]
+            stats[n_chains, _EXACT_W] = a_hi - a_lo
+            stats[n_chains, _SEED_W] = a_hi - a_lo
+            active[n_active] = n_chains
+            n_active += 1
+            n_chains += 1
+            continue
+        stats[best] += best_stats
+        stats[best, _EXACT_W] += a_hi - a_lo - best_trim
+        stats[best, _SEED_W] += a_hi - a_lo - best_trim
+        last[best, 0], last[best, 1] = a_lo + best_trim, a_hi
+        last[best, 2], last[best, 3] = b_lo + best_trim, b_hi
+        boxes[best, 1], boxes[best, 3] = a_hi, b_hi
+    chains = _drop_shadowed_kernel(
+        boxes, stats, _drop_nested_kernel(boxes, np.arange(n_chains)), min_words
+    )
+    # each chain extended at both ends, never into another chain
+    for x in range(len(chains)):
+        c = chains[x]
+        for step in (-1, 1):
+            if step < 0:
+                limit_a, limit_b = 0, 0
+                for y in range(len(chains)):
+                    o = chains[y]
+                    if o != c and boxes[o, 0] < boxes[c, 0]:
+                        limit_a = max(limit_a, min(boxes[o, 1], boxes[c, 0]))
+                    if o != c and boxes[o, 2] < boxes[c, 2]:
+                        limit_b = max(limit_b, min(boxes[o, 3], boxes[c, 2]))
+                start_a, start_b = boxes[c, 0], boxes[c, 2]
+                reach_a, reach_b = start_a - limit_a, start_b - limit_b
+            else:
+                limit_a, limit_b = n_a, n_b
+                for y in range(len(chains)):
+                    o = chains[y]
+                    if o != c and boxes[o, 1] > boxes[c, 1]:
+                        limit_a = min(limit_a, max(boxes[o, 0], boxes[c, 1]))
+                    if o != c and boxes[o, 3] > boxes[c, 3]:
+                        limit_b = min(limit_b, max(boxes[o, 2], boxes[c, 3]))
+                start_a, start_b = boxes[c, 1], boxes[c, 3]
+                reach_a, reach_b = limit_a - start_a, limit_b - start_b
+            while reach_a > 0 and reach_b > 0:
+                took_a, took_b = _extend_kernel(
+                    wa, wb, ca, cb, start_a, start_b,
+                    min(reach_a, max_bridge), min(reach_b, max_bridge), step, max_gap,
+                    inverse_keys, table, trace, stats[c],
+                )  # fmt: skip
+                start_a += step * took_a
+                start_b += step * took_b
+                reach_a -= took_a
+                reach_b -= took_b
+                if took_a < max_bridge and took_b < max_bridge:
+                    break
+            if step < 0:
+                boxes[c, 0], boxes[c, 2] = start_a, start_b
+            else:
+                boxes[c, 1], boxes[c, 3] = start_a, start_b
+    chains = _drop_shadowed_kernel(boxes, stats, _drop_nested_kernel(boxes, chains), min_words)
+    span = max(n_b, 1) + 1
+    chains = chains[np.argsort(boxes[chains, 0] * span + boxes[chains, 2], kind="mergesort")]
+    # runs of chains next to each other in a whose spans in b make one block: a passage
+    m = len(chains)
+    passages = np.zeros((m, 6), dtype=np.int64)
+    edits = np.zeros((m, 6), dtype=np.int64)
+    n_out = 0
+    b_spans = np.empty((MAX_PIECES, 2), dtype=np.int64)
+    k = 0
+    while k < m:
+        group_end, reach = k, boxes[chains[k], 1]
+        for e in range(k + 1, min(m, k + MAX_PIECES)):
+            if not reach - max_gap <= boxes[chains[e], 0] <= reach + max_gap:
+                break
+            reach = max(reach, boxes[chains[e], 1])
+            count = e - k + 1
+            for q in range(count):
+                b_spans[q, 0] = boxes[chains[k + q], 2]
+                b_spans[q, 1] = boxes[chains[k + q], 3]
+            if _one_block_kernel(b_spans[:count], max_gap):
+                group_end = e
+        row = passages[n_out]
+        edit = edits[n_out]
+        _joined_kernel(boxes, stats, chains[k : group_end + 1], row, edit)
+        seeds = 0
+        for q in range(k, group_end + 1):
+            seeds += stats[chains[q], _SEED_W]
+        k = group_end + 1
+        length = max(row[A_HI] - row[A_LO], row[B_HI] - row[B_LO])
+        if seeds >= min_words and row[MATCHED_A] >= min_share * length:
+            n_out += 1
+    passages, edits = passages[:n_out], edits[:n_out]
+    order = np.argsort(passages[:, A_LO] * span + passages[:, B_LO], kind="mergesort")
+    return passages[order], edits[order]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _drop_shadowed_kernel(boxes, stats, kept, min_words):  # pragma: no cover - compiled
+    """:func:`_drop_shadowed_reference` over the chains ``kept``."""
+    out = np.empty(len(kept), dtype=np.int64)
+    n = 0
+    for x in range(len(kept)):
+        c = kept[x]
+        shadowed = False
+        if stats[c, _SEED_W] < min_words:
+            for y in range(len(kept)):
+                o = kept[y]
+                exact, other_exact = stats[c, _EXACT_W], stats[o, _EXACT_W]
+                if y == x or other_exact < exact or (other_exact == exact and y > x):
+                    continue
+                for lo in (0, 2):
+                    overlap = min(boxes[c, lo + 1], boxes[o, lo + 1]) - max(
+                        boxes[c, lo], boxes[o, lo]
+                    )
+                    if 2 * overlap >= boxes[c, lo + 1] - boxes[c, lo]:
+                        shadowed = True
+        if not shadowed:
+            out[n] = c
+            n += 1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _one_block_kernel(spans, max_gap):  # pragma: no cover - compiled
+    """:func:`_one_block` of ``[lo, hi]`` rows."""
+    order = np.argsort(spans[:, 0] * (spans[:, 1].max() + 1) + spans[:, 1], kind="mergesort")
+    reach = spans[order[0], 1]
+    for q in range(1, len(order)):
+        lo, hi = spans[order[q], 0], spans[order[q], 1]
+        if not reach - max_gap <= lo <= reach + max_gap:
+            return False
+        reach = max(reach, hi)
+    return True
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _joined_kernel(boxes, stats, pieces, row, edit):  # pragma: no cover - compiled
+    """:func:`_joined_reference` into ``row`` and ``edit``."""
+    total = np.zeros(6, dtype=np.int64)
+    in_order = True
+    for q in range(len(pieces)):
+        total += stats[pieces[q]]
+        if q > 0:
+            earlier, later = pieces[q - 1], pieces[q]
+            if not (boxes[later, 2] >= boxes[earlier, 2] and boxes[later, 3] >= boxes[earlier, 3]):
+                in_order = False
+    if in_order:
+        for q in range(1, len(pieces)):
+            earlier, later = pieces[q - 1], pieces[q]
+            gap_a = max(0, boxes[later, 0] - boxes[earlier, 1])
+            gap_b = max(0, boxes[later, 2] - boxes[earlier, 3])
+            both = min(gap_a, gap_b)
+            total[_SUB_W] += both
+            total[_DEL_W] += gap_a - both
+            total[_INS_W] += gap_b - both
+    a_lo, a_hi = boxes[pieces[0], 0], boxes[pieces[0], 1]
+    b_lo, b_hi = boxes[pieces[0], 2], boxes[pieces[0], 3]
+    for q in range(1, len(pieces)):
+        a_lo, a_hi = min(a_lo, boxes[pieces[q], 0]), max(a_hi, boxes[pieces[q], 1])
+        b_lo, b_hi = min(b_lo, boxes[pieces[q], 2]), max(b_hi, boxes[pieces[q], 3])
+    exact = min(total[_EXACT_W], a_hi - a_lo, b_hi - b_lo)
+    edited = total[_NEAR_W] + total[_SUB_W] + total[_DEL_W] + total[_INS_W]
+    row[A_LO], row[A_HI], row[B_LO], row[B_HI] = a_lo, a_hi, b_lo, b_hi
+    row[MATCHED_A], row[MATCHED_B] = exact, exact
+    if not in_order:
+        edit[KIND] = REORDERED
+    elif edited > 0:
+        edit[KIND] = EDITED
+    else:
+        edit[KIND] = EXACT
+    edit[SUBSTITUTED] = total[_NEAR_W] + total[_SUB_W]
+    edit[INSERTED] = total[_INS_W]
+    edit[DELETED] = total[_DEL_W]
+    edit[NEAR_MATCHED] = total[_NEAR_W]
+    edit[PIECES] = len(pieces)
 
 
 def shingle_overlaps(

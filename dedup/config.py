@@ -115,7 +115,10 @@ class Config:
         Shortest reported passage, in words copied exactly. Shorter shared runs (stock
         phrases such as "the UK-based Syrian Observatory for Human Rights") are not reuse.
     max_gap_words : int
-        Largest edit (changed, inserted or dropped words) bridged inside one passage.
+        Largest edit (changed, inserted or dropped words) bridged inside one passage: the
+        most points a word alignment may lose between two exact runs, or past a passage's
+        end (see ``max_bridge_words``), so longer stretches pass when enough of their words
+        still match.
     common_fraction, common_min_docs : float, int
         A passage key found in more than ``max(common_min_docs, common_fraction * n_docs)``
         documents is boilerplate or a stock phrase and links nothing by itself.
@@ -147,6 +150,16 @@ class Config:
         ``chains``: when at least this share of one document's words lies in passages shared
         with another (and clearly less of the other's), the other holds nearly all of it plus
         more: the contained copy is taken as the source (weak evidence).
+    max_bridge_words : int
+        The aligner joins two exact runs of words with up to this many words between them
+        (in each document) into one passage when a word-by-word alignment of the words
+        between loses at most ``max_gap_words`` points (+1 per equal word, -1 per other
+        word or word facing nothing, 0 per word one character off); it also extends a
+        passage at its ends this many words at a time. See docs/method-alignment.md.
+    min_exact_share : float
+        A passage needs at least this share of its longer span copied exactly (besides
+        ``min_passage_words`` words), so that an alignment through edits cannot make a few
+        copied runs into a long, mostly different passage.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -244,6 +257,16 @@ class Config:
         "A copy with at least this share of its words in passages shared with a longer one "
         "is contained in it, which weakly makes it the source.",
         low_open=True,
+    )
+    max_bridge_words: int = setting(
+        30,
+        1,
+        1000,
+        "Most words between two exact runs (or past a passage's end) that a word alignment "
+        "through edits may join into one passage.",
+    )
+    min_exact_share: float = setting(
+        0.5, 0.0, 1.0, "Least share of a passage's longer span that must be copied exactly."
     )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 

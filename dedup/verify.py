@@ -18,6 +18,7 @@ from dedup.assemble import DocTable, assemble_pairs, cluster_passages, document_
 from dedup.candidates import Overlap, measure_overlaps
 from dedup.config import Config
 from dedup.parallel import Engine
+from dedup.shingle import Tokens
 from dedup.stages import lap
 from dedup.types import (
     DocumentInfo,
@@ -224,6 +225,9 @@ def align_candidates(
         config.shingle_size,
         config.min_passage_words,
         config.max_gap_words,
+        shingled.tokens,  # the words: the aligner extends passages through edits
+        config.max_bridge_words,
+        config.min_exact_share,
     )
     # each chunk is split in one piece per worker, so that even one chunk uses every core;
     # the results are sorted by pair, so the pieces put back together are the chunk's
@@ -268,6 +272,9 @@ def _align_chunk(
     shingle_size: int,
     min_words: int,
     max_gap: int,
+    words: Tokens,
+    max_bridge: int,
+    min_exact_share: float,
     chunk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     return align_pairs(
@@ -277,4 +284,7 @@ def _align_chunk(
         shingle_size=shingle_size,
         min_words=min_words,
         max_gap=max_gap,
+        words=words,
+        max_bridge=max_bridge,
+        min_exact_share=min_exact_share,
     )
