@@ -51,6 +51,8 @@ SCAN_SETTINGS = (
     "seed",
     "min_passage_words",
     "max_gap_words",
+    "max_bridge_words",
+    "min_exact_share",
     "common_fraction",
     "common_min_docs",
 )
