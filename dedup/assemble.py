@@ -119,7 +119,7 @@ def _merge_witnesses(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, 
             merged[-1][2] = max(merged[-1][2], end)
         else:
             merged.append([doc, start, end])
-    return [tuple(m) for m in merged]  # type: ignore[misc]
+    return [(doc, start, end) for doc, start, end in merged]
 
 
 def assemble_pairs(

@@ -46,11 +46,22 @@ def candidates_stage(
     # local threads share one memory: more parts would each scan every key, and the numpy
     # steps of a part hold the GIL often enough that two parts take longer than one
     parts = 1 if isinstance(engine, LocalEngine) else max(1, engine.workers)
-    shared = (doc_keys, keys.values, keys.positions, keys.key_ptr, config.common_limit(n_docs))
+    shared: tuple = (
+        doc_keys,
+        keys.values,
+        keys.positions,
+        keys.key_ptr,
+        config.common_limit(n_docs),
+    )
     jobs = [(part, parts) for part in range(parts)]
     mapped = list(engine.map_ordered(_candidates_map, shared, jobs))
     lsh_pairs = merge_pairs([found[0] for found in mapped], n_docs)
-    hits = concat_hits([PassageHits(*found[1:5], int(found[5])) for found in mapped])
+    hits = concat_hits(
+        [
+            PassageHits(doc_a, doc_b, pos_a, pos_b, int(common))
+            for _, doc_a, doc_b, pos_a, pos_b, common in mapped
+        ]
+    )
     del mapped
     grouped, bounds = group_hits(hits, parts, n_docs)
     del hits
@@ -116,7 +127,7 @@ OVERLAP_JOBS_PER_WORKER = 4  # parts per worker of the exact shingle-set measure
 
 
 def measure_overlaps(
-    shingled: Shingled, pairs: Sequence[tuple[int, int]], engine: Engine
+    shingled: Shingled, pairs: Sequence[tuple[int, int]] | np.ndarray, engine: Engine
 ) -> list[Overlap]:
     """Exact Jaccard and containments of the shingle sets of each pair, on ``engine``."""
     array = np.array(pairs, dtype=np.int64).reshape(-1, 2)

@@ -80,7 +80,8 @@ class NumberRange:
     ``low`` and ``high`` (None: unbounded), ``closed`` naming the ends that belong to it, and
     None too when ``none_allowed``."""
 
-    kind: type
+    # Integral or Real: abstract, so not type[Real]; Any keeps the checked value comparable
+    kind: type[Any]
     low: float | None = None
     high: float | None = None
     closed: Literal["left", "right", "both", "neither"] = "both"
@@ -825,7 +826,7 @@ def _stories(
         members.setdefault(label, []).append(index)
 
     def sort_key(indexes: list[int]) -> tuple:
-        dates = [records[i].date for i in indexes if records[i].date]
+        dates = [d for d in (records[i].date for i in indexes) if d]
         return (not dates, min(dates) if dates else "", min(records[i].id for i in indexes))
 
     groups = sorted(members.values(), key=sort_key)
@@ -835,7 +836,7 @@ def _stories(
     labels_text = _top_terms_of_stories(story_of, len(groups), vectors, vectorizer, n_terms)
     stories = []
     for number, indexes in enumerate(groups):
-        dates = sorted(records[i].date for i in indexes if records[i].date)
+        dates = sorted(d for d in (records[i].date for i in indexes) if d)
         earliest = min(
             indexes, key=lambda i: (records[i].date is None, records[i].date or "", records[i].id)
         )

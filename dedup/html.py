@@ -364,7 +364,8 @@ def layout_graph(
     for lane in lanes:
         lane_y[lane] = y
         y += lane_rows[lane] * ROW_HEIGHT + LANE_PAD
-    node_rows, node_index = [], {}
+    node_rows: list[dict[str, Any]] = []
+    node_index: dict[str, int] = {}
     for key, kind, lane, column in placed:
         row_in_cell = stacks[(lane, column)].index(key)
         node_index[key] = len(node_rows)

@@ -80,6 +80,7 @@ def index_rows(
     kept_docs = [docs[i] for i in kept.tolist()]
     signatures = signatures_stage(shingled, config, engine)
     keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+    assert config.bands is not None and config.rows is not None  # set by Config
     rows = DocumentRows(
         records=kept_docs,
         digests=[input_digest([r]) for r in kept_docs],

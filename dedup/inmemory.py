@@ -84,11 +84,12 @@ def scan(
     seconds["signatures"], clock = lap(clock)
 
     if work.has("candidates"):
-        found = work.load("candidates")
-        lsh_pairs, passage_pairs = found["lsh_pairs"], found["passage_pairs"]
-        self_docs, common_keys = found["self_docs"], int(found["common_keys"])
+        saved = work.load("candidates")
+        lsh_pairs, passage_pairs = saved["lsh_pairs"], saved["passage_pairs"]
+        self_docs, common_keys = saved["self_docs"], int(saved["common_keys"])
     else:
         keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
+        assert config.bands is not None and config.rows is not None  # set by Config
         lsh_pairs, passage = candidates_stage(
             band_keys(signatures, config.bands, config.rows), keys, config, engine
         )

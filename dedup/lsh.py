@@ -356,8 +356,8 @@ class PassageHits:
     def __len__(self) -> int:
         return len(self.doc_a)
 
-    def take(self, index: np.ndarray, *, common_keys: int | None = None) -> PassageHits:
-        """The hits selected by a boolean mask or an index array.
+    def take(self, index: np.ndarray | slice, *, common_keys: int | None = None) -> PassageHits:
+        """The hits selected by a boolean mask, an index array or a slice.
 
         ``common_keys`` is kept unless given (give 0 to every part but one when splitting,
         so that the counts still add up; :func:`split_hits` does).
@@ -455,8 +455,10 @@ def postings_hits(
     in_doc_counts = np.diff(np.append(np.flatnonzero(new_doc), len(values)))
     per_doc = np.repeat(in_doc_counts, in_doc_counts)
     value_starts = np.flatnonzero(new_value)
-    doc_freq = np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else []
-    doc_freq = np.asarray(doc_freq, dtype=np.int64)
+    doc_freq = np.asarray(
+        np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else [],
+        dtype=np.int64,
+    )
     sizes = np.diff(np.append(value_starts, len(values)))
     common = doc_freq > max_docs
     keep = ~np.repeat(common, sizes) & (per_doc <= max_repeats)

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,7 +46,7 @@ def resolve_workers(workers: int) -> int:
 
 def map_ordered(
     task: Callable[..., object], shared: tuple, jobs: Sequence[tuple], workers: int
-) -> Iterator:
+) -> Generator[Any, None, None]:
     """``task(*shared, *job)`` for every job, yielded in the order of ``jobs``.
 
     With one worker (or one job) everything runs here. Otherwise a pool of ``workers``
@@ -83,7 +83,7 @@ class Engine(Protocol):
 
     def map_ordered(
         self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
-    ) -> Iterator: ...
+    ) -> Generator[Any, None, None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ class LocalEngine:
 
     def map_ordered(
         self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
-    ) -> Iterator:
+    ) -> Generator[Any, None, None]:
         return map_ordered(task, shared, jobs, self.workers)
 
 
@@ -159,7 +159,7 @@ class RayEngine:
 
     def map_ordered(
         self, task: Callable[..., object], shared: tuple, jobs: Sequence[tuple]
-    ) -> Iterator:
+    ) -> Generator[Any, None, None]:
         ray = self._connect()
         refs = [ray.put(value) for value in shared]
         ahead = self.workers * RAY_IN_FLIGHT_PER_WORKER
@@ -211,5 +211,6 @@ def resolve_engine(workers: int | Engine) -> Engine:
     """The engine ``workers`` names: an :class:`Engine` as it is, a number of local
     threads (0: every core) as a :class:`LocalEngine`."""
     if hasattr(workers, "map_ordered"):
+        # hasattr leaves int in the union for mypy (a subclass of int could have the method)
         return workers  # type: ignore[return-value]
-    return LocalEngine(resolve_workers(workers))  # type: ignore[arg-type]
+    return LocalEngine(resolve_workers(workers))

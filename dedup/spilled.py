@@ -68,7 +68,8 @@ SPILL_BLOCK_DOCS = 4096  # documents whose words one block of verified pairs hol
 KEY_ROW = np.dtype([("value", "<u8"), ("doc", "<u4"), ("position", "<u4")])
 
 
-HIT_ROW = np.dtype([("doc_a", "<u4"), ("doc_b", "<u4"), ("pos_a", "<u4"), ("pos_b", "<u4")])
+HIT_FIELDS = ("doc_a", "doc_b", "pos_a", "pos_b")  # the arrays of PassageHits, in order
+HIT_ROW = np.dtype([(name, "<u4") for name in HIT_FIELDS])
 
 
 def scan_spilled(
@@ -211,7 +212,8 @@ def _first_of_each_id(meta: list[Record]) -> tuple[np.ndarray, list[Reject]]:
     :func:`prepare_records` has them. A stable sort puts the records of one id side by side in the
     order read, so no table of the ids seen is needed."""
     order = sorted(range(len(meta)), key=lambda i: meta[i].id)
-    kept, later = [], []
+    kept: list[int] = []
+    later: list[tuple[int, Reject]] = []
     for number in order:
         if kept and meta[kept[-1]].id == meta[number].id:
             first = meta[kept[-1]].source or "an earlier record"
@@ -261,6 +263,7 @@ def _spilled_words_stage(
     a job takes its texts from words to grouped keys (:func:`_spilled_words_job`), so
     nothing of a batch is put together but what is kept."""
     ends = np.cumsum(chars[order])
+    assert config.bands is not None  # set by Config
     band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
     kept_index, kept_words, rejects = [], [], []
     n_kept = 0
@@ -344,12 +347,12 @@ def _spilled_candidates(
     hits = PartitionSpill(folder, "hits", HIT_ROW, parts)
     common_keys = 0
     step = max(1, engine.workers)
-    shared = (config.common_limit(n_docs),)
+    shared: tuple = (config.common_limit(n_docs),)
     for done, jobs in _partition_jobs(keys, step):
         for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
             common_keys += found.common_keys
             rows = np.empty(len(found), dtype=HIT_ROW)
-            for name in HIT_ROW.names:
+            for name in HIT_FIELDS:
                 rows[name] = getattr(found, name)
             hits.append(rows, hit_partition(found, parts, n_docs))
         if progress:
@@ -392,7 +395,8 @@ def _spilled_two_hits(
     n_docs: int, two_hit_distance: int, max_shift: int, rows: np.ndarray
 ) -> PassageCandidates:
     """Two-hit candidates of one partition of spilled hits (every hit of a pair in it)."""
-    hits = PassageHits(*(rows[name].astype(np.int64) for name in HIT_ROW.names), 0)
+    doc_a, doc_b, pos_a, pos_b = (rows[name].astype(np.int64) for name in HIT_FIELDS)
+    hits = PassageHits(doc_a, doc_b, pos_a, pos_b, 0)
     return two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
 
 

@@ -208,8 +208,13 @@ def find_credits(text: str, agencies: Sequence[str] = DEFAULT_WIRE_AGENCIES) -> 
 
     for match in _SOURCE_LINE.finditer(text):
         credited = [_agency_of(n, table) for n in re.split(r",|;|/|&|\band\b", match["names"])]
-        for agency in dict.fromkeys(a for a in credited if a):
-            add(agency, "credit line", match.start("names") - _label_width(match), match.end())
+        for credited_agency in dict.fromkeys(a for a in credited if a):
+            add(
+                credited_agency,
+                "credit line",
+                match.start("names") - _label_width(match),
+                match.end(),
+            )
     for match in _CONTRIBUTED.finditer(text):
         # the longest trailing run of words that names an agency: "The AP contributed"
         words = match["who"].split()
@@ -642,9 +647,9 @@ def _pair_evidence(
 ) -> list[Evidence]:
     """Every observation about the copy ``x`` and ``y`` share, in a fixed order."""
     agency_docs = {
-        docs[d].agency: d
+        agency: d
         for d in sorted(group.docs, key=lambda d: _order_key(docs[d]))
-        if docs[d].agency
+        if (agency := docs[d].agency)
     }
     evidence = [*_agency_evidence(x, y), _date_evidence(x, y)]
     order = compare_dates(x.date, y.date)
@@ -689,10 +694,10 @@ def _group_edges(
     passage_ids = tuple(p.id for p in group.passages)
     root = None
     for candidate in carriers:
-        others = [d for d in carriers if d.id != candidate.id]
+        rivals = [d for d in carriers if d.id != candidate.id]
         if all(
             _decide(candidate, other, between(candidate.id, other.id), group.common) == candidate.id
-            for other in others
+            for other in rivals
         ):
             root = candidate.id
             break
@@ -717,11 +722,10 @@ def _group_edges(
     if len(others) >= 2:
         for (a, b), changes in sorted(_shared_edits(group, root, others, words).items()):
             order = compare_dates(docs[a].date, docs[b].date)
-            early, late = (a, b) if order == -1 else (b, a) if order == 1 else (None, None)
             shown = "; ".join(changes[:3]) + (
                 f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
             )
-            if early is None:
+            if order not in (-1, 1):
                 item = Evidence(
                     "shared-edit",
                     None,
@@ -731,6 +735,7 @@ def _group_edges(
                 extra[a].append(item)
                 extra[b].append(item)
             else:
+                early, late = (a, b) if order == -1 else (b, a)
                 extra[late].append(
                     Evidence(
                         "shared-edit",

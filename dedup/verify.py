@@ -176,12 +176,12 @@ def verify_candidates(
             engine,
         )
         span_docs, starts, ends = span_offsets(part, shingled.tokens)
-        if not whole:
+        if numbers is not None:
             part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
             span_docs = numbers[span_docs]
         # the exact measures of the other aligned pairs, while their words are at hand
         others = sorted({(a, b) for a, b, _ in part if a != b} - measures.keys())
-        in_block = np.searchsorted(numbers, others) if not whole else np.array(others)
+        in_block = np.searchsorted(numbers, others) if numbers is not None else np.array(others)
         measures.update(zip(others, measure_overlaps(shingled, in_block, engine)))
         raw += part
         spans.append(np.stack([span_docs, starts, ends]))
@@ -192,10 +192,10 @@ def verify_candidates(
     span_table = np.concatenate(spans, axis=1) if spans else np.zeros((3, 0), dtype=np.int64)
     alignments, passages = cluster_passages(raw, span_table, table)
     ids = [r.id for r in table.records]
-    pairs = assemble_pairs(alignments, near_duplicates, measures, ids, table.words, config)
+    assembled = assemble_pairs(alignments, near_duplicates, measures, ids, table.words, config)
     documents = document_infos(table, raw)
     seconds["passages"], clock = lap(clock)
-    found = Verified(near_duplicates, aligned, pairs, passages, documents)
+    found = Verified(near_duplicates, aligned, assembled, passages, documents)
     return found, clock
 
 

@@ -168,8 +168,10 @@ def _shingle_slice(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """:func:`_shingle_batch` of documents ``first`` to ``first + len(texts) - 1`` with
     only their texts."""
-    *arrays, last = _shingle_batch(texts, shingle_size, 0, len(texts))
-    return (*arrays, last + first)  # type: ignore[return-value]
+    hashes, starts, ends, n_words, shingles, n_shingles, last = _shingle_batch(
+        texts, shingle_size, 0, len(texts)
+    )
+    return hashes, starts, ends, n_words, shingles, n_shingles, last + first
 
 
 SIGNATURE_JOBS_PER_WORKER = 4  # parts per worker, so a slow part does not hold up the rest

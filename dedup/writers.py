@@ -144,6 +144,8 @@ def write_scan(
     rows written per file. ``command`` and ``run_extra`` go into run.json (an index
     query's); no output may replace an input or a ``protected`` path (its index)."""
     names = output_names(command)
+    bands, rows_per_band = result.config.bands, result.config.rows
+    assert bands is not None and rows_per_band is not None  # set by Config
     with OutputSet(out_dir, names, inputs=[*inputs, *protected]) as output:
         rows = {
             "pairs.jsonl": write_jsonl(output.path("pairs.jsonl"), map(pair_record, result.pairs)),
@@ -165,9 +167,9 @@ def write_scan(
                 "config": result.config.to_dict(),
                 "config_digest": result.config.digest(),
                 "lsh": {
-                    "bands": result.config.bands,
-                    "rows": result.config.rows,
-                    "permutations_used": result.config.bands * result.config.rows,
+                    "bands": bands,
+                    "rows": rows_per_band,
+                    "permutations_used": bands * rows_per_band,
                     "scheme": "datasketch affine32",
                 },
                 "counts": result.counts,

@@ -87,7 +87,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar but reads it off the instance, as here
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 def option_name(field_name: str) -> str:
