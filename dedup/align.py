@@ -332,7 +332,7 @@ def align_pairs(
         word_arrays = (none.astype(np.uint64), none, none, np.zeros(len(shingle_ptr), np.int64))
     else:
         word_arrays = (words.hashes, words.starts, words.ends, words.doc_ptr)
-    pair_index, passages, edits = _align_kernel(
+    pair_index, passages, edits = _align_kernel(  # type: ignore[call-arg]  # numba dispatcher
         np.ascontiguousarray(shingles, dtype=np.uint64),
         shingle_ptr,
         pairs,
@@ -919,6 +919,7 @@ def edited_passages_reference(
             chains[-1]["stats"] = stats
             continue
         chain = chains[best]
+        assert best_stats is not None  # set with best
         chain["stats"] = [x + y for x, y in zip(chain["stats"], best_stats)]
         chain["stats"][_EXACT_W] += a_hi - a_lo - best_trim
         chain["stats"][_SEED_W] += a_hi - a_lo - best_trim

@@ -286,7 +286,7 @@ class OutputSet:
     def write_run(self, run: dict[str, Any]) -> None:
         """Write ``run.json`` (last, with the ``schema_version`` of the files), then swap the
         set in."""
-        head = {key: run[key] for key in ("tool", "version") if key in run}
+        head: dict[str, Any] = {key: run[key] for key in ("tool", "version") if key in run}
         run = {**head, "schema_version": SCHEMA_VERSION, **run}
         with atomic_write(self.path(RUN)) as handle:
             json.dump(run, handle, ensure_ascii=False, indent=2, sort_keys=False)

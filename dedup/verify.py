@@ -277,7 +277,7 @@ def _align_chunk(
     min_exact_share: float,
     chunk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    return align_pairs(
+    found = align_pairs(
         shingles,
         shingle_ptr,
         chunk,
@@ -288,3 +288,4 @@ def _align_chunk(
         max_bridge=max_bridge,
         min_exact_share=min_exact_share,
     )
+    return found[0], found[1]
