@@ -6,7 +6,6 @@ import dataclasses
 from typing import Any
 
 import click
-from rich.console import Console
 
 from dedup.cli.common import (
     CHAIN_SETTINGS,
@@ -17,11 +16,14 @@ from dedup.cli.common import (
     debug_option,
     handle_errors,
     input_options,
+    json_option,
     main,
     out_option,
     quiet_option,
     run_options,
     say_resumed,
+    show,
+    terminal_width,
     with_agencies,
 )
 from dedup.outputs import output_names
@@ -42,6 +44,7 @@ CHAIN_FILES = (
 @config_options(*CHAIN_SETTINGS)
 @run_options
 @quiet_option
+@json_option
 @debug_option
 @handle_errors
 def chains_command(
@@ -53,6 +56,7 @@ def chains_command(
     force: bool,
     fail_on_rejects: bool,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -72,6 +76,7 @@ def chains_command(
             config_file, with_agencies(given, agencies, agency_file, config_file)
         ),
     )  # fmt: skip
+    run.warn_if_silent(as_json)
     with run.progress() as progress:
         corpus = run.read(progress)
         result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
@@ -82,8 +87,9 @@ def chains_command(
     result = dataclasses.replace(result, scan=scanned)
     if out:
         write_chains(result, out, **run.provenance())
-    if not quiet:
-        console = Console(soft_wrap=False)
-        console.print(chains_table(result, run.seconds(), console.width))
+    if as_json:
+        run.print_json("chains", result.counts, CHAIN_FILES.split())
+    elif not quiet:
+        show(chains_table(result, run.seconds(), terminal_width()))
         run.written(CHAIN_FILES, "the chains")
     run.finish(rejects)

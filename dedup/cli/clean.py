@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 
 from dedup.cli.common import (
     CLEAN_SETTINGS,
@@ -15,9 +14,11 @@ from dedup.cli.common import (
     fail_on_rejects_option,
     handle_errors,
     input_options,
+    json_option,
     main,
     out_option,
     quiet_option,
+    show,
     workers_option,
 )
 from dedup.config import CLEAN_RULES, Config
@@ -50,6 +51,7 @@ from dedup.outputs import output_names
 @fail_on_rejects_option
 @workers_option
 @quiet_option
+@json_option
 @debug_option
 @handle_errors
 def clean_command(
@@ -62,6 +64,7 @@ def clean_command(
     fail_on_rejects: bool,
     workers: Any,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -87,7 +90,10 @@ def clean_command(
                        progress=progress, workers=workers)  # fmt: skip
     rejects, result = run.collect(result)
     write_clean(result, out, layout, **run.provenance(), drop_duplicates=drop_duplicates)
-    if not quiet:
-        Console(soft_wrap=False).print(clean_summary_table(result, run.seconds()))
-        run.written(f"{layout.name} cuts.jsonl duplicates.jsonl rejects.jsonl run.json", "")
+    files = f"{layout.name} cuts.jsonl duplicates.jsonl rejects.jsonl run.json"
+    if as_json:
+        run.print_json("clean", result.counts, files.split())
+    elif not quiet:
+        show(clean_summary_table(result, run.seconds()))
+        run.written(files, "")
     run.finish(rejects)

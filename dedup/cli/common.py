@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -118,6 +120,9 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             ) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (| head): nothing more to say
+            quiet_stdout()
+            raise click.exceptions.Exit(0) from None
         except OSError as err:  # the system refused: a path, not a bug
             if debug:
                 raise
@@ -132,6 +137,16 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             ) from None
 
     return wrapper
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush into
+    a closed pipe says nothing."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def system_error_message(err: OSError) -> str:
@@ -201,6 +216,12 @@ run_options = stack(
 )
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as one JSON object on standard output (instead of the tables).",
+)
 debug_option = click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 
 
@@ -512,10 +533,42 @@ class Run:
         else:
             click.echo(f"no files written (give -o DIR to keep {without})")
 
+    def warn_if_silent(self, as_json: bool = False) -> None:
+        """Say so when the command will neither show nor write anything."""
+        if self.quiet and not self.out and not as_json:
+            click.echo("warning: -q without -o: nothing will be shown or written", err=True)
+
+    def print_json(self, command: str, counts: dict[str, Any], files: Sequence[str]) -> None:
+        """The summary as one JSON object: the command, its counts, and the files written."""
+        summary = {
+            "command": command,
+            "counts": counts,
+            "seconds": round(self.seconds(), 3),
+            "out": str(self.out) if self.out else None,
+            "files": list(files) if self.out else [],
+        }
+        click.echo(json.dumps(summary, ensure_ascii=False, sort_keys=False))
+
     def finish(self, rejects: Sequence[Reject]) -> None:
         if self.fail_on_rejects and rejects:
             where = f" (see {Path(self.out) / 'rejects.jsonl'})" if self.out else ""
             raise CliError(f"{len(rejects)} record(s) skipped{where}", EXIT_INPUT)
+
+
+def show(*renderables: Any) -> None:
+    """Print tables and text on standard output as wide as the terminal (80 columns in a
+    pipe), without the spaces rich pads each line with."""
+    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    console = Console(width=width, file=io.StringIO(), soft_wrap=False, record=True)
+    for renderable in renderables:
+        console.print(renderable)
+    text = console.export_text(styles=False)
+    click.echo("\n".join(line.rstrip() for line in text.splitlines()))
+
+
+def terminal_width() -> int:
+    """The width tables are laid out for: the terminal's, or 80 in a pipe."""
+    return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
 
 
 def show_rejects(rejects: Sequence[Reject], warnings: Sequence[Reject], out: str | None) -> None:
@@ -525,7 +578,7 @@ def show_rejects(rejects: Sequence[Reject], warnings: Sequence[Reject], out: str
         click.echo(f"{kind}: {item}", err=True)
     hidden = len(items) - MAX_REJECT_LINES
     if hidden > 0:
-        where = f" (all in {out}/rejects.jsonl)" if out else ""
+        where = f" (all in {Path(out) / 'rejects.jsonl'})" if out else ""
         click.echo(f"… and {hidden} more{where}", err=True)
 
 

@@ -18,6 +18,7 @@ from dedup.cli.common import (
     fail_on_rejects_option,
     handle_errors,
     input_options,
+    json_option,
     load_config_file,
     main,
     out_option,
@@ -72,6 +73,7 @@ def index_group() -> None:
 )
 @workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@json_option
 @debug_option
 @handle_errors
 def index_add_command(
@@ -81,6 +83,7 @@ def index_add_command(
     fail_on_rejects: bool,
     workers: Any,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -101,7 +104,9 @@ def index_add_command(
         corpus = run.read(progress)
     result = index_add(index, corpus.records, run.config, workers=workers)
     rejects, _ = run.collect(result)
-    if not quiet:
+    if as_json:
+        run.print_json("index add", result.counts, [])
+    elif not quiet:
         counts = result.counts
         click.echo(
             f"dedup index add: {counts['added']:,} added, {counts['replaced']:,} replaced, "
@@ -121,6 +126,7 @@ def index_add_command(
 @workers_option
 @top_option(10, "Pairs")
 @quiet_option
+@json_option
 @debug_option
 @handle_errors
 def index_query_command(
@@ -132,6 +138,7 @@ def index_query_command(
     workers: Any,
     top: int,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -158,7 +165,9 @@ def index_query_command(
     rejects, result = run.collect(result)
     if out:
         write_index_query(result, out, index, **run.provenance())
-    if not quiet:
+    if as_json:
+        run.print_json("index query", result.counts, SCAN_FILES.split())
+    elif not quiet:
         indexed = ("indexed documents", f"{result.counts['indexed_documents']:,}")
         show_scan(result, run.seconds(), top, title="dedup index query", extra_rows=[indexed])
         run.written(SCAN_FILES, "pairs and passages")

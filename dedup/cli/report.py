@@ -17,6 +17,7 @@ from dedup.cli.common import (
     fail_on_rejects_option,
     handle_errors,
     input_options,
+    json_option,
     main,
     out_option,
     with_agencies,
@@ -35,6 +36,7 @@ from dedup.outputs import output_names
 @config_options(*REPORT_SETTINGS)
 @fail_on_rejects_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@json_option
 @debug_option
 @handle_errors
 def report_command(
@@ -46,6 +48,7 @@ def report_command(
     config_file: str | None,
     fail_on_rejects: bool,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -74,7 +77,9 @@ def report_command(
     warnings = provenance.pop("warnings")
     facts = report_run(run.config, title, scanned, found.stories, found.chains, **provenance)
     written = write_report(page, out, rejects=rejects, warnings=warnings, run=facts)
-    if not quiet:
+    if as_json:
+        run.print_json("report", facts["counts"], ["report.html", "rejects.jsonl", "run.json"])
+    elif not quiet:
         counts = scanned.counts
         click.echo(
             f"dedup report: {counts['documents']:,} documents, {len(found.stories.stories):,} "

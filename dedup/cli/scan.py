@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
 
 from dedup.cli.common import (
     SCAN_SETTINGS,
@@ -15,11 +14,14 @@ from dedup.cli.common import (
     debug_option,
     handle_errors,
     input_options,
+    json_option,
     main,
     out_option,
     quiet_option,
     run_options,
     say_resumed,
+    show,
+    terminal_width,
     top_option,
     workers_option,
 )
@@ -51,6 +53,7 @@ SCAN_FILES = "pairs.jsonl passages.jsonl documents.jsonl rejects.jsonl run.json"
 )
 @top_option(10, "Pairs")
 @quiet_option
+@json_option
 @debug_option
 @handle_errors
 def scan_command(
@@ -64,6 +67,7 @@ def scan_command(
     spill_dir: str | None,
     top: int,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -79,6 +83,7 @@ def scan_command(
         inputs, out, kwargs, config_file=config_file, quiet=quiet,
         fail_on_rejects=fail_on_rejects, names=output_names("scan"),
     )  # fmt: skip
+    run.warn_if_silent(as_json)
     with run.progress() as progress:
         reader = run.open(progress)
         result = scan(
@@ -92,7 +97,9 @@ def scan_command(
     rejects, result = run.collect(result)
     if out:
         write_scan(result, out, **run.provenance())
-    if not quiet:
+    if as_json:
+        run.print_json("scan", result.counts, SCAN_FILES.split())
+    elif not quiet:
         show_scan(result, run.seconds(), top)
         run.written(SCAN_FILES, "pairs and passages")
     run.finish(rejects)
@@ -118,12 +125,10 @@ def show_scan(
     """The summary and top-pairs tables of a scan (or an index query)."""
     from dedup.writers import summary_table, top_pairs_table
 
-    console = Console(soft_wrap=False)
     table = summary_table(result, seconds)
     if title:
         table.title = title
     for name, value in extra_rows:
         table.add_row(name, value)
-    console.print(table)
-    if result.pairs:
-        console.print(top_pairs_table(result, top, console.width))
+    pairs = [top_pairs_table(result, top, terminal_width())] if result.pairs else []
+    show(table, *pairs)

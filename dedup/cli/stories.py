@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 
 from dedup.cli.common import (
     STORY_SETTINGS,
@@ -15,9 +14,12 @@ from dedup.cli.common import (
     fail_on_rejects_option,
     handle_errors,
     input_options,
+    json_option,
     main,
     out_option,
     quiet_option,
+    show,
+    terminal_width,
     top_option,
     workers_option,
 )
@@ -43,6 +45,7 @@ from dedup.outputs import output_names
 @workers_option
 @top_option(15, "Stories")
 @quiet_option
+@json_option
 @debug_option
 @handle_errors
 def stories_command(
@@ -55,6 +58,7 @@ def stories_command(
     workers: Any,
     top: int,
     quiet: bool,
+    as_json: bool,
     debug: bool,
     **kwargs: Any,
 ) -> None:
@@ -70,6 +74,7 @@ def stories_command(
         inputs, out, kwargs, config_file=config_file, quiet=quiet,
         fail_on_rejects=fail_on_rejects, names=output_names("stories"),
     )  # fmt: skip
+    run.warn_if_silent(as_json)
     with run.progress() as progress:
         corpus = run.read(progress)
         result = stories(corpus.records, run.config, use_clean=not no_clean,
@@ -78,8 +83,10 @@ def stories_command(
     if out:
         write_stories(result, out, **run.provenance(), use_clean=not no_clean,
                       use_links=not no_links)  # fmt: skip
-    if not quiet:
-        console = Console(soft_wrap=False)
-        console.print(stories_table(result, top, run.seconds(), console.width))
-        run.written("stories.jsonl rejects.jsonl run.json", "the stories")
+    files = "stories.jsonl rejects.jsonl run.json"
+    if as_json:
+        run.print_json("stories", result.counts, files.split())
+    elif not quiet:
+        show(stories_table(result, top, run.seconds(), terminal_width()))
+        run.written(files, "the stories")
     run.finish(rejects)

@@ -1,0 +1,56 @@
+"""What a person sees in a terminal or a pipe: no trailing spaces, a quiet end when the reader
+goes away, a warning when nothing will be shown or written, and --json for scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import main
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+@pytest.mark.parametrize("command", ["scan", "stories", "chains"])
+def test_tables_in_a_pipe_have_no_trailing_spaces(command):
+    result = CliRunner().invoke(main, [command, str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) > 5
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert max(len(line) for line in lines) <= 80  # a pipe gets 80 columns
+
+
+def test_a_closed_pipe_ends_quietly_with_status_zero():
+    shell = f'"{sys.executable}" -m dedup scan "{CORPUS}" | head -1; exit ${{PIPESTATUS[0]}}'
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("dedup scan")
+
+
+def test_quiet_without_out_says_nothing_will_be_written():
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "-q"])
+    assert result.exit_code == 0
+    assert result.output == "warning: -q without -o: nothing will be shown or written\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "key"),
+    [("scan", "pairs"), ("clean", "documents"), ("stories", "stories"), ("chains", "edges")],
+)
+def test_json_prints_one_object_with_the_counts(tmp_path, command, key):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [command, str(CORPUS), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["command"] == command
+    assert summary["counts"][key] >= 1
+    assert summary["out"] == str(out)
+    assert "run.json" in summary["files"]
+    assert all((out / name).exists() for name in summary["files"])
