@@ -116,7 +116,13 @@ UNKNOWN_OUTLET = "(unknown)"
 #: A credit line naming "agencies" or "wires" without saying which.
 GENERIC_AGENCIES = "News Agencies"
 _GENERIC = re.compile(r"(?i)^(?:news\s+|wire\s+)?(?:agenc(?:y|ies)|wires?|wire\s+services)$")
-_EVIDENCE_ORDER = {"agency": 0, "date": 1, "credit": 2, "containment": 3, "shared-edit": 4}
+_EVIDENCE_ORDER = {
+    "agency": 0,
+    "date": 1,
+    "credit": 2,
+    "containment": 3,
+    "shared-edit": 4,
+}
 
 
 # --- credits ------------------------------------------------------------------------------
@@ -549,35 +555,44 @@ def _spans(passages: Iterable[PassageCluster], doc: str) -> list[tuple[int, int]
 
 
 def _shared_edits(
-    group: _Group, root: str, others: Sequence[str], words: _Words
-) -> dict[tuple[str, str], list[str]]:
-    """Changes from ``root``'s reading that two copies share, per pair of copies (sorted).
+    group: _Group, root: str, others: Sequence[str], words: _Words, credit_words: set[str]
+) -> tuple[dict[tuple[str, str], list[str]], dict[str, set[tuple]]]:
+    """Changes from ``root``'s reading that two copies share, per pair of copies (sorted),
+    and every copy's own set of changes (keys comparable between copies).
 
     Each copy's words are diffed against the root's witness of every passage; a change at
     the first or last word is left out, since witnesses may simply begin or end elsewhere.
+    So is a change that only strikes or adds an agency's name (``credit_words``): striking
+    "(Reuters)" is house style that subscribers share without copying each other.
     """
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    every: dict[str, set[tuple]] = {doc: set() for doc in others}
     for passage in group.passages:
         first: dict[str, Witness] = {}
         for witness in passage.witnesses:
             first.setdefault(witness.doc, witness)
         base_hashes, base_words = words.span(root, first[root].start, first[root].end)
-        changes: dict[str, dict[tuple[int, int, tuple[int, ...]], str]] = {}
+        changes: dict[str, dict[tuple, str]] = {}
         for doc in others:
             hashes, printed = words.span(doc, first[doc].start, first[doc].end)
             matcher = SequenceMatcher(None, base_hashes, hashes, autojunk=False)
             changes[doc] = {
-                (i1, i2, tuple(hashes[j1:j2])): (
+                (passage.id, i1, i2, tuple(hashes[j1:j2])): (
                     f"'{' '.join(printed[j1:j2]) or '(nothing)'}' for "
                     f"'{' '.join(base_words[i1:i2]) or '(nothing)'}'"
                 )
                 for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                if tag != "equal" and i1 > 0 and i2 < len(base_hashes)
+                if tag != "equal"
+                and i1 > 0
+                and i2 < len(base_hashes)
+                and not {w.casefold() for w in (*base_words[i1:i2], *printed[j1:j2])}
+                <= credit_words
             }
+            every[doc] |= changes[doc].keys()
         for a, b in combinations(sorted(others), 2):
             for key in sorted(changes[a].keys() & changes[b].keys()):
                 shared[(a, b)].append(f"{passage.id}: {changes[a][key]}")
-    return shared
+    return shared, every
 
 
 # --- the stage ----------------------------------------------------------------------------
@@ -835,7 +850,12 @@ def _group_edges(
     sources = {doc: root for doc in others}
     extra: dict[str, list[Evidence]] = defaultdict(list)
     if len(others) >= 2:
-        for (a, b), changes in sorted(_shared_edits(group, root, others, words).items()):
+        credit_words = {
+            w.casefold() for entry in config.wire_agencies for w in re.findall(r"\w+", entry)
+        }
+        shared, every = _shared_edits(group, root, others, words, credit_words)
+        carriers: dict[str, list[tuple[int, tuple, str, list[str]]]] = defaultdict(list)
+        for (a, b), changes in sorted(shared.items()):
             order = compare_dates(docs[a].date, docs[b].date)
             early, late = (a, b) if order == -1 else (b, a) if order == 1 else (None, None)
             shown = "; ".join(changes[:3]) + (
@@ -850,18 +870,39 @@ def _group_edges(
                 )
                 extra[a].append(item)
                 extra[b].append(item)
-            else:
-                extra[late].append(
-                    Evidence(
-                        "shared-edit",
-                        early,
-                        f"{early} and {late} share changes to {root}'s text ({shown}), and "
-                        f"{early} is earlier: {late} took {root}'s copy through {early}",
-                    )
+            elif not every[early] <= every[late]:
+                # a copy carries every change of its source: the later one keeps root's
+                # reading where the earlier one changed it, so the shared changes were made
+                # twice (house style), not copied
+                lost = len(every[early] - every[late])
+                item = Evidence(
+                    "shared-edit",
+                    None,
+                    f"{early} and {late} share changes to {root}'s text ({shown}), but {late} "
+                    f"keeps {root}'s reading at {lost} other change(s) of {early}: made "
+                    "independently, not copied",
                 )
-                extra[late].append(_date_evidence(docs[early], docs[late]))
-                if sources[late] == root:
-                    sources[late] = early
+                extra[late].append(item)
+            else:
+                carriers[late].append((len(changes), _order_key(docs[early]), early, changes))
+        for late, found in carriers.items():
+            # most shared changes first, then the earliest: not the first in id order
+            found.sort(key=lambda item: (-item[0], item[1]))
+            _, _, early, changes = found[0]
+            shown = "; ".join(changes[:3]) + (
+                f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
+            )
+            extra[late].append(
+                Evidence(
+                    "shared-edit",
+                    early,
+                    f"{early} and {late} share changes to {root}'s text ({shown}), {late} "
+                    f"carries every change of {early}, and {early} is earlier: {late} took "
+                    f"{root}'s copy through {early}",
+                )
+            )
+            extra[late].append(_date_evidence(docs[early], docs[late]))
+            sources[late] = early
     edges = []
     for doc in others:
         source = sources[doc]

@@ -244,6 +244,43 @@ def test_shared_edit_puts_the_later_copy_under_the_earlier(seed_texts):
     assert "'almost' for 'virtually'" in shared.detail
 
 
+def test_one_shared_edit_of_two_is_house_style_not_copy(seed_texts):
+    original = seed_texts["000"]
+    assert "virtually no access" in original and "have called for an immediate end" in original
+    one = original.replace("virtually no access", "almost no access")
+    two = one.replace("have called for an immediate end", "have called for a swift end")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    first = Record(id="first", text=two + "\n\nMore own text.", date="2016-12-10")
+    second = Record(id="second", text=one + "\n\nYet more text.", date="2016-12-11")
+    result = chains([wire, first, second], Config())
+    assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
+    edge = next(e for e in result.edges if e.target == "second")
+    (shared,) = [e for e in edge.evidence if e.kind == "shared-edit"]
+    assert shared.favours is None and "made independently" in shared.detail
+
+
+def test_struck_agency_credit_is_no_shared_edit(seed_texts):
+    original = "PARIS (Reuters) - " + paragraph_with(seed_texts["000"], "The UN estimates")
+    struck = original.replace(" (Reuters)", "")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    first = Record(id="first", text=struck + "\n\nMore own text.", date="2016-12-10")
+    second = Record(id="second", text=struck + "\n\nYet more text.", date="2016-12-11")
+    result = chains([wire, first, second], Config())
+    assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
+
+
+def test_shared_edits_go_to_the_earliest_carrier_not_the_first_id(seed_texts):
+    original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
+    edited = original.replace("virtually no access", "almost no access")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    late = Record(id="a-scraper", text=edited + "\n\nOwn A.", date="2016-12-11T10:00:00")
+    sub = Record(id="z-sub", text=edited + "\n\nOwn Z.", date="2016-12-10")
+    last = Record(id="b-scraper", text=edited + "\n\nOwn B.", date="2016-12-12")
+    result = chains([wire, late, sub, last], Config())
+    sources = {e.target: e.source for e in result.edges}
+    assert sources["b-scraper"] == "z-sub"
+
+
 # --- credits ------------------------------------------------------------------------------
 
 
