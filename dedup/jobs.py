@@ -86,21 +86,22 @@ def clean(
         )
     user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
 
+    titles = {rules.normalise_title(r.title) for r in docs if r.title}
+
     cleaned: list[CleanedDocument] = []
     for index, (record, doc_lines) in enumerate(zip(docs, lines)):
         text = record.text
-        found: list[list[rules.Span]] = []
-        if "comments" not in skip:
-            found.append(rules.comment_spans(text))
-        for name, patterns in rules.BUILTIN_PATTERNS.items():
-            if name not in skip:
-                found.append(rules.pattern_spans(text, name, patterns))
-        if learned:
-            found.append(
-                rules.learned_spans(doc_lines, record.outlet, learned, config.boilerplate_max_words)
-            )
-        if user_patterns:
-            found.append(rules.pattern_spans(text, "user", user_patterns))
+        found = rules.furniture_spans(
+            text,
+            doc_lines,
+            record.outlet,
+            learned=learned,
+            max_words=config.boilerplate_max_words,
+            user_patterns=user_patterns,
+            skip=skip,
+            titles=titles,
+            own_title=record.title,
+        )
         if "self-duplicate" not in skip:
             found.append(
                 rules.self_duplicate_spans(text, copies.get(index, []))

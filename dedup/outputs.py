@@ -56,6 +56,7 @@ OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
     "stories": ("stories.jsonl", "rejects.jsonl", RUN),
     "chains": (
         "chains.jsonl",
+        "passages.jsonl",
         "articles.jsonl",
         "outlets.jsonl",
         "chains.graphml",

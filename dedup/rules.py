@@ -44,13 +44,16 @@ from dedup.align import cluster_spans
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A built-in boilerplate pattern; it runs only on texts holding one of its needles."""
+    """A built-in boilerplate pattern; it runs only on texts holding one of its needles
+    (compared case-insensitively when ``any_case``: the needles are then lower case)."""
 
     regex: re.Pattern[str]
     needles: tuple[str, ...]
+    any_case: bool = False
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if any(needle in text for needle in self.needles):
+        haystack = text.lower() if self.any_case else text
+        if any(needle in haystack for needle in self.needles):
             yield from self.regex.finditer(text)
 
 
@@ -65,6 +68,7 @@ _TEASER_WORDS = (
     "WATCH",
     "INSIDE STORY",
 )
+_TEASER_ANY_CASE = ("read more", "read also", "also read", "more on this")
 #: Built-in boilerplate patterns by rule, each matching whole lines (or a line's end).
 BUILTIN_PATTERNS: dict[str, tuple[Pattern, ...]] = {
     "teaser": (
@@ -73,6 +77,16 @@ BUILTIN_PATTERNS: dict[str, tuple[Pattern, ...]] = {
             _TEASER_WORDS,
         ),
         Pattern(re.compile(r"^[^\n]{0,200}\bRead more[ \t]*$", re.MULTILINE), ("Read more",)),
+        # "Read more: <headline>" in any case; the other teaser words only in capitals,
+        # since "Analysis: …" or "Watch: …" may open a paragraph of the article itself
+        Pattern(
+            re.compile(
+                r"^[ \t]*(?:" + "|".join(_TEASER_ANY_CASE) + r")[ \t]*:[^\n]{1,200}$",
+                re.MULTILINE | re.IGNORECASE,
+            ),
+            _TEASER_ANY_CASE,
+            any_case=True,
+        ),
     ),
     "tags": (
         Pattern(
@@ -99,6 +113,19 @@ COMMENT_HEADING = re.compile(
     r"^[ \t]*(?:\d+[ \t]+(?:responses?|comments?|replies|reactions?)\b[^\n]*"
     r"|Leave a (?:Reply|Comment)|Add a comment|Post a comment|Comments|Join the conversation)"
     r"[ \t]*$",
+    re.MULTILINE,
+)
+#: A credit or sign-off line ("Reuters contributed to this report.", "Reporting by …"):
+#: content that says where the text came from, never learned as an outlet's furniture even
+#: when an outlet prints it under most of its articles.
+CREDIT_LINE = re.compile(
+    r"(?i)\bcontributed[ \t]+to[ \t]+this[ \t]+(?:report|story|article)\b"
+    r"|^[ \t]*(?:additional[ \t]+)?(?:reporting|writing|editing|compiled)[ \t]+by\b",
+    re.MULTILINE,
+)
+#: A teaser line: a short label and a colon before another article's headline.
+HEADLINE_TEASER = re.compile(
+    r"^[ \t]*(?P<label>[^\W\d_][\w ]{0,30}?)[ \t]*:[ \t]*(?P<head>[^\n]{8,200}?)[ \t]*$",
     re.MULTILINE,
 )
 COMMENTS_AFTER = 0.3  # a comment heading counts only after this share of the text
@@ -134,12 +161,13 @@ def pattern_spans(
 ) -> list[Span]:
     """Every non-empty match of the patterns, cut as ``boilerplate:<rule>``."""
     reason = f"boilerplate:{rule}"
-    return [
-        Span(m.start(), m.end(), reason)
+    found = {
+        (m.start(), m.end()): None
         for pattern in patterns
         for m in pattern.finditer(text)
         if m.end() > m.start()
-    ]
+    }  # two patterns may match one line ("READ MORE: …"): it is one span
+    return [Span(start, end, reason) for start, end in found]
 
 
 def line_bounds(text: str) -> list[tuple[int, int]]:
@@ -229,15 +257,74 @@ def learn_boilerplate(
 
 
 def learned_spans(
-    lines: Lines, outlet: str | None, learned: set[tuple[str, str, bytes]], max_words: int
+    lines: Lines,
+    outlet: str | None,
+    learned: set[tuple[str, str, bytes]],
+    max_words: int,
+    text: str | None = None,
 ) -> list[Span]:
+    """The lines of one document learned as boilerplate. Given the ``text``, credit lines
+    (:data:`CREDIT_LINE`) are left alone: a wire credit that an outlet prints under many
+    articles says where each text came from, and is content."""
     scopes = ["corpus"] + ([f"outlet:{outlet}"] if outlet else [])
     found = {
         (start, end)
         for start, end, (place, key) in line_keys(lines, max_words)
         if any((scope, place, key) in learned for scope in scopes)
+        and (text is None or not CREDIT_LINE.search(text, start, end))
     }
     return [Span(start, end, "boilerplate:learned") for start, end in sorted(found)]
+
+
+def normalise_title(title: str) -> str:
+    """A headline compared in any case and spacing."""
+    return " ".join(title.casefold().split())
+
+
+def headline_teaser_spans(text: str, titles: set[str], own_title: str | None = None) -> list[Span]:
+    """Lines ``<label>: <headline>`` whose headline is another document's title (``titles``
+    normalised by :func:`normalise_title`), in any case: "Read more: …", "Watch: …"."""
+    if not titles:
+        return []
+    own = normalise_title(own_title) if own_title else None
+    out = []
+    for match in HEADLINE_TEASER.finditer(text):
+        head = normalise_title(match["head"])
+        if head in titles and head != own:
+            out.append(Span(match.start(), match.end(), "boilerplate:teaser"))
+    return out
+
+
+def furniture_spans(
+    text: str,
+    lines: Lines,
+    outlet: str | None,
+    *,
+    learned: set[tuple[str, str, bytes]],
+    max_words: int,
+    user_patterns: Sequence[re.Pattern[str]] = (),
+    skip: Iterable[str] = (),
+    titles: set[str] | None = None,
+    own_title: str | None = None,
+) -> list[list[Span]]:
+    """The boilerplate of one document, one list per rule in the order they claim text:
+    comment threads, teasers (built-in and headline teasers), tags, share prompts, learned
+    lines and the user's patterns. Everything ``clean`` cuts except self-duplicates."""
+    skip = set(skip)
+    found: list[list[Span]] = []
+    if "comments" not in skip:
+        found.append(comment_spans(text))
+    for name, patterns in BUILTIN_PATTERNS.items():
+        if name not in skip:
+            spans = pattern_spans(text, name, patterns)
+            if name == "teaser" and titles:
+                spans += headline_teaser_spans(text, titles, own_title)
+            found.append(spans)
+    if learned:
+        found.append(learned_spans(lines, outlet, learned, max_words, text))
+    if user_patterns:
+        found.append(pattern_spans(text, "user", user_patterns))
+    return found
 
 
 def self_duplicate_spans(text: str, copies: Sequence[tuple[int, int, int, int]]) -> list[Span]:

@@ -82,6 +82,7 @@ from itertools import combinations
 import networkx as nx
 import numpy as np
 
+from dedup import rules
 from dedup.config import DEFAULT_WIRE_AGENCIES, Config
 from dedup.errors import StageError
 from dedup.shingle import tokenize
@@ -115,7 +116,13 @@ UNKNOWN_OUTLET = "(unknown)"
 #: A credit line naming "agencies" or "wires" without saying which.
 GENERIC_AGENCIES = "News Agencies"
 _GENERIC = re.compile(r"(?i)^(?:news\s+|wire\s+)?(?:agenc(?:y|ies)|wires?|wire\s+services)$")
-_EVIDENCE_ORDER = {"agency": 0, "date": 1, "credit": 2, "containment": 3, "shared-edit": 4}
+_EVIDENCE_ORDER = {
+    "agency": 0,
+    "date": 1,
+    "credit": 2,
+    "containment": 3,
+    "shared-edit": 4,
+}
 
 
 # --- credits ------------------------------------------------------------------------------
@@ -518,6 +525,13 @@ class _Words:
         k = self._index[doc]
         return int(self._tokens.doc_ptr[k]), int(self._tokens.doc_ptr[k + 1])
 
+    def lines(self, doc: str) -> rules.Lines:
+        """The document's lines and their words (for the boilerplate rules)."""
+        lo, hi = self._range(doc)
+        return rules.lines_of(
+            self._texts[doc], self._tokens.starts[lo:hi], self._tokens.hashes[lo:hi]
+        )
+
     def span(self, doc: str, start: int, end: int) -> tuple[list[int], list[str]]:
         """The normalised word hashes and the printed words of ``doc[start:end]``."""
         lo, hi = self._range(doc)
@@ -546,35 +560,44 @@ def _spans(passages: Iterable[PassageCluster], doc: str) -> list[tuple[int, int]
 
 
 def _shared_edits(
-    group: _Group, root: str, others: Sequence[str], words: _Words
-) -> dict[tuple[str, str], list[str]]:
-    """Changes from ``root``'s reading that two copies share, per pair of copies (sorted).
+    group: _Group, root: str, others: Sequence[str], words: _Words, credit_words: set[str]
+) -> tuple[dict[tuple[str, str], list[str]], dict[str, set[tuple]]]:
+    """Changes from ``root``'s reading that two copies share, per pair of copies (sorted),
+    and every copy's own set of changes (keys comparable between copies).
 
     Each copy's words are diffed against the root's witness of every passage; a change at
     the first or last word is left out, since witnesses may simply begin or end elsewhere.
+    So is a change that only strikes or adds an agency's name (``credit_words``): striking
+    "(Reuters)" is house style that subscribers share without copying each other.
     """
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    every: dict[str, set[tuple]] = {doc: set() for doc in others}
     for passage in group.passages:
         first: dict[str, Witness] = {}
         for witness in passage.witnesses:
             first.setdefault(witness.doc, witness)
         base_hashes, base_words = words.span(root, first[root].start, first[root].end)
-        changes: dict[str, dict[tuple[int, int, tuple[int, ...]], str]] = {}
+        changes: dict[str, dict[tuple, str]] = {}
         for doc in others:
             hashes, printed = words.span(doc, first[doc].start, first[doc].end)
             matcher = SequenceMatcher(None, base_hashes, hashes, autojunk=False)
             changes[doc] = {
-                (i1, i2, tuple(hashes[j1:j2])): (
+                (passage.id, i1, i2, tuple(hashes[j1:j2])): (
                     f"'{' '.join(printed[j1:j2]) or '(nothing)'}' for "
                     f"'{' '.join(base_words[i1:i2]) or '(nothing)'}'"
                 )
                 for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                if tag != "equal" and i1 > 0 and i2 < len(base_hashes)
+                if tag != "equal"
+                and i1 > 0
+                and i2 < len(base_hashes)
+                and not {w.casefold() for w in (*base_words[i1:i2], *printed[j1:j2])}
+                <= credit_words
             }
+            every[doc] |= changes[doc].keys()
         for a, b in combinations(sorted(others), 2):
             for key in sorted(changes[a].keys() & changes[b].keys()):
                 shared[(a, b)].append(f"{passage.id}: {changes[a][key]}")
-    return shared
+    return shared, every
 
 
 # --- the stage ----------------------------------------------------------------------------
@@ -617,9 +640,16 @@ def build_chains(
         )
         for info in scan_result.documents
     }
+    furniture = boilerplate_spans([by_id[d.id] for d in scan_result.documents], words, config)
+    kinds = passage_kinds(scan_result.passages, furniture, words, docs, config)
+    reuse = [p for p in scan_result.passages if kinds[p.id] == REUSE]
+    boilerplate_only = [
+        p for p in scan_result.pairs
+        if p.alignments and all(kinds.get(a.cluster) == BOILERPLATE for a in p.alignments)
+    ]  # fmt: skip
     pairs = {(p.a, p.b): p for p in scan_result.pairs}
     edges: list[tuple[tuple, ChainEdge]] = []
-    for group in reuse_groups(scan_result.passages):
+    for group in reuse_groups(reuse):
         for edge in _group_edges(group, docs, pairs, words, config):
             key = (passage_order(group.passages[0].id), edge.source, _order_key(docs[edge.target]))
             edges.append((key, edge))
@@ -629,7 +659,9 @@ def build_chains(
     outlets = _outlets(articles, docs)
     counts = {
         "documents": len(docs),
-        "reuse_groups": len(reuse_groups(scan_result.passages)),
+        "reuse_groups": len(reuse_groups(reuse)),
+        "boilerplate_passages": sum(1 for k in kinds.values() if k == BOILERPLATE),
+        "boilerplate_only_pairs": len(boilerplate_only),
         "edges": len(chain_edges),
         "directed_edges": sum(1 for e in chain_edges if e.directed),
         "common_edges": sum(1 for e in chain_edges if not e.directed),
@@ -639,7 +671,110 @@ def build_chains(
             1 for d in docs if not any(d in (e.source, e.target) for e in chain_edges)
         ),
     }
-    return ChainsResult(config, scan_result, chain_edges, articles, outlets, counts)
+    return ChainsResult(
+        config,
+        scan_result,
+        chain_edges,
+        articles,
+        outlets,
+        counts,
+        passage_kinds=kinds,
+        boilerplate_pairs=tuple(sorted((p.a, p.b) for p in boilerplate_only)),
+    )
+
+
+# --- boilerplate --------------------------------------------------------------------------
+
+REUSE = "reuse"
+BOILERPLATE = "boilerplate"
+#: A passage is boilerplate when at least this share of its witnesses' words is furniture.
+FURNITURE_SHARE = 0.5
+
+
+def boilerplate_spans(
+    records: Sequence[Record], words: _Words, config: Config
+) -> dict[str, list[tuple[int, int]]]:
+    """Per document, the spans ``dedup clean`` would cut as boilerplate (comment forms,
+    teasers, tag lists, share prompts, lines learned as an outlet's furniture, the user's
+    patterns), merged: what is furniture, not copy. Self-duplicates are not boilerplate."""
+    lines = {r.id: words.lines(r.id) for r in records}
+    learned: set[tuple[str, str, bytes]] = set()
+    if "learned" not in config.clean_skip:
+        learned = rules.learn_boilerplate(
+            [lines[r.id] for r in records],
+            [r.outlet for r in records],
+            min_docs=config.boilerplate_min_docs,
+            fraction=config.boilerplate_fraction,
+            max_words=config.boilerplate_max_words,
+        )
+    titles = {rules.normalise_title(r.title) for r in records if r.title}
+    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
+    out = {}
+    for record in records:
+        found = rules.furniture_spans(
+            record.text,
+            lines[record.id],
+            record.outlet,
+            learned=learned,
+            max_words=config.boilerplate_max_words,
+            user_patterns=user_patterns,
+            skip=config.clean_skip,
+            titles=titles,
+            own_title=record.title,
+        )
+        spans = sorted((s.start, s.end) for rule in found for s in rule)
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        out[record.id] = merged
+    return out
+
+
+def passage_kinds(
+    passages: Sequence[PassageCluster],
+    furniture: dict[str, list[tuple[int, int]]],
+    words: _Words,
+    docs: dict[str, _Doc],
+    config: Config,
+) -> dict[str, str]:
+    """``boilerplate`` or ``reuse`` per passage id.
+
+    A passage is boilerplate when at least :data:`FURNITURE_SHARE` of its witnesses' words
+    lie in furniture (:func:`boilerplate_spans`), or when one outlet prints it in at least
+    ``max(boilerplate_min_docs, boilerplate_fraction * n)`` of its ``n`` documents: text an
+    outlet repeats under many of its own articles is its furniture, whatever its layout.
+    """
+    per_outlet: dict[str, int] = defaultdict(int)
+    for doc in docs.values():
+        per_outlet[doc.outlet or UNKNOWN_OUTLET] += 1
+    kinds = {}
+    for passage in passages:
+        total = inside = 0
+        for witness in passage.witnesses:
+            span = [(witness.start, witness.end)]
+            n_words = words.count(witness.doc, span)
+            total += n_words
+            overlaps = [
+                (max(s, witness.start), min(e, witness.end))
+                for s, e in furniture.get(witness.doc, [])
+                if s < witness.end and e > witness.start
+            ]
+            inside += words.count(witness.doc, overlaps) if overlaps else 0
+        carriers: dict[str, int] = defaultdict(int)
+        for doc_id in passage.docs:
+            carriers[docs[doc_id].outlet or UNKNOWN_OUTLET] += 1
+        recurring = any(
+            count >= max(config.boilerplate_min_docs, config.boilerplate_fraction * per_outlet[o])
+            for o, count in carriers.items()
+        )
+        furniture_share = inside / total if total else 0.0
+        kinds[passage.id] = (
+            BOILERPLATE if recurring or furniture_share >= FURNITURE_SHARE else REUSE
+        )
+    return kinds
 
 
 def _pair_evidence(
@@ -720,7 +855,12 @@ def _group_edges(
     sources = {doc: root for doc in others}
     extra: dict[str, list[Evidence]] = defaultdict(list)
     if len(others) >= 2:
-        for (a, b), changes in sorted(_shared_edits(group, root, others, words).items()):
+        credit_words = {
+            w.casefold() for entry in config.wire_agencies for w in re.findall(r"\w+", entry)
+        }
+        shared, changed = _shared_edits(group, root, others, words, credit_words)
+        earlier: dict[str, list[tuple[int, tuple, str, list[str]]]] = defaultdict(list)
+        for (a, b), changes in sorted(shared.items()):
             order = compare_dates(docs[a].date, docs[b].date)
             shown = "; ".join(changes[:3]) + (
                 f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
@@ -736,17 +876,39 @@ def _group_edges(
                 extra[b].append(item)
             else:
                 early, late = (a, b) if order == -1 else (b, a)
-                extra[late].append(
-                    Evidence(
-                        "shared-edit",
-                        early,
-                        f"{early} and {late} share changes to {root}'s text ({shown}), and "
-                        f"{early} is earlier: {late} took {root}'s copy through {early}",
-                    )
+                if changed[early] <= changed[late]:
+                    earlier[late].append((len(changes), _order_key(docs[early]), early, changes))
+                    continue
+                # a copy carries every change of its source: the later one keeps root's
+                # reading where the earlier one changed it, so the shared changes were made
+                # twice (house style), not copied
+                lost = len(changed[early] - changed[late])
+                item = Evidence(
+                    "shared-edit",
+                    None,
+                    f"{early} and {late} share changes to {root}'s text ({shown}), but {late} "
+                    f"keeps {root}'s reading at {lost} other change(s) of {early}: made "
+                    "independently, not copied",
                 )
-                extra[late].append(_date_evidence(docs[early], docs[late]))
-                if sources[late] == root:
-                    sources[late] = early
+                extra[late].append(item)
+        for late, through in earlier.items():
+            # most shared changes first, then the earliest: not the first in id order
+            through.sort(key=lambda item: (-item[0], item[1]))
+            _, _, early, changes = through[0]
+            shown = "; ".join(changes[:3]) + (
+                f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
+            )
+            extra[late].append(
+                Evidence(
+                    "shared-edit",
+                    early,
+                    f"{early} and {late} share changes to {root}'s text ({shown}), {late} "
+                    f"carries every change of {early}, and {early} is earlier: {late} took "
+                    f"{root}'s copy through {early}",
+                )
+            )
+            extra[late].append(_date_evidence(docs[early], docs[late]))
+            sources[late] = early
     edges = []
     for doc in others:
         source = sources[doc]

@@ -401,3 +401,8 @@ class ChainsResult:
     articles: tuple[ArticleReuse, ...]
     outlets: tuple[OutletReuse, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    #: ``boilerplate`` or ``reuse`` per passage id of ``scan.passages``: boilerplate
+    #: (an outlet's furniture, comment forms, teasers, tag lists) never makes an edge.
+    passage_kinds: dict[str, str] = field(default_factory=dict)
+    #: Pairs of the scan (``(a, b)``, sorted) whose only shared text is boilerplate.
+    boilerplate_pairs: tuple[tuple[str, str], ...] = ()

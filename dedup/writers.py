@@ -638,7 +638,8 @@ def write_chains(
     read_options: dict[str, Any] | None = None,
     warnings: Sequence[Reject] = (),
 ) -> dict[str, int]:
-    """Write chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
+    """Write chains.jsonl, passages.jsonl (each passage with its ``kind``: ``boilerplate``
+    or ``reuse``), articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
     rejects.jsonl and run.json (last) as one set; return rows (or graph edges) written per
     file."""
     graph = chain_graph(result)
@@ -646,6 +647,13 @@ def write_chains(
         rows = {
             "chains.jsonl": write_jsonl(
                 output.path("chains.jsonl"), map(chain_edge_record, result.edges)
+            ),
+            "passages.jsonl": write_jsonl(
+                output.path("passages.jsonl"),
+                (
+                    {**passage_record(p), "kind": result.passage_kinds.get(p.id, "reuse")}
+                    for p in result.scan.passages
+                ),
             ),
             "articles.jsonl": write_jsonl(
                 output.path("articles.jsonl"), map(article_record, result.articles)

@@ -268,3 +268,37 @@ def test_reuters_exact_duplicate_groups_keep_one_document():
     dropped_in_groups = sum(1 for ids in groups.values() for i in ids if i not in kept)
     assert dropped_in_groups >= 566 - 282
     assert len(result.duplicates) > dropped_in_groups  # near-duplicates come on top
+
+
+@pytest.mark.parametrize(
+    "line", ["Read more: Oil prices fall again", "read more: Oil prices fall again"]
+)
+def test_read_more_teaser_in_any_case(line):
+    text = f"First paragraph of the story.\n\n{line}\n\nLast paragraph of the story."
+    spans = rules.pattern_spans(text, "teaser", rules.BUILTIN_PATTERNS["teaser"])
+    assert [text[s.start : s.end] for s in spans] == [line]
+
+
+def test_headline_teaser_names_another_articles_title():
+    text = "Body.\n\nWatch: Thyssen Sees Good 1987 Profit\n\nWatch: the skies tonight for rain"
+    titles = {rules.normalise_title("Thyssen sees good 1987 profit")}
+    spans = rules.headline_teaser_spans(text, titles)
+    assert [text[s.start : s.end] for s in spans] == ["Watch: Thyssen Sees Good 1987 Profit"]
+    assert (
+        rules.headline_teaser_spans(text, titles, own_title="Thyssen Sees Good 1987 Profit") == []
+    )
+
+
+def test_credit_line_is_never_learned_boilerplate():
+    from dedup.pipeline import shingle_corpus
+
+    credit = "Reuters contributed to this report."
+    footer = "Follow us on Twitter for the latest updates"
+    texts = [f"Story number {k} about something.\n\n{credit}\n\n{footer}" for k in range(6)]
+    tokens = shingle_corpus(texts, 5).tokens
+    documents = [
+        rules.lines_of(t, tokens.doc(k).starts, tokens.doc(k).hashes) for k, t in enumerate(texts)
+    ]
+    learned = rules.learn_boilerplate(documents, ["A"] * 6, min_docs=5, fraction=0.3, max_words=30)
+    spans = rules.learned_spans(documents[0], "A", learned, 30, texts[0])
+    assert [texts[0][s.start : s.end] for s in spans] == [footer]

@@ -4,6 +4,7 @@ containment and shared edits. Expected facts are read from the seed texts and me
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import random
 import re
@@ -243,6 +244,43 @@ def test_shared_edit_puts_the_later_copy_under_the_earlier(seed_texts):
     assert "'almost' for 'virtually'" in shared.detail
 
 
+def test_one_shared_edit_of_two_is_house_style_not_copy(seed_texts):
+    original = seed_texts["000"]
+    assert "virtually no access" in original and "have called for an immediate end" in original
+    one = original.replace("virtually no access", "almost no access")
+    two = one.replace("have called for an immediate end", "have called for a swift end")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    first = Record(id="first", text=two + "\n\nMore own text.", date="2016-12-10")
+    second = Record(id="second", text=one + "\n\nYet more text.", date="2016-12-11")
+    result = chains([wire, first, second], Config())
+    assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
+    edge = next(e for e in result.edges if e.target == "second")
+    (shared,) = [e for e in edge.evidence if e.kind == "shared-edit"]
+    assert shared.favours is None and "made independently" in shared.detail
+
+
+def test_struck_agency_credit_is_no_shared_edit(seed_texts):
+    original = "PARIS (Reuters) - " + paragraph_with(seed_texts["000"], "The UN estimates")
+    struck = original.replace(" (Reuters)", "")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    first = Record(id="first", text=struck + "\n\nMore own text.", date="2016-12-10")
+    second = Record(id="second", text=struck + "\n\nYet more text.", date="2016-12-11")
+    result = chains([wire, first, second], Config())
+    assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
+
+
+def test_shared_edits_go_to_the_earliest_carrier_not_the_first_id(seed_texts):
+    original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
+    edited = original.replace("virtually no access", "almost no access")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    late = Record(id="a-scraper", text=edited + "\n\nOwn A.", date="2016-12-11T10:00:00")
+    sub = Record(id="z-sub", text=edited + "\n\nOwn Z.", date="2016-12-10")
+    last = Record(id="b-scraper", text=edited + "\n\nOwn B.", date="2016-12-12")
+    result = chains([wire, late, sub, last], Config())
+    sources = {e.target: e.source for e in result.edges}
+    assert sources["b-scraper"] == "z-sub"
+
+
 # --- credits ------------------------------------------------------------------------------
 
 
@@ -313,3 +351,46 @@ def test_node_link_export_loads_back(seed_chains, tmp_path):
     assert isinstance(graph, nx.DiGraph)
     assert sorted(graph.edges) == sorted((e.source, e.target) for e in seed_chains.edges)
     assert graph.nodes[ID["003"]]["kind"] == "document"
+
+
+# --- boilerplate --------------------------------------------------------------------------
+
+NEWSLETTER = (
+    "Get the Daily Wire Digest in your inbox every morning: the ten stories everyone will be "
+    "talking about before breakfast, free every weekday."
+)
+FORM = (
+    "Leave a Reply\nYour email address will not be published. Required fields are marked *\n"
+    "Save my name, email, and website in this browser for the next time I comment."
+)
+
+
+def furniture_corpus() -> list[Record]:
+    """Six articles of one outlet with unrelated bodies and the same furniture."""
+    rng = random.Random(7)
+    vocab = [f"w{k}" for k in range(5000)]
+    out = []
+    for k in range(6):
+        body = "\n\n".join(" ".join(rng.choice(vocab) for _ in range(40)) for _ in range(3))
+        text = f"{body}\n\nRead more: Some other headline here\n\n{NEWSLETTER}\n\n{FORM}"
+        out.append(Record(id=f"x{k}", text=text, outlet="daily.example", date=f"2020-01-0{k + 1}"))
+    return out
+
+
+def test_boilerplate_alone_makes_no_edge():
+    result = chains(furniture_corpus(), Config())
+    assert result.scan.pairs  # the scan does see the shared furniture
+    assert result.edges == ()
+    assert set(result.passage_kinds.values()) == {"boilerplate"}
+    assert len(result.boilerplate_pairs) == len(result.scan.pairs)
+    assert result.counts["boilerplate_only_pairs"] == len(result.scan.pairs)
+
+
+def test_copy_with_furniture_keeps_its_edge_and_not_the_furniture():
+    records = furniture_corpus()
+    copy = dataclasses.replace(records[1], id="x9", date="2020-01-09")
+    result = chains([*records, copy], Config())
+    kinds = result.passage_kinds
+    assert {(e.source, e.target) for e in result.edges if e.directed} == {("x1", "x9")}
+    for edge in result.edges:
+        assert all(kinds[p] == "reuse" for p in edge.passages)

@@ -29,15 +29,16 @@ from dedup.cli.common import (
 from dedup.outputs import output_names
 
 CHAIN_FILES = (
-    "chains.jsonl articles.jsonl outlets.jsonl chains.graphml chains.json rejects.jsonl run.json"
+    "chains.jsonl passages.jsonl articles.jsonl outlets.jsonl chains.graphml chains.json "
+    "rejects.jsonl run.json"
 )
 
 
 @main.command("chains")
 @click.argument("inputs", nargs=-1, required=True)
 @out_option(
-    "chains.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json, rejects.jsonl "
-    "and run.json"
+    "chains.jsonl, passages.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json, "
+    "rejects.jsonl and run.json"
 )
 @agency_options
 @input_options

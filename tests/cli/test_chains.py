@@ -18,6 +18,7 @@ FILES = [
     "chains.json",
     "chains.jsonl",
     "outlets.jsonl",
+    "passages.jsonl",
     "rejects.jsonl",
     "run.json",
 ]
@@ -92,7 +93,7 @@ def test_graph_files_load_with_networkx(chained):
 def test_terminal_names_the_files(chained):
     out, result = chained
     shown = " ".join(result.output.split())  # the console wraps long lines
-    assert f"written to {out}/: chains.jsonl articles.jsonl outlets.jsonl" in shown
+    assert f"written to {out}/: chains.jsonl passages.jsonl articles.jsonl outlets.jsonl" in shown
 
 
 def test_same_files_twice(chained, tmp_path):
