@@ -13,22 +13,38 @@ Formats
   from a sidecar ``metadata.csv``, ``metadata.jsonl`` or ``metadata.json`` in the folder, or
   from ``ReadOptions.metadata``. A sidecar row with a ``file`` column names the file
   (relative to the folder) whose id is the row's ``id`` (as ``dedup clean`` writes it).
-* ``.jsonl`` / ``.ndjson`` (optionally ``.gz``), or ``-`` for standard input: one JSON
-  object a line. A record without an id gets ``<file stem>:<line>``.
-* ``.csv`` / ``.tsv`` (optionally ``.gz``): a header row, then one record a row.
+* a folder holding no ``.txt`` file but shards (``.jsonl``, ``.json``, ``.csv``, ``.tsv``,
+  ``.parquet``, compressed or not, at any depth): each shard read as its extension says, in
+  path order. A damaged shard is skipped from where it breaks; the others are read.
+* a glob pattern (``"feeds/*.jsonl.zst"``, ``"crawl/**/*.csv"``) that is not itself a path:
+  every file (or folder) it matches, in sorted order.
+* ``.jsonl`` / ``.ndjson``, or ``-`` for standard input: one JSON object a line. A record
+  without an id gets ``<file stem>:<line>``.
+* ``.json``: a JSON array of objects (each one a record; a record without an id gets
+  ``<file stem>:<record number>``, its source is the line where the object starts), or JSON
+  lines when the file does not start with ``[``.
+* ``.csv`` / ``.tsv``: a header row, then one record a row.
 * ``.parquet``: one record a row.
 * a single ``.txt`` file: one record, id = file name without extension.
+
+Any file but Parquet may be compressed: ``.gz``, ``.bz2``, ``.xz`` or ``.zst`` after the
+format's own extension (``feed.jsonl.zst``). Standard input is read in ``ReadOptions.format``
+(JSON lines when it is "auto").
 """
 
 from __future__ import annotations
 
+import bz2
 import codecs
+import contextlib
 import csv
 import dataclasses
 import functools
+import glob
 import gzip
 import io
 import json
+import lzma
 import os
 import re
 import sys
@@ -42,15 +58,34 @@ from typing import Any
 from dedup.errors import ConfigError, InputError
 from dedup.types import Record, Reject
 
-FORMATS = ("auto", "txt", "jsonl", "csv", "parquet")
+FORMATS = ("auto", "txt", "jsonl", "json", "csv", "parquet")
 # What reading one file can raise that concerns that file only: the system refusing it, a
-# damaged compressed stream (gzip raises OSError, EOFError or zlib.error), text that does
-# not decode. The file is skipped from there on with its name and line; the rest is read.
-READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+# damaged compressed stream (gzip and bz2 raise OSError, EOFError or zlib.error, xz
+# LZMAError; a damaged zstd stream is turned into OSError here), text that does not decode.
+# The file is skipped from there on with its name and line; the rest is read.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    UnicodeDecodeError,
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 SIDECARS = ("metadata.csv", "metadata.jsonl", "metadata.json")
-_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+#: Extensions of compressed files, read through the matching decompressor.
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _CSV_SUFFIXES = (".csv", ".tsv")
+#: The format each extension names (after any compression extension is taken off).
+_SUFFIX_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".txt": "txt",
+}
 _META_FIELDS = ("outlet", "date", "url", "title")
 
 
@@ -211,16 +246,21 @@ def read_error_message(err: BaseException) -> str:
         return f"cannot read: {err.strerror}"
     if isinstance(err, EOFError):
         return "cannot read: the compressed file is cut short"
+    if isinstance(err, lzma.LZMAError):
+        return f"cannot read: damaged xz data ({err})"
     return f"cannot read: {err}"
 
 
 def _iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record | Reject | Note]:
     name = str(path)
     if name == "-":
-        yield from _read_jsonl(sys.stdin.buffer, "<stdin>", "stdin", options)
+        yield from _read_stdin(options)
         return
     source = Path(path)
     if not source.exists():
+        if glob.has_magic(name):
+            yield from _read_pattern(name, options)
+            return
         raise InputError(name, None, "no such file or directory")
     if source.is_dir():
         yield from _read_folder(source, options)
@@ -228,20 +268,68 @@ def _iter_path(path: str | os.PathLike, options: ReadOptions) -> Iterator[Record
     kind = format_of(source, options)
     if kind is None:
         yield _fail(
-            InputError(name, None, "unknown input format (use --format txt|jsonl|csv|parquet)"),
+            InputError(name, None, f"unknown input format (use --format {'|'.join(FORMATS[1:])})"),
             options,
         )
         return
+    yield from _read_file(source, kind, options)
+
+
+def _read_file(source: Path, kind: str, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    """The records of one file in format ``kind``."""
+    name = str(source)
     if kind == "txt":
-        record = _read_txt(source, source.stem, options)
-        yield record
-    elif kind == "jsonl":
+        yield _read_txt(source, _stem(source), options)
+    elif kind in ("jsonl", "json"):
         with _open_binary(source) as handle:
-            yield from _read_jsonl(handle, name, _stem(source), options)
+            reader = _read_json if kind == "json" else _read_jsonl
+            yield from reader(handle, name, _stem(source), options)
     elif kind == "csv":
         yield from _read_csv(source, options)
     else:
         yield from _read_parquet(source, options)
+
+
+def _guarded(path: Path, items: Iterator[Record | Reject | Note], options: ReadOptions):
+    """``items`` of one file of several: a file that cannot be read on is skipped from
+    there with its name (the line, where known, is given by the reader), the others read."""
+    try:
+        yield from items
+    except READ_ERRORS as err:
+        yield _fail(InputError(str(path), None, read_error_message(err)), options)
+
+
+def _read_pattern(pattern: str, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    """Every file or folder a glob pattern matches, in sorted order."""
+    matches = sorted(glob.glob(pattern, recursive=True))
+    if not matches:
+        raise InputError(pattern, None, "no file or folder matches this pattern")
+    for match in matches:
+        target = Path(match)
+        if target.is_dir():
+            yield from _read_folder(target, options)
+            continue
+        kind = format_of(target, options)
+        if kind is None:
+            yield _fail(InputError(match, None, "unknown input format"), options)
+            continue
+        yield from _guarded(target, _read_file(target, kind, options), options)
+
+
+def _read_stdin(options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    """Standard input in ``options.format`` (JSON lines for "auto")."""
+    handle = sys.stdin.buffer
+    kind = "jsonl" if options.format == "auto" else options.format
+    if kind == "jsonl":
+        yield from _read_jsonl(handle, "<stdin>", "stdin", options)
+    elif kind == "json":
+        yield from _read_json(handle, "<stdin>", "stdin", options)
+    elif kind == "csv":
+        yield from _csv_records(lambda: handle, "<stdin>", "stdin", ",", options)
+    elif kind == "parquet":
+        yield from _read_parquet(io.BytesIO(handle.read()), options, name="<stdin>")
+    else:
+        yield _txt_record(handle.read(), "<stdin>", "stdin", options)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a corpus has few distinct dates, read many times
@@ -265,16 +353,64 @@ def parse_date(value: str) -> str | None:
 
 
 def _read_folder(folder: Path, options: ReadOptions) -> Iterator[Record | Reject | Note]:
-    files = sorted(
+    """A folder of ``.txt`` files (with a sidecar), or, when it holds no ``.txt`` file,
+    the shards in it (see the module docstring)."""
+    listing = folder_files(folder, options)
+    if listing.kind == "txt":
+        yield from _read_txt_folder(folder, listing.files, options)
+        if listing.ignored:
+            yield Note(
+                Reject(
+                    str(folder),
+                    f"{len(listing.ignored)} other file(s) such as {listing.ignored[0].name} "
+                    "not read: a folder holding .txt files is read as .txt files",
+                )
+            )
+        return
+    for path in listing.files:
+        kind = format_of(path, options)
+        assert kind is not None
+        yield from _guarded(path, _read_file(path, kind, options), options)
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    """What a folder is read as: ``kind`` ("txt" or "shards"), the files read, in order,
+    and the readable files left out (shards beside ``.txt`` files)."""
+
+    kind: str
+    files: list[Path]
+    ignored: list[Path]
+
+
+def folder_files(folder: Path, options: ReadOptions) -> FolderListing:
+    """The files of ``folder`` that are read, and as what (see :func:`_read_folder`):
+    hidden files and folders are skipped, and so is a sidecar at the top."""
+    found = sorted(
         p
-        for p in folder.rglob("*.txt")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        for p in folder.rglob("*")
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not (p.parent == folder and p.name in SIDECARS)
+        and p.is_file()
     )
+    kinds = {p: _suffix_format(p) for p in found}
+    wanted = None if options.format == "auto" else options.format
+    txt = [p for p in found if kinds[p] == "txt"]
+    if wanted == "txt" or (wanted is None and txt):
+        others = [p for p in found if kinds[p] not in (None, "txt")]
+        return FolderListing("txt", txt, others)
+    shards = [p for p in found if kinds[p] is not None and kinds[p] == (wanted or kinds[p])]
+    return FolderListing("shards", shards, [])
+
+
+def _read_txt_folder(
+    folder: Path, files: list[Path], options: ReadOptions
+) -> Iterator[Record | Reject | Note]:
     metadata, problems = _read_sidecar(folder, options)
     yield from problems
     ids = set()
     for path in files:
-        doc_id = path.relative_to(folder).with_suffix("").as_posix()
+        doc_id = _relative_id(path, folder)
         ids.add(doc_id)
         item = _read_txt(path, doc_id, options)
         if isinstance(item, Record) and doc_id in metadata:
@@ -287,21 +423,35 @@ def _read_folder(folder: Path, options: ReadOptions) -> Iterator[Record | Reject
             yield Note(Reject(meta_source, f'metadata for "{doc_id}", which has no .txt file'))
 
 
+def _relative_id(path: Path, folder: Path) -> str:
+    """A file's id in a folder: its path relative to the folder, without the format's
+    extension (nor a compression extension after it)."""
+    relative = path.relative_to(folder)
+    if relative.suffix.lower() in COMPRESSIONS:
+        relative = relative.with_suffix("")
+    return relative.with_suffix("").as_posix()
+
+
 def _read_txt(path: Path, doc_id: str, options: ReadOptions) -> Record | Reject:
     try:
-        data = path.read_bytes()
-    except OSError as err:
+        with _open_binary(path) as handle:
+            data = handle.read()
+    except READ_ERRORS as err:
         return _fail(InputError(str(path), None, read_error_message(err)), options)
+    return _txt_record(data, str(path), doc_id, options)
+
+
+def _txt_record(data: bytes, name: str, doc_id: str, options: ReadOptions) -> Record | Reject:
     if b"\x00" in data and not options.decoding.startswith("utf-16"):
-        return _fail(InputError(str(path), None, "binary file, not text"), options)
+        return _fail(InputError(name, None, "binary file, not text"), options)
     try:
         text = data.decode(options.decoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        return _fail(InputError(str(path), line, _decode_message(err, options)), options)
+        return _fail(InputError(name, line, _decode_message(err, options)), options)
     if not text.strip():
-        return _fail(InputError(str(path), None, "empty text"), options)
-    return Record(doc_id, text, source=str(path))
+        return _fail(InputError(name, None, "empty text"), options)
+    return Record(doc_id, text, source=name)
 
 
 def _read_sidecar(
@@ -370,6 +520,83 @@ def _read_jsonl(
         row, source = item
         line = int(source.rsplit(":", 1)[1])
         yield _record_from_row(row, name, line, f"{stem}:{line}", options)
+
+
+def _read_json(
+    handle: io.BufferedIOBase, name: str, stem: str, options: ReadOptions
+) -> Iterator[Record | Reject]:
+    """A JSON array of objects, one record each; JSON lines when the first character that
+    is not white space is not ``[``. A record's source is the line where its object starts;
+    its default id ``<stem>:<record number>``."""
+    data = handle.read()
+    start = len(data) - len(data.lstrip())
+    if data[start : start + 1] != b"[":
+        yield from _read_jsonl(io.BytesIO(data), name, stem, options)
+        return
+    try:
+        text = data.decode(options.decoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        yield _fail(InputError(name, line, _decode_message(err, options)), options)
+        return
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    line = text.count("\n", 0, position) + 1
+    number = 0
+    while True:
+        at = _skip_space(text, position)
+        line += text.count("\n", position, at)
+        position = at
+        if text.startswith("]", position) and number == 0:
+            return
+        try:
+            row, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as err:
+            where = line + text.count("\n", position, err.pos)
+            yield _fail(
+                InputError(name, where, f"malformed JSON: {err.msg}; the rest of the file skipped"),
+                options,
+            )
+            return
+        number += 1
+        yield _json_array_item(row, name, line, f"{stem}:{number}", options)
+        line += text.count("\n", position, end)
+        position = _skip_space(text, end)
+        line += text.count("\n", end, position)
+        if text.startswith("]", position):
+            return
+        if not text.startswith(",", position):
+            found = repr(text[position]) if position < len(text) else "the end of the file"
+            yield _fail(
+                InputError(
+                    name,
+                    line,
+                    f"malformed JSON: expected ',' or ']' after record {number}, "
+                    f"found {found}; the rest of the file skipped",
+                ),
+                options,
+            )
+            return
+        position += 1
+
+
+def _json_array_item(
+    row: Any, name: str, line: int, default_id: str, options: ReadOptions
+) -> Record | Reject:
+    if not isinstance(row, dict):
+        kind = type(row).__name__.replace("dict", "object")
+        return _fail(InputError(name, line, f"expected a JSON object, found {kind}"), options)
+    bad = surrogate_field(row)
+    if bad is not None:
+        return _fail(InputError(name, line, _surrogate_message(bad)), options)
+    return _record_from_row(row, name, line, default_id, options)
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, position: int) -> int:
+    return _SPACE.match(text, position).end()  # type: ignore[union-attr]
 
 
 def _jsonl_objects(
@@ -479,34 +706,55 @@ def record_problem(record: Record) -> str | None:
 
 
 def _read_csv(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
-    for item in _csv_rows(path, options, required=(options.text_field,)):
+    delimiter = "\t" if plain_suffix(path) == ".tsv" else ","
+    yield from _csv_records(lambda: _open_binary(path), str(path), _stem(path), delimiter, options)
+
+
+def _csv_records(
+    open_binary: Callable[[], io.BufferedIOBase],
+    name: str,
+    stem: str,
+    delimiter: str,
+    options: ReadOptions,
+) -> Iterator[Record | Reject]:
+    for item in _csv_rows_of(open_binary, name, delimiter, options, required=(options.text_field,)):
         if isinstance(item, Reject):
             yield item
             continue
         row, source = item
         line = int(source.rsplit(":", 1)[1])
-        yield _record_from_row(row, str(path), line, f"{_stem(path)}:{line}", options)
+        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
 
 
 def _csv_rows(
     path: Path, options: ReadOptions, required: Sequence[str]
 ) -> Iterator[tuple[dict[str, Any], str] | Reject]:
-    csv.field_size_limit(sys.maxsize)
     delimiter = "\t" if plain_suffix(path) == ".tsv" else ","
+    yield from _csv_rows_of(lambda: _open_binary(path), str(path), delimiter, options, required)
+
+
+def _csv_rows_of(
+    open_binary: Callable[[], io.BufferedIOBase],
+    name: str,
+    delimiter: str,
+    options: ReadOptions,
+    required: Sequence[str],
+) -> Iterator[tuple[dict[str, Any], str] | Reject]:
+    csv.field_size_limit(sys.maxsize)
     try:
-        with _open_binary(path) as binary:
+        with open_binary() as binary:
             text = io.TextIOWrapper(binary, encoding=options.decoding, newline="")
             reader = csv.reader(text, delimiter=delimiter)
             try:
                 header = next(reader)
             except StopIteration:
-                yield _fail(InputError(str(path), 1, "empty file: no header row"), options)
+                yield _fail(InputError(name, 1, "empty file: no header row"), options)
                 return
-            missing = [name for name in required if name not in header]
+            missing = [column for column in required if column not in header]
             if missing:
                 yield _fail(
                     InputError(
-                        str(path),
+                        name,
                         1,
                         f'no column "{missing[0]}" (columns: {", ".join(header)}; '
                         "choose one with --text-field/--id-field)",
@@ -522,7 +770,7 @@ def _csv_rows(
                 except StopIteration:
                     return
                 except READ_ERRORS as err:
-                    yield _fail(InputError(str(path), line, read_error_message(err)), options)
+                    yield _fail(InputError(name, line, read_error_message(err)), options)
                     return
                 start, line = line, reader.line_num + 1
                 if not values:
@@ -530,37 +778,42 @@ def _csv_rows(
                 if len(values) != len(header):
                     yield _fail(
                         InputError(
-                            str(path),
+                            name,
                             start,
                             f"expected {len(header)} columns, found {len(values)}",
                         ),
                         options,
                     )
                     continue
-                yield dict(zip(header, values)), f"{path}:{start}"
+                yield dict(zip(header, values)), f"{name}:{start}"
     except READ_ERRORS as err:  # opening the file, or reading its header
-        yield _fail(InputError(str(path), None, read_error_message(err)), options)
+        yield _fail(InputError(name, None, read_error_message(err)), options)
     except csv.Error as err:
-        yield _fail(InputError(str(path), None, f"malformed CSV: {err}"), options)
+        yield _fail(InputError(name, None, f"malformed CSV: {err}"), options)
 
 
 # --- Parquet ------------------------------------------------------------------------------
 
 
-def _read_parquet(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
+def _read_parquet(
+    path: Path | io.BytesIO, options: ReadOptions, name: str | None = None
+) -> Iterator[Record | Reject]:
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    name = name or str(path)
+    stem = "stdin" if isinstance(path, io.BytesIO) else _stem(path)
 
     try:
         handle = pq.ParquetFile(path)
     except Exception as err:  # pyarrow raises several unrelated types for a bad file
-        yield _fail(InputError(str(path), None, f"not a readable Parquet file: {err}"), options)
+        yield _fail(InputError(name, None, f"not a readable Parquet file: {err}"), options)
         return
     columns = handle.schema_arrow.names
     if options.text_field not in columns:
         yield _fail(
             InputError(
-                str(path),
+                name,
                 None,
                 f'no column "{options.text_field}" (columns: {", ".join(columns)}; '
                 "choose one with --text-field)",
@@ -577,15 +830,13 @@ def _read_parquet(path: Path, options: ReadOptions) -> Iterator[Record | Reject]
             return
         except (*READ_ERRORS, pa.ArrowException) as err:  # a damaged row group
             yield _fail(
-                InputError(str(path), row_number + 1, f"not a readable Parquet file: {err}"),
+                InputError(name, row_number + 1, f"not a readable Parquet file: {err}"),
                 options,
             )
             return
         for row in batch.to_pylist():
             row_number += 1
-            yield _record_from_row(
-                row, str(path), row_number, f"{_stem(path)}:{row_number}", options
-            )
+            yield _record_from_row(row, name, row_number, f"{stem}:{row_number}", options)
 
 
 # --- shared -------------------------------------------------------------------------------
@@ -674,41 +925,96 @@ def _decode_message(err: UnicodeDecodeError, options: ReadOptions) -> str:
 
 
 def format_of(path: Path, options: ReadOptions) -> str | None:
-    """The reader a file goes to: txt, jsonl, csv or parquet (None when unknown)."""
+    """The reader a file goes to: txt, jsonl, json, csv or parquet (None when unknown)."""
     if options.format != "auto":
         return options.format
-    suffix = plain_suffix(path)
-    if suffix in _JSONL_SUFFIXES:
-        return "jsonl"
-    if suffix in _CSV_SUFFIXES:
-        return "csv"
-    if suffix == ".parquet":
-        return "parquet"
-    if suffix == ".txt":
-        return "txt"
-    return None
+    return _suffix_format(path)
+
+
+def _suffix_format(path: Path) -> str | None:
+    return _SUFFIX_FORMATS.get(plain_suffix(path))
 
 
 def plain_suffix(path: Path) -> str:
     """The extension that names the format (``.jsonl`` for ``feed.jsonl.gz``)."""
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
+    if suffixes and suffixes[-1] in COMPRESSIONS:
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""
 
 
 def _stem(path: Path) -> str:
     name = path.name
-    for suffix in (".gz", *_JSONL_SUFFIXES, *_CSV_SUFFIXES, ".parquet", ".txt"):
+    for suffix in (*COMPRESSIONS, *_SUFFIX_FORMATS):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     return name
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
-    if path.suffix.lower() == ".gz":
+    """``path`` opened read-only, decompressed as its extension says."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".zst":
+        return io.BufferedReader(_ZstdReader(open(path, "rb")))
     return open(path, "rb")
+
+
+class _ZstdReader(io.RawIOBase):
+    """A zstd stream (any number of frames) decompressed. Unlike zstandard's own
+    ``stream_reader``, a file cut inside a frame raises EOFError (as gzip, bz2 and xz do)
+    instead of ending quietly, and damaged data raises OSError (one of READ_ERRORS)."""
+
+    _CHUNK = 1 << 17
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        import zstandard
+
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._error = zstandard.ZstdError
+        self._frame = self._new()
+        self._in_frame = False  # part of a frame has been fed and its end not seen yet
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._raw.read(self._CHUNK)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("the zstd stream is cut short")
+                return 0
+            self._pending = self._decompress(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _decompress(self, chunk: bytes) -> bytes:
+        out = []
+        try:
+            while chunk:
+                out.append(self._frame.decompress(chunk))
+                self._in_frame = not self._frame.eof
+                if not self._frame.eof:
+                    break
+                chunk = self._frame.unused_data
+                self._frame = self._new()
+        except self._error as err:
+            raise OSError(f"damaged zstd data ({err})") from None
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def input_size(paths: Iterable[str | os.PathLike]) -> int:
@@ -719,9 +1025,14 @@ def input_size(paths: Iterable[str | os.PathLike]) -> int:
             continue
         target = Path(path)
         if target.is_dir():
-            total += sum(p.stat().st_size for p in target.rglob("*.txt") if p.is_file())
+            files = folder_files(target, ReadOptions()).files
         elif target.exists():
-            total += target.stat().st_size
+            files = [target]
+        else:
+            files = [Path(p) for p in glob.glob(str(path), recursive=True)]
+        for file in files:
+            with contextlib.suppress(OSError):
+                total += file.stat().st_size if file.is_file() else 0
     return total
 
 

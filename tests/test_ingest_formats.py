@@ -1,0 +1,315 @@
+"""Readers of news where it lives: compressed files, folders and patterns of shards, JSON
+arrays, standard input in any format, feed dates (issue #24)."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import re
+
+import pytest
+
+from dedup.errors import InputError
+from dedup.ingest import ReadOptions, read_corpus
+
+STRICT = ReadOptions(strict=True)
+ROWS = [{"id": f"r{k}", "text": f"story number {k} told in words"} for k in range(5)]
+
+
+def jsonl_bytes(rows) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")
+
+
+def zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+COMPRESS = {
+    ".gz": gzip.compress,
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+    ".zst": zstd,
+}
+
+
+# --- compression --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESS))
+def test_compressed_jsonl(tmp_path, suffix):
+    path = tmp_path / f"feed.jsonl{suffix}"
+    path.write_bytes(COMPRESS[suffix](jsonl_bytes(ROWS)))
+    corpus = read_corpus([path])
+    assert [r.id for r in corpus.records] == [r["id"] for r in ROWS]
+    assert corpus.records[2].source == f"{path}:3"
+    assert not corpus.rejects
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESS))
+def test_compressed_csv_and_txt(tmp_path, suffix):
+    csv_path = tmp_path / f"feed.tsv{suffix}"
+    csv_path.write_bytes(COMPRESS[suffix](b"id\ttext\nx\thello there\n"))
+    txt_path = tmp_path / f"story.txt{suffix}"
+    txt_path.write_bytes(COMPRESS[suffix]("caf\u00e9 story\r\n".encode()))
+    records = read_corpus([csv_path, txt_path]).records
+    assert [(r.id, r.text) for r in records] == [
+        ("story", "caf\u00e9 story\r\n"),
+        ("x", "hello there"),
+    ]
+
+
+def test_zstd_with_several_frames(tmp_path):
+    path = tmp_path / "feed.jsonl.zst"
+    path.write_bytes(zstd(jsonl_bytes(ROWS[:2])) + zstd(jsonl_bytes(ROWS[2:])))
+    assert len(read_corpus([path]).records) == len(ROWS)
+
+
+def many_rows(n: int = 10000) -> list[dict[str, str]]:
+    return [{"id": f"z{k}", "text": f"text of the record {k} " * 5} for k in range(n)]
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESS))
+def test_a_cut_compressed_shard_keeps_what_came_before(tmp_path, suffix):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    packed = COMPRESS[suffix](jsonl_bytes(many_rows()))  # bz2: more than one 900 kB block
+    cut = folder / f"a.jsonl{suffix}"
+    cut.write_bytes(packed[: len(packed) * 2 // 3])
+    (folder / "b.jsonl").write_bytes(jsonl_bytes(ROWS))
+    corpus = read_corpus([folder])
+    ids = {r.id for r in corpus.records}
+    assert {r["id"] for r in ROWS} <= ids  # the other shard, whole
+    assert any(i.startswith("z") for i in ids)  # and what came before the cut
+    [reject] = corpus.rejects
+    assert re.fullmatch(re.escape(str(cut)) + r":\d+", reject.source)
+    assert reject.reason == "cannot read: the compressed file is cut short"
+    line = int(reject.source.rsplit(":", 1)[1])
+    assert len([i for i in ids if i.startswith("z")]) == line - 1
+    with pytest.raises(InputError, match=re.escape(f"{cut}:{line}: cannot read")):
+        read_corpus([folder], STRICT)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "reason"),
+    [
+        (".gz", "cannot read: Not a gzipped file (b'no')"),
+        (".bz2", "cannot read: Invalid data stream"),
+        (".xz", "cannot read: damaged xz data (Input format not supported by decoder)"),
+        (".zst", "cannot read: damaged zstd data (zstd decompress"),
+    ],
+)
+def test_a_file_that_is_not_compressed_is_skipped(tmp_path, suffix, reason):
+    bad = tmp_path / f"bad.jsonl{suffix}"
+    bad.write_bytes(b"not compressed at all\n" * 4)
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(jsonl_bytes(ROWS))
+    corpus = read_corpus([bad, good])
+    assert len(corpus.records) == len(ROWS)
+    [reject] = corpus.rejects
+    assert reject.source == f"{bad}:1"
+    assert reject.reason.startswith(reason)
+
+
+# --- folders and patterns of shards -------------------------------------------------------
+
+
+def test_folder_of_jsonl_shards_at_any_depth(tmp_path):
+    (tmp_path / "2016" / "12").mkdir(parents=True)
+    (tmp_path / "a.jsonl").write_bytes(jsonl_bytes(ROWS[:2]))
+    (tmp_path / "2016" / "12" / "b.jsonl.zst").write_bytes(zstd(jsonl_bytes(ROWS[2:])))
+    (tmp_path / ".hidden.jsonl").write_bytes(jsonl_bytes([{"id": "h", "text": "hidden"}]))
+    (tmp_path / "README.md").write_text("not a shard", encoding="utf-8")
+    corpus = read_corpus([tmp_path])
+    assert [r.id for r in corpus.records] == [r["id"] for r in ROWS]
+    assert not corpus.rejects and not corpus.warnings
+
+
+def test_folder_of_csv_and_parquet_shards(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    (tmp_path / "a.csv").write_text("id,text\nc1,one\n", encoding="utf-8")
+    (tmp_path / "b.csv.gz").write_bytes(gzip.compress(b"id,text\nc2,two\n"))
+    pq.write_table(pa.table({"id": ["p1"], "text": ["three"]}), tmp_path / "c.parquet")
+    assert [r.id for r in read_corpus([tmp_path]).records] == ["c1", "c2", "p1"]
+
+
+def test_folder_shard_with_a_bad_record(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(jsonl_bytes(ROWS[:1]) + b'{"id": "x"}\n')
+    corpus = read_corpus([tmp_path])
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        (f"{tmp_path / 'a.jsonl'}:2", 'missing field "text"')
+    ]
+
+
+def test_folder_with_txt_files_reads_them_and_says_what_it_left(tmp_path):
+    (tmp_path / "story.txt").write_text("a story", encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_bytes(jsonl_bytes(ROWS))
+    corpus = read_corpus([tmp_path])
+    assert [r.id for r in corpus.records] == ["story"]
+    assert [w.reason for w in corpus.warnings] == [
+        "1 other file(s) such as feed.jsonl not read: a folder holding .txt files is read as "
+        ".txt files"
+    ]
+
+
+def test_folder_with_format_reads_only_that_format(tmp_path):
+    (tmp_path / "story.txt").write_text("a story", encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_bytes(jsonl_bytes(ROWS[:1]))
+    records = read_corpus([tmp_path], ReadOptions(format="jsonl")).records
+    assert [r.id for r in records] == ["r0"]
+
+
+def test_folder_of_compressed_txt_files(tmp_path):
+    (tmp_path / "bbc").mkdir()
+    (tmp_path / "bbc" / "x.txt.gz").write_bytes(gzip.compress(b"some text"))
+    (tmp_path / "y.txt").write_text("other text", encoding="utf-8")
+    assert [r.id for r in read_corpus([tmp_path]).records] == ["bbc/x", "y"]
+
+
+def test_glob_pattern(tmp_path):
+    for k, row in enumerate(ROWS):
+        (tmp_path / f"part-{k}.jsonl.xz").write_bytes(lzma.compress(jsonl_bytes([row])))
+    (tmp_path / "other.csv").write_text("id,text\nq,not matched\n", encoding="utf-8")
+    corpus = read_corpus([str(tmp_path / "part-*.jsonl.xz")])
+    assert [r.id for r in corpus.records] == [r["id"] for r in ROWS]
+    assert corpus.files == 1
+
+
+def test_recursive_glob_pattern(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.csv").write_text("id,text\nx,deep\n", encoding="utf-8")
+    (tmp_path / "y.csv").write_text("id,text\ny,top\n", encoding="utf-8")
+    records = read_corpus([str(tmp_path / "**" / "*.csv")]).records
+    assert [r.id for r in records] == ["x", "y"]
+
+
+def test_glob_pattern_matching_nothing_is_an_error(tmp_path):
+    pattern = str(tmp_path / "*.jsonl")
+    with pytest.raises(InputError, match=re.escape(f"{pattern}: no file or folder matches")):
+        read_corpus([pattern])
+
+
+# --- a JSON array -------------------------------------------------------------------------
+
+
+def test_json_array(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([*ROWS[:2], {"text": "no id"}], indent=2), encoding="utf-8")
+    records = read_corpus([path]).records
+    assert [r.id for r in records] == ["feed:3", "r0", "r1"]
+    starts = [n + 1 for n, line in enumerate(path.read_text().splitlines()) if line == "  {"]
+    assert sorted(r.source for r in records) == sorted(f"{path}:{n}" for n in starts)
+
+
+def test_json_array_on_one_line_and_empty(tmp_path):
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(ROWS), encoding="utf-8")
+    empty = tmp_path / "empty.json"
+    empty.write_text(" [ ]\n", encoding="utf-8")
+    corpus = read_corpus([one, empty])
+    assert len(corpus.records) == len(ROWS) and not corpus.rejects
+    assert {r.source for r in corpus.records} == {f"{one}:1"}
+
+
+def test_json_file_of_json_lines_still_reads(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_bytes(jsonl_bytes(ROWS))
+    assert len(read_corpus([path]).records) == len(ROWS)
+
+
+def test_compressed_json_array(tmp_path):
+    path = tmp_path / "feed.json.bz2"
+    path.write_bytes(bz2.compress(json.dumps(ROWS).encode()))
+    assert len(read_corpus([path]).records) == len(ROWS)
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ("[1, 2]", "expected a JSON object, found list"),
+        ('"text"', "expected a JSON object, found str"),
+        ('{"id": "x"}', 'missing field "text"'),
+        ('{"id": "x", "text": null}', 'field "text" is null, not text'),
+        ('{"id": "x", "text": "\\ud800"}', 'field "text" holds a lone surrogate'),
+    ],
+)
+def test_bad_record_in_json_array(tmp_path, item, reason):
+    path = tmp_path / "feed.json"
+    path.write_text(
+        "[\n" + json.dumps(ROWS[0]) + ",\n" + item + ",\n" + json.dumps(ROWS[1]) + "\n]\n",
+        encoding="utf-8",
+    )
+    corpus = read_corpus([path])
+    assert [r.id for r in corpus.records] == ["r0", "r1"]
+    assert [r.source for r in corpus.rejects] == [f"{path}:3"]
+    assert corpus.rejects[0].reason.startswith(reason)
+    with pytest.raises(InputError, match=re.escape(f"{path}:3: {reason}")):
+        read_corpus([path], STRICT)
+
+
+@pytest.mark.parametrize(
+    ("tail", "ids", "line", "reason"),
+    [
+        ('{"id": "x", "text": \n', ["r0"], 4, "malformed JSON: Expecting value; the rest of"),
+        ('{"id": "x", "text": "y"}\n{"id": "z"}]', ["r0", "x"], 4, "malformed JSON: expected"),
+        ('{"id": "x", "text": "y"}', ["r0", "x"], 3, "malformed JSON: expected ',' or ']' after"),
+    ],
+)
+def test_malformed_json_array_keeps_the_records_before(tmp_path, tail, ids, line, reason):
+    """The line is where the JSON breaks."""
+    path = tmp_path / "feed.json"
+    path.write_text("[\n" + json.dumps(ROWS[0]) + ",\n" + tail, encoding="utf-8")
+    corpus = read_corpus([path])
+    assert [r.id for r in corpus.records] == ids
+    assert [r.source for r in corpus.rejects] == [f"{path}:{line}"]
+    assert corpus.rejects[0].reason.startswith(reason)
+
+
+# --- standard input in any format ---------------------------------------------------------
+
+
+def with_stdin(monkeypatch, data: bytes) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "data"),
+    [
+        ("csv", b"id,text\ns,from a pipe\nt,another\n"),
+        ("json", json.dumps([{"id": "s", "text": "from a pipe"}, {"id": "t", "text": "x"}])),
+        ("jsonl", jsonl_bytes([{"id": "s", "text": "from a pipe"}, {"id": "t", "text": "x"}])),
+    ],
+)
+def test_stdin_in_a_format(monkeypatch, fmt, data):
+    with_stdin(monkeypatch, data if isinstance(data, bytes) else data.encode())
+    records = read_corpus(["-"], ReadOptions(format=fmt)).records
+    assert [r.id for r in records] == ["s", "t"]
+    assert records[0].source.startswith("<stdin>:")
+
+
+def test_stdin_csv_bad_row(monkeypatch):
+    with_stdin(monkeypatch, b"id,text\ns,ok\nt,bad,row\n")
+    corpus = read_corpus(["-"], ReadOptions(format="csv"))
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        ("<stdin>:3", "expected 2 columns, found 3")
+    ]
+
+
+def test_stdin_as_one_text_and_as_parquet(monkeypatch):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    with_stdin(monkeypatch, b"just one article\n")
+    [record] = read_corpus(["-"], ReadOptions(format="txt")).records
+    assert (record.id, record.text) == ("stdin", "just one article\n")
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"id": ["p"], "text": ["in parquet"]}), sink)
+    with_stdin(monkeypatch, sink.getvalue())
+    [record] = read_corpus(["-"], ReadOptions(format="parquet")).records
+    assert (record.id, record.source) == ("p", "<stdin>:1")
