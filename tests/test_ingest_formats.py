@@ -13,7 +13,7 @@ import re
 import pytest
 
 from dedup.errors import InputError
-from dedup.ingest import ReadOptions, read_corpus
+from dedup.ingest import ReadOptions, parse_date, read_corpus
 
 STRICT = ReadOptions(strict=True)
 ROWS = [{"id": f"r{k}", "text": f"story number {k} told in words"} for k in range(5)]
@@ -313,3 +313,60 @@ def test_stdin_as_one_text_and_as_parquet(monkeypatch):
     with_stdin(monkeypatch, sink.getvalue())
     [record] = read_corpus(["-"], ReadOptions(format="parquet")).records
     assert (record.id, record.source) == ("p", "<stdin>:1")
+
+
+# --- dates as feeds give them -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("2016-12-10", "2016-12-10"),
+        ("2016-12-10T09:30:00Z", "2016-12-10T09:30:00+00:00"),
+        ("2016-12-10T09:30:00+05:30", "2016-12-10T09:30:00+05:30"),
+        ("Sat, 10 Dec 2016 09:30:00 GMT", "2016-12-10T09:30:00+00:00"),
+        ("Sat, 10 Dec 2016 09:30:00 +0100", "2016-12-10T09:30:00+01:00"),
+        ("10 Dec 2016 09:30 EST", "2016-12-10T09:30:00-05:00"),
+        ("Sat, 10 Dec 2016 09:30:00 -0000", "2016-12-10T09:30:00"),  # RFC 2822: zone unknown
+        ("1481362200", "2016-12-10T09:30:00+00:00"),
+        ("1481362200000", "2016-12-10T09:30:00+00:00"),
+        ("1481362200.5", "2016-12-10T09:30:00.500000+00:00"),
+        ("946684800", "2000-01-01T00:00:00+00:00"),  # 9 digits
+        (1481362200, "2016-12-10T09:30:00+00:00"),
+        (1481362200123, "2016-12-10T09:30:00.123000+00:00"),
+        (1481362200.0, "2016-12-10T09:30:00+00:00"),
+        ("10/12/2016", None),  # day and month could be either way round
+        ("12/10/2016 09:30", None),
+        ("10 Dec 2016", None),  # RFC 2822 has a time
+        ("14813622", None),  # 8 digits: neither seconds nor milliseconds of these years
+        ("14813622001", None),  # 11 digits
+        ("148136220012345", None),
+        ("yesterday", None),
+        (True, None),
+        ("", None),
+    ],
+)
+def test_parse_date_as_feeds_give_it(value, parsed):
+    assert parse_date(value) == parsed
+
+
+def test_feed_dates_become_iso(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(
+        jsonl_bytes(
+            [
+                {"id": "a", "text": "x", "date": 1481362200},
+                {"id": "b", "text": "x", "date": "Sat, 10 Dec 2016 09:30:00 GMT"},
+                {"id": "c", "text": "x", "date": "1481362200000"},
+                {"id": "d", "text": "x", "date": "10/12/2016"},
+            ]
+        )
+    )
+    corpus = read_corpus([path])
+    assert [r.date for r in corpus.records] == ["2016-12-10T09:30:00+00:00"] * 3 + [None]
+    assert [(w.source, w.reason) for w in corpus.warnings] == [
+        (
+            f"{path}:4",
+            'unparsable date "10/12/2016" (expected ISO 8601 such as 2016-12-10); date left empty',
+        )
+    ]
