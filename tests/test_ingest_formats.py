@@ -370,3 +370,276 @@ def test_feed_dates_become_iso(tmp_path):
             'unparsable date "10/12/2016" (expected ISO 8601 such as 2016-12-10); date left empty',
         )
     ]
+
+
+# --- web archives and HTML pages ----------------------------------------------------------
+
+CRAWLED = "2017-12-10T08:00:00Z"
+FURNITURE_WORDS = (
+    "cookies",
+    "Accept all",
+    "Most read",
+    "Related articles",
+    "Sign up for our morning briefing",
+    "Leave a comment",
+    "All rights reserved",
+)
+
+
+def news_page(title: str, paragraphs: list[str], published: str | None, url: str) -> str:
+    """An article page with the furniture of a news site around its paragraphs."""
+    from html import escape
+
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    date_meta = (
+        f'<meta property="article:published_time" content="{published}">' if published else ""
+    )
+    menu = "".join(f'<li><a href="/{s.lower()}">{s}</a></li>' for s in ("World", "Business"))
+    related = "".join(
+        f'<li><a href="/story-{k}">Another headline about the talks, number {k}</a></li>'
+        for k in range(5)
+    )
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>{escape(title)} | Example News</title>{date_meta}
+<meta property="og:site_name" content="Example News"><link rel="canonical" href="{url}">
+<script>var tracking = {{"page": "article"}};</script></head><body>
+<div class="cookie-banner">We use cookies to improve your experience. <button>Accept all</button>
+</div><header><nav><ul>{menu}</ul></nav></header>
+<main><article><h1>{escape(title)}</h1><div class="byline">By a reporter</div>
+<div class="article-body">{body}</div></article>
+<section class="newsletter">Sign up for our morning briefing, every weekday.</section>
+<section class="related"><h2>Related articles</h2><ul>{related}</ul></section>
+<section class="comments"><h2>Leave a comment</h2><p>Great reporting, thank you for
+this article, it was very informative and balanced.</p></section></main>
+<aside class="sidebar"><h2>Most read</h2><ol>{related}</ol></aside>
+<footer>&copy; Example News. All rights reserved.</footer></body></html>"""
+
+
+def warc_member(kind: str, uri: str, payload: bytes, content_type: str, when: str) -> bytes:
+    headers = (
+        f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{abs(hash(uri)):x}>\r\n"
+        f"WARC-Date: {when}\r\nWARC-Target-URI: {uri}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    ).encode()
+    return headers + payload + b"\r\n\r\n"
+
+
+def http_response(body: bytes, content_type: str, status: str = "200 OK") -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+def write_warc(path, pages: list[tuple[str, bytes]], *, compress: bool = True, extra=()) -> None:
+    """A WARC file (a gzip member per record, as crawlers write it) holding a request and
+    an HTML response for each ``(url, html)``, then the ``extra`` records."""
+    members = []
+    for url, markup in pages:
+        request = f"GET {url} HTTP/1.1\r\n\r\n".encode()
+        members.append(warc_member("request", url, request, "application/http", CRAWLED))
+        response = http_response(markup, "text/html; charset=utf-8")
+        members.append(
+            warc_member("response", url, response, "application/http; msgtype=response", CRAWLED)
+        )
+    members.extend(extra)
+    if compress:
+        path.write_bytes(b"".join(gzip.compress(m, mtime=0) for m in members))
+    else:
+        path.write_bytes(b"".join(members))
+
+
+def seed_pages() -> list[tuple[str, bytes]]:
+    """Each seed article of corpus/ as a page: its lines the article's paragraphs (the
+    first line, its headline, too, so that the text is the file's), under a header, beside
+    menus, a newsletter box, related links, comments and a footer."""
+    from tests.conftest import CORPUS
+
+    dates = {}
+    for line in (CORPUS / "metadata.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        doc_id, _outlet, day = line.split(",")[:3]
+        dates[doc_id] = f"{day}T09:30:00Z" if day else None
+    pages = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        url = f"https://news.example/world/{path.stem}"
+        markup = news_page(lines[0], lines, dates[path.stem], url)
+        pages.append((url, markup.encode("utf-8")))
+    return pages
+
+
+def test_warc_pages_scan_to_the_passages_of_the_corpus(tmp_path):
+    """Done when: a WARC of the seed articles as web pages finds what corpus/ finds."""
+    from dedup.normalize import normalize
+    from dedup.pipeline import scan
+    from tests.conftest import CORPUS
+
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path, seed_pages())
+    corpus = read_corpus([path])
+    assert not corpus.rejects and not corpus.warnings
+    by_path = {r.url.rsplit("/", 1)[1]: r for r in corpus.records}
+    expected_records = read_corpus([CORPUS]).records
+    assert sorted(by_path) == [r.id for r in expected_records]
+    for record in corpus.records:
+        assert record.id == record.url
+        assert record.url.startswith("https://news.example/world/")
+        assert record.extra["crawl_date"] == "2017-12-10T08:00:00+00:00"
+        assert record.outlet == "Example News"
+        assert not any(word in record.text for word in FURNITURE_WORDS), record.id
+    for expected in expected_records:
+        record = by_path[expected.id]
+        assert record.title == expected.title
+        assert record.date == (f"{expected.date}T09:30:00+00:00" if expected.date else None)
+        assert normalize(record.text).text == normalize(expected.text).text
+
+    def passages(result, texts):
+        """Each passage as its witnesses: (document, the words it prints there). The
+        passage's own text is its longest witness in characters, which white space between
+        paragraphs (a blank line in a page, a line break in a .txt) can tip either way in a
+        tie, so it is checked to be one of them."""
+        out = []
+        for cluster in result.passages:
+            witnesses = sorted(
+                (w.doc.rsplit("/", 1)[-1], normalize(texts[w.doc][w.start : w.end]).text)
+                for w in cluster.witnesses
+            )
+            assert normalize(cluster.text).text in {text for _doc, text in witnesses}
+            out.append(witnesses)
+        return sorted(out)
+
+    from_warc = scan(corpus.records)
+    from_folder = scan(expected_records)
+    got = passages(from_warc, {r.id: r.text for r in corpus.records})
+    want = passages(from_folder, {r.id: r.text for r in expected_records})
+    assert len(want) == 12
+    assert got == want
+
+
+def test_warc_passes_over_what_is_not_an_html_page(tmp_path):
+    path = tmp_path / "crawl.warc"
+    pages = seed_pages()[:1]
+    extra = [
+        warc_member(
+            "response",
+            "https://news.example/robots.txt",
+            http_response(b"User-agent: *\n", "text/plain"),
+            "application/http; msgtype=response",
+            CRAWLED,
+        ),
+        warc_member(
+            "response",
+            "https://news.example/gone",
+            http_response(pages[0][1], "text/html", status="404 Not Found"),
+            "application/http; msgtype=response",
+            CRAWLED,
+        ),
+        warc_member("metadata", "https://news.example/x", b"a: b\r\n", "text/plain", CRAWLED),
+    ]
+    write_warc(path, pages, compress=False, extra=extra)
+    corpus = read_corpus([path])
+    assert [r.id for r in corpus.records] == [pages[0][0]]
+    assert corpus.records[0].source == f"{path}:2"
+    assert not corpus.rejects
+
+
+def test_warc_page_without_text_is_a_bad_record(tmp_path):
+    path = tmp_path / "crawl.warc.gz"
+    empty = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    write_warc(path, [*seed_pages()[:1], ("https://news.example/empty", empty)])
+    corpus = read_corpus([path])
+    assert len(corpus.records) == 1
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        (f"{path}:4", "no article text found in the page")
+    ]
+    with pytest.raises(InputError, match=re.escape(f"{path}:4: no article text found")):
+        read_corpus([path], STRICT)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_cut_warc_keeps_the_pages_before(tmp_path, compress):
+    path = tmp_path / ("crawl.warc.gz" if compress else "crawl.warc")
+    write_warc(path, seed_pages(), compress=compress)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    corpus = read_corpus([path])
+    assert 1 <= len(corpus.records) < 5
+    [reject] = corpus.rejects
+    assert re.fullmatch(re.escape(str(path)) + r":\d+", reject.source)
+    assert "cut short" in reject.reason
+
+
+def test_a_file_that_is_not_a_warc(tmp_path):
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(b"this is not a web archive\n" * 3)
+    corpus = read_corpus([path])
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        (f"{path}:1", "not a WARC file (it does not start with WARC/)")
+    ]
+
+
+def test_warc_from_stdin_and_a_folder_of_warc_shards(tmp_path, monkeypatch):
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    pages = seed_pages()
+    write_warc(folder / "part-0.warc.gz", pages[:2])
+    write_warc(folder / "part-1.warc.gz", pages[2:])
+    assert len(read_corpus([folder]).records) == 5
+    with_stdin(monkeypatch, (folder / "part-0.warc.gz").read_bytes())
+    records = read_corpus(["-"], ReadOptions(format="warc")).records
+    assert [r.source for r in records] == ["<stdin>:2", "<stdin>:4"]
+
+
+def test_missing_warc_extra_is_one_line(tmp_path, monkeypatch):
+    import sys
+
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path, seed_pages()[:1])
+    monkeypatch.setitem(sys.modules, "warcio", None)
+    monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)
+    with pytest.raises(InputError) as caught:
+        read_corpus([path])
+    assert str(caught.value) == (
+        f"{path}: reading web archives needs warcio and lxml: pip install 'dedup[warc]'"
+    )
+
+
+def test_folder_of_html_pages(tmp_path):
+    (tmp_path / "world").mkdir()
+    pages = seed_pages()
+    for url, markup in pages[:3]:
+        (tmp_path / "world" / (url.rsplit("/", 1)[1] + ".html")).write_bytes(markup)
+    (tmp_path / "short.htm").write_bytes(pages[3][1])
+    (tmp_path / "metadata.csv").write_text("id,outlet\nshort,Sidecar Outlet\n", encoding="utf-8")
+    corpus = read_corpus([tmp_path])
+    assert not corpus.rejects
+    ids = [r.id for r in corpus.records]
+    assert ids == ["short"] + [f"world/{u.rsplit('/', 1)[1]}" for u, _ in pages[:3]]
+    short = corpus.records[0]
+    assert short.outlet == "Sidecar Outlet"  # the sidecar over the page
+    assert short.url == pages[3][0]  # the page's canonical link
+    assert short.source == str(tmp_path / "short.htm")
+    assert corpus.records[1].outlet == "Example News"
+
+
+def test_html_page_in_another_charset(tmp_path):
+    markup = news_page("Caf\u00e9", ["Le caf\u00e9 est ouvert depuis ce matin."], None, "u")
+    path = tmp_path / "page.html"
+    path.write_bytes(markup.replace('charset="utf-8"', 'charset="iso-8859-1"').encode("latin-1"))
+    [record] = read_corpus([path]).records
+    assert record.text == "Le caf\u00e9 est ouvert depuis ce matin."
+    assert (record.id, record.title, record.date) == ("page", "Caf\u00e9", None)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"<html><body><nav>Home</nav></body></html>", "no article text found in the page"),
+        (b"", "no article text found in the page"),
+        (b"\x00\x01<html>", "binary file, not text"),
+    ],
+)
+def test_bad_html_page(tmp_path, data, reason):
+    (tmp_path / "good.html").write_bytes(seed_pages()[0][1])
+    (tmp_path / "bad.html").write_bytes(data)
+    corpus = read_corpus([tmp_path])
+    assert [r.id for r in corpus.records] == ["good"]
+    assert [(r.source, r.reason) for r in corpus.rejects] == [(str(tmp_path / "bad.html"), reason)]

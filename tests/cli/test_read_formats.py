@@ -116,3 +116,36 @@ def test_scan_stdin_in_a_format(tmp_path, fmt):
     )
     assert result.exit_code == 0, result.output
     assert len((out / "documents.jsonl").read_text().splitlines()) == len(SEED_IDS)
+
+
+def test_scan_warc_with_a_page_without_text(tmp_path):
+    from tests.test_ingest_formats import seed_pages, write_warc
+
+    path = tmp_path / "crawl.warc.gz"
+    empty = b"<html><body><nav><a href='/'>Home</a></nav></body></html>"
+    write_warc(path, [*seed_pages(), ("https://news.example/empty", empty)])
+    out = tmp_path / "out"
+    _, skipped, ids = scan(str(path), out=out)
+    assert skipped == [f"skipped: {path}:12: no article text found in the page"]
+    assert sorted(ids) == sorted(f"https://news.example/world/{i}" for i in SEED_IDS.values())
+    documents = [json.loads(x) for x in (out / "documents.jsonl").read_text().splitlines()]
+    assert {d["date"] for d in documents} == {
+        "2016-12-10T09:30:00+00:00",
+        "2016-12-07T09:30:00+00:00",
+        None,
+    }
+    passages = [json.loads(x) for x in (out / "passages.jsonl").read_text().splitlines()]
+    assert len(passages) == 12
+
+
+def test_scan_folder_of_html_pages_with_a_bad_one(tmp_path):
+    from tests.test_ingest_formats import seed_pages
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for url, markup in seed_pages():
+        (folder / (url.rsplit("/", 1)[1] + ".html")).write_bytes(markup)
+    (folder / "broken.htm").write_bytes(b"\x00\x00binary")
+    _, skipped, ids = scan(str(folder), out=tmp_path / "out")
+    assert skipped == [f"skipped: {folder / 'broken.htm'}: binary file, not text"]
+    assert sorted(ids) == sorted(SEED_IDS.values())
