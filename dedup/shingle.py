@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from dedup.normalize import FOLD_TABLE, IDEO, WORD, to_codepoints
+from dedup.normalize import (
+    FOLD_TABLE,
+    IDEO,
+    SEGMENTED,
+    SEGMENTED_LOW,
+    WORD,
+    segment_starts,
+    to_codepoints,
+)
 
 _U64 = np.uint64
 _M1 = _U64(0xBF58476D1CE4E5B9)
@@ -88,9 +96,11 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     """Split documents into normalised words, hash them, and keep their original offsets.
 
     A word is a maximal run of word characters after folding (see :mod:`dedup.normalize`);
-    each CJK ideograph or kana is a word of its own. The text of word ``t`` of document ``d``
-    as printed is ``texts[d][starts[t]:ends[t]]``; ``ends`` reaches over characters the fold
-    drops (accents, soft hyphens) that follow the word's last character.
+    each CJK ideograph or kana is a word of its own, and runs of Thai, Lao, Khmer and
+    Myanmar are cut where ICU's word breaker says (:func:`dedup.normalize.segment_starts`).
+    The text of word ``t`` of document ``d`` as printed is ``texts[d][starts[t]:ends[t]]``;
+    ``ends`` reaches over characters the fold drops (accents, soft hyphens) that follow the
+    word's last character.
 
     A word's hash is multilinear, ``sum over its characters of (code point + 1) * key[rank in
     the word]`` (an almost-universal family), plus its length times a constant, and then one
@@ -154,20 +164,33 @@ def _run_kernel(texts, hashes, starts, ends, counts, *, write: bool) -> int:
     doc_first[1:] = np.cumsum(lengths + 1)[:-1]
     codepoints = to_codepoints(" ".join(texts))
     keys = _rank_keys(_KERNEL_KEYS)
+    # Thai, Lao, Khmer and Myanmar runs are cut where ICU says: the kernel stops at the
+    # first character of theirs it meets (most batches have none, and pay one comparison a
+    # character), and runs again with the word starts marked, one flag per code point (the
+    # documents are joined by a space, which no run crosses)
+    breaks = np.zeros(0, dtype=np.bool_)
     while True:
         table = FOLD_TABLE
-        n_tokens = _tokenize_kernel(
+        n_tokens = _tokenize_breaks_kernel(
             codepoints, doc_first, lengths,
             table.first, table.first_class, table.length,
             table.multi_at, table.multi_codepoints, table.multi_classes, keys,
-            write, hashes, starts, ends, counts,
+            write, hashes, starts, ends, counts, breaks, SEGMENTED, len(breaks) == 0,
         )  # fmt: skip
+        if n_tokens == _SEGMENT:
+            word_starts = segment_starts(codepoints)
+            breaks = np.zeros(len(codepoints), dtype=np.bool_)
+            breaks[word_starts[word_starts < len(codepoints)]] = True
+            continue
         if n_tokens != _UNSEEN:
             return n_tokens
         table.fill_unknown(codepoints)
 
 
-_UNSEEN, _FULL = -1, -2  # the kernel met a code point not in the table / ran out of room
+# the kernel met a code point not in the table / ran out of room / met a character of a
+# script cut by ICU while it had no word starts
+_UNSEEN, _FULL, _SEGMENT = -1, -2, -3
+_SEGMENTED_LOW = np.uint32(SEGMENTED_LOW)
 _UNKNOWN = FOLD_TABLE.UNKNOWN
 _KERNEL_KEYS = 64  # rank keys handed to the kernel; it computes those of longer words
 
@@ -194,14 +217,34 @@ def _tokenize_kernel(
     first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
     write, out_hashes, out_starts, out_ends, out_counts,
 ):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`_tokenize_breaks_kernel` with no word start marked by a script's breaker."""
+    return _tokenize_breaks_kernel(
+        codepoints, doc_first, doc_length,
+        first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
+        write, out_hashes, out_starts, out_ends, out_counts,
+        np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_), False,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _tokenize_breaks_kernel(
+    codepoints, doc_first, doc_length,
+    first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
+    write, out_hashes, out_starts, out_ends, out_counts, breaks, segmented, check_segmented,
+):  # fmt: skip  # pragma: no cover - compiled
     """Words of each document ``codepoints[doc_first[d]:doc_first[d] + doc_length[d]]``:
     their hashes and document offsets into the ``out_`` arrays, their number per document
-    into ``out_counts`` (with ``write`` false, only the numbers). Returns the number of
-    words, or ``_UNSEEN`` when a code point has no fold yet, or ``_FULL`` when the outputs
-    are too short."""
+    into ``out_counts`` (with ``write`` false, only the numbers). ``breaks`` (bool, one per
+    code point, or empty) marks where a word starts inside a run of word characters.
+    Returns the number of words, or ``_UNSEEN`` when a code point has no fold yet, or
+    ``_FULL`` when the outputs are too short, or, with ``check_segmented``, ``_SEGMENT``
+    at the first code point that ``segmented`` (a table over all code points) marks."""
     n = 0
     capacity = len(out_hashes)
     n_keys = len(keys)
+    use_breaks = len(breaks) > 0
+    # one comparison a character: above every code point when not checking
+    segmented_low = _SEGMENTED_LOW if check_segmented else np.uint32(0x110000)
     for d in range(len(doc_first)):
         lo = doc_first[d]
         hi = lo + doc_length[d]
@@ -214,6 +257,8 @@ def _tokenize_kernel(
         last = 0
         for i in range(lo, hi):
             code = codepoints[i]
+            if code >= segmented_low and segmented[code]:
+                return _SEGMENT
             size = length[code]
             if size == 0:
                 continue  # dropped by the fold: part of the word around it, if any
@@ -228,7 +273,7 @@ def _tokenize_kernel(
                 else:
                     char = multi_codepoints[multi_at[code] + k]
                     cls = multi_classes[multi_at[code] + k]
-                if cls == WORD and in_run:
+                if cls == WORD and in_run and not (use_breaks and k == 0 and breaks[i]):
                     if rank < n_keys:
                         key = keys[rank]
                     else:
