@@ -308,7 +308,6 @@ SEGMENTED_RANGES = (
 SEGMENTED = np.zeros(0x110000, dtype=np.bool_)
 for _low, _high in SEGMENTED_RANGES:
     SEGMENTED[_low : _high + 1] = True
-SEGMENTED_LOW = SEGMENTED_RANGES[0][0]  # no code point below is one of them
 
 
 def segment_starts(codepoints: np.ndarray) -> np.ndarray:

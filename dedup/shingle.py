@@ -16,15 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from dedup.normalize import (
-    FOLD_TABLE,
-    IDEO,
-    SEGMENTED,
-    SEGMENTED_LOW,
-    WORD,
-    segment_starts,
-    to_codepoints,
-)
+from dedup.normalize import FOLD_TABLE, IDEO, SEGMENTED, WORD, segment_starts, to_codepoints
 
 _U64 = np.uint64
 _M1 = _U64(0xBF58476D1CE4E5B9)
@@ -164,20 +156,31 @@ def _run_kernel(texts, hashes, starts, ends, counts, *, write: bool) -> int:
     doc_first[1:] = np.cumsum(lengths + 1)[:-1]
     codepoints = to_codepoints(" ".join(texts))
     keys = _rank_keys(_KERNEL_KEYS)
-    # Thai, Lao, Khmer and Myanmar runs are cut where ICU says: the kernel stops at the
-    # first character of theirs it meets (most batches have none, and pay one comparison a
-    # character), and runs again with the word starts marked, one flag per code point (the
-    # documents are joined by a space, which no run crosses)
+    # Thai, Lao, Khmer and Myanmar runs are cut where ICU says. The kernel is first given
+    # fold lengths in which their code points read _SEGMENT_LENGTH, so that it stops at the
+    # first of them (the test it makes of every length anyway: other text pays nothing), and
+    # then, when there was one, runs again on the true lengths with the word starts marked,
+    # a flag per code point (the documents are joined by a space, which no run crosses).
     breaks = np.zeros(0, dtype=np.bool_)
     while True:
         table = FOLD_TABLE
-        n_tokens = _tokenize_breaks_kernel(
+        fold_lengths = table.length
+        if not len(breaks):
+            fold_lengths = fold_lengths.copy()
+            fold_lengths[_SEGMENTED_CODES] = _SEGMENT_LENGTH
+        arguments = (
             codepoints, doc_first, lengths,
-            table.first, table.first_class, table.length,
+            table.first, table.first_class, fold_lengths,
             table.multi_at, table.multi_codepoints, table.multi_classes, keys,
-            write, hashes, starts, ends, counts, breaks, SEGMENTED, len(breaks) == 0,
+            write, hashes, starts, ends, counts,
         )  # fmt: skip
+        if len(breaks):
+            n_tokens = _tokenize_breaks_kernel(*arguments, breaks)
+        else:
+            n_tokens = _tokenize_kernel(*arguments)
         if n_tokens == _SEGMENT:
+            if len(breaks):
+                raise RuntimeError("a fold as long as _SEGMENT_LENGTH")  # none is near it
             word_starts = segment_starts(codepoints)
             breaks = np.zeros(len(codepoints), dtype=np.bool_)
             breaks[word_starts[word_starts < len(codepoints)]] = True
@@ -190,8 +193,10 @@ def _run_kernel(texts, hashes, starts, ends, counts, *, write: bool) -> int:
 # the kernel met a code point not in the table / ran out of room / met a character of a
 # script cut by ICU while it had no word starts
 _UNSEEN, _FULL, _SEGMENT = -1, -2, -3
-_SEGMENTED_LOW = np.uint32(SEGMENTED_LOW)
 _UNKNOWN = FOLD_TABLE.UNKNOWN
+# a fold length that says "a character of a script cut by ICU" (folds are a few characters)
+_SEGMENT_LENGTH = _UNKNOWN - 1
+_SEGMENTED_CODES = np.flatnonzero(SEGMENTED)
 _KERNEL_KEYS = 64  # rank keys handed to the kernel; it computes those of longer words
 
 
@@ -217,12 +222,13 @@ def _tokenize_kernel(
     first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
     write, out_hashes, out_starts, out_ends, out_counts,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """:func:`_tokenize_breaks_kernel` with no word start marked by a script's breaker."""
-    return _tokenize_breaks_kernel(
+    """:func:`_tokenize_body` with no word start marked by a script's breaker (compiled
+    without the test for one, which would cost Latin text some 5 %)."""
+    return _tokenize_body(
         codepoints, doc_first, doc_length,
         first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
-        write, out_hashes, out_starts, out_ends, out_counts,
-        np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_), False,
+        write, out_hashes, out_starts, out_ends, out_counts, np.zeros(0, dtype=np.bool_),
+        False,
     )  # fmt: skip
 
 
@@ -230,21 +236,33 @@ def _tokenize_kernel(
 def _tokenize_breaks_kernel(
     codepoints, doc_first, doc_length,
     first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
-    write, out_hashes, out_starts, out_ends, out_counts, breaks, segmented, check_segmented,
+    write, out_hashes, out_starts, out_ends, out_counts, breaks,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`_tokenize_body` with the word starts ``breaks`` marks."""
+    return _tokenize_body(
+        codepoints, doc_first, doc_length,
+        first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
+        write, out_hashes, out_starts, out_ends, out_counts, breaks, True,
+    )  # fmt: skip
+
+
+@njit(inline="always", boundscheck=False)
+def _tokenize_body(
+    codepoints, doc_first, doc_length,
+    first, first_class, length, multi_at, multi_codepoints, multi_classes, keys,
+    write, out_hashes, out_starts, out_ends, out_counts, breaks, use_breaks,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Words of each document ``codepoints[doc_first[d]:doc_first[d] + doc_length[d]]``:
     their hashes and document offsets into the ``out_`` arrays, their number per document
-    into ``out_counts`` (with ``write`` false, only the numbers). ``breaks`` (bool, one per
-    code point, or empty) marks where a word starts inside a run of word characters.
+    into ``out_counts`` (with ``write`` false, only the numbers). With ``use_breaks`` (a
+    constant of each caller, so that the test is compiled away), ``breaks`` (bool, one per
+    code point) marks where a word starts inside a run of word characters.
     Returns the number of words, or ``_UNSEEN`` when a code point has no fold yet, or
-    ``_FULL`` when the outputs are too short, or, with ``check_segmented``, ``_SEGMENT``
-    at the first code point that ``segmented`` (a table over all code points) marks."""
+    ``_FULL`` when the outputs are too short, or ``_SEGMENT`` at the first code point
+    whose fold length reads ``_SEGMENT_LENGTH``."""
     n = 0
     capacity = len(out_hashes)
     n_keys = len(keys)
-    use_breaks = len(breaks) > 0
-    # one comparison a character: above every code point when not checking
-    segmented_low = _SEGMENTED_LOW if check_segmented else np.uint32(0x110000)
     for d in range(len(doc_first)):
         lo = doc_first[d]
         hi = lo + doc_length[d]
@@ -257,13 +275,11 @@ def _tokenize_breaks_kernel(
         last = 0
         for i in range(lo, hi):
             code = codepoints[i]
-            if code >= segmented_low and segmented[code]:
-                return _SEGMENT
             size = length[code]
             if size == 0:
                 continue  # dropped by the fold: part of the word around it, if any
-            if size == _UNKNOWN:
-                return _UNSEEN
+            if size >= _SEGMENT_LENGTH:
+                return _UNSEEN if size == _UNKNOWN else _SEGMENT
             for k in range(size):
                 if size == 1:
                     char = first[code]
