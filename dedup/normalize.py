@@ -5,15 +5,24 @@ folds of its characters, and every normalised character knows the original chara
 came from. The fold of one character is:
 
 1. compatibility decomposition (NFKD: ligatures, full-width forms, "…" → "..."),
-2. accents and other combining marks dropped, invisible format characters (soft hyphen,
-   zero-width space, BOM) dropped,
+2. accents dropped: the combining diacritical marks that Latin, Greek and Cyrillic letters
+   decompose into, and the optional vowel points of Arabic and Hebrew (and the Arabic
+   tatweel, which only stretches a word), and the kana voicing marks (as before, so that
+   Japanese folds as it did); every other combining mark is kept, as a word character,
+   since the words of those scripts need it (Devanagari's virama and vowel signs, Thai's
+   vowels and tone marks: "दिल्ली" stays "दिल्ली", not "दिलली"); enclosing marks and
+   invisible format characters (soft hyphen, zero-width space, BOM) dropped,
 3. case folded (``str.casefold``),
 4. curly quotes, primes and dashes folded to ``'``, ``"`` and ``-``; any white space to " ",
 
 repeated until nothing changes, so normalising twice is normalising once. Characters are then
-classed as word characters (letters, digits, spacing marks), ideographs (CJK ideographs and
+classed as word characters (letters, digits, combining marks), ideographs (CJK ideographs and
 kana: each is a word of its own, as those scripts put no space between words), white space,
 or other (punctuation, symbols).
+
+Thai, Lao, Khmer and Myanmar put no space between words either, but a letter of theirs is
+no word: each run of those scripts is cut into words by ICU's dictionary word breaker
+(:func:`segment_starts`, through icu4py), and the tokenizer ends a word where it says.
 
 :func:`normalize` returns the normalised text (white space runs collapsed) and
 ``offset_map``; :func:`fold_codepoints` is the array kernel the tokenizer runs over batches.
@@ -35,7 +44,37 @@ _QUOTES_DASHES = {
     **dict.fromkeys("“”„‟″‶«»", '"'),
     **dict.fromkeys("‐‑‒–—―−⁃", "-"),
 }
-_DROP_CATEGORIES = {"Mn", "Me", "Cf"}
+_DROP_CATEGORIES = {"Me", "Cf"}
+# Nonspacing marks that are accents or optional vowel points (dropped); other nonspacing
+# marks are parts of their words (kept).
+_ACCENT_RANGES = (
+    (0x0300, 0x036F),  # combining diacritical marks (é → e + U+0301)
+    (0x0483, 0x0489),  # Cyrillic titlo and the like
+    (0x0591, 0x05C7),  # Hebrew cantillation and vowel points
+    (0x0610, 0x061A),  # Arabic honorific signs
+    (0x064B, 0x065F),  # Arabic harakat (fatha, kasra, damma, shadda, sukun, ...)
+    (0x0670, 0x0670),  # Arabic superscript alef
+    (0x06D6, 0x06ED),  # Quranic annotation marks
+    (0x1AB0, 0x1AFF),  # combining diacritical marks extended
+    (0x1DC0, 0x1DFF),  # combining diacritical marks supplement
+    (0x20D0, 0x20FF),  # combining marks for symbols
+    (0x3099, 0x309A),  # kana voicing marks (が → か + U+3099), dropped as before
+    (0xFE20, 0xFE2F),  # combining half marks
+)
+_DROP_CHARS = {"\u0640"}  # Arabic tatweel: stretches a word, is no part of it
+
+
+def _dropped(part: str) -> bool:
+    """Whether the fold drops this character of a decomposition."""
+    category = unicodedata.category(part)
+    if category in _DROP_CATEGORIES or part in _DROP_CHARS:
+        return True
+    if category == "Mn":
+        code = ord(part)
+        return any(low <= code <= high for low, high in _ACCENT_RANGES)
+    return False
+
+
 _IDEO_RANGES = (
     (0x3040, 0x30FF),  # hiragana, katakana
     (0x3400, 0x4DBF),  # CJK extension A
@@ -52,7 +91,7 @@ def _fold_once(char: str) -> str:
         return " "
     out = []
     for part in unicodedata.normalize("NFKD", char):
-        if unicodedata.category(part) in _DROP_CATEGORIES:
+        if _dropped(part):
             continue
         out.append(part.casefold())
     return "".join(out)
@@ -77,7 +116,7 @@ def char_class(char: str) -> int:
     if char.isspace():
         return SPACE
     category = unicodedata.category(char)
-    if category[0] in "LN" or category == "Mc":
+    if category[0] in "LN" or category in ("Mc", "Mn"):
         return WORD
     return OTHER
 
@@ -254,15 +293,83 @@ def normalize(text: str) -> Normalized:
     return Normalized(from_codepoints(out), offset_map)
 
 
+#: Scripts written without spaces between words whose letters are not words (unlike CJK
+#: ideographs): Thai, Lao, Myanmar (and its extensions), Khmer (and its symbols).
+SEGMENTED_RANGES = (
+    (0x0E00, 0x0E7F),
+    (0x0E80, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0x19E0, 0x19FF),
+    (0xA9E0, 0xA9FF),
+    (0xAA60, 0xAA7F),
+)
+#: ``SEGMENTED[code]``: whether the code point belongs to one of those scripts.
+SEGMENTED = np.zeros(0x110000, dtype=np.bool_)
+for _low, _high in SEGMENTED_RANGES:
+    SEGMENTED[_low : _high + 1] = True
+
+
+def segment_starts(codepoints: np.ndarray) -> np.ndarray:
+    """Where words start inside the runs of Thai, Lao, Khmer and Myanmar characters.
+
+    Each maximal run of characters of those scripts is cut into words by ICU's word
+    breaker (dictionary based; through icu4py), and the position of every word's first
+    character is returned, with the position just after each run (so that a word of
+    another script written against it is a word of its own).
+
+    Parameters
+    ----------
+    codepoints : ndarray of uint32, shape (n_chars,)
+
+    Returns
+    -------
+    ndarray of int64, shape (n_starts,)
+        Sorted indices into ``codepoints``; empty when there is no such run (then ICU is
+        not loaded).
+    """
+    codepoints = np.asarray(codepoints, dtype=np.uint32)
+    inside = SEGMENTED[codepoints]
+    if not inside.any():
+        return np.zeros(0, dtype=np.int64)
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], inside, [False])).astype(np.int8)))
+    breaker = _word_breaker()
+    starts: list[int] = []
+    for first, end in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+        run = from_codepoints(codepoints[first:end])
+        # the scripts are in the BMP: ICU's UTF-16 offsets are str offsets here
+        starts.extend(first + start for start, _end in breaker(run, "th").segments())
+        starts.append(end)
+    return np.array(sorted(set(starts)), dtype=np.int64)
+
+
+def _word_breaker():
+    try:
+        from icu4py.breakers import WordBreaker
+    except ImportError:
+        raise ImportError(
+            "cutting Thai, Lao, Khmer or Myanmar text into words needs icu4py "
+            "(Python 3.11 or later): pip install icu4py"
+        ) from None
+    return WordBreaker
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` after normalisation, in order: the reference the tokenizer
     (:func:`dedup.shingle.tokenize`) is tested against."""
-    folded = normalize(text).text
+    normalized = normalize(text)
+    folded = normalized.text
+    starts = set(segment_starts(to_codepoints(text)).tolist())
+    offset_map = normalized.offset_map.tolist()
     out: list[str] = []
     current: list[str] = []
-    for char in folded:
+    for j, char in enumerate(folded):
         cls = char_class(char)
         if cls == WORD:
+            first_of_its_char = j == 0 or offset_map[j - 1] != offset_map[j]
+            if current and first_of_its_char and offset_map[j] in starts:
+                out.append("".join(current))  # a word of a Thai (...) run ends here
+                current = []
             current.append(char)
             continue
         if current:

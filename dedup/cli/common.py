@@ -175,10 +175,11 @@ input_options = stack(
     click.option(
         "--format",
         "input_format",
-        type=click.Choice(["auto", "txt", "jsonl", "csv", "parquet"]),
+        type=click.Choice(["auto", "txt", "jsonl", "json", "csv", "parquet", "warc", "html"]),
         default="auto",
         show_default=True,
-        help="Input format; auto goes by file extension (a folder is read as .txt files).",
+        help="Input format; auto goes by file extension (a folder: its .txt files, or else the "
+        "shards in it); for - the format of standard input.",
     ),
     click.option(
         "--encoding", default="utf-8", show_default=True, help="Text encoding of the input."
