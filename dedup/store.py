@@ -42,7 +42,7 @@ from dedup.config import Config
 from dedup.errors import IndexFormatError
 from dedup.types import Record
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
 #: Settings the stored keys depend on; an index refuses work under other values.
 KEY_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "seed", "min_passage_words")
 BUSY_TIMEOUT_S = 60.0
