@@ -11,8 +11,10 @@ Two kinds:
 * **near** groups: documents whose exact shingle-set Jaccard with the group's representative
   reaches ``max(config.threshold, NEAR_GROUP_JACCARD)``. Found through the LSH band buckets
   (each bucket links its members to its first member only, so a bucket of n documents costs
-  n edges, not n²/2), every edge verified on the shingle sets before a union-find joins
-  it, then every member verified again against the representative (the component's copy
+  n edges, not n²/2), every edge verified on the shingle sets (Jaccard at least
+  ``config.threshold``: a near-duplicate pair) before a union-find joins it, and only in
+  components of band edges large enough for a group; then every member verified again, at
+  the group's own bound, against the representative (the component's copy
   nearest its consensus: see :func:`_consensus_members`), so a chain of near-duplicates never
   drags in a document unlike the representative; members too far from it are grouped again
   around another.
@@ -36,11 +38,15 @@ import numpy as np
 #: at least 28 pair verifications and alignments by 7, and 28 pair records by one group.
 MIN_GROUP_DOCS = 8
 
-#: Least Jaccard (word shingles) of a near-group member with its representative. Two members
-#: then have a Jaccard of at least 1 - 2 * (1 - 0.8) = 0.6 (Jaccard distance is a metric),
-#: above the default near-duplicate threshold of 0.5, so every pair a group implies is a
-#: near-duplicate pair.
-NEAR_GROUP_JACCARD = 0.8
+#: Least Jaccard (word shingles) of a near-group member with its representative. A word
+#: changed changes up to ``shingle_size`` shingles, so 0.7 keeps a 300-word copy with about 10
+#: words changed against the representative. On benchmarks/copies.py's copies of one story
+#: (1 to 5 words changed in each), 0.8 left 12 % of them out of every group (their Jaccard
+#: with the least edited copy fell below it), each then verified and aligned pair by pair;
+#: 0.7 left none. Two members have a Jaccard of at least 0.4 (Jaccard distance is a metric)
+#: and share most of their words in long passages, so every pair a group implies is a linked
+#: pair, though not always a near-duplicate at the default threshold of 0.5.
+NEAR_GROUP_JACCARD = 0.7
 
 #: Rounds of representatives a component of verified near-duplicate edges gets: the members
 #: too far from the first representative are grouped again around the next.
@@ -177,6 +183,7 @@ def find_copy_groups(
     measure: MeasureFn | None,
     jaccard: float,
     *,
+    link_jaccard: float | None = None,
     min_docs: int = MIN_GROUP_DOCS,
 ) -> CopyGroups:
     """Exact groups (equal ``keys``, checked with ``shingles_of``), then near groups among
@@ -194,6 +201,11 @@ def find_copy_groups(
         See :data:`MeasureFn`.
     jaccard : float
         Least Jaccard of a near-group member with its representative.
+    link_jaccard : float, optional
+        Least Jaccard of a bucket edge that joins two documents' components (``jaccard``
+        by default). Lower than ``jaccard``, it keeps copies edited in different places
+        together when each bucket's first copy is far from some of them; the representative
+        check then holds each member to ``jaccard``.
     min_docs : int
         Smallest group kept.
     """
@@ -215,7 +227,8 @@ def find_copy_groups(
     # near groups over one document per exact group
     final = exact_label.copy()
     if band_keys is not None and measure is not None and n_docs:
-        final = _near_groups(exact_label, band_keys, measure, jaccard, min_docs)
+        link = jaccard if link_jaccard is None else link_jaccard
+        final = _near_groups(exact_label, band_keys, measure, jaccard, link, min_docs)
 
     return _as_groups(final, exact_label, min_docs)
 
@@ -225,12 +238,10 @@ def _near_groups(
     band_keys: np.ndarray,
     measure: MeasureFn,
     jaccard: float,
+    link_jaccard: float,
     min_docs: int,
 ) -> np.ndarray:
-    """Each document's group (its smallest document) after near groups are joined."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    """Each document's group (its representative) after near groups are joined."""
     n_docs = len(exact_label)
     heads = np.flatnonzero(exact_label == np.arange(n_docs))
     edges = []
@@ -245,16 +256,16 @@ def _near_groups(
     pairs = np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
     pairs = np.sort(pairs, axis=1)
     pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+    weight = np.bincount(exact_label, minlength=n_docs)
+    # only edges inside components of band edges that stand for enough documents are
+    # measured: copies that come two or three at a time (most of them) cost nothing here
+    pairs = pairs[_in_large_components(pairs, heads, weight, min_docs)]
     if not len(pairs):
         return exact_label
-    verified = pairs[measure(pairs) >= jaccard]
-    graph = coo_matrix(
-        (np.ones(len(verified)), (verified[:, 0], verified[:, 1])), shape=(n_docs, n_docs)
-    )
-    _, component = connected_components(graph, directed=False)
+    verified = pairs[measure(pairs) >= link_jaccard]
+    _, component = _components(verified, n_docs)
     head_of = np.arange(n_docs, dtype=np.int64)
     # only components that stand for enough documents can make a group
-    weight = np.bincount(exact_label, minlength=n_docs)
     docs_in = np.bincount(component[heads], weights=weight[heads], minlength=n_docs)
     pending = heads[(docs_in[component[heads]] >= min_docs)]
     for _ in range(NEAR_GROUP_ROUNDS):
@@ -275,6 +286,26 @@ def _near_groups(
     near = head_of[exact_label]
     sizes = np.bincount(near, minlength=n_docs)
     return np.where(sizes[near] >= min_docs, near, exact_label)
+
+
+def _components(edges: np.ndarray, n_docs: int) -> tuple[int, np.ndarray]:
+    """Connected components of the graph of ``edges`` (shape (n, 2)) over ``n_docs`` nodes."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n_docs, n_docs))
+    return connected_components(graph, directed=False)
+
+
+def _in_large_components(
+    edges: np.ndarray, heads: np.ndarray, weight: np.ndarray, min_docs: int
+) -> np.ndarray:
+    """Whether each edge lies in a component (of all ``edges``) whose ``heads`` stand for at
+    least ``min_docs`` documents (``weight``: documents each head stands for)."""
+    n_docs = len(weight)
+    _, component = _components(edges, n_docs)
+    docs_in = np.bincount(component[heads], weights=weight[heads], minlength=n_docs)
+    return docs_in[component[edges[:, 0]]] >= min_docs
 
 
 def _consensus_members(docs: np.ndarray, labels: np.ndarray, band_keys: np.ndarray) -> np.ndarray:

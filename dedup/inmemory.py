@@ -216,6 +216,7 @@ def copy_groups(
         band_keys(signatures, config.bands, config.rows) if near else None,
         measure if near else None,
         max(config.threshold, NEAR_GROUP_JACCARD),
+        link_jaccard=config.threshold,
     )
 
 

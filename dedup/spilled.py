@@ -477,6 +477,7 @@ def _spilled_copy_groups(
         words.band_keys,
         measure,
         max(config.threshold, NEAR_GROUP_JACCARD),
+        link_jaccard=config.threshold,
     )
 
 
