@@ -161,6 +161,20 @@ class CopyGroups:
         pairs = np.stack([reps[not_rep], self.members[not_rep]], axis=1)
         return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
+    def with_members(self, docs: np.ndarray) -> np.ndarray:
+        """``docs`` (ndarray of int64, increasing) and every member of the groups whose
+        representatives are among them, increasing: a representative that repeats its own
+        text has members that may too (an exact copy does), each then checked itself."""
+        reps = self.members[self.group_ptr[:-1]]
+        chosen = np.flatnonzero(np.isin(reps, docs))
+        if not len(chosen):
+            return docs
+        sizes = self.sizes()[chosen]
+        take = np.repeat(self.group_ptr[chosen], sizes) + (
+            np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        return np.union1d(docs, self.members[take]).astype(np.int64)
+
     def implied_pairs(self) -> int:
         """Pairs among the members of each group."""
         sizes = self.sizes()

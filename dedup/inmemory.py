@@ -108,7 +108,8 @@ def scan(
     if represented is not None:
         # the candidates and alignments of a grouped corpus are those of its groups'
         # representatives: stages of their own, named for the groups
-        work = cast(Workspace, _Scoped(work, f"groups-{_digest(groups)}-"))
+        mode = "expanded" if expand_pairs else "grouped"
+        work = cast(Workspace, _Scoped(work, f"groups-{_digest(groups)}-{mode}-"))
     stage = "candidates"
     if work.has(stage):
         found = work.load(stage)
@@ -135,6 +136,8 @@ def scan(
         ):  # back to the numbers of the whole corpus (increasing: in order)
             lsh_pairs, passage_pairs = represented[lsh_pairs], represented[passage_pairs]
             self_docs = represented[self_docs]
+            if not expand_pairs:  # (expanded, the representatives' repeats are the members')
+                self_docs = groups.with_members(self_docs)
         work.save(
             stage,
             lsh_pairs=lsh_pairs,

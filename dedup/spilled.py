@@ -159,9 +159,8 @@ def scan_spilled(
             keys, folder, n_docs, config, engine, progress, groups if kept is not None else None
         )
         if kept is not None:  # back to the numbers of the whole corpus (increasing: in order)
-            passage = dataclasses.replace(
-                passage, pairs=kept[passage.pairs], self_docs=kept[passage.self_docs]
-            )
+            self_docs = groups.with_members(kept[passage.self_docs])
+            passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
         seconds["candidates"], clock = lap(clock)
         fault_point("spill:candidates", folder)
         table = DocTable(
