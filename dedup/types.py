@@ -232,13 +232,16 @@ class ScanResult:
 
         Parameters
         ----------
-        table : {"pairs", "alignments", "passages", "witnesses", "documents", "rejects"}
+        table : str
+            One of :data:`SCAN_TABLES`.
             ``pairs``: one row a linked pair (its measures; ``passages`` counts its
             alignments); ``alignments``: one row a passage two documents share, with the
             offsets in each; ``passages``: one row a reused text (``docs``: how many
             documents carry it); ``witnesses``: one row a place a passage occurs;
             ``documents``: one row a document scanned; ``rejects``: one row a record not
-            scanned.
+            scanned; ``groups``: one row a member of a copy group other than its
+            representative (the group, its representative, whether it is of exact copies,
+            and the member's measures against the representative).
         """
         if table not in SCAN_TABLES:
             raise ValueError(f"table must be one of {', '.join(SCAN_TABLES)}, got {table!r}")
@@ -257,6 +260,18 @@ class ScanResult:
             rows = [{"passage": c.id, **_scalars(w)} for c in self.passages for w in c.witnesses]
         elif table == "documents":
             rows = [_scalars(doc) for doc in self.documents]
+        elif table == "groups":
+            rows = [
+                {
+                    "group": g.id,
+                    "representative": g.representative,
+                    "exact": g.exact,
+                    **_scalars(m),
+                    "passages": len(m.alignments),
+                }
+                for g in self.groups
+                for m in g.members
+            ]
         else:
             rows = [_scalars(reject) for reject in self.rejects]
         names = _TABLE_COLUMNS[table]
@@ -286,7 +301,7 @@ def _scalars(item: Any) -> dict[str, Any]:
     }
 
 
-SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects")
+SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects", "groups")
 _TABLE_COLUMNS = {
     "pairs": [
         *(f.name for f in fields(Pair) if f.name != "alignments"),
@@ -300,6 +315,13 @@ _TABLE_COLUMNS = {
     "witnesses": ["passage", *(f.name for f in fields(Witness))],
     "documents": [f.name for f in fields(DocumentInfo)],
     "rejects": [f.name for f in fields(Reject)],
+    "groups": [
+        "group",
+        "representative",
+        "exact",
+        *(f.name for f in fields(GroupMember) if f.name != "alignments"),
+        "passages",
+    ],
 }
 
 

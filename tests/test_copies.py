@@ -223,3 +223,13 @@ def test_a_grouped_scan_resumes_from_its_own_stages(tmp_path):
         grouped.passages,
     )
     assert expanded.pairs == scan(records, group_copies=False).pairs
+
+
+def test_groups_table_has_a_row_a_member():
+    records = _corpus(4, MIN_GROUP_DOCS + 1, 1, 2, 60)
+    result = scan(records)
+    table = result.columns("groups")
+    assert len(table["doc"]) == MIN_GROUP_DOCS
+    assert set(table["group"]) == {"g1"} and all(table["exact"])
+    assert table["representative"][0] == result.groups[0].representative
+    assert list(result.to_arrow("groups").column_names) == list(table)
