@@ -49,6 +49,7 @@ def scan(
     force: bool = False,
     workers: int | Engine = 1,
     progress: ProgressFn | None = None,
+    expand_pairs: bool = False,
     **fields: str,
 ) -> ScanResult:
     """Find the documents that share copy and the passages they share.
@@ -74,6 +75,12 @@ def scan(
         Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``.
     progress : callable, optional
         ``progress(stage, done, total)`` as stages advance.
+    expand_pairs : bool
+        Documents carried many times over (at least ``dedup.copies.MIN_GROUP_DOCS`` copies)
+        are grouped and each group written once (``.groups``), the pairs among its members
+        implied; with ``expand_pairs`` every pair is written as if there were no groups
+        (exact copies are still aligned once, through their representative; near-duplicate
+        copies are then aligned pair by pair).
     **fields : str
         Where each field is found in ``data`` (``id="article_id", text="body"``).
 
@@ -93,14 +100,24 @@ def scan(
     if not isinstance(held, list):
         with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
             result = scan_spilled(
-                held, config, spill_dir=folder, progress=progress, workers=workers
+                held,
+                config,
+                spill_dir=folder,
+                progress=progress,
+                workers=workers,
+                expand_pairs=expand_pairs,
             )
         return result.replace(spilled=True)
     held.sort(key=lambda r: r.id)
     with _scratch(workdir, own=True):
         workspace = open_workspace(workdir, force, config, held)
         result = scan_in_memory(
-            held, config, progress=progress, workspace=workspace, workers=workers
+            held,
+            config,
+            progress=progress,
+            workspace=workspace,
+            workers=workers,
+            expand_pairs=expand_pairs,
         )
         if workspace is None:
             return result

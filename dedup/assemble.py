@@ -62,8 +62,12 @@ def cluster_passages(
         return [], []
     docs = table.records
     span_doc, span_start, span_end = (column.tolist() for column in spans)
-    links = np.arange(2 * len(raw), dtype=np.int64).reshape(-1, 2)
-    labels = cluster_spans(spans[0], spans[1], spans[2], links)
+    # equal occurrences are one: a passage carried by N copies has N equal spans in the
+    # representative, and overlapping spans of one document are compared two by two
+    distinct, same = np.unique(spans, axis=1, return_inverse=True)
+    same = same.reshape(-1)
+    links = same.reshape(-1, 2)
+    labels = cluster_spans(distinct[0], distinct[1], distinct[2], links)[same]
 
     members: dict[int, list[int]] = defaultdict(list)
     for span, label in enumerate(labels.tolist()):

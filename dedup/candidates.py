@@ -32,7 +32,11 @@ from dedup.words import Shingled
 
 
 def candidates_stage(
-    doc_keys: np.ndarray, keys: PassageKeys, config: Config, engine: Engine
+    doc_keys: np.ndarray,
+    keys: PassageKeys,
+    config: Config,
+    engine: Engine,
+    doc_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, PassageCandidates]:
     """Candidate pairs of the document LSH (``doc_keys``: band keys, one row per document)
     and of the passage keys, as a map-reduce on ``engine`` in one part per Ray worker (one
@@ -41,18 +45,18 @@ def candidates_stage(
     Map: the documents that share a band key, and the passage hits, of the keys of each
     part (:func:`dedup.lsh.key_partition`). Shuffle: the hits are regrouped by document
     pair. Reduce: the two-hit filter on each group. The merged parts are the candidates of
-    the whole corpus, whatever the number of parts (tests/test_index_partition.py)."""
+    the whole corpus, whatever the number of parts (tests/test_index_partition.py).
+
+    ``doc_weights`` (shape (n_docs,)): how many documents of the corpus each document stands
+    for, when copy groups are represented by one document (:mod:`dedup.copies`); keys are
+    then common by the documents of the whole corpus, as without groups."""
     n_docs = len(keys.key_ptr) - 1
+    corpus_docs = n_docs if doc_weights is None else int(doc_weights.sum())
     # local threads share one memory: more parts would each scan every key, and the numpy
     # steps of a part hold the GIL often enough that two parts take longer than one
     parts = 1 if isinstance(engine, LocalEngine) else max(1, engine.workers)
-    shared: tuple = (
-        doc_keys,
-        keys.values,
-        keys.positions,
-        keys.key_ptr,
-        config.common_limit(n_docs),
-    )
+    limit = config.common_limit(corpus_docs)
+    shared: tuple = (doc_keys, keys.values, keys.positions, keys.key_ptr, limit, doc_weights)
     jobs = [(part, parts) for part in range(parts)]
     mapped = list(engine.map_ordered(_candidates_map, shared, jobs))
     lsh_pairs = merge_pairs([found[0] for found in mapped], n_docs)
@@ -89,12 +93,19 @@ def _candidates_map(
     positions: np.ndarray,
     key_ptr: np.ndarray,
     max_docs: int,
+    doc_weights: np.ndarray | None,
     part: int,
     parts: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Band-key pairs and passage hits of the keys of one part."""
     pairs = band_candidates_part(doc_keys, part, parts)
-    hits = passage_hits(PassageKeys(values, positions, key_ptr), max_docs, part=part, parts=parts)
+    hits = passage_hits(
+        PassageKeys(values, positions, key_ptr),
+        max_docs,
+        part=part,
+        parts=parts,
+        doc_weights=doc_weights,
+    )
     return pairs, hits.doc_a, hits.doc_b, hits.pos_a, hits.pos_b, hits.common_keys
 
 
@@ -147,3 +158,14 @@ def measure_overlaps(
                 )
             )
     return found
+
+
+def keys_of(keys: PassageKeys, docs: np.ndarray) -> PassageKeys:
+    """The passage keys of ``docs`` only (ndarray of int64, increasing), numbered as in
+    ``docs``."""
+    lo, hi = keys.key_ptr[docs], keys.key_ptr[docs + 1]
+    counts = hi - lo
+    key_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(counts, out=key_ptr[1:])
+    take = np.repeat(lo - key_ptr[:-1], counts) + np.arange(int(key_ptr[-1]), dtype=np.int64)
+    return PassageKeys(keys.values[take], keys.positions[take], key_ptr)

@@ -33,6 +33,7 @@ from dedup.types import (
     ChainsResult,
     CleanedDocument,
     CleanResult,
+    CopyGroup,
     Cut,
     DuplicateDrop,
     Pair,
@@ -181,8 +182,13 @@ def _drop_duplicates(
     dropped for the earliest kept document it is a near-duplicate of, never through a chain.
     """
     with_words = [d for d in cleaned if d.text.strip()]
+    # exact copies come as groups, written once: a pair with a group's representative stands
+    # for the same pair with each member, and the members are duplicates of each other
     result = scan(
-        [dataclasses.replace(d.record, text=d.text) for d in with_words], config, workers=engine
+        [dataclasses.replace(d.record, text=d.text) for d in with_words],
+        config,
+        workers=engine,
+        near_groups=False,
     )
     near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
     for pair in result.pairs:
@@ -190,6 +196,12 @@ def _drop_duplicates(
         if copied >= config.duplicate_copied or pair.jaccard >= config.duplicate_copied:
             near[pair.a].append((pair.b, pair))
             near[pair.b].append((pair.a, pair))
+    group_of: dict[str, CopyGroup] = {}
+    for group in result.groups:
+        group_of[group.representative] = group
+        for member in group.members:
+            group_of[member.doc] = group
+    keeper: dict[str, str] = {}  # group id → its kept member (at most one: they are copies)
     order = sorted(
         cleaned,
         key=lambda d: (d.record.date is None, d.record.date or "", d.record.id),
@@ -199,16 +211,31 @@ def _drop_duplicates(
     dropped: dict[str, DuplicateDrop] = {}
     for doc in order:
         doc_id = doc.record.id
-        partners = sorted(
-            (rank[other], other, pair) for other, pair in near.get(doc_id, []) if other in kept
-        )
+        own_group = group_of.get(doc_id)
+        me = own_group.representative if own_group else doc_id  # whose pairs are this document's
+        partners = []
+        for other, pair in near.get(me, []):
+            other_group = group_of.get(other)
+            if other_group is not None:  # the pair stands for one with the own_group's keeper
+                other = keeper.get(other_group.id, "")
+            if other in kept:
+                copied_a = pair.copied_words_a / pair.words_a
+                copied_b = pair.copied_words_b / pair.words_b
+                mine, theirs = (copied_a, copied_b) if pair.a == me else (copied_b, copied_a)
+                partners.append((rank[other], other, pair.jaccard, mine, theirs))
+        if own_group is not None and own_group.id in keeper:
+            copy = own_group.members[0]
+            share = copy.copied_words / copy.words
+            partners.append(
+                (rank[keeper[own_group.id]], keeper[own_group.id], copy.jaccard, share, share)
+            )
         if not partners:
             kept.add(doc_id)
+            if own_group is not None:
+                keeper[own_group.id] = doc_id
             continue
-        _, keeper, pair = partners[0]
-        copied_a, copied_b = pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b
-        mine, theirs = (copied_a, copied_b) if pair.a == doc_id else (copied_b, copied_a)
-        dropped[doc_id] = DuplicateDrop(doc_id, keeper, pair.jaccard, mine, theirs)
+        _, kept_id, jaccard, mine, theirs = min(partners)
+        dropped[doc_id] = DuplicateDrop(doc_id, kept_id, jaccard, mine, theirs)
     out = []
     for doc in cleaned:
         drop = dropped.get(doc.record.id)
@@ -250,7 +277,10 @@ def stories(
     link_pairs = 0
     if use_links:
         position = {record.id: k for k, record in enumerate(texts)}
-        found = scan([t for t in texts if t.text.strip()], config, workers=engine)
+        # the story links are every linked pair (copy groups are not read here yet)
+        found = scan(
+            [t for t in texts if t.text.strip()], config, workers=engine, group_copies=False
+        )
         links = [(position[p.a], position[p.b]) for p in found.pairs]
         link_pairs = len(links)
     clusterer.fit(texts, links=links)
@@ -298,7 +328,8 @@ def chains(
     records = list(records)
     from dedup.syndication import build_chains
 
-    result = scan(records, config, progress=progress, workspace=workspace)
+    # chains are built from every pair (copy groups are not read there yet)
+    result = scan(records, config, progress=progress, workspace=workspace, group_copies=False)
     return build_chains(records, result, config)
 
 

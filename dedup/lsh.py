@@ -392,6 +392,7 @@ def passage_hits(
     part: int = 0,
     parts: int = 1,
     max_repeats: int = 16,
+    doc_weights: np.ndarray | None = None,
 ) -> PassageHits:
     """The hits of the passage keys of one partition (see :func:`passage_candidates`).
 
@@ -405,6 +406,9 @@ def passage_hits(
         Keys whose :func:`key_partition` is ``part`` (of ``parts``) are used; all by default.
     max_repeats : int
         A key found more than ``max_repeats`` times in one document gives no hit there.
+    doc_weights : ndarray of int64, shape (n_docs,), optional
+        How many documents each document stands for (a copy group's representative stands
+        for the whole group) when counting the documents of a key against ``max_docs``.
 
     Returns
     -------
@@ -418,7 +422,9 @@ def passage_hits(
     if parts > 1:
         chosen = np.flatnonzero(key_partition(values, parts) == part)
         values, positions, doc_of = values[chosen], positions[chosen], doc_of[chosen]
-    return postings_hits(values, doc_of, positions, max_docs, max_repeats=max_repeats)
+    return postings_hits(
+        values, doc_of, positions, max_docs, max_repeats=max_repeats, doc_weights=doc_weights
+    )
 
 
 def postings_hits(
@@ -428,6 +434,7 @@ def postings_hits(
     max_docs: int,
     *,
     max_repeats: int = 16,
+    doc_weights: np.ndarray | None = None,
 ) -> PassageHits:
     """:func:`passage_hits` of keys given one by one, with their documents.
 
@@ -436,7 +443,7 @@ def postings_hits(
     values : ndarray of uint64, shape (n_keys,)
     docs, positions : ndarray of int64, shape (n_keys,)
         In (document, position) order.
-    max_docs, max_repeats : int
+    max_docs, max_repeats, doc_weights :
         As for :func:`passage_hits`.
 
     Returns
@@ -445,7 +452,9 @@ def postings_hits(
     """
     # keys come in (doc, position) order, so a stable sort by value gives (value, doc, position);
     # a key seen once gives no hit, and with max_docs >= 1 is never common, so it can go first
-    order = repeated_in_order(values) if max_docs >= 1 else np.argsort(values, kind="stable")
+    # (with weights, a key seen once may still be common: it is counted, as without groups)
+    once_first = max_docs >= 1 and doc_weights is None
+    order = repeated_in_order(values) if once_first else np.argsort(values, kind="stable")
     values, docs, positions = values[order], docs[order], positions[order]
 
     # how often each key occurs in its document, and in how many documents
@@ -455,9 +464,11 @@ def postings_hits(
     in_doc_counts = np.diff(np.append(np.flatnonzero(new_doc), len(values)))
     per_doc = np.repeat(in_doc_counts, in_doc_counts)
     value_starts = np.flatnonzero(new_value)
+    in_docs = new_doc.astype(np.int64)
+    if doc_weights is not None:
+        in_docs *= np.asarray(doc_weights, dtype=np.int64)[docs]
     doc_freq = np.asarray(
-        np.add.reduceat(new_doc.astype(np.int64), value_starts) if len(values) else [],
-        dtype=np.int64,
+        np.add.reduceat(in_docs, value_starts) if len(values) else [], dtype=np.int64
     )
     sizes = np.diff(np.append(value_starts, len(values)))
     common = doc_freq > max_docs

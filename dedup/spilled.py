@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from dedup.assemble import DocTable
+from dedup.candidates import measure_overlaps
 from dedup.config import Config
+from dedup.copies import NEAR_GROUP_JACCARD, CopyGroups, exact_copy_keys, find_copy_groups
 from dedup.errors import StageError
 from dedup.faults import fault_point
 from dedup.lsh import (
@@ -81,6 +83,8 @@ def scan_spilled(
     workers: int | Engine = 1,
     batch_chars: int = SPILL_BATCH_CHARS,
     partitions: int | None = None,
+    expand_pairs: bool = False,
+    group_copies: bool = True,
 ) -> ScanResult:
     """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
 
@@ -104,6 +108,9 @@ def scan_spilled(
     batch_chars, partitions : int
         Batch size, and number of partitions of the keys and hits (by default, enough for
         about ``SPILL_PART_KEYS`` keys each). Neither changes the result.
+    expand_pairs, group_copies : bool
+        As for :func:`dedup.inmemory.scan`, except that with ``expand_pairs`` a spilled scan
+        forms no group at all (the pairwise path: the same result).
 
     Returns
     -------
@@ -139,9 +146,22 @@ def scan_spilled(
         n_docs = len(words.spill_index)
         seconds["words"], clock = lap(clock)
         seconds["signatures"] = 0.0  # computed batch by batch with the words
-        lsh_pairs = candidate_pairs(words.band_keys)
+        spilled_words = _SpilledWords(texts, words.spill_index, config.shingle_size, engine)
+        groups = CopyGroups.none(n_docs)
+        if group_copies and not expand_pairs:
+            groups = _spilled_copy_groups(words, spilled_words, texts, config, engine)
+        kept = groups.kept() if len(groups) else None
+        if kept is None:
+            lsh_pairs = candidate_pairs(words.band_keys)
+        else:
+            lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
         words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
-        passage, common_keys = _spilled_candidates(keys, folder, n_docs, config, engine, progress)
+        passage, common_keys = _spilled_candidates(
+            keys, folder, n_docs, config, engine, progress, groups if kept is not None else None
+        )
+        if kept is not None:  # back to the numbers of the whole corpus (increasing: in order)
+            self_docs = groups.with_members(kept[passage.self_docs])
+            passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
         seconds["candidates"], clock = lap(clock)
         fault_point("spill:candidates", folder)
         table = DocTable(
@@ -151,7 +171,7 @@ def scan_spilled(
             lambda doc: texts.read(int(words.spill_index[doc])),
         )
         found, clock = verify_candidates(
-            _SpilledWords(texts, words.spill_index, config.shingle_size, engine),
+            spilled_words,
             table,
             lsh_pairs.tolist(),
             set(map(tuple, passage.pairs.tolist())),
@@ -162,6 +182,7 @@ def scan_spilled(
             engine=engine,
             seconds=seconds,
             clock=clock,
+            groups=groups if kept is not None else None,
         )
         signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
     except OSError as error:
@@ -234,12 +255,15 @@ class _SpilledWordsStage:
     words : ndarray of int64, shape (n_docs,)
     band_keys : ndarray of uint64, shape (n_docs, bands)
     rejects : the documents without words
+    exact_keys : ndarray of uint64, shape (n_docs,)
+        :func:`dedup.copies.exact_copy_keys` of each document.
     """
 
     spill_index: np.ndarray
     words: np.ndarray
     band_keys: np.ndarray
     rejects: list[Reject]
+    exact_keys: np.ndarray
 
 
 def _spilled_words_stage(
@@ -265,7 +289,7 @@ def _spilled_words_stage(
     ends = np.cumsum(chars[order])
     assert config.bands is not None  # set by Config
     band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
-    kept_index, kept_words, rejects = [], [], []
+    kept_index, kept_words, kept_keys, rejects = [], [], [], []
     n_kept = 0
     shared = (
         config.shingle_size, config.num_perm, config.seed, config.bands, config.rows,
@@ -278,7 +302,7 @@ def _spilled_words_stage(
             runs = cut_runs(ends[first:last], BATCH_CHARS)
             jobs = [(batch_texts[lo:hi],) for lo, hi in runs]
             done = engine.map_ordered(_spilled_words_job, shared, jobs)
-            for (lo, hi), (n_words, signatures, bands, rows, counts) in zip(runs, done):
+            for (lo, hi), (n_words, signatures, bands, rows, counts, exact) in zip(runs, done):
                 has = n_words > 0
                 for i in batch[lo:hi][~has].tolist():
                     rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
@@ -290,6 +314,7 @@ def _spilled_words_stage(
                 keys.append_grouped(rows, counts)
                 kept_index.append(batch[lo:hi][has])
                 kept_words.append(n_words[has])
+                kept_keys.append(exact)
                 n_kept += len(bands)
             if progress:
                 progress("words", last, len(order))
@@ -298,6 +323,7 @@ def _spilled_words_stage(
         concat(kept_words, np.int64),
         band_rows[:n_kept],
         rejects,
+        concat(kept_keys, np.uint64),
     )
 
 
@@ -310,10 +336,11 @@ def _spilled_words_job(
     window: int,
     parts: int,
     texts: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Words per document of ``texts``, and of those with words: signatures, band keys,
     and passage keys as :data:`KEY_ROW` rows (``doc`` numbered among them from 0), ordered
-    by key partition (stable), with the number of rows of each partition."""
+    by key partition (stable), with the number of rows of each partition, and exact-copy
+    keys."""
     tokens = tokenize(texts)
     n_words = np.diff(tokens.doc_ptr)
     has = n_words > 0
@@ -329,7 +356,15 @@ def _spilled_words_job(
     rows["doc"] = np.repeat(docs, np.diff(winnowed.key_ptr))
     rows["position"] = winnowed.positions
     order, counts = group_by_partition(key_partition(winnowed.values, parts), parts)
-    return n_words, signatures, band_keys(signatures, bands, rows_per_band), rows[order], counts
+    exact = exact_copy_keys(shingles, shingle_ptr, n_words[has])
+    return (
+        n_words,
+        signatures,
+        band_keys(signatures, bands, rows_per_band),
+        rows[order],
+        counts,
+        exact,
+    )
 
 
 def _spilled_candidates(
@@ -339,15 +374,27 @@ def _spilled_candidates(
     config: Config,
     engine: Engine,
     progress: ProgressFn | None,
+    groups: CopyGroups | None = None,
 ) -> tuple[PassageCandidates, int]:
     """The passage candidates of spilled keys, and the number of common keys: each key
     partition's hits go to files by document pair, and each of those gives its two-hit
-    candidates (the map-reduce of :func:`candidates_stage`, one partition in memory per worker)."""
+    candidates (the map-reduce of :func:`candidates_stage`, one partition in memory per worker).
+
+    With copy ``groups``, only the documents that :meth:`CopyGroups.kept` keeps take part,
+    numbered among themselves, each counting for the documents it stands for."""
     parts = keys.parts
     hits = PartitionSpill(folder, "hits", HIT_ROW, parts)
     common_keys = 0
     step = max(1, engine.workers)
-    shared: tuple = (config.common_limit(n_docs),)
+    limit = config.common_limit(n_docs)
+    local = weights = None
+    if groups is not None:
+        kept = groups.kept()
+        local = np.full(n_docs, -1, dtype=np.int64)
+        local[kept] = np.arange(len(kept))
+        weights = groups.weights()[kept]
+        n_docs = len(kept)
+    shared: tuple = (limit, local, weights)
     for done, jobs in _partition_jobs(keys, step):
         for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
             common_keys += found.common_keys
@@ -381,13 +428,58 @@ def _partition_jobs(
         yield group[-1] + 1, jobs
 
 
-def _spilled_key_hits(max_docs: int, rows: np.ndarray) -> PassageHits:
-    """Passage hits of one partition of spilled keys (rows in document order)."""
+def _spilled_key_hits(
+    max_docs: int, local: np.ndarray | None, weights: np.ndarray | None, rows: np.ndarray
+) -> PassageHits:
+    """Passage hits of one partition of spilled keys (rows in document order); with
+    ``local`` (each document's number among those kept, -1 for one left out), of the kept
+    documents only, each counting for ``weights`` documents."""
+    docs = rows["doc"].astype(np.int64)
+    if local is None:
+        return postings_hits(
+            rows["value"].copy(), docs, rows["position"].astype(np.int64), max_docs
+        )
+    docs = local[docs]
+    keep = docs >= 0
     return postings_hits(
-        rows["value"].copy(),
-        rows["doc"].astype(np.int64),
-        rows["position"].astype(np.int64),
+        rows["value"][keep],
+        docs[keep],
+        rows["position"][keep].astype(np.int64),
         max_docs,
+        doc_weights=weights,
+    )
+
+
+def _spilled_copy_groups(
+    words: _SpilledWordsStage,
+    spilled_words: _SpilledWords,
+    texts: TextSpill,
+    config: Config,
+    engine: Engine,
+) -> CopyGroups:
+    """The copy groups of a spilled corpus: exact groups checked on the words read back,
+    near groups verified on the shingle sets of a block of documents at a time."""
+
+    def shingles_of(docs: list[int]) -> list[bytes]:
+        run = [texts.read(int(words.spill_index[d])) for d in docs]
+        shingled = shingle_corpus(run, config.shingle_size)
+        return [shingled.doc_shingles(k).tobytes() for k in range(len(docs))]
+
+    def measure(pairs: np.ndarray) -> np.ndarray:
+        found = [
+            overlap.jaccard
+            for shingled, local, _, _ in spilled_words.blocks(pairs)
+            for overlap in measure_overlaps(shingled, local, engine)
+        ]
+        return np.array(found, dtype=np.float64)
+
+    return find_copy_groups(
+        words.exact_keys,
+        shingles_of,
+        words.band_keys,
+        measure,
+        max(config.threshold, NEAR_GROUP_JACCARD),
+        link_jaccard=config.threshold,
     )
 
 

@@ -131,6 +131,43 @@ class Pair:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMember:
+    """A member of a copy group and how it differs from the group's representative.
+
+    ``jaccard`` is the exact Jaccard of the two shingle sets, ``containment`` the share of
+    the member's shingles found in the representative; ``alignments`` are the passages it
+    shares with the representative (``a`` the representative, ``b`` the member), with the
+    offsets in each, so that what the member changed is what lies outside them.
+    ``copied_words`` counts the member's words copied exactly from the representative (as
+    ``Pair.copied_words_b`` of the pair would).
+    """
+
+    doc: str
+    words: int
+    jaccard: float
+    containment: float
+    alignments: tuple[Alignment, ...]
+    copied_words: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CopyGroup:
+    """Documents carried many times over: exact copies (``exact``: the same words), or
+    near-duplicates of the representative (see :mod:`dedup.copies`).
+
+    The pairs among the members are not written one by one: ``implied_pairs`` counts them.
+    ``members`` holds every member but the representative.
+    """
+
+    id: str
+    representative: str
+    exact: bool
+    words: int
+    implied_pairs: int
+    members: tuple[GroupMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentInfo:
     """One document of a scan and how much of it is reused.
 
@@ -167,6 +204,11 @@ class ScanResult:
         The corpus was held on disk a batch at a time (:func:`dedup.api.scan`).
     resumed : tuple of str
         Finished stages of an interrupted run that were reused.
+    groups : tuple of CopyGroup
+        Copy groups (:mod:`dedup.copies`), in order of their representatives. A pair with a
+        representative stands for the same pair with each member of its group; the pairs
+        among the members are implied (``counts["pairs_implied_by_groups"]``). Empty when
+        the scan expanded them (``expand_pairs``) or found none.
     """
 
     config: Config
@@ -179,6 +221,7 @@ class ScanResult:
     seconds: dict[str, float] = field(default_factory=dict)
     spilled: bool = False
     resumed: tuple[str, ...] = ()
+    groups: tuple[CopyGroup, ...] = ()
 
     def replace(self, **changes: Any) -> ScanResult:
         """A copy with ``changes`` (dataclasses.replace)."""
@@ -189,13 +232,16 @@ class ScanResult:
 
         Parameters
         ----------
-        table : {"pairs", "alignments", "passages", "witnesses", "documents", "rejects"}
+        table : str
+            One of :data:`SCAN_TABLES`.
             ``pairs``: one row a linked pair (its measures; ``passages`` counts its
             alignments); ``alignments``: one row a passage two documents share, with the
             offsets in each; ``passages``: one row a reused text (``docs``: how many
             documents carry it); ``witnesses``: one row a place a passage occurs;
             ``documents``: one row a document scanned; ``rejects``: one row a record not
-            scanned.
+            scanned; ``groups``: one row a member of a copy group other than its
+            representative (the group, its representative, whether it is of exact copies,
+            and the member's measures against the representative).
         """
         if table not in SCAN_TABLES:
             raise ValueError(f"table must be one of {', '.join(SCAN_TABLES)}, got {table!r}")
@@ -214,6 +260,18 @@ class ScanResult:
             rows = [{"passage": c.id, **_scalars(w)} for c in self.passages for w in c.witnesses]
         elif table == "documents":
             rows = [_scalars(doc) for doc in self.documents]
+        elif table == "groups":
+            rows = [
+                {
+                    "group": g.id,
+                    "representative": g.representative,
+                    "exact": g.exact,
+                    **_scalars(m),
+                    "passages": len(m.alignments),
+                }
+                for g in self.groups
+                for m in g.members
+            ]
         else:
             rows = [_scalars(reject) for reject in self.rejects]
         names = _TABLE_COLUMNS[table]
@@ -243,7 +301,7 @@ def _scalars(item: Any) -> dict[str, Any]:
     }
 
 
-SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects")
+SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects", "groups")
 _TABLE_COLUMNS = {
     "pairs": [
         *(f.name for f in fields(Pair) if f.name != "alignments"),
@@ -257,6 +315,13 @@ _TABLE_COLUMNS = {
     "witnesses": ["passage", *(f.name for f in fields(Witness))],
     "documents": [f.name for f in fields(DocumentInfo)],
     "rejects": [f.name for f in fields(Reject)],
+    "groups": [
+        "group",
+        "representative",
+        "exact",
+        *(f.name for f in fields(GroupMember) if f.name != "alignments"),
+        "passages",
+    ],
 }
 
 

@@ -5,8 +5,8 @@ chunks, each kept for resume), a block of documents' words at a time.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -17,11 +17,15 @@ from dedup.align import (
 from dedup.assemble import DocTable, assemble_pairs, cluster_passages, document_infos, span_offsets
 from dedup.candidates import Overlap, measure_overlaps
 from dedup.config import Config
+from dedup.copies import CopyGroups
 from dedup.parallel import Engine
 from dedup.shingle import Tokens
 from dedup.stages import lap
 from dedup.types import (
+    Alignment,
+    CopyGroup,
     DocumentInfo,
+    GroupMember,
     Pair,
     PassageCluster,
     ProgressFn,
@@ -71,6 +75,8 @@ class Verified:
     pairs: list[Pair]
     passages: list[PassageCluster]
     documents: list[DocumentInfo]
+    groups: list[CopyGroup] = field(default_factory=list)
+    implied_pairs: int = 0
 
     def scan_result(
         self,
@@ -99,6 +105,7 @@ class Verified:
             signatures,
             counts,
             seconds,
+            groups=tuple(self.groups),
         )
 
     def counts(
@@ -116,6 +123,16 @@ class Verified:
             "passages": len(self.passages),
             "alignments": sum(len(p.alignments) for p in self.pairs),
             "documents_with_repeats": sum(1 for d in self.documents if d.repeated_words),
+            # only with copy groups, so that run.json without them stays as it was
+            **(
+                {
+                    "copy_groups": len(self.groups),
+                    "documents_in_copy_groups": sum(len(g.members) + 1 for g in self.groups),
+                    "pairs_implied_by_groups": self.implied_pairs,
+                }
+                if self.groups
+                else {}
+            ),
         }
 
 
@@ -132,6 +149,8 @@ def verify_candidates(
     engine: Engine,
     seconds: dict[str, float],
     clock: float,
+    groups: CopyGroups | None = None,
+    expand: ExpandFn | None = None,
 ) -> tuple[Verified, float]:
     """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
     threshold, passage pairs and self-repeat candidates are aligned, and the alignments
@@ -140,9 +159,19 @@ def verify_candidates(
     ``words`` gives the words of the pairs' documents a block at a time (the whole corpus
     at once when it is in memory), so the outcome does not depend on how it is split; each
     block's LSH pairs are measured and its pairs to align aligned while its words are at
-    hand."""
+    hand.
+
+    With copy ``groups`` (whose members other than the representatives are in no other
+    candidate), each member is measured and aligned against its representative once; those
+    alignments give the members' witnesses and the groups' records, and no pair record.
+    ``expand`` (exact groups only) turns the alignments of the representatives into those of
+    every member, as if there were no groups."""
     lsh = {(int(a), int(b)) for a, b in lsh_pairs}
-    candidates = sorted(lsh | passage_pairs) + [(d, d) for d in self_docs]
+    star = (
+        {(int(a), int(b)) for a, b in groups.star_pairs().tolist()} if groups is not None else set()
+    )
+    self_docs = list(self_docs)
+    candidates = sorted(lsh | passage_pairs | star) + [(d, d) for d in self_docs]
     near_duplicates: dict[tuple[int, int], Overlap] = {}
     measures: dict[tuple[int, int], Overlap] = {}  # exact measures of the pairs measured
     raw: list[tuple[int, int, list[int]]] = []
@@ -153,13 +182,19 @@ def verify_candidates(
         whole = numbers is None  # the corpus itself: chunks resume and show progress
         pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
         is_lsh = np.array([pair in lsh for pair in pairs], dtype=bool)
+        is_star = (
+            np.array([pair in star for pair in pairs], dtype=bool)
+            if star
+            else np.zeros_like(is_lsh)
+        )
+        measured = is_lsh | is_star
         for k, stats in zip(
-            np.flatnonzero(is_lsh).tolist(), measure_overlaps(shingled, local[is_lsh], engine)
+            np.flatnonzero(measured).tolist(), measure_overlaps(shingled, local[measured], engine)
         ):
             measures[pairs[k]] = stats
-            if stats.jaccard >= config.threshold:
+            if stats.jaccard >= config.threshold and is_lsh[k]:
                 near_duplicates[pairs[k]] = stats
-        to_align = np.array(
+        to_align = is_star | np.array(
             [
                 pair in passage_pairs or pair in near_duplicates or pair[0] == pair[1]
                 for pair in pairs
@@ -190,13 +225,102 @@ def verify_candidates(
     seconds["align"], clock = lap(clock)
 
     span_table = np.concatenate(spans, axis=1) if spans else np.zeros((3, 0), dtype=np.int64)
+    implied = 0
+    if expand is not None and groups is not None and len(groups):
+        raw, span_table, near_duplicates, measures = expand(raw, near_duplicates, measures)
+        star = set()
     alignments, passages = cluster_passages(raw, span_table, table)
     ids = [r.id for r in table.records]
-    assembled = assemble_pairs(alignments, near_duplicates, measures, ids, table.words, config)
+    paired = [item for item in alignments if (item[0], item[1]) not in star]
+    assembled = assemble_pairs(paired, near_duplicates, measures, ids, table.words, config)
+    if groups is not None and star:
+        linked = near_duplicates.keys() | {(a, b) for a, b, _, _ in paired}
+        implied = implied_pairs(groups, linked)
     documents = document_infos(table, raw)
+    copy_groups = []
+    if groups is not None and star:
+        in_star = [item for item in alignments if (item[0], item[1]) in star]
+        star_pairs = assemble_pairs(in_star, {}, measures, ids, table.words, config)
+        copied = {(p.a, p.b): p.copied_words_b for p in star_pairs}
+        copy_groups = group_records(groups, alignments, measures, ids, table.words, copied)
     seconds["passages"], clock = lap(clock)
-    found = Verified(near_duplicates, aligned, assembled, passages, documents)
+    found = Verified(near_duplicates, aligned, assembled, passages, documents, copy_groups, implied)
     return found, clock
+
+
+#: ``expand(raw, near_duplicates, measures)`` → the same, and the span table, of the
+#: corpus as if it had no copy groups (see :func:`dedup.inmemory.expand_exact_groups`).
+ExpandFn = Callable[
+    [
+        list[tuple[int, int, list[int]]],
+        dict[tuple[int, int], Overlap],
+        dict[tuple[int, int], Overlap],
+    ],
+    tuple[
+        list[tuple[int, int, list[int]]],
+        np.ndarray,
+        dict[tuple[int, int], Overlap],
+        dict[tuple[int, int], Overlap],
+    ],
+]
+
+
+def implied_pairs(groups: CopyGroups, linked: Iterable[tuple[int, int]]) -> int:
+    """Pairs a group stands for beyond those written: the pairs among its members, and
+    for each written pair with a representative, the same pair with each other member."""
+    weights = groups.weights()
+    extra = groups.implied_pairs()
+    for a, b in linked:
+        if a != b:
+            extra += int(weights[a] * weights[b]) - 1
+    return extra
+
+
+def group_records(
+    groups: CopyGroups,
+    alignments: list[tuple[int, int, list[int], Alignment]],
+    measures: dict[tuple[int, int], Overlap],
+    ids: list[str],
+    words: np.ndarray,
+    copied: dict[tuple[str, str], int],
+) -> list[CopyGroup]:
+    """One record a group: its representative, and each member with its measures and its
+    alignments with the representative (``a`` the representative, ``b`` the member)."""
+    found: dict[tuple[int, int], list[Alignment]] = {}
+    for a, b, _, alignment in alignments:
+        found.setdefault((a, b), []).append(alignment)
+    records = []
+    sizes = groups.sizes()
+    for index in range(len(groups)):
+        members = groups.group(index).tolist()
+        rep = members[0]
+        rows = []
+        for doc in members[1:]:
+            overlap = measures[(rep, doc)]
+            rows.append(
+                GroupMember(
+                    doc=ids[doc],
+                    words=int(words[doc]),
+                    jaccard=overlap.jaccard,
+                    containment=overlap.containment_b,
+                    alignments=tuple(
+                        sorted(found.get((rep, doc), []), key=lambda x: (x.a_start, x.b_start))
+                    ),
+                    copied_words=copied.get((ids[rep], ids[doc]), 0),
+                )
+            )
+        n = int(sizes[index])
+        records.append(
+            CopyGroup(
+                id=f"g{index + 1}",
+                representative=ids[rep],
+                exact=bool(groups.exact[index]),
+                words=int(words[rep]),
+                implied_pairs=n * (n - 1) // 2,
+                members=tuple(rows),
+            )
+        )
+    return records
 
 
 ALIGN_CHUNK = 4096  # pairs per call of the batch aligner, between progress updates

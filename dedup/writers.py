@@ -31,6 +31,7 @@ from dedup.types import (
     ChainEdge,
     ChainsResult,
     CleanResult,
+    CopyGroup,
     Cut,
     DocumentInfo,
     DuplicateDrop,
@@ -43,6 +44,7 @@ from dedup.types import (
 )
 
 FLOAT_DIGITS = 6
+GROUPS_FILE = "groups.jsonl"  # written by a scan that found copy groups (beside run.json)
 
 
 def pair_record(pair: Pair) -> dict[str, Any]:
@@ -84,6 +86,31 @@ def passage_record(passage: PassageCluster) -> dict[str, Any]:
         "text": passage.text,
         "docs": len(passage.docs),
         "witnesses": [{"doc": w.doc, "start": w.start, "end": w.end} for w in passage.witnesses],
+    }
+
+
+def group_record(group: CopyGroup) -> dict[str, Any]:
+    """groups.jsonl: a copy group, its representative and how each member differs from it
+    (its Jaccard, and the passages it shares with the representative: ``a`` offsets in the
+    representative, ``b`` offsets in the member; what lies outside them is its own)."""
+    return {
+        "id": group.id,
+        "representative": group.representative,
+        "exact": group.exact,
+        "docs": len(group.members) + 1,
+        "words": group.words,
+        "implied_pairs": group.implied_pairs,
+        "members": [
+            {
+                "doc": m.doc,
+                "words": m.words,
+                "jaccard": round(m.jaccard, FLOAT_DIGITS),
+                "containment": round(m.containment, FLOAT_DIGITS),
+                "copied_words": m.copied_words,
+                "passages": [alignment_record(a) for a in m.alignments],
+            }
+            for m in group.members
+        ],
     }
 
 
@@ -146,6 +173,8 @@ def write_scan(
     names = output_names(command)
     bands, rows_per_band = result.config.bands, result.config.rows
     assert bands is not None and rows_per_band is not None  # set by Config
+    if result.groups:  # only then: a scan without copy groups writes what it always did
+        names = (*names[:-1], GROUPS_FILE, names[-1])
     with OutputSet(out_dir, names, inputs=[*inputs, *protected]) as output:
         rows = {
             "pairs.jsonl": write_jsonl(output.path("pairs.jsonl"), map(pair_record, result.pairs)),
@@ -157,6 +186,10 @@ def write_scan(
             ),
             "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
         }
+        if result.groups:
+            rows[GROUPS_FILE] = write_jsonl(
+                output.path(GROUPS_FILE), map(group_record, result.groups)
+            )
         output.write_run(
             {
                 "tool": "dedup",
@@ -189,6 +222,10 @@ def summary_table(result: ScanResult, seconds: float) -> Table:
     table.add_row("skipped", f"{counts['rejected']:,}")
     table.add_row("words", f"{counts['words']:,}")
     table.add_row("linked pairs", f"{counts['pairs']:,}")
+    if counts.get("copy_groups"):
+        table.add_row("copy groups", f"{counts['copy_groups']:,}")
+        table.add_row("documents in copy groups", f"{counts['documents_in_copy_groups']:,}")
+        table.add_row("pairs implied by groups", f"{counts['pairs_implied_by_groups']:,}")
     table.add_row("near-duplicate pairs", f"{counts['near_duplicate_pairs']:,}")
     table.add_row("reused passages", f"{counts['passages']:,}")
     table.add_row("documents repeating text", f"{counts['documents_with_repeats']:,}")

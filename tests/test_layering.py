@@ -37,6 +37,7 @@ STAGES = [
     "stages",
     "words",
     "candidates",
+    "copies",
     "assemble",
     "verify",
     "inmemory",

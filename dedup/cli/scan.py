@@ -28,6 +28,7 @@ from dedup.cli.common import (
 from dedup.outputs import output_names
 
 SCAN_FILES = "pairs.jsonl passages.jsonl documents.jsonl rejects.jsonl run.json"
+GROUP_FILES = "groups.jsonl"
 
 
 @main.command("scan")
@@ -51,6 +52,12 @@ SCAN_FILES = "pairs.jsonl passages.jsonl documents.jsonl rejects.jsonl run.json"
     help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
     "without -o); they are removed when the scan ends.",
 )
+@click.option(
+    "--expand-pairs",
+    is_flag=True,
+    help="Write every pair among the members of copy groups (documents carried 8 or more "
+    "times) to pairs.jsonl, as without groups, instead of each group once in groups.jsonl.",
+)
 @top_option(10, "Pairs")
 @quiet_option
 @json_option
@@ -65,6 +72,7 @@ def scan_command(
     workers: Any,
     spill: str,
     spill_dir: str | None,
+    expand_pairs: bool,
     top: int,
     quiet: bool,
     as_json: bool,
@@ -88,7 +96,7 @@ def scan_command(
         reader = run.open(progress)
         result = scan(
             reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
-            force=force, workers=workers, progress=progress,
+            force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
         )  # fmt: skip
         run.check_read()
     if not quiet:
@@ -101,7 +109,8 @@ def scan_command(
         run.print_json("scan", result.counts, SCAN_FILES.split())
     elif not quiet:
         show_scan(result, run.seconds(), top)
-        run.written(SCAN_FILES, "pairs and passages")
+        files = f"{SCAN_FILES} {GROUP_FILES}" if result.groups else SCAN_FILES
+        run.written(files, "pairs and passages")
     run.finish(rejects)
 
 

@@ -303,3 +303,54 @@ def test_a_spill_dir_that_cannot_be_made_is_one_line(tmp_path):
         f"Error: {blocker / 'sub'}: cannot keep the spill files there: Not a directory "
         "(free some space, or choose another folder with --spill-dir)\n"
     )
+
+
+def copies_feed(tmp_path, copies: int = 12):
+    """A story carried ``copies`` times (other spacing each time) beside the seeds."""
+    story = (CORPUS / f"{ID['000']}.txt").read_text(encoding="utf-8")
+    rows = [
+        {"id": f"copy-{k:03d}", "text": story.replace("\n", "\n" + " " * (k % 3))}
+        for k in range(copies)
+    ]
+    rows += [
+        {"id": path.stem, "text": path.read_text(encoding="utf-8")}
+        for path in sorted(CORPUS.glob("*.txt"))
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return feed
+
+
+@pytest.mark.parametrize("spill", ["never", "always"])
+def test_copies_are_one_group_written_once(tmp_path, spill):
+    out = tmp_path / "out"
+    result = run("scan", str(copies_feed(tmp_path)), "-o", str(out), "--spill", spill)
+    assert result.exit_code == 0, result.output
+    (group,) = read_jsonl(out / "groups.jsonl")
+    assert group["exact"] and group["docs"] == 13 and group["implied_pairs"] == 78
+    assert group["representative"] == ID["000"]
+    members = {m["doc"] for m in group["members"]} | {group["representative"]}
+    pairs = read_jsonl(out / "pairs.jsonl")
+    assert not [p for p in pairs if p["a"] in members and p["b"] in members]
+    run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run_json["counts"]["copy_groups"] == 1
+    assert run_json["outputs"]["groups.jsonl"] == 1
+    assert "pairs implied by groups" in result.output
+
+
+def test_expand_pairs_writes_every_pair_as_without_groups(tmp_path):
+    feed = copies_feed(tmp_path)
+    out = tmp_path / "out"
+    assert run("scan", str(feed), "-o", str(out), "--expand-pairs").exit_code == 0
+    assert not (out / "groups.jsonl").exists()
+    pairs = read_jsonl(out / "pairs.jsonl")
+    members = {f"copy-{k:03d}" for k in range(12)} | {ID["000"]}
+    assert len([p for p in pairs if p["a"] in members and p["b"] in members]) == 78
+
+
+def test_a_run_without_groups_removes_the_groups_of_the_last(tmp_path):
+    out = tmp_path / "out"
+    assert run("scan", str(copies_feed(tmp_path)), "-o", str(out)).exit_code == 0
+    assert (out / "groups.jsonl").exists()
+    assert run("scan", str(CORPUS), "-o", str(out)).exit_code == 0
+    assert not (out / "groups.jsonl").exists()
