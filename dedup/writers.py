@@ -131,6 +131,22 @@ def reject_record(reject: Reject) -> dict[str, Any]:
     return {"source": reject.source, "id": reject.id, "reason": reject.reason}
 
 
+def run_head(
+    command: str, config: Any, inputs: Sequence[str], read_options: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The first fields of every run.json: the tool, the command, its inputs and how they
+    were read, and every setting."""
+    return {
+        "tool": "dedup",
+        "version": __version__,
+        "command": command,
+        "inputs": list(inputs),
+        "read_options": read_options or {},
+        "config": config.to_dict(),
+        "config_digest": config.digest(),
+    }
+
+
 def write_rejects(path: Path, rejects: Iterable[Reject], warnings: Iterable[Reject] = ()) -> int:
     """rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
     rows = [reject_record(r) for r in rejects] + [
@@ -192,13 +208,7 @@ def write_scan(
             )
         output.write_run(
             {
-                "tool": "dedup",
-                "version": __version__,
-                "command": command,
-                "inputs": list(inputs),
-                "read_options": read_options or {},
-                "config": result.config.to_dict(),
-                "config_digest": result.config.digest(),
+                **run_head(command, result.config, inputs, read_options),
                 "lsh": {
                     "bands": bands,
                     "rows": rows_per_band,
@@ -486,13 +496,7 @@ def write_clean(
         }
         output.write_run(
             {
-                "tool": "dedup",
-                "version": __version__,
-                "command": "clean",
-                "inputs": list(inputs),
-                "read_options": read_options or {},
-                "config": result.config.to_dict(),
-                "config_digest": result.config.digest(),
+                **run_head("clean", result.config, inputs, read_options),
                 "drop_duplicates": drop_duplicates,
                 "counts": result.counts,
                 "outputs": rows,
@@ -556,13 +560,7 @@ def write_stories(
         }
         output.write_run(
             {
-                "tool": "dedup",
-                "version": __version__,
-                "command": "stories",
-                "inputs": list(inputs),
-                "read_options": read_options or {},
-                "config": result.config.to_dict(),
-                "config_digest": result.config.digest(),
+                **run_head("stories", result.config, inputs, read_options),
                 "clusterer": {
                     key: list(value) if isinstance(value, tuple) else value
                     for key, value in sorted(result.clusterer.get_params().items())
@@ -708,13 +706,7 @@ def write_chains(
         )
         output.write_run(
             {
-                "tool": "dedup",
-                "version": __version__,
-                "command": "chains",
-                "inputs": list(inputs),
-                "read_options": read_options or {},
-                "config": result.config.to_dict(),
-                "config_digest": result.config.digest(),
+                **run_head("chains", result.config, inputs, read_options),
                 "counts": {
                     **result.scan.counts,
                     **{f"chains_{k}": v for k, v in result.counts.items()},
