@@ -19,6 +19,17 @@ settings.register_profile(
 )
 settings.load_profile("repo")
 
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the kernels before any test runs (in a fresh install they are not cached
+    yet), so that no command's output depends on the order tests run in: the first command
+    on a new machine says on stderr that it is compiling them."""
+    from dedup.pipeline import scan
+
+    words = " ".join(f"w{k}" for k in range(40))
+    scan([Record("a", words), Record("b", "x " + words), Record("c", words + " " + words)])
+
+
 SEED_IDS = {
     "000": "000_5d2d231cf070430d",
     "001": "001_7d8e7eb2e866b5d7",

@@ -446,6 +446,7 @@ class Run:
         and the settings left make its Config (``--config`` under the options given), or
         ``make_config(settings)`` does."""
         options = pop_read_options(kwargs)
+        say_compiling(quiet)
         if make_config is not None:
             config = make_config(kwargs)
         else:
@@ -581,6 +582,29 @@ def show_rejects(rejects: Sequence[Reject], warnings: Sequence[Reject], out: str
     if hidden > 0:
         where = f" (all in {Path(out) / 'rejects.jsonl'})" if out else ""
         click.echo(f"… and {hidden} more{where}", err=True)
+
+
+def kernels_cached(package: Path | None = None) -> bool:
+    """Whether numba has compiled dedup's kernels here before: their cache sits beside the
+    package (or under ``NUMBA_CACHE_DIR``). True when that cannot be told (a package folder
+    that cannot be written keeps its cache elsewhere)."""
+    folder = package or Path(__file__).resolve().parent.parent
+    places = [folder / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    elif not os.access(folder, os.W_OK):
+        return True
+    return any(next(place.rglob("align._align_kernel-*.nbi"), None) for place in places)
+
+
+def say_compiling(quiet: bool) -> None:
+    """A line on stderr before the first run on this machine compiles the kernels, which
+    takes a while and shows nothing else in a pipe."""
+    if not quiet and not kernels_cached():
+        click.echo(
+            "note: compiling dedup's kernels for this machine (once; about half a minute)",
+            err=True,
+        )
 
 
 def say_resumed(stages: Sequence[str], workdir: Path | None) -> None:

@@ -54,3 +54,19 @@ def test_json_prints_one_object_with_the_counts(tmp_path, command, key):
     assert summary["out"] == str(out)
     assert "run.json" in summary["files"]
     assert all((out / name).exists() for name in summary["files"])
+
+
+def test_the_first_compile_is_announced(tmp_path, monkeypatch):
+    from dedup.cli import common
+
+    package = tmp_path / "dedup"
+    (package / "__pycache__").mkdir(parents=True)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert not common.kernels_cached(package)
+    (package / "__pycache__" / "align._align_kernel-231.py311.nbi").write_bytes(b"")
+    assert common.kernels_cached(package)
+    monkeypatch.setattr(common, "kernels_cached", lambda: False)
+    result = CliRunner().invoke(main, ["scan", str(CORPUS)])
+    assert result.output.startswith("note: compiling dedup's kernels for this machine")
+    quiet = CliRunner().invoke(main, ["scan", str(CORPUS), "-q", "--json"])
+    assert "compiling" not in quiet.output
