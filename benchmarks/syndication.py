@@ -82,9 +82,7 @@ import html
 import itertools
 import json
 import os
-import platform
 import re
-import shlex
 import shutil
 import string
 import subprocess
@@ -93,7 +91,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -1337,37 +1335,6 @@ def _share(part: int, whole: int) -> str:
     return f"{part:,}/{whole:,} ({part / whole:.0%})" if whole else "—"
 
 
-def provenance(argv: Sequence[str]) -> str:
-    """Command, date, commit of the work tree, machine and versions."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next(line.split(":", 1)[1].strip() for line in handle if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return "\n".join(
-        [
-            f"command: python benchmarks/{Path(__file__).name} {shlex.join(argv)}".rstrip(),
-            f"date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; dedup at {commit}",
-            f"machine: nproc {cores}, {cpu}, {platform.system()} {platform.release()}",
-            f"software: Python {platform.python_version()}, numpy {np.__version__}",
-        ]
-    )
-
-
 def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
     articles = truth["articles"].values()
     roles = collections.Counter(a["role"] for a in articles)
@@ -1631,7 +1598,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--generate-only", action="store_true", help="write corpus and truth, score nothing"
     )
     args = parser.parse_args(argv)
-    print(provenance(sys.argv[1:] if argv is None else argv))
+    from scan_speed import provenance  # the header every benchmark prints
+
+    print(provenance(list(sys.argv[1:] if argv is None else argv), Path(__file__).name))
     print()
     clock = time.perf_counter()
     records, truth = generate_network(args.seed, args.split, stories=args.stories)

@@ -14,6 +14,7 @@ from dedup.cli.common import (
     build_config,
     config_options,
     debug_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -27,11 +28,6 @@ from dedup.cli.common import (
     with_agencies,
 )
 from dedup.outputs import output_names
-
-CHAIN_FILES = (
-    "chains.jsonl passages.jsonl articles.jsonl outlets.jsonl chains.graphml chains.json "
-    "rejects.jsonl run.json"
-)
 
 
 @main.command("chains")
@@ -86,11 +82,10 @@ def chains_command(
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
     result = dataclasses.replace(result, scan=scanned)
-    if out:
-        write_chains(result, out, **run.provenance())
+    files = files_written(write_chains(result, out, **run.provenance()) if out else None)
     if as_json:
-        run.print_json("chains", result.counts, CHAIN_FILES.split())
+        run.print_json("chains", result.counts, files)
     elif not quiet:
         show(chains_table(result, run.seconds(), terminal_width()))
-        run.written(CHAIN_FILES, "the chains")
+        run.written(files, "the chains")
     run.finish(rejects)

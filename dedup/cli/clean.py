@@ -12,6 +12,7 @@ from dedup.cli.common import (
     config_options,
     debug_option,
     fail_on_rejects_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -89,10 +90,10 @@ def clean_command(
         result = clean(corpus.records, run.config, drop_duplicates=drop_duplicates,
                        progress=progress, workers=workers)  # fmt: skip
     rejects, result = run.collect(result)
-    write_clean(result, out, layout, **run.provenance(), drop_duplicates=drop_duplicates)
-    files = f"{layout.name} cuts.jsonl duplicates.jsonl rejects.jsonl run.json"
+    rows = write_clean(result, out, layout, **run.provenance(), drop_duplicates=drop_duplicates)
+    files = files_written(rows)
     if as_json:
-        run.print_json("clean", result.counts, files.split())
+        run.print_json("clean", result.counts, files)
     elif not quiet:
         show(clean_summary_table(result, run.seconds()))
         run.written(files, "")

@@ -30,7 +30,7 @@ from dedup import __version__
 from dedup.config import Config
 from dedup.errors import ConfigError, DedupError, InputError, printable
 from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
-from dedup.outputs import WORK_DIR, check_output
+from dedup.outputs import RUN, WORK_DIR, check_output
 from dedup.types import ProgressFn, Reject
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -526,12 +526,12 @@ class Run:
     def seconds(self) -> float:
         return time.perf_counter() - self.started
 
-    def written(self, files: str, without: str) -> None:
+    def written(self, files: Sequence[str], without: str) -> None:
         """Say where the files went, or that none were written and why."""
         if self.quiet:
             return
         if self.out:
-            click.echo(f"written to {Path(self.out)}/: {files}")
+            click.echo(f"written to {Path(self.out)}/: {' '.join(files)}")
         else:
             click.echo(f"no files written (give -o DIR to keep {without})")
 
@@ -547,7 +547,7 @@ class Run:
             "counts": counts,
             "seconds": round(self.seconds(), 3),
             "out": str(self.out) if self.out else None,
-            "files": list(files) if self.out else [],
+            "files": list(files),
         }
         click.echo(json.dumps(summary, ensure_ascii=False, sort_keys=False))
 
@@ -560,8 +560,7 @@ class Run:
 def show(*renderables: Any) -> None:
     """Print tables and text on standard output as wide as the terminal (80 columns in a
     pipe), without the spaces rich pads each line with."""
-    width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
-    console = Console(width=width, file=io.StringIO(), soft_wrap=False, record=True)
+    console = Console(width=terminal_width(), file=io.StringIO(), soft_wrap=False, record=True)
     for renderable in renderables:
         console.print(renderable)
     text = console.export_text(styles=False)
@@ -571,6 +570,11 @@ def show(*renderables: Any) -> None:
 def terminal_width() -> int:
     """The width tables are laid out for: the terminal's, or 80 in a pipe."""
     return shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+
+
+def files_written(rows: dict[str, int] | None) -> list[str]:
+    """The files a writer wrote (it returns rows per file; run.json comes last), or none."""
+    return [*rows, RUN] if rows is not None else []
 
 
 def show_rejects(rejects: Sequence[Reject], warnings: Sequence[Reject], out: str | None) -> None:

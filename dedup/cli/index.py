@@ -16,6 +16,7 @@ from dedup.cli.common import (
     config_options,
     debug_option,
     fail_on_rejects_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -26,7 +27,7 @@ from dedup.cli.common import (
     top_option,
     workers_option,
 )
-from dedup.cli.scan import SCAN_FILES, show_scan
+from dedup.cli.scan import show_scan
 from dedup.config import Config
 from dedup.errors import InputError, StageError
 from dedup.outputs import check_output, output_names
@@ -163,14 +164,14 @@ def index_query_command(
                              workers=workers)  # fmt: skip
     run.out = out
     rejects, result = run.collect(result)
-    if out:
-        write_index_query(result, out, index, **run.provenance())
+    rows = write_index_query(result, out, index, **run.provenance()) if out else None
+    files = files_written(rows)
     if as_json:
-        run.print_json("index query", result.counts, SCAN_FILES.split())
+        run.print_json("index query", result.counts, files)
     elif not quiet:
         indexed = ("indexed documents", f"{result.counts['indexed_documents']:,}")
         show_scan(result, run.seconds(), top, title="dedup index query", extra_rows=[indexed])
-        run.written(SCAN_FILES, "pairs and passages")
+        run.written(files, "pairs and passages")
     run.finish(rejects)
 
 

@@ -15,6 +15,7 @@ from dedup.cli.common import (
     config_options,
     debug_option,
     fail_on_rejects_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -78,7 +79,7 @@ def report_command(
     facts = report_run(run.config, title, scanned, found.stories, found.chains, **provenance)
     written = write_report(page, out, rejects=rejects, warnings=warnings, run=facts)
     if as_json:
-        run.print_json("report", facts["counts"], ["report.html", "rejects.jsonl", "run.json"])
+        run.print_json("report", facts["counts"], files_written(written))
     elif not quiet:
         counts = scanned.counts
         click.echo(

@@ -12,6 +12,7 @@ from dedup.cli.common import (
     Run,
     config_options,
     debug_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -26,9 +27,6 @@ from dedup.cli.common import (
     workers_option,
 )
 from dedup.outputs import output_names
-
-SCAN_FILES = "pairs.jsonl passages.jsonl documents.jsonl rejects.jsonl run.json"
-GROUP_FILES = "groups.jsonl"
 
 
 @main.command("scan")
@@ -103,13 +101,11 @@ def scan_command(
         say_spilled(result.spilled, spill)
         say_resumed(result.resumed, run.workdir)
     rejects, result = run.collect(result)
-    if out:
-        write_scan(result, out, **run.provenance())
+    files = files_written(write_scan(result, out, **run.provenance()) if out else None)
     if as_json:
-        run.print_json("scan", result.counts, SCAN_FILES.split())
+        run.print_json("scan", result.counts, files)
     elif not quiet:
         show_scan(result, run.seconds(), top)
-        files = f"{SCAN_FILES} {GROUP_FILES}" if result.groups else SCAN_FILES
         run.written(files, "pairs and passages")
     run.finish(rejects)
 

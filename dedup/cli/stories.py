@@ -12,6 +12,7 @@ from dedup.cli.common import (
     config_options,
     debug_option,
     fail_on_rejects_option,
+    files_written,
     handle_errors,
     input_options,
     json_option,
@@ -80,12 +81,13 @@ def stories_command(
         result = stories(corpus.records, run.config, use_clean=not no_clean,
                          use_links=not no_links, progress=progress, workers=workers)  # fmt: skip
     rejects, result = run.collect(result)
+    rows = None
     if out:
-        write_stories(result, out, **run.provenance(), use_clean=not no_clean,
-                      use_links=not no_links)  # fmt: skip
-    files = "stories.jsonl rejects.jsonl run.json"
+        rows = write_stories(result, out, **run.provenance(), use_clean=not no_clean,
+                             use_links=not no_links)  # fmt: skip
+    files = files_written(rows)
     if as_json:
-        run.print_json("stories", result.counts, files.split())
+        run.print_json("stories", result.counts, files)
     elif not quiet:
         show(stories_table(result, top, run.seconds(), terminal_width()))
         run.written(files, "the stories")
