@@ -34,7 +34,7 @@ from dedup.types import (
     ScanResult,
     StoriesResult,
 )
-from dedup.workspace import Workspace, input_digest
+from dedup.workspace import Workspace
 
 SPILL_CHOICES = ("auto", "always", "never")
 
@@ -134,7 +134,7 @@ def open_workspace(
     folder = Path(workdir)
     if force and is_dedup_work(folder):
         shutil.rmtree(folder, ignore_errors=True)
-    return Workspace(folder, config_digest=config.digest(), input_digest=input_digest(records))
+    return Workspace.of(folder, config.digest(), records)
 
 
 @contextlib.contextmanager

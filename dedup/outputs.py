@@ -25,6 +25,7 @@ not.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -217,13 +218,9 @@ def _remove(path: Path) -> None:
 def _remove_temporaries(out: Path, names: Iterable[str]) -> None:
     """Temporary files of ``atomic_write`` for ``names`` that a killed run left in ``out``."""
     for name in names:
-        for leftover in out.glob(f".{glob_escape(name)}.*.tmp"):
+        for leftover in out.glob(f".{glob.escape(name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 class OutputSet:

@@ -22,7 +22,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-_TEXT_ERRORS = "surrogatepass"  # JSON input may hold lone surrogates; keep them as they are
+# a scan rejects records holding lone surrogates before it spills them (prepare.usable_records);
+# text a caller spills itself still reads back exactly as it was appended
+_TEXT_ERRORS = "surrogatepass"
 
 
 def group_by_partition(partition: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:

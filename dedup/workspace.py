@@ -72,12 +72,14 @@ class Workspace:
         shutil.rmtree(root, ignore_errors=True)  # dedup's work of another run: start over
 
     @classmethod
+    def of(cls, root: Path | str, config_digest: str, records: list[Record]) -> Workspace:
+        """The stages of a run on ``records`` with these settings, kept in ``root``."""
+        return cls(Path(root), config_digest=config_digest, input_digest=input_digest(records))
+
+    @classmethod
     def under(cls, out_dir: Path | str, config_digest: str, records: list[Record]) -> Workspace:
-        return cls(
-            Path(out_dir) / WORK_DIR,
-            config_digest=config_digest,
-            input_digest=input_digest(records),
-        )
+        """:meth:`of` the output folder's ``.work``."""
+        return cls.of(Path(out_dir) / WORK_DIR, config_digest, records)
 
     def has(self, stage: str) -> bool:
         return stage in self.done
