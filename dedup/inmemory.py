@@ -4,6 +4,7 @@ assemble, each stage kept in a workspace for resume.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections import defaultdict
@@ -32,7 +33,7 @@ from dedup.types import (
     Reject,
     ScanResult,
 )
-from dedup.verify import CorpusWords, ExpandFn, verify_candidates
+from dedup.verify import CorpusWords, verify_candidates
 from dedup.words import Shingled, signatures_stage, words_stage
 from dedup.workspace import Workspace
 
@@ -162,7 +163,11 @@ def scan(
         seconds=seconds,
         clock=clock,
         groups=groups if len(groups) else None,
-        expand=_expander(shingled, groups, config) if expand_pairs and len(groups) else None,
+        expand=(
+            functools.partial(expand_exact_groups, shingled, groups, config)
+            if expand_pairs and len(groups)
+            else None
+        ),
     )
     candidates = (len(lsh_pairs), len(passage_pairs), len(self_docs), common_keys)
     return found.scan_result(config, table, rejects, signatures, candidates, seconds)
@@ -251,24 +256,6 @@ class _Scoped:
 
 def _flip(overlap: Overlap) -> Overlap:
     return Overlap(overlap.jaccard, overlap.containment_b, overlap.containment_a)
-
-
-def _expander(shingled: Shingled, groups: CopyGroups, config: Config) -> ExpandFn:
-    """:func:`expand_exact_groups` over the words of a corpus in memory."""
-
-    def expand(
-        raw: list[tuple[int, int, list[int]]],
-        near_duplicates: dict[tuple[int, int], Overlap],
-        measures: dict[tuple[int, int], Overlap],
-    ) -> tuple[
-        list[tuple[int, int, list[int]]],
-        np.ndarray,
-        dict[tuple[int, int], Overlap],
-        dict[tuple[int, int], Overlap],
-    ]:
-        return expand_exact_groups(shingled, groups, config, raw, near_duplicates, measures)
-
-    return expand
 
 
 def expand_exact_groups(
