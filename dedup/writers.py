@@ -717,6 +717,9 @@ def write_chains(
     return rows
 
 
+MIN_EVIDENCE_CHARS = 40  # narrower, the evidence column folds ids and quotes into scraps
+
+
 def chains_table(result: ChainsResult, seconds: float, width: int = 80) -> Table:
     """One row per chain edge: source → target, passages, words, confidence, and the
     strongest evidence when ``width`` allows."""
@@ -739,7 +742,7 @@ def chains_table(result: ChainsResult, seconds: float, width: int = 80) -> Table
     rows = [(f"{e.source} {'→' if e.directed else '—'} {e.target}", e) for e in result.edges]
     label_width = max((len(label) for label, _ in rows), default=0)
     text_width = width - label_width - 24
-    show_text = text_width >= 24
+    show_text = text_width >= MIN_EVIDENCE_CHARS
     if show_text:
         table.add_column("evidence", overflow="fold", max_width=text_width)
     for label, edge in rows:

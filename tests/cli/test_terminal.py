@@ -70,3 +70,16 @@ def test_the_first_compile_is_announced(tmp_path, monkeypatch):
     assert result.output.startswith("note: compiling dedup's kernels for this machine")
     quiet = CliRunner().invoke(main, ["scan", str(CORPUS), "-q", "--json"])
     assert "compiling" not in quiet.output
+
+
+def test_chains_in_a_pipe_leaves_out_evidence_it_cannot_show_whole():
+    from dedup.writers import MIN_EVIDENCE_CHARS
+
+    result = CliRunner().invoke(main, ["chains", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    assert "evidence" not in result.output  # 80 columns leave it fewer than it needs
+    assert 80 - len("common:p1 — 000_5d2d231cf070430d") - 24 < MIN_EVIDENCE_CHARS
+    ids = [f"{k:03d}_" for k in range(5)]
+    for line in result.output.splitlines():  # every id on a line is whole
+        for start in (line.find(i) for i in ids):
+            assert start < 0 or len(line) >= start + len("000_5d2d231cf070430d")
