@@ -481,18 +481,24 @@ def write_report(
     rejects: Sequence[Reject] = (),
     warnings: Sequence[Reject] = (),
     run: dict[str, Any] | None = None,
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """Write ``report.html``, ``rejects.jsonl`` and, last, ``run.json`` into ``out_dir`` as
-    one set (see :mod:`dedup.outputs`); return rows (or bytes, for the page) written per
-    file. ``run["inputs"]``, when given, are the inputs no output may replace."""
+    """Write ``report.html``, ``rejects.jsonl`` (in ``output_format``) and, last,
+    ``run.json`` into ``out_dir`` as one set (see :mod:`dedup.outputs`); return rows (or
+    bytes, for the page) written per file. ``run["inputs"]``, when given, are the inputs no
+    output may replace."""
     encoded = html.encode("utf-8")
     inputs = (run or {}).get("inputs", ())
-    with OutputSet(out_dir, output_names("report"), inputs=inputs) as output:
+    names = output_names("report", output_format=output_format)
+    rejects_name = names[1]
+    with OutputSet(out_dir, names, inputs=inputs) as output:
         with atomic_write(output.path("report.html"), "wb") as handle:
             handle.write(encoded)
         rows = {
             "report.html": len(encoded),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), rejects, warnings),
+            rejects_name: write_rejects(
+                output.path(rejects_name), rejects, warnings, output_format
+            ),
         }
         output.write_run(
             {

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
+from dedup.formats import formatted_name, write_jsonl, write_rows
 from dedup.ingest import ReadOptions, format_of, plain_suffix
 from dedup.outputs import OutputSet, output_names
 from dedup.syndication import chain_graph, evidence_record
@@ -147,23 +148,34 @@ def run_head(
     }
 
 
-def write_rejects(path: Path, rejects: Iterable[Reject], warnings: Iterable[Reject] = ()) -> int:
-    """rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
-    rows = [reject_record(r) for r in rejects] + [
+def write_rejects(
+    path: Path,
+    rejects: Iterable[Reject],
+    warnings: Iterable[Reject] = (),
+    output_format: str = "jsonl",
+) -> int:
+    """rejects.jsonl (in ``output_format``): see :func:`reject_rows`."""
+    return write_rows(path, reject_rows(rejects, warnings), output_format, "rejects")
+
+
+def reject_rows(rejects: Iterable[Reject], warnings: Iterable[Reject]) -> list[dict[str, Any]]:
+    """The rows of rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
+    return [reject_record(r) for r in rejects] + [
         {**reject_record(w), "kept": True} for w in warnings
     ]
-    return write_jsonl(path, rows)
 
 
-def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows as JSON lines atomically; return the number of rows."""
-    count = 0
-    with atomic_write(path) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-            handle.write("\n")
-            count += 1
-    return count
+def write_row_files(
+    output: OutputSet, files: dict[str, Iterable[dict[str, Any]]], output_format: str
+) -> dict[str, int]:
+    """Write each row file (named as in the default format: ``pairs.jsonl`` → its rows) in
+    ``output_format``; return rows written per file, by the name written."""
+    rows = {}
+    for name, records in files.items():
+        written = formatted_name(name, output_format)
+        kind = name.removesuffix(".jsonl")
+        rows[written] = write_rows(output.path(written), records, output_format, kind)
+    return rows
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -182,30 +194,27 @@ def write_scan(
     command: str = "scan",
     run_extra: dict[str, Any] | None = None,
     protected: Sequence[str] = (),
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
     """Write a scan's files into ``out_dir`` as one set (see :mod:`dedup.outputs`); return
     rows written per file. ``command`` and ``run_extra`` go into run.json (an index
-    query's); no output may replace an input or a ``protected`` path (its index)."""
-    names = output_names(command)
+    query's); no output may replace an input or a ``protected`` path (its index). Row
+    files are written in ``output_format`` (see :mod:`dedup.formats`)."""
+    names = output_names(command, output_format=output_format)
     bands, rows_per_band = result.config.bands, result.config.rows
     assert bands is not None and rows_per_band is not None  # set by Config
     if result.groups:  # only then: a scan without copy groups writes what it always did
-        names = (*names[:-1], GROUPS_FILE, names[-1])
+        names = (*names[:-1], formatted_name(GROUPS_FILE, output_format), names[-1])
     with OutputSet(out_dir, names, inputs=[*inputs, *protected]) as output:
-        rows = {
-            "pairs.jsonl": write_jsonl(output.path("pairs.jsonl"), map(pair_record, result.pairs)),
-            "passages.jsonl": write_jsonl(
-                output.path("passages.jsonl"), map(passage_record, result.passages)
-            ),
-            "documents.jsonl": write_jsonl(
-                output.path("documents.jsonl"), map(document_record, result.documents)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "pairs.jsonl": map(pair_record, result.pairs),
+            "passages.jsonl": map(passage_record, result.passages),
+            "documents.jsonl": map(document_record, result.documents),
+            "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
         if result.groups:
-            rows[GROUPS_FILE] = write_jsonl(
-                output.path(GROUPS_FILE), map(group_record, result.groups)
-            )
+            files[GROUPS_FILE] = map(group_record, result.groups)
+        rows = write_row_files(output, files, output_format)
         output.write_run(
             {
                 **run_head(command, result.config, inputs, read_options),
@@ -481,19 +490,20 @@ def write_clean(
     read_options: dict[str, Any] | None = None,
     warnings: Sequence[Reject] = (),
     drop_duplicates: bool = False,
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl and run.json
-    (last) as one set (see :mod:`dedup.outputs`)."""
+    """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl (the three in
+    ``output_format``) and run.json (last) as one set (see :mod:`dedup.outputs`)."""
     cuts = [cut for doc in result.documents for cut in doc.cuts]
-    with OutputSet(out_dir, output_names("clean", layout.name), inputs=inputs) as output:
-        rows = {
-            layout.name: write_corpus(result, output.path(layout.name), layout),
-            "cuts.jsonl": write_jsonl(output.path("cuts.jsonl"), map(cut_record, cuts)),
-            "duplicates.jsonl": write_jsonl(
-                output.path("duplicates.jsonl"), map(duplicate_record, result.duplicates)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+    names = output_names("clean", layout.name, output_format)
+    with OutputSet(out_dir, names, inputs=inputs) as output:
+        rows = {layout.name: write_corpus(result, output.path(layout.name), layout)}
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "cuts.jsonl": map(cut_record, cuts),
+            "duplicates.jsonl": map(duplicate_record, result.duplicates),
+            "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
+        rows.update(write_row_files(output, files, output_format))
         output.write_run(
             {
                 **run_head("clean", result.config, inputs, read_options),
@@ -549,15 +559,17 @@ def write_stories(
     warnings: Sequence[Reject] = (),
     use_clean: bool = True,
     use_links: bool = True,
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """Write stories.jsonl, rejects.jsonl and run.json (last) as one set."""
-    with OutputSet(out_dir, output_names("stories"), inputs=inputs) as output:
-        rows = {
-            "stories.jsonl": write_jsonl(
-                output.path("stories.jsonl"), map(story_record, result.stories)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+    """Write stories.jsonl, rejects.jsonl (both in ``output_format``) and run.json (last)
+    as one set."""
+    names = output_names("stories", output_format=output_format)
+    with OutputSet(out_dir, names, inputs=inputs) as output:
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "stories.jsonl": map(story_record, result.stories),
+            "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
+        rows = write_row_files(output, files, output_format)
         output.write_run(
             {
                 **run_head("stories", result.config, inputs, read_options),
@@ -672,38 +684,31 @@ def write_chains(
     inputs: Sequence[str] = (),
     read_options: dict[str, Any] | None = None,
     warnings: Sequence[Reject] = (),
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
     """Write chains.jsonl, passages.jsonl (each passage with its ``kind``: ``boilerplate``
-    or ``reuse``), articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
-    rejects.jsonl and run.json (last) as one set; return rows (or graph edges) written per
-    file."""
+    or ``reuse``), articles.jsonl, outlets.jsonl (these and rejects in ``output_format``),
+    chains.graphml, chains.json, rejects.jsonl and run.json (last) as one set; return rows
+    (or graph edges) written per file."""
     graph = chain_graph(result)
-    with OutputSet(out_dir, output_names("chains"), inputs=inputs) as output:
-        rows = {
-            "chains.jsonl": write_jsonl(
-                output.path("chains.jsonl"), map(chain_edge_record, result.edges)
+    names = output_names("chains", output_format=output_format)
+    with OutputSet(out_dir, names, inputs=inputs) as output:
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "chains.jsonl": map(chain_edge_record, result.edges),
+            "passages.jsonl": (
+                {**passage_record(p), "kind": result.passage_kinds.get(p.id, "reuse")}
+                for p in result.scan.passages
             ),
-            "passages.jsonl": write_jsonl(
-                output.path("passages.jsonl"),
-                (
-                    {**passage_record(p), "kind": result.passage_kinds.get(p.id, "reuse")}
-                    for p in result.scan.passages
-                ),
-            ),
-            "articles.jsonl": write_jsonl(
-                output.path("articles.jsonl"), map(article_record, result.articles)
-            ),
-            "outlets.jsonl": write_jsonl(
-                output.path("outlets.jsonl"), map(outlet_record, result.outlets)
-            ),
+            "articles.jsonl": map(article_record, result.articles),
+            "outlets.jsonl": map(outlet_record, result.outlets),
         }
+        rows = write_row_files(output, files, output_format)
         write_graphml(graph, output.path("chains.graphml"))
         rows["chains.graphml"] = graph.number_of_edges()
         write_node_link(graph, output.path("chains.json"))
         rows["chains.json"] = graph.number_of_edges()
-        rows["rejects.jsonl"] = write_rejects(
-            output.path("rejects.jsonl"), result.scan.rejects, warnings
-        )
+        rejects = reject_rows(result.scan.rejects, warnings)
+        rows.update(write_row_files(output, {"rejects.jsonl": rejects}, output_format))
         output.write_run(
             {
                 **run_head("chains", result.config, inputs, read_options),

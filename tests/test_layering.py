@@ -15,6 +15,7 @@ BASE = [
     "types",
     "faults",
     "atomic",
+    "formats",
     "outputs",
     "workspace",
     "spill",

@@ -29,6 +29,7 @@ from rich.console import Console
 from dedup import __version__
 from dedup.config import Config
 from dedup.errors import ConfigError, DedupError, InputError, printable
+from dedup.formats import OUTPUT_FORMATS, formatted_name
 from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
 from dedup.outputs import RUN, WORK_DIR, check_output
 from dedup.types import ProgressFn, Reject
@@ -227,12 +228,27 @@ debug_option = click.option("--debug", is_flag=True, help="Show tracebacks of er
 
 
 def out_option(files: str, required: bool = False) -> Callable[..., Any]:
-    return click.option(
-        "-o",
-        "--out",
-        required=required,
-        type=click.Path(file_okay=False),
-        help=f"Folder for {files}.",
+    """``-o/--out`` and ``--output-format`` (``--to``): where the files go and the format of
+    the row files (``.jsonl`` ones) among them."""
+    return stack(
+        click.option(
+            "-o",
+            "--out",
+            required=required,
+            type=click.Path(file_okay=False),
+            help=f"Folder for {files}.",
+        ),
+        click.option(
+            "--output-format",
+            "--to",
+            "output_format",
+            type=click.Choice(OUTPUT_FORMATS),
+            default="jsonl",
+            show_default=True,
+            help="Format of the row files (pairs, passages, cuts, rejects, …): JSON lines, "
+            "Parquet or CSV, each named with its extension (pairs.parquet). run.json stays "
+            "JSON; clean writes its corpus in the input's own format.",
+        ),
     )
 
 
@@ -426,6 +442,7 @@ class Run:
     quiet: bool = False
     fail_on_rejects: bool = False
     names: tuple[str, ...] = ()
+    output_format: str = "jsonl"
     started: float = field(default_factory=time.perf_counter)
     reader: CorpusReader | None = None
 
@@ -444,14 +461,17 @@ class Run:
     ) -> Run:
         """The run of a command called with ``kwargs``: its input options are taken out,
         and the settings left make its Config (``--config`` under the options given), or
-        ``make_config(settings)`` does."""
+        ``make_config(settings)`` does. ``names`` are the files written, named as in the
+        default format (``pairs.jsonl``): the run names them in its ``--output-format``."""
         options = pop_read_options(kwargs)
+        output_format = kwargs.pop("output_format", "jsonl")
         say_compiling(quiet)
         if make_config is not None:
             config = make_config(kwargs)
         else:
             config = build_config(config_file, kwargs)
-        return cls(inputs, out, options, config, quiet, fail_on_rejects, tuple(names))
+        names = tuple(formatted_name(name, output_format) for name in names)
+        return cls(inputs, out, options, config, quiet, fail_on_rejects, names, output_format)
 
     @contextmanager
     def progress(self) -> Iterator[ProgressFn | None]:
@@ -506,16 +526,18 @@ class Run:
         changes: dict[str, Any] = {"rejects": tuple(rejects)}
         if "rejected" in result.counts:
             changes["counts"] = {**result.counts, "rejected": len(rejects)}
-        show_rejects(rejects, self.warnings, self.out)
+        rejects_file = formatted_name("rejects.jsonl", self.output_format)
+        show_rejects(rejects, self.warnings, self.out, rejects_file)
         return rejects, dataclasses.replace(result, **changes)
 
     def provenance(self) -> dict[str, Any]:
-        """What run.json records of the command: its inputs, how they were read, and the
-        warnings about them."""
+        """What the writer is given: the command's inputs and how they were read (for
+        run.json), the warnings about them, and the format of the row files."""
         return {
             "inputs": list(self.inputs),
             "read_options": dataclasses.asdict(self.options),
             "warnings": self.warnings,
+            "output_format": self.output_format,
         }
 
     @property
@@ -553,7 +575,8 @@ class Run:
 
     def finish(self, rejects: Sequence[Reject]) -> None:
         if self.fail_on_rejects and rejects:
-            where = f" (see {Path(self.out) / 'rejects.jsonl'})" if self.out else ""
+            rejects_file = formatted_name("rejects.jsonl", self.output_format)
+            where = f" (see {Path(self.out) / rejects_file})" if self.out else ""
             raise CliError(f"{len(rejects)} record(s) skipped{where}", EXIT_INPUT)
 
 
@@ -577,14 +600,20 @@ def files_written(rows: dict[str, int] | None) -> list[str]:
     return [*rows, RUN] if rows is not None else []
 
 
-def show_rejects(rejects: Sequence[Reject], warnings: Sequence[Reject], out: str | None) -> None:
-    """The first skipped records and warnings, one line each, on stderr."""
+def show_rejects(
+    rejects: Sequence[Reject],
+    warnings: Sequence[Reject],
+    out: str | None,
+    rejects_file: str = "rejects.jsonl",
+) -> None:
+    """The first skipped records and warnings, one line each, on stderr (all of them are in
+    ``rejects_file`` in ``out``)."""
     items = [("skipped", r) for r in rejects] + [("warning", w) for w in warnings]
     for kind, item in items[:MAX_REJECT_LINES]:
         click.echo(f"{kind}: {item}", err=True)
     hidden = len(items) - MAX_REJECT_LINES
     if hidden > 0:
-        where = f" (all in {Path(out) / 'rejects.jsonl'})" if out else ""
+        where = f" (all in {Path(out) / rejects_file})" if out else ""
         click.echo(f"… and {hidden} more{where}", err=True)
 
 
