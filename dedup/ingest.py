@@ -287,16 +287,16 @@ def _read_file(source: Path, kind: str, options: ReadOptions) -> Iterator[Record
     if kind == "txt":
         yield _read_txt(source, _stem(source), options)
     elif kind in ("jsonl", "json"):
-        with _open_binary(source) as handle:
+        with open_binary(source) as handle:
             reader = _read_json if kind == "json" else _read_jsonl
             yield from reader(handle, name, _stem(source), options)
     elif kind == "csv":
         yield from _read_csv(source, options)
     elif kind == "warc":
-        with _open_binary(source) as handle:
+        with open_binary(source) as handle:
             yield from _read_warc(handle, name, options)
     elif kind == "html":
-        with _open_binary(source) as handle:
+        with open_binary(source) as handle:
             data = handle.read()
         yield _read_html(data, name, _stem(source), options)
     else:
@@ -444,7 +444,7 @@ def _read_page_file(
     """An HTML page of a folder: id its path relative to the folder without extension, the
     sidecar's fields (when it has a row for the page) over what the page states."""
     doc_id = _relative_id(path, folder)
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         item = _read_html(handle.read(), str(path), doc_id, options)
     if isinstance(item, Record) and doc_id in metadata:
         fields = {k: v for k, v in metadata[doc_id][0].items() if v is not None}
@@ -513,7 +513,7 @@ def _relative_id(path: Path, folder: Path) -> str:
 
 def _read_txt(path: Path, doc_id: str, options: ReadOptions) -> Record | Reject:
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             data = handle.read()
     except READ_ERRORS as err:
         return _fail(InputError(str(path), None, read_error_message(err)), options)
@@ -568,7 +568,7 @@ def _read_sidecar(
                 continue
             rows.append((row, f"{path}:{n}"))
     else:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             for item in _jsonl_objects(handle, str(path), sidecar_options):
                 (problems if isinstance(item, Reject) else rows).append(item)  # type: ignore[arg-type]
     metadata: dict[str, tuple[dict[str, Any], str]] = {}
@@ -682,7 +682,7 @@ def _jsonl_objects(
     handle: BinaryIO, name: str, options: ReadOptions
 ) -> Iterator[tuple[dict[str, Any], str] | Reject]:
     line_number = 0
-    lines = _text_lines(handle, options)
+    lines = text_lines(handle, options)
     while True:
         try:
             line_number, line = next(lines)
@@ -714,7 +714,7 @@ def _jsonl_objects(
         yield row, f"{name}:{line_number}"
 
 
-def _text_lines(
+def text_lines(
     handle: BinaryIO, options: ReadOptions
 ) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
     """``(line number, text)`` of each line; a line that does not decode comes as its
@@ -786,7 +786,7 @@ def record_problem(record: Record) -> str | None:
 
 def _read_csv(path: Path, options: ReadOptions) -> Iterator[Record | Reject]:
     delimiter = "\t" if plain_suffix(path) == ".tsv" else ","
-    yield from _csv_records(lambda: _open_binary(path), str(path), _stem(path), delimiter, options)
+    yield from _csv_records(lambda: open_binary(path), str(path), _stem(path), delimiter, options)
 
 
 def _csv_records(
@@ -809,7 +809,7 @@ def _csv_rows(
     path: Path, options: ReadOptions, required: Sequence[str]
 ) -> Iterator[tuple[dict[str, Any], str] | Reject]:
     delimiter = "\t" if plain_suffix(path) == ".tsv" else ","
-    yield from _csv_rows_of(lambda: _open_binary(path), str(path), delimiter, options, required)
+    yield from _csv_rows_of(lambda: open_binary(path), str(path), delimiter, options, required)
 
 
 def _csv_rows_of(
@@ -1590,7 +1590,7 @@ def _stem(path: Path) -> str:
     return name
 
 
-def _open_binary(path: Path) -> BinaryIO:
+def open_binary(path: Path) -> BinaryIO:
     """``path`` opened read-only, decompressed as its extension says."""
     suffix = path.suffix.lower()
     if suffix == ".gz":

@@ -7,12 +7,8 @@ byte-identical files.
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +18,7 @@ from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.formats import formatted_name, write_jsonl, write_rows
-from dedup.ingest import ReadOptions, format_of, plain_suffix
+from dedup.formats import formatted_name, write_rows
 from dedup.outputs import OutputSet, output_names
 from dedup.syndication import chain_graph, evidence_record
 from dedup.types import (
@@ -31,11 +26,8 @@ from dedup.types import (
     ArticleReuse,
     ChainEdge,
     ChainsResult,
-    CleanResult,
     CopyGroup,
-    Cut,
     DocumentInfo,
-    DuplicateDrop,
     OutletReuse,
     Pair,
     PassageCluster,
@@ -297,242 +289,6 @@ def top_pairs_table(result: ScanResult, top: int, width: int = 80) -> Table:
 def _excerpt(text: str, width: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-# --- clean --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CorpusLayout:
-    """How a cleaned corpus is written: in the format it was read in.
-
-    ``kind`` is ``txt`` (a folder of .txt files plus a metadata sidecar), ``jsonl``, ``csv``
-    or ``parquet``; ``name`` the folder or file name inside the output folder.
-    """
-
-    kind: str
-    name: str
-    delimiter: str = ","
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
-    """The input's own format for one folder or file; JSON lines otherwise."""
-    fields = {
-        "id": options.id_field,
-        "text": options.text_field,
-        "title": options.title_field,
-        "date": options.date_field,
-        "outlet": options.outlet_field,
-        "url": options.url_field,
-    }
-    if len(inputs) == 1 and inputs[0] != "-":
-        source = Path(inputs[0])
-        if source.is_dir():
-            return CorpusLayout("txt", "corpus", fields=fields)
-        kind = format_of(source, options)
-        suffix = plain_suffix(source)
-        stem = source.name[: source.name.lower().rfind(suffix)] if suffix else source.stem
-        if kind in ("jsonl", "csv", "parquet"):
-            return CorpusLayout(
-                kind, stem + suffix, "\t" if suffix == ".tsv" else ",", fields=fields
-            )
-    return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
-
-
-def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any]]:
-    """One row a kept document, with the input's field names and its other fields."""
-    rows = []
-    for doc in result.documents:
-        if doc.duplicate_of is not None:
-            continue
-        record = doc.record
-        row: dict[str, Any] = {layout.fields["id"]: record.id, layout.fields["text"]: doc.text}
-        for name in ("title", "date", "outlet", "url"):
-            value = getattr(record, name)
-            if value is not None:
-                row[layout.fields[name]] = value
-        row.update(record.extra)
-        rows.append(row)
-    return rows
-
-
-def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
-    """Write the kept documents at ``target`` in ``layout``; return how many."""
-    if layout.kind == "txt":
-        return _write_txt_folder(result, target)
-    rows = corpus_rows(result, layout)
-    if layout.kind == "jsonl":
-        write_jsonl(target, rows)
-    elif layout.kind == "csv":
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        with atomic_write(target) as handle:
-            writer = csv.DictWriter(handle, columns, delimiter=layout.delimiter, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        with atomic_write(target, "wb") as handle:
-            pq.write_table(pa.Table.from_pylist(rows), handle)
-    return len(rows)
-
-
-def _write_txt_folder(result: CleanResult, target: Path) -> int:
-    """Each kept document as a ``.txt`` file in the folder ``target`` (made here), and
-    metadata.csv mapping each id to its file with its metadata; return how many documents.
-    """
-    kept = [doc for doc in result.documents if doc.duplicate_of is None]
-    files = txt_file_names([doc.record.id for doc in kept])
-    target.mkdir(parents=True)
-    meta_rows = []
-    for doc, relative in zip(kept, files):
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(doc.text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        record = doc.record
-        meta_rows.append(
-            {
-                "id": record.id,
-                "file": relative.as_posix(),
-                "outlet": record.outlet or "",
-                "date": record.date or "",
-                "url": record.url or "",
-                "title": record.title or "",
-            }
-        )
-    needed = any(
-        row["file"] != row["id"] + ".txt" or any(row[k] for k in ("outlet", "date", "url", "title"))
-        for row in meta_rows
-    )
-    if needed:
-        with atomic_write(target / "metadata.csv") as handle:
-            writer = csv.DictWriter(handle, ["id", "file", "outlet", "date", "url", "title"])
-            writer.writeheader()
-            writer.writerows(meta_rows)
-    return len(meta_rows)
-
-
-def txt_file_names(ids: Sequence[str]) -> list[Path]:
-    """A distinct ``.txt`` path for each id, inside the folder it is joined to.
-
-    An id that is already a safe path keeps it (``bbc/2016/x`` → ``bbc/2016/x.txt``); the
-    others get their safe form (see :func:`safe_relative_path`), with ``~2``, ``~3``, … when
-    that is taken. Names are compared without case, as some file systems do, so no file
-    ever replaces another's."""
-    natural = [safe_relative_path(doc_id, ".txt") for doc_id in ids]
-    taken: set[str] = set()
-    names: list[Path | None] = [None] * len(ids)
-    for k, (doc_id, path) in enumerate(zip(ids, natural)):
-        key = path.as_posix().lower()
-        if path.as_posix() == doc_id + ".txt" and key not in taken:
-            names[k] = path
-            taken.add(key)
-    for k, (doc_id, path) in enumerate(zip(ids, natural)):
-        if names[k] is not None:
-            continue
-        number = 1
-        while path.as_posix().lower() in taken:
-            number += 1
-            path = safe_relative_path(f"{doc_id}~{number}", ".txt")
-        names[k] = path
-        taken.add(path.as_posix().lower())
-    return [name for name in names if name is not None]
-
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\]")
-
-
-def safe_relative_path(doc_id: str, suffix: str) -> Path:
-    """A file path for a document id that stays inside the folder it is joined to.
-
-    Folders in the id are kept (``bbc/2016/x`` → ``bbc/2016/x.txt``); ``..``, ``.``, empty
-    parts, a leading ``/`` and control or reserved characters are not
-    (``../../etc/passwd`` → ``etc/passwd.txt``).
-    """
-    parts = [
-        _UNSAFE.sub("_", part) for part in re.split(r"[/\\]", doc_id) if part not in ("", ".", "..")
-    ]
-    parts = [part.lstrip(".") or "_" for part in parts] or ["_"]
-    return Path(*parts[:-1], parts[-1] + suffix)
-
-
-def cut_record(cut: Cut) -> dict[str, Any]:
-    return {
-        "doc": cut.doc,
-        "start": cut.start,
-        "end": cut.end,
-        "reason": cut.reason,
-        "text": cut.text,
-    }
-
-
-def duplicate_record(drop: DuplicateDrop) -> dict[str, Any]:
-    return {
-        "dropped": drop.dropped,
-        "kept": drop.kept,
-        "jaccard": round(drop.jaccard, FLOAT_DIGITS),
-        "copied_fraction_dropped": round(drop.copied_fraction_dropped, FLOAT_DIGITS),
-        "copied_fraction_kept": round(drop.copied_fraction_kept, FLOAT_DIGITS),
-    }
-
-
-def write_clean(
-    result: CleanResult,
-    out_dir: str | Path,
-    layout: CorpusLayout,
-    *,
-    inputs: Sequence[str] = (),
-    read_options: dict[str, Any] | None = None,
-    warnings: Sequence[Reject] = (),
-    drop_duplicates: bool = False,
-    output_format: str = "jsonl",
-) -> dict[str, int]:
-    """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl (the three in
-    ``output_format``) and run.json (last) as one set (see :mod:`dedup.outputs`)."""
-    cuts = [cut for doc in result.documents for cut in doc.cuts]
-    names = output_names("clean", layout.name, output_format)
-    with OutputSet(out_dir, names, inputs=inputs) as output:
-        rows = {layout.name: write_corpus(result, output.path(layout.name), layout)}
-        files: dict[str, Iterable[dict[str, Any]]] = {
-            "cuts.jsonl": map(cut_record, cuts),
-            "duplicates.jsonl": map(duplicate_record, result.duplicates),
-            "rejects.jsonl": reject_rows(result.rejects, warnings),
-        }
-        rows.update(write_row_files(output, files, output_format))
-        output.write_run(
-            {
-                **run_head("clean", result.config, inputs, read_options),
-                "drop_duplicates": drop_duplicates,
-                "counts": result.counts,
-                "outputs": rows,
-            }
-        )
-    return rows
-
-
-def clean_summary_table(result: CleanResult, seconds: float) -> Table:
-    counts = result.counts
-    table = Table(title="dedup clean", show_header=False, title_justify="left")
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    table.add_row("documents read", f"{counts['documents']:,}")
-    table.add_row("skipped", f"{len(result.rejects):,}")
-    table.add_row("documents kept", f"{counts['kept']:,}")
-    table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
-    table.add_row("documents with cuts", f"{counts['documents_with_cuts']:,}")
-    table.add_row(
-        "characters removed", f"{counts['characters_removed']:,} of {counts['characters']:,}"
-    )
-    for key, value in counts.items():
-        if key.startswith("removed:"):
-            table.add_row(f"  {key.removeprefix('removed:')}", f"{value:,}")
-    table.add_row("time", f"{seconds:.2f} s")
-    return table
 
 
 # --- stories ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ STAGES = [
     "clustering",
     "syndication",
     "writers",
+    "cleaned",
     "html",
     "prepare",
     "stages",

@@ -75,7 +75,7 @@ def clean_command(
     its offsets, text and reason); the input is never modified.
     """
     from dedup.api import clean
-    from dedup.writers import clean_summary_table, corpus_layout, write_clean
+    from dedup.cleaned import clean_summary_table, corpus_layout, write_clean
 
     if skip_rules:
         kwargs["clean_skip"] = skip_rules
