@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import dedup.ingest
+import dedup.ingest.folders
 import dedup.store
 from dedup.cleaned import txt_file_names, write_corpus
 from dedup.cli import main
@@ -95,14 +95,14 @@ def test_a_damaged_file_is_one_line_and_the_rest_is_read(tmp_path, good, name, c
 def test_a_file_without_read_permission_is_skipped(tmp_path, good, monkeypatch):
     locked = tmp_path / "locked.jsonl"
     locked.write_text(jsonl(seed_rows()[3:]), encoding="utf-8")
-    opened = dedup.ingest.open_binary
+    opened = dedup.ingest.folders.open_binary
 
     def refuse(path):  # as the system refuses a file without read permission (root can read)
         if Path(path) == locked:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return opened(path)
 
-    monkeypatch.setattr(dedup.ingest, "open_binary", refuse)
+    monkeypatch.setattr(dedup.ingest.folders, "open_binary", refuse)
     corpus = read_corpus([locked, good])
     assert [str(r) for r in corpus.rejects] == [f"{locked}: cannot read: Permission denied"]
     assert len(corpus.records) == 3
