@@ -10,8 +10,10 @@ record as it came with only its text replaced by the cleaned text, in the file's
 * Parquet: the same columns in the same order with the same Arrow types (an all-empty
   column included), and the same compression codec.
 
-A folder of ``.txt`` files comes back as a folder (``corpus/``); several inputs, standard
-input or a JSON array file as ``corpus.jsonl``. Files are written in UTF-8.
+A folder of such shards comes back as a folder ``corpus/`` of the same shards under the same
+relative names. A folder of ``.txt`` files (or of other shards: HTML, WARC, JSON arrays)
+comes back as a folder of ``.txt`` files (``corpus/``); several inputs, standard input or a
+JSON array file as ``corpus.jsonl``. Files are written in UTF-8.
 """
 
 from __future__ import annotations
@@ -36,20 +38,31 @@ from rich.table import Table
 from dedup.atomic import atomic_write
 from dedup.errors import StageError
 from dedup.formats import write_jsonl
-from dedup.ingest import ReadOptions, format_of, open_binary, plain_suffix, text_lines
+from dedup.ingest import (
+    ReadOptions,
+    folder_files,
+    format_of,
+    open_binary,
+    plain_suffix,
+    text_lines,
+)
 from dedup.outputs import OutputSet, output_names
 from dedup.types import CleanResult, Cut, DuplicateDrop, Reject
 from dedup.writers import FLOAT_DIGITS, reject_rows, run_head, write_row_files
+
+#: The formats written back as they came (see the module docstring).
+WRITTEN_BACK = ("jsonl", "csv", "parquet")
 
 
 @dataclass(frozen=True)
 class CorpusLayout:
     """How a cleaned corpus is written: in the format it was read in.
 
-    ``kind`` is ``txt`` (a folder of .txt files plus a metadata sidecar), ``jsonl``, ``csv``
-    or ``parquet``; ``name`` the folder or file name inside the output folder; ``source``
-    the input file written back (its records as they came, see the module docstring), or
-    None for a corpus of ``fields`` rows; ``options`` how it was read.
+    ``kind`` is ``txt`` (a folder of .txt files plus a metadata sidecar), ``jsonl``, ``csv``,
+    ``parquet`` or ``shards`` (a folder of such files, each written back); ``name`` the
+    folder or file name inside the output folder; ``source`` the input written back (its
+    records as they came, see the module docstring), or None for a corpus of ``fields``
+    rows; ``options`` how it was read.
     """
 
     kind: str
@@ -73,10 +86,15 @@ def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
     if len(inputs) == 1 and inputs[0] != "-":
         source = Path(inputs[0])
         if source.is_dir():
+            listing = folder_files(source, options)
+            kinds = {format_of(path, options) for path in listing.files}
+            if listing.kind == "shards" and listing.files and kinds <= set(WRITTEN_BACK):
+                return CorpusLayout("shards", "corpus", fields=fields, source=inputs[0],
+                                    options=options)  # fmt: skip
             return CorpusLayout("txt", "corpus", fields=fields)
         kind = format_of(source, options)
         delimiter = "\t" if plain_suffix(source) == ".tsv" else ","
-        if kind in ("jsonl", "csv", "parquet"):
+        if kind in WRITTEN_BACK:
             return CorpusLayout(kind, source.name, delimiter, fields, inputs[0], options)
     return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
 
@@ -282,42 +300,63 @@ def clean_summary_table(result: CleanResult, seconds: float) -> Table:
 
 
 def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
-    """The input file ``layout.source`` again at ``target``, holding the kept records as
-    they came with the cleaned text in place of theirs; return how many.
+    """The input ``layout.source`` again at ``target``, holding the kept records as they
+    came with the cleaned text in place of theirs; return how many. A folder of shards
+    comes back as a folder of the same shards (each with its kept records).
 
     Raises
     ------
     StageError
-        When a kept record was not read from that file (at the line its source names).
+        When a kept record was not read from that input (at the line its source names).
     """
     assert layout.source is not None
     source = Path(layout.source)
     kept = kept_texts(result)
-    if layout.kind == "parquet":
-        written = _write_back_parquet(source, target, kept, layout.options)
+    if layout.kind != "shards":  # one file: every record came from it
+        lines = {line: text for by_line in kept.values() for line, text in by_line.items()}
+        written = write_back_file(source, target, layout.kind, lines, layout.options)
+        missing = sum(map(len, kept.values())) - written
     else:
-        with atomic_write(target, "wb") as raw, compressed(raw, target.name) as handle:
-            if layout.kind == "csv":
-                written = _write_back_csv(source, handle, kept, layout)
-            else:
-                written = _write_back_jsonl(source, handle, kept, layout.options)
-    if written != len(kept):
+        target.mkdir()
+        written = 0
+        for path in folder_files(source, layout.options).files:
+            kind = format_of(path, layout.options)
+            assert kind is not None
+            lines = kept.pop(str(path), {})
+            shard = target / path.relative_to(source)
+            written += write_back_file(path, shard, kind, lines, layout.options)
+        missing = sum(map(len, kept.values()))
+    if missing:
         raise StageError(
-            f"{source}: {len(kept) - written} cleaned record(s) were not read from this file; "
+            f"{source}: {missing} cleaned record(s) were not read from this input; "
             "cannot write it back"
         )
     return written
 
 
-def kept_texts(result: CleanResult) -> dict[int, str]:
-    """The cleaned text of each kept record, by the line (or row) it was read at."""
-    kept = {}
+def write_back_file(
+    source: Path, target: Path, kind: str, kept: dict[int, str], options: ReadOptions
+) -> int:
+    """One file written back (see :func:`write_back`); return how many records."""
+    if kind == "parquet":
+        return _write_back_parquet(source, target, kept, options)
+    with atomic_write(target, "wb") as raw, compressed(raw, target.name) as handle:
+        if kind == "csv":
+            delimiter = "\t" if plain_suffix(source) == ".tsv" else ","
+            return _write_back_csv(source, handle, kept, delimiter, options)
+        return _write_back_jsonl(source, handle, kept, options)
+
+
+def kept_texts(result: CleanResult) -> dict[str, dict[int, str]]:
+    """The cleaned text of each kept record, by the file and the line (or row) it was read
+    at."""
+    kept: dict[str, dict[int, str]] = {}
     for doc in result.documents:
         if doc.duplicate_of is None:
-            _, _, line = doc.record.source.rpartition(":")
+            name, _, line = doc.record.source.rpartition(":")
             if not line.isdigit():
                 raise StageError(f"{doc.record.source}: a record without a line to write back")
-            kept[int(line)] = doc.text
+            kept.setdefault(name, {})[int(line)] = doc.text
     return kept
 
 
@@ -363,16 +402,15 @@ def _write_back_jsonl(
 
 
 def _write_back_csv(
-    source: Path, handle: BinaryIO, kept: dict[int, str], layout: CorpusLayout
+    source: Path, handle: BinaryIO, kept: dict[int, str], delimiter: str, options: ReadOptions
 ) -> int:
-    options = layout.options
     csv.field_size_limit(sys.maxsize)
     written = 0
     out = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-    writer = csv.writer(out, delimiter=layout.delimiter)
+    writer = csv.writer(out, delimiter=delimiter)
     with open_binary(source) as binary:
         text = io.TextIOWrapper(binary, encoding=options.decoding, newline="")
-        reader = csv.reader(text, delimiter=layout.delimiter)
+        reader = csv.reader(text, delimiter=delimiter)
         header = next(reader)
         column = header.index(options.text_field)
         writer.writerow(header)

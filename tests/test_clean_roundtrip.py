@@ -186,3 +186,36 @@ def test_the_gzip_bytes_depend_only_on_the_content(tmp_path):
     assert (tmp_path / "one" / source.name).read_bytes() == (
         tmp_path / "two" / source.name
     ).read_bytes()
+
+
+def test_a_folder_of_shards_comes_back_as_the_same_shards(tmp_path):
+    folder = tmp_path / "feeds"
+    (folder / "2016").mkdir(parents=True)
+    records = rows()
+    first = "".join(json.dumps(row) + "\n" for row in records[:3]).encode()
+    (folder / "2016" / "a.jsonl.zst").write_bytes(OPENERS[".zst"](first))
+    with open(folder / "b.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "rank"])
+        writer.writerows([[row["id"], row["text"], row["rank"]] for row in records[3:]])
+    out = tmp_path / "out"
+    run_clean(folder, out, "--drop-duplicates")
+    texts = cleaned_texts(folder, ReadOptions(), drop=True)
+    corpus = out / "corpus"
+    assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_file()) == [
+        "2016/a.jsonl.zst",
+        "b.csv",
+    ]
+    back = READERS[".zst"]((corpus / "2016" / "a.jsonl.zst").read_bytes()).decode()
+    assert [json.loads(line) for line in back.splitlines()] == [
+        {**row, "text": texts[row["id"]]} for row in records[:3]
+    ]
+    with open(corpus / "b.csv", newline="", encoding="utf-8") as handle:
+        got = list(csv.reader(handle))
+    assert got[0] == ["id", "text", "rank"]
+    assert got[1:] == [
+        [row["id"], texts[row["id"]], str(row["rank"])]
+        for row in records[3:]
+        if texts[row["id"]] is not None
+    ]
+    assert len(got) == len(records) - 3  # the header, and the copy of the first dropped
