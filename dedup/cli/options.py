@@ -71,6 +71,7 @@ def stack(*options: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callab
 input_options = stack(
     click.option(
         "--format",
+        "--input-format",
         "input_format",
         type=click.Choice(["auto", "txt", "jsonl", "json", "csv", "parquet", "warc", "html"]),
         default="auto",
