@@ -91,3 +91,16 @@ def test_the_command_takes_the_format_and_refuses_another(tmp_path):
     refused = CliRunner().invoke(main, ["scan", str(CORPUS), "--output-format", "xml"])
     assert refused.exit_code == 2
     assert "'xml' is not one of 'jsonl', 'parquet', 'csv'" in refused.output
+
+
+def test_a_run_in_another_format_replaces_the_old_files(tmp_path, result):
+    out = tmp_path / "out"
+    write_scan(result, out)
+    write_scan(result, out, output_format="csv")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "documents.csv",
+        "pairs.csv",
+        "passages.csv",
+        "rejects.csv",
+        "run.json",
+    ]
