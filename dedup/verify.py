@@ -14,7 +14,15 @@ import numpy as np
 from dedup.align import (
     align_pairs,
 )
-from dedup.assemble import DocTable, assemble_pairs, cluster_passages, document_infos, span_offsets
+from dedup.assemble import (
+    ROW_WIDTH,
+    DocTable,
+    alignment_rows,
+    assemble_pairs,
+    cluster_passages,
+    document_infos,
+    span_offsets,
+)
 from dedup.candidates import Overlap, measure_overlaps
 from dedup.config import Config
 from dedup.copies import CopyGroups
@@ -369,13 +377,13 @@ def align_candidates(
         if first in done:
             assert work is not None
             found = work.load(stage)
-            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, 6)
+            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, ROW_WIDTH)
         else:
             parts = [next(aligned) for _ in offsets[first]]
             pair_index = np.concatenate(
                 [index + offset for (index, _), offset in zip(parts, offsets[first])]
             )
-            passages = np.concatenate([found for _, found in parts]).reshape(-1, 6)
+            passages = np.concatenate([found for _, found in parts]).reshape(-1, ROW_WIDTH)
             if work is not None:
                 work.save(stage, pair_index=pair_index, passages=passages)
         found_pairs = chunk[pair_index].tolist()
@@ -411,5 +419,7 @@ def _align_chunk(
         words=words,
         max_bridge=max_bridge,
         min_exact_share=min_exact_share,
+        return_edits=True,
     )
-    return found[0], found[1]
+    assert len(found) == 3  # with the edits
+    return found[0], alignment_rows(found[1], found[2])

@@ -320,3 +320,55 @@ def test_scan_reports_an_edited_copy_as_one_alignment_with_exact_offsets():
     assert b[alignment.b_start : alignment.b_end] == edited[:-1]
     assert alignment.words_a == alignment.words_b == len(words(body))
     assert alignment.matched_words == len(words(body)) - 7
+
+
+def test_the_kind_of_reuse_reaches_the_results_tables_and_files(tmp_path):
+    import json
+
+    from dedup.pipeline import scan
+    from dedup.types import Record
+    from dedup.writers import write_scan
+
+    body = " ".join(seq(40, "p"))
+    edited = body.replace("p7 ", "rebels ").replace("p20 ", "").replace("p30 ", "p30 extra ")
+    swapped = " ".join(seq(20, "s", 20) + seq(20, "s"))
+    records = [
+        Record("a", "intro " + body + " " + " ".join(seq(40, "s")) + " end"),
+        Record("b", "lead " + edited + " close"),
+        Record("c", "other " + body + " words"),
+        Record("d", "start " + swapped + " stop"),
+    ]
+    result = scan(records)
+    found = {(p.a, p.b): p.alignments for p in result.pairs}
+    (ab,) = found[("a", "b")]
+    assert (ab.reuse_kind, ab.substituted_words, ab.inserted_words, ab.deleted_words) == (
+        "edited",
+        1,
+        1,
+        1,
+    )
+    assert ab.matched_words + ab.substituted_words + ab.deleted_words == ab.words_a
+    (ac,) = found[("a", "c")]
+    assert (ac.reuse_kind, ac.substituted_words, ac.inserted_words, ac.deleted_words) == (
+        "exact",
+        0,
+        0,
+        0,
+    )
+    (ad,) = found[("a", "d")]
+    assert ad.reuse_kind == "reordered"
+    kinds = {p.id: p.reuse_kind for p in result.passages}
+    assert kinds[ab.cluster] == "edited"  # a, b and c carry it: the most changed kind
+    assert kinds[ad.cluster] == "reordered"
+    table = result.to_arrow("alignments").to_pydict()
+    assert sorted(table["reuse_kind"]) == ["edited", "edited", "exact", "reordered"]
+    assert result.columns("passages")["reuse_kind"] == [p.reuse_kind for p in result.passages]
+
+    write_scan(result, tmp_path)
+    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    written = {(p["a"], p["b"]): p["passages"][0] for p in pairs}
+    assert written[("a", "b")]["reuse_kind"] == "edited"
+    assert written[("a", "b")]["substituted_words"] == 1
+    assert written[("a", "d")]["reuse_kind"] == "reordered"
+    passages = [json.loads(x) for x in (tmp_path / "passages.jsonl").read_text().splitlines()]
+    assert {p["id"]: p["reuse_kind"] for p in passages} == kinds
