@@ -27,6 +27,7 @@ STAGES = [
     "sketch",
     "lsh",
     "align",
+    "edit_marks",
     "store",
     "rules",
     "clustering",
