@@ -311,6 +311,7 @@ def expand_exact_groups(
             words=shingled.tokens,  # as verify aligns: through edits
             max_bridge=config.max_bridge_words,
             min_exact_share=config.min_exact_share,
+            min_fragment_words=config.min_fragment_words,
             return_edits=True,
         )
         assert len(aligned) == 3  # with the edits

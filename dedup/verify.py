@@ -360,6 +360,7 @@ def align_candidates(
         shingled.tokens,  # the words: the aligner extends passages through edits
         config.max_bridge_words,
         config.min_exact_share,
+        config.min_fragment_words,
     )
     # each chunk is split in one piece per worker, so that even one chunk uses every core;
     # the results are sorted by pair, so the pieces put back together are the chunk's
@@ -407,6 +408,7 @@ def _align_chunk(
     words: Tokens,
     max_bridge: int,
     min_exact_share: float,
+    min_fragment_words: int,
     chunk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     found = align_pairs(
@@ -419,6 +421,7 @@ def _align_chunk(
         words=words,
         max_bridge=max_bridge,
         min_exact_share=min_exact_share,
+        min_fragment_words=min_fragment_words,
         return_edits=True,
     )
     assert len(found) == 3  # with the edits

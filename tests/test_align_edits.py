@@ -18,6 +18,7 @@ from dedup.align import (
     INSERTED,
     KIND,
     MATCHED_A,
+    MIN_FRAGMENT_WORDS,
     NEAR_MATCHED,
     PIECES,
     REORDERED,
@@ -249,7 +250,9 @@ def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
         # the offsets give back the passage's words, whole
         assert words(text_a[doc_a.starts[row[A_LO]] : doc_a.ends[row[A_HI] - 1]]) == span_a
         assert words(text_b[doc_b.starts[row[B_LO]] : doc_b.ends[row[B_HI] - 1]]) == span_b
-        assert row[MATCHED_A] >= OPTIONS["min_words"]
+        # a passage of min_words exact words, or one of the pieces of a heavy revision
+        fragments = passages[:, MATCHED_A].sum() >= MIN_FRAGMENT_WORDS
+        assert row[MATCHED_A] >= OPTIONS["min_words"] or fragments
         if edit[KIND] != REORDERED:
             assert row[MATCHED_A] <= longest_common_subsequence(span_a, span_b)
             # every word of each span is matched, substituted, inserted or deleted
@@ -372,3 +375,52 @@ def test_the_kind_of_reuse_reaches_the_results_tables_and_files(tmp_path):
     assert written[("a", "d")]["reuse_kind"] == "reordered"
     passages = [json.loads(x) for x in (tmp_path / "passages.jsonl").read_text().splitlines()]
     assert {p["id"]: p["reuse_kind"] for p in passages} == kinds
+
+
+def heavy_revision(runs: list[int]) -> tuple[str, str]:
+    """A source and a rewrite that keeps exact runs of ``runs`` words (each under
+    ``min_words``), in reverse order, with new wording of 15 words around each (no word
+    of it one character from another)."""
+    source, rewrite = [], []
+    for k, size in enumerate(runs):
+        kept = seq(size, f"keep{k}x")
+        source = source + seq(15, f"src{k}x") + kept
+        rewrite = kept + seq(15, f"new{k}x") + rewrite
+    return " ".join(source), " ".join(rewrite)
+
+
+def test_the_short_exact_runs_of_a_heavy_revision_are_kept_together():
+    source, rewrite = heavy_revision([9, 8, 10])  # 27 words in exact runs, none of 12
+    passages, edits, _ = align_texts(source, rewrite)
+    assert sorted((p[A_HI] - p[A_LO], p[MATCHED_A]) for p in passages.tolist()) == [
+        (8, 8),
+        (9, 9),
+        (10, 10),
+    ]
+    assert sorted(edits[:, KIND].tolist()) == [EXACT] * 3
+    none, _, _ = align_texts(source, rewrite, min_fragment_words=0)
+    assert len(none) == 0
+    # fewer words in all than min_fragment_words: nothing
+    fewer, _, _ = align_texts(*heavy_revision([9, 8]))
+    assert len(fewer) == 0
+
+
+def test_pieces_are_not_added_to_a_pair_with_a_passage():
+    source, rewrite = heavy_revision([9, 8, 10, 20])
+    passages, _, _ = align_texts(source, rewrite)
+    assert (passages[:, A_HI] - passages[:, A_LO]).tolist() == [20]
+
+
+def test_a_scan_finds_a_heavy_revision_with_its_setting():
+    from dedup.config import Config
+    from dedup.pipeline import scan
+    from dedup.types import Record
+
+    source, rewrite = heavy_revision([9, 8, 10, 7])
+    records = [Record("a-source", source), Record("b-rewrite", rewrite)]
+    (pair,) = scan(records).pairs
+    assert sorted(a.matched_words for a in pair.alignments) == [7, 8, 9, 10]
+    for a in pair.alignments:
+        assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
+    assert scan(records, Config(min_fragment_words=0)).pairs == ()
+    assert scan(records, Config(min_fragment_words=35)).pairs == ()
