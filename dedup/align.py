@@ -50,8 +50,9 @@ MAX_ANCHOR_REPEATS = 16
 #: ``Config.min_exact_share`` hold the ones a scan uses).
 MAX_BRIDGE_WORDS = 30
 MIN_EXACT_SHARE = 0.5
-#: Default of ``min_fragment_words`` (``Config.min_fragment_words``): 0 turns fragments off.
-MIN_FRAGMENT_WORDS = 24
+#: Default of ``min_fragment_words`` (``Config.min_fragment_words``): 0, no pieces (see
+#: docs/method-alignment.md for why they are off by default).
+MIN_FRAGMENT_WORDS = 0
 
 #: Columns of the passage arrays returned by :func:`align_shingles`.
 A_LO, A_HI, B_LO, B_HI, MATCHED_A, MATCHED_B = range(6)

@@ -165,7 +165,8 @@ class Config:
         shorter pieces the aligner found (each holding one exact run of ``shingle_size``
         words, with ``min_exact_share`` copied) when together they hold at least this many
         words aligned to an equal word: a heavy revision, reworded and reordered, keeps only
-        short exact runs. 0 keeps none. See docs/method-alignment.md.
+        short exact runs. 0 (the default) keeps none: on wire copy, templated items (bond
+        launches, price quotes) pass such a rule too. See docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -275,7 +276,7 @@ class Config:
         0.5, 0.0, 1.0, "Least share of a passage's longer span that must be copied exactly."
     )
     min_fragment_words: int = setting(
-        24,
+        0,
         0,
         1_000_000,
         "Least words copied exactly, in all, by the shorter aligned pieces of a pair with no "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,6 @@ from dedup.align import (
     INSERTED,
     KIND,
     MATCHED_A,
-    MIN_FRAGMENT_WORDS,
     NEAR_MATCHED,
     PIECES,
     REORDERED,
@@ -229,7 +229,8 @@ def longest_common_subsequence(x: list[str], y: list[str]) -> int:
     st.data(),
 )
 @settings(derandomize=True, max_examples=80)
-def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
+@pytest.mark.parametrize("fragment_words", [0, 24])
+def test_passages_rest_on_words_both_texts_share(fragment_words, values_a, values_b, data):
     # a shared stretch of the first text, edited, so that some pairs hold passages
     if values_a and data.draw(st.booleans()):
         lo = data.draw(st.integers(0, len(values_a) - 1))
@@ -239,7 +240,7 @@ def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
         values_b = values_b[:10] + shared + values_b[10:]
     text_a = " ".join(f"w{v}" for v in values_a)
     text_b = " ".join(f"W{v}" for v in values_b)  # case differs: the same words
-    passages, edits, tokens = align_texts(text_a, text_b)
+    passages, edits, tokens = align_texts(text_a, text_b, min_fragment_words=fragment_words)
     words_a, words_b = words(text_a), words(text_b)
     if longest_common_subsequence(words_a, words_b) < OPTIONS["min_words"]:
         assert len(passages) == 0
@@ -250,9 +251,9 @@ def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
         # the offsets give back the passage's words, whole
         assert words(text_a[doc_a.starts[row[A_LO]] : doc_a.ends[row[A_HI] - 1]]) == span_a
         assert words(text_b[doc_b.starts[row[B_LO]] : doc_b.ends[row[B_HI] - 1]]) == span_b
-        # a passage of min_words exact words, or one of the pieces of a heavy revision
-        fragments = passages[:, MATCHED_A].sum() >= MIN_FRAGMENT_WORDS
-        assert row[MATCHED_A] >= OPTIONS["min_words"] or fragments
+        # min_words exact words, or (with them on) the pieces of a heavy revision
+        pieces = fragment_words > 0 and passages[:, MATCHED_A].sum() >= fragment_words
+        assert row[MATCHED_A] >= OPTIONS["min_words"] or pieces
         if edit[KIND] != REORDERED:
             assert row[MATCHED_A] <= longest_common_subsequence(span_a, span_b)
             # every word of each span is matched, substituted, inserted or deleted
@@ -391,23 +392,22 @@ def heavy_revision(runs: list[int]) -> tuple[str, str]:
 
 def test_the_short_exact_runs_of_a_heavy_revision_are_kept_together():
     source, rewrite = heavy_revision([9, 8, 10])  # 27 words in exact runs, none of 12
-    passages, edits, _ = align_texts(source, rewrite)
+    passages, edits, _ = align_texts(source, rewrite, min_fragment_words=24)
     assert sorted((p[A_HI] - p[A_LO], p[MATCHED_A]) for p in passages.tolist()) == [
         (8, 8),
         (9, 9),
         (10, 10),
     ]
     assert sorted(edits[:, KIND].tolist()) == [EXACT] * 3
-    none, _, _ = align_texts(source, rewrite, min_fragment_words=0)
-    assert len(none) == 0
+    assert len(align_texts(source, rewrite)[0]) == 0  # off by default
     # fewer words in all than min_fragment_words: nothing
-    fewer, _, _ = align_texts(*heavy_revision([9, 8]))
+    fewer, _, _ = align_texts(*heavy_revision([9, 8]), min_fragment_words=24)
     assert len(fewer) == 0
 
 
 def test_pieces_are_not_added_to_a_pair_with_a_passage():
     source, rewrite = heavy_revision([9, 8, 10, 20])
-    passages, _, _ = align_texts(source, rewrite)
+    passages, _, _ = align_texts(source, rewrite, min_fragment_words=24)
     assert (passages[:, A_HI] - passages[:, A_LO]).tolist() == [20]
 
 
@@ -418,9 +418,9 @@ def test_a_scan_finds_a_heavy_revision_with_its_setting():
 
     source, rewrite = heavy_revision([9, 8, 10, 7])
     records = [Record("a-source", source), Record("b-rewrite", rewrite)]
-    (pair,) = scan(records).pairs
+    (pair,) = scan(records, Config(min_fragment_words=24)).pairs
     assert sorted(a.matched_words for a in pair.alignments) == [7, 8, 9, 10]
     for a in pair.alignments:
         assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
-    assert scan(records, Config(min_fragment_words=0)).pairs == ()
+    assert scan(records).pairs == ()  # off by default
     assert scan(records, Config(min_fragment_words=35)).pairs == ()
