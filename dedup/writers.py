@@ -70,6 +70,10 @@ def alignment_record(alignment: Alignment) -> dict[str, Any]:
         "words_a": alignment.words_a,
         "words_b": alignment.words_b,
         "matched_words": alignment.matched_words,
+        "reuse_kind": alignment.reuse_kind,
+        "substituted_words": alignment.substituted_words,
+        "inserted_words": alignment.inserted_words,
+        "deleted_words": alignment.deleted_words,
     }
 
 
@@ -79,6 +83,7 @@ def passage_record(passage: PassageCluster) -> dict[str, Any]:
         "text": passage.text,
         "docs": len(passage.docs),
         "witnesses": [{"doc": w.doc, "start": w.start, "end": w.end} for w in passage.witnesses],
+        "reuse_kind": passage.reuse_kind,
     }
 
 

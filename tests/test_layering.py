@@ -28,6 +28,7 @@ STAGES = [
     "sketch",
     "lsh",
     "align",
+    "edit_marks",
     "store",
     "rules",
     "clustering",

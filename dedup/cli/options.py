@@ -34,6 +34,7 @@ SCAN_SETTINGS = (
     "max_gap_words",
     "max_bridge_words",
     "min_exact_share",
+    "min_fragment_words",
     "common_fraction",
     "common_min_docs",
 )
