@@ -52,12 +52,14 @@ from sklearn.utils import Tags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from dedup.communities import split_communities
+from dedup.events import EventGroup, find_events, group_facts, numbered, ordered_groups
 from dedup.story_graph import (
     decay_by_date,
     keep_above_background,
     neighbour_graph,
     top_per_row,
 )
+from dedup.templates import strip_templates
 from dedup.types import Record
 
 
@@ -113,7 +115,9 @@ class InstanceOf:
         return self.description
 
     def error(self, value: Any) -> type[Exception] | None:
-        if isinstance(value, bool) or not isinstance(value, self.types):
+        if (isinstance(value, bool) and bool not in self.types) or not isinstance(
+            value, self.types
+        ):
             return TypeError
         return None
 
@@ -124,7 +128,8 @@ class StoryGroup:
 
     ``id`` is ``s1``, ``s2``, … in order of the story's earliest date (undated stories last),
     then smallest member id. ``label`` lists its strongest TF-IDF terms; ``title`` is the
-    title of its earliest member, when titles are known.
+    title of its earliest member, when titles are known. ``events`` are the events it holds
+    (:mod:`dedup.events`), in order of id.
     """
 
     id: str
@@ -133,6 +138,7 @@ class StoryGroup:
     title: str | None
     first_date: str | None
     last_date: str | None
+    events: tuple[EventGroup, ...] = ()
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -164,6 +170,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         Passed to ``TfidfVectorizer``.
     n_consensus : int, default=5
         Leiden runs of each division whose agreement weights its final run.
+    learn_templates : bool, default=True
+        Take out each outlet's template words before TF-IDF (:mod:`dedup.templates`): word
+        runs the outlet repeats on many days with changing numbers, such as wire brief
+        frames, which would otherwise tie every brief of one form together.
     random_state : int, RandomState or None, default=0
         Seeds every Leiden run.
 
@@ -173,9 +183,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         Story of each record, numbered in the order of :attr:`stories_`.
     n_clusters_ : int
     stories_ : list of StoryGroup
+    event_labels_ : ndarray of int64, shape (n_samples,)
+        Event of each record (:mod:`dedup.events`: one happening inside its story), numbered
+        in the order of :attr:`events_`.
+    n_events_ : int
+    events_ : list of EventGroup
     graph_ : scipy.sparse.csr_matrix, shape (n_samples, n_samples)
         The weighted neighbour graph (with links), symmetric.
     vectorizer_ : TfidfVectorizer
+    n_template_words_ : int
+        Words taken out as template words, over all records.
     """
 
     #: What each parameter may be, checked at :meth:`fit` (a subclass extends it with
@@ -192,6 +209,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         "min_df": NumberRange(Integral, 1, None, closed="left"),
         "max_df": NumberRange(Real, 0, 1, closed="right"),
         "n_consensus": NumberRange(Integral, 1, None, closed="left"),
+        "learn_templates": InstanceOf((bool,), "a bool"),
         "random_state": InstanceOf(
             (type(None), Integral, np.random.RandomState), "an int, a RandomState or None"
         ),
@@ -211,6 +229,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         min_df: int = 2,
         max_df: float = 0.5,
         n_consensus: int = 5,
+        learn_templates: bool = True,
         random_state: int | np.random.RandomState | None = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
@@ -224,6 +243,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
         self.n_consensus = n_consensus
+        self.learn_templates = learn_templates
         self.random_state = random_state
 
     def __sklearn_tags__(self) -> Tags:
@@ -280,11 +300,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             dtype=np.float32,
         )
         texts = [_text_of(r, self.title_weight) for r in ordered]
+        days = _days(ordered)
+        self.n_template_words_ = 0
+        if self.learn_templates:
+            texts, self.n_template_words_ = strip_templates(
+                texts, [r.outlet for r in ordered], days
+            )
         try:
             vectors = vectorizer.fit_transform(texts)
         except ValueError:  # no term left (tiny or empty corpus): every record alone
             vectors = sp.csr_matrix((len(ordered), 0), dtype=np.float32)
-        days = _days(ordered)
         graph = neighbour_graph(vectors, self.n_neighbors)
         if self.window_days is not None:  # before the lift test: far apart, a tie must be strong
             graph = decay_by_date(graph, days, float(self.window_days))
@@ -300,15 +325,21 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 link_graph = decay_by_date(link_graph, days, float(self.window_days))
             graph = graph.maximum(link_graph)
         graph = graph.maximum(graph.T).tocsr()
+        random_state = check_random_state(self.random_state)
         labels = split_communities(
-            graph,
-            self.resolution,
-            self.min_conductance,
-            self.n_consensus,
-            check_random_state(self.random_state),
+            graph, self.resolution, self.min_conductance, self.n_consensus, random_state
         )
-        stories, story_of = _stories(ordered, labels, vectors, vectorizer)
+        event_labels = find_events(
+            graph, labels, days, self.resolution, self.min_conductance, self.n_consensus,
+            random_state,
+        )  # fmt: skip
+        stories, story_of, events, event_of = _stories(
+            ordered, labels, event_labels, vectors, vectorizer
+        )
         self.labels_ = story_of[rank]
+        self.event_labels_ = event_of[rank]
+        self.events_ = events
+        self.n_events_ = len(events)
         self.n_clusters_ = len(stories)
         self.stories_ = stories
         graph = graph.tocoo()
@@ -347,41 +378,34 @@ def _days(records: Sequence[Record]) -> np.ndarray:
 def _stories(
     records: Sequence[Record],
     labels: np.ndarray,
+    event_labels: np.ndarray,
     vectors: sp.csr_matrix,
     vectorizer: TfidfVectorizer,
     n_terms: int = 5,
-) -> tuple[list[StoryGroup], np.ndarray]:
-    """Stories in canonical order, and each record's story number."""
-    members: dict[int, list[int]] = {}
-    for index, label in enumerate(labels.tolist()):
-        members.setdefault(label, []).append(index)
-
-    def sort_key(indexes: list[int]) -> tuple:
-        dates = [d for d in (records[i].date for i in indexes) if d]
-        return (not dates, min(dates) if dates else "", min(records[i].id for i in indexes))
-
-    groups = sorted(members.values(), key=sort_key)
-    story_of = np.empty(len(records), dtype=np.int64)
-    for number, indexes in enumerate(groups):
-        story_of[indexes] = number
-    labels_text = _top_terms_of_stories(story_of, len(groups), vectors, vectorizer, n_terms)
+) -> tuple[list[StoryGroup], np.ndarray, list[EventGroup], np.ndarray]:
+    """Stories and events in canonical order, and each record's story and event numbers."""
+    groups = ordered_groups(records, labels)
+    story_of = numbered(groups, len(records))
+    event_groups = ordered_groups(records, event_labels)
+    event_of = numbered(event_groups, len(records))
+    story_terms = _top_terms_of_stories(story_of, len(groups), vectors, vectorizer, n_terms)
+    event_terms = _top_terms_of_stories(event_of, len(event_groups), vectors, vectorizer, n_terms)
+    events = []
+    for number, indexes in enumerate(event_groups):
+        members, title, first, last = group_facts(records, indexes)
+        story = f"s{story_of[indexes[0]] + 1}"
+        events.append(EventGroup(f"e{number + 1}", story, members, event_terms[number], title,
+                                 first, last))  # fmt: skip
+    events_of: dict[str, list[EventGroup]] = {}
+    for event in events:
+        events_of.setdefault(event.story, []).append(event)
     stories = []
     for number, indexes in enumerate(groups):
-        dates = sorted(d for d in (records[i].date for i in indexes) if d)
-        earliest = min(
-            indexes, key=lambda i: (records[i].date is None, records[i].date or "", records[i].id)
-        )
-        stories.append(
-            StoryGroup(
-                id=f"s{number + 1}",
-                members=tuple(sorted(records[i].id for i in indexes)),
-                label=labels_text[number],
-                title=records[earliest].title,
-                first_date=dates[0] if dates else None,
-                last_date=dates[-1] if dates else None,
-            )
-        )
-    return stories, story_of
+        members, title, first, last = group_facts(records, indexes)
+        story_id = f"s{number + 1}"
+        stories.append(StoryGroup(story_id, members, story_terms[number], title, first, last,
+                                  tuple(events_of[story_id])))  # fmt: skip
+    return stories, story_of, events, event_of
 
 
 def _top_terms_of_stories(

@@ -21,6 +21,10 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from dedup.clustering import StoryClusterer
 from dedup.communities import consensus_communities, join_parts, split_communities
+from dedup.config import Config
+from dedup.errors import ConfigError
+from dedup.ingest import read_corpus
+from dedup.pipeline import stories
 from dedup.story_graph import (
     at_least_kth,
     neighbour_graph,
@@ -28,10 +32,6 @@ from dedup.story_graph import (
     row_slices,
     top_per_row,
 )
-from dedup.config import Config
-from dedup.errors import ConfigError
-from dedup.ingest import read_corpus
-from dedup.pipeline import stories
 from dedup.types import Record
 from tests.conftest import CORPUS, SEED_IDS, SHARED_DATA
 
