@@ -75,8 +75,34 @@ def test_a_frame_is_learnt_per_outlet():
     assert removed == 0
 
 
-ADJECTIVES = "big small new old rising falling firm weak key main fresh rare".split()
-NOUNS = "steel grain oil coal gold wool rice tin copper sugar zinc cocoa".split()
+ADJECTIVES = [
+    "big",
+    "small",
+    "new",
+    "old",
+    "rising",
+    "falling",
+    "firm",
+    "weak",
+    "key",
+    "main",
+    "fresh",
+    "rare",
+]
+NOUNS = [
+    "steel",
+    "grain",
+    "oil",
+    "coal",
+    "gold",
+    "wool",
+    "rice",
+    "tin",
+    "copper",
+    "sugar",
+    "zinc",
+    "cocoa",
+]
 
 
 def test_a_word_mostly_used_outside_the_frame_stays():
