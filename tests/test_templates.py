@@ -75,34 +75,8 @@ def test_a_frame_is_learnt_per_outlet():
     assert removed == 0
 
 
-ADJECTIVES = [
-    "big",
-    "small",
-    "new",
-    "old",
-    "rising",
-    "falling",
-    "firm",
-    "weak",
-    "key",
-    "main",
-    "fresh",
-    "rare",
-]
-NOUNS = [
-    "steel",
-    "grain",
-    "oil",
-    "coal",
-    "gold",
-    "wool",
-    "rice",
-    "tin",
-    "copper",
-    "sugar",
-    "zinc",
-    "cocoa",
-]
+ADJECTIVES = "big small new old rising falling firm weak key main fresh rare".split()  # noqa: SIM905
+NOUNS = "steel grain oil coal gold wool rice tin copper sugar zinc cocoa".split()  # noqa: SIM905
 
 
 def test_a_word_mostly_used_outside_the_frame_stays():
