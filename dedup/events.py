@@ -4,9 +4,11 @@ story's graph under a date window.
 A *story* (the saga, :class:`dedup.clustering.StoryClusterer`) holds one or more *events*.
 The events of a story are found on its own edges only, keeping an edge when its two
 articles are at most :data:`EVENT_WINDOW_DAYS` apart (or either is undated), and dividing
-that graph as the stories are divided (:func:`dedup.communities.split_communities`). So
-articles days apart that only a chain of daily coverage ties together fall into different
-events, while an undated corpus has one event per story. The window is part of the method,
+that graph as the stories are divided (:func:`dedup.communities.split_communities`). An
+event is one happening reported within days, so a community whose dates still span more than
+the window (a chain of daily coverage, each day tied to the next) is cut in time
+(:func:`cut_long_events`): no event spans more than :data:`EVENT_WINDOW_DAYS` days. An
+undated corpus has one event per story. The window is part of the method,
 not a setting: it is the longest span of one event's reports in the dev half of BASIL, the
 only labelled set with dates (``benchmarks/quality.py`` prints it).
 
@@ -89,7 +91,80 @@ def find_events(
     labels : ndarray of int64, shape (n_docs,)
     """
     inner = event_graph(graph, story_of, days, window_days)
-    return split_communities(inner, resolution, min_conductance, runs, random_state)
+    labels = split_communities(inner, resolution, min_conductance, runs, random_state)
+    return cut_long_events(labels, days, inner, window_days)
+
+
+def cut_long_events(
+    labels: np.ndarray, days: np.ndarray, graph: sp.csr_matrix, window_days: float
+) -> np.ndarray:
+    """Divide every group whose dates span more than ``window_days`` in time.
+
+    A group is cut at the widest gap between its consecutive dates (of equally wide gaps,
+    the one nearest the middle of its span, so the parts are even), and each part is cut
+    again, until every part spans at most ``window_days``. A chain of daily reports that the
+    communities could not divide (each day tied to the next) so becomes events of a few
+    days each. An undated member joins the part it has the most edge weight to (the first
+    part when it has none).
+
+    Parameters
+    ----------
+    labels : ndarray of int64, shape (n_docs,)
+    days : ndarray of int64, shape (n_docs,)
+        Day number of each document; -1 when unknown.
+    graph : csr_matrix, shape (n_docs, n_docs), symmetric
+    window_days : float
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_docs,)
+        Groups that span at most ``window_days`` keep their label; the parts of the others
+        get new labels above every old one.
+    """
+    labels = labels.copy()
+    dated = days >= 0
+    if not dated.any():
+        return labels
+    n_labels = int(labels.max()) + 1
+    first = np.full(n_labels, np.iinfo(np.int64).max)
+    last = np.full(n_labels, -1)
+    np.minimum.at(first, labels[dated], days[dated])
+    np.maximum.at(last, labels[dated], days[dated])
+    next_label = n_labels
+    long = np.flatnonzero(last - first > window_days)
+    in_long = np.flatnonzero(np.isin(labels, long))
+    in_long = in_long[np.argsort(labels[in_long], kind="stable")]
+    bounds = np.searchsorted(labels[in_long], np.r_[long, n_labels])
+    for k in range(len(long)):
+        members = in_long[bounds[k] : bounds[k + 1]]
+        member_days = days[members]
+        parts = _cut_days(np.unique(member_days[member_days >= 0]), window_days)
+        part_of = np.searchsorted(parts, member_days, side="right") - 1
+        undated = members[member_days < 0]
+        if len(undated):
+            ties = graph[undated][:, members[member_days >= 0]].toarray()
+            weight = np.zeros((len(undated), len(parts)))
+            for k, part in enumerate(part_of[member_days >= 0].tolist()):
+                weight[:, part] += ties[:, k]
+            part_of[member_days < 0] = np.argmax(weight, axis=1)
+        for part in range(1, len(parts)):
+            labels[members[part_of == part]] = next_label
+            next_label += 1
+    return labels
+
+
+def _cut_days(distinct_days: np.ndarray, window_days: float) -> np.ndarray:
+    """The first day of each part when sorted distinct days are cut as
+    :func:`cut_long_events` says."""
+    if len(distinct_days) == 0 or distinct_days[-1] - distinct_days[0] <= window_days:
+        return distinct_days[:1]
+    gaps = np.diff(distinct_days)
+    widest = np.flatnonzero(gaps == gaps.max())
+    middle = (distinct_days[0] + distinct_days[-1]) / 2
+    cut = int(widest[np.argmin(np.abs(distinct_days[widest] + gaps[widest] / 2 - middle))]) + 1
+    return np.r_[
+        _cut_days(distinct_days[:cut], window_days), _cut_days(distinct_days[cut:], window_days)
+    ]
 
 
 def ordered_groups(records: Sequence[Record], labels: np.ndarray) -> list[list[int]]:

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dedup.clustering import StoryClusterer
-from dedup.events import EVENT_WINDOW_DAYS, event_graph, find_events
+from dedup.events import EVENT_WINDOW_DAYS, cut_long_events, event_graph, find_events
 from dedup.types import Record
 
 QUAKE = [
@@ -111,3 +111,29 @@ def test_input_order_does_not_change_the_events():
     assert forward.n_events_ == 2
     assert forward.events_ == backward.events_
     assert np.array_equal(forward.event_labels_, backward.event_labels_[::-1])
+
+
+def test_a_chain_of_daily_reports_is_cut_into_events_of_at_most_the_window():
+    # ten days of reports, each tied to the next day's: one community, but not one event
+    n = 10
+    graph = symmetric(n, [(k, k + 1, 1.0) for k in range(n - 1)])
+    days = np.arange(n) + 700000
+    labels = cut_long_events(np.zeros(n, dtype=np.int64), days, graph, 4)
+    spans = [np.ptp(days[labels == label]) for label in np.unique(labels)]
+    assert max(spans) <= 4
+    assert len(spans) == 2  # cut once, in the middle: days 0-4 and 5-9
+    assert labels[:5].tolist() == [labels[0]] * 5
+
+
+def test_the_cut_falls_in_the_widest_gap_and_undated_members_follow_their_ties():
+    days = np.array([0, 1, 2, 9, 10, -1]) + np.array([700000] * 5 + [0])
+    graph = symmetric(6, [(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (3, 4, 1.0), (4, 5, 1.0)])
+    labels = cut_long_events(np.zeros(6, dtype=np.int64), days, graph, 4)
+    assert labels.tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def test_groups_within_the_window_keep_their_labels():
+    days = np.array([0, 4, 2, 3]) + 700000
+    labels = np.array([0, 0, 1, 1])
+    out = cut_long_events(labels, days, symmetric(4, []), 4)
+    assert out.tolist() == labels.tolist()
