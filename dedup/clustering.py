@@ -52,7 +52,14 @@ from sklearn.utils import Tags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from dedup.communities import split_communities
-from dedup.events import EventGroup, find_events, group_facts, numbered, ordered_groups
+from dedup.events import (
+    EventGroup,
+    find_events,
+    first_sent,
+    group_facts,
+    numbered,
+    ordered_groups,
+)
 from dedup.story_graph import (
     decay_by_date,
     keep_above_background,
@@ -330,8 +337,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             graph, self.resolution, self.min_conductance, self.n_consensus, random_state
         )
         event_labels = find_events(
-            graph, labels, days, self.resolution, self.min_conductance, self.n_consensus,
-            random_state,
+            graph, labels, first_sent(ordered, days), self.resolution, self.min_conductance,
+            self.n_consensus, random_state,
         )  # fmt: skip
         stories, story_of, events, event_of = _stories(
             ordered, labels, event_labels, vectors, vectorizer

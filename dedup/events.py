@@ -18,6 +18,7 @@ the stories.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,31 @@ class EventGroup:
     title: str | None
     first_date: str | None
     last_date: str | None
+
+
+def first_sent(records: Sequence[Record], days: np.ndarray) -> np.ndarray:
+    """Each record's day, or the earliest day of the same text when it was sent more than
+    once: a text repeated word for word is one report re-sent, so its copies are placed in
+    time by its first sending, and an event holds them all however late a re-send came.
+
+    Texts are compared with their runs of whitespace made one space.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_records,)
+    """
+    out = days.copy()
+    first: dict[bytes, int] = {}
+    keys = []
+    for record, day in zip(records, days.tolist()):
+        key = hashlib.blake2b(" ".join(record.text.split()).encode(), digest_size=16).digest()
+        keys.append(key)
+        if day >= 0 and record.text.strip():
+            first[key] = min(first.get(key, day), day)
+    for k, key in enumerate(keys):
+        if out[k] >= 0 and key in first:
+            out[k] = first[key]
+    return out
 
 
 def event_graph(
