@@ -5,8 +5,9 @@ sharing only a frame are not tied.
 
 How a template is found, outlet by outlet (records without an outlet form one pool):
 
-1. each text is cut into words (``\\w+``, lower-cased), and every word holding a digit becomes
-   the slot ``0`` (numbers are what changes from one brief to the next);
+1. each text is cut into words (:func:`dedup.shingle.tokenize`: case and accents folded), and
+   every word holding a digit becomes one slot word (numbers are what changes from one brief
+   to the next);
 2. a run of :data:`RUN_WORDS` words is a **template run** when the outlet uses it on at least
    :data:`MIN_DAYS` distinct days. One happening is reported within a few days (in BASIL the
    three reports of an event are at most 4 days apart), so wording that recurs on more than a
@@ -17,17 +18,18 @@ How a template is found, outlet by outlet (records without an outlet form one po
    in "the iran contra affair") stays, since the outlet mostly uses it elsewhere.
 
 Only dated records teach templates (without dates a recurring form cannot be told from one
-busy story), so an undated corpus is left as it is. Kernels on arrays plus one pass of
-Python's ``re`` over the texts; no I/O.
+busy story), so an undated corpus is left as it is. One outlet at a time, so memory follows
+the largest outlet; kernels on arrays, no I/O.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from itertools import chain
 
 import numpy as np
+
+from dedup.normalize import to_codepoints
+from dedup.shingle import tokenize
 
 #: Words in a run (a shingle of words, numbers as slots).
 RUN_WORDS = 3
@@ -37,11 +39,10 @@ MIN_DAYS = 8
 #: taken out there.
 MIN_TEMPLATE_SHARE = 0.5
 
-_WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
 _MUL = np.uint64(0x9E3779B97F4A7C15)
-_OUTLET_MUL = np.uint64(0xD6E8FEB86659FD93)
+_SLOT = np.uint64(0x5A0F5A0F5A0F5A0F)  # the word id of every word holding a digit
 _DAY_BITS = np.uint64(16)
+_DIGITS = (ord("0"), ord("9"))
 
 
 def strip_templates(
@@ -70,56 +71,70 @@ def strip_templates(
     n_removed : int
         Words taken out, over all texts.
     """
-    words = [_WORD.findall(text.lower()) for text in texts]
-    counts = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-    if counts.sum() == 0 or not (days >= 0).any():
-        return list(texts), 0
-    every_word = list(chain.from_iterable(words))
-    vocabulary = {word: k for k, word in enumerate(sorted(set(every_word)))}
-    # every word holding a digit becomes one slot word
-    slot_ids: dict[str, int] = {}
-    slot_of = np.fromiter(
-        (slot_ids.setdefault(_slot(word), len(slot_ids)) for word in vocabulary),
-        dtype=np.int64,
-        count=len(vocabulary),
-    )
-    ids = slot_of[
-        np.fromiter(map(vocabulary.__getitem__, every_word), dtype=np.int64, count=len(every_word))
-    ]
-    del every_word
-    outlet_codes: dict[str | None, int] = {}
-    outlet_of = np.array([outlet_codes.setdefault(o, len(outlet_codes)) for o in outlets])
-    remove = template_word_mask(ids, counts, outlet_of, days, run_words, min_days, min_share)
-    if not remove.any():
-        return list(texts), 0
     out = list(texts)
-    doc_ptr = np.r_[0, np.cumsum(counts)]
-    removed = np.bincount(np.repeat(np.arange(len(counts)), counts)[remove], minlength=len(counts))
-    for doc in np.flatnonzero(removed).tolist():
-        gone = remove[doc_ptr[doc] : doc_ptr[doc + 1]]
-        out[doc] = " ".join(w for w, g in zip(words[doc], gone.tolist()) if not g)
-    return out, int(remove.sum())
+    n_removed = 0
+    pools: dict[str | None, list[int]] = {}
+    for k, outlet in enumerate(outlets):
+        pools.setdefault(outlet, []).append(k)
+    for members in pools.values():  # in order of first appearance: the result is the same
+        pool_days = days[members]
+        if np.count_nonzero(pool_days >= 0) < min_days:
+            continue  # too few dated texts for any run to recur on min_days days
+        pool = [texts[k] for k in members]
+        tokens = tokenize(pool)
+        counts = np.diff(tokens.doc_ptr)
+        ids = tokens.hashes.copy()
+        ids[_holds_digit(pool, tokens.starts, tokens.ends, tokens.doc_ptr)] = _SLOT
+        remove = template_word_mask(ids, counts, pool_days, run_words, min_days, min_share)
+        if not remove.any():
+            continue
+        n_removed += int(remove.sum())
+        doc_of = np.repeat(np.arange(len(pool)), counts)
+        for doc in np.unique(doc_of[remove]).tolist():
+            low, high = int(tokens.doc_ptr[doc]), int(tokens.doc_ptr[doc + 1])
+            keep = np.flatnonzero(~remove[low:high]) + low
+            text = pool[doc]
+            spans = zip(tokens.starts[keep].tolist(), tokens.ends[keep].tolist())
+            out[members[doc]] = " ".join(text[a:b] for a, b in spans)
+    return out, n_removed
+
+
+def _holds_digit(
+    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, doc_ptr: np.ndarray
+) -> np.ndarray:
+    """Whether each word (``texts[d][starts[t]:ends[t]]``) holds an ASCII digit.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_tokens,)
+    """
+    out = np.zeros(len(starts), dtype=bool)
+    for doc, text in enumerate(texts):
+        low, high = int(doc_ptr[doc]), int(doc_ptr[doc + 1])
+        if low == high:
+            continue
+        code = to_codepoints(text)
+        digits = np.r_[0, np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]))]
+        out[low:high] = digits[ends[low:high]] > digits[starts[low:high]]
+    return out
 
 
 def template_word_mask(
     ids: np.ndarray,
     counts: np.ndarray,
-    outlet_of: np.ndarray,
     days: np.ndarray,
     run_words: int,
     min_days: int,
     min_share: float,
 ) -> np.ndarray:
-    """Which words to take out (the method in the module docstring), for all texts at once.
+    """Which words of one outlet's texts to take out (the method in the module docstring).
 
     Parameters
     ----------
-    ids : ndarray of int64, shape (n_words,)
-        Every text's words as vocabulary ids (numbers already the slot), text after text.
+    ids : ndarray of uint64, shape (n_words,)
+        Every text's words as ids (every number the same slot id), text after text.
     counts : ndarray of int64, shape (n_docs,)
         Words of each text.
-    outlet_of : ndarray of int64, shape (n_docs,)
-        Outlet code of each text.
     days : ndarray of int64, shape (n_docs,)
         Day of each text; -1 when unknown.
     run_words, min_days, min_share : see the module constants
@@ -133,17 +148,17 @@ def template_word_mask(
     position = np.arange(n_words) - np.repeat(np.cumsum(counts) - counts, counts)
     # a run starts at each word with run_words - 1 more words of its text after it
     starts = np.flatnonzero(position + run_words <= counts[doc_of])
+    del position
     if len(starts) == 0:
         return np.zeros(n_words, dtype=bool)
     key = np.zeros(len(starts), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(run_words):
             key = (key ^ ids[starts + offset].astype(np.uint64)) * _MUL
-        key ^= outlet_of[doc_of[starts]].astype(np.uint64) * _OUTLET_MUL
     run_doc = doc_of[starts]
     dated = days[run_doc] >= 0
-    # distinct days of each (outlet, run): the run's hash in the high 48 bits and the day in
-    # the low 16, so that one sort gives the (run, day) pairs grouped by run
+    # distinct days of each run: the run's hash in the high 48 bits and the day in the low
+    # 16, so that one sort gives the (run, day) pairs grouped by run
     key >>= _DAY_BITS
     first_day = int(days[days >= 0].min()) if dated.any() else 0
     day_of = (days[run_doc[dated]] - first_day).astype(np.uint64) & np.uint64(0xFFFF)
@@ -160,21 +175,12 @@ def template_word_mask(
     np.add.at(covered_start, hit, 1)
     np.add.at(covered_start, hit + run_words, -1)
     covered = np.cumsum(covered_start[:-1]) > 0
-    # share of each (outlet, word)'s uses that template runs cover
-    n_keys = (int(outlet_of.max()) + 1) * (int(ids.max()) + 1)
-    word_key = outlet_of[doc_of] * (int(ids.max()) + 1) + ids
-    if n_keys > 8 * n_words:  # many outlets: number the (outlet, word) pairs that occur
-        n_keys, word_key = _renumbered(word_key)
-    uses = np.bincount(word_key, minlength=n_keys)
-    inside = np.bincount(word_key, weights=covered, minlength=n_keys)
-    share = inside / np.maximum(uses, 1)
-    return covered & (share[word_key] >= min_share)
-
-
-def _renumbered(keys: np.ndarray) -> tuple[int, np.ndarray]:
-    distinct, where = np.unique(keys, return_inverse=True)
-    return len(distinct), where.ravel()
-
-
-def _slot(word: str) -> str:
-    return "0" if _DIGIT.search(word) else word
+    # share of each word's uses that template runs cover
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    first = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    word_of = np.empty(n_words, dtype=np.int64)
+    word_of[order] = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n_words]))
+    uses = np.bincount(word_of, minlength=len(first))
+    inside = np.bincount(word_of, weights=covered, minlength=len(first))
+    return covered & (inside[word_of] >= min_share * uses[word_of])
