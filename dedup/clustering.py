@@ -395,8 +395,9 @@ def _stories(
     story_of = numbered(groups, len(records))
     event_groups = ordered_groups(records, event_labels)
     event_of = numbered(event_groups, len(records))
-    story_terms = _top_terms_of_stories(story_of, len(groups), vectors, vectorizer, n_terms)
-    event_terms = _top_terms_of_stories(event_of, len(event_groups), vectors, vectorizer, n_terms)
+    terms = vectorizer.get_feature_names_out() if vectors.shape[1] else np.zeros(0, dtype=str)
+    story_terms = _top_terms_of_stories(story_of, len(groups), vectors, terms, n_terms)
+    event_terms = _top_terms_of_stories(event_of, len(event_groups), vectors, terms, n_terms)
     events = []
     for number, indexes in enumerate(event_groups):
         members, title, first, last = group_facts(records, indexes)
@@ -419,7 +420,7 @@ def _top_terms_of_stories(
     story_of: np.ndarray,
     n_stories: int,
     vectors: sp.csr_matrix,
-    vectorizer: TfidfVectorizer,
+    terms: np.ndarray,
     n_terms: int,
 ) -> list[str]:
     """The ``n_terms`` heaviest terms of each story's summed vectors, as one string each."""
@@ -434,7 +435,6 @@ def _top_terms_of_stories(
         totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
     )
     keep = keep[totals.data[keep] > 0]
-    terms = vectorizer.get_feature_names_out()
     words: list[list[str]] = [[] for _ in range(n_stories)]
     for story, term in zip(totals.row[keep].tolist(), totals.col[keep].tolist()):
         words[story].append(str(terms[term]))

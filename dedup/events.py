@@ -110,14 +110,31 @@ def find_events(
     random_state: np.random.RandomState,
     window_days: float = EVENT_WINDOW_DAYS,
 ) -> np.ndarray:
-    """Event of each document: communities of :func:`event_graph`, each inside one story.
+    """Event of each document: communities of :func:`event_graph`, each inside one story,
+    then :func:`cut_long_events`.
+
+    A story that the window takes no link from is divided no further: its graph is the one
+    that came back whole as a story. Only the stories that lost a link are divided again.
 
     Returns
     -------
     labels : ndarray of int64, shape (n_docs,)
     """
     inner = event_graph(graph, story_of, days, window_days)
-    labels = split_communities(inner, resolution, min_conductance, runs, random_state)
+    story_of = np.asarray(story_of, dtype=np.int64)
+    labels = story_of.copy()
+    n_stories = int(story_of.max()) + 1 if len(story_of) else 0
+    inside = graph.tocoo()
+    inside_story = story_of[inside.row] == story_of[inside.col]
+    links_before = np.bincount(story_of[inside.row[inside_story]], minlength=n_stories)
+    inner_coo = inner.tocoo()
+    links_after = np.bincount(story_of[inner_coo.row], minlength=n_stories)
+    changed = np.flatnonzero(links_after < links_before)
+    nodes = np.flatnonzero(np.isin(story_of, changed))
+    if len(nodes):
+        part = sp.csr_matrix(inner[nodes][:, nodes])
+        divided = split_communities(part, resolution, min_conductance, runs, random_state)
+        labels[nodes] = divided + n_stories
     return cut_long_events(labels, days, inner, window_days)
 
 
