@@ -177,9 +177,9 @@ def cut_long_events(
     long = np.flatnonzero(last - first > window_days)
     in_long = np.flatnonzero(np.isin(labels, long))
     in_long = in_long[np.argsort(labels[in_long], kind="stable")]
-    bounds = np.searchsorted(labels[in_long], np.r_[long, n_labels])
-    for k in range(len(long)):
-        members = in_long[bounds[k] : bounds[k + 1]]
+    bounds = np.asarray(np.searchsorted(labels[in_long], np.r_[long, n_labels]))
+    for low, high in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        members = in_long[low:high]
         member_days = days[members]
         parts = _cut_days(np.unique(member_days[member_days >= 0]), window_days)
         part_of = np.searchsorted(parts, member_days, side="right") - 1
