@@ -7,7 +7,7 @@ fixed seed) and for all of them, and for BASIL dev and BASIL dev + GoogleNews-TS
 and prints the mean ARI (and the lowest draw) of
 
 - ``divided``: the stories as ``StoryClusterer`` gives them (communities divided until each
-  holds, see ``dedup.clustering.split_communities``), and
+  holds, see ``dedup.communities.split_communities``), and
 - ``whole-graph modularity``: the method before it, Leiden modularity (resolution 1.0, the
   same consensus of 5 runs and seed) over the whole graph of the same fit.
 
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quality import load, part_of
 
-from dedup.clustering import consensus_communities
+from dedup.communities import consensus_communities
 from dedup.config import Config
 from dedup.pipeline import stories
 from dedup.types import Record

@@ -12,7 +12,9 @@ With ``--reuters`` it runs the whole ``dedup stories`` path on the real wire cop
 Reuters-21578 (its articles with a body) instead, and reports what can be checked there
 without story labels: whether the re-sent items (``exact_dup_group``) land in one story, how
 many articles stand alone, the largest story, and how many articles sit in stories whose
-dates span more than 30 days.
+dates span more than 30 days; and at the event level (one happening, reported within days),
+the share of dated articles in events spanning more than 7 days and whether each group of
+re-sent items is inside one event.
 
     python benchmarks/stories_scale.py                       # 10k and 100k, clusterer only
     python benchmarks/stories_scale.py --docs 10000 --pipeline
@@ -85,8 +87,10 @@ def reuters_child() -> dict:
 
     rows = [r for r in load("reuters21578") if r["text"].strip()]
     records = [
-        Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date")) for r in rows
-    ]
+        Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date"),
+               outlet=r.get("outlet"))
+        for r in rows
+    ]  # fmt: skip
     megabytes = sum(len(r.text.encode("utf-8")) for r in records) / 1e6
     start = time.perf_counter()
     result = stories(records)
@@ -97,6 +101,9 @@ def reuters_child() -> dict:
         if r.get("exact_dup_group") is not None:
             groups.setdefault(str(r["exact_dup_group"]), []).append(str(r["id"]))
     whole = sum(len({story_of[m] for m in members}) == 1 for members in groups.values())
+    event_of = {m: e.id for e in result.events for m in e.members}
+    in_one_event = sum(len({event_of[m] for m in members}) == 1 for members in groups.values())
+    dated = sum(1 for r in records if r.date)
 
     def span(story) -> int:
         if not story.first_date:
@@ -104,6 +111,7 @@ def reuters_child() -> dict:
         first, last = date.fromisoformat(story.first_date), date.fromisoformat(story.last_date)
         return (last - first).days
 
+    long_events = sum(len(e.members) for e in result.events if span(e) > 7)
     return {
         "docs": len(records),
         "MB": megabytes,
@@ -114,6 +122,10 @@ def reuters_child() -> dict:
         "largest": max(len(s.members) for s in result.stories),
         "in stories over 30 days": sum(len(s.members) for s in result.stories if span(s) > 30),
         "re-sent groups in one story": f"{whole}/{len(groups)}",
+        "events": len(result.events),
+        "largest event": max(len(e.members) for e in result.events),
+        "dated in events over 7 days": f"{long_events / dated:.1%}",
+        "re-sent groups in one event": f"{in_one_event}/{len(groups)}",
     }
 
 

@@ -38,7 +38,6 @@ labelled sets and are reported on the other half (``benchmarks/quality.py``).
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,31 +46,28 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from graspologic_native import leiden_csr
-from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils import Tags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from dedup.communities import split_communities
+from dedup.events import (
+    EventGroup,
+    find_events,
+    first_sent,
+    group_facts,
+    numbered,
+    ordered_groups,
+)
+from dedup.story_graph import (
+    decay_by_date,
+    keep_above_background,
+    neighbour_graph,
+    top_per_row,
+)
+from dedup.templates import strip_templates
 from dedup.types import Record
-
-#: Rows whose candidate neighbours are found at once.
-BLOCK_ROWS = 2048
-#: Candidate pairs ranked at once (bounds the ranking's memory, about 50 bytes a pair).
-SLICE_ENTRIES = 1 << 22
-#: Heaviest terms of each document used to find its candidate neighbours.
-CANDIDATE_TERMS = 64
-#: Passes of each Leiden run (each pass starts from the last one's communities), as with
-#: leidenalg's default before. Running leidenalg to convergence gave the same ARI on the dev
-#: halves and was several times slower on Reuters-21578's dated wire copy; with
-#: graspologic-native, 4 passes, 2 or 4 trials or randomness 0.01 gave the same dev ARI
-#: (``benchmarks/stories_dev_scale.py``; at most 0.001 apart).
-LEIDEN_ITERATIONS = 2
-#: Independent Leiden runs of each call, the most modular kept.
-LEIDEN_TRIALS = 1
-#: How far Leiden's refinement strays from the greediest merge (graspologic-native's default).
-LEIDEN_RANDOMNESS = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +122,9 @@ class InstanceOf:
         return self.description
 
     def error(self, value: Any) -> type[Exception] | None:
-        if isinstance(value, bool) or not isinstance(value, self.types):
+        if (isinstance(value, bool) and bool not in self.types) or not isinstance(
+            value, self.types
+        ):
             return TypeError
         return None
 
@@ -137,7 +135,8 @@ class StoryGroup:
 
     ``id`` is ``s1``, ``s2``, … in order of the story's earliest date (undated stories last),
     then smallest member id. ``label`` lists its strongest TF-IDF terms; ``title`` is the
-    title of its earliest member, when titles are known.
+    title of its earliest member, when titles are known. ``events`` are the events it holds
+    (:mod:`dedup.events`), in order of id.
     """
 
     id: str
@@ -146,6 +145,7 @@ class StoryGroup:
     title: str | None
     first_date: str | None
     last_date: str | None
+    events: tuple[EventGroup, ...] = ()
 
 
 class StoryClusterer(ClusterMixin, BaseEstimator):
@@ -177,6 +177,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         Passed to ``TfidfVectorizer``.
     n_consensus : int, default=5
         Leiden runs of each division whose agreement weights its final run.
+    learn_templates : bool, default=True
+        Take out each outlet's template words before TF-IDF (:mod:`dedup.templates`): word
+        runs the outlet repeats on many days with changing numbers, such as wire brief
+        frames, which would otherwise tie every brief of one form together.
     random_state : int, RandomState or None, default=0
         Seeds every Leiden run.
 
@@ -186,9 +190,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         Story of each record, numbered in the order of :attr:`stories_`.
     n_clusters_ : int
     stories_ : list of StoryGroup
+    event_labels_ : ndarray of int64, shape (n_samples,)
+        Event of each record (:mod:`dedup.events`: one happening inside its story), numbered
+        in the order of :attr:`events_`.
+    n_events_ : int
+    events_ : list of EventGroup
     graph_ : scipy.sparse.csr_matrix, shape (n_samples, n_samples)
         The weighted neighbour graph (with links), symmetric.
     vectorizer_ : TfidfVectorizer
+    n_template_words_ : int
+        Words taken out as template words, over all records.
     """
 
     #: What each parameter may be, checked at :meth:`fit` (a subclass extends it with
@@ -205,6 +216,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         "min_df": NumberRange(Integral, 1, None, closed="left"),
         "max_df": NumberRange(Real, 0, 1, closed="right"),
         "n_consensus": NumberRange(Integral, 1, None, closed="left"),
+        "learn_templates": InstanceOf((bool,), "a bool"),
         "random_state": InstanceOf(
             (type(None), Integral, np.random.RandomState), "an int, a RandomState or None"
         ),
@@ -224,6 +236,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         min_df: int = 2,
         max_df: float = 0.5,
         n_consensus: int = 5,
+        learn_templates: bool = True,
         random_state: int | np.random.RandomState | None = 0,
     ) -> None:
         self.n_neighbors = n_neighbors
@@ -237,6 +250,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
         self.n_consensus = n_consensus
+        self.learn_templates = learn_templates
         self.random_state = random_state
 
     def __sklearn_tags__(self) -> Tags:
@@ -293,14 +307,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             dtype=np.float32,
         )
         texts = [_text_of(r, self.title_weight) for r in ordered]
+        days = _days(ordered)
+        self.n_template_words_ = 0
+        if self.learn_templates:
+            texts, self.n_template_words_ = strip_templates(
+                texts, [r.outlet for r in ordered], days
+            )
         try:
             vectors = vectorizer.fit_transform(texts)
         except ValueError:  # no term left (tiny or empty corpus): every record alone
             vectors = sp.csr_matrix((len(ordered), 0), dtype=np.float32)
-        days = _days(ordered)
         graph = neighbour_graph(vectors, self.n_neighbors)
         if self.window_days is not None:  # before the lift test: far apart, a tie must be strong
-            graph = _decay_by_date(graph, days, float(self.window_days))
+            graph = decay_by_date(graph, days, float(self.window_days))
         graph = keep_above_background(graph, vectors, self.min_lift)
         graph.data **= self.similarity_power
         if links is not None and len(links):
@@ -310,18 +329,24 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 shape=graph.shape,
             )
             if self.window_days is not None:
-                link_graph = _decay_by_date(link_graph, days, float(self.window_days))
+                link_graph = decay_by_date(link_graph, days, float(self.window_days))
             graph = graph.maximum(link_graph)
         graph = graph.maximum(graph.T).tocsr()
+        random_state = check_random_state(self.random_state)
         labels = split_communities(
-            graph,
-            self.resolution,
-            self.min_conductance,
-            self.n_consensus,
-            check_random_state(self.random_state),
+            graph, self.resolution, self.min_conductance, self.n_consensus, random_state
         )
-        stories, story_of = _stories(ordered, labels, vectors, vectorizer)
+        event_labels = find_events(
+            graph, labels, first_sent(ordered, days), self.resolution, self.min_conductance,
+            self.n_consensus, random_state,
+        )  # fmt: skip
+        stories, story_of, events, event_of = _stories(
+            ordered, labels, event_labels, vectors, vectorizer
+        )
         self.labels_ = story_of[rank]
+        self.event_labels_ = event_of[rank]
+        self.events_ = events
+        self.n_events_ = len(events)
         self.n_clusters_ = len(stories)
         self.stories_ = stories
         graph = graph.tocoo()
@@ -338,452 +363,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     def story_of(self, index: int) -> StoryGroup:
         check_is_fitted(self, "labels_")
         return self.stories_[int(self.labels_[index])]
-
-
-def neighbour_graph(
-    vectors: sp.csr_matrix, n_neighbors: int, candidate_terms: int = CANDIDATE_TERMS
-) -> sp.csr_matrix:
-    """Each row's ``n_neighbors`` most similar other rows (cosine of L2-normalised rows).
-
-    Candidates come from a pruned copy of the vectors that keeps each row's
-    ``candidate_terms`` heaviest terms: their product is sparse (heavy terms are rare
-    terms), where the product of the full vectors is nearly dense and costs O(n²). Each row
-    keeps its ``2 * n_neighbors`` best candidates, which are then scored on the full vectors,
-    so every similarity in the graph is exact; only a neighbour that shares none of its
-    heavy terms with a document can be missed.
-
-    Parameters
-    ----------
-    vectors : sparse matrix of float32, shape (n_docs, n_terms), rows L2-normalised
-    n_neighbors : int
-    candidate_terms : int
-
-    Returns
-    -------
-    graph : csr_matrix of float32, shape (n_docs, n_docs)
-        Positive similarities only; not symmetric.
-    """
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    vectors.sort_indices()
-    n_docs = vectors.shape[0]
-    k = min(n_neighbors, n_docs - 1)
-    if k <= 0 or vectors.shape[1] == 0:
-        return sp.csr_matrix((n_docs, n_docs), dtype=np.float32)
-    pruned = top_terms(vectors, candidate_terms)
-    transposed = pruned.T.tocsr()
-    block = max(1, BLOCK_ROWS)
-    rows, cols = [], []
-    for first in range(0, n_docs, block):
-        products = pruned[first : first + block] @ transposed
-        # ranked a few rows at a time, so the ranking's arrays stay small however many
-        # candidates a block has
-        for low, high in row_slices(products.indptr, SLICE_ENTRIES):
-            approx = products[low:high].tocoo()
-            row = approx.row.astype(np.int64) + (first + low)
-            col = approx.col.astype(np.int64)
-            off_diagonal = row != col
-            row, col, score = row[off_diagonal], col[off_diagonal], approx.data[off_diagonal]
-            keep = top_per_row(row, col, score, 2 * k)
-            rows.append(row[keep])
-            cols.append(col[keep])
-        del products
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    similarity = row_dots(vectors, row, col)
-    keep = top_per_row(row, col, similarity, k)
-    keep = keep[similarity[keep] > 0]
-    return sp.csr_matrix(
-        (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
-    )
-
-
-def row_slices(indptr: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
-    """Consecutive row ranges ``[low, high)`` covering every row, each holding at most
-    ``max_entries`` entries (or a single row that alone holds more).
-
-    Parameters
-    ----------
-    indptr : ndarray, shape (n_rows + 1,)
-        A CSR matrix's row pointers.
-    """
-    n_rows = len(indptr) - 1
-    out, low = [], 0
-    while low < n_rows:
-        high = int(np.searchsorted(indptr, indptr[low] + max_entries, side="right")) - 1
-        high = min(max(high, low + 1), n_rows)
-        out.append((low, high))
-        low = high
-    return out
-
-
-def top_terms(vectors: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
-    """Each row's ``n_terms`` largest entries (ties: the lower column), the rest dropped.
-
-    Parameters
-    ----------
-    vectors : csr_matrix of float32, shape (n_docs, n_terms_all)
-
-    Returns
-    -------
-    csr_matrix of float32, same shape, at most ``n_terms`` entries a row
-    """
-    coo = vectors.tocoo()
-    keep = top_per_row(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, n_terms)
-    return sp.csr_matrix(
-        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=vectors.shape, dtype=np.float32
-    )
-
-
-def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` highest scores of each row (ties broken by the lower column).
-
-    Parameters
-    ----------
-    row, col : ndarray of int64, shape (n,)
-    score : ndarray of float, shape (n,)
-
-    Returns
-    -------
-    ndarray of int64, sorted by (row, -score, col)
-    """
-    if len(row) == 0 or k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    candidates = at_least_kth(row, score, k)
-    row, col, score = row[candidates], col[candidates], score[candidates]
-    order = np.lexsort((col, -score, row))
-    sorted_rows = row[order]
-    starts = _run_starts(sorted_rows)
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    return candidates[order[np.arange(len(order)) - run_start < k]]
-
-
-def at_least_kth(row: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the entries that score at least their row's ``k``-th highest score.
-
-    A superset of each row's top ``k`` (ties at the ``k``-th score are all kept), found with
-    one sort of a single 64-bit key (the row, then the score in descending order as an
-    order-preserving integer) instead of a three-key sort of every entry, so that the exact
-    ranking runs on few entries. Scores are compared as float32; rounding is monotone, so no
-    entry of the top ``k`` is lost.
-
-    Parameters
-    ----------
-    row : ndarray of int64, shape (n,), values below 2**32
-    score : ndarray of float, shape (n,)
-
-    Returns
-    -------
-    ndarray of int64, increasing
-    """
-    # + 0 turns -0.0 into 0.0, which compare equal but differ in bits
-    bits = (np.asarray(score, dtype=np.float32) + np.float32(0)).view(np.uint32)
-    # an order-preserving integer of each score, then complemented: smaller is better
-    descending = ~np.where(bits >> 31 == 1, ~bits, bits | np.uint32(1 << 31))
-    del bits
-    ranked = row.astype(np.uint64) << np.uint64(32)
-    ranked |= descending
-    ranked.sort()  # in place: by row, then best score first
-    ranked_rows = (ranked >> np.uint64(32)).astype(np.int64)
-    starts = _run_starts(ranked_rows)
-    counts = np.diff(np.r_[starts, len(ranked)])
-    # the k-th score of each row (its last when it has fewer than k)
-    limit = np.zeros(ranked_rows[-1] + 1, dtype=np.uint32)
-    limit[ranked_rows[starts]] = ranked[starts + np.minimum(counts, k) - 1].astype(np.uint32)
-    del ranked, ranked_rows
-    return np.flatnonzero(descending <= limit[row])
-
-
-def row_dots(
-    vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray, chunk: int = 1 << 18
-) -> np.ndarray:
-    """``vectors[row[i]] · vectors[col[i]]`` for every i, chunk by chunk.
-
-    Returns
-    -------
-    ndarray of float32, shape (n,)
-    """
-    out = np.empty(len(row), dtype=np.float32)
-    for first in range(0, len(row), chunk):
-        part = slice(first, first + chunk)
-        products = vectors[row[part]].multiply(vectors[col[part]])
-        out[part] = np.asarray(products.sum(axis=1)).ravel()
-    return out
-
-
-def keep_above_background(
-    graph: sp.csr_matrix, vectors: sp.csr_matrix, min_lift: float
-) -> sp.csr_matrix:
-    """Keep the edges at least ``min_lift`` times as similar as their ends' background.
-
-    The background of document ``i`` is its mean cosine similarity to every other document,
-    ``(x_i · Σ_j x_j - 1) / (n - 1)`` for L2-normalised rows.
-    """
-    n_docs = vectors.shape[0]
-    if n_docs < 2 or graph.nnz == 0 or min_lift == 0:
-        return graph
-    total = np.asarray(vectors.sum(axis=0)).ravel()
-    background = np.maximum((vectors @ total - 1.0) / (n_docs - 1), 1e-9)
-    coo = graph.tocoo()
-    keep = coo.data >= min_lift * np.sqrt(background[coo.row] * background[coo.col])
-    return sp.csr_matrix(
-        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=graph.shape, dtype=np.float32
-    )
-
-
-def split_communities(
-    graph: sp.csr_matrix,
-    resolution: float,
-    min_conductance: float,
-    runs: int,
-    random_state: np.random.RandomState,
-) -> np.ndarray:
-    """Communities of a symmetric weighted graph, divided from the top until each holds.
-
-    The groups start as the connected components. Each group of two or more nodes is divided
-    by :func:`consensus_communities` on its own edges (so modularity's null model is the
-    group, not the whole graph), and the parts are joined back by :func:`join_parts`. A group
-    that comes back whole is final; each group it did split into is divided the same way,
-    until none splits. Groups are taken in a fixed order (by label, and labels are given in
-    order) with seeds drawn from ``random_state`` in that order, so the result depends only on
-    the graph and the seed.
-
-    Parameters
-    ----------
-    graph : csr_matrix, shape (n_nodes, n_nodes), symmetric, non-negative
-    resolution : float
-        Modularity resolution of each division.
-    min_conductance : float
-        See :func:`join_parts`.
-    runs : int
-        Leiden runs of each division (see :func:`consensus_communities`).
-    random_state : RandomState
-
-    Returns
-    -------
-    labels : ndarray of int64, shape (n_nodes,)
-    """
-    n_nodes = graph.shape[0]
-    graph = sp.csr_matrix(graph)
-    volume = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
-    upper = sp.triu(graph, k=1).tocoo()
-    keep = upper.data > 0
-    first = upper.row[keep].astype(np.int64)
-    second = upper.col[keep].astype(np.int64)
-    weight = upper.data[keep].astype(np.float64)
-    _, labels = connected_components(graph, directed=False)
-    labels = labels.astype(np.int64)
-    pending = np.bincount(labels) > 1
-    local = np.zeros(n_nodes, dtype=np.int64)
-    next_label = len(pending)
-    while pending.any():
-        # members and inner edges of every pending group, in order of group label
-        nodes = np.flatnonzero(pending[labels])
-        nodes = nodes[np.argsort(labels[nodes], kind="stable")]
-        groups, starts = np.unique(labels[nodes], return_index=True)
-        ends = np.r_[starts[1:], len(nodes)]
-        inner = np.flatnonzero((labels[first] == labels[second]) & pending[labels[first]])
-        inner = inner[np.argsort(labels[first[inner]], kind="stable")]
-        edge_group = labels[first[inner]]
-        edge_starts = np.searchsorted(edge_group, groups, side="left")
-        edge_ends = np.searchsorted(edge_group, groups, side="right")
-        pending[:] = False
-        again: list[int] = []
-        for k, group in enumerate(groups.tolist()):
-            members = nodes[starts[k] : ends[k]]
-            edges = inner[edge_starts[k] : edge_ends[k]]
-            local[members] = np.arange(len(members))
-            a, b, w = local[first[edges]], local[second[edges]], weight[edges]
-            parts = consensus_communities(len(members), a, b, w, resolution, runs, random_state)
-            joined = join_parts(parts, a, b, w, volume[members], min_conductance)
-            if joined.max() == 0:
-                continue  # the group holds: a story
-            again.append(group)
-            for part in range(1, int(joined.max()) + 1):
-                labels[members[joined == part]] = next_label
-                again.append(next_label)
-                next_label += 1
-        sizes = np.bincount(labels, minlength=next_label)
-        pending = np.zeros(len(sizes), dtype=bool)
-        pending[again] = sizes[again] > 1
-    return labels
-
-
-def join_parts(
-    parts: np.ndarray,
-    first: np.ndarray,
-    second: np.ndarray,
-    weight: np.ndarray,
-    volume: np.ndarray,
-    min_conductance: float,
-) -> np.ndarray:
-    """Join the parts of a group while two of them are tied by ``min_conductance``.
-
-    The tie of parts ``p`` and ``q`` is the weight of the edges between them divided by the
-    smaller of their volumes (a part's volume is the summed weight of every edge of its nodes,
-    in the whole graph). The most tied pair is joined first, and ties are recomputed for the
-    joined part, until no pair reaches ``min_conductance``.
-
-    Parameters
-    ----------
-    parts : ndarray of int64, shape (n_nodes,)
-        Part of each node, numbered from 0.
-    first, second : ndarray of int64, shape (n_edges,)
-        The edges inside the group, as node positions.
-    weight : ndarray of float64, shape (n_edges,)
-    volume : ndarray of float64, shape (n_nodes,)
-    min_conductance : float
-
-    Returns
-    -------
-    ndarray of int64, shape (n_nodes,)
-        Joined group of each node, numbered from 0 in order of first node.
-    """
-    n_parts = int(parts.max()) + 1 if len(parts) else 0
-    part_volume = np.bincount(parts, weights=volume, minlength=n_parts).astype(np.float64)
-    p, q = parts[first], parts[second]
-    between = p != q
-    low, high = np.minimum(p, q)[between], np.maximum(p, q)[between]
-    pairs, where = np.unique(low * n_parts + high, return_inverse=True)
-    totals = np.bincount(where, weights=weight[between], minlength=len(pairs))
-    ties: list[dict[int, float]] = [{} for _ in range(n_parts)]
-    for pair, total in zip(pairs.tolist(), totals.tolist()):
-        ties[pair // n_parts][pair % n_parts] = total
-        ties[pair % n_parts][pair // n_parts] = total
-    version = [0] * n_parts
-    owner = list(range(n_parts))
-
-    def score(i: int, j: int) -> float:
-        return ties[i][j] / max(min(part_volume[i], part_volume[j]), 1e-12)
-
-    heap = [(-score(i, j), i, j, 0, 0) for i in range(n_parts) for j in ties[i] if i < j]
-    heapq.heapify(heap)
-    while heap:
-        negative, i, j, version_i, version_j = heapq.heappop(heap)
-        if owner[i] != i or owner[j] != j or (version_i, version_j) != (version[i], version[j]):
-            continue  # stale: one of the two has been joined since
-        if -negative < min_conductance:
-            break
-        owner[j] = i  # j joins i
-        part_volume[i] += part_volume[j]
-        for k, total in ties[j].items():
-            del ties[k][j]  # with k == i, the tie just used
-            if k != i:
-                ties[i][k] = ties[i].get(k, 0.0) + total
-                ties[k][i] = ties[i][k]
-        ties[j] = {}
-        version[i] += 1
-        for k in ties[i]:
-            low_k, high_k = min(i, k), max(i, k)
-            heapq.heappush(heap, (-score(i, k), low_k, high_k, version[low_k], version[high_k]))
-    root = np.array(owner, dtype=np.int64)
-    while True:  # follow joins to their last owner
-        above = root[root]
-        if np.array_equal(above, root):
-            break
-        root = above
-    joined = root[parts]
-    _, first_seen, numbered = np.unique(joined, return_index=True, return_inverse=True)
-    rank = np.empty(len(first_seen), dtype=np.int64)
-    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
-    return rank[numbered.ravel()]
-
-
-def consensus_communities(
-    n_nodes: int,
-    first: np.ndarray,
-    second: np.ndarray,
-    weight: np.ndarray,
-    resolution: float,
-    runs: int,
-    random_state: np.random.RandomState,
-) -> np.ndarray:
-    """Leiden communities of a weighted graph given by its edges, stabilised over ``runs`` seeds.
-
-    Each edge is reweighted by the share of the runs in which its two ends fell together, and a
-    last run on that consensus graph gives the communities.
-
-    Returns
-    -------
-    labels : ndarray of int64, shape (n_nodes,)
-    """
-    if len(weight) == 0:
-        return np.arange(n_nodes, dtype=np.int64)
-    if runs == 1:
-        return _leiden(n_nodes, first, second, weight, resolution, random_state)
-    agree = np.zeros(len(weight))
-    for _ in range(runs):
-        labels = _leiden(n_nodes, first, second, weight, resolution, random_state)
-        agree += labels[first] == labels[second]
-    return _leiden(n_nodes, first, second, weight * agree / runs, resolution, random_state)
-
-
-def _leiden(
-    n_nodes: int,
-    first: np.ndarray,
-    second: np.ndarray,
-    weight: np.ndarray,
-    resolution: float,
-    random_state: np.random.RandomState,
-) -> np.ndarray:
-    """One Leiden run maximising modularity at ``resolution`` (graspologic-native, MIT).
-
-    The objective is ``Σ_ij (A_ij - resolution · k_i k_j / 2m) δ(c_i, c_j)``, the
-    configuration-model (RB) modularity. The graph is passed as a symmetric CSR matrix
-    with sorted indices, so the result depends only on the edges and the seed drawn from
-    ``random_state``, never on the order the edges come in.
-
-    Parameters
-    ----------
-    n_nodes : int
-    first, second : ndarray of int64, shape (n_edges,)
-        Each edge's two nodes; each undirected edge given once. Edges of weight 0 are left out.
-    weight : ndarray of float64, shape (n_edges,)
-    resolution : float
-    random_state : RandomState
-        One seed is drawn from it per call, whatever the graph.
-
-    Returns
-    -------
-    labels : ndarray of int64, shape (n_nodes,)
-        Community of each node, numbered from 0 in order of first node (an isolated node is
-        a community of its own).
-    """
-    seed = int(random_state.randint(0, 2**31 - 1))
-    keep = weight > 0
-    upper = sp.coo_matrix(
-        (weight[keep].astype(np.float64), (first[keep], second[keep])), shape=(n_nodes, n_nodes)
-    )
-    graph = (upper + upper.T).tocsr()  # sums any repeated edge, sorts the indices
-    graph.sort_indices()
-    if graph.nnz == 0:
-        return np.arange(n_nodes, dtype=np.int64)
-    _, community = leiden_csr(
-        graph.indptr.astype(np.int64),
-        graph.indices.astype(np.int32),
-        graph.data.astype(np.float64),
-        n_nodes,
-        resolution=float(resolution),
-        randomness=LEIDEN_RANDOMNESS,
-        iterations=LEIDEN_ITERATIONS,
-        use_modularity=True,
-        seed=seed,
-        trials=LEIDEN_TRIALS,
-    )
-    labels = np.arange(n_nodes, dtype=np.int64)  # any node left out: alone
-    nodes = np.fromiter(community.keys(), dtype=np.int64, count=len(community))
-    labels[nodes] = np.fromiter(community.values(), dtype=np.int64, count=len(community)) + n_nodes
-    # numbered by first node, so the labels do not depend on the library's own numbering
-    _, first_seen, numbered = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first_seen), dtype=np.int64)
-    rank[np.argsort(first_seen, kind="stable")] = np.arange(len(first_seen))
-    return rank[numbered.ravel()]
-
-
-def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
-    """Positions where a run of equal values begins in a sorted, non-empty array.
-
-    (``dedup.lsh`` has its own: importing it would load numba for three lines.)
-    """
-    return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
 
 
 def _text_of(record: Record, title_weight: int) -> str:
@@ -803,61 +382,45 @@ def _days(records: Sequence[Record]) -> np.ndarray:
     return out
 
 
-def _decay_by_date(graph: sp.csr_matrix, days: np.ndarray, window_days: float) -> sp.csr_matrix:
-    coo = graph.tocoo()
-    known = (days[coo.row] >= 0) & (days[coo.col] >= 0)
-    gap = np.abs(days[coo.row] - days[coo.col]).astype(np.float64)
-    factor = np.where(known, np.exp(-gap / window_days), 1.0)
-    return sp.csr_matrix(
-        ((coo.data * factor).astype(np.float32), (coo.row, coo.col)), shape=graph.shape
-    )
-
-
 def _stories(
     records: Sequence[Record],
     labels: np.ndarray,
+    event_labels: np.ndarray,
     vectors: sp.csr_matrix,
     vectorizer: TfidfVectorizer,
     n_terms: int = 5,
-) -> tuple[list[StoryGroup], np.ndarray]:
-    """Stories in canonical order, and each record's story number."""
-    members: dict[int, list[int]] = {}
-    for index, label in enumerate(labels.tolist()):
-        members.setdefault(label, []).append(index)
-
-    def sort_key(indexes: list[int]) -> tuple:
-        dates = [d for d in (records[i].date for i in indexes) if d]
-        return (not dates, min(dates) if dates else "", min(records[i].id for i in indexes))
-
-    groups = sorted(members.values(), key=sort_key)
-    story_of = np.empty(len(records), dtype=np.int64)
-    for number, indexes in enumerate(groups):
-        story_of[indexes] = number
-    labels_text = _top_terms_of_stories(story_of, len(groups), vectors, vectorizer, n_terms)
+) -> tuple[list[StoryGroup], np.ndarray, list[EventGroup], np.ndarray]:
+    """Stories and events in canonical order, and each record's story and event numbers."""
+    groups = ordered_groups(records, labels)
+    story_of = numbered(groups, len(records))
+    event_groups = ordered_groups(records, event_labels)
+    event_of = numbered(event_groups, len(records))
+    terms = vectorizer.get_feature_names_out() if vectors.shape[1] else np.zeros(0, dtype=str)
+    story_terms = _top_terms_of_stories(story_of, len(groups), vectors, terms, n_terms)
+    event_terms = _top_terms_of_stories(event_of, len(event_groups), vectors, terms, n_terms)
+    events = []
+    for number, indexes in enumerate(event_groups):
+        members, title, first, last = group_facts(records, indexes)
+        story = f"s{story_of[indexes[0]] + 1}"
+        events.append(EventGroup(f"e{number + 1}", story, members, event_terms[number], title,
+                                 first, last))  # fmt: skip
+    events_of: dict[str, list[EventGroup]] = {}
+    for event in events:
+        events_of.setdefault(event.story, []).append(event)
     stories = []
     for number, indexes in enumerate(groups):
-        dates = sorted(d for d in (records[i].date for i in indexes) if d)
-        earliest = min(
-            indexes, key=lambda i: (records[i].date is None, records[i].date or "", records[i].id)
-        )
-        stories.append(
-            StoryGroup(
-                id=f"s{number + 1}",
-                members=tuple(sorted(records[i].id for i in indexes)),
-                label=labels_text[number],
-                title=records[earliest].title,
-                first_date=dates[0] if dates else None,
-                last_date=dates[-1] if dates else None,
-            )
-        )
-    return stories, story_of
+        members, title, first, last = group_facts(records, indexes)
+        story_id = f"s{number + 1}"
+        stories.append(StoryGroup(story_id, members, story_terms[number], title, first, last,
+                                  tuple(events_of[story_id])))  # fmt: skip
+    return stories, story_of, events, event_of
 
 
 def _top_terms_of_stories(
     story_of: np.ndarray,
     n_stories: int,
     vectors: sp.csr_matrix,
-    vectorizer: TfidfVectorizer,
+    terms: np.ndarray,
     n_terms: int,
 ) -> list[str]:
     """The ``n_terms`` heaviest terms of each story's summed vectors, as one string each."""
@@ -872,7 +435,6 @@ def _top_terms_of_stories(
         totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
     )
     keep = keep[totals.data[keep] > 0]
-    terms = vectorizer.get_feature_names_out()
     words: list[list[str]] = [[] for _ in range(n_stories)]
     for story, term in zip(totals.row[keep].tolist(), totals.col[keep].tolist()):
         words[story].append(str(terms[term]))

@@ -289,6 +289,8 @@ def stories(
         "rejected": len(rejects),
         "stories": clusterer.n_clusters_,
         "stories_with_several_documents": sum(1 for s in clusterer.stories_ if len(s.members) > 1),
+        "events": clusterer.n_events_,
+        "template_words": clusterer.n_template_words_,
         "passage_links": link_pairs,
     }
     return StoriesResult(config, clusterer, tuple(clusterer.stories_), tuple(rejects), counts)

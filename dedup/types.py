@@ -398,13 +398,20 @@ class CleanResult:
 
 @dataclass(frozen=True)
 class StoriesResult:
-    """Story groups (``dedup.clustering.StoryGroup``) and the fitted clusterer."""
+    """Story groups (``dedup.clustering.StoryGroup``, each holding its events) and the
+    fitted clusterer."""
 
     config: Config
     clusterer: Any
     stories: tuple[Any, ...]
     rejects: tuple[Reject, ...]
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def events(self) -> tuple[Any, ...]:
+        """Every event (``dedup.events.EventGroup``) of every story, in order of id."""
+        found = [event for story in self.stories for event in story.events]
+        return tuple(sorted(found, key=lambda e: int(e.id[1:])))
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,14 +300,19 @@ def _excerpt(text: str, width: int = 60) -> str:
 
 
 def story_record(story: Any) -> dict[str, Any]:
+    """A story and, nested in it, its events (the tree story → events → articles)."""
+    return {**_group_record(story), "events": [_group_record(e) for e in story.events]}
+
+
+def _group_record(group: Any) -> dict[str, Any]:
     return {
-        "id": story.id,
-        "size": len(story.members),
-        "members": list(story.members),
-        "label": story.label,
-        "title": story.title,
-        "first_date": story.first_date,
-        "last_date": story.last_date,
+        "id": group.id,
+        "size": len(group.members),
+        "members": list(group.members),
+        "label": group.label,
+        "title": group.title,
+        "first_date": group.first_date,
+        "last_date": group.last_date,
     }
 
 
@@ -347,21 +352,25 @@ def write_stories(
     return rows
 
 
-def stories_table(result: StoriesResult, top: int, seconds: float, width: int = 80) -> Table:
-    """A summary line per story, the largest first."""
+def stories_table(
+    result: StoriesResult, top: int, seconds: float, width: int = 80, level: str = "story"
+) -> Table:
+    """A summary line per story (or per event, with ``level="event"``), the largest first."""
     counts = result.counts
-    ranked = sorted(result.stories, key=lambda s: (-len(s.members), s.id))[:top]
+    groups = result.events if level == "event" else result.stories
+    ranked = sorted(groups, key=lambda s: (-len(s.members), s.id))[:top]
     table = Table(
         title=(
             f"dedup stories: {counts['documents']:,} documents, {counts['stories']:,} stories "
             f"({counts['stories_with_several_documents']:,} with several documents), "
+            f"{counts['events']:,} events, "
             f"{counts['passage_links']:,} passage links, {seconds:.2f} s"
         ),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    table.add_column("story", no_wrap=True)
+    table.add_column(level, no_wrap=True)
     table.add_column("docs", justify="right", no_wrap=True)
     table.add_column("dates", no_wrap=True)
     text_width = max(24, width - 40)

@@ -19,21 +19,19 @@ from sklearn.exceptions import NotFittedError, SkipTestWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import check_estimator
 
-from dedup.clustering import (
-    StoryClusterer,
-    at_least_kth,
-    consensus_communities,
-    join_parts,
-    neighbour_graph,
-    row_dots,
-    row_slices,
-    split_communities,
-    top_per_row,
-)
+from dedup.clustering import StoryClusterer
+from dedup.communities import consensus_communities, join_parts, split_communities
 from dedup.config import Config
 from dedup.errors import ConfigError
 from dedup.ingest import read_corpus
 from dedup.pipeline import stories
+from dedup.story_graph import (
+    at_least_kth,
+    neighbour_graph,
+    row_dots,
+    row_slices,
+    top_per_row,
+)
 from dedup.types import Record
 from tests.conftest import CORPUS, SEED_IDS, SHARED_DATA
 
@@ -543,7 +541,7 @@ def test_row_slices_cover_every_row_in_order_within_the_bound(lengths, max_entri
 
 @given(st.integers(0, 2**16))
 def test_neighbour_graph_is_the_same_ranked_in_small_slices(seed):
-    import dedup.clustering as stories_module
+    import dedup.story_graph as stories_module
 
     vectors = random_vectors(seed)
     whole = neighbour_graph(vectors, 3, candidate_terms=5)

@@ -40,6 +40,14 @@ from dedup.outputs import output_names
     is_flag=True,
     help="Do not use the passages scan finds as evidence that two articles are one story.",
 )
+@click.option(
+    "--level",
+    type=click.Choice(["event", "story"]),
+    default="story",
+    show_default=True,
+    help="Print events (one happening, reported within days) or stories (the saga holding "
+    "them); stories.jsonl holds both.",
+)
 @input_options
 @config_options(*STORY_SETTINGS)
 @fail_on_rejects_option
@@ -54,6 +62,7 @@ def stories_command(
     out: str | None,
     no_clean: bool,
     no_links: bool,
+    level: str,
     config_file: str | None,
     fail_on_rejects: bool,
     workers: Any,
@@ -63,10 +72,12 @@ def stories_command(
     debug: bool,
     **kwargs: Any,
 ) -> None:
-    """Group articles into stories: reprints and reports of one event together.
+    """Group articles into stories, and each story into events.
 
-    TF-IDF neighbours of the cleaned text, passage links from scan and dates make a graph
-    whose communities (by Leiden, divided until each holds together) are the stories.
+    TF-IDF neighbours of the cleaned text (outlets' template words taken out), passage links
+    from scan and dates make a graph whose communities (by Leiden, divided until each holds
+    together) are the stories; the communities of each story's edges between articles a few
+    days apart are its events.
     """
     from dedup.api import stories
     from dedup.writers import stories_table, write_stories
@@ -89,6 +100,6 @@ def stories_command(
     if as_json:
         run.print_json("stories", result.counts, files)
     elif not quiet:
-        show(stories_table(result, top, run.seconds(), terminal_width()))
+        show(stories_table(result, top, run.seconds(), terminal_width(), level=level))
         run.written(files, "the stories")
     run.finish(rejects)

@@ -98,3 +98,29 @@ def test_bad_settings_name_the_option(args, message):
     result = CliRunner().invoke(main, ["stories", str(CORPUS), *args])
     assert result.exit_code == 2
     assert result.output == message
+
+
+def test_stories_file_nests_each_story_s_events(grouped):
+    out, _ = grouped
+    for story in read_jsonl(out / "stories.jsonl"):
+        assert story["events"], story["id"]
+        members = [m for event in story["events"] for m in event["members"]]
+        assert sorted(members) == story["members"]
+    events = [e["id"] for s in read_jsonl(out / "stories.jsonl") for e in s["events"]]
+    assert sorted(events, key=lambda e: int(e[1:])) == [f"e{k}" for k in range(1, 4)]
+
+
+@pytest.mark.parametrize(("level", "heading"), [("event", "event"), ("story", "story")])
+def test_level_chooses_what_the_table_lists(level, heading):
+    result = run("stories", str(CORPUS), "--level", level)
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "docs" in line)
+    assert header.split()[0] == heading
+    first_row = [line.split()[0] for line in result.output.splitlines() if line.strip()]
+    assert any(cell == ("e2" if level == "event" else "s2") for cell in first_row)
+
+
+def test_level_rejects_anything_else():
+    result = run("stories", str(CORPUS), "--level", "topic")
+    assert result.exit_code == 2
+    assert "'topic' is not one of 'event', 'story'" in result.output

@@ -1,0 +1,186 @@
+"""Templates are not topics: the word runs an outlet repeats across many days with changing
+slots (wire brief frames such as "shr 0 cts vs 0 cts net 0 mln", "selling concession is 0
+pct"), learnt from the corpus and taken out before the stories' TF-IDF, so that two articles
+sharing only a frame are not tied.
+
+How a template is found, outlet by outlet (records without an outlet form one pool):
+
+1. each text is cut into words (:func:`dedup.shingle.tokenize`: case and accents folded), and
+   every word holding a digit becomes one slot word (numbers are what changes from one brief
+   to the next);
+2. a run of :data:`RUN_WORDS` words is a **template run** when the outlet uses it on at least
+   :data:`MIN_DAYS` distinct days. One happening is reported within a few days (in BASIL the
+   three reports of an event are at most 4 days apart), so wording that recurs on more than a
+   week of days is the outlet's form, not one event's;
+3. a word is taken out of a text where a template run covers it, and only when most of the
+   outlet's uses of that word (at least :data:`MIN_TEMPLATE_SHARE`) are inside template runs:
+   "shr" and "revs" go, while a topic word that a recurring phrase happens to hold ("iran"
+   in "the iran contra affair") stays, since the outlet mostly uses it elsewhere.
+
+Only dated records teach templates (without dates a recurring form cannot be told from one
+busy story), so an undated corpus is left as it is. One outlet at a time, so memory follows
+the largest outlet; kernels on arrays, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dedup.normalize import to_codepoints
+from dedup.shingle import tokenize
+
+#: Words in a run (a shingle of words, numbers as slots).
+RUN_WORDS = 3
+#: Distinct days on which an outlet must use a run for it to be a template run.
+MIN_DAYS = 8
+#: Share of an outlet's uses of a word that must lie inside template runs for the word to be
+#: taken out there.
+MIN_TEMPLATE_SHARE = 0.5
+
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+_SLOT = np.uint64(0x5A0F5A0F5A0F5A0F)  # the word id of every word holding a digit
+_DAY_BITS = np.uint64(16)
+_DIGITS = (ord("0"), ord("9"))
+
+
+def strip_templates(
+    texts: Sequence[str],
+    outlets: Sequence[str | None],
+    days: np.ndarray,
+    *,
+    run_words: int = RUN_WORDS,
+    min_days: int = MIN_DAYS,
+    min_share: float = MIN_TEMPLATE_SHARE,
+) -> tuple[list[str], int]:
+    """The texts with their outlets' template words taken out.
+
+    Parameters
+    ----------
+    texts : sequence of str, length n_docs
+    outlets : sequence of str or None, length n_docs
+    days : ndarray of int64, shape (n_docs,)
+        Day number of each text; -1 when unknown.
+
+    Returns
+    -------
+    texts : list of str
+        A text with no template word is returned as it is; any other as its kept words
+        joined by spaces.
+    n_removed : int
+        Words taken out, over all texts.
+    """
+    out = list(texts)
+    n_removed = 0
+    pools: dict[str | None, list[int]] = {}
+    for k, outlet in enumerate(outlets):
+        pools.setdefault(outlet, []).append(k)
+    for members in pools.values():  # in order of first appearance: the result is the same
+        pool_days = days[members]
+        if np.count_nonzero(pool_days >= 0) < min_days:
+            continue  # too few dated texts for any run to recur on min_days days
+        pool = [texts[k] for k in members]
+        tokens = tokenize(pool)
+        counts = np.diff(tokens.doc_ptr)
+        ids = tokens.hashes.copy()
+        ids[_holds_digit(pool, tokens.starts, tokens.ends, tokens.doc_ptr)] = _SLOT
+        remove = template_word_mask(ids, counts, pool_days, run_words, min_days, min_share)
+        if not remove.any():
+            continue
+        n_removed += int(remove.sum())
+        doc_of = np.repeat(np.arange(len(pool)), counts)
+        for doc in np.unique(doc_of[remove]).tolist():
+            low, high = int(tokens.doc_ptr[doc]), int(tokens.doc_ptr[doc + 1])
+            keep = np.flatnonzero(~remove[low:high]) + low
+            text = pool[doc]
+            spans = zip(tokens.starts[keep].tolist(), tokens.ends[keep].tolist())
+            out[members[doc]] = " ".join(text[a:b] for a, b in spans)
+    return out, n_removed
+
+
+def _holds_digit(
+    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, doc_ptr: np.ndarray
+) -> np.ndarray:
+    """Whether each word (``texts[d][starts[t]:ends[t]]``) holds an ASCII digit.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_tokens,)
+    """
+    out = np.zeros(len(starts), dtype=bool)
+    for doc, text in enumerate(texts):
+        low, high = int(doc_ptr[doc]), int(doc_ptr[doc + 1])
+        if low == high:
+            continue
+        code = to_codepoints(text)
+        digits = np.r_[0, np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]))]
+        out[low:high] = digits[ends[low:high]] > digits[starts[low:high]]
+    return out
+
+
+def template_word_mask(
+    ids: np.ndarray,
+    counts: np.ndarray,
+    days: np.ndarray,
+    run_words: int,
+    min_days: int,
+    min_share: float,
+) -> np.ndarray:
+    """Which words of one outlet's texts to take out (the method in the module docstring).
+
+    Parameters
+    ----------
+    ids : ndarray of uint64, shape (n_words,)
+        Every text's words as ids (every number the same slot id), text after text.
+    counts : ndarray of int64, shape (n_docs,)
+        Words of each text.
+    days : ndarray of int64, shape (n_docs,)
+        Day of each text; -1 when unknown.
+    run_words, min_days, min_share : see the module constants
+
+    Returns
+    -------
+    ndarray of bool, shape (n_words,)
+    """
+    n_words = len(ids)
+    doc_of = np.repeat(np.arange(len(counts)), counts)
+    position = np.arange(n_words) - np.repeat(np.cumsum(counts) - counts, counts)
+    # a run starts at each word with run_words - 1 more words of its text after it
+    starts = np.flatnonzero(position + run_words <= counts[doc_of])
+    del position
+    if len(starts) == 0:
+        return np.zeros(n_words, dtype=bool)
+    key = np.zeros(len(starts), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(run_words):
+            key = (key ^ ids[starts + offset].astype(np.uint64)) * _MUL
+    run_doc = doc_of[starts]
+    dated = days[run_doc] >= 0
+    # distinct days of each run: the run's hash in the high 48 bits and the day in the low
+    # 16, so that one sort gives the (run, day) pairs grouped by run
+    key >>= _DAY_BITS
+    first_day = int(days[days >= 0].min()) if dated.any() else 0
+    day_of = (days[run_doc[dated]] - first_day).astype(np.uint64) & np.uint64(0xFFFF)
+    pairs = np.sort((key[dated] << _DAY_BITS) | day_of)  # a plain sort: np.unique hashes
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] >> _DAY_BITS
+    run_starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if len(pairs) else pairs
+    n_days = np.diff(np.r_[run_starts, len(pairs)])
+    template_runs = pairs[run_starts[n_days >= min_days]]  # sorted
+    if len(template_runs) == 0:
+        return np.zeros(n_words, dtype=bool)
+    covered_start = np.zeros(n_words + 1, dtype=np.int64)
+    found = np.minimum(np.searchsorted(template_runs, key), len(template_runs) - 1)
+    hit = starts[template_runs[found] == key]
+    np.add.at(covered_start, hit, 1)
+    np.add.at(covered_start, hit + run_words, -1)
+    covered = np.cumsum(covered_start[:-1]) > 0
+    # share of each word's uses that template runs cover
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    first = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    word_of = np.empty(n_words, dtype=np.int64)
+    word_of[order] = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n_words]))
+    uses = np.bincount(word_of, minlength=len(first))
+    inside = np.bincount(word_of, weights=covered, minlength=len(first))
+    return covered & (inside[word_of] >= min_share * uses[word_of])
