@@ -987,7 +987,7 @@ def chains_prediction(rows: Iterable[dict]) -> Prediction:
     common: dict[str, set[str]] = collections.defaultdict(set)
     for row in rows:
         source, target = row["source"], row["target"]
-        is_common = source.startswith("common:")
+        is_common = source.startswith(("common:", "inferred:"))
         for passage in row["passages"]:
             carriers[passage].add(target)
             if not is_common:
