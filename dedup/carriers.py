@@ -34,7 +34,6 @@ def order_key(doc: Carrier) -> tuple[bool, str, str]:
     return (doc.date is None, doc.date or "", doc.id)
 
 
-
 def _parse_moment(date: str) -> datetime | None:
     if "T" not in date and " " not in date.strip():
         return None
@@ -193,5 +192,3 @@ class Words:
 
 def spans_of(passages: Iterable[PassageCluster], doc: str) -> list[tuple[int, int]]:
     return [(w.start, w.end) for p in passages for w in p.witnesses if w.doc == doc]
-
-

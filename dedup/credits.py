@@ -189,4 +189,3 @@ def outlet_agency(outlet: str | None, agencies: Sequence[str]) -> str | None:
     head = outlet.split()[0]
     agency = _agency_of(head, table)
     return agency if agency and agency != GENERIC_AGENCIES else None
-

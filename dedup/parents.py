@@ -9,14 +9,16 @@ carry). The decision, in order:
    earlier date or time comes first (``date``), and on one day without times an outlet
    that re-publishes other outlets' copy comes after one that does not (``outlet``, learnt
    below). Otherwise the two are *unordered*.
-2. **Containment.** A copy holds only what its source holds: a candidate that covers all
-   the target shares with another (up to :data:`SLACK` words, fewer than it adds) and at
-   least :data:`MARGIN` words more is closer, and the other's copy reached the target through it. Such an
-   explained candidate makes no edge and is kept as ``via`` evidence. Of the candidates no
-   other explains, ordered ones come first, then agency articles (other outlets' articles
-   first when the target's outlet re-publishes), then outlets that do not re-publish, then
-   the most words covered, then the earliest; the first is the parent. (A second parent for a rewrite of two sources was tried on
-   the dev split: none of the 18 it added was right, so each article gets one parent.)
+2. **Containment.** A copy holds only what its source holds, and carries its source's
+   changes: a candidate that covers all the target shares with another (up to
+   :data:`SLACK` words, fewer than it adds) and at least :data:`MARGIN` words more is
+   closer, and the other's copy reached the target through it. Words are compared one by
+   one, so one changed word shows. Such an explained candidate makes no edge and is kept
+   as ``via`` evidence. Of the candidates no other explains, ordered ones come first, then
+   agency articles (other outlets' articles first when the target's outlet re-publishes),
+   then outlets that do not re-publish, then the most words covered, then the earliest;
+   the first is the parent. (A second parent for a rewrite of two sources was tried on the
+   dev split: none of the 18 it added was right, so each article gets one parent.)
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
    parent, a parent only dated first (neither is an agency article and the target's outlet
    is not known to re-publish: the date says which came first, not that one took from the
@@ -25,11 +27,13 @@ carry). The decision, in order:
    other outlets all hang from one *inferred common source* per connected set of such
    copies (``inferred:<first passage id>``, undirected), with the reason on the edge.
 
-**Outlet habits** are learnt from the corpus: a first pass decides every target whose
-candidates are all ordered by agency or date. An outlet whose copies, when the agency's
-article is in the corpus, take from it in at least :data:`HABIT_SHARE` of at least
-:data:`HABIT_MIN` cases *takes from the wire*; one that takes from other outlets in at least
-:data:`REPUBLISH_SHARE` of them *re-publishes*. Nothing else is learnt and nothing is tuned per corpus.
+**Outlet habits** are learnt from the corpus (:func:`learn_habits`): of an outlet's copies
+with one agency article among their candidates, a copy took from the wire when no
+candidate explains the agency's article, and from another outlet when a candidate dated
+before it does. An outlet that took from the wire in at least :data:`HABIT_SHARE` of at
+least :data:`HABIT_MIN` such copies *takes from the wire*; one that took from other
+outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*. The thresholds were set
+on the dev split of ``benchmarks/syndication.py``.
 """
 
 from __future__ import annotations
@@ -96,8 +100,8 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
     for passage in passages:
         read: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
         for witness in passage.witnesses:
-            first, hashes = words.hashes(witness.doc, witness.start, witness.end)
-            read[witness.doc].append((first, hashes.tolist()))
+            start, found = words.hashes(witness.doc, witness.start, witness.end)
+            read[witness.doc].append((start, found.tolist()))
         for doc, mine in read.items():
             shared = out[doc]
             for other, theirs in read.items():
@@ -107,17 +111,15 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                 if mask is None:
                     mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
                 base = theirs[0][1]
-                for first, hashes in mine:
-                    matcher = SequenceMatcher(None, hashes, base, autojunk=False)
+                for start, read_here in mine:
+                    matcher = SequenceMatcher(None, read_here, base, autojunk=False)
                     for i, _, n in matcher.get_matching_blocks():
-                        mask[first + i : first + i + n] = True
+                        mask[start + i : start + i + n] = True
                 shared.passages[other].append(passage.id)
     return out
 
 
-def order(
-    c: Carrier, d: Carrier, habits: dict[str | None, Habit] | None
-) -> tuple[int, str | None]:
+def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit] | None) -> tuple[int, str | None]:
     """+1 when ``c`` comes before ``d``, -1 when after, 0 when unordered; and by what."""
     if bool(c.agency) != bool(d.agency):
         return (1 if c.agency else -1), "agency"

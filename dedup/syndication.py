@@ -161,7 +161,7 @@ def _directed_edge(
             "containment",
             source,
             f"{target} shares {_words_of(mask)} words with {source}, which explains what it "
-            "shares with every other candidate"
+            "shares with every other candidate",
         )
     )
     via = forest.via.get(target, ())
