@@ -69,6 +69,17 @@ def date_evidence(x: Carrier, y: Carrier) -> Evidence:
 
 
 def agency_evidence(x: Carrier, y: Carrier) -> list[Evidence]:
+    """A wire agency's own article is the source of an outlet's copy; two agency articles
+    are not ordered by it."""
+    if x.agency and y.agency:
+        return [
+            Evidence(
+                "agency",
+                None,
+                f"{x.id} and {y.id} are both published by wire agencies ({x.agency}, "
+                f"{y.agency}): no order from that",
+            )
+        ]
     out = []
     for doc in (x, y):
         if doc.agency:

@@ -27,10 +27,10 @@ carry). The decision, in order:
    other outlets all hang from one *inferred common source* per connected set of such
    copies (``inferred:<first passage id>``, undirected), with the reason on the edge.
 
-**Outlet habits** are learnt from the corpus (:func:`learn_habits`): of an outlet's copies
-with one agency article among their candidates, a copy took from the wire when no
-candidate explains the agency's article, and from another outlet when a candidate dated
-before it does. An outlet that took from the wire in at least :data:`HABIT_SHARE` of at
+**Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
+of an outlet's copies with one agency article among their candidates, a copy took from the
+wire when no candidate explains the agency's article, and from another outlet when a
+candidate dated before it does. An outlet that took from the wire in at least :data:`HABIT_SHARE` of at
 least :data:`HABIT_MIN` such copies *takes from the wire*; one that took from other
 outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*. The thresholds were set
 on the dev split of ``benchmarks/syndication.py``.
@@ -93,15 +93,48 @@ class Parent:
     rivals: tuple[str, ...]  # candidates no other explains but not taken
 
 
+def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One bool per word of ``a``: True where it is matched, in order, by a word of ``b``
+    (the common prefix and suffix; between them word by word when they are as long and
+    differ in at most one word of ten, else :class:`difflib.SequenceMatcher`'s blocks)."""
+    n, m = len(a), len(b)
+    out = np.zeros(n, dtype=bool)
+    k = min(n, m)
+    differ = np.flatnonzero(a[:k] != b[:k])
+    head = int(differ[0]) if len(differ) else k
+    rest = min(n, m) - head
+    differ = np.flatnonzero(a[n - rest :][::-1] != b[m - rest :][::-1]) if rest else differ[:0]
+    tail = int(differ[0]) if len(differ) else rest
+    out[:head] = True
+    out[n - tail :] = True
+    middle_a, middle_b = a[head : n - tail], b[head : m - tail]
+    if len(middle_a) == len(middle_b):
+        # substitutions only (the usual edit: "pct" for "percent"): word by word
+        same = middle_a == middle_b
+        if np.count_nonzero(~same) * 10 <= len(same):
+            out[head : n - tail] = same
+            return out
+    if len(middle_a) and len(middle_b):
+        matcher = SequenceMatcher(None, middle_a.tolist(), middle_b.tolist(), autojunk=False)
+        for i, _, size in matcher.get_matching_blocks():
+            out[head + i : head + i + size] = True
+    return out
+
+
 def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, Shared]:
     """Per document, per other document: its words that read the same in both, inside the
-    passages both carry (a word one of them changed is not shared: edits show)."""
+    passages both carry (a word one of them changed is not shared: edits show). Each
+    distinct reading of a passage is compared once with each other one."""
     out: dict[str, Shared] = defaultdict(Shared)
     for passage in passages:
-        read: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+        readings: dict[bytes, np.ndarray] = {}
+        read: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
         for witness in passage.witnesses:
             start, found = words.hashes(witness.doc, witness.start, witness.end)
-            read[witness.doc].append((start, found.tolist()))
+            key = found.tobytes()
+            readings.setdefault(key, found)
+            read[witness.doc].append((start, key))
+        matched: dict[tuple[bytes, bytes], np.ndarray] = {}
         for doc, mine in read.items():
             shared = out[doc]
             for other, theirs in read.items():
@@ -111,29 +144,29 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                 if mask is None:
                     mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
                 base = theirs[0][1]
-                for start, read_here in mine:
-                    matcher = SequenceMatcher(None, read_here, base, autojunk=False)
-                    for i, _, n in matcher.get_matching_blocks():
-                        mask[start + i : start + i + n] = True
+                for start, key in mine:
+                    if (key, base) not in matched:
+                        matched[(key, base)] = matched_words(readings[key], readings[base])
+                    found = matched[(key, base)]
+                    mask[start : start + len(found)] |= found
                 shared.passages[other].append(passage.id)
     return out
 
 
-def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit] | None) -> tuple[int, str | None]:
+def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int, str | None]:
     """+1 when ``c`` comes before ``d``, -1 when after, 0 when unordered; and by what."""
     if bool(c.agency) != bool(d.agency):
         return (1 if c.agency else -1), "agency"
     by_date = compare_dates(c.date, d.date)
     if by_date:
         return -by_date, "date"
-    if habits is not None:
-        hc, hd = habits.get(c.outlet), habits.get(d.outlet)
-        kind_c = hc.kind if hc else None
-        kind_d = hd.kind if hd else None
-        if kind_d == REPUBLISHER and kind_c != REPUBLISHER:
-            return 1, "outlet"
-        if kind_c == REPUBLISHER and kind_d != REPUBLISHER:
-            return -1, "outlet"
+    hc, hd = habits.get(c.outlet), habits.get(d.outlet)
+    kind_c = hc.kind if hc else None
+    kind_d = hd.kind if hd else None
+    if kind_d == REPUBLISHER and kind_c != REPUBLISHER:
+        return 1, "outlet"
+    if kind_c == REPUBLISHER and kind_d != REPUBLISHER:
+        return -1, "outlet"
     return 0, None
 
 
@@ -149,20 +182,14 @@ def choose(
     d: Carrier,
     shared: Shared,
     docs: dict[str, Carrier],
-    habits: dict[str | None, Habit] | None,
+    habits: dict[str | None, Habit],
     credited: bool,
 ) -> Parent | None:
-    """The direct parent(s) of ``d`` (first the main one), or None when it has none.
-
-    ``credited``: ``d`` prints an agency credit line. With ``habits`` None (the first pass)
-    only candidates ordered before ``d`` count, and a target with unordered candidates is
-    left undecided (None).
-    """
+    """The direct parent of ``d`` (or the reason it hangs from an inferred source), or None
+    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line."""
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
-    if habits is None and any(o == 0 for o, _ in orders.values()):
-        return None
-    pool = [c for c, (o, _) in orders.items() if o > 0 or (o == 0 and habits is not None)]
-    habit = habits.get(d.outlet) if habits else None
+    pool = [c for c, (o, _) in orders.items() if o >= 0]
+    habit = habits.get(d.outlet)
     if habit and habit.kind == WIRE and not d.agency:
         agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
         if not agency:
@@ -176,7 +203,7 @@ def choose(
     republishes = bool(habit and habit.kind == REPUBLISHER)
 
     def republisher(c: str) -> bool:
-        found = habits.get(docs[c].outlet) if habits else None
+        found = habits.get(docs[c].outlet)
         return bool(found and found.kind == REPUBLISHER)
 
     top.sort(
