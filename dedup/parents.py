@@ -30,10 +30,10 @@ carry). The decision, in order:
 **Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
 of an outlet's copies with one agency article among their candidates, a copy took from the
 wire when no candidate explains the agency's article, and from another outlet when a
-candidate dated before it does. An outlet that took from the wire in at least :data:`HABIT_SHARE` of at
-least :data:`HABIT_MIN` such copies *takes from the wire*; one that took from other
-outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*. The thresholds were set
-on the dev split of ``benchmarks/syndication.py``.
+candidate dated before it does. An outlet that took from the wire in at least
+:data:`HABIT_SHARE` of at least :data:`HABIT_MIN` such copies *takes from the wire*; one
+that took from other outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*.
+The thresholds were set on the dev split of ``benchmarks/syndication.py``.
 """
 
 from __future__ import annotations
