@@ -298,6 +298,7 @@ class Forest:
     hung: dict[str, str]  # member -> reason
     via: dict[str, tuple[str, ...]]
     habits: dict[str | None, Habit]
+    rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
 
 
 def decide(
@@ -312,6 +313,7 @@ def decide(
     habits = learn_habits(shared, docs)
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
+    rivals: dict[str, tuple[str, ...]] = {}
     union = _Union()
     hung: dict[str, str] = {}
     for t in targets:
@@ -319,6 +321,7 @@ def decide(
         if parent is None:
             continue
         via[t] = parent.via
+        rivals[t] = parent.rivals
         if parent.directed and parent.source is not None:
             parents[t] = [(parent.source, parent.reason)]
             continue
@@ -353,4 +356,4 @@ def decide(
             continue
         node = INFERRED_PREFIX + min(ids, key=passage_order)
         inferred[node] = tuple(sorted(group, key=lambda t: order_key(docs[t])))
-    return Forest(parents, inferred, hung, via, habits), shared
+    return Forest(parents, inferred, hung, via, habits, rivals), shared
