@@ -7,6 +7,7 @@ draws them with rich. The full data stays in the files (``chains.jsonl`` and the
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,8 +73,10 @@ def _label(node: TreeNode, articles: dict[str, ArticleReuse]) -> Text:
         if edge.directed:
             text.append(f"  ← {edge.reused_words:,} words, conf. {edge.confidence:.2f}")
         else:
-            reason = next((e.detail for e in edge.evidence if e.kind == "order"), "undirected")
-            text.append(f"  — {edge.reused_words:,} words; {reason.split(':')[0]}", style="dim")
+            order = next((e.detail for e in edge.evidence if e.kind == "order"), "")
+            reason = re.match(r"undirected \(([^)]*)\)", order)
+            why = reason.group(1) if reason else "undirected"
+            text.append(f"  — {edge.reused_words:,} words ({why})", style="dim")
     return text
 
 

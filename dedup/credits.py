@@ -108,7 +108,7 @@ def find_credits(text: str, agencies: Sequence[str] = DEFAULT_WIRE_AGENCIES) -> 
                 match.start("names") - _label_width(match),
                 match.end(),
             )
-    for match in _CONTRIBUTED.finditer(text):
+    for match in _CONTRIBUTED.finditer(text) if "contributed" in text else ():
         # the longest trailing run of words that names an agency: "The AP contributed"
         words = match["who"].split()
         for first in range(len(words)):
@@ -116,6 +116,9 @@ def find_credits(text: str, agencies: Sequence[str] = DEFAULT_WIRE_AGENCIES) -> 
             if agency:
                 add(agency, "credit line", match.start("who"), match.end())
                 break
+    if not _names_any(text, table):
+        # no agency named anywhere: no dateline, sign-off or mention to look for
+        return tuple(sorted(found, key=lambda c: (c.start, c.agency, c.kind)))
     # datelines and sign-offs: "PARIS (AFP) -", "(Reuters)", a line "— AFP"
     dateline = re.compile(
         rf"\((?:{names})\)|^[ \t]*[-–—]?[ \t]*(?:{names})[ \t]*$|©[ \t]*(?:{names})", re.MULTILINE
@@ -133,6 +136,20 @@ def find_credits(text: str, agencies: Sequence[str] = DEFAULT_WIRE_AGENCIES) -> 
                 start, end = _clause_around(text, match.start(), match.end())
                 found.append(Credit(agency, "body mention", text[start:end], start, end))
     return tuple(sorted(found, key=lambda c: (c.start, c.agency, c.kind)))
+
+
+def _names_any(text: str, table: dict[str, str]) -> bool:
+    """Whether a word of ``text`` starts some alias (as written for acronyms, in any case
+    for other names): a quick test before the slower searches."""
+    words = set(re.findall(r"[^\W_]+", text))
+    folded = {w.casefold() for w in words}
+    for alias in table:
+        head = re.findall(r"[^\W_]+", alias)[:1]
+        if not head:
+            return True  # an alias without a word: let the searches decide
+        if head[0] in words if alias.upper() == alias else head[0].casefold() in folded:
+            return True
+    return False
 
 
 def _label_width(match: re.Match[str]) -> int:

@@ -178,6 +178,24 @@ def _explains(a: np.ndarray, b: np.ndarray) -> bool:
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
+def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]:
+    """The candidates no other explains. Candidates covering the same words never explain
+    each other, so each distinct coverage is tested once, against those covering at least
+    as many words (only they can explain it)."""
+    by_cover: dict[bytes, list[str]] = defaultdict(list)
+    for c in pool:
+        by_cover[np.packbits(masks[c]).tobytes()].append(c)
+    covers = [(int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], cs) for cs in by_cover.values()]
+    covers.sort(key=lambda item: -item[0])
+    out: list[str] = []
+    for k, (size, mask, members) in enumerate(covers):
+        rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
+        if not any(_explains(other, mask) for other in rivals):
+            out.extend(members)
+    rank = {c: k for k, c in enumerate(pool)}
+    return sorted(out, key=rank.__getitem__)
+
+
 def choose(
     d: Carrier,
     shared: Shared,
@@ -198,8 +216,7 @@ def choose(
     if not pool:
         return None
     masks = shared.masks
-    top = [c for c in pool if not any(_explains(masks[a], masks[c]) for a in pool if a != c)]
-    top = top or list(pool)  # a cycle of near-ties: every candidate stays
+    top = _unexplained(pool, masks) or list(pool)  # a cycle of near-ties: every one stays
     republishes = bool(habit and habit.kind == REPUBLISHER)
 
     def republisher(c: str) -> bool:
