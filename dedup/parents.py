@@ -271,7 +271,13 @@ def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[st
         if len(wires) != 1:
             continue
         wire = masks[wires[0]]
-        closer = [c for c in masks if c not in wires and _explains(masks[c], wire)]
+        closer = [
+            c
+            for c in masks
+            if c not in wires
+            and compare_dates(docs[c].date, d.date) != 1  # a later article is no source
+            and _explains(masks[c], wire)
+        ]
         if not closer:
             counts[d.outlet][0] += 1
             counts[d.outlet][1] += 1

@@ -118,12 +118,12 @@ def _sorted_evidence(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     return tuple(sorted(unique, key=lambda e: (_EVIDENCE_ORDER.get(e.kind, 9), e.detail)))
 
 
-def _outweighed(evidence: Iterable[Evidence], source: str) -> list[Evidence]:
-    """Items favouring anything but ``source`` say that they were outweighed."""
+def _outweighed(evidence: Iterable[Evidence], source: str, by: str) -> list[Evidence]:
+    """Items favouring anything but ``source`` say that they were outweighed, and by what."""
     out = []
     for item in evidence:
         if item.favours not in (None, source) and "outweighed" not in item.detail:
-            item = Evidence(item.kind, item.favours, item.detail + f"; outweighed ({source})")
+            item = Evidence(item.kind, item.favours, f"{item.detail}; outweighed by {by}")
         out.append(item)
     return out
 
@@ -135,8 +135,8 @@ def _habit_line(doc: Carrier, forest: Forest) -> Evidence | None:
     return Evidence(
         "outlet",
         None,
-        f"{doc.outlet} ({doc.id}'s outlet) {habit.kind}: in {habit.cases} copies decided by "
-        f"agency or date with the agency's article present, {habit.from_wire} took from it",
+        f"{doc.outlet} ({doc.id}'s outlet) {habit.kind}: of {habit.cases} of its copies "
+        f"with a wire agency's article among their sources, {habit.from_wire} took from it",
     )
 
 
@@ -194,7 +194,9 @@ def _directed_edge(
                 f"shares with {c} lie within what it shares with {source}",
             )
         )
-    found = _sorted_evidence(_outweighed(evidence, source))
+    found = _sorted_evidence(
+        _outweighed(evidence, source, f"the {reason} order and the containment of {source}")
+    )
     score = confidence(reason, p, t, _words_of(mask) / max(1, len(mask)))
     return ChainEdge(
         source=source,
@@ -237,7 +239,9 @@ def _inferred_edges(
                 confidence=0.0,
                 passages=tuple(sorted(passages, key=passage_order)),
                 reused_words=_words_of(mask),
-                evidence=_sorted_evidence(evidence),
+                evidence=_sorted_evidence(
+                    _outweighed(evidence, node, f"the reason {node} stands instead ({reason})")
+                ),
             )
         )
     return out
