@@ -150,7 +150,34 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                     found = matched[(key, base)]
                     mask[start : start + len(found)] |= found
                 shared.passages[other].append(passage.id)
+    for doc, shared in out.items():
+        canon = first_occurrence(words, doc)
+        for other, mask in shared.masks.items():
+            folded = np.zeros_like(mask)
+            folded[canon[mask]] = True
+            shared.masks[other] = folded
     return out
+
+
+#: Words of context that make two places in one document the same text.
+REPEAT_WORDS = 4
+
+
+def first_occurrence(words: Words, doc: str) -> np.ndarray:
+    """Per word of ``doc``, the first position where the same :data:`REPEAT_WORDS` words
+    begin: a text a document prints twice (a scraper's flat second copy of its body) is
+    counted once, so repeating a source's text does not make a copy look closer."""
+    _, hashes = words.hashes(doc, 0, 1 << 62)
+    n = len(hashes)
+    if n < REPEAT_WORDS:
+        return np.arange(n)
+    key = hashes.astype(np.uint64)
+    for shift in range(1, REPEAT_WORDS):
+        nxt = np.zeros(n, dtype=np.uint64)
+        nxt[: n - shift] = hashes[shift:].astype(np.uint64)
+        key = key * np.uint64(1_000_003) + nxt
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first[inverse]
 
 
 def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int, str | None]:
