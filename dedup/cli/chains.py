@@ -25,6 +25,7 @@ from dedup.cli.common import (
     say_resumed,
     show,
     with_agencies,
+    workers_option,
 )
 from dedup.outputs import output_names
 
@@ -46,6 +47,7 @@ from dedup.outputs import output_names
 @input_options
 @config_options(*CHAIN_SETTINGS)
 @run_options
+@workers_option
 @quiet_option
 @json_option
 @debug_option
@@ -62,6 +64,7 @@ def chains_command(
     quiet: bool,
     as_json: bool,
     debug: bool,
+    workers: Any,
     **kwargs: Any,
 ) -> None:
     """Decide who took whose copy: each article's direct source, as a forest.
@@ -87,7 +90,7 @@ def chains_command(
     with run.progress() as progress:
         corpus = run.read(progress)
         result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
-                        progress=progress)  # fmt: skip
+                        progress=progress, workers=workers)  # fmt: skip
     if not quiet:
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
