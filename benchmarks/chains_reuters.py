@@ -73,7 +73,7 @@ def main() -> None:
             if e.favours not in (None, edge.source) and "outweighed" not in e.detail
         )
     counts = result.counts
-    print(f"command: python benchmarks/{Path(__file__).name}")
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
     print(
         f"input: {len(corpus.records):,} documents; chains in {seconds:.0f} s; "
         f"{counts['reuse_passages']:,} reused passages, "
