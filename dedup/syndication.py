@@ -8,28 +8,30 @@ the evidence lines about two carriers are in :mod:`dedup.carriers`.
 
 Edges
 -----
-* ``P → T`` (``directed``): ``P`` is the direct source of ``T``; ``reason`` says what
+* ``P → T`` (``directed``): ``P`` is the direct source of ``T``; its evidence says what
   orders them: ``agency`` (``P`` is a wire agency's own article), ``date`` (``P`` is dated
   earlier) or ``outlet`` (same day without times, and ``T``'s outlet re-publishes other
   outlets' copy while ``P``'s does not).
 * ``inferred:<passage> → T`` (undirected): ``T`` and the other members of that node share a
-  source the evidence cannot name or order. ``reason``: ``unordered`` (same day without a
-  time, or undated, and no outlet habit orders them), ``wire-habit`` (their outlets take
-  their copy from the wire, and the wire's article is not in the corpus) or ``credit`` (an
-  agency credit line, and no agency article among the candidates).
+  source the evidence cannot name or order; its ``order`` evidence gives the reason:
+  ``unordered`` (same day without a time, or undated, and no outlet habit orders them),
+  ``date-only`` (dated first, but neither is an agency article and the later one's outlet
+  is not known to re-publish), ``wire-habit`` (their outlets take their copy from the wire,
+  and the wire's article is not in the corpus) or ``credit`` (an agency credit line, and no
+  agency article among the candidates).
 
 Evidence kinds: ``agency``, ``date``, ``credit``, ``containment`` (what the target shares
 with its parent and with the others), ``via`` (a candidate explained by the parent: its edge
 is dropped as transitive, or the two share a source), ``outlet`` (an outlet's habit, learnt
-from the corpus). An item that favours anything but the edge's source says what outweighed
-it.
+from the corpus), ``order`` (why an edge is undirected). An item that favours anything
+but the edge's source says what outweighed it.
 
 Confidence
 ----------
-The share of directed edges of that kind (what orders them, and the habit of the target's
-outlet) that were right on the dev split of ``benchmarks/syndication.py`` (see
-:data:`CONFIDENCE`); 0.5 for kinds not measured there. Undirected edges carry 0 (they
-claim no direction).
+The share of directed edges of that kind (what orders them and, for the agency rule,
+whether the copy is most of the target) that were right on the dev split of
+``benchmarks/syndication.py`` (see :data:`CONFIDENCE`); 0.5 for kinds not measured there.
+Undirected edges carry 0 (they claim no direction).
 """
 
 from __future__ import annotations
