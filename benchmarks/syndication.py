@@ -987,7 +987,7 @@ def chains_prediction(rows: Iterable[dict]) -> Prediction:
     common: dict[str, set[str]] = collections.defaultdict(set)
     for row in rows:
         source, target = row["source"], row["target"]
-        is_common = source.startswith("common:")
+        is_common = source.startswith(("common:", "inferred:"))
         for passage in row["passages"]:
             carriers[passage].add(target)
             if not is_common:
@@ -1219,6 +1219,16 @@ def score_links(truth: dict, prediction: Prediction) -> dict:
                 "share right": _ratio(sum(1 for _, k in inside if k in index.edges), len(inside)),
             }
         )
+    # the test of calibration: of the edges given confidence ≥ 0.9, the share right
+    top = [(c, k) for c, k in confident if c >= 0.9]
+    calibration.append(
+        {
+            "bin": "≥ 0.9",
+            "edges": len(top),
+            "mean confidence": _ratio(sum(c for c, _ in top), len(top)),
+            "share right": _ratio(sum(1 for _, k in top if k in index.edges), len(top)),
+        }
+    )
     return {
         "pairs": pairs,
         "edges": edges,

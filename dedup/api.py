@@ -206,15 +206,19 @@ def chains(
     workdir: str | Path | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
+    workers: int | Engine = 1,
     **fields: str,
 ) -> ChainsResult:
-    """Decide who carried whose copy: syndication chains over the reused passages.
-    ``workdir`` and ``force`` keep the scan's finished stages as :func:`scan` does."""
+    """Decide who took whose copy: each article's direct source, as a forest (see
+    docs/method.md). ``workdir`` and ``force`` keep the scan's finished stages as
+    :func:`scan` does; ``workers`` threads (0: every core) or an engine run the scan."""
     records = sorted(as_records(data, **fields), key=lambda r: r.id)
     config = config or Config()
     with _scratch(workdir, own=True):
         workspace = open_workspace(workdir, force, config, records)
-        result = chains_job(records, config, progress=progress, workspace=workspace)
+        result = chains_job(
+            records, config, progress=progress, workspace=workspace, workers=workers
+        )
         if workspace is None:
             return result
         workspace.finish()

@@ -50,7 +50,7 @@ CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
 #: Rows of the stories and pairs lists per page.
 PAGE_SIZE = 25
 
-COMMON_PREFIX = "common:"
+COMMON_PREFIX = "inferred:"
 NO_OUTLET = "(no outlet)"
 UNDATED = "undated"
 

@@ -317,9 +317,10 @@ def chains(
     *,
     progress: ProgressFn | None = None,
     workspace: Workspace | None = None,
+    workers: int | Engine = 1,
 ) -> ChainsResult:
-    """Scan the records, then decide who carried whose copy
-    (:func:`dedup.syndication.build_chains`).
+    """Scan the records (``workers`` threads, 0: every core, or an engine), then decide who
+    took whose copy (:func:`dedup.syndication.build_chains`).
 
     Returns
     -------
@@ -331,7 +332,10 @@ def chains(
     from dedup.syndication import build_chains
 
     # chains are built from every pair (copy groups are not read there yet)
-    result = scan(records, config, progress=progress, workspace=workspace, group_copies=False)
+    result = scan(
+        records, config, progress=progress, workspace=workspace, group_copies=False,
+        workers=resolve_engine(workers),
+    )  # fmt: skip
     return build_chains(records, result, config)
 
 

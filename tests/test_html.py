@@ -235,7 +235,7 @@ def test_seed_graph_has_the_common_source_and_isolated_articles(seed_page):
     for e in graph["edges"]:
         targets_of.setdefault(keys[e["s"]], set()).add(keys[e["t"]])
     shared = [s for s, t in targets_of.items() if {SEED_IDS["000"], SEED_IDS["001"]} <= t]
-    assert shared and all(s.startswith("common:") for s in shared)
+    assert shared and all(s.startswith("inferred:") for s in shared)
     assert all(nodes[keys.index(s)]["kind"] == "common" for s in shared)
     # a common source sits left of the documents carrying its copy, dated the earliest
     for e in graph["edges"]:
@@ -243,7 +243,7 @@ def test_seed_graph_has_the_common_source_and_isolated_articles(seed_page):
 
 
 def test_big_corpus_graph_is_drawn_per_story(monkeypatch, seed_corpus):
-    monkeypatch.setattr(html, "GRAPH_NODE_LIMIT", 4)
+    monkeypatch.setattr(html, "GRAPH_NODE_LIMIT", 3)  # 3 linked seeds + 1 inferred source
     index = index_of(render(seed_corpus))
     assert index["graph"] is None
     with_graph = [s for s in index["stories"] if s["graph"]]

@@ -66,7 +66,7 @@ def test_seed_000_and_001_hang_from_one_common_source(seed_chains):
     shared = sources_000 & sources_001
     assert len(shared) == 1
     (common,) = shared
-    assert common.startswith("common:")
+    assert common.startswith("inferred:")
     assert all(not e.directed for e in seed_chains.edges if e.source == common)
 
 
@@ -125,7 +125,7 @@ def test_seed_articles_split_reused_and_original(seed_chains):
         article = by_doc[ID[short]]
         assert 0 < article.reused_words < article.words
         assert article.original_words == article.words - article.reused_words
-        assert all(source.startswith("common:") for source, _ in article.sources)
+        assert all(source.startswith("inferred:") for source, _ in article.sources)
 
 
 def test_seed_articles_list_their_credits(seed_chains):
@@ -144,8 +144,10 @@ def test_seed_outlets_take_copy_only_from_common_sources(seed_chains):
 # --- direction ----------------------------------------------------------------------------
 
 
-def test_later_reprint_is_directed_from_the_earlier_copy(dated_records, seed_texts):
-    # three paragraphs only 000 prints (not in 001 or 002), reprinted two days later
+def test_later_reprint_is_dated_after_but_not_directed_on_dates_alone(dated_records, seed_texts):
+    # three paragraphs only 000 prints (not in 001 or 002), reprinted two days later by an
+    # outlet with no known habit: the dates say which came first, not that it took the text
+    # from 000 rather than from a source both used, so the edge stays undirected
     reprinted = [
         paragraph_with(seed_texts["000"], "Mohammed bin Abdulrahman"),
         paragraph_with(seed_texts["000"], "Al Jazeera’s Imtiaz Tyab"),
@@ -160,10 +162,11 @@ def test_later_reprint_is_directed_from_the_earlier_copy(dated_records, seed_tex
     )
     result = chains([*dated_records, reprint], Config())
     (edge,) = [e for e in result.edges if e.target == "reprint"]
-    assert edge.directed
-    assert edge.source == ID["000"]
+    assert not edge.directed and edge.source.startswith("inferred:")
     assert any(e.kind == "date" and e.favours == ID["000"] for e in edge.evidence)
-    assert 0 < edge.confidence <= 1
+    assert any(e.kind == "order" and "date-only" in e.detail for e in edge.evidence)
+    hung = {e.target for e in result.edges if e.source == edge.source}
+    assert ID["000"] in hung
 
 
 def test_wire_agency_outlet_is_the_source(dated_records, seed_texts):
@@ -192,27 +195,16 @@ def test_agency_list_is_editable(seed_texts):
     assert [(e.source, e.target, e.directed) for e in custom.edges] == [("a", "b", True)]
 
 
-def test_contained_copy_is_the_source(seed_texts):
-    # B holds all of A's text plus more; no dates, no credits: only containment orders them
+def test_containment_alone_orders_nothing(seed_texts):
+    # B holds all of A's text plus more; no dates, no credits: a trimmed reprint and an
+    # expanded original look alike, so both hang from one inferred source
     body = paragraphs(seed_texts["003"])[2:]
     short = Record(id="short", text="\n\n".join(body[:3]))
     long = Record(id="long", text="\n\n".join(body[:9]))
     result = chains([short, long], Config())
-    (edge,) = result.edges
-    assert (edge.source, edge.target, edge.directed) == ("short", "long", True)
-    (containment,) = [e for e in edge.evidence if e.kind == "containment"]
-    assert containment.favours == "short"
-    assert "holds nearly all of short" in containment.detail
-
-
-def test_dates_outweigh_containment(seed_texts):
-    body = paragraphs(seed_texts["003"])[2:]
-    short = Record(id="short", text="\n\n".join(body[:3]), date="2016-12-09")
-    long = Record(id="long", text="\n\n".join(body[:9]), date="2016-12-07")
-    (edge,) = chains([short, long], Config()).edges
-    assert (edge.source, edge.target) == ("long", "short")
-    assert any(e.kind == "containment" and e.favours == "short" for e in edge.evidence)
-    assert edge.confidence < 0.6  # containment against it discounts the date
+    assert {(e.target, e.directed) for e in result.edges} == {("short", False), ("long", False)}
+    assert len({e.source for e in result.edges}) == 1
+    assert all(e.confidence == 0 for e in result.edges)
 
 
 def test_same_day_copies_without_credit_get_a_common_source(seed_texts):
@@ -221,27 +213,45 @@ def test_same_day_copies_without_credit_get_a_common_source(seed_texts):
     b = Record(id="b", text=text + "\n\nAnother ending, written by the second.", date="2016-12-07")
     result = chains([a, b], Config())
     assert {(e.source, e.target, e.directed) for e in result.edges} == {
-        ("common:p1", "a", False),
-        ("common:p1", "b", False),
+        ("inferred:p1", "a", False),
+        ("inferred:p1", "b", False),
     }
     assert all(e.confidence == 0 for e in result.edges)
 
 
-def test_shared_edit_puts_the_later_copy_under_the_earlier(seed_texts):
+def test_copy_of_a_copy_hangs_from_the_closer_version(seed_texts):
+    # second carries first's edit: first explains everything second shares with the wire
+    # and more, so the wire → second edge is dropped and kept as via evidence
     original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
     assert "virtually no access" in original
-    edited = original.replace("virtually no access", "almost no access")
+    edited = original.replace("virtually no access", "almost no access at all")
     wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
     plain = Record(id="plain", text=original + "\n\nOwn text.", date="2016-12-10")
     first = Record(id="first", text=edited + "\n\nMore own text.", date="2016-12-10")
     second = Record(id="second", text=edited + "\n\nYet more text.", date="2016-12-11")
     result = chains([wire, plain, first, second], Config())
-    sources = {e.target: e.source for e in result.edges}
-    assert sources == {"plain": "wire", "first": "wire", "second": "first"}
-    edge = next(e for e in result.edges if e.target == "second")
-    (shared,) = [e for e in edge.evidence if e.kind == "shared-edit"]
-    assert shared.favours == "first"
-    assert "'almost' for 'virtually'" in shared.detail
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    assert directed == {"plain": "wire", "first": "wire"}
+    (edge,) = [e for e in result.edges if e.target == "second"]
+    # no habit of second's outlet is known: first is dated earlier, yet the two may share
+    # a source, so they hang together from an inferred node
+    assert not edge.directed
+    assert {e.target for e in result.edges if e.source == edge.source} == {"first", "second"}
+    assert not any(e.source == "wire" and e.target == "second" for e in result.edges)
+
+
+def test_via_evidence_names_the_dropped_ancestor(seed_texts):
+    original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
+    edited = original.replace("virtually no access", "almost no access at all")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    sub = Record(id="sub", text=edited + "\n\nOwn text.", outlet="Reuters", date="2016-12-10")
+    copy = Record(id="copy", text=edited + "\n\nMore.", outlet="Reuters", date="2016-12-11")
+    result = chains([wire, sub, copy], Config())
+    directed = {(e.source, e.target) for e in result.edges if e.directed}
+    assert directed == {("wire", "sub"), ("sub", "copy")}
+    (edge,) = [e for e in result.edges if e.target == "copy"]
+    (via,) = [e for e in edge.evidence if e.kind == "via"]
+    assert via.favours is None and via.detail.startswith("wire → copy dropped")
 
 
 def test_one_shared_edit_of_two_is_house_style_not_copy(seed_texts):
@@ -253,10 +263,10 @@ def test_one_shared_edit_of_two_is_house_style_not_copy(seed_texts):
     first = Record(id="first", text=two + "\n\nMore own text.", date="2016-12-10")
     second = Record(id="second", text=one + "\n\nYet more text.", date="2016-12-11")
     result = chains([wire, first, second], Config())
+    # first lacks the wire's reading at its second change, which second keeps: first does
+    # not explain what second shares with the wire
     assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
-    edge = next(e for e in result.edges if e.target == "second")
-    (shared,) = [e for e in edge.evidence if e.kind == "shared-edit"]
-    assert shared.favours is None and "made independently" in shared.detail
+    assert all(e.directed for e in result.edges)
 
 
 def test_struck_agency_credit_is_no_shared_edit(seed_texts):
@@ -269,7 +279,7 @@ def test_struck_agency_credit_is_no_shared_edit(seed_texts):
     assert {e.target: e.source for e in result.edges} == {"first": "wire", "second": "wire"}
 
 
-def test_shared_edits_go_to_the_earliest_carrier_not_the_first_id(seed_texts):
+def test_tied_closer_versions_go_to_the_earliest_not_the_first_id(seed_texts):
     original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
     edited = original.replace("virtually no access", "almost no access")
     wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
@@ -277,8 +287,10 @@ def test_shared_edits_go_to_the_earliest_carrier_not_the_first_id(seed_texts):
     sub = Record(id="z-sub", text=edited + "\n\nOwn Z.", date="2016-12-10")
     last = Record(id="b-scraper", text=edited + "\n\nOwn B.", date="2016-12-12")
     result = chains([wire, late, sub, last], Config())
-    sources = {e.target: e.source for e in result.edges}
-    assert sources["b-scraper"] == "z-sub"
+    (edge,) = [e for e in result.edges if e.target == "b-scraper"]
+    members = {e.target for e in result.edges if e.source == edge.source}
+    assert "z-sub" in members  # hung with z-sub (dates only: undirected), not a-scraper
+    assert not any(e.source == "a-scraper" for e in result.edges)
 
 
 # --- credits ------------------------------------------------------------------------------
@@ -391,6 +403,8 @@ def test_copy_with_furniture_keeps_its_edge_and_not_the_furniture():
     copy = dataclasses.replace(records[1], id="x9", date="2020-01-09")
     result = chains([*records, copy], Config())
     kinds = result.passage_kinds
-    assert {(e.source, e.target) for e in result.edges if e.directed} == {("x1", "x9")}
+    # one outlet, a later exact copy: linked (dates alone direct nothing between outlets'
+    # articles), on its body passages only
+    assert {e.target for e in result.edges} == {"x1", "x9"}
     for edge in result.edges:
         assert all(kinds[p] == "reuse" for p in edge.passages)

@@ -24,8 +24,8 @@ from dedup.cli.common import (
     run_options,
     say_resumed,
     show,
-    terminal_width,
     with_agencies,
+    workers_option,
 )
 from dedup.outputs import output_names
 
@@ -36,10 +36,18 @@ from dedup.outputs import output_names
     "chains.jsonl, passages.jsonl, articles.jsonl, outlets.jsonl, chains.graphml, chains.json, "
     "rejects.jsonl and run.json"
 )
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="How many chains to draw as trees (the largest first); all are in the files.",
+)
 @agency_options
 @input_options
 @config_options(*CHAIN_SETTINGS)
 @run_options
+@workers_option
 @quiet_option
 @json_option
 @debug_option
@@ -47,6 +55,7 @@ from dedup.outputs import output_names
 def chains_command(
     inputs: tuple[str, ...],
     out: str | None,
+    top: int,
     agencies: tuple[str, ...],
     agency_file: str | None,
     config_file: str | None,
@@ -55,16 +64,20 @@ def chains_command(
     quiet: bool,
     as_json: bool,
     debug: bool,
+    workers: Any,
     **kwargs: Any,
 ) -> None:
-    """Decide who carried whose copy: syndication chains over the reused passages.
+    """Decide who took whose copy: each article's direct source, as a forest.
 
-    Dates, wire-agency outlets, credit lines ("Source: …, News Agencies", "(AFP)") and
-    containment order the copies of each passage; when nothing orders them, they are joined
-    through a common (possibly unseen) source, never by an invented direction.
+    Containment (a copy carries its source's changes), wire-agency outlets, dates, credit
+    lines ("Source: …, News Agencies", "(AFP)") and outlet habits learnt from the corpus
+    choose and order each article's source; when nothing orders two copies they hang from
+    an inferred common source with the reason, never by an invented direction. Prints a
+    summary and the --top largest chains as trees.
     """
     from dedup.api import chains
-    from dedup.writers import chains_table, write_chains
+    from dedup.chaintree import render_trees
+    from dedup.writers import write_chains
 
     run = Run.start(
         inputs, out, kwargs, quiet=quiet, fail_on_rejects=fail_on_rejects,
@@ -77,7 +90,7 @@ def chains_command(
     with run.progress() as progress:
         corpus = run.read(progress)
         result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
-                        progress=progress)  # fmt: skip
+                        progress=progress, workers=workers)  # fmt: skip
     if not quiet:
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
@@ -86,6 +99,6 @@ def chains_command(
     if as_json:
         run.print_json("chains", result.counts, files)
     elif not quiet:
-        show(chains_table(result, run.seconds(), terminal_width()))
+        show(render_trees(result, run.seconds(), top))
         run.written(files, "the chains")
     run.finish(rejects)

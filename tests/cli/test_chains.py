@@ -156,3 +156,15 @@ def test_empty_agencies_file_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["chains", str(CORPUS), "--agencies", str(names)])
     assert result.exit_code == 2
     assert result.output == f"Error: --agencies: {names}: no agency names in the file\n"
+
+
+def test_chains_gives_the_same_files_with_any_number_of_workers(tmp_path):
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"j{workers}"
+        result = CliRunner().invoke(
+            main, ["chains", str(CORPUS), "-q", "-j", workers, "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append([(out / name).read_bytes() for name in ("chains.jsonl", "articles.jsonl")])
+    assert outputs[0] == outputs[1]

@@ -72,14 +72,17 @@ def test_the_first_compile_is_announced(tmp_path, monkeypatch):
     assert "compiling" not in quiet.output
 
 
-def test_chains_in_a_pipe_leaves_out_evidence_it_cannot_show_whole():
-    from dedup.writers import MIN_EVIDENCE_CHARS
-
-    result = CliRunner().invoke(main, ["chains", str(CORPUS)])
+def test_chains_draws_the_top_chains_as_trees_with_whole_ids():
+    result = CliRunner().invoke(main, ["chains", str(CORPUS), "--top", "1"])
     assert result.exit_code == 0, result.output
-    assert "evidence" not in result.output  # 80 columns leave it fewer than it needs
-    assert 80 - len("common:p1 — 000_5d2d231cf070430d") - 24 < MIN_EVIDENCE_CHARS
+    assert "The 1 largest chains of 1:" in result.output
+    lines = result.output.splitlines()
+    root = next(i for i, line in enumerate(lines) if line.startswith("inferred:p1"))
+    assert lines[root + 1].startswith("├── ")  # the members hang below it, drawn as a tree
+    assert any(line.startswith("└── ") for line in lines[root + 1 :])
     ids = [f"{k:03d}_" for k in range(5)]
-    for line in result.output.splitlines():  # every id on a line is whole
+    for line in lines:  # every id on a line is whole
         for start in (line.find(i) for i in ids):
             assert start < 0 or len(line) >= start + len("000_5d2d231cf070430d")
+    none = CliRunner().invoke(main, ["chains", str(CORPUS), "--top", "0"])
+    assert "inferred:p1" not in none.output and "1 chains" in none.output

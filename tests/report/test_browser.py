@@ -167,7 +167,7 @@ def test_chain_graph_is_drawn(seeds, tmp_path):
         targets.setdefault(source, set()).add(target)
     # 000 and 001 carry one agency copy: a common source feeds both
     agency = [s for s, t in targets.items() if {SEED_IDS["000"], SEED_IDS["001"]} <= t]
-    assert agency and all(s.startswith("common:") for s in agency)
+    assert agency and all(s.startswith("inferred:") for s in agency)
     assert graph.locator(f"g.node.common[data-key='{agency[0]}']").count() == 1
     # The Guardian's 002 overlaps with both 000 and 001
     with_002 = [s for s, t in targets.items() if SEED_IDS["002"] in t]

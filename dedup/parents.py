@@ -1,0 +1,409 @@
+"""Direct parents: for every article that carries copy, the version it was taken from.
+
+The chains are a forest. For a *target* article, the candidates are the articles it shares
+reused passages with; each covers some of the target's words (those inside passages both
+carry). The decision, in order:
+
+1. **Order.** A candidate can be the source only when it is not after the target:
+   a wire agency's own article comes before the outlets that carry it (``agency``), an
+   earlier date or time comes first (``date``), and on one day without times an outlet
+   that re-publishes other outlets' copy comes after one that does not (``outlet``, learnt
+   below). Otherwise the two are *unordered*.
+2. **Containment.** A copy holds only what its source holds, and carries its source's
+   changes: a candidate that covers all the target shares with another (up to
+   :data:`SLACK` words, fewer than it adds) and at least :data:`MARGIN` words more is
+   closer, and the other's copy reached the target through it. Words are compared one by
+   one, so one changed word shows. Such an explained candidate makes no edge and is kept
+   as ``via`` evidence. Of the candidates no other explains, ordered ones come first, then
+   agency articles (other outlets' articles first when the target's outlet re-publishes),
+   then outlets that do not re-publish, then the most words covered, then the earliest;
+   the first is the parent. (A second parent for a rewrite of two sources was tried on the
+   dev split: none of the 18 it added was right, so each article gets one parent.)
+3. **Common sources.** Two copies of one source get no edge between them. An unordered
+   parent, a parent only dated first (neither is an agency article and the target's outlet
+   is not known to re-publish: the date says which came first, not that one took from the
+   other), a copy whose outlet takes its copy straight from the wire when the wire's
+   article is absent, and a copy with an agency credit line whose only candidates are
+   other outlets all hang from one *inferred common source* per connected set of such
+   copies (``inferred:<first passage id>``, undirected), with the reason on the edge.
+
+**Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
+of an outlet's copies with one agency article among their candidates, a copy took from the
+wire when no candidate explains the agency's article, and from another outlet when a
+candidate dated before it does. An outlet that took from the wire in at least
+:data:`HABIT_SHARE` of at least :data:`HABIT_MIN` such copies *takes from the wire*; one
+that took from other outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*.
+The thresholds were set on the dev split of ``benchmarks/syndication.py``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_order
+from dedup.types import PassageCluster
+
+#: Words a candidate may miss of what another covers and still explain it.
+SLACK = 3
+#: Words a candidate must cover beyond another to be closer.
+MARGIN = 3
+#: Cases (and share of them) that make an outlet's habit.
+HABIT_MIN = 3
+HABIT_SHARE = 0.8
+#: Share of an outlet's counted copies taken from another outlet that makes it a
+#: re-publisher (a copy of the wire that holds no outlet's change counts as "from the wire"
+#: even from a re-publisher, so the bar is lower; set on the dev split).
+REPUBLISH_SHARE = 0.4
+INFERRED_PREFIX = "inferred:"
+WIRE = "takes from the wire"
+REPUBLISHER = "re-publishes"
+
+
+@dataclass(frozen=True, slots=True)
+class Habit:
+    """How an outlet's copies were taken when the agency's article was in the corpus."""
+
+    kind: str | None  # WIRE, REPUBLISHER or None
+    from_wire: int
+    cases: int
+
+
+@dataclass(slots=True)
+class Shared:
+    """What a target shares with each candidate: a mask over its words and the passages."""
+
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+    passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """One decided source of a target: a document, or an inferred node (``source`` None
+    until the inferred node is named)."""
+
+    source: str | None
+    directed: bool
+    reason: str  # what orders it (agency, date, outlet) or why it is undirected
+    via: tuple[str, ...]  # candidates whose copy it explains
+    rivals: tuple[str, ...]  # candidates no other explains but not taken
+
+
+def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One bool per word of ``a``: True where it is matched, in order, by a word of ``b``
+    (the common prefix and suffix; between them word by word when they are as long and
+    differ in at most one word of ten, else :class:`difflib.SequenceMatcher`'s blocks)."""
+    n, m = len(a), len(b)
+    out = np.zeros(n, dtype=bool)
+    k = min(n, m)
+    differ = np.flatnonzero(a[:k] != b[:k])
+    head = int(differ[0]) if len(differ) else k
+    rest = min(n, m) - head
+    differ = np.flatnonzero(a[n - rest :][::-1] != b[m - rest :][::-1]) if rest else differ[:0]
+    tail = int(differ[0]) if len(differ) else rest
+    out[:head] = True
+    out[n - tail :] = True
+    middle_a, middle_b = a[head : n - tail], b[head : m - tail]
+    if len(middle_a) == len(middle_b):
+        # substitutions only (the usual edit: "pct" for "percent"): word by word
+        same = middle_a == middle_b
+        if np.count_nonzero(~same) * 10 <= len(same):
+            out[head : n - tail] = same
+            return out
+    if len(middle_a) and len(middle_b):
+        matcher = SequenceMatcher(None, middle_a.tolist(), middle_b.tolist(), autojunk=False)
+        for i, _, size in matcher.get_matching_blocks():
+            out[head + i : head + i + size] = True
+    return out
+
+
+def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, Shared]:
+    """Per document, per other document: its words that read the same in both, inside the
+    passages both carry (a word one of them changed is not shared: edits show). Each
+    distinct reading of a passage is compared once with each other one."""
+    out: dict[str, Shared] = defaultdict(Shared)
+    for passage in passages:
+        readings: dict[bytes, np.ndarray] = {}
+        read: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
+        for witness in passage.witnesses:
+            start, found = words.hashes(witness.doc, witness.start, witness.end)
+            key = found.tobytes()
+            readings.setdefault(key, found)
+            read[witness.doc].append((start, key))
+        matched: dict[tuple[bytes, bytes], np.ndarray] = {}
+        for doc, mine in read.items():
+            shared = out[doc]
+            for other, theirs in read.items():
+                if other == doc:
+                    continue
+                mask = shared.masks.get(other)
+                if mask is None:
+                    mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
+                base = theirs[0][1]
+                for start, key in mine:
+                    if (key, base) not in matched:
+                        matched[(key, base)] = matched_words(readings[key], readings[base])
+                    found = matched[(key, base)]
+                    mask[start : start + len(found)] |= found
+                shared.passages[other].append(passage.id)
+    for doc, shared in out.items():
+        canon = first_occurrence(words, doc)
+        for other, mask in shared.masks.items():
+            folded = np.zeros_like(mask)
+            folded[canon[mask]] = True
+            shared.masks[other] = folded
+    return out
+
+
+#: Words of context that make two places in one document the same text.
+REPEAT_WORDS = 4
+
+
+def first_occurrence(words: Words, doc: str) -> np.ndarray:
+    """Per word of ``doc``, the first position where the same :data:`REPEAT_WORDS` words
+    begin: a text a document prints twice (a scraper's flat second copy of its body) is
+    counted once, so repeating a source's text does not make a copy look closer."""
+    _, hashes = words.hashes(doc, 0, 1 << 62)
+    n = len(hashes)
+    if n < REPEAT_WORDS:
+        return np.arange(n)
+    key = hashes.astype(np.uint64)
+    for shift in range(1, REPEAT_WORDS):
+        nxt = np.zeros(n, dtype=np.uint64)
+        nxt[: n - shift] = hashes[shift:].astype(np.uint64)
+        key = key * np.uint64(1_000_003) + nxt
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first[inverse]
+
+
+def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int, str | None]:
+    """+1 when ``c`` comes before ``d``, -1 when after, 0 when unordered; and by what."""
+    if bool(c.agency) != bool(d.agency):
+        return (1 if c.agency else -1), "agency"
+    by_date = compare_dates(c.date, d.date)
+    if by_date:
+        return -by_date, "date"
+    hc, hd = habits.get(c.outlet), habits.get(d.outlet)
+    kind_c = hc.kind if hc else None
+    kind_d = hd.kind if hd else None
+    if kind_d == REPUBLISHER and kind_c != REPUBLISHER:
+        return 1, "outlet"
+    if kind_c == REPUBLISHER and kind_d != REPUBLISHER:
+        return -1, "outlet"
+    return 0, None
+
+
+def _explains(a: np.ndarray, b: np.ndarray) -> bool:
+    """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
+    MARGIN words more."""
+    missing = int(np.count_nonzero(b & ~a))
+    extra = int(np.count_nonzero(a & ~b))
+    return missing <= SLACK and extra >= MARGIN and extra > missing
+
+
+def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]:
+    """The candidates no other explains. Candidates covering the same words never explain
+    each other, so each distinct coverage is tested once, against those covering at least
+    as many words (only they can explain it)."""
+    by_cover: dict[bytes, list[str]] = defaultdict(list)
+    for c in pool:
+        by_cover[np.packbits(masks[c]).tobytes()].append(c)
+    covers = [(int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], cs) for cs in by_cover.values()]
+    covers.sort(key=lambda item: -item[0])
+    out: list[str] = []
+    for k, (size, mask, members) in enumerate(covers):
+        rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
+        if not any(_explains(other, mask) for other in rivals):
+            out.extend(members)
+    rank = {c: k for k, c in enumerate(pool)}
+    return sorted(out, key=rank.__getitem__)
+
+
+def choose(
+    d: Carrier,
+    shared: Shared,
+    docs: dict[str, Carrier],
+    habits: dict[str | None, Habit],
+    credited: bool,
+) -> Parent | None:
+    """The direct parent of ``d`` (or the reason it hangs from an inferred source), or None
+    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line."""
+    orders = {c: order(docs[c], d, habits) for c in shared.masks}
+    pool = [c for c, (o, _) in orders.items() if o >= 0]
+    habit = habits.get(d.outlet)
+    if habit and habit.kind == WIRE and not d.agency:
+        agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
+        if not agency:
+            return Parent(None, False, "wire-habit", (), ())
+        pool = agency
+    if not pool:
+        return None
+    masks = shared.masks
+    top = _unexplained(pool, masks) or list(pool)  # a cycle of near-ties: every one stays
+    republishes = bool(habit and habit.kind == REPUBLISHER)
+
+    def republisher(c: str) -> bool:
+        found = habits.get(docs[c].outlet)
+        return bool(found and found.kind == REPUBLISHER)
+
+    top.sort(
+        key=lambda c: (
+            orders[c][0] <= 0,
+            bool(docs[c].agency) == republishes,  # a re-publisher takes from an outlet
+            republisher(c),  # and from the outlet that wrote it, not another re-publisher
+            -int(np.count_nonzero(masks[c])),
+            order_key(docs[c]),
+        )
+    )
+    first = top[0]
+    via = tuple(sorted(c for c in pool if c not in top))
+    rivals = tuple(c for c in top[1:])
+    o, by = orders[first]
+    if o <= 0:
+        return Parent(first, False, "unordered", via, rivals)
+    if (
+        credited
+        and not docs[first].agency
+        and not d.agency
+        and by != "outlet"
+        and not (habit and habit.kind == REPUBLISHER)
+    ):
+        return Parent(first, False, "credit", via, rivals)
+    if (
+        by == "date"
+        and not docs[first].agency
+        and not d.agency
+        and not (habit and habit.kind == REPUBLISHER)
+    ):
+        return Parent(first, False, "date-only", via, rivals)
+    return Parent(first, True, by or "date", via, rivals)
+
+
+def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[str | None, Habit]:
+    """Per outlet: of its copies with a wire agency's article among the candidates, how
+    many took from it. A copy took from the wire when no candidate explains the agency's
+    article (covers all it covers and more: the copy holds no other outlet's changes); from
+    another outlet when a candidate dated before it does; other copies are not counted."""
+    counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for doc_id, found in shared.items():
+        d = docs[doc_id]
+        if d.agency or d.outlet is None:
+            continue
+        masks = found.masks
+        wires = [c for c in masks if docs[c].agency]
+        if len(wires) != 1:
+            continue
+        wire = masks[wires[0]]
+        closer = [
+            c
+            for c in masks
+            if c not in wires
+            and compare_dates(docs[c].date, d.date) != 1  # a later article is no source
+            and _explains(masks[c], wire)
+        ]
+        if not closer:
+            counts[d.outlet][0] += 1
+            counts[d.outlet][1] += 1
+        elif any(compare_dates(docs[c].date, d.date) == -1 for c in closer):
+            counts[d.outlet][1] += 1
+    habits = {}
+    for outlet, (wire_count, cases) in counts.items():
+        kind = None
+        if cases >= HABIT_MIN and wire_count >= HABIT_SHARE * cases:
+            kind = WIRE
+        elif cases >= HABIT_MIN and cases - wire_count >= REPUBLISH_SHARE * cases:
+            kind = REPUBLISHER
+        habits[outlet] = Habit(kind, wire_count, cases)
+    return habits
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.up: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.up.setdefault(x, x)
+        while self.up[x] != x:
+            self.up[x] = self.up[self.up[x]]
+            x = self.up[x]
+        return x
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.up[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True, slots=True)
+class Forest:
+    """The decisions: directed parents per target, the inferred nodes' members, the reason
+    each member hangs there, and the explained (via) candidates per target."""
+
+    parents: dict[str, list[tuple[str, str]]]  # target -> [(source, reason)]
+    inferred: dict[str, tuple[str, ...]]  # node id -> members
+    hung: dict[str, str]  # member -> reason
+    via: dict[str, tuple[str, ...]]
+    habits: dict[str | None, Habit]
+    rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
+
+
+def decide(
+    passages: Sequence[PassageCluster],
+    docs: dict[str, Carrier],
+    words: Words,
+    credited: dict[str, bool],
+) -> tuple[Forest, dict[str, Shared]]:
+    """Every target's parents (see the module docstring)."""
+    shared = shared_words(passages, words)
+    targets = sorted(shared, key=lambda t: order_key(docs[t]))
+    habits = learn_habits(shared, docs)
+    parents: dict[str, list[tuple[str, str]]] = {}
+    via: dict[str, tuple[str, ...]] = {}
+    rivals: dict[str, tuple[str, ...]] = {}
+    union = _Union()
+    hung: dict[str, str] = {}
+    for t in targets:
+        parent = choose(docs[t], shared[t], docs, habits, credited[t])
+        if parent is None:
+            continue
+        via[t] = parent.via
+        rivals[t] = parent.rivals
+        if parent.directed and parent.source is not None:
+            parents[t] = [(parent.source, parent.reason)]
+            continue
+        hung[t] = parent.reason
+        if parent.source is not None:
+            union.join(t, parent.source)
+            hung.setdefault(parent.source, parent.reason)
+        else:  # wire habit, no agency article: join the copies of the same habit
+            alike = [
+                c
+                for c in shared[t].masks
+                if not docs[c].agency
+                and (h := habits.get(docs[c].outlet)) is not None
+                and h.kind == WIRE
+            ]
+            masks = shared[t].masks
+            for c in alike or [max(masks, key=lambda c: (int(np.count_nonzero(masks[c])), c))]:
+                union.join(t, c)
+    members: dict[str, list[str]] = defaultdict(list)
+    for t in hung:
+        members[union.find(t)].append(t)
+    inferred: dict[str, tuple[str, ...]] = {}
+    for group in members.values():
+        if len(group) < 2:
+            for t in group:
+                hung.pop(t)
+            continue
+        ids = [p for t in group for c in group if c != t for p in shared[t].passages.get(c, ())]
+        if not ids:
+            for t in group:
+                hung.pop(t)
+            continue
+        node = INFERRED_PREFIX + min(ids, key=passage_order)
+        inferred[node] = tuple(sorted(group, key=lambda t: order_key(docs[t])))
+    return Forest(parents, inferred, hung, via, habits, rivals), shared
