@@ -78,8 +78,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from dedup import rules
@@ -98,6 +98,9 @@ from dedup.types import (
     ScanResult,
     Witness,
 )
+
+if TYPE_CHECKING:  # networkx loads when the chains graph is built, not for every command
+    import networkx as nx
 
 #: Weight of each kind of evidence in the noisy-OR (see the module docstring).
 WEIGHTS = {
@@ -1011,6 +1014,8 @@ def chain_graph(result: ChainsResult) -> nx.DiGraph:
     separated ids), ``reused_words`` and ``evidence`` (a JSON list of
     ``{kind, favours, detail}``).
     """
+    import networkx as nx  # loaded by the chains stage only
+
     graph = nx.DiGraph(name="dedup chains")
     for article in result.articles:
         graph.add_node(

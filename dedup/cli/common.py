@@ -21,17 +21,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
-from rich.console import Console
 
 from dedup import __version__
 from dedup.config import Config
 from dedup.errors import ConfigError, DedupError, InputError, printable
-from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
 from dedup.outputs import RUN, WORK_DIR, check_output
-from dedup.types import ProgressFn, Reject
+
+if TYPE_CHECKING:  # reading inputs (numpy) and rich load when a command runs, not for --help
+    from dedup.ingest import Corpus, CorpusReader, ReadOptions
+    from dedup.types import ProgressFn, Reject
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 MAX_REJECT_LINES = 10
@@ -251,11 +252,12 @@ def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., 
     means "not given" so --config can fill it."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        defaults = Config()
         for name in reversed(names):
             kind = _CONFIG_OPTIONS[name].type
             value_type = float if "float" in str(kind) else int
-            default = getattr(defaults, name) if name not in ("bands", "rows") else None
+            # the field's own default, not Config()'s: that would work out the LSH bands
+            # (numpy) while the command line is merely being built
+            default = _CONFIG_OPTIONS[name].default  # bands and rows: None, worked out
             shown = f" [default: {default}]" if default is not None else ""
             command = click.option(
                 option_name(name),
@@ -364,6 +366,7 @@ class TerminalProgress:
         if not self.enabled:
             yield None
             return
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(
@@ -403,6 +406,8 @@ _READ_KEYS = (
 
 def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
     """The input options, taken out of a command's keyword arguments."""
+    from dedup.ingest import ReadOptions
+
     values = {key: kwargs.pop(key) for key in _READ_KEYS}
     values["format"] = values.pop("input_format")
     return ReadOptions(**values)
@@ -462,6 +467,8 @@ class Run:
     def open(self, report: ProgressFn | None) -> CorpusReader:
         """Check the output folder, then open every input to be read lazily (with a
         progress bar that is full once the reader is exhausted)."""
+        from dedup.ingest import CorpusReader, input_size
+
         if self.out:
             check_output(self.out, self.inputs, self.names)
         if not report:
@@ -560,6 +567,8 @@ class Run:
 def show(*renderables: Any) -> None:
     """Print tables and text on standard output as wide as the terminal (80 columns in a
     pipe), without the spaces rich pads each line with."""
+    from rich.console import Console
+
     console = Console(width=terminal_width(), file=io.StringIO(), soft_wrap=False, record=True)
     for renderable in renderables:
         console.print(renderable)
