@@ -71,3 +71,15 @@ def test_a_scan_loads_no_library_of_the_later_stages(tmp_path: Path) -> None:
     assert (out / "pairs.jsonl").is_file()
     assert "numpy" in loaded  # the scan did run
     assert not loaded & set(LATER_STAGES)
+
+
+@pytest.mark.parametrize("command", ["scan", "clean", "stories", "index add", "index query"])
+def test_the_commands_use_every_core_unless_told(command: str) -> None:
+    from dedup.cli import main
+
+    group = main
+    *parents, name = command.split()
+    for parent in parents:
+        group = group.commands[parent]
+    options = {p.name: p for p in group.commands[name].params}
+    assert options["workers"].default == 0  # 0: every available core

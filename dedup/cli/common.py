@@ -297,7 +297,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
             "-j",
             "--workers",
             type=click.IntRange(min=0, max=MAX_WORKERS),
-            default=1,
+            default=0,
             show_default=True,
             help="Threads to run on (0: every available core; with --engine ray, the CPUs "
             "of the Ray instance started here); results are the same for any number.",
