@@ -7,6 +7,9 @@ Tools:
   ``-j 1`` / ``-j 2``): words, signatures, document LSH, passage keys, verification and
   alignment; it writes ``pairs.jsonl``, ``passages.jsonl``, ``documents.jsonl``,
   ``rejects.jsonl`` and ``run.json``. Its pairs are verified pairs.
+* **baseline-j1 / -j2**: the same command run from another checkout of dedup
+  (``--baseline FOLDER``, e.g. a worktree of the main branch), to compare before and after in
+  one run.
 * **rensa**: a script of a few lines (``--child rensa``, run by ``--peers-python``, a venv
   with rensa installed, default ``/work/peers-venv/bin/python``) that reads the same JSONL
   with ``json.loads``, makes the same word 5-gram shingles as benchmarks/peers.py (lower-cased
@@ -18,7 +21,8 @@ Tools:
 Runs go round the tools in turn (run 1 of every tool, then run 2, …), so a load that comes
 and goes on a shared machine falls on all of them; the table gives the median wall time of
 the runs, the median CPU time (user + system of the process and its threads), the highest
-peak RSS, and dedup's speed as a multiple of rensa's from the same round of runs. Before the
+peak RSS, dedup's speed as a multiple of rensa's from the same round of runs, and rensa's CPU
+time over dedup's (less swayed by other processes on the machine than wall time). Before the
 timed runs, every tool runs once untimed on the first 200 documents (dedup's kernels are
 then loaded from numba's cache, as on any run after the first).
 
@@ -48,11 +52,13 @@ SEED = 1
 THRESHOLD = 0.5
 PEERS_PYTHON = "/work/peers-venv/bin/python"
 WARM_UP_DOCS = 200
-TOOLS = ("dedup", "dedup-j1", "dedup-j2", "rensa")
+TOOLS = ("dedup", "dedup-j1", "dedup-j2", "baseline-j1", "baseline-j2", "rensa")
 LABELS = {
     "dedup": "dedup scan (default -j)",
     "dedup-j1": "dedup scan -j 1",
     "dedup-j2": "dedup scan -j 2",
+    "baseline-j1": "baseline dedup scan -j 1",
+    "baseline-j2": "baseline dedup scan -j 2",
     "rensa": "rensa RMinHash + RMinHashLSH",
 }
 
@@ -98,17 +104,19 @@ def rensa_child(corpus: Path, out: Path) -> None:
 
 
 def command(tool: str, corpus: Path, out: Path, peers_python: str) -> list[str]:
+    """The command line of one run of ``tool``."""
     if tool == "rensa":
         script = str(Path(__file__).resolve())
         return [peers_python, script, "--child", "rensa", "--input", str(corpus), "--out", str(out)]
-    jobs = {"dedup": [], "dedup-j1": ["-j", "1"], "dedup-j2": ["-j", "2"]}[tool]
+    jobs = [] if tool == "dedup" else ["-j", tool[-1]]
     return [sys.executable, "-m", "dedup", "scan", str(corpus), "-o", str(out), "-q", *jobs]
 
 
-def run_once(tool: str, corpus: Path, out: Path, peers_python: str) -> dict:
+def run_once(tool: str, corpus: Path, out: Path, peers_python: str, baseline: Path | None) -> dict:
     """One process, timed from its start to its exit; its own CPU time and peak RSS."""
     shutil.rmtree(out, ignore_errors=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    checkout = baseline if tool.startswith("baseline") and baseline else ROOT
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
     env.pop("DEDUP_FAULT", None)
     start = time.perf_counter()
     child = subprocess.Popen(command(tool, corpus, out, peers_python), env=env)
@@ -151,27 +159,30 @@ def table(docs: int, size_mb: float, tools: list[str], runs: dict[str, list[dict
         f"**{docs:,} articles, {size_mb:,.0f} MB**",
         "",
         "| tool | wall s (median) | CPU s (median) | CPU ÷ wall | peak RSS MB | pairs "
-        "| speed ÷ rensa (median of the rounds) |",
-        "|---|---|---|---|---|---|---|",
+        "| speed ÷ rensa (median of the rounds) | rensa's CPU s ÷ this CPU s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for tool in tools:
         timed = runs[tool]
         wall = statistics.median(r["wall"] for r in timed)
         cpu = statistics.median(r["cpu"] for r in timed)
-        ratio = "–"
+        ratio = cpu_ratio = "–"
         if tool != "rensa" and "rensa" in runs:
             per_round = [p["wall"] / r["wall"] for r, p in zip(timed, runs["rensa"])]
             ratio = f"{statistics.median(per_round):.2f}×"
+            cpu_ratio = f"{statistics.median(r['cpu'] for r in runs['rensa']) / cpu:.2f}×"
         rows.append(
             f"| {LABELS[tool]} | {wall:.2f} | {cpu:.2f} | {cpu / wall:.2f} "
-            f"| {max(r['rss_mb'] for r in timed):,.0f} | {timed[0]['pairs']:,} | {ratio} |"
+            f"| {max(r['rss_mb'] for r in timed):,.0f} | {timed[0]['pairs']:,} "
+            f"| {ratio} | {cpu_ratio} |"
         )
-    if {"dedup-j1", "dedup-j2"} <= set(runs):
-        speedup = [a["wall"] / b["wall"] for a, b in zip(runs["dedup-j1"], runs["dedup-j2"])]
-        rows += [
-            "",
-            f"-j 1 → -j 2 speed-up (median of the rounds): {statistics.median(speedup):.2f}×",
-        ]
+    for one, two in (("dedup-j1", "dedup-j2"), ("baseline-j1", "baseline-j2")):
+        if {one, two} <= set(runs):
+            speedup = statistics.median(a["wall"] / b["wall"] for a, b in zip(runs[one], runs[two]))
+            rows += [
+                "",
+                f"{one.split('-')[0]}: -j 1 → -j 2 speed-up (median of the rounds) {speedup:.2f}×",
+            ]
     return "\n".join(rows)
 
 
@@ -182,6 +193,7 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
     parser.add_argument("--peers-python", default=PEERS_PYTHON, help="python of rensa's venv")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-process-bench"))
+    parser.add_argument("--baseline", type=Path, help="another checkout, for the baseline tools")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -197,6 +209,8 @@ def main() -> None:
     unknown = sorted(set(tools) - set(TOOLS))
     if unknown:
         parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
+    if any(t.startswith("baseline") for t in tools) and not args.baseline:
+        parser.error("the baseline tools need --baseline")
     print(provenance(sys.argv[1:], Path(__file__).name))
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -204,13 +218,12 @@ def main() -> None:
         corpus = corpus_of(docs, args.work)
         warm = head(corpus, WARM_UP_DOCS, args.work / "warm-up.jsonl")
         for tool in tools:
-            run_once(tool, warm, args.work / f"out-{tool}", args.peers_python)
+            run_once(tool, warm, args.work / f"out-{tool}", args.peers_python, args.baseline)
         runs: dict[str, list[dict]] = {tool: [] for tool in tools}
         for _ in range(args.runs):
             for tool in tools:
-                runs[tool].append(
-                    run_once(tool, corpus, args.work / f"out-{tool}", args.peers_python)
-                )
+                out = args.work / f"out-{tool}"
+                runs[tool].append(run_once(tool, corpus, out, args.peers_python, args.baseline))
         size_mb = corpus.stat().st_size / 1e6
         print(table(docs, size_mb, tools, runs))
         print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n", flush=True)
