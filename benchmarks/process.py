@@ -119,7 +119,8 @@ def run_once(tool: str, corpus: Path, out: Path, peers_python: str, baseline: Pa
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     env.pop("DEDUP_FAULT", None)
     start = time.perf_counter()
-    child = subprocess.Popen(command(tool, corpus, out, peers_python), env=env)
+    # run from the checkout: ``python -m`` puts the working folder first on the path
+    child = subprocess.Popen(command(tool, corpus, out, peers_python), env=env, cwd=checkout)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
