@@ -13,9 +13,14 @@ from dedup.faults import fault_point
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
+def atomic_write(path: str | os.PathLike, mode: str = "w", *, durable: bool = True) -> Iterator[IO]:
     """Write ``path`` through a temporary file in the same folder, fsync it, then rename it
     into place. If the block raises, the temporary file is removed and ``path`` is untouched.
+
+    ``durable=False`` leaves out the fsync: the rename is still atomic, and the file outlives
+    the process being killed (the system holds it), but not a power cut or system crash, after
+    which it may hold anything; for scratch files whose reader checks them (the resume
+    checkpoints of :mod:`dedup.workspace` carry a checksum).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +33,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
             yield handle
             fault_point(f"flush:{target.name}", target)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -40,8 +40,8 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from dedup import rules
@@ -69,6 +69,9 @@ from dedup.types import (
     Record,
     ScanResult,
 )
+
+if TYPE_CHECKING:  # networkx loads when the chains graph is built, not for every command
+    import networkx as nx
 
 __all__ = ["build_chains", "chain_graph", "credit_lines", "evidence_record", "find_credits"]
 
@@ -526,6 +529,8 @@ def chain_graph(result: ChainsResult) -> nx.DiGraph:
     separated ids), ``reused_words`` and ``evidence`` (a JSON list of
     ``{kind, favours, detail}``).
     """
+    import networkx as nx  # loaded by the chains stage only
+
     graph = nx.DiGraph(name="dedup chains")
     for article in result.articles:
         graph.add_node(

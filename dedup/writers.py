@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from rich import box
 from rich.table import Table
 
@@ -35,6 +34,9 @@ from dedup.types import (
     ScanResult,
     StoriesResult,
 )
+
+if TYPE_CHECKING:  # networkx loads when a graph is written, not for every command
+    import networkx as nx
 
 FLOAT_DIGITS = 6
 GROUPS_FILE = "groups.jsonl"  # written by a scan that found copy groups (beside run.json)
@@ -438,12 +440,16 @@ def outlet_record(outlet: OutletReuse) -> dict[str, Any]:
 
 def write_graphml(graph: nx.DiGraph, path: str | Path) -> None:
     """Write ``graph`` as GraphML, atomically."""
+    import networkx as nx
+
     with atomic_write(Path(path), "wb") as handle:
         nx.write_graphml(graph, handle)
 
 
 def write_node_link(graph: nx.DiGraph, path: str | Path) -> None:
     """Write ``graph`` as networkx node-link JSON (``nx.node_link_graph`` reads it back)."""
+    import networkx as nx
+
     write_json(Path(path), nx.node_link_data(graph, edges="edges"))
 
 

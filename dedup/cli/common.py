@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
-from rich.console import Console
 
 from dedup import __version__
 from dedup.cli.errors import (
@@ -66,9 +65,11 @@ from dedup.cli.options import (
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.formats import formatted_name
-from dedup.ingest import Corpus, CorpusReader, ReadOptions, input_size
 from dedup.outputs import RUN, WORK_DIR, check_output
-from dedup.types import ProgressFn, Reject
+
+if TYPE_CHECKING:  # reading inputs (numpy) and rich load when a command runs, not for --help
+    from dedup.ingest import Corpus, CorpusReader, ReadOptions
+    from dedup.types import ProgressFn, Reject
 
 # what the command modules take from here: the shared pieces of errors and options too
 __all__ = [
@@ -146,6 +147,7 @@ class TerminalProgress:
         if not self.enabled:
             yield None
             return
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(
@@ -227,6 +229,8 @@ class Run:
     def open(self, report: ProgressFn | None) -> CorpusReader:
         """Check the output folder, then open every input to be read lazily (with a
         progress bar that is full once the reader is exhausted)."""
+        from dedup.ingest import CorpusReader, input_size
+
         if self.out:
             check_output(self.out, self.inputs, self.names)
         if not report:
@@ -328,6 +332,8 @@ class Run:
 def show(*renderables: Any) -> None:
     """Print tables and text on standard output as wide as the terminal (80 columns in a
     pipe), without the spaces rich pads each line with."""
+    from rich.console import Console
+
     console = Console(width=terminal_width(), file=io.StringIO(), soft_wrap=False, record=True)
     for renderable in renderables:
         console.print(renderable)

@@ -10,14 +10,16 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dedup.cli.errors import EXIT_USAGE, CliError, option_name
 from dedup.config import Config
 from dedup.formats import OUTPUT_FORMATS
-from dedup.ingest import ReadOptions
+
+if TYPE_CHECKING:  # reading inputs (numpy) loads when a command runs, not for --help
+    from dedup.ingest import ReadOptions
 
 MAX_WORKERS = 4096  # threads or Ray workers; more is a typing slip, not a machine
 
@@ -165,11 +167,12 @@ def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., 
     means "not given" so --config can fill it."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        defaults = Config()
         for name in reversed(names):
             kind = _CONFIG_OPTIONS[name].type
             value_type = float if "float" in str(kind) else int
-            default = getattr(defaults, name) if name not in ("bands", "rows") else None
+            # the field's own default, not Config()'s: that would work out the LSH bands
+            # (numpy) while the command line is merely being built
+            default = _CONFIG_OPTIONS[name].default  # bands and rows: None, worked out
             shown = f" [default: {default}]" if default is not None else ""
             command = click.option(
                 option_name(name),
@@ -209,7 +212,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
             "-j",
             "--workers",
             type=click.IntRange(min=0, max=MAX_WORKERS),
-            default=1,
+            default=0,
             show_default=True,
             help="Threads to run on (0: every available core; with --engine ray, the CPUs "
             "of the Ray instance started here); results are the same for any number.",
@@ -274,6 +277,8 @@ _READ_KEYS = (
 
 def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
     """The input options, taken out of a command's keyword arguments."""
+    from dedup.ingest import ReadOptions
+
     values = {key: kwargs.pop(key) for key in _READ_KEYS}
     values["format"] = values.pop("input_format")
     return ReadOptions(**values)

@@ -1,0 +1,85 @@
+"""Start-up loads only what a command needs: ``import dedup`` and ``dedup --help`` load no
+numerical or graph library, and a scan loads none of those the later stages use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("numpy", "numba", "scipy", "sklearn", "networkx", "jinja2", "rich", "pandas", "pyarrow")
+LATER_STAGES = ("sklearn", "networkx", "jinja2", "graspologic_native")
+
+# Runs the code given, then prints the top-level modules loaded, as JSON, on the last line.
+PROBE = """
+import json, sys
+{code}
+print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+
+RUN_CLI = """
+from dedup.cli import main
+try:
+    main({args!r})
+except SystemExit as done:
+    assert not done.code, done.code
+"""
+
+
+def loaded_after(code: str) -> set[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_probe_sees_an_eager_import() -> None:
+    assert "numpy" in loaded_after("import dedup.types")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import dedup",
+        "import dedup.cli",
+        RUN_CLI.format(args=["--help"]),
+        RUN_CLI.format(args=["--version"]),
+        RUN_CLI.format(args=["scan", "--help"]),
+        RUN_CLI.format(args=["stories", "--help"]),
+        RUN_CLI.format(args=["index", "--help"]),
+    ],
+    ids=["import", "import-cli", "help", "version", "scan-help", "stories-help", "index-help"],
+)
+def test_start_up_loads_no_heavy_library(code: str) -> None:
+    assert not loaded_after(code) & set(HEAVY)
+
+
+def test_a_scan_loads_no_library_of_the_later_stages(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    loaded = loaded_after(RUN_CLI.format(args=["scan", "corpus", "-o", str(out), "-q"]))
+    assert (out / "pairs.jsonl").is_file()
+    assert "numpy" in loaded  # the scan did run
+    assert not loaded & set(LATER_STAGES)
+
+
+@pytest.mark.parametrize("command", ["scan", "clean", "stories", "index add", "index query"])
+def test_the_commands_use_every_core_unless_told(command: str) -> None:
+    from dedup.cli import main
+
+    group = main
+    *parents, name = command.split()
+    for parent in parents:
+        group = group.commands[parent]
+    options = {p.name: p for p in group.commands[name].params}
+    assert options["workers"].default == 0  # 0: every available core
