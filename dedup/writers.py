@@ -269,7 +269,7 @@ def top_pairs_table(result: ScanResult, top: int, width: int = 80) -> Table:
     for pair in ranked:
         row = [
             f"{pair.a} ↔ {pair.b}",
-            str(len(pair.alignments)),
+            str(len({a.cluster for a in pair.alignments})),  # distinct passages, as pairs.jsonl
             f"{pair.reused_words_a}/{pair.reused_words_b}",
             f"{100 * pair.reused_fraction_a:.0f}/{100 * pair.reused_fraction_b:.0f}",
             f"{pair.jaccard:.3f}",
@@ -513,7 +513,10 @@ def clean_summary_table(result: CleanResult, seconds: float) -> Table:
     table.add_row("documents read", f"{counts['documents']:,}")
     table.add_row("skipped", f"{len(result.rejects):,}")
     table.add_row("documents kept", f"{counts['kept']:,}")
-    table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
+    if counts["dropped_duplicates"] or not counts.get("near_duplicates"):
+        table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
+    else:
+        table.add_row("near-duplicates (kept)", f"{counts['near_duplicates']:,}")
     table.add_row("documents with cuts", f"{counts['documents_with_cuts']:,}")
     table.add_row(
         "characters removed", f"{counts['characters_removed']:,} of {counts['characters']:,}"
