@@ -37,6 +37,16 @@ from markupsafe import Markup
 from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.outputs import OutputSet, output_names
+from dedup.report_labels import (
+    UNKNOWN,
+    common_source_labels,
+    edge_sentence,
+    edges_by_target,
+    headline,
+    name_ids,
+    pair_verdict,
+)
+from dedup.syndication import COMMON_OUTLET, UNKNOWN_OUTLET
 from dedup.types import ChainsResult, Record, Reject, ScanResult, StoriesResult
 from dedup.writers import write_rejects
 
@@ -46,12 +56,18 @@ GRAPH_NODE_LIMIT = 300
 CHART_OUTLETS = 30
 #: Ends of the chart's axis: the smallest that holds the largest share.
 CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
+#: Characters of the visible note under each bar (the whole note is in its tooltip).
+BAR_NOTE_CHARS = 100
 #: Rows of the stories and pairs lists per page.
 PAGE_SIZE = 25
 
 COMMON_PREFIX = "common:"
-NO_OUTLET = "(no outlet)"
-UNDATED = "undated"
+NO_OUTLET = f"outlet {UNKNOWN}"
+UNDATED = f"date {UNKNOWN}"
+#: Label of the column holding common sources (the originals that are not in the corpus).
+COMMON_COLUMN = "original not in corpus"
+#: What the chains' outlet table calls a common source, as the page says it.
+COMMON_OUTLETS = "originals not in the corpus"
 
 # Geometry of the chain graph, in SVG user units (pixels at 100 % zoom).
 GRAPH_LEFT = 150  # lane labels
@@ -154,6 +170,9 @@ def report_data(
         for member in story.members:
             story_of[member] = number
     articles = {a.doc: a for a in chains.articles}
+    commons = common_source_labels(chains)
+    edges_of = edges_by_target(chains)
+    boilerplate = set(chains.boilerplate_pairs)
 
     pair_rows: list[dict[str, Any]] = []
     pairs_of: dict[int, list[int]] = defaultdict(list)
@@ -164,6 +183,7 @@ def report_data(
         marks_a = [(x.a_start, x.a_end, x.cluster) for x in pair.alignments]
         marks_b = [(x.b_start, x.b_end, x.cluster) for x in pair.alignments]
         story_a, story_b = story_of.get(pair.a, -1), story_of.get(pair.b, -1)
+        verdict = pair_verdict(chains, pair.a, pair.b, docs.records, commons, edges_of, boilerplate)
         pair_rows.append(
             {
                 "a": a,
@@ -179,6 +199,11 @@ def report_data(
                 "marks_a": _marks(text_a, marks_a),
                 "marks_b": _marks(text_b, marks_b),
                 "story": story_a if story_a == story_b else -1,
+                "verdict": {
+                    "kind": verdict.kind,
+                    "text": verdict.text,
+                    "evidence": list(verdict.evidence),
+                },
             }
         )
         pairs_of[a].append(number)
@@ -196,6 +221,7 @@ def report_data(
                 "outlet": record.outlet if record else None,
                 "date": record.date if record else None,
                 "title": record.title if record else None,
+                "headline": headline(record),
                 "url": record.url if record else None,
                 "href": safe_href(record.url) if record else None,
                 "words": info.words if info else 0,
@@ -216,8 +242,10 @@ def report_data(
             "confidence": round(edge.confidence, 4),
             "passages": list(edge.passages),
             "words": edge.reused_words,
+            "text": edge_sentence(edge, docs.records, commons),
             "evidence": [
-                {"kind": e.kind, "favours": e.favours, "detail": e.detail} for e in edge.evidence
+                {"kind": e.kind, "favours": e.favours, "detail": name_ids(e.detail, docs.records)}
+                for e in edge.evidence
             ],
         }
         for edge in chains.edges
@@ -260,7 +288,6 @@ def report_data(
     corpus_graph = None
     linked = sorted({docs.ids[k] for k in range(len(docs.ids)) if docs.ids[k] in edges_into})
     shown = docs.ids if len(docs.ids) <= GRAPH_NODE_LIMIT else linked
-    commons = {e.source for e in chains.edges if e.source.startswith(COMMON_PREFIX)}
     if chains.edges and len(shown) + len(commons) <= GRAPH_NODE_LIMIT:
         corpus_graph = layout_graph(shown, list(range(len(chains.edges))), chains, docs, doc_rows)
 
@@ -284,6 +311,8 @@ def report_data(
         "edges": edge_rows,
         "graph": corpus_graph,
         "page_size": PAGE_SIZE,
+        "sources": commons,
+        "unknown": UNKNOWN,
         "graph_node_limit": GRAPH_NODE_LIMIT,
     }
     texts = [(k, docs.records[docs.ids[k]].text) for k in sorted(with_text)]
@@ -351,7 +380,7 @@ def layout_graph(
         placed.append((doc_id, "doc", lane, (day is None, day or "", 1)))
     for common in sorted(first_date):
         day = first_date[common]
-        placed.append((common, "common", (0, "", "common source"), (day is None, day or "", 0)))
+        placed.append((common, "common", (0, "", "common sources"), (day is None, day or "", 0)))
 
     columns = sorted({column for *_, column in placed})
     lanes = sorted({lane for _, _, lane, _ in placed})
@@ -384,7 +413,7 @@ def layout_graph(
         "columns": [
             {
                 "x": round(column_x[c]),
-                "label": ("source of " if c[2] == 0 else "") + (c[1] or UNDATED),
+                "label": COMMON_COLUMN if c[2] == 0 else (c[1] or UNDATED),
             }
             for c in columns
         ],
@@ -404,17 +433,28 @@ def layout_graph(
     }
 
 
+def _outlet_name(name: str | None) -> str:
+    """An outlet of the chains' tables as the page names it (one word for unknown)."""
+    if not name or name == UNKNOWN_OUTLET:
+        return NO_OUTLET
+    return COMMON_OUTLETS if name == COMMON_OUTLET else name
+
+
 def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
     """Bars of the overview chart: each outlet's share of reused words, most first."""
     ranked = sorted(chains.outlets, key=lambda o: (-o.reused_fraction, -o.words, o.outlet))
     shown = ranked[:CHART_OUTLETS]
-    label_width, bar_width, row_height = 220, 420, 26
+    label_width, bar_width, row_height = 220, 420, 44
     top = max((o.reused_fraction for o in shown), default=0.0)
     scale = next(s for s in CHART_SCALES if s >= min(top, 1.0))
     bars = []
     for number, outlet in enumerate(shown):
-        label = outlet.outlet or NO_OUTLET
-        sources = ", ".join(f"{name}: {words:,} words" for name, words in outlet.sources)
+        label = _outlet_name(outlet.outlet)
+        sources = ", ".join(f"{_outlet_name(name)} {words:,}" for name, words in outlet.sources)
+        detail = (
+            f"{outlet.reused_words:,} of {outlet.words:,} words reused in "
+            f"{outlet.documents:,} article(s)" + (f"; words from {sources}" if sources else "")
+        )
         bars.append(
             {
                 "label": label if len(label) <= 30 else label[:29] + "…",
@@ -422,11 +462,10 @@ def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
                 "y": 8 + number * row_height,
                 "width": round(bar_width * min(max(outlet.reused_fraction, 0.0), scale) / scale, 1),
                 "percent": f"{100 * outlet.reused_fraction:.1f} %",
-                "detail": (
-                    f"{label}: {outlet.reused_words:,} of {outlet.words:,} words reused "
-                    f"in {outlet.documents:,} document(s)"
-                    + (f"; from {sources}" if sources else "")
-                ),
+                "detail": f"{label}: {detail}",
+                "note": detail
+                if len(detail) <= BAR_NOTE_CHARS
+                else detail[: BAR_NOTE_CHARS - 1] + "…",
                 "documents": outlet.documents,
             }
         )

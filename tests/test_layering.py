@@ -32,6 +32,7 @@ STAGES = [
     "clustering",
     "syndication",
     "writers",
+    "report_labels",
     "html",
     "prepare",
     "stages",

@@ -4,7 +4,9 @@ read the page's DOM."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,126 @@ def test_hostile_article_shows_as_text_and_runs_nothing(hostile, tmp_path):
     assert hostile.dialogs == []
     assert hostile.requests == []
     assert hostile.errors == []
+
+
+def seed_titles() -> dict[str, str]:
+    """Id → title, read from the seeds' metadata.csv (not from the page)."""
+    with open(CORPUS / "metadata.csv", encoding="utf-8", newline="") as handle:
+        return {row["id"]: row["title"] for row in csv.DictReader(handle)}
+
+
+ID_ALONE = """titles => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("[hidden]")) continue;
+    for (const [id, title] of Object.entries(titles)) {
+      if (!node.data.includes(id)) continue;
+      const small = node.parentElement.closest(".small");
+      const around = small ? small.closest("td, article, li").textContent : node.data;
+      if (!around.includes(title)) found.push([id, node.data.slice(0, 120)]);
+    }
+  }
+  return found;
+}"""
+
+
+def test_no_article_is_shown_by_id_alone(seeds):
+    titles = seed_titles()
+    index = seeds.index()
+    (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    views = ["", "stories", f"story/{story}", "pairs"] + [
+        f"pair/{k}" for k in range(len(index["pairs"]))
+    ]
+    for view in views:
+        seeds.open(view)
+        assert seeds.page.evaluate(ID_ALONE, titles) == [], view
+    # the id is there, in small print beside the headline
+    seeds.open("pair/0")
+    small = seeds.page.locator("#pair .side .small")
+    assert small.count() == 2 and small.first.text_content() in titles
+    assert seeds.errors == []
+
+
+def test_each_edge_and_bar_is_explained_in_visible_text(seeds):
+    titles = seed_titles()
+    page = seeds.page
+    paths = page.locator("#corpus-graph path.edge")
+    notes = page.locator("#corpus-graph ol.edge-notes li")
+    assert paths.count() == notes.count() > 0
+    for k in range(paths.count()):
+        source = paths.nth(k).get_attribute("data-source")
+        target = paths.nth(k).get_attribute("data-target")
+        note = page.locator(
+            f"#corpus-graph ol.edge-notes li[data-source='{source}'][data-target='{target}']"
+        )
+        assert note.count() == 1 and note.is_visible()
+        text = note.text_content()
+        assert titles[target] in text and "words" in text and "evidence:" in text
+        if source.startswith("common:"):
+            assert "original not in the corpus" in text
+    labels = page.locator("#corpus-graph text.edge-label")
+    assert labels.count() == paths.count() and labels.first.is_visible()
+    # 000 and 001 both credit agencies: their common source is named by those credits
+    agency = page.locator(f"#corpus-graph ol.edge-notes li[data-target='{SEED_IDS['001']}']")
+    assert "AFP" in agency.first.text_content()
+    bars = page.locator("#outlet-chart g.bar")
+    for k in range(bars.count()):
+        note = bars.nth(k).locator("text.bar-note")
+        assert note.is_visible() and "words reused in" in note.text_content()
+
+
+def test_one_word_for_unknown_values(seeds):
+    seeds.open("stories")
+    index = seeds.index()
+    (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    for view in ("", f"story/{story}", "pairs", "pair/0"):
+        seeds.open(view)
+        text = seeds.page.text_content(f"#{view.split('/')[0] or 'overview'}")
+        for other in ("(unknown)", "(no outlet)", "no outlet", "undated", "\u2014"):
+            assert other not in text, (view, other)
+    seeds.open("")
+    assert "outlet unknown" in seeds.page.text_content("#outlet-chart")
+
+
+def test_pair_page_states_the_chain_verdict(seeds):
+    titles = seed_titles()
+    number = pair_number(seeds.index(), SEED_IDS["000"], SEED_IDS["001"])
+    seeds.open(f"pair/{number}")
+    verdict = seeds.page.locator("#pair section.verdict")
+    assert verdict.count() == 1 and verdict.is_visible()
+    assert verdict.get_attribute("data-verdict") == "common"
+    text = verdict.text_content()
+    # both carry one agency copy, dated the same day: no order between them
+    assert "Neither took from the other" in text and "AFP" in text
+    assert "Order unknown" in text and "same day" in text
+    assert titles[SEED_IDS["000"]][:20] in text
+    assert verdict.locator("li").count() >= 2
+
+
+def test_counts_match_pairs_jsonl_and_the_terminal(seeds, tmp_path):
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    passages = (tmp_path / "passages.jsonl").read_text().splitlines()
+    page = seeds.page
+    assert int(page.text_content("#count-pairs")) == len(rows)
+    assert int(page.text_content("#count-passages")) == len(passages)
+    terminal = {
+        (m[1], m[2]): int(m[3])
+        for m in re.finditer(r"(\S+) ↔ (\S+)\s+(\d+)\s+\d+/\d+", result.output)
+    }
+    index = seeds.index()
+    seeds.open("pairs")
+    for row in rows:
+        distinct = len({x["passage"] for x in row["passages"]})
+        cells = page.locator(
+            f"#pairs-list tr[data-pair='{pair_number(index, row['a'], row['b'])}'] td"
+        )
+        assert int(cells.nth(2).text_content()) == distinct
+        assert cells.nth(3).text_content() == (
+            f"{row['reused_words_a']:,} / {row['reused_words_b']:,}"
+        )
+        assert terminal[(row["a"], row["b"])] == distinct
+    # 000 and 002 share one passage (aligned in two pieces): one passage everywhere
+    assert terminal[(SEED_IDS["000"], SEED_IDS["002"])] == 1
