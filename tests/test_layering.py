@@ -33,6 +33,7 @@ STAGES = [
     "syndication",
     "writers",
     "report_labels",
+    "report_pages",
     "html",
     "prepare",
     "stages",

@@ -5,18 +5,31 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var index = JSON.parse(document.getElementById("report-index").textContent);
-  var docs = index.docs, pairs = index.pairs, stories = index.stories, edges = index.edges;
+  var docs = index.docs, pairs = index.pairs, stories = index.stories;
   var PAGE = index.page_size;
   var UNKNOWN = index.unknown;
   var docAt = new Map();
   docs.forEach(function (d, k) { docAt.set(d.id, k); });
   var texts = new Map();
+  var details = new Map();
   var pairByDocs = new Map();
   pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
   var pairOrder = pairs.map(function (p, k) { return k; }).sort(function (x, y) {
     var px = pairs[x], py = pairs[y];
     return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
   });
+
+  // The detail of a pair or a story sits in a block of its own, parsed when first opened.
+  function detailOf(id) {
+    if (!details.has(id)) {
+      var block = document.getElementById(id);
+      details.set(id, block ? JSON.parse(block.textContent) : null);
+    }
+    return details.get(id);
+  }
+  function pairAt(k) {
+    return pairs[k] ? Object.assign({}, pairs[k], detailOf("pair-" + k)) : undefined;
+  }
 
   function textOf(doc) {
     if (!texts.has(doc)) {
@@ -143,11 +156,10 @@
 
   function pairRow(k) {
     var p = pairs[k];
-    var ids = new Set(p.marks_a.map(function (m) { return m[2]; }));
     return el("tr", {"data-pair": k},
       el("td", null, docCell(p.a, "pair/" + k)),
       el("td", null, docCell(p.b, "pair/" + k)),
-      el("td", {class: "num"}, fmt(ids.size)),
+      el("td", {class: "num"}, fmt(p.passages)),
       el("td", {class: "num"}, fmt(p.reused_a) + " / " + fmt(p.reused_b)),
       el("td", {class: "num"}, pct(p.fraction_a) + " / " + pct(p.fraction_b)),
       el("td", {class: "num"}, p.jaccard.toFixed(3) + (p.near_duplicate ? " near-duplicate" : "")));
@@ -167,7 +179,8 @@
     root.appendChild(el("h3", null, "Chain graph"));
     var holder = el("div", {class: "graph panel"});
     root.appendChild(holder);
-    if (s.graph) drawGraph(holder, s.graph);
+    var detail = detailOf("story-" + number);
+    if (detail) drawGraph(holder, detail.graph, detail.edges);
     else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
     root.appendChild(el("h3", null, "Linked pairs"));
     if (s.pairs.length) root.appendChild(table(PAIR_HEADERS, s.pairs.map(pairRow)));
@@ -251,7 +264,7 @@
   function renderPair(k) {
     var root = document.getElementById("pair");
     root.replaceChildren();
-    var p = pairs[k];
+    var p = pairAt(k);
     if (!p) { root.appendChild(el("p", {class: "empty"}, "No such pair.")); return; }
     var back = p.story >= 0 ? internal("story/" + p.story, "\u2039 story " + stories[p.story].id) : internal("pairs", "\u2039 all pairs");
     root.appendChild(el("p", null, back));
@@ -287,7 +300,7 @@
   var graphs = 0;
   function edgeWidth(words) { return 1.5 + Math.min(4.5, Math.log2(1 + words / 20)); }
 
-  function drawGraph(holder, g) {
+  function drawGraph(holder, g, edges) {
     var drawing = svg("svg", {width: g.width, height: g.height, viewBox: "0 0 " + g.width + " " + g.height,
       role: "img", "aria-label": "chain graph", class: "chain-graph"});
     var defs = svg("defs");
@@ -361,13 +374,66 @@
     }
   }
 
+  // ---- search by outlet, headline or id ----------------------------------------------------
+  var SEARCH_ROWS = 50;
+  var haystack = null, pairsOfDoc = null;
+  function renderSearch(query) {
+    var root = document.getElementById("search-results");
+    root.replaceChildren();
+    var terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!terms.length) { root.appendChild(el("p", {class: "empty"}, "Type an outlet, a word of a headline or an id.")); return; }
+    if (!haystack) {
+      haystack = docs.map(function (d) { return [d.outlet || "outlet " + UNKNOWN, d.headline, when(d), d.id].join("\u0001").toLowerCase(); });
+      pairsOfDoc = new Map();
+      pairs.forEach(function (p, k) {
+        [p.a, p.b].forEach(function (d) { if (!pairsOfDoc.has(d)) pairsOfDoc.set(d, []); pairsOfDoc.get(d).push(k); });
+      });
+    }
+    var found = [], total = 0;
+    for (var k = 0; k < haystack.length; k++) {
+      var text = haystack[k];
+      if (terms.every(function (t) { return text.indexOf(t) >= 0; })) {
+        total += 1;
+        if (found.length < SEARCH_ROWS) found.push(k);
+      }
+    }
+    root.appendChild(el("p", {class: "hint", id: "search-count"}, fmt(total) + " article(s) match" +
+      (total > SEARCH_ROWS ? "; the first " + SEARCH_ROWS + " are shown" : "")));
+    if (!found.length) return;
+    root.appendChild(table(["article", "outlet", "date", "linked pairs"], found.map(function (k) {
+      var d = docs[k], linked = pairsOfDoc.get(k) || [];
+      return el("tr", {"data-doc": d.id},
+        el("td", null, docCell(k, d.story >= 0 ? "story/" + d.story : null)),
+        el("td", null, d.outlet || UNKNOWN),
+        el("td", null, d.date || UNKNOWN),
+        el("td", null, linked.length ? linked.slice(0, 3).map(function (p) {
+          var other = pairs[p].a === k ? pairs[p].b : pairs[p].a;
+          return el("div", null, internal("pair/" + p, "with " + (docs[other].outlet || "outlet " + UNKNOWN) + ": " + short(docs[other].headline, 60)));
+        }).concat(linked.length > 3 ? [el("div", {class: "meta"}, "and " + fmt(linked.length - 3) + " more")] : []) : "none"));
+    })));
+  }
+  var searchBox = document.getElementById("search-box");
+  var searchTimer = null;
+  searchBox.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      location.hash = searchBox.value.trim() ? "search/" + encodeURIComponent(searchBox.value.trim()) : "overview";
+    }, 120);
+  });
+
   // ---- routing ---------------------------------------------------------------------------
-  var VIEWS = ["overview", "stories", "story", "pairs", "pair"];
+  var VIEWS = ["overview", "stories", "story", "pairs", "pair", "search"];
   var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs"};
   function route() {
     var parts = location.hash.replace(/^#/, "").split("/");
     var view = VIEWS.indexOf(parts[0]) >= 0 ? parts[0] : "overview";
     var number = parseInt(parts[1] || "", 10);
+    if (view === "search") {
+      var query = "";
+      try { query = decodeURIComponent(parts.slice(1).join("/")); } catch (err) { query = ""; }
+      if (document.activeElement !== searchBox) searchBox.value = query;
+      renderSearch(query);
+    }
     if (view === "stories") renderStories(number > 0 ? number : 1);
     if (view === "pairs") renderPairs(number > 0 ? number : 1);
     if (view === "story") renderStory(number >= 0 ? number : -1);
@@ -381,8 +447,8 @@
   }
 
   var corpus = document.getElementById("corpus-graph");
-  if (index.graph) drawGraph(corpus, index.graph);
-  else if (!edges.length) corpus.appendChild(el("p", {class: "empty"}, "No chain edges: no article carries another's copy."));
+  if (index.graph) drawGraph(corpus, index.graph, index.edges);
+  else if (!Number(corpus.getAttribute("data-edges"))) corpus.appendChild(el("p", {class: "empty"}, "No chain edges: no article carries another's copy."));
   else corpus.appendChild(el("p", {class: "empty"}, fmt(Number(corpus.getAttribute("data-nodes"))) +
     " articles and sources are too many to draw at once (more than " + fmt(index.graph_node_limit) + "); each story shows its own graph."));
   window.addEventListener("hashchange", route);

@@ -382,3 +382,39 @@ def test_counts_match_pairs_jsonl_and_the_terminal(seeds, tmp_path):
         assert terminal[(row["a"], row["b"])] == distinct
     # 000 and 002 share one passage (aligned in two pieces): one passage everywhere
     assert terminal[(SEED_IDS["000"], SEED_IDS["002"])] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("guardian", ["002"]),  # an outlet, in any case
+        ("aleppo onslaught", ["000", "004"]),  # every word of the headline
+        (SEED_IDS["003"][:10], ["003"]),  # an id
+        ("outlet unknown", ["001", "003"]),  # the outlet the input does not give
+        ("date unknown", ["004"]),
+    ],
+)
+def test_search_by_outlet_headline_or_id(seeds, query, expected):
+    seeds.open("")
+    seeds.page.fill("#search-box", query)
+    seeds.page.wait_for_selector("body[data-ready='search']")
+    seeds.page.wait_for_function(
+        "q => location.hash === '#search/' + encodeURIComponent(q)", arg=query
+    )
+    rows = seeds.page.locator("#search-results tr[data-doc]")
+    assert [rows.nth(k).get_attribute("data-doc") for k in range(rows.count())] == [
+        SEED_IDS[short] for short in expected
+    ]
+    assert seeds.page.text_content("#search-count").startswith(f"{len(expected)} article")
+
+
+def test_overview_lists_the_largest_stories_and_links_without_a_script(seeds):
+    titles = seed_titles()
+    links = seeds.page.locator("#top-links li")
+    assert links.count() == int(seeds.page.text_content("#count-edges"))
+    assert titles[SEED_IDS["000"]] in links.first.text_content()
+    story = seeds.page.locator("#top-stories tbody tr")
+    assert story.count() == 1 and story.locator("td").nth(1).text_content() == "3"
+    story.locator("a").click()
+    seeds.page.wait_for_selector("body[data-ready='story']")
+    assert seeds.page.locator("#story tr[data-doc]").count() == 3
