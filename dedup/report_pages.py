@@ -78,7 +78,7 @@ def edges_of(graph: dict[str, Any], edges: list[dict[str, Any]]) -> dict[str, An
 def top_stories(index: dict[str, Any], rows: int = TOP_ROWS) -> list[dict[str, Any]]:
     """The largest stories of several articles (the index lists them largest first)."""
     docs = index["docs"]
-    found = []
+    found: list[dict[str, Any]] = []
     for number, story in enumerate(index["stories"]):
         if len(found) == rows or len(story["members"]) < 2:
             break
@@ -107,7 +107,7 @@ def top_links(index: dict[str, Any], rows: int = TOP_ROWS) -> list[dict[str, Any
     position = {doc["id"]: k for k, doc in enumerate(docs)}
     pair_of = {(p["a"], p["b"]): k for k, p in enumerate(index["pairs"])}
     ranked = sorted(range(len(index["edges"])), key=lambda n: (-index["edges"][n]["words"], n))
-    found = []
+    found: list[dict[str, Any]] = []
     for number in ranked[:rows]:
         edge = index["edges"][number]
         target = position[edge["target"]]
