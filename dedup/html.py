@@ -58,7 +58,7 @@ CHART_OUTLETS = 30
 #: Ends of the chart's axis: the smallest that holds the largest share.
 CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
 #: Characters of the visible note under each bar (the whole note is in its tooltip).
-BAR_NOTE_CHARS = 100
+BAR_NOTE_CHARS = 80
 #: Rows of the stories and pairs lists per page.
 PAGE_SIZE = 25
 
@@ -453,10 +453,12 @@ def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
     bars = []
     for number, outlet in enumerate(shown):
         label = _outlet_name(outlet.outlet)
-        sources = ", ".join(f"{_outlet_name(name)} {words:,}" for name, words in outlet.sources)
+        sources = ", ".join(
+            f"{_outlet_name(name)} ({words:,} words)" for name, words in outlet.sources
+        )
         detail = (
             f"{outlet.reused_words:,} of {outlet.words:,} words reused in "
-            f"{outlet.documents:,} article(s)" + (f"; words from {sources}" if sources else "")
+            f"{outlet.documents:,} article(s)" + (f", from {sources}" if sources else "")
         )
         bars.append(
             {
@@ -477,7 +479,7 @@ def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
         "hidden": len(ranked) - len(shown),
         "label_width": label_width,
         "bar_width": bar_width,
-        "width": label_width + bar_width + 90,
+        "width": label_width + bar_width + 140,
         "height": 16 + row_height * len(shown),
         "ticks": [
             {"x": round(label_width + bar_width * t / 4, 1), "label": f"{100 * scale * t / 4:g} %"}

@@ -363,8 +363,7 @@
         group.appendChild(svg("title", null, docName(n.doc) + "\n" + d.id));
         if (d.story >= 0) group.addEventListener("click", function () { location.hash = "story/" + d.story; });
       }
-      if (n.kind === "common") group.appendChild(svg("text", {x: n.x - 18, y: n.y + 4, "text-anchor": "end"}, label));
-      else group.appendChild(svg("text", {x: n.x, y: n.y + 25, "text-anchor": "middle"}, label));
+      group.appendChild(svg("text", {x: n.x, y: n.y + 25, "text-anchor": "middle"}, label));
       drawing.appendChild(group);
     });
     holder.appendChild(drawing);
