@@ -130,20 +130,25 @@ def measure_page(path: Path, runs: int, pairs: int, outlet: str) -> dict[str, fl
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def stages(records: list[Record], cache: Path | None, key: tuple[int, int]) -> Any:
-    """The report's stages over ``records``, from ``cache`` when it holds them for ``key``."""
+def stages(docs: int, seed: int, cache: Path | None) -> Any:
+    """The report's stages over the generated corpus, from ``cache`` when it holds them for
+    the same ``docs`` and ``seed`` (then the corpus is not generated again)."""
     if cache and cache.exists():
         with open(cache, "rb") as handle:
-            saved_key, found = pickle.load(handle)
-        if saved_key == key:
+            key, found = pickle.load(handle)
+        if key == (docs, seed):
             print(f"stages read from {cache}")
             return found
+    rows = generate(docs, seed)[0]
+    records = [
+        Record(id=r["id"], text=r["text"], outlet=r.get("outlet"), date=r.get("date")) for r in rows
+    ]
     clock = time.perf_counter()
     found = report(records, Config())
     print(f"scan + stories + chains: {time.perf_counter() - clock:.1f} s")
     if cache:
         with open(cache, "wb") as handle:
-            pickle.dump((key, found), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(((docs, seed), found), handle, protocol=pickle.HIGHEST_PROTOCOL)
     return found
 
 
@@ -158,11 +163,8 @@ def main() -> None:
     args = parser.parse_args()
     print(provenance(sys.argv[1:], Path(__file__).name))
 
-    rows = generate(args.docs, args.seed)[0]
-    records = [
-        Record(id=r["id"], text=r["text"], outlet=r.get("outlet"), date=r.get("date")) for r in rows
-    ]
-    found = stages(records, args.stages, (args.docs, args.seed))
+    found = stages(args.docs, args.seed, args.stages)
+    records = found.records
     clock = time.perf_counter()
     page = render_report(found.records, found.scan, found.stories, found.chains)
     rendering = time.perf_counter() - clock
