@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import re
 import statistics
 import sys
 import tempfile
@@ -152,6 +153,17 @@ def stages(docs: int, seed: int, cache: Path | None) -> Any:
     return found
 
 
+def block_megabytes(page: str) -> dict[str, float]:
+    """Megabytes of the page's JSON blocks by kind: the index parsed at once (``report``),
+    article texts (``text``), pair details (``pair``) and story details (``story``)."""
+    sizes: dict[str, float] = {}
+    for match in re.finditer(
+        r'<script type="application/json" id="([a-z]+)-[^"]*">(.*?)</script>', page, re.S
+    ):
+        sizes[match[1]] = sizes.get(match[1], 0.0) + len(match[2].encode("utf-8")) / 1e6
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -170,6 +182,7 @@ def main() -> None:
     rendering = time.perf_counter() - clock
     out = args.out or Path(tempfile.mkdtemp(prefix="dedup-report-"))
     written = write_report(page, out)
+    blocks = block_megabytes(page)
     del page
     print(
         f"\ncorpus: {len(records):,} articles; {found.scan.counts['pairs']:,} linked pairs, "
@@ -177,6 +190,9 @@ def main() -> None:
     )
     print(
         f"rendering the page: {rendering:.1f} s; report.html: {written['report.html'] / 1e6:.1f} MB"
+    )
+    print(
+        "of it, JSON blocks (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(blocks.items()))
     )
     outlet = records[0].outlet or ""
     timings = measure_page(out / "report.html", args.runs, args.pairs, outlet)
