@@ -788,6 +788,16 @@ def longest_shared_run(a: str, b: str) -> int:
     return matcher.find_longest_match(0, len(words_a), 0, len(words_b)).size
 
 
+def config_with(settings: list[str]) -> Config:
+    """``Config()`` with ``NAME=VALUE`` settings (each value of the field's type)."""
+    changes = {}
+    for item in settings:
+        name, _, value = item.partition("=")
+        default = getattr(Config(), name)
+        changes[name] = type(default)(value)
+    return Config(**changes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=SPLITS, default="dev")
@@ -795,11 +805,18 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40, help="cases per kind and level")
     parser.add_argument("--negatives", type=int, default=200, help="same-topic negative pairs")
     parser.add_argument("--workers", type=int, default=1, help="threads of dedup scan")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Config setting other than its default (to sweep a setting on dev)",
+    )
     args = parser.parse_args()
 
     from scan_speed import provenance
 
-    config = Config()
+    config = config_with(args.set)
     print(provenance(sys.argv[1:], Path(__file__).name))
     print(
         f"split: {args.split} (Reuters-21578 stories whose sha256(id) is "
@@ -807,7 +824,8 @@ def main() -> None:
         f"level, {args.negatives} negative pairs"
     )
     print(
-        f"dedup: scan(records, Config()) defaults: shingle {config.shingle_size} words, "
+        f"dedup: scan(records, Config({', '.join(args.set)})) defaults: shingle "
+        f"{config.shingle_size} words, "
         f"passages >= {config.min_passage_words} words copied exactly, gaps <= "
         f"{config.max_gap_words} words, workers {args.workers}; naive: shared word "
         f"{NAIVE_NGRAM}-gram runs; containment: word {CONTAINMENT_NGRAM}-grams >= "

@@ -12,14 +12,18 @@ compared on** (an oracle-tuned upper bound for that method).
 
 Passage reuse runs ``dedup.pipeline.scan`` with its defaults on all 100 Clough–Stevenson
 texts; an answer counts as reuse detected when the pair (answer, its source text) is
-reported. ``cut``, ``light`` and ``heavy`` answers are reuse, ``non`` answers are not.
-Nothing was tuned on it.
+reported. ``cut``, ``light`` and ``heavy`` answers are reuse, ``non`` answers are not. The
+figures are printed for the whole set and for its two halves by the same hash of the
+answer's id (``dev``: even): ``min_fragment_words`` was chosen on the dev half (and on
+``benchmarks/edited.py --split dev``), nothing else was tuned on it.
 
     python benchmarks/quality.py
+    python benchmarks/quality.py --reuse-only --set min_fragment_words=12   # a dev sweep
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import difflib
 import gzip
@@ -39,6 +43,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dedup.config import Config
 from dedup.pipeline import scan, stories
 from dedup.types import Record
 
@@ -174,30 +179,17 @@ def longest_shared_run(a: str, b: str) -> int:
     return matcher.find_longest_match(0, len(words_a), 0, len(words_b)).size
 
 
-def reuse_rows() -> tuple[list[dict], list[dict]]:
-    """The reuse table, and the cut and light answers not found (with their longest run of
-    words shared with their source)."""
+def reuse_rows(config: Config | None = None) -> tuple[list[dict], list[dict]]:
+    """The reuse table (the whole set, then the dev and test halves of the answers), and
+    the cut and light answers not found (with their longest run of words shared with their
+    source)."""
     rows = load("clough-stevenson")
-    result = scan([Record(r["id"], r["text"]) for r in rows])
+    result = scan([Record(r["id"], r["text"]) for r in rows], config or Config())
     linked = {(p.a, p.b) for p in result.pairs} | {(p.b, p.a) for p in result.pairs}
-    by_category: dict[str, list[bool]] = collections.defaultdict(list)
-    for row in rows:
-        if row["category"] != "orig":
-            by_category[row["category"]].append((row["id"], row["source_id"]) in linked)
-    positives = [x for c in ("cut", "light", "heavy") for x in by_category[c]]
-    negatives = by_category["non"]
-    true_pos, false_pos = sum(positives), sum(negatives)
-    precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 1.0
-    recall = true_pos / len(positives)
-    f1 = 2 * precision * recall / (precision + recall)
-    out = [
-        {"what": "reuse vs non-reuse: precision", "value": precision},
-        {"what": "reuse vs non-reuse: recall", "value": recall},
-        {"what": "reuse vs non-reuse: F1", "value": f1},
-    ]
-    for category in ("cut", "light", "heavy", "non"):
-        found = by_category[category]
-        out.append({"what": f"{category}: detected", "value": f"{sum(found)}/{len(found)}"})
+    out = []
+    for half in ("all", "dev", "test"):
+        part = [r for r in rows if half == "all" or part_of(r["id"]) == half]
+        out += reuse_table(part, linked, "" if half == "all" else f"{half} half: ")
     text = {row["id"]: row["text"] for row in rows}
     missed = [
         {
@@ -212,6 +204,29 @@ def reuse_rows() -> tuple[list[dict], list[dict]]:
         if row["category"] in ("cut", "light") and (row["id"], row["source_id"]) not in linked
     ]
     return out, missed
+
+
+def reuse_table(rows: list[dict], linked: set[tuple[str, str]], prefix: str) -> list[dict]:
+    """Precision, recall, F1 and the answers found per category, of ``rows``."""
+    by_category: dict[str, list[bool]] = collections.defaultdict(list)
+    for row in rows:
+        if row["category"] != "orig":
+            by_category[row["category"]].append((row["id"], row["source_id"]) in linked)
+    positives = [x for c in ("cut", "light", "heavy") for x in by_category[c]]
+    negatives = by_category["non"]
+    true_pos, false_pos = sum(positives), sum(negatives)
+    precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 1.0
+    recall = true_pos / len(positives)
+    f1 = 2 * precision * recall / (precision + recall)
+    out = [
+        {"what": f"{prefix}reuse vs non-reuse: precision", "value": precision},
+        {"what": f"{prefix}reuse vs non-reuse: recall", "value": recall},
+        {"what": f"{prefix}reuse vs non-reuse: F1", "value": f1},
+    ]
+    for category in ("cut", "light", "heavy", "non"):
+        found = by_category[category]
+        out.append({"what": f"{prefix}{category}: detected", "value": f"{sum(found)}/{len(found)}"})
+    return out
 
 
 def print_table(rows: list[dict]) -> None:
@@ -236,10 +251,38 @@ def print_table(rows: list[dict]) -> None:
     print()
 
 
+def config_with(settings: list[str]) -> Config:
+    """``Config()`` with ``NAME=VALUE`` settings (each value of the field's type)."""
+    changes = {}
+    for item in settings:
+        name, _, value = item.partition("=")
+        changes[name] = type(getattr(Config(), name))(value)
+    return Config(**changes)
+
+
 def main() -> None:
-    print(f"command: python benchmarks/{Path(__file__).name}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reuse-only", action="store_true", help="Clough–Stevenson only")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a Config setting"
+    )
+    args = parser.parse_args()
+    config = config_with(args.set)
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
     print(f"machine: Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d}")
     print()
+    if not args.reuse_only:
+        story_tables()
+    print(f"Passage reuse on Clough–Stevenson (dedup scan, Config({', '.join(args.set)})):")
+    print()
+    reuse, missed = reuse_rows(config)
+    print_table(reuse)
+    print("Copied (cut) and lightly revised answers not found:")
+    print()
+    print_table(missed)
+
+
+def story_tables() -> None:
     print("Story clustering, dedup defaults (chosen on the dev halves) vs the tuned baseline:")
     print()
     basil, basil_halves = story_rows("basil")
@@ -251,13 +294,6 @@ def main() -> None:
     print("Texts carried word for word under two story labels (no text method can part them):")
     print()
     print_table(shared_labels("basil") + shared_labels("googlenews-ts"))
-    print("Passage reuse on Clough–Stevenson (dedup scan defaults):")
-    print()
-    reuse, missed = reuse_rows()
-    print_table(reuse)
-    print("Copied (cut) and lightly revised answers not found:")
-    print()
-    print_table(missed)
 
 
 if __name__ == "__main__":

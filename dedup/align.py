@@ -17,9 +17,13 @@ For a pair of documents:
    whose spans in ``b`` make one block, out of order, become one ``REORDERED`` passage. A
    passage is kept when at least ``min_words`` of its words are in exact segments (the
    exact aligner's rule) and at least ``min_exact_share`` of its longer span is copied
-   exactly. Every passage boundary is a word boundary; :mod:`dedup.pipeline` maps it to
-   character offsets through each document's word offsets. An optional edit table says how
-   each passage was edited (``KIND``, ``SUBSTITUTED``, ``INSERTED``, ``DELETED``,
+   exactly. A pair with no such passage whose shorter aligned pieces (each at least one
+   exact run of ``shingle_size`` words, and ``min_exact_share`` copied) together hold at
+   least ``min_fragment_words`` words aligned to an equal word keeps those pieces: a heavy
+   revision, reworded and reordered, that keeps only short exact runs. Every passage
+   boundary is a word boundary; :mod:`dedup.pipeline` maps it to character offsets through
+   each document's word offsets. An optional edit table says how each passage was edited
+   (``KIND``, ``SUBSTITUTED``, ``INSERTED``, ``DELETED``,
    ``NEAR_MATCHED``, ``PIECES``).
 4. **Passages from exact runs** (without the words, and for a document aligned with
    itself): segments that follow each other in both documents with at most ``max_gap``
@@ -46,6 +50,9 @@ MAX_ANCHOR_REPEATS = 16
 #: ``Config.min_exact_share`` hold the ones a scan uses).
 MAX_BRIDGE_WORDS = 30
 MIN_EXACT_SHARE = 0.5
+#: Default of ``min_fragment_words`` (``Config.min_fragment_words``): 0, no pieces (see
+#: docs/method-alignment.md for why they are off by default).
+MIN_FRAGMENT_WORDS = 0
 
 #: Columns of the passage arrays returned by :func:`align_shingles`.
 A_LO, A_HI, B_LO, B_HI, MATCHED_A, MATCHED_B = range(6)
@@ -192,6 +199,7 @@ def align_shingles(
     max_bridge: int = MAX_BRIDGE_WORDS,
     min_exact_share: float = MIN_EXACT_SHARE,
     return_edits: bool = False,
+    min_fragment_words: int = MIN_FRAGMENT_WORDS,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Reused passages between two documents (or inside one), in word positions.
 
@@ -219,6 +227,10 @@ def align_shingles(
         Fewest words copied exactly, as a share of the passage's longer span.
     return_edits : bool
         Also return the edit table.
+    min_fragment_words : int
+        With the words: when no passage has ``min_words`` words in exact runs, the pieces
+        found (each with one exact run at least) are kept if together they hold this many
+        words aligned to an equal word; 0 keeps none.
 
     Returns
     -------
@@ -255,6 +267,7 @@ def align_shingles(
         max_gap=max_gap,
         max_bridge=max_bridge,
         min_exact_share=min_exact_share,
+        min_fragment_words=min_fragment_words,
     )
     return (passages, edits) if return_edits else passages
 
@@ -297,6 +310,7 @@ def align_pairs(
     max_bridge: int = MAX_BRIDGE_WORDS,
     min_exact_share: float = MIN_EXACT_SHARE,
     return_edits: bool = False,
+    min_fragment_words: int = MIN_FRAGMENT_WORDS,
 ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reused passages of many document pairs at once (``a == b`` aligns a document with
     itself); equal, pair by pair, to :func:`align_shingles` (a compiled kernel of the same
@@ -311,6 +325,7 @@ def align_pairs(
         The words of the same documents (``words.doc_ptr`` of shape ``(n_docs + 1,)``):
         align through edits, as :func:`align_shingles` with ``words_a`` and ``words_b``.
     shingle_size, min_words, max_gap, max_bridge, min_exact_share, return_edits
+    min_fragment_words
         As :func:`align_shingles`.
 
     Returns
@@ -344,6 +359,7 @@ def align_pairs(
         words is not None,
         max(int(max_bridge), 1),
         float(min_exact_share),
+        int(min_fragment_words),
         _INVERSE_KEYS,
     )
     return (pair_index, passages, edits) if return_edits else (pair_index, passages)
@@ -353,7 +369,7 @@ def align_pairs(
 def _align_kernel(
     shingles, shingle_ptr, pairs, shingle_size, min_words, max_gap, keys, table,
     word_hashes, word_starts, word_ends, word_ptr, use_words, max_bridge, min_share,
-    inverse_keys,
+    min_fragment, inverse_keys,
 ):  # fmt: skip  # pragma: no cover
     """:func:`align_pairs`: for each pair, anchors, segments, chains and passages exactly as
     :func:`find_anchors`, :func:`diagonal_segments`, then :func:`chain_segments` and
@@ -387,7 +403,8 @@ def _align_kernel(
                 word_hashes[lo_b:hi_b],
                 word_ends[lo_a:hi_a] - word_starts[lo_a:hi_a],
                 word_ends[lo_b:hi_b] - word_starts[lo_b:hi_b],
-                min_words, max_gap, max_bridge, min_share, inverse_keys, dp_table, dp_trace,
+                min_words, max_gap, max_bridge, min_share, min_fragment, inverse_keys,
+                dp_table, dp_trace,
             )  # fmt: skip
         else:
             passages = _chain_kernel(segments, shingle_size, max_gap, min_words, same)
@@ -855,6 +872,7 @@ def edited_passages_reference(
     max_gap: int,
     max_bridge: int,
     min_exact_share: float,
+    min_fragment_words: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Passages of one pair of different documents through edits, from its exact segments
     (sorted by ``(a_lo, b_lo)``): the plain path of the compiled ``_edit_kernel``.
@@ -867,6 +885,8 @@ def edited_passages_reference(
         Word hashes (:func:`dedup.shingle.tokenize`).
     chars_a, chars_b : ndarray of int64, same shapes
         Length of each word in characters of its original text.
+    min_words, max_gap, max_bridge, min_exact_share, min_fragment_words
+        As :func:`align_shingles` (``min_fragment_words`` 0 here by default: no pieces).
 
     Returns
     -------
@@ -962,7 +982,7 @@ def edited_passages_reference(
     chains = _drop_shadowed_reference(_drop_nested_reference(chains), min_words)
     chains.sort(key=lambda c: (c["box"][0], c["box"][2]))
     # 3. runs of chains next to each other in a whose spans in b make one block: a passage
-    passages, edits = [], []
+    passages, edits, full = [], [], []
     k = 0
     while k < len(chains):
         last, reach = k, chains[k]["box"][1]
@@ -978,9 +998,15 @@ def edited_passages_reference(
         length = max(row[A_HI] - row[A_LO], row[B_HI] - row[B_LO])
         # as the exact aligner: min_words words in exact runs; the alignment only joins and
         # extends them
-        if seeds >= min_words and row[MATCHED_A] >= min_exact_share * length:
+        if row[MATCHED_A] >= min_exact_share * length:
             passages.append(row)
             edits.append(edit)
+            full.append(seeds >= min_words)
+    # 4. the passages of min_words exact words or, with none, the pieces of a heavy revision
+    fragments = not any(full) and min_fragment_words > 0
+    fragments = fragments and sum(row[MATCHED_A] for row in passages) >= min_fragment_words
+    keep = [x for x in range(len(passages)) if full[x] or fragments]
+    passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
     order = sorted(range(len(passages)), key=lambda x: (passages[x][A_LO], passages[x][B_LO]))
     return (
         np.array([passages[x] for x in order], dtype=np.int64).reshape(-1, 6),
@@ -1246,8 +1272,8 @@ def _drop_nested_kernel(boxes, kept):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _edit_kernel(
-    segments, wa, wb, ca, cb, min_words, max_gap, max_bridge, min_share, inverse_keys,
-    table, trace,
+    segments, wa, wb, ca, cb, min_words, max_gap, max_bridge, min_share, min_fragment,
+    inverse_keys, table, trace,
 ):  # fmt: skip  # pragma: no cover - compiled
     """:func:`edited_passages_reference` of one pair."""
     n = len(segments)
@@ -1356,6 +1382,7 @@ def _edit_kernel(
     m = len(chains)
     passages = np.zeros((m, 6), dtype=np.int64)
     edits = np.zeros((m, 6), dtype=np.int64)
+    full = np.zeros(m, dtype=np.bool_)
     n_out = 0
     b_spans = np.empty((MAX_PIECES, 2), dtype=np.int64)
     k = 0
@@ -1379,9 +1406,14 @@ def _edit_kernel(
             seeds += stats[chains[q], _SEED_W]
         k = group_end + 1
         length = max(row[A_HI] - row[A_LO], row[B_HI] - row[B_LO])
-        if seeds >= min_words and row[MATCHED_A] >= min_share * length:
+        if row[MATCHED_A] >= min_share * length:
+            full[n_out] = seeds >= min_words
             n_out += 1
-    passages, edits = passages[:n_out], edits[:n_out]
+    # the passages of min_words exact words or, with none, the pieces of a heavy revision
+    keep = full[:n_out]
+    if not keep.any() and min_fragment > 0 and passages[:n_out, MATCHED_A].sum() >= min_fragment:
+        keep = np.ones(n_out, dtype=np.bool_)
+    passages, edits = passages[:n_out][keep], edits[:n_out][keep]
     order = np.argsort(passages[:, A_LO] * span + passages[:, B_LO], kind="mergesort")
     return passages[order], edits[order]
 

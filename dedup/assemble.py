@@ -15,8 +15,15 @@ from dedup.align import (
     A_LO,
     B_HI,
     B_LO,
+    DELETED,
+    EDITED,
+    EXACT,
+    INSERTED,
+    KIND,
     MATCHED_A,
     MATCHED_B,
+    REORDERED,
+    SUBSTITUTED,
     cluster_spans,
     union_lengths,
 )
@@ -34,6 +41,28 @@ from dedup.types import (
     Witness,
 )
 
+#: An alignment row: the passage columns of :mod:`dedup.align` (``A_LO`` … ``MATCHED_B``),
+#: then its edit columns (``KIND`` … ``PIECES``) from ``EDITS_AT`` on.
+EDITS_AT = 6
+ROW_WIDTH = 12
+#: The name of each ``KIND`` of reuse, in the order of increasing change: a passage cluster
+#: takes the most changed kind of the alignments that make it.
+REUSE_KINDS = {EXACT: "exact", EDITED: "edited", REORDERED: "reordered"}
+
+
+def alignment_rows(passages: np.ndarray, edits: np.ndarray) -> np.ndarray:
+    """Rows of ``ROW_WIDTH`` columns: each passage (shape (n, 6)) beside its edits (n, 6)."""
+    return np.hstack(
+        [
+            np.asarray(passages, dtype=np.int64).reshape(-1, EDITS_AT),
+            np.asarray(edits, dtype=np.int64).reshape(-1, ROW_WIDTH - EDITS_AT),
+        ]
+    )
+
+
+def _reuse_kind(row: list[int]) -> str:
+    return REUSE_KINDS[row[EDITS_AT + KIND]]
+
 
 def span_offsets(
     raw: list[tuple[int, int, list[int]]], tokens: Tokens
@@ -43,7 +72,7 @@ def span_offsets(
     if not raw:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, 6)
+    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, ROW_WIDTH)
     pairs = np.array([(a, b) for a, b, _ in raw], dtype=np.int64).reshape(-1, 2)
     docs = pairs.reshape(-1)
     first = np.stack([rows[:, A_LO], rows[:, B_LO]], axis=1).reshape(-1)
@@ -83,12 +112,14 @@ def cluster_passages(
         name = f"p{number}"
         for s in spans_of:
             cluster_id[s] = name
+        kind = max(raw[s // 2][2][EDITS_AT + KIND] for s in spans_of)
         doc, start, end = max(witnesses, key=lambda w: (w[2] - w[1], -w[0], -w[1]))
         passages.append(
             PassageCluster(
                 name,
                 table.text_of(doc)[start:end],
                 tuple(Witness(docs[d].id, s, e) for d, s, e in witnesses),
+                reuse_kind=REUSE_KINDS[kind],
             )
         )
     alignments = []
@@ -108,6 +139,10 @@ def cluster_passages(
                     words_a=row[A_HI] - row[A_LO],
                     words_b=row[B_HI] - row[B_LO],
                     matched_words=min(row[MATCHED_A], row[MATCHED_B]),
+                    reuse_kind=_reuse_kind(row),
+                    substituted_words=row[EDITS_AT + SUBSTITUTED],
+                    inserted_words=row[EDITS_AT + INSERTED],
+                    deleted_words=row[EDITS_AT + DELETED],
                     cluster=cluster_id[2 * k],
                 ),
             )
@@ -138,7 +173,7 @@ def assemble_pairs(
     keys = sorted({(a, b) for a, b, _, _ in cross} | near_duplicates.keys())
     number = {key: k for k, key in enumerate(keys)}
     groups = np.array([number[(a, b)] for a, b, _, _ in cross], dtype=np.int64)
-    rows = np.array([row for _, _, row, _ in cross], dtype=np.int64).reshape(-1, 6)
+    rows = np.array([row for _, _, row, _ in cross], dtype=np.int64).reshape(-1, ROW_WIDTH)
     n = len(keys)
     reused_a = union_lengths(groups, rows[:, A_LO], rows[:, A_HI], n).tolist()
     reused_b = union_lengths(groups, rows[:, B_LO], rows[:, B_HI], n).tolist()
@@ -175,7 +210,7 @@ def assemble_pairs(
 
 def document_infos(table: DocTable, raw: list[tuple[int, int, list[int]]]) -> list[DocumentInfo]:
     n_docs = len(table.records)
-    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, 6)
+    rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, ROW_WIDTH)
     a = np.array([a for a, _, _ in raw], dtype=np.int64)
     b = np.array([b for _, b, _ in raw], dtype=np.int64)
     cross, same = a != b, a == b

@@ -160,6 +160,13 @@ class Config:
         A passage needs at least this share of its longer span copied exactly (besides
         ``min_passage_words`` words), so that an alignment through edits cannot make a few
         copied runs into a long, mostly different passage.
+    min_fragment_words : int
+        A pair with no passage of ``min_passage_words`` exactly copied words still keeps the
+        shorter pieces the aligner found (each holding one exact run of ``shingle_size``
+        words, with ``min_exact_share`` copied) when together they hold at least this many
+        words aligned to an equal word: a heavy revision, reworded and reordered, keeps only
+        short exact runs. 0 (the default) keeps none: on wire copy, templated items (bond
+        launches, price quotes) pass such a rule too. See docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -267,6 +274,13 @@ class Config:
     )
     min_exact_share: float = setting(
         0.5, 0.0, 1.0, "Least share of a passage's longer span that must be copied exactly."
+    )
+    min_fragment_words: int = setting(
+        0,
+        0,
+        1_000_000,
+        "Least words copied exactly, in all, by the shorter aligned pieces of a pair with no "
+        "passage of --min-passage-words (a heavy revision); 0 keeps no such pieces.",
     )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 

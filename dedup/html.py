@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from dedup import __version__
 from dedup.atomic import atomic_write
+from dedup.edit_marks import changed_words
 from dedup.outputs import OutputSet, output_names
 from dedup.report_labels import (
     UNKNOWN,
@@ -48,7 +49,7 @@ from dedup.report_labels import (
 )
 from dedup.report_pages import split_index, top_links, top_stories
 from dedup.syndication import COMMON_OUTLET, UNKNOWN_OUTLET
-from dedup.types import ChainsResult, Record, Reject, ScanResult, StoriesResult
+from dedup.types import ChainsResult, Pair, Record, Reject, ScanResult, StoriesResult
 from dedup.writers import write_rejects
 
 #: Above this many nodes the corpus-wide chain graph is not drawn (each story has its own).
@@ -201,6 +202,7 @@ def report_data(
                 "passages": len({x.cluster for x in pair.alignments}),
                 "marks_a": _marks(text_a, marks_a),
                 "marks_b": _marks(text_b, marks_b),
+                **_changed_marks(pair, text_a, text_b),
                 "story": story_a if story_a == story_b else -1,
                 "verdict": {
                     "kind": verdict.kind,
@@ -332,6 +334,33 @@ def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
     return edge.target in members and (
         edge.source.startswith(COMMON_PREFIX) or edge.source in members
     )
+
+
+def _changed_marks(pair: Pair, text_a: str, text_b: str) -> dict[str, list[list[int]]]:
+    """``changed_a``/``changed_b``: ``[start, end]`` (UTF-16 offsets, sorted) of the words
+    of each text that differ from the other's inside the pair's edited or reordered
+    passages (:func:`dedup.edit_marks.changed_words`)."""
+    spans_a: list[tuple[int, int]] = []
+    spans_b: list[tuple[int, int]] = []
+    for x in pair.alignments:
+        if x.reuse_kind == "exact":
+            continue
+        changed_a, changed_b = changed_words(
+            text_a,
+            (x.a_start, x.a_end),
+            text_b,
+            (x.b_start, x.b_end),
+            reordered=x.reuse_kind == "reordered",
+        )
+        spans_a += changed_a
+        spans_b += changed_b
+    return {"changed_a": _spans16(text_a, spans_a), "changed_b": _spans16(text_b, spans_b)}
+
+
+def _spans16(text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
+    spans = sorted(set(spans))
+    flat = utf16_offsets(text, [k for span in spans for k in span])
+    return [[flat[2 * i], flat[2 * i + 1]] for i in range(len(spans))]
 
 
 def _marks(text: str, spans: list[tuple[int, int, str]]) -> list[list[Any]]:
@@ -532,18 +561,24 @@ def write_report(
     rejects: Sequence[Reject] = (),
     warnings: Sequence[Reject] = (),
     run: dict[str, Any] | None = None,
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """Write ``report.html``, ``rejects.jsonl`` and, last, ``run.json`` into ``out_dir`` as
-    one set (see :mod:`dedup.outputs`); return rows (or bytes, for the page) written per
-    file. ``run["inputs"]``, when given, are the inputs no output may replace."""
+    """Write ``report.html``, ``rejects.jsonl`` (in ``output_format``) and, last,
+    ``run.json`` into ``out_dir`` as one set (see :mod:`dedup.outputs`); return rows (or
+    bytes, for the page) written per file. ``run["inputs"]``, when given, are the inputs no
+    output may replace."""
     encoded = html.encode("utf-8")
     inputs = (run or {}).get("inputs", ())
-    with OutputSet(out_dir, output_names("report"), inputs=inputs) as output:
+    names = output_names("report", output_format=output_format)
+    rejects_name = names[1]
+    with OutputSet(out_dir, names, inputs=inputs) as output:
         with atomic_write(output.path("report.html"), "wb") as handle:
             handle.write(encoded)
         rows = {
             "report.html": len(encoded),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), rejects, warnings),
+            rejects_name: write_rejects(
+                output.path(rejects_name), rejects, warnings, output_format
+            ),
         }
         output.write_run(
             {

@@ -368,8 +368,10 @@ def write_index_query(
     inputs: Sequence[str] = (),
     read_options: dict | None = None,
     warnings: Sequence[Reject] = (),
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """A query's files, as ``scan`` writes them; run.json names the command and index."""
+    """A query's files, as ``scan`` writes them (row files in ``output_format``); run.json
+    names the command and index."""
     from dedup.writers import write_scan
 
     return write_scan(
@@ -381,6 +383,7 @@ def write_index_query(
         command="index query",
         protected=[str(index)],
         run_extra={"index": str(index)},
+        output_format=output_format,
     )
 
 

@@ -15,7 +15,7 @@ from typing import cast
 import numpy as np
 
 from dedup.align import align_pairs
-from dedup.assemble import DocTable, span_offsets
+from dedup.assemble import DocTable, alignment_rows, span_offsets
 from dedup.candidates import Overlap, candidates_stage, keys_of, measure_overlaps
 from dedup.config import Config
 from dedup.copies import NEAR_GROUP_JACCARD, CopyGroups, exact_copy_keys, find_copy_groups
@@ -301,7 +301,7 @@ def expand_exact_groups(
     flipped: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
     if flips:
         wrong_way = np.array([(b, a) for a, b in flips], dtype=np.int64)
-        pair_index, rows = align_pairs(
+        aligned = align_pairs(
             shingled.shingles,
             shingled.shingle_ptr,
             wrong_way,
@@ -311,8 +311,12 @@ def expand_exact_groups(
             words=shingled.tokens,  # as verify aligns: through edits
             max_bridge=config.max_bridge_words,
             min_exact_share=config.min_exact_share,
-        )[:2]
-        for k, row in zip(pair_index.tolist(), rows.reshape(-1, 6).tolist()):
+            min_fragment_words=config.min_fragment_words,
+            return_edits=True,
+        )
+        assert len(aligned) == 3  # with the edits
+        pair_index, passages, edits = aligned
+        for k, row in zip(pair_index.tolist(), alignment_rows(passages, edits).tolist()):
             flipped[flips[k]].append(row)
 
     out_rows: dict[tuple[int, int], list[list[int]]] = {}

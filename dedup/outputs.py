@@ -38,6 +38,7 @@ from typing import Any
 from dedup.atomic import atomic_write, fsync_folder
 from dedup.errors import StageError
 from dedup.faults import fault_point
+from dedup.formats import formatted_name
 
 #: Version of the output files' fields (docs/outputs.md), written in every run.json: it
 #: changes when a field is renamed, removed or changes meaning (not when one is added).
@@ -69,9 +70,12 @@ OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def output_names(command: str, corpus_name: str | None = None) -> tuple[str, ...]:
-    """The names ``command`` writes into its output folder (clean: with its corpus)."""
-    names = OUTPUT_NAMES[command]
+def output_names(
+    command: str, corpus_name: str | None = None, output_format: str = "jsonl"
+) -> tuple[str, ...]:
+    """The names ``command`` writes into its output folder (clean: with its corpus), its
+    row files in ``output_format`` (``pairs.parquet``; see :mod:`dedup.formats`)."""
+    names = tuple(formatted_name(name, output_format) for name in OUTPUT_NAMES[command])
     return (corpus_name, *names) if corpus_name else names
 
 

@@ -68,6 +68,12 @@ class Alignment:
     ``a_start``/``a_end`` index document ``a``'s original text, ``b_start``/``b_end``
     document ``b``'s. ``matched_words`` counts words copied exactly (the rest of the span
     is small edits inside the passage); ``words_a``/``words_b`` count the words in each span.
+    ``reuse_kind`` says how ``b``'s span reuses ``a``'s: ``exact`` (every word equal, in
+    order), ``edited`` (in order, with words substituted, inserted or deleted) or
+    ``reordered`` (pieces in a different order in the two texts);
+    ``substituted_words`` counts the words aligned to a different word (near-equal ones,
+    an OCR-like error, included), ``inserted_words`` the words of ``b`` facing nothing in
+    ``a``, ``deleted_words`` the words of ``a`` facing nothing in ``b``.
     ``cluster`` is the id of the passage cluster the alignment belongs to.
     """
 
@@ -80,6 +86,10 @@ class Alignment:
     words_a: int
     words_b: int
     matched_words: int
+    reuse_kind: str = "exact"
+    substituted_words: int = 0
+    inserted_words: int = 0
+    deleted_words: int = 0
     cluster: str = ""
 
 
@@ -89,12 +99,15 @@ class PassageCluster:
 
     A quote carried by three outlets is one cluster with three witnesses; a body repeated
     inside one document gives two witnesses in the same ``doc``. ``text`` is the passage as
-    printed by the representative witness (the longest one).
+    printed by the representative witness (the longest one). ``reuse_kind`` is the most
+    changed :attr:`Alignment.reuse_kind` of the alignments that make the cluster
+    (``exact`` < ``edited`` < ``reordered``).
     """
 
     id: str
     text: str
     witnesses: tuple[Witness, ...]
+    reuse_kind: str = "exact"
 
     @property
     def docs(self) -> tuple[str, ...]:
@@ -253,7 +266,13 @@ class ScanResult:
                 del row["cluster"]
         elif table == "passages":
             rows = [
-                {"id": c.id, "text": c.text, "docs": len(c.docs), "witnesses": len(c.witnesses)}
+                {
+                    "id": c.id,
+                    "text": c.text,
+                    "docs": len(c.docs),
+                    "witnesses": len(c.witnesses),
+                    "reuse_kind": c.reuse_kind,
+                }
                 for c in self.passages
             ]
         elif table == "witnesses":
@@ -311,7 +330,7 @@ _TABLE_COLUMNS = {
         *(f.name for f in fields(Alignment) if f.name != "cluster"),
         "passage",
     ],
-    "passages": ["id", "text", "docs", "witnesses"],
+    "passages": ["id", "text", "docs", "witnesses", "reuse_kind"],
     "witnesses": ["passage", *(f.name for f in fields(Witness))],
     "documents": [f.name for f in fields(DocumentInfo)],
     "rejects": [f.name for f in fields(Reject)],

@@ -14,7 +14,15 @@ import numpy as np
 from dedup.align import (
     align_pairs,
 )
-from dedup.assemble import DocTable, assemble_pairs, cluster_passages, document_infos, span_offsets
+from dedup.assemble import (
+    ROW_WIDTH,
+    DocTable,
+    alignment_rows,
+    assemble_pairs,
+    cluster_passages,
+    document_infos,
+    span_offsets,
+)
 from dedup.candidates import Overlap, measure_overlaps
 from dedup.config import Config
 from dedup.copies import CopyGroups
@@ -352,6 +360,7 @@ def align_candidates(
         shingled.tokens,  # the words: the aligner extends passages through edits
         config.max_bridge_words,
         config.min_exact_share,
+        config.min_fragment_words,
     )
     # each chunk is split in one piece per worker, so that even one chunk uses every core;
     # the results are sorted by pair, so the pieces put back together are the chunk's
@@ -369,13 +378,13 @@ def align_candidates(
         if first in done:
             assert work is not None
             found = work.load(stage)
-            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, 6)
+            pair_index, passages = found["pair_index"], found["passages"].reshape(-1, ROW_WIDTH)
         else:
             parts = [next(aligned) for _ in offsets[first]]
             pair_index = np.concatenate(
                 [index + offset for (index, _), offset in zip(parts, offsets[first])]
             )
-            passages = np.concatenate([found for _, found in parts]).reshape(-1, 6)
+            passages = np.concatenate([found for _, found in parts]).reshape(-1, ROW_WIDTH)
             if work is not None:
                 work.save(stage, pair_index=pair_index, passages=passages)
         found_pairs = chunk[pair_index].tolist()
@@ -399,6 +408,7 @@ def _align_chunk(
     words: Tokens,
     max_bridge: int,
     min_exact_share: float,
+    min_fragment_words: int,
     chunk: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     found = align_pairs(
@@ -411,5 +421,8 @@ def _align_chunk(
         words=words,
         max_bridge=max_bridge,
         min_exact_share=min_exact_share,
+        min_fragment_words=min_fragment_words,
+        return_edits=True,
     )
-    return found[0], found[1]
+    assert len(found) == 3  # with the edits
+    return found[0], alignment_rows(found[1], found[2])

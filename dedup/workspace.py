@@ -25,7 +25,7 @@ from dedup.faults import fault_point
 from dedup.outputs import WORK_DIR, WORK_MARK, is_dedup_work
 from dedup.types import Record
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the align stages' rows hold each passage's edits
 __all__ = ["WORK_DIR", "Workspace", "input_digest"]
 
 

@@ -7,12 +7,8 @@ byte-identical files.
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +18,7 @@ from rich.table import Table
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.ingest import ReadOptions, format_of, plain_suffix
+from dedup.formats import formatted_name, write_rows
 from dedup.outputs import OutputSet, output_names
 from dedup.syndication import chain_graph, evidence_record
 from dedup.types import (
@@ -30,11 +26,8 @@ from dedup.types import (
     ArticleReuse,
     ChainEdge,
     ChainsResult,
-    CleanResult,
     CopyGroup,
-    Cut,
     DocumentInfo,
-    DuplicateDrop,
     OutletReuse,
     Pair,
     PassageCluster,
@@ -77,6 +70,10 @@ def alignment_record(alignment: Alignment) -> dict[str, Any]:
         "words_a": alignment.words_a,
         "words_b": alignment.words_b,
         "matched_words": alignment.matched_words,
+        "reuse_kind": alignment.reuse_kind,
+        "substituted_words": alignment.substituted_words,
+        "inserted_words": alignment.inserted_words,
+        "deleted_words": alignment.deleted_words,
     }
 
 
@@ -86,6 +83,7 @@ def passage_record(passage: PassageCluster) -> dict[str, Any]:
         "text": passage.text,
         "docs": len(passage.docs),
         "witnesses": [{"doc": w.doc, "start": w.start, "end": w.end} for w in passage.witnesses],
+        "reuse_kind": passage.reuse_kind,
     }
 
 
@@ -147,23 +145,34 @@ def run_head(
     }
 
 
-def write_rejects(path: Path, rejects: Iterable[Reject], warnings: Iterable[Reject] = ()) -> int:
-    """rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
-    rows = [reject_record(r) for r in rejects] + [
+def write_rejects(
+    path: Path,
+    rejects: Iterable[Reject],
+    warnings: Iterable[Reject] = (),
+    output_format: str = "jsonl",
+) -> int:
+    """rejects.jsonl (in ``output_format``): see :func:`reject_rows`."""
+    return write_rows(path, reject_rows(rejects, warnings), output_format, "rejects")
+
+
+def reject_rows(rejects: Iterable[Reject], warnings: Iterable[Reject]) -> list[dict[str, Any]]:
+    """The rows of rejects.jsonl: every skipped record, then every warning (``"kept": true``)."""
+    return [reject_record(r) for r in rejects] + [
         {**reject_record(w), "kept": True} for w in warnings
     ]
-    return write_jsonl(path, rows)
 
 
-def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows as JSON lines atomically; return the number of rows."""
-    count = 0
-    with atomic_write(path) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-            handle.write("\n")
-            count += 1
-    return count
+def write_row_files(
+    output: OutputSet, files: dict[str, Iterable[dict[str, Any]]], output_format: str
+) -> dict[str, int]:
+    """Write each row file (named as in the default format: ``pairs.jsonl`` → its rows) in
+    ``output_format``; return rows written per file, by the name written."""
+    rows = {}
+    for name, records in files.items():
+        written = formatted_name(name, output_format)
+        kind = name.removesuffix(".jsonl")
+        rows[written] = write_rows(output.path(written), records, output_format, kind)
+    return rows
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -182,30 +191,27 @@ def write_scan(
     command: str = "scan",
     run_extra: dict[str, Any] | None = None,
     protected: Sequence[str] = (),
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
     """Write a scan's files into ``out_dir`` as one set (see :mod:`dedup.outputs`); return
     rows written per file. ``command`` and ``run_extra`` go into run.json (an index
-    query's); no output may replace an input or a ``protected`` path (its index)."""
-    names = output_names(command)
+    query's); no output may replace an input or a ``protected`` path (its index). Row
+    files are written in ``output_format`` (see :mod:`dedup.formats`)."""
+    names = output_names(command, output_format=output_format)
     bands, rows_per_band = result.config.bands, result.config.rows
     assert bands is not None and rows_per_band is not None  # set by Config
     if result.groups:  # only then: a scan without copy groups writes what it always did
-        names = (*names[:-1], GROUPS_FILE, names[-1])
+        names = (*names[:-1], formatted_name(GROUPS_FILE, output_format), names[-1])
     with OutputSet(out_dir, names, inputs=[*inputs, *protected]) as output:
-        rows = {
-            "pairs.jsonl": write_jsonl(output.path("pairs.jsonl"), map(pair_record, result.pairs)),
-            "passages.jsonl": write_jsonl(
-                output.path("passages.jsonl"), map(passage_record, result.passages)
-            ),
-            "documents.jsonl": write_jsonl(
-                output.path("documents.jsonl"), map(document_record, result.documents)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "pairs.jsonl": map(pair_record, result.pairs),
+            "passages.jsonl": map(passage_record, result.passages),
+            "documents.jsonl": map(document_record, result.documents),
+            "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
         if result.groups:
-            rows[GROUPS_FILE] = write_jsonl(
-                output.path(GROUPS_FILE), map(group_record, result.groups)
-            )
+            files[GROUPS_FILE] = map(group_record, result.groups)
+        rows = write_row_files(output, files, output_format)
         output.write_run(
             {
                 **run_head(command, result.config, inputs, read_options),
@@ -290,244 +296,6 @@ def _excerpt(text: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-# --- clean --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CorpusLayout:
-    """How a cleaned corpus is written: in the format it was read in.
-
-    ``kind`` is ``txt`` (a folder of .txt files plus a metadata sidecar), ``jsonl``, ``csv``
-    or ``parquet``; ``name`` the folder or file name inside the output folder.
-    """
-
-    kind: str
-    name: str
-    delimiter: str = ","
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
-    """The input's own format for one folder or file; JSON lines otherwise."""
-    fields = {
-        "id": options.id_field,
-        "text": options.text_field,
-        "title": options.title_field,
-        "date": options.date_field,
-        "outlet": options.outlet_field,
-        "url": options.url_field,
-    }
-    if len(inputs) == 1 and inputs[0] != "-":
-        source = Path(inputs[0])
-        if source.is_dir():
-            return CorpusLayout("txt", "corpus", fields=fields)
-        kind = format_of(source, options)
-        suffix = plain_suffix(source)
-        stem = source.name[: source.name.lower().rfind(suffix)] if suffix else source.stem
-        if kind in ("jsonl", "csv", "parquet"):
-            return CorpusLayout(
-                kind, stem + suffix, "\t" if suffix == ".tsv" else ",", fields=fields
-            )
-    return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
-
-
-def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any]]:
-    """One row a kept document, with the input's field names and its other fields."""
-    rows = []
-    for doc in result.documents:
-        if doc.duplicate_of is not None:
-            continue
-        record = doc.record
-        row: dict[str, Any] = {layout.fields["id"]: record.id, layout.fields["text"]: doc.text}
-        for name in ("title", "date", "outlet", "url"):
-            value = getattr(record, name)
-            if value is not None:
-                row[layout.fields[name]] = value
-        row.update(record.extra)
-        rows.append(row)
-    return rows
-
-
-def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
-    """Write the kept documents at ``target`` in ``layout``; return how many."""
-    if layout.kind == "txt":
-        return _write_txt_folder(result, target)
-    rows = corpus_rows(result, layout)
-    if layout.kind == "jsonl":
-        write_jsonl(target, rows)
-    elif layout.kind == "csv":
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        with atomic_write(target) as handle:
-            writer = csv.DictWriter(handle, columns, delimiter=layout.delimiter, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        with atomic_write(target, "wb") as handle:
-            pq.write_table(pa.Table.from_pylist(rows), handle)
-    return len(rows)
-
-
-def _write_txt_folder(result: CleanResult, target: Path) -> int:
-    """Each kept document as a ``.txt`` file in the folder ``target`` (made here), and
-    metadata.csv mapping each id to its file with its metadata; return how many documents.
-    """
-    kept = [doc for doc in result.documents if doc.duplicate_of is None]
-    files = txt_file_names([doc.record.id for doc in kept])
-    target.mkdir(parents=True)
-    meta_rows = []
-    for doc, relative in zip(kept, files):
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(doc.text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        record = doc.record
-        meta_rows.append(
-            {
-                "id": record.id,
-                "file": relative.as_posix(),
-                "outlet": record.outlet or "",
-                "date": record.date or "",
-                "url": record.url or "",
-                "title": record.title or "",
-            }
-        )
-    needed = any(
-        row["file"] != row["id"] + ".txt" or any(row[k] for k in ("outlet", "date", "url", "title"))
-        for row in meta_rows
-    )
-    if needed:
-        with atomic_write(target / "metadata.csv") as handle:
-            writer = csv.DictWriter(handle, ["id", "file", "outlet", "date", "url", "title"])
-            writer.writeheader()
-            writer.writerows(meta_rows)
-    return len(meta_rows)
-
-
-def txt_file_names(ids: Sequence[str]) -> list[Path]:
-    """A distinct ``.txt`` path for each id, inside the folder it is joined to.
-
-    An id that is already a safe path keeps it (``bbc/2016/x`` → ``bbc/2016/x.txt``); the
-    others get their safe form (see :func:`safe_relative_path`), with ``~2``, ``~3``, … when
-    that is taken. Names are compared without case, as some file systems do, so no file
-    ever replaces another's."""
-    natural = [safe_relative_path(doc_id, ".txt") for doc_id in ids]
-    taken: set[str] = set()
-    names: list[Path | None] = [None] * len(ids)
-    for k, (doc_id, path) in enumerate(zip(ids, natural)):
-        key = path.as_posix().lower()
-        if path.as_posix() == doc_id + ".txt" and key not in taken:
-            names[k] = path
-            taken.add(key)
-    for k, (doc_id, path) in enumerate(zip(ids, natural)):
-        if names[k] is not None:
-            continue
-        number = 1
-        while path.as_posix().lower() in taken:
-            number += 1
-            path = safe_relative_path(f"{doc_id}~{number}", ".txt")
-        names[k] = path
-        taken.add(path.as_posix().lower())
-    return [name for name in names if name is not None]
-
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*\\]")
-
-
-def safe_relative_path(doc_id: str, suffix: str) -> Path:
-    """A file path for a document id that stays inside the folder it is joined to.
-
-    Folders in the id are kept (``bbc/2016/x`` → ``bbc/2016/x.txt``); ``..``, ``.``, empty
-    parts, a leading ``/`` and control or reserved characters are not
-    (``../../etc/passwd`` → ``etc/passwd.txt``).
-    """
-    parts = [
-        _UNSAFE.sub("_", part) for part in re.split(r"[/\\]", doc_id) if part not in ("", ".", "..")
-    ]
-    parts = [part.lstrip(".") or "_" for part in parts] or ["_"]
-    return Path(*parts[:-1], parts[-1] + suffix)
-
-
-def cut_record(cut: Cut) -> dict[str, Any]:
-    return {
-        "doc": cut.doc,
-        "start": cut.start,
-        "end": cut.end,
-        "reason": cut.reason,
-        "text": cut.text,
-    }
-
-
-def duplicate_record(drop: DuplicateDrop) -> dict[str, Any]:
-    return {
-        "dropped": drop.dropped,
-        "kept": drop.kept,
-        "jaccard": round(drop.jaccard, FLOAT_DIGITS),
-        "copied_fraction_dropped": round(drop.copied_fraction_dropped, FLOAT_DIGITS),
-        "copied_fraction_kept": round(drop.copied_fraction_kept, FLOAT_DIGITS),
-    }
-
-
-def write_clean(
-    result: CleanResult,
-    out_dir: str | Path,
-    layout: CorpusLayout,
-    *,
-    inputs: Sequence[str] = (),
-    read_options: dict[str, Any] | None = None,
-    warnings: Sequence[Reject] = (),
-    drop_duplicates: bool = False,
-) -> dict[str, int]:
-    """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl and run.json
-    (last) as one set (see :mod:`dedup.outputs`)."""
-    cuts = [cut for doc in result.documents for cut in doc.cuts]
-    with OutputSet(out_dir, output_names("clean", layout.name), inputs=inputs) as output:
-        rows = {
-            layout.name: write_corpus(result, output.path(layout.name), layout),
-            "cuts.jsonl": write_jsonl(output.path("cuts.jsonl"), map(cut_record, cuts)),
-            "duplicates.jsonl": write_jsonl(
-                output.path("duplicates.jsonl"), map(duplicate_record, result.duplicates)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
-        }
-        output.write_run(
-            {
-                **run_head("clean", result.config, inputs, read_options),
-                "drop_duplicates": drop_duplicates,
-                "counts": result.counts,
-                "outputs": rows,
-            }
-        )
-    return rows
-
-
-def clean_summary_table(result: CleanResult, seconds: float) -> Table:
-    counts = result.counts
-    table = Table(title="dedup clean", show_header=False, title_justify="left")
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    table.add_row("documents read", f"{counts['documents']:,}")
-    table.add_row("skipped", f"{len(result.rejects):,}")
-    table.add_row("documents kept", f"{counts['kept']:,}")
-    if counts["dropped_duplicates"] or not counts.get("near_duplicates"):
-        table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
-    else:
-        table.add_row("near-duplicates (kept)", f"{counts['near_duplicates']:,}")
-    table.add_row("documents with cuts", f"{counts['documents_with_cuts']:,}")
-    table.add_row(
-        "characters removed", f"{counts['characters_removed']:,} of {counts['characters']:,}"
-    )
-    for key, value in counts.items():
-        if key.startswith("removed:"):
-            table.add_row(f"  {key.removeprefix('removed:')}", f"{value:,}")
-    table.add_row("time", f"{seconds:.2f} s")
-    return table
-
-
 # --- stories ------------------------------------------------------------------------------
 
 
@@ -552,15 +320,17 @@ def write_stories(
     warnings: Sequence[Reject] = (),
     use_clean: bool = True,
     use_links: bool = True,
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
-    """Write stories.jsonl, rejects.jsonl and run.json (last) as one set."""
-    with OutputSet(out_dir, output_names("stories"), inputs=inputs) as output:
-        rows = {
-            "stories.jsonl": write_jsonl(
-                output.path("stories.jsonl"), map(story_record, result.stories)
-            ),
-            "rejects.jsonl": write_rejects(output.path("rejects.jsonl"), result.rejects, warnings),
+    """Write stories.jsonl, rejects.jsonl (both in ``output_format``) and run.json (last)
+    as one set."""
+    names = output_names("stories", output_format=output_format)
+    with OutputSet(out_dir, names, inputs=inputs) as output:
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "stories.jsonl": map(story_record, result.stories),
+            "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
+        rows = write_row_files(output, files, output_format)
         output.write_run(
             {
                 **run_head("stories", result.config, inputs, read_options),
@@ -675,38 +445,31 @@ def write_chains(
     inputs: Sequence[str] = (),
     read_options: dict[str, Any] | None = None,
     warnings: Sequence[Reject] = (),
+    output_format: str = "jsonl",
 ) -> dict[str, int]:
     """Write chains.jsonl, passages.jsonl (each passage with its ``kind``: ``boilerplate``
-    or ``reuse``), articles.jsonl, outlets.jsonl, chains.graphml, chains.json,
-    rejects.jsonl and run.json (last) as one set; return rows (or graph edges) written per
-    file."""
+    or ``reuse``), articles.jsonl, outlets.jsonl (these and rejects in ``output_format``),
+    chains.graphml, chains.json, rejects.jsonl and run.json (last) as one set; return rows
+    (or graph edges) written per file."""
     graph = chain_graph(result)
-    with OutputSet(out_dir, output_names("chains"), inputs=inputs) as output:
-        rows = {
-            "chains.jsonl": write_jsonl(
-                output.path("chains.jsonl"), map(chain_edge_record, result.edges)
+    names = output_names("chains", output_format=output_format)
+    with OutputSet(out_dir, names, inputs=inputs) as output:
+        files: dict[str, Iterable[dict[str, Any]]] = {
+            "chains.jsonl": map(chain_edge_record, result.edges),
+            "passages.jsonl": (
+                {**passage_record(p), "kind": result.passage_kinds.get(p.id, "reuse")}
+                for p in result.scan.passages
             ),
-            "passages.jsonl": write_jsonl(
-                output.path("passages.jsonl"),
-                (
-                    {**passage_record(p), "kind": result.passage_kinds.get(p.id, "reuse")}
-                    for p in result.scan.passages
-                ),
-            ),
-            "articles.jsonl": write_jsonl(
-                output.path("articles.jsonl"), map(article_record, result.articles)
-            ),
-            "outlets.jsonl": write_jsonl(
-                output.path("outlets.jsonl"), map(outlet_record, result.outlets)
-            ),
+            "articles.jsonl": map(article_record, result.articles),
+            "outlets.jsonl": map(outlet_record, result.outlets),
         }
+        rows = write_row_files(output, files, output_format)
         write_graphml(graph, output.path("chains.graphml"))
         rows["chains.graphml"] = graph.number_of_edges()
         write_node_link(graph, output.path("chains.json"))
         rows["chains.json"] = graph.number_of_edges()
-        rows["rejects.jsonl"] = write_rejects(
-            output.path("rejects.jsonl"), result.scan.rejects, warnings
-        )
+        rejects = reject_rows(result.scan.rejects, warnings)
+        rows.update(write_row_files(output, {"rejects.jsonl": rejects}, output_format))
         output.write_run(
             {
                 **run_head("chains", result.config, inputs, read_options),

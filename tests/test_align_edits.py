@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -228,7 +229,8 @@ def longest_common_subsequence(x: list[str], y: list[str]) -> int:
     st.data(),
 )
 @settings(derandomize=True, max_examples=80)
-def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
+@pytest.mark.parametrize("fragment_words", [0, 24])
+def test_passages_rest_on_words_both_texts_share(fragment_words, values_a, values_b, data):
     # a shared stretch of the first text, edited, so that some pairs hold passages
     if values_a and data.draw(st.booleans()):
         lo = data.draw(st.integers(0, len(values_a) - 1))
@@ -238,7 +240,7 @@ def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
         values_b = values_b[:10] + shared + values_b[10:]
     text_a = " ".join(f"w{v}" for v in values_a)
     text_b = " ".join(f"W{v}" for v in values_b)  # case differs: the same words
-    passages, edits, tokens = align_texts(text_a, text_b)
+    passages, edits, tokens = align_texts(text_a, text_b, min_fragment_words=fragment_words)
     words_a, words_b = words(text_a), words(text_b)
     if longest_common_subsequence(words_a, words_b) < OPTIONS["min_words"]:
         assert len(passages) == 0
@@ -249,7 +251,9 @@ def test_passages_rest_on_words_both_texts_share(values_a, values_b, data):
         # the offsets give back the passage's words, whole
         assert words(text_a[doc_a.starts[row[A_LO]] : doc_a.ends[row[A_HI] - 1]]) == span_a
         assert words(text_b[doc_b.starts[row[B_LO]] : doc_b.ends[row[B_HI] - 1]]) == span_b
-        assert row[MATCHED_A] >= OPTIONS["min_words"]
+        # min_words exact words, or (with them on) the pieces of a heavy revision
+        pieces = fragment_words > 0 and passages[:, MATCHED_A].sum() >= fragment_words
+        assert row[MATCHED_A] >= OPTIONS["min_words"] or pieces
         if edit[KIND] != REORDERED:
             assert row[MATCHED_A] <= longest_common_subsequence(span_a, span_b)
             # every word of each span is matched, substituted, inserted or deleted
@@ -320,3 +324,103 @@ def test_scan_reports_an_edited_copy_as_one_alignment_with_exact_offsets():
     assert b[alignment.b_start : alignment.b_end] == edited[:-1]
     assert alignment.words_a == alignment.words_b == len(words(body))
     assert alignment.matched_words == len(words(body)) - 7
+
+
+def test_the_kind_of_reuse_reaches_the_results_tables_and_files(tmp_path):
+    import json
+
+    from dedup.pipeline import scan
+    from dedup.types import Record
+    from dedup.writers import write_scan
+
+    body = " ".join(seq(40, "p"))
+    edited = body.replace("p7 ", "rebels ").replace("p20 ", "").replace("p30 ", "p30 extra ")
+    swapped = " ".join(seq(20, "s", 20) + seq(20, "s"))
+    records = [
+        Record("a", "intro " + body + " " + " ".join(seq(40, "s")) + " end"),
+        Record("b", "lead " + edited + " close"),
+        Record("c", "other " + body + " words"),
+        Record("d", "start " + swapped + " stop"),
+    ]
+    result = scan(records)
+    found = {(p.a, p.b): p.alignments for p in result.pairs}
+    (ab,) = found[("a", "b")]
+    assert (ab.reuse_kind, ab.substituted_words, ab.inserted_words, ab.deleted_words) == (
+        "edited",
+        1,
+        1,
+        1,
+    )
+    assert ab.matched_words + ab.substituted_words + ab.deleted_words == ab.words_a
+    (ac,) = found[("a", "c")]
+    assert (ac.reuse_kind, ac.substituted_words, ac.inserted_words, ac.deleted_words) == (
+        "exact",
+        0,
+        0,
+        0,
+    )
+    (ad,) = found[("a", "d")]
+    assert ad.reuse_kind == "reordered"
+    kinds = {p.id: p.reuse_kind for p in result.passages}
+    assert kinds[ab.cluster] == "edited"  # a, b and c carry it: the most changed kind
+    assert kinds[ad.cluster] == "reordered"
+    table = result.to_arrow("alignments").to_pydict()
+    assert sorted(table["reuse_kind"]) == ["edited", "edited", "exact", "reordered"]
+    assert result.columns("passages")["reuse_kind"] == [p.reuse_kind for p in result.passages]
+
+    write_scan(result, tmp_path)
+    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    written = {(p["a"], p["b"]): p["passages"][0] for p in pairs}
+    assert written[("a", "b")]["reuse_kind"] == "edited"
+    assert written[("a", "b")]["substituted_words"] == 1
+    assert written[("a", "d")]["reuse_kind"] == "reordered"
+    passages = [json.loads(x) for x in (tmp_path / "passages.jsonl").read_text().splitlines()]
+    assert {p["id"]: p["reuse_kind"] for p in passages} == kinds
+
+
+def heavy_revision(runs: list[int]) -> tuple[str, str]:
+    """A source and a rewrite that keeps exact runs of ``runs`` words (each under
+    ``min_words``), in reverse order, with new wording of 15 words around each (no word
+    of it one character from another)."""
+    source, rewrite = [], []
+    for k, size in enumerate(runs):
+        kept = seq(size, f"keep{k}x")
+        source = source + seq(15, f"src{k}x") + kept
+        rewrite = kept + seq(15, f"new{k}x") + rewrite
+    return " ".join(source), " ".join(rewrite)
+
+
+def test_the_short_exact_runs_of_a_heavy_revision_are_kept_together():
+    source, rewrite = heavy_revision([9, 8, 10])  # 27 words in exact runs, none of 12
+    passages, edits, _ = align_texts(source, rewrite, min_fragment_words=24)
+    assert sorted((p[A_HI] - p[A_LO], p[MATCHED_A]) for p in passages.tolist()) == [
+        (8, 8),
+        (9, 9),
+        (10, 10),
+    ]
+    assert sorted(edits[:, KIND].tolist()) == [EXACT] * 3
+    assert len(align_texts(source, rewrite)[0]) == 0  # off by default
+    # fewer words in all than min_fragment_words: nothing
+    fewer, _, _ = align_texts(*heavy_revision([9, 8]), min_fragment_words=24)
+    assert len(fewer) == 0
+
+
+def test_pieces_are_not_added_to_a_pair_with_a_passage():
+    source, rewrite = heavy_revision([9, 8, 10, 20])
+    passages, _, _ = align_texts(source, rewrite, min_fragment_words=24)
+    assert (passages[:, A_HI] - passages[:, A_LO]).tolist() == [20]
+
+
+def test_a_scan_finds_a_heavy_revision_with_its_setting():
+    from dedup.config import Config
+    from dedup.pipeline import scan
+    from dedup.types import Record
+
+    source, rewrite = heavy_revision([9, 8, 10, 7])
+    records = [Record("a-source", source), Record("b-rewrite", rewrite)]
+    (pair,) = scan(records, Config(min_fragment_words=24)).pairs
+    assert sorted(a.matched_words for a in pair.alignments) == [7, 8, 9, 10]
+    for a in pair.alignments:
+        assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
+    assert scan(records).pairs == ()  # off by default
+    assert scan(records, Config(min_fragment_words=35)).pairs == ()

@@ -15,6 +15,7 @@ BASE = [
     "types",
     "faults",
     "atomic",
+    "formats",
     "outputs",
     "workspace",
     "spill",
@@ -27,11 +28,13 @@ STAGES = [
     "sketch",
     "lsh",
     "align",
+    "edit_marks",
     "store",
     "rules",
     "clustering",
     "syndication",
     "writers",
+    "cleaned",
     "report_labels",
     "report_pages",
     "html",
@@ -84,17 +87,21 @@ def third_party_imports(path: Path) -> set[str]:
 
 MODULES = sorted(p for p in PACKAGE.glob("*.py"))
 CLI_MODULES = sorted((PACKAGE / "cli").glob("*.py"))  # the cli package: one rank, "cli"
+INGEST_MODULES = sorted((PACKAGE / "ingest").glob("*.py"))  # the readers: one rank, "ingest"
+PACKAGES = {"cli", "ingest"}
 
 
 def test_every_module_has_a_place_in_the_order():
     assert {p.stem for p in MODULES} <= set(ORDER)
 
 
-@pytest.mark.parametrize("path", MODULES + CLI_MODULES, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", MODULES + CLI_MODULES + INGEST_MODULES, ids=lambda p: f"{p.parent.name}.{p.stem}"
+)
 def test_imports_only_flow_down(path):
-    name_of = "cli" if path.parent.name == "cli" else path.stem
+    name_of = path.parent.name if path.parent.name in PACKAGES else path.stem
     rank = ORDER[name_of]
-    imported = dedup_imports(path) - {name_of}  # the cli package's modules import each other
+    imported = dedup_imports(path) - {name_of}  # a package's modules import each other
     upward = sorted(name for name in imported if ORDER.get(name, -1) >= rank)
     upward = [name for name in upward if name != "__version__"]
     assert not upward, f"{path.stem} imports {upward}, which sit above it"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -124,6 +125,20 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     result = CliRunner().invoke(main, ["index", "query", str(index), *inputs, "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     outs["index query"] = out
+    for output_format in ("parquet", "csv"):  # the same runs, in the other formats
+        for command in ("scan", "clean", "stories", "chains"):
+            out = root / f"{command}.{output_format}"
+            args = [command, *inputs, "-o", str(out), "-q", "--output-format", output_format]
+            if command == "clean":
+                args.append("--drop-duplicates")
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 0, result.output
+            outs[f"{command}.{output_format}"] = out
+        out = root / f"query.{output_format}"
+        args = ["index", "query", str(index), *inputs, "-o", str(out), "-q", "--to", output_format]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outs[f"index query.{output_format}"] = out
     return outs
 
 
@@ -182,3 +197,92 @@ def test_every_run_json_field_is_documented(runs, command):
         named |= set(re.findall(r"`([^`]+)`", PAGE.split("## `dedup index query`")[1]))
     assert set(run) <= named, f"{command}: undocumented {sorted(set(run) - named)}"
     assert run["schema_version"] == SCHEMA_VERSION and run["command"] == command
+
+
+ARROW_TYPES = {
+    "string": "string",
+    "int": "int64",
+    "float": "double",
+    "bool": "bool",
+    "true": "bool",
+}
+
+
+def arrow_type_ok(kind: str, arrow_type: Any) -> bool:
+    """Whether a Parquet column's type is the one docs/outputs.md gives the field."""
+    import pyarrow as pa
+
+    base = kind.split(" or ")[0].split(" (")[0]
+    if base == "list":
+        return pa.types.is_list(arrow_type)
+    if base == "list of string":
+        return pa.types.is_list(arrow_type) and pa.types.is_string(arrow_type.value_type)
+    return str(arrow_type) == ARROW_TYPES[base]
+
+
+def jsonl_rows(folder: Path, name: str) -> list[dict]:
+    lines = (folder / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize(("command", "documented_in", "name"), JSONL)
+def test_parquet_files_hold_the_documented_columns_and_the_same_rows(
+    runs, command, documented_in, name
+):
+    import pyarrow.parquet as pq
+
+    fields = schema(documented_in, name)
+    table = pq.read_table(runs[f"{command}.parquet"] / name.replace(".jsonl", ".parquet"))
+    top = {k: v for k, v in fields.items() if "[]." not in k}
+    assert set(table.column_names) == set(top) - {"kind"} or set(table.column_names) == set(top)
+    for column in table.column_names:
+        kind, optional = top[column]
+        arrow_type = table.schema.field(column).type
+        assert arrow_type_ok(kind, arrow_type), f"{name}: {column} is {arrow_type}, not {kind}"
+        if "null" not in kind and not optional:
+            assert table.column(column).null_count == 0, f"{name}: {column} holds nulls"
+    for key, (kind, _) in fields.items():
+        if "[]." in key and key.split("[].")[0] in table.column_names:
+            parent, child = key.split("[].")
+            element = table.schema.field(parent).type.value_type
+            assert arrow_type_ok(kind, element.field(child).type), f"{name}: {key}"
+    rows = [{k: v for k, v in row.items() if not (k == "kept" and v is None)}
+            for row in table.to_pylist()]  # fmt: skip
+    assert rows == jsonl_rows(runs[command], name)
+
+
+@pytest.mark.parametrize(("command", "documented_in", "name"), JSONL)
+def test_csv_files_hold_the_documented_columns_and_the_same_rows(
+    runs, command, documented_in, name
+):
+    import csv
+
+    with open(runs[f"{command}.csv"] / name.replace(".jsonl", ".csv"), newline="") as handle:
+        header, *cells = list(csv.reader(handle))
+    top = {k for k in schema(documented_in, name) if "[]." not in k}
+    assert set(header) <= top and {k for k in top if k != "kept"} <= set(header) | {"kind"}
+    expected = jsonl_rows(runs[command], name)
+    assert len(cells) == len(expected)
+    for row, values in zip(expected, cells):
+        assert list(row) == header[: len(row)] or set(row) <= set(header)
+        for column, cell in zip(header, values):
+            value = row.get(column)
+            if value is None:
+                assert cell == "", (name, column)
+            elif isinstance(value, str):
+                assert cell == value, (name, column)
+            else:  # numbers, booleans and lists: their JSON text
+                assert json.loads(cell) == value and not isinstance(json.loads(cell), str)
+
+
+def test_other_formats_leave_the_other_files_as_they_are(runs):
+    for output_format in ("parquet", "csv"):
+        names = sorted(p.name for p in runs[f"chains.{output_format}"].iterdir())
+        assert names == sorted(
+            [f"{stem}.{output_format}" for stem in ("chains", "passages", "articles", "outlets")]
+            + [f"rejects.{output_format}", "chains.graphml", "chains.json", "run.json"]
+        )
+        run = json.loads((runs[f"scan.{output_format}"] / "run.json").read_text())
+        assert list(run["outputs"]) == [
+            f"{stem}.{output_format}" for stem in ("pairs", "passages", "documents", "rejects")
+        ]

@@ -1,7 +1,8 @@
 """The ``dedup`` command: a thin layer over the Python API (:mod:`dedup.api`).
 
-One module per command (scan, clean, stories, chains, report, index); what they share, the
-options, the settings, the progress bars and the error ritual, is in :mod:`dedup.cli.common`.
+One module per command (scan, clean, stories, chains, report, index). What they share is in
+three: the options and settings (:mod:`dedup.cli.options`), the error ritual
+(:mod:`dedup.cli.errors`), and the progress bars and the run of a job (:mod:`dedup.cli.common`).
 Each module imports what its job needs when the command runs, so ``dedup --help`` loads
 none of it.
 """

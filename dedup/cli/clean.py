@@ -75,7 +75,7 @@ def clean_command(
     its offsets, text and reason); the input is never modified.
     """
     from dedup.api import clean
-    from dedup.writers import clean_summary_table, corpus_layout, write_clean
+    from dedup.cleaned import clean_summary_table, corpus_layout, write_clean
 
     if skip_rules:
         kwargs["clean_skip"] = skip_rules
@@ -84,7 +84,7 @@ def clean_command(
     run = Run.start(inputs, out, kwargs, config_file=config_file, quiet=quiet,
                     fail_on_rejects=fail_on_rejects)  # fmt: skip
     layout = corpus_layout(list(inputs), run.options)
-    run.names = output_names("clean", layout.name)
+    run.names = output_names("clean", layout.name, run.output_format)
     with run.progress() as progress:
         corpus = run.read(progress)
         result = clean(corpus.records, run.config, drop_duplicates=drop_duplicates,

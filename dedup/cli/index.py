@@ -157,7 +157,7 @@ def index_query_command(
         make_config=lambda given: index_config(index, config_file, given),
     )  # fmt: skip
     if out:
-        check_output(out, (*inputs, index), output_names("index query"))
+        check_output(out, (*inputs, index), output_names("index query", None, run.output_format))
     with run.progress() as progress:
         corpus = run.read(progress)
         result = index_query(index, corpus.records, run.config, progress=progress,

@@ -76,8 +76,11 @@ def report_command(
     page = render_report(found.records, scanned, found.stories, found.chains, title=title)
     provenance = run.provenance()
     warnings = provenance.pop("warnings")
+    output_format = provenance.pop("output_format")
     facts = report_run(run.config, title, scanned, found.stories, found.chains, **provenance)
-    written = write_report(page, out, rejects=rejects, warnings=warnings, run=facts)
+    written = write_report(
+        page, out, rejects=rejects, warnings=warnings, run=facts, output_format=output_format
+    )
     if as_json:
         run.print_json("report", facts["counts"], files_written(written))
     elif not quiet:
@@ -88,5 +91,5 @@ def report_command(
             f"edges, {run.seconds():.2f} s"
         )
         size = f"report.html ({written['report.html'] / 1e6:.1f} MB)"
-        click.echo(f"written to {Path(out)}/: {size} rejects.jsonl run.json")
+        click.echo(f"written to {Path(out)}/: {size} {' '.join(list(written)[1:])} run.json")
     run.finish(rejects)

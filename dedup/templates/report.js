@@ -203,11 +203,13 @@
     return colors;
   }
 
-  // Split the text at every highlight boundary; each piece inside a passage is a <mark>.
-  function markedText(docId, text, marks, colors) {
+  // Split the text at every highlight boundary; each piece inside a passage is a <mark>,
+  // of class "diff" too where its words differ from the other text's (changed: [start, end]).
+  function markedText(docId, text, marks, colors, changed) {
     var box = el("div", {class: "text", "data-doc": docId});
     var cuts = new Set([0, text.length]);
     marks.forEach(function (m) { cuts.add(m[0]); cuts.add(m[1]); });
+    changed.forEach(function (c) { cuts.add(c[0]); cuts.add(c[1]); });
     var points = Array.from(cuts).sort(function (x, y) { return x - y; });
     for (var i = 0; i + 1 < points.length; i++) {
       var start = points[i], end = points[i + 1];
@@ -217,8 +219,9 @@
       });
       var piece = text.slice(start, end);
       if (!active.length) { box.appendChild(document.createTextNode(piece)); continue; }
+      var differs = changed.some(function (c) { return c[0] <= start && c[1] >= end; });
       box.appendChild(el("mark", {
-        class: "c" + colors.get(active[0]) + (active.length > 1 ? " overlap" : ""),
+        class: "c" + colors.get(active[0]) + (active.length > 1 ? " overlap" : "") + (differs ? " diff" : ""),
         "data-passage": active.join(" "),
         "data-start": start,
         "data-end": end,
@@ -241,14 +244,14 @@
     });
   }
 
-  function side(k, marks, colors) {
+  function side(k, marks, colors, changed) {
     var d = docs[k];
     return el("article", {class: "side"},
       el("h3", null, d.headline),
       el("div", {class: "meta"}, (d.outlet || "outlet " + UNKNOWN) + " \u00b7 " + when(d) + " \u00b7 " + fmt(d.words) + " words \u00b7 ",
         el("span", {class: "id small"}, d.id)),
       link(d),
-      markedText(d.id, textOf(k), marks, colors));
+      markedText(d.id, textOf(k), marks, colors, changed || []));
   }
 
   // Who took from whom, as the chains found it, and on what evidence.
@@ -273,7 +276,7 @@
     root.appendChild(el("p", {class: "hint"},
       fmt(p.reused_a) + " of " + fmt(p.words_a) + " words (" + pct(p.fraction_a) + ") and " +
       fmt(p.reused_b) + " of " + fmt(p.words_b) + " words (" + pct(p.fraction_b) + ") reused; shingle Jaccard " +
-      p.jaccard.toFixed(3) + (p.near_duplicate ? " (near-duplicates)" : "") + ". Click a passage to find it in both texts."));
+      p.jaccard.toFixed(3) + (p.near_duplicate ? " (near-duplicates)" : "") + ". Click a passage to find it in both texts; inside a passage, words that differ between the two texts are orange with a wavy underline."));
     var ids = [];
     p.marks_a.concat(p.marks_b).forEach(function (m) { if (ids.indexOf(m[2]) < 0) ids.push(m[2]); });
     var colors = colorOf(ids);
@@ -288,7 +291,7 @@
       legend.appendChild(item);
     });
     root.appendChild(legend);
-    var sides = el("div", {class: "sides"}, side(p.a, p.marks_a, colors), side(p.b, p.marks_b, colors));
+    var sides = el("div", {class: "sides"}, side(p.a, p.marks_a, colors, p.changed_a), side(p.b, p.marks_b, colors, p.changed_b));
     sides.addEventListener("click", function (event) {
       var mark = event.target.closest && event.target.closest("mark[data-passage]");
       if (mark) flash(mark.getAttribute("data-passage").split(" ")[0]);

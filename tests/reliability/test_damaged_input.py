@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import dedup.ingest
+import dedup.ingest.folders
 import dedup.store
+from dedup.cleaned import txt_file_names, write_corpus
 from dedup.cli import main
 from dedup.config import Config
 from dedup.errors import IndexFormatError
 from dedup.ingest import ReadOptions, read_corpus
 from dedup.pipeline import index_add, index_info, index_query, scan
 from dedup.types import CleanedDocument, CleanResult, Record
-from dedup.writers import txt_file_names, write_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -95,14 +95,14 @@ def test_a_damaged_file_is_one_line_and_the_rest_is_read(tmp_path, good, name, c
 def test_a_file_without_read_permission_is_skipped(tmp_path, good, monkeypatch):
     locked = tmp_path / "locked.jsonl"
     locked.write_text(jsonl(seed_rows()[3:]), encoding="utf-8")
-    opened = dedup.ingest._open_binary
+    opened = dedup.ingest.folders.open_binary
 
     def refuse(path):  # as the system refuses a file without read permission (root can read)
         if Path(path) == locked:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return opened(path)
 
-    monkeypatch.setattr(dedup.ingest, "_open_binary", refuse)
+    monkeypatch.setattr(dedup.ingest.folders, "open_binary", refuse)
     corpus = read_corpus([locked, good])
     assert [str(r) for r in corpus.rejects] == [f"{locked}: cannot read: Permission denied"]
     assert len(corpus.records) == 3
@@ -219,6 +219,6 @@ def test_a_cleaned_folder_reads_back_with_its_ids(tmp_path):
 
 
 def layout_txt():
-    from dedup.writers import CorpusLayout
+    from dedup.cleaned import CorpusLayout
 
     return CorpusLayout("txt", "corpus", fields={})

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from dedup.cleaned import CorpusLayout, safe_relative_path, write_corpus
 from dedup.config import Config
 from dedup.types import CleanedDocument, CleanResult, Record
-from dedup.writers import CorpusLayout, safe_relative_path, write_corpus
 
 
 @pytest.mark.parametrize(

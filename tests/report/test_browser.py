@@ -418,3 +418,35 @@ def test_overview_lists_the_largest_stories_and_links_without_a_script(seeds):
     story.locator("a").click()
     seeds.page.wait_for_selector("body[data-ready='story']")
     assert seeds.page.locator("#story tr[data-doc]").count() == 3
+
+
+def test_a_substituted_word_is_marked_in_both_texts(browser, tmp_path):
+    from tests.test_edit_marks import EDITED, STORY
+
+    records = [
+        {"id": "wire", "text": "Wire: " + STORY + " Ends."},
+        {"id": "local", "text": "Local: " + EDITED},
+    ]
+    corpus = tmp_path / "edited.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    page = Page(browser, write_report(corpus, tmp_path / "out"))
+    try:
+        page.open("pair/0")
+        shown = {}
+        for doc in ("wire", "local"):
+            marks = page.page.locator(f".text[data-doc='{doc}'] mark.diff")
+            shown[doc] = [marks.nth(k).text_content() for k in range(marks.count())]
+            # a changed word is inside its passage's highlight: the mark names the passage
+            assert all(marks.nth(k).get_attribute("data-passage") for k in range(marks.count()))
+        assert shown == {"wire": ["fighters", "heavy"], "local": ["rebels", "urgent"]}
+        # the words around them are highlighted as the passage, not as changed
+        plain = page.page.locator(".text[data-doc='local'] mark:not(.diff)")
+        assert any("Government forces said" in plain.nth(k).text_content() for k in range(2))
+        underline = page.page.eval_on_selector(
+            ".text[data-doc='local'] mark.diff", "m => getComputedStyle(m).textDecorationStyle"
+        )
+        assert underline == "wavy"
+        page.page.screenshot(path=str(tmp_path / "edited-pair.png"), full_page=True)
+        assert page.requests == [] and page.errors == []
+    finally:
+        page.context.close()

@@ -1,0 +1,174 @@
+"""JSON lines and JSON arrays of objects → records, each bad line a Reject naming the file and
+line."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import io
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from dedup.errors import InputError
+from dedup.ingest.compressed import READ_ERRORS, read_error_message
+from dedup.ingest.options import ReadOptions, _decode_message, _fail
+from dedup.ingest.rows import _record_from_row, _surrogate_message, surrogate_field
+from dedup.types import Record, Reject
+
+# --- JSON lines ---------------------------------------------------------------------------
+
+
+def _read_jsonl(
+    handle: BinaryIO, name: str, stem: str, options: ReadOptions
+) -> Iterator[Record | Reject]:
+    for item in _jsonl_objects(handle, name, options):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        row, source = item
+        line = int(source.rsplit(":", 1)[1])
+        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
+
+
+def _read_json(
+    handle: BinaryIO, name: str, stem: str, options: ReadOptions
+) -> Iterator[Record | Reject]:
+    """A JSON array of objects, one record each; JSON lines when the first character that
+    is not white space is not ``[``. A record's source is the line where its object starts;
+    its default id ``<stem>:<record number>``."""
+    data = handle.read()
+    start = len(data) - len(data.lstrip())
+    if data[start : start + 1] != b"[":
+        yield from _read_jsonl(io.BytesIO(data), name, stem, options)
+        return
+    try:
+        text = data.decode(options.decoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        yield _fail(InputError(name, line, _decode_message(err, options)), options)
+        return
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    line = text.count("\n", 0, position) + 1
+    number = 0
+    while True:
+        at = _skip_space(text, position)
+        line += text.count("\n", position, at)
+        position = at
+        if text.startswith("]", position) and number == 0:
+            return
+        try:
+            row, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as err:
+            where = line + text.count("\n", position, err.pos)
+            yield _fail(
+                InputError(name, where, f"malformed JSON: {err.msg}; the rest of the file skipped"),
+                options,
+            )
+            return
+        number += 1
+        yield _json_array_item(row, name, line, f"{stem}:{number}", options)
+        line += text.count("\n", position, end)
+        position = _skip_space(text, end)
+        line += text.count("\n", end, position)
+        if text.startswith("]", position):
+            return
+        if not text.startswith(",", position):
+            found = repr(text[position]) if position < len(text) else "the end of the file"
+            yield _fail(
+                InputError(
+                    name,
+                    line,
+                    f"malformed JSON: expected ',' or ']' after record {number}, "
+                    f"found {found}; the rest of the file skipped",
+                ),
+                options,
+            )
+            return
+        position += 1
+
+
+def _json_array_item(
+    row: Any, name: str, line: int, default_id: str, options: ReadOptions
+) -> Record | Reject:
+    if not isinstance(row, dict):
+        kind = type(row).__name__.replace("dict", "object")
+        return _fail(InputError(name, line, f"expected a JSON object, found {kind}"), options)
+    bad = surrogate_field(row)
+    if bad is not None:
+        return _fail(InputError(name, line, _surrogate_message(bad)), options)
+    return _record_from_row(row, name, line, default_id, options)
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, position: int) -> int:
+    return _SPACE.match(text, position).end()  # type: ignore[union-attr]
+
+
+def _jsonl_objects(
+    handle: BinaryIO, name: str, options: ReadOptions
+) -> Iterator[tuple[dict[str, Any], str] | Reject]:
+    line_number = 0
+    lines = text_lines(handle, options)
+    while True:
+        try:
+            line_number, line = next(lines)
+        except StopIteration:
+            return
+        except READ_ERRORS as err:  # the rest of this file cannot be read
+            yield _fail(InputError(name, line_number + 1, read_error_message(err)), options)
+            return
+        if isinstance(line, UnicodeDecodeError):
+            yield _fail(InputError(name, line_number, _decode_message(line, options)), options)
+            continue
+        if not line or line.isspace():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield _fail(InputError(name, line_number, f"malformed JSON: {err.msg}"), options)
+            continue
+        if not isinstance(row, dict):
+            kind = type(row).__name__.replace("dict", "object")
+            yield _fail(
+                InputError(name, line_number, f"expected a JSON object, found {kind}"), options
+            )
+            continue
+        bad = surrogate_field(row)
+        if bad is not None:
+            yield _fail(InputError(name, line_number, _surrogate_message(bad)), options)
+            continue
+        yield row, f"{name}:{line_number}"
+
+
+def text_lines(
+    handle: BinaryIO, options: ReadOptions
+) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
+    """``(line number, text)`` of each line; a line that does not decode comes as its
+    UnicodeDecodeError, and the next line is read on. An encoding in which a newline is not
+    the byte ``\\n`` (UTF-16, UTF-32) is decoded as one stream, so a decoding error there
+    ends the file (raised)."""
+    if not _ascii_compatible(options.encoding):
+        text = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
+        yield from enumerate(text, 1)
+        return
+    decoder = codecs.getincrementaldecoder(options.decoding)()
+    for line_number, raw in enumerate(handle, 1):
+        try:
+            yield (
+                line_number,
+                decoder.decode(raw) if line_number > 1 else raw.decode(options.decoding),
+            )
+        except UnicodeDecodeError as err:
+            decoder.reset()
+            yield line_number, err
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` writes a newline (and any ASCII) as the same single bytes."""
+    return "a\n".encode(codecs.lookup(encoding).name) == b"a\n"

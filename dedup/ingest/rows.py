@@ -1,0 +1,85 @@
+"""A record from a row of JSON, CSV or Parquet (:class:`Record`, its other fields kept in
+``extra``), and the checks on its fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dedup.errors import InputError
+from dedup.ingest.options import ReadOptions, _fail, _text_or_none
+from dedup.types import Record, Reject
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_field(row: dict[str, Any]) -> str | None:
+    """The first field of ``row`` (a JSON object) whose key or value holds a lone
+    surrogate (``"\\ud800"``): JSON can say it, but no UTF-8 file can hold it."""
+    for key, value in row.items():
+        if _holds_surrogate(key) or _holds_surrogate(value):
+            return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+    return None
+
+
+def _holds_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogate(v) for v in value)
+    return False
+
+
+def _surrogate_message(field_name: str) -> str:
+    return (
+        f'field "{field_name}" holds a lone surrogate (an escape such as \\ud800 with no '
+        "pair), which is not text"
+    )
+
+
+def record_problem(record: Record) -> str | None:
+    """Why ``record`` (given through the API) cannot be used, or None: a field holding a
+    lone surrogate, which no output file could hold."""
+    for name in ("id", "text", "outlet", "date", "url", "title"):
+        if _holds_surrogate(getattr(record, name)):
+            return _surrogate_message(name)
+    for key, value in record.extra.items():
+        if _holds_surrogate(key) or _holds_surrogate(value):
+            return _surrogate_message(str(key).encode("utf-8", "backslashreplace").decode())
+    return None
+
+
+def _record_from_row(
+    row: dict[str, Any], name: str, line: int, default_id: str, options: ReadOptions
+) -> Record | Reject:
+    text = row.get(options.text_field)
+    if options.text_field not in row:
+        return _fail(InputError(name, line, f'missing field "{options.text_field}"'), options)
+    if not isinstance(text, str):
+        kind = "null" if text is None else type(text).__name__
+        return _fail(
+            InputError(name, line, f'field "{options.text_field}" is {kind}, not text'), options
+        )
+    if not text.strip():
+        return _fail(InputError(name, line, "empty text"), options)
+    doc_id = _text_or_none(row.get(options.id_field)) or default_id
+    mapped = {
+        options.id_field,
+        options.text_field,
+        options.outlet_field,
+        options.date_field,
+        options.url_field,
+        options.title_field,
+    }
+    return Record(
+        id=doc_id,
+        text=text,
+        outlet=_text_or_none(row.get(options.outlet_field)),
+        date=_text_or_none(row.get(options.date_field)),
+        url=_text_or_none(row.get(options.url_field)),
+        title=_text_or_none(row.get(options.title_field)),
+        source=f"{name}:{line}",
+        extra={key: value for key, value in row.items() if key not in mapped},
+    )
