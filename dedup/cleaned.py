@@ -284,7 +284,10 @@ def clean_summary_table(result: CleanResult, seconds: float) -> Table:
     table.add_row("documents read", f"{counts['documents']:,}")
     table.add_row("skipped", f"{len(result.rejects):,}")
     table.add_row("documents kept", f"{counts['kept']:,}")
-    table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
+    if counts["dropped_duplicates"] or not counts.get("near_duplicates"):
+        table.add_row("dropped as near-duplicates", f"{counts['dropped_duplicates']:,}")
+    else:
+        table.add_row("near-duplicates (kept)", f"{counts['near_duplicates']:,}")
     table.add_row("documents with cuts", f"{counts['documents_with_cuts']:,}")
     table.add_row(
         "characters removed", f"{counts['characters_removed']:,} of {counts['characters']:,}"

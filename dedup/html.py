@@ -8,9 +8,9 @@ layout for the chain graph) and computes no measure of its own.
 The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts
 and the outlet chart) is rendered by the template and paints before any script runs. Stories,
 pairs and graphs are drawn on demand by the page's script from JSON embedded in
-``<script type="application/json">`` blocks; each article text sits in a block of its own that
-is parsed only when a pair showing it is opened, so a 10,000-article report opens about as
-fast as a small one.
+``<script type="application/json">`` blocks; each article text, and the detail of each pair
+and story (:mod:`dedup.report_pages`), sits in a block of its own that is parsed only when it
+is opened, so a 100,000-article report opens about as fast as a small one.
 
 Escaping: the template environment escapes every expression (``autoescape=True``), JSON goes
 through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …, so no text can
@@ -38,6 +38,18 @@ from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.edit_marks import changed_words
 from dedup.outputs import OutputSet, output_names
+from dedup.report_labels import (
+    COMMON_PREFIX,
+    UNKNOWN,
+    common_source_labels,
+    edge_sentence,
+    edges_by_target,
+    headline,
+    name_ids,
+    pair_verdict,
+)
+from dedup.report_pages import split_index, top_links, top_stories
+from dedup.syndication import COMMON_OUTLET, UNKNOWN_OUTLET
 from dedup.types import ChainsResult, Pair, Record, Reject, ScanResult, StoriesResult
 from dedup.writers import write_rejects
 
@@ -47,12 +59,17 @@ GRAPH_NODE_LIMIT = 300
 CHART_OUTLETS = 30
 #: Ends of the chart's axis: the smallest that holds the largest share.
 CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
+#: Characters of the visible note under each bar (the whole note is in its tooltip).
+BAR_NOTE_CHARS = 80
 #: Rows of the stories and pairs lists per page.
 PAGE_SIZE = 25
 
-COMMON_PREFIX = "inferred:"
-NO_OUTLET = "(no outlet)"
-UNDATED = "undated"
+NO_OUTLET = f"outlet {UNKNOWN}"
+UNDATED = f"date {UNKNOWN}"
+#: Label of the column holding common sources (the originals that are not in the corpus).
+COMMON_COLUMN = "original not in corpus"
+#: What the chains' outlet table calls a common source, as the page says it.
+COMMON_OUTLETS = "originals not in the corpus"
 
 # Geometry of the chain graph, in SVG user units (pixels at 100 % zoom).
 GRAPH_LEFT = 150  # lane labels
@@ -155,6 +172,9 @@ def report_data(
         for member in story.members:
             story_of[member] = number
     articles = {a.doc: a for a in chains.articles}
+    commons = common_source_labels(chains)
+    edges_of = edges_by_target(chains)
+    boilerplate = set(chains.boilerplate_pairs)
 
     pair_rows: list[dict[str, Any]] = []
     pairs_of: dict[int, list[int]] = defaultdict(list)
@@ -165,6 +185,7 @@ def report_data(
         marks_a = [(x.a_start, x.a_end, x.cluster) for x in pair.alignments]
         marks_b = [(x.b_start, x.b_end, x.cluster) for x in pair.alignments]
         story_a, story_b = story_of.get(pair.a, -1), story_of.get(pair.b, -1)
+        verdict = pair_verdict(chains, pair.a, pair.b, docs.records, commons, edges_of, boilerplate)
         pair_rows.append(
             {
                 "a": a,
@@ -177,10 +198,17 @@ def report_data(
                 "fraction_b": round(pair.reused_fraction_b, 4),
                 "jaccard": round(pair.jaccard, 4),
                 "near_duplicate": pair.near_duplicate,
+                # distinct passages, as the terminal and the passage ids of pairs.jsonl count
+                "passages": len({x.cluster for x in pair.alignments}),
                 "marks_a": _marks(text_a, marks_a),
                 "marks_b": _marks(text_b, marks_b),
                 **_changed_marks(pair, text_a, text_b),
                 "story": story_a if story_a == story_b else -1,
+                "verdict": {
+                    "kind": verdict.kind,
+                    "text": verdict.text,
+                    "evidence": list(verdict.evidence),
+                },
             }
         )
         pairs_of[a].append(number)
@@ -198,6 +226,7 @@ def report_data(
                 "outlet": record.outlet if record else None,
                 "date": record.date if record else None,
                 "title": record.title if record else None,
+                "headline": headline(record),
                 "url": record.url if record else None,
                 "href": safe_href(record.url) if record else None,
                 "words": info.words if info else 0,
@@ -218,8 +247,10 @@ def report_data(
             "confidence": round(edge.confidence, 4),
             "passages": list(edge.passages),
             "words": edge.reused_words,
+            "text": edge_sentence(edge, docs.records, commons),
             "evidence": [
-                {"kind": e.kind, "favours": e.favours, "detail": e.detail} for e in edge.evidence
+                {"kind": e.kind, "favours": e.favours, "detail": name_ids(e.detail, docs.records)}
+                for e in edge.evidence
             ],
         }
         for edge in chains.edges
@@ -262,7 +293,6 @@ def report_data(
     corpus_graph = None
     linked = sorted({docs.ids[k] for k in range(len(docs.ids)) if docs.ids[k] in edges_into})
     shown = docs.ids if len(docs.ids) <= GRAPH_NODE_LIMIT else linked
-    commons = {e.source for e in chains.edges if e.source.startswith(COMMON_PREFIX)}
     if chains.edges and len(shown) + len(commons) <= GRAPH_NODE_LIMIT:
         corpus_graph = layout_graph(shown, list(range(len(chains.edges))), chains, docs, doc_rows)
 
@@ -286,6 +316,8 @@ def report_data(
         "edges": edge_rows,
         "graph": corpus_graph,
         "page_size": PAGE_SIZE,
+        "sources": commons,
+        "unknown": UNKNOWN,
         "graph_node_limit": GRAPH_NODE_LIMIT,
     }
     texts = [(k, docs.records[docs.ids[k]].text) for k in sorted(with_text)]
@@ -380,7 +412,7 @@ def layout_graph(
         placed.append((doc_id, "doc", lane, (day is None, day or "", 1)))
     for common in sorted(first_date):
         day = first_date[common]
-        placed.append((common, "common", (0, "", "common source"), (day is None, day or "", 0)))
+        placed.append((common, "common", (0, "", "common sources"), (day is None, day or "", 0)))
 
     columns = sorted({column for *_, column in placed})
     lanes = sorted({lane for _, _, lane, _ in placed})
@@ -413,7 +445,7 @@ def layout_graph(
         "columns": [
             {
                 "x": round(column_x[c]),
-                "label": ("source of " if c[2] == 0 else "") + (c[1] or UNDATED),
+                "label": COMMON_COLUMN if c[2] == 0 else (c[1] or UNDATED),
             }
             for c in columns
         ],
@@ -433,17 +465,30 @@ def layout_graph(
     }
 
 
+def _outlet_name(name: str | None) -> str:
+    """An outlet of the chains' tables as the page names it (one word for unknown)."""
+    if not name or name == UNKNOWN_OUTLET:
+        return NO_OUTLET
+    return COMMON_OUTLETS if name == COMMON_OUTLET else name
+
+
 def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
     """Bars of the overview chart: each outlet's share of reused words, most first."""
     ranked = sorted(chains.outlets, key=lambda o: (-o.reused_fraction, -o.words, o.outlet))
     shown = ranked[:CHART_OUTLETS]
-    label_width, bar_width, row_height = 220, 420, 26
+    label_width, bar_width, row_height = 220, 420, 44
     top = max((o.reused_fraction for o in shown), default=0.0)
     scale = next(s for s in CHART_SCALES if s >= min(top, 1.0))
     bars = []
     for number, outlet in enumerate(shown):
-        label = outlet.outlet or NO_OUTLET
-        sources = ", ".join(f"{name}: {words:,} words" for name, words in outlet.sources)
+        label = _outlet_name(outlet.outlet)
+        sources = ", ".join(
+            f"{_outlet_name(name)} ({words:,} words)" for name, words in outlet.sources
+        )
+        detail = (
+            f"{outlet.reused_words:,} of {outlet.words:,} words reused in "
+            f"{outlet.documents:,} article(s)" + (f", from {sources}" if sources else "")
+        )
         bars.append(
             {
                 "label": label if len(label) <= 30 else label[:29] + "…",
@@ -451,11 +496,10 @@ def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
                 "y": 8 + number * row_height,
                 "width": round(bar_width * min(max(outlet.reused_fraction, 0.0), scale) / scale, 1),
                 "percent": f"{100 * outlet.reused_fraction:.1f} %",
-                "detail": (
-                    f"{label}: {outlet.reused_words:,} of {outlet.words:,} words reused "
-                    f"in {outlet.documents:,} document(s)"
-                    + (f"; from {sources}" if sources else "")
-                ),
+                "detail": f"{label}: {detail}",
+                "note": detail
+                if len(detail) <= BAR_NOTE_CHARS
+                else detail[: BAR_NOTE_CHARS - 1] + "…",
                 "documents": outlet.documents,
             }
         )
@@ -464,7 +508,7 @@ def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
         "hidden": len(ranked) - len(shown),
         "label_width": label_width,
         "bar_width": bar_width,
-        "width": label_width + bar_width + 90,
+        "width": label_width + bar_width + 140,
         "height": 16 + row_height * len(shown),
         "ticks": [
             {"x": round(label_width + bar_width * t / 4, 1), "label": f"{100 * scale * t / 4:g} %"}
@@ -483,6 +527,13 @@ def render_report(
 ) -> str:
     """The whole report page as one string of HTML (self-contained, deterministic)."""
     data = report_data(records, scan, stories, chains)
+    index, blocks = split_index(data["index"])
+    data.update(
+        index=index,
+        blocks=blocks,
+        top_stories=top_stories(data["index"]),
+        top_links=top_links(data["index"]),
+    )
     env = environment()
     script = page_script(env)
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

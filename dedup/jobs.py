@@ -113,9 +113,11 @@ def clean(
         if progress and (index % 1024 == 0 or index == len(docs) - 1):
             progress("clean", index + 1, len(docs))
 
-    duplicates: list[DuplicateDrop] = []
+    # found either way, so that a clean without --drop-duplicates can say how many it would
+    # collapse (reprints are what users expect clean to remove); applied only when asked
+    collapsed, duplicates = _drop_duplicates(cleaned, config, engine)
     if drop_duplicates:
-        cleaned, duplicates = _drop_duplicates(cleaned, config, engine)
+        cleaned = collapsed
     removed: dict[str, int] = defaultdict(int)
     for doc in cleaned:
         for cut in doc.cuts:
@@ -124,13 +126,15 @@ def clean(
     counts = {
         "documents": len(cleaned),
         "kept": sum(1 for d in cleaned if d.duplicate_of is None),
-        "dropped_duplicates": len(duplicates),
+        "near_duplicates": len(duplicates),
+        "dropped_duplicates": len(duplicates) if drop_duplicates else 0,
         "documents_with_cuts": sum(1 for d in cleaned if d.cuts),
         "characters": sum(len(r.text) for r in docs),
         "characters_removed": sum(removed.values()),
         **{f"removed:{reason}": chars for reason, chars in sorted(removed.items())},
     }
-    return CleanResult(config, tuple(cleaned), tuple(duplicates), tuple(rejects), counts)
+    dropped = tuple(duplicates) if drop_duplicates else ()
+    return CleanResult(config, tuple(cleaned), dropped, tuple(rejects), counts)
 
 
 def _doc_tokens(shingled: Shingled) -> Iterator[Tokens]:

@@ -419,7 +419,7 @@ class Evidence:
     """One observation behind a chain edge.
 
     ``kind`` is ``date``, ``credit``, ``agency``, ``containment`` or ``shared-edit``;
-    ``favours`` is the id of the document (or ``common:<passage>`` node) it points to as the
+    ``favours`` is the id of the document (or ``inferred:<passage>`` node) it points to as the
     source, or None when it orders nothing (same day, no credit); ``detail`` says it in
     words a person can check ("000 dated 2016-12-07, 001 dated 2016-12-10").
     """
@@ -433,7 +433,7 @@ class Evidence:
 class ChainEdge:
     """Who carried whose copy: ``source`` → ``target``.
 
-    ``source`` is a document id, or ``common:<passage id>`` for a common source that the
+    ``source`` is a document id, or ``inferred:<passage id>`` for a common source that the
     evidence cannot name (both copies of an unseen wire original, same day, no credit):
     then ``directed`` is False and the edge says only that ``target`` carries that copy.
     ``passages`` are the passage cluster ids the edge rests on; ``reused_words`` counts the

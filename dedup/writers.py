@@ -277,7 +277,7 @@ def top_pairs_table(result: ScanResult, top: int, width: int = 80) -> Table:
     for pair in ranked:
         row = [
             f"{pair.a} ↔ {pair.b}",
-            str(len(pair.alignments)),
+            str(len({a.cluster for a in pair.alignments})),  # distinct passages, as pairs.jsonl
             f"{pair.reused_words_a}/{pair.reused_words_b}",
             f"{100 * pair.reused_fraction_a:.0f}/{100 * pair.reused_fraction_b:.0f}",
             f"{pair.jaccard:.3f}",

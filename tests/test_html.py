@@ -63,10 +63,21 @@ def render(records: list[Record], config: Config | None = None) -> str:
 
 
 def index_of(page: str) -> dict:
-    for attrs, text in parse(page).scripts:
-        if attrs.get("id") == "report-index":
-            return json.loads(text)
-    raise AssertionError("no report-index block")
+    """The page's index with the detail of each pair and story (parsed by the page only
+    when opened) put back in its row."""
+    blocks = {
+        attrs.get("id"): json.loads(text)
+        for attrs, text in parse(page).scripts
+        if attrs.get("type") == "application/json"
+    }
+    if "report-index" not in blocks:
+        raise AssertionError("no report-index block")
+    index = blocks["report-index"]
+    for number, pair in enumerate(index["pairs"]):
+        pair.update(blocks[f"pair-{number}"])
+    for number, story in enumerate(index["stories"]):
+        story["graph"] = blocks.get(f"story-{number}", {}).get("graph")
+    return index
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +263,7 @@ def test_big_corpus_graph_is_drawn_per_story(monkeypatch, seed_corpus):
 
 def test_outlet_chart_has_a_bar_per_outlet(seed_page):
     found_bars = re.findall(r'<g class="bar" data-outlet="([^"]*)">', seed_page)
-    assert sorted(found_bars) == ["(unknown)", "Al Jazeera", "The Guardian"]
+    assert sorted(found_bars) == ["Al Jazeera", "The Guardian", "outlet unknown"]
 
 
 def test_hostile_outlet_names_are_escaped_in_the_chart():
@@ -270,3 +281,29 @@ def test_write_report_writes_run_json_last(tmp_path, seed_page):
     assert (tmp_path / "run.json").stat().st_mtime_ns >= (
         tmp_path / "report.html"
     ).stat().st_mtime_ns
+
+
+def test_pair_and_story_details_are_parsed_only_when_opened(seed_page):
+    blocks = {
+        attrs.get("id"): json.loads(text)
+        for attrs, text in parse(seed_page).scripts
+        if attrs.get("type") == "application/json"
+    }
+    index = blocks["report-index"]
+    assert index["pairs"] and not any("marks_a" in p or "verdict" in p for p in index["pairs"])
+    assert not any("graph" in s for s in index["stories"])
+    for number, pair in enumerate(index["pairs"]):
+        detail = blocks[f"pair-{number}"]
+        assert detail["marks_a"] and detail["verdict"]["text"]
+        assert pair["passages"] == len({m[2] for m in detail["marks_a"]})
+    (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    detail = blocks[f"story-{story}"]
+    assert {str(e["edge"]) for e in detail["graph"]["edges"]} == set(detail["edges"])
+
+
+def test_overview_short_lists_link_inside_the_page(seed_page):
+    stories = re.findall(r'<tr><td><a href="(#story/\d+)">', seed_page)
+    assert stories == ["#story/0"]
+    links = re.search(r'<ol id="top-links"[^>]*>(.*?)</ol>', seed_page, re.S)
+    assert links and links.group(1).count("<li>") == 6
+    assert "original not in the corpus" in links.group(1)

@@ -43,6 +43,8 @@ STAGES = [
     "chaintree",
     "writers",
     "cleaned",
+    "report_labels",
+    "report_pages",
     "html",
     "prepare",
     "stages",

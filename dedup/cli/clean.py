@@ -96,5 +96,10 @@ def clean_command(
         run.print_json("clean", result.counts, files)
     elif not quiet:
         show(clean_summary_table(result, run.seconds()))
+        if not drop_duplicates and result.counts["near_duplicates"]:
+            click.echo(
+                f"{result.counts['near_duplicates']:,} near-duplicate article(s) kept: "
+                "--drop-duplicates collapses each to its earliest copy"
+            )
         run.written(files, "")
     run.finish(rejects)

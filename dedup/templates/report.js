@@ -5,15 +5,31 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var index = JSON.parse(document.getElementById("report-index").textContent);
-  var docs = index.docs, pairs = index.pairs, stories = index.stories, edges = index.edges;
+  var docs = index.docs, pairs = index.pairs, stories = index.stories;
   var PAGE = index.page_size;
+  var UNKNOWN = index.unknown;
+  var docAt = new Map();
+  docs.forEach(function (d, k) { docAt.set(d.id, k); });
   var texts = new Map();
+  var details = new Map();
   var pairByDocs = new Map();
   pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
   var pairOrder = pairs.map(function (p, k) { return k; }).sort(function (x, y) {
     var px = pairs[x], py = pairs[y];
     return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
   });
+
+  // The detail of a pair or a story sits in a block of its own, parsed when first opened.
+  function detailOf(id) {
+    if (!details.has(id)) {
+      var block = document.getElementById(id);
+      details.set(id, block ? JSON.parse(block.textContent) : null);
+    }
+    return details.get(id);
+  }
+  function pairAt(k) {
+    return pairs[k] ? Object.assign({}, pairs[k], detailOf("pair-" + k)) : undefined;
+  }
 
   function textOf(doc) {
     if (!texts.has(doc)) {
@@ -65,10 +81,21 @@
   function fmt(n) { return Number(n).toLocaleString("en-US"); }
   function pct(x) { return (100 * x).toFixed(0) + " %"; }
   function short(id, n) { return id.length <= n ? id : id.slice(0, n - 1) + "\u2026"; }
-  function docName(k) { return docs[k].id; }
+  // An article is named by outlet, date and headline; its id only ever in small print.
+  function when(d) { return d.date ? d.date.replace("T", " ").slice(0, 16) : "date " + UNKNOWN; }
+  function docName(k) {
+    var d = docs[k];
+    return (d.outlet || "outlet " + UNKNOWN) + " " + when(d) + ": " + d.headline;
+  }
+  function docCell(k, hash) {
+    var d = docs[k];
+    return [el("div", {class: "headline"}, hash ? internal(hash, d.headline) : d.headline),
+      el("div", {class: "meta"}, (d.outlet || "outlet " + UNKNOWN) + " \u00b7 " + when(d) + " \u00b7 ",
+        el("span", {class: "id small"}, d.id))];
+  }
   function nodeName(key) {
-    if (key.indexOf("common:") === 0) return "common source of " + key.slice(7);
-    return key;
+    if (key.indexOf("inferred:") === 0) return index.sources[key] || "copy of an original not in the corpus";
+    return docAt.has(key) ? docName(docAt.get(key)) : key;
   }
 
   function pager(root, total, page, base) {
@@ -99,7 +126,7 @@
         if (o && outlets.indexOf(o) < 0) outlets.push(o);
       });
       var dates = s.first_date ? (s.first_date.slice(0, 10) === (s.last_date || "").slice(0, 10)
-        ? s.first_date.slice(0, 10) : s.first_date.slice(0, 10) + " \u2013 " + (s.last_date || "").slice(0, 10)) : "undated";
+        ? s.first_date.slice(0, 10) : s.first_date.slice(0, 10) + " \u2013 " + (s.last_date || "").slice(0, 10)) : "date " + UNKNOWN;
       return el("tr", {"data-story": s.id},
         el("td", {class: "id"}, internal("story/" + (first + i), s.id)),
         el("td", {class: "num"}, fmt(s.members.length)),
@@ -118,28 +145,26 @@
     var fraction = d.reused_fraction !== null ? d.reused_fraction : (d.words ? d.reused / d.words : 0);
     var sources = d.sources.map(function (s) { return nodeName(s[0]) + " (" + fmt(s[1]) + " words)"; });
     return el("tr", {"data-doc": d.id},
-      el("td", {class: "id"}, d.id),
-      el("td", null, d.outlet || "\u2014"),
-      el("td", null, d.date || "undated"),
-      el("td", null, el("div", null, d.title || "(no title)"), link(d)),
+      el("td", null, docCell(k), link(d)),
+      el("td", null, d.outlet || UNKNOWN),
+      el("td", null, d.date || UNKNOWN),
       el("td", {class: "num"}, fmt(d.words)),
       el("td", {class: "num"}, pct(fraction)),
-      el("td", null, sources.join("; ") || "\u2014",
+      el("td", null, sources.join("; ") || "none: no copy from another article",
         d.credits.length ? el("div", {class: "meta"}, "credits: " + d.credits.join(", ")) : null));
   }
 
   function pairRow(k) {
     var p = pairs[k];
-    var ids = new Set(p.marks_a.map(function (m) { return m[2]; }));
     return el("tr", {"data-pair": k},
-      el("td", {class: "id"}, internal("pair/" + k, docName(p.a) + " \u2194 " + docName(p.b))),
-      el("td", null, (docs[p.a].outlet || "\u2014") + " / " + (docs[p.b].outlet || "\u2014")),
-      el("td", {class: "num"}, fmt(ids.size)),
+      el("td", null, docCell(p.a, "pair/" + k)),
+      el("td", null, docCell(p.b, "pair/" + k)),
+      el("td", {class: "num"}, fmt(p.passages)),
       el("td", {class: "num"}, fmt(p.reused_a) + " / " + fmt(p.reused_b)),
       el("td", {class: "num"}, pct(p.fraction_a) + " / " + pct(p.fraction_b)),
       el("td", {class: "num"}, p.jaccard.toFixed(3) + (p.near_duplicate ? " near-duplicate" : "")));
   }
-  var PAIR_HEADERS = ["pair", "outlets", "#passages", "#words reused", "#share reused", "#jaccard"];
+  var PAIR_HEADERS = ["article", "article", "#passages", "#words reused", "#share reused", "#jaccard"];
 
   function renderStory(number) {
     var root = document.getElementById("story");
@@ -150,11 +175,12 @@
     root.appendChild(el("h2", null, "Story " + s.id + ": " + (s.title || s.label)));
     root.appendChild(el("p", {class: "hint"}, "terms: " + s.label + " \u00b7 " + fmt(s.members.length) + " article(s)"));
     root.appendChild(el("h3", null, "Articles"));
-    root.appendChild(table(["article", "outlet", "date", "title", "#words", "#reused", "copy from"], s.members.map(articleRow)));
+    root.appendChild(table(["article", "outlet", "date", "#words", "#reused", "copy from"], s.members.map(articleRow)));
     root.appendChild(el("h3", null, "Chain graph"));
     var holder = el("div", {class: "graph panel"});
     root.appendChild(holder);
-    if (s.graph) drawGraph(holder, s.graph);
+    var detail = detailOf("story-" + number);
+    if (detail) drawGraph(holder, detail.graph, detail.edges);
     else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
     root.appendChild(el("h3", null, "Linked pairs"));
     if (s.pairs.length) root.appendChild(table(PAIR_HEADERS, s.pairs.map(pairRow)));
@@ -221,21 +247,32 @@
   function side(k, marks, colors, changed) {
     var d = docs[k];
     return el("article", {class: "side"},
-      el("h3", {class: "id"}, d.id),
-      el("div", null, d.title || "(no title)"),
-      el("div", {class: "meta"}, (d.outlet || "no outlet") + " \u00b7 " + (d.date || "undated") + " \u00b7 " + fmt(d.words) + " words"),
+      el("h3", null, d.headline),
+      el("div", {class: "meta"}, (d.outlet || "outlet " + UNKNOWN) + " \u00b7 " + when(d) + " \u00b7 " + fmt(d.words) + " words \u00b7 ",
+        el("span", {class: "id small"}, d.id)),
       link(d),
       markedText(d.id, textOf(k), marks, colors, changed || []));
+  }
+
+  // Who took from whom, as the chains found it, and on what evidence.
+  function verdictBox(v) {
+    var box = el("section", {class: "verdict " + v.kind, "data-verdict": v.kind},
+      el("h3", null, "Chain verdict"), el("p", null, v.text));
+    if (v.evidence.length) {
+      box.appendChild(el("ul", null, v.evidence.map(function (x) { return el("li", null, x); })));
+    }
+    return box;
   }
 
   function renderPair(k) {
     var root = document.getElementById("pair");
     root.replaceChildren();
-    var p = pairs[k];
+    var p = pairAt(k);
     if (!p) { root.appendChild(el("p", {class: "empty"}, "No such pair.")); return; }
     var back = p.story >= 0 ? internal("story/" + p.story, "\u2039 story " + stories[p.story].id) : internal("pairs", "\u2039 all pairs");
     root.appendChild(el("p", null, back));
     root.appendChild(el("h2", null, docName(p.a) + " \u2194 " + docName(p.b)));
+    root.appendChild(verdictBox(p.verdict));
     root.appendChild(el("p", {class: "hint"},
       fmt(p.reused_a) + " of " + fmt(p.words_a) + " words (" + pct(p.fraction_a) + ") and " +
       fmt(p.reused_b) + " of " + fmt(p.words_b) + " words (" + pct(p.fraction_b) + ") reused; shingle Jaccard " +
@@ -266,7 +303,7 @@
   var graphs = 0;
   function edgeWidth(words) { return 1.5 + Math.min(4.5, Math.log2(1 + words / 20)); }
 
-  function drawGraph(holder, g) {
+  function drawGraph(holder, g, edges) {
     var drawing = svg("svg", {width: g.width, height: g.height, viewBox: "0 0 " + g.width + " " + g.height,
       role: "img", "aria-label": "chain graph", class: "chain-graph"});
     var defs = svg("defs");
@@ -283,6 +320,7 @@
       drawing.appendChild(svg("text", {class: "column-label", x: c.x, y: 20, "text-anchor": "middle"}, c.label));
     });
     var linked = new Set();
+    var notes = [];
     g.edges.forEach(function (ge) {
       var e = edges[ge.edge], s = g.nodes[ge.s], t = g.nodes[ge.t];
       linked.add(ge.s); linked.add(ge.t);
@@ -300,43 +338,104 @@
         "stroke-width": edgeWidth(e.words).toFixed(2),
         "data-source": e.source,
         "data-target": e.target
-      }, svg("title", null, nodeName(e.source) + " \u2192 " + e.target + ": " + fmt(e.words) + " words in " +
-        e.passages.join(", ") + "; confidence " + e.confidence.toFixed(2) +
+      }, svg("title", null, e.text + "\npassages " + e.passages.join(", ") + "; confidence " + e.confidence.toFixed(2) +
         e.evidence.map(function (x) { return "\n\u2022 " + x.kind + ": " + x.detail; }).join("")));
       if (e.directed) path.setAttribute("marker-end", "url(#" + arrow.id + ")");
       var pairK = s.kind === "doc" ? pairByDocs.get(s.doc + "," + t.doc) : undefined;
       if (pairK !== undefined) path.addEventListener("click", function () { location.hash = "pair/" + pairK; });
       drawing.appendChild(path);
+      // the edge's number and words at its middle; its sentence in the list under the graph
+      // at t = 0.7 along the curve, where lines fanning out of one node are apart
+      var mx = 0.09 * x1 + 0.42 * cx + 0.49 * x2, my = 0.09 * y1 + 0.42 * cy + 0.49 * y2;
+      drawing.appendChild(svg("text", {class: "edge-label", x: mx.toFixed(1), y: (my - 4).toFixed(1),
+        "text-anchor": "middle", "data-edge": ge.edge}, String(notes.length + 1)));
+      notes.push(el("li", {"data-edge": ge.edge, "data-source": e.source, "data-target": e.target}, e.text));
     });
     g.nodes.forEach(function (n, i) {
       var group, label;
       if (n.kind === "common") {
         group = svg("g", {class: "node common", "data-key": n.key},
           svg("rect", {x: n.x - 13, y: n.y - 11, width: 26, height: 22, rx: 5}));
-        label = "common " + n.key.slice(7);
+        label = short(nodeName(n.key), 24);
         group.appendChild(svg("title", null, nodeName(n.key) + ": an original not in the corpus"));
       } else {
         var d = docs[n.doc];
         group = svg("g", {class: "node doc" + (linked.has(i) ? "" : " isolated"), "data-key": n.key},
           svg("circle", {cx: n.x, cy: n.y, r: 11}));
-        label = short(d.id, 16);
-        group.appendChild(svg("title", null, d.id + "\n" + (d.title || "(no title)") + "\n" + (d.outlet || "no outlet") + ", " + (d.date || "undated")));
+        label = short(d.headline, 24);
+        group.appendChild(svg("title", null, docName(n.doc) + "\n" + d.id));
         if (d.story >= 0) group.addEventListener("click", function () { location.hash = "story/" + d.story; });
       }
-      if (n.kind === "common") group.appendChild(svg("text", {x: n.x - 18, y: n.y + 4, "text-anchor": "end"}, label));
-      else group.appendChild(svg("text", {x: n.x, y: n.y + 25, "text-anchor": "middle"}, label));
+      group.appendChild(svg("text", {x: n.x, y: n.y + 25, "text-anchor": "middle"}, label));
       drawing.appendChild(group);
     });
     holder.appendChild(drawing);
+    if (notes.length) {
+      holder.appendChild(el("p", {class: "hint"}, "Why each line is there (numbers as on the lines):"));
+      holder.appendChild(el("ol", {class: "edge-notes"}, notes));
+    }
   }
 
+  // ---- search by outlet, headline or id ----------------------------------------------------
+  var SEARCH_ROWS = 50;
+  var haystack = null, pairsOfDoc = null;
+  function renderSearch(query) {
+    var root = document.getElementById("search-results");
+    root.replaceChildren();
+    var terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!terms.length) { root.appendChild(el("p", {class: "empty"}, "Type an outlet, a word of a headline or an id.")); return; }
+    if (!haystack) {
+      haystack = docs.map(function (d) { return [d.outlet || "outlet " + UNKNOWN, d.headline, when(d), d.id].join("\u0001").toLowerCase(); });
+      pairsOfDoc = new Map();
+      pairs.forEach(function (p, k) {
+        [p.a, p.b].forEach(function (d) { if (!pairsOfDoc.has(d)) pairsOfDoc.set(d, []); pairsOfDoc.get(d).push(k); });
+      });
+    }
+    var found = [], total = 0;
+    for (var k = 0; k < haystack.length; k++) {
+      var text = haystack[k];
+      if (terms.every(function (t) { return text.indexOf(t) >= 0; })) {
+        total += 1;
+        if (found.length < SEARCH_ROWS) found.push(k);
+      }
+    }
+    root.appendChild(el("p", {class: "hint", id: "search-count"}, fmt(total) + " article(s) match" +
+      (total > SEARCH_ROWS ? "; the first " + SEARCH_ROWS + " are shown" : "")));
+    if (!found.length) return;
+    root.appendChild(table(["article", "outlet", "date", "linked pairs"], found.map(function (k) {
+      var d = docs[k], linked = pairsOfDoc.get(k) || [];
+      return el("tr", {"data-doc": d.id},
+        el("td", null, docCell(k, d.story >= 0 ? "story/" + d.story : null)),
+        el("td", null, d.outlet || UNKNOWN),
+        el("td", null, d.date || UNKNOWN),
+        el("td", null, linked.length ? linked.slice(0, 3).map(function (p) {
+          var other = pairs[p].a === k ? pairs[p].b : pairs[p].a;
+          return el("div", null, internal("pair/" + p, "with " + (docs[other].outlet || "outlet " + UNKNOWN) + ": " + short(docs[other].headline, 60)));
+        }).concat(linked.length > 3 ? [el("div", {class: "meta"}, "and " + fmt(linked.length - 3) + " more")] : []) : "none"));
+    })));
+  }
+  var searchBox = document.getElementById("search-box");
+  var searchTimer = null;
+  searchBox.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      location.hash = searchBox.value.trim() ? "search/" + encodeURIComponent(searchBox.value.trim()) : "overview";
+    }, 120);
+  });
+
   // ---- routing ---------------------------------------------------------------------------
-  var VIEWS = ["overview", "stories", "story", "pairs", "pair"];
+  var VIEWS = ["overview", "stories", "story", "pairs", "pair", "search"];
   var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs"};
   function route() {
     var parts = location.hash.replace(/^#/, "").split("/");
     var view = VIEWS.indexOf(parts[0]) >= 0 ? parts[0] : "overview";
     var number = parseInt(parts[1] || "", 10);
+    if (view === "search") {
+      var query = "";
+      try { query = decodeURIComponent(parts.slice(1).join("/")); } catch (err) { query = ""; }
+      if (document.activeElement !== searchBox) searchBox.value = query;
+      renderSearch(query);
+    }
     if (view === "stories") renderStories(number > 0 ? number : 1);
     if (view === "pairs") renderPairs(number > 0 ? number : 1);
     if (view === "story") renderStory(number >= 0 ? number : -1);
@@ -347,11 +446,12 @@
     });
     if (view !== "overview") window.scrollTo(0, 0);
     document.body.setAttribute("data-ready", view);
+    if (!performance.getEntriesByName("dedup-ready").length) performance.mark("dedup-ready");
   }
 
   var corpus = document.getElementById("corpus-graph");
-  if (index.graph) drawGraph(corpus, index.graph);
-  else if (!edges.length) corpus.appendChild(el("p", {class: "empty"}, "No chain edges: no article carries another's copy."));
+  if (index.graph) drawGraph(corpus, index.graph, index.edges);
+  else if (!Number(corpus.getAttribute("data-edges"))) corpus.appendChild(el("p", {class: "empty"}, "No chain edges: no article carries another's copy."));
   else corpus.appendChild(el("p", {class: "empty"}, fmt(Number(corpus.getAttribute("data-nodes"))) +
     " articles and sources are too many to draw at once (more than " + fmt(index.graph_node_limit) + "); each story shows its own graph."));
   window.addEventListener("hashchange", route);

@@ -121,6 +121,29 @@ def test_jsonl_keeps_its_other_fields_and_drops_duplicates(tmp_path):
     ]
 
 
+def test_without_drop_duplicates_it_says_how_many_it_would_collapse(tmp_path):
+    source = tmp_path / "feed.jsonl"
+    text = (CORPUS / f"{ID['003']}.txt").read_text(encoding="utf-8")
+    other = (CORPUS / f"{ID['002']}.txt").read_text(encoding="utf-8")
+    rows = [
+        {"id": "a", "text": text, "date": "2016-12-07"},
+        {"id": "b", "text": text, "date": "2016-12-08"},
+        {"id": "c", "text": other, "date": "2016-12-08"},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    kept = run("clean", str(source), "-o", str(tmp_path / "kept"))
+    assert kept.exit_code == 0, kept.output
+    assert "1 near-duplicate article(s) kept: --drop-duplicates collapses" in kept.output
+    assert len(read_jsonl(tmp_path / "kept" / "feed.jsonl")) == 3
+    assert read_jsonl(tmp_path / "kept" / "duplicates.jsonl") == []
+    as_json = run("clean", str(source), "-o", str(tmp_path / "json"), "--json")
+    counts = json.loads(as_json.output)["counts"]
+    assert (counts["near_duplicates"], counts["dropped_duplicates"]) == (1, 0)
+    dropped = run("clean", str(source), "-o", str(tmp_path / "dropped"), "--drop-duplicates")
+    assert "near-duplicate article(s) kept" not in dropped.output
+    assert [r["id"] for r in read_jsonl(tmp_path / "dropped" / "feed.jsonl")] == ["a", "c"]
+
+
 def test_csv_in_csv_out_with_custom_columns(tmp_path):
     source = tmp_path / "feed.csv"
     body = "A story.\n\nREAD MORE: Something else\n\nThe end of the story."

@@ -4,7 +4,9 @@ read the page's DOM."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -257,6 +259,165 @@ def test_hostile_article_shows_as_text_and_runs_nothing(hostile, tmp_path):
     assert hostile.dialogs == []
     assert hostile.requests == []
     assert hostile.errors == []
+
+
+def seed_titles() -> dict[str, str]:
+    """Id → title, read from the seeds' metadata.csv (not from the page)."""
+    with open(CORPUS / "metadata.csv", encoding="utf-8", newline="") as handle:
+        return {row["id"]: row["title"] for row in csv.DictReader(handle)}
+
+
+ID_ALONE = """titles => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("[hidden]")) continue;
+    for (const [id, title] of Object.entries(titles)) {
+      if (!node.data.includes(id)) continue;
+      const small = node.parentElement.closest(".small");
+      const around = small ? small.closest("td, article, li").textContent : node.data;
+      if (!around.includes(title)) found.push([id, node.data.slice(0, 120)]);
+    }
+  }
+  return found;
+}"""
+
+
+def test_no_article_is_shown_by_id_alone(seeds):
+    titles = seed_titles()
+    index = seeds.index()
+    (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    views = ["", "stories", f"story/{story}", "pairs"] + [
+        f"pair/{k}" for k in range(len(index["pairs"]))
+    ]
+    for view in views:
+        seeds.open(view)
+        assert seeds.page.evaluate(ID_ALONE, titles) == [], view
+    # the id is there, in small print beside the headline
+    seeds.open("pair/0")
+    small = seeds.page.locator("#pair .side .small")
+    assert small.count() == 2 and small.first.text_content() in titles
+    assert seeds.errors == []
+
+
+def test_each_edge_and_bar_is_explained_in_visible_text(seeds):
+    titles = seed_titles()
+    page = seeds.page
+    paths = page.locator("#corpus-graph path.edge")
+    notes = page.locator("#corpus-graph ol.edge-notes li")
+    assert paths.count() == notes.count() > 0
+    for k in range(paths.count()):
+        source = paths.nth(k).get_attribute("data-source")
+        target = paths.nth(k).get_attribute("data-target")
+        note = page.locator(
+            f"#corpus-graph ol.edge-notes li[data-source='{source}'][data-target='{target}']"
+        )
+        assert note.count() == 1 and note.is_visible()
+        text = note.text_content()
+        assert titles[target] in text and "words" in text and "evidence:" in text
+        if source.startswith("inferred:"):
+            assert "original not in the corpus" in text
+    labels = page.locator("#corpus-graph text.edge-label")
+    assert labels.count() == paths.count() and labels.first.is_visible()
+    # 000 and 001 both credit agencies: their common source is named by those credits
+    agency = page.locator(f"#corpus-graph ol.edge-notes li[data-target='{SEED_IDS['001']}']")
+    assert "AFP" in agency.first.text_content()
+    bars = page.locator("#outlet-chart g.bar")
+    for k in range(bars.count()):
+        note = bars.nth(k).locator("text.bar-note")
+        assert note.is_visible() and "words reused in" in note.text_content()
+
+
+def test_one_word_for_unknown_values(seeds):
+    seeds.open("stories")
+    index = seeds.index()
+    (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
+    for view in ("", f"story/{story}", "pairs", "pair/0"):
+        seeds.open(view)
+        text = seeds.page.text_content(f"#{view.split('/')[0] or 'overview'}")
+        for other in ("(unknown)", "(no outlet)", "no outlet", "undated", "\u2014"):
+            assert other not in text, (view, other)
+    seeds.open("")
+    assert "outlet unknown" in seeds.page.text_content("#outlet-chart")
+
+
+def test_pair_page_states_the_chain_verdict(seeds):
+    titles = seed_titles()
+    number = pair_number(seeds.index(), SEED_IDS["000"], SEED_IDS["001"])
+    seeds.open(f"pair/{number}")
+    verdict = seeds.page.locator("#pair section.verdict")
+    assert verdict.count() == 1 and verdict.is_visible()
+    assert verdict.get_attribute("data-verdict") == "common"
+    text = verdict.text_content()
+    # both carry one agency copy, dated the same day: no order between them
+    assert "Neither took from the other" in text and "AFP" in text
+    assert "Order unknown" in text and "same day" in text
+    assert titles[SEED_IDS["000"]][:20] in text
+    assert verdict.locator("li").count() >= 2
+
+
+def test_counts_match_pairs_jsonl_and_the_terminal(seeds, tmp_path):
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    passages = (tmp_path / "passages.jsonl").read_text().splitlines()
+    page = seeds.page
+    assert int(page.text_content("#count-pairs")) == len(rows)
+    assert int(page.text_content("#count-passages")) == len(passages)
+    terminal = {
+        (m[1], m[2]): int(m[3])
+        for m in re.finditer(r"(\S+) ↔ (\S+)\s+(\d+)\s+\d+/\d+", result.output)
+    }
+    index = seeds.index()
+    seeds.open("pairs")
+    for row in rows:
+        distinct = len({x["passage"] for x in row["passages"]})
+        cells = page.locator(
+            f"#pairs-list tr[data-pair='{pair_number(index, row['a'], row['b'])}'] td"
+        )
+        assert int(cells.nth(2).text_content()) == distinct
+        assert cells.nth(3).text_content() == (
+            f"{row['reused_words_a']:,} / {row['reused_words_b']:,}"
+        )
+        assert terminal[(row["a"], row["b"])] == distinct
+    # 000 and 002 share one passage (aligned in two pieces): one passage everywhere
+    assert terminal[(SEED_IDS["000"], SEED_IDS["002"])] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("guardian", ["002"]),  # an outlet, in any case
+        ("aleppo onslaught", ["000", "004"]),  # every word of the headline
+        (SEED_IDS["003"][:10], ["003"]),  # an id
+        ("outlet unknown", ["001", "003"]),  # the outlet the input does not give
+        ("date unknown", ["004"]),
+    ],
+)
+def test_search_by_outlet_headline_or_id(seeds, query, expected):
+    seeds.open("")
+    seeds.page.fill("#search-box", query)
+    seeds.page.wait_for_selector("body[data-ready='search']")
+    seeds.page.wait_for_function(
+        "q => location.hash === '#search/' + encodeURIComponent(q)", arg=query
+    )
+    rows = seeds.page.locator("#search-results tr[data-doc]")
+    assert [rows.nth(k).get_attribute("data-doc") for k in range(rows.count())] == [
+        SEED_IDS[short] for short in expected
+    ]
+    assert seeds.page.text_content("#search-count").startswith(f"{len(expected)} article")
+
+
+def test_overview_lists_the_largest_stories_and_links_without_a_script(seeds):
+    titles = seed_titles()
+    links = seeds.page.locator("#top-links li")
+    assert links.count() == int(seeds.page.text_content("#count-edges"))
+    assert titles[SEED_IDS["000"]] in links.first.text_content()
+    story = seeds.page.locator("#top-stories tbody tr")
+    assert story.count() == 1 and story.locator("td").nth(1).text_content() == "3"
+    story.locator("a").click()
+    seeds.page.wait_for_selector("body[data-ready='story']")
+    assert seeds.page.locator("#story tr[data-doc]").count() == 3
 
 
 def test_a_substituted_word_is_marked_in_both_texts(browser, tmp_path):
