@@ -102,8 +102,8 @@ _EVIDENCE_ORDER = {
     "via": 5,
 }
 _REASONS = {
-    "unordered": "nothing orders them (same day without a time of day, or undated; no "
-    "agency outlet; no outlet habit)",
+    "unordered": "nothing orders them (same day without a time of day, or date unknown; no "
+    "agency outlet; neither outlet's habit orders them)",
     "wire-habit": "their outlets take their copy from the wire agency, whose article is "
     "not in the corpus",
     "credit": "a credit line names a wire agency whose article is not in the corpus; the "

@@ -305,5 +305,5 @@ def test_overview_short_lists_link_inside_the_page(seed_page):
     stories = re.findall(r'<tr><td><a href="(#story/\d+)">', seed_page)
     assert stories == ["#story/0"]
     links = re.search(r'<ol id="top-links"[^>]*>(.*?)</ol>', seed_page, re.S)
-    assert links and links.group(1).count("<li>") == 6
+    assert links and links.group(1).count("<li>") == len(index_of(seed_page)["edges"]) > 0
     assert "original not in the corpus" in links.group(1)
