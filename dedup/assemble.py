@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.align import (
+from dedup.candidates import Overlap
+from dedup.config import Config
+from dedup.edits import (
     A_HI,
     A_LO,
     B_HI,
@@ -24,14 +26,11 @@ from dedup.align import (
     MATCHED_B,
     REORDERED,
     SUBSTITUTED,
-    cluster_spans,
-    union_lengths,
 )
-from dedup.candidates import Overlap
-from dedup.config import Config
 from dedup.shingle import (
     Tokens,
 )
+from dedup.spans import cluster_spans, union_lengths
 from dedup.types import (
     Alignment,
     DocumentInfo,

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.align import (
-    shingle_overlaps,
-)
 from dedup.config import Config
 from dedup.lsh import (
     PassageCandidates,
@@ -28,6 +25,7 @@ from dedup.lsh import (
     two_hit_candidates,
 )
 from dedup.parallel import Engine, LocalEngine
+from dedup.spans import shingle_overlaps
 from dedup.words import Shingled
 
 

@@ -12,14 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dedup import rules
-from dedup.align import (
-    A_HI,
-    A_LO,
-    B_HI,
-    B_LO,
-)
 from dedup.candidates import candidates_stage
 from dedup.config import Config
+from dedup.edits import A_HI, A_LO, B_HI, B_LO
 from dedup.inmemory import scan
 from dedup.lsh import (
     winnow,

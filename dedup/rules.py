@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.align import cluster_spans
+from dedup.spans import cluster_spans
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from dedup.align import (
-    align_pairs,
-)
+from dedup.align import align_pairs
 from dedup.assemble import (
     ROW_WIDTH,
     DocTable,

@@ -6,21 +6,11 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.align import (
-    A_HI,
-    A_LO,
-    B_HI,
-    B_LO,
-    MATCHED_A,
-    MAX_ANCHOR_REPEATS,
-    align_pairs,
-    align_shingles,
-    cluster_spans,
-    find_anchors,
-    shingle_overlaps,
-)
+from dedup.align import MAX_ANCHOR_REPEATS, align_pairs, align_shingles, find_anchors
+from dedup.edits import A_HI, A_LO, B_HI, B_LO, MATCHED_A
 from dedup.normalize import words
 from dedup.shingle import shingle_hashes, tokenize
+from dedup.spans import cluster_spans, shingle_overlaps
 
 K = 5
 
@@ -214,7 +204,7 @@ def union_reference(spans: list[tuple[int, int]]) -> int:
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 40)), max_size=40))
 def test_union_lengths_of_each_group(spans):
-    from dedup.align import union_lengths
+    from dedup.spans import union_lengths
 
     groups = np.array([g for g, _, _ in spans], dtype=np.int64)
     lo = np.array([a for _, a, _ in spans], dtype=np.int64)

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import (
+from dedup.align import align_pairs, align_shingles
+from dedup.edit_kernels import _extend_kernel, _fill_gap_kernel, _near_kernel
+from dedup.edits import (
     _INVERSE_KEYS,
     A_HI,
     A_LO,
@@ -23,11 +25,6 @@ from dedup.align import (
     PIECES,
     REORDERED,
     SUBSTITUTED,
-    _extend_kernel,
-    _fill_gap_kernel,
-    _near_kernel,
-    align_pairs,
-    align_shingles,
     extend_reference,
     fill_gap_reference,
     near_words,
