@@ -63,8 +63,8 @@ def _label(node: TreeNode, articles: dict[str, ArticleReuse]) -> Text:
     article = articles.get(node.id)
     text = Text()
     if article is not None:
-        text.append(article.outlet or "(no outlet)", style="bold")
-        text.append(f" {(article.date or 'undated').replace('T', ' ')}  {node.id}")
+        text.append(article.outlet or "outlet unknown", style="bold")
+        text.append(f" {(article.date or 'date unknown').replace('T', ' ')}  {node.id}")
     else:
         text.append(node.id, style="italic")
         text.append("  (inferred common source)")
