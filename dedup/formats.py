@@ -168,7 +168,7 @@ def arrow_hints(kind: str) -> dict[str, Any]:
             "kind": text,
         },
         "documents": {
-            "id": text,
+            "doc": text,
             **{name: count for name in ("words", "chars", "reused_words")},
             "reused_fraction": share,
             "repeated_words": count,
@@ -193,7 +193,7 @@ def arrow_hints(kind: str) -> dict[str, Any]:
                 )
             ),
         },
-        "rejects": {"source": text, "id": text, "reason": text, "kept": flag},
+        "rejects": {"source": text, "doc": text, "reason": text, "kept": flag},
         "cuts": {"doc": text, "start": count, "end": count, "reason": text, "text": text},
         "duplicates": {
             "dropped": text,

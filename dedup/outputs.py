@@ -42,7 +42,7 @@ from dedup.formats import formatted_name
 
 #: Version of the output files' fields (docs/outputs.md), written in every run.json: it
 #: changes when a field is renamed, removed or changes meaning (not when one is added).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a document's id is `doc` in documents.jsonl and rejects.jsonl too
 
 RUN = "run.json"
 MARKER = "run.incomplete.json"

@@ -278,7 +278,7 @@ class ScanResult:
         elif table == "witnesses":
             rows = [{"passage": c.id, **_scalars(w)} for c in self.passages for w in c.witnesses]
         elif table == "documents":
-            rows = [_scalars(doc) for doc in self.documents]
+            rows = [_doc_named(_scalars(doc)) for doc in self.documents]
         elif table == "groups":
             rows = [
                 {
@@ -292,7 +292,7 @@ class ScanResult:
                 for m in g.members
             ]
         else:
-            rows = [_scalars(reject) for reject in self.rejects]
+            rows = [_doc_named(_scalars(reject)) for reject in self.rejects]
         names = _TABLE_COLUMNS[table]
         return {name: [row[name] for row in rows] for name in names}
 
@@ -320,6 +320,15 @@ def _scalars(item: Any) -> dict[str, Any]:
     }
 
 
+def _doc_named(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its document id under ``doc``, the name every output gives it."""
+    return {("doc" if name == "id" else name): value for name, value in row.items()}
+
+
+def _doc_names(names: list[str]) -> list[str]:
+    return ["doc" if name == "id" else name for name in names]
+
+
 SCAN_TABLES = ("pairs", "alignments", "passages", "witnesses", "documents", "rejects", "groups")
 _TABLE_COLUMNS = {
     "pairs": [
@@ -332,8 +341,8 @@ _TABLE_COLUMNS = {
     ],
     "passages": ["id", "text", "docs", "witnesses", "reuse_kind"],
     "witnesses": ["passage", *(f.name for f in fields(Witness))],
-    "documents": [f.name for f in fields(DocumentInfo)],
-    "rejects": [f.name for f in fields(Reject)],
+    "documents": _doc_names([f.name for f in fields(DocumentInfo)]),
+    "rejects": _doc_names([f.name for f in fields(Reject)]),
     "groups": [
         "group",
         "representative",

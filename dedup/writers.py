@@ -116,7 +116,7 @@ def group_record(group: CopyGroup) -> dict[str, Any]:
 
 def document_record(doc: DocumentInfo) -> dict[str, Any]:
     return {
-        "id": doc.id,
+        "doc": doc.id,
         "words": doc.words,
         "chars": doc.chars,
         "reused_words": doc.reused_words,
@@ -128,7 +128,7 @@ def document_record(doc: DocumentInfo) -> dict[str, Any]:
 
 
 def reject_record(reject: Reject) -> dict[str, Any]:
-    return {"source": reject.source, "id": reject.id, "reason": reject.reason}
+    return {"source": reject.source, "doc": reject.id, "reason": reject.reason}
 
 
 def run_head(

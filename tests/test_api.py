@@ -76,7 +76,7 @@ def test_flat_tables_hold_every_pair_passage_and_witness():
     ):
         assert SEEDS[doc][start:end]  # an offset into the document's own text
         assert passage.startswith("p")
-    assert result.to_arrow("documents").column("id").to_pylist() == sorted(SEEDS)
+    assert result.to_arrow("documents").column("doc").to_pylist() == sorted(SEEDS)
     with pytest.raises(ValueError, match="table must be one of"):
         result.columns("nothing")
 

@@ -62,16 +62,16 @@ def test_an_empty_file_keeps_its_documented_columns_and_types(tmp_path):
     schema = pq.read_schema(tmp_path / "rejects.parquet")
     assert [(f.name, str(f.type)) for f in schema] == [
         ("source", "string"),
-        ("id", "string"),
+        ("doc", "string"),
         ("reason", "string"),
         ("kept", "bool"),
     ]
     write_rows(tmp_path / "rejects.csv", [], "csv", "rejects")
-    assert (tmp_path / "rejects.csv").read_text() == "source,id,reason,kept\n"
+    assert (tmp_path / "rejects.csv").read_text() == "source,doc,reason,kept\n"
 
 
 def test_null_and_empty_values_take_the_documented_type():
-    table = arrow_table([{"id": "a", "outlet": None, "date": None, "words": 3}], "documents")
+    table = arrow_table([{"doc": "a", "outlet": None, "date": None, "words": 3}], "documents")
     assert str(table.schema.field("outlet").type) == "string"
     stories = arrow_table([{"id": "s1", "members": []}], "stories")
     assert str(stories.schema.field("members").type) == "list<item: string>"

@@ -86,7 +86,7 @@ def test_cleaned_folder_scans_without_the_guardian_repeat(cleaned, tmp_path):
     scanned = tmp_path / "scan"
     assert run("scan", str(out / "corpus"), "-o", str(scanned), "-q").exit_code == 0
     documents = read_jsonl(scanned / "documents.jsonl")
-    guardian = next(d for d in documents if d["id"] == ID["002"])
+    guardian = next(d for d in documents if d["doc"] == ID["002"])
     assert guardian["repeated_words"] == 0
 
 

@@ -83,7 +83,7 @@ def test_query_writes_what_scan_writes_for_the_queried_documents(built):
         read_jsonl(scanned / "passages.jsonl")
     )
     assert read_jsonl(out / "documents.jsonl") == [
-        d for d in read_jsonl(scanned / "documents.jsonl") if d["id"] in names
+        d for d in read_jsonl(scanned / "documents.jsonl") if d["doc"] in names
     ]
     run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run_json["command"] == "index query" and run_json["index"] == index

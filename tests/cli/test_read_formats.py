@@ -38,7 +38,7 @@ def scan(*inputs: str, out) -> tuple[int, list[str], list[str]]:
     assert result.exit_code == 0, result.output
     skipped = [line for line in result.output.splitlines() if line.startswith("skipped: ")]
     ids = [
-        json.loads(line)["id"]
+        json.loads(line)["doc"]
         for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     return result.exit_code, skipped, ids

@@ -66,7 +66,7 @@ def test_a_truncated_gzip_keeps_the_records_before_the_cut(tmp_path, good):
     assert result.exit_code == 0, result.output
     [line] = skipped_lines(result.output)
     assert line.startswith(f"skipped: {damaged}:") and "cut short" in line
-    ids = [json.loads(x)["id"] for x in (out / "documents.jsonl").read_text().splitlines()]
+    ids = [json.loads(x)["doc"] for x in (out / "documents.jsonl").read_text().splitlines()]
     assert set(ids) >= {row["id"] for row in seed_rows()[:3]}  # the other file, whole
     assert any(i.startswith("z") for i in ids)  # and what came before the cut
 
