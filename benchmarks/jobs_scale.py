@@ -141,6 +141,7 @@ def main() -> None:
         "--timeout", type=float, default=1800, help="seconds before a job is stopped"
     )
     parser.add_argument("--baseline", type=Path, help="a checkout to run the same jobs with, first")
+    parser.add_argument("--tree", type=Path, help="a checkout to run instead of this one")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs dedup")
     options = parser.parse_args()
     jobs = [job for job in options.jobs.split(",") if job]
@@ -149,7 +150,7 @@ def main() -> None:
         parser.error(f"--jobs: unknown {', '.join(unknown)}")
     options.work.mkdir(parents=True, exist_ok=True)
     corpus = ensure_corpus(options.docs, options.work)
-    trees = [("this tree", ROOT)]
+    trees = [("this tree", ROOT)] if options.tree is None else [("tree", options.tree.resolve())]
     if options.baseline is not None:
         trees.insert(0, ("baseline", options.baseline.resolve()))
     rows = []
