@@ -45,6 +45,7 @@ STAGES = [
     "inmemory",
     "spilled",
     "jobs",
+    "clean_spilled",
     "index",
     "pipeline",
     "api",
