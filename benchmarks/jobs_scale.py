@@ -111,6 +111,22 @@ def ensure_corpus(docs: int, work: Path) -> Path:
     return corpus
 
 
+def provenance(trees: list[tuple[str, Path]]) -> str:
+    """The command, date, commit of each tree, machine and load (the machine may be shared)."""
+    lines = [
+        "command: python " + " ".join(sys.argv),
+        "date: " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"load average {os.getloadavg()[0]:.1f}",
+    ]
+    for label, root in trees:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+        lines.append(f"{label}: {root.name} at {done.stdout.strip() or 'unknown commit'}")
+    return "\n".join(lines)
+
+
 def table(rows: list[Measured], corpus: Path, docs: int, workers: int) -> str:
     size = corpus.stat().st_size / 1e6
     lines = [
@@ -153,6 +169,7 @@ def main() -> None:
     trees = [("this tree", ROOT)] if options.tree is None else [("tree", options.tree.resolve())]
     if options.baseline is not None:
         trees.insert(0, ("baseline", options.baseline.resolve()))
+    print(provenance(trees), flush=True)
     rows = []
     small = ensure_corpus(WARMUP_DOCS, options.work)
     for label, root in trees:
@@ -170,6 +187,7 @@ def main() -> None:
                 f"{label}: {job}: {seconds:.1f} s, {peak_kb / 1024:,.0f} MB, {status}", flush=True
             )
     print()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(table(rows, corpus, options.docs, options.workers))
 
 
