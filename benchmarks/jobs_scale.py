@@ -76,6 +76,7 @@ def run_job(python: str, root: Path, args: list[str], timeout: float) -> tuple[f
     child = subprocess.Popen(
         [python, "-m", "dedup", *args],
         env=env,
+        cwd=root,  # ``-m`` puts the working folder first on the path, before PYTHONPATH
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         close_fds=True,
@@ -164,6 +165,7 @@ def main() -> None:
     unknown = sorted(set(jobs) - set(JOBS))
     if unknown:
         parser.error(f"--jobs: unknown {', '.join(unknown)}")
+    options.work = options.work.resolve()  # the jobs run in the tree's folder
     options.work.mkdir(parents=True, exist_ok=True)
     corpus = ensure_corpus(options.docs, options.work)
     trees = [("this tree", ROOT)] if options.tree is None else [("tree", options.tree.resolve())]
