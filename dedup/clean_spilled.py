@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import re
 import shutil
@@ -49,6 +50,8 @@ from dedup.spilled import (
     CHARS_PER_KEY,
     KEY_ROW,
     SPILL_PART_KEYS,
+    _spill_error,
+    _within,
     scan_spilled,
     spilled_passage_candidates,
 )
@@ -173,32 +176,60 @@ def clean_spilled(
     config = config or Config()
     engine = resolve_engine(workers)
     where = Path(spill_dir or tempfile.gettempdir())
-    where.mkdir(parents=True, exist_ok=True)
-    if spill_dir is not None:
-        remove_stale(where, SCRATCH_PREFIX)
-    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        if spill_dir is not None:  # a folder of the user's: what a killed run left there
+            remove_stale(where, SCRATCH_PREFIX)
+        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
+    except OSError as error:
+        raise _spill_error(where, error) from error
     originals = TextSpill(folder / "texts.bin")
     cleaned = TextSpill(folder / "cleaned.bin")
     try:
-        read = _spill_records(records, originals, rejects_in_id_order)
-        batches = cut_runs(np.cumsum(read.chars), batch_chars)
-        learned, self_docs = _count(read, originals, batches, folder, config, engine, progress)
-        cuts = _cut(read, originals, cleaned, batches, learned, self_docs, config, engine, progress)
-        documents = SpilledDocuments(read, originals, cleaned, cuts, {})
-        duplicates: list[DuplicateDrop] = []
-        if drop_duplicates:
-            dropped = _duplicates(read, cleaned, folder, config, engine)
-            at = {record.id: k for k, record in enumerate(read.records) if record.id in dropped}
-            documents = SpilledDocuments(
-                read, originals, cleaned, cuts, {at[d]: drop.kept for d, drop in dropped.items()}
-            )
-            duplicates = sorted(dropped.values(), key=lambda d: d.dropped)
-        counts = _counts(documents, read)
-        yield CleanResult(config, documents, tuple(duplicates), tuple(read.rejects), counts)
+        try:
+            result = _clean(records, originals, cleaned, folder, config, engine, progress,
+                            drop_duplicates, batch_chars, rejects_in_id_order)  # fmt: skip
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(
+                error.filename, folder
+            ):
+                raise
+            raise _spill_error(where, error) from error
+        yield result
     finally:
         originals.close()
         cleaned.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _clean(
+    records: Iterable[Record],
+    originals: TextSpill,
+    cleaned: TextSpill,
+    folder: Path,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+    drop_duplicates: bool,
+    batch_chars: int,
+    rejects_in_id_order: bool,
+) -> CleanResult:
+    """The steps of :func:`clean_spilled`, with its spill files."""
+    read = _spill_records(records, originals, rejects_in_id_order)
+    batches = cut_runs(np.cumsum(read.chars), batch_chars)
+    learned, self_docs = _count(read, originals, batches, folder, config, engine, progress)
+    cuts = _cut(read, originals, cleaned, batches, learned, self_docs, config, engine, progress)
+    documents = SpilledDocuments(read, originals, cleaned, cuts, {})
+    duplicates: list[DuplicateDrop] = []
+    if drop_duplicates:
+        dropped = _duplicates(read, cleaned, folder, config, engine)
+        at = {record.id: k for k, record in enumerate(read.records) if record.id in dropped}
+        documents = SpilledDocuments(
+            read, originals, cleaned, cuts, {at[d]: drop.kept for d, drop in dropped.items()}
+        )
+        duplicates = sorted(dropped.values(), key=lambda d: d.dropped)
+    counts = _counts(documents, read)
+    return CleanResult(config, documents, tuple(duplicates), tuple(read.rejects), counts)
 
 
 def _spill_records(records: Iterable[Record], texts: TextSpill, id_order: bool) -> _Read:

@@ -4,8 +4,10 @@ gives, for any batch size, worker count and input order, and leaves nothing behi
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -249,3 +251,20 @@ def test_the_command_writes_what_the_api_writes(tmp_path):
         assert (tmp_path / "cli" / name).read_bytes() == (out / name).read_bytes(), name
     assert not (tmp_path / "cli" / ".work").exists()
     assert sorted(os.listdir(tmp_path / "cli")) == sorted(os.listdir(out))
+
+
+def test_a_full_disk_is_a_clear_error(tmp_path, monkeypatch):
+    from dedup import spill
+    from dedup.errors import StageError
+
+    def full(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spill.TextSpill, "append", full)
+    message = f"{tmp_path}: cannot keep the spill files there: No space left on device "
+    with (
+        pytest.raises(StageError, match=re.escape(message)),
+        clean_spilled(RECORDS, spill_dir=tmp_path),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []
