@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "scan": "dedup.api",
     "clean": "dedup.api",
+    "clean_spilled": "dedup.api",
     "stories": "dedup.api",
     "chains": "dedup.api",
     "report": "dedup.api",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dedup.clean_spilled import clean_spilled as clean_spilled_job
 from dedup.config import Config
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
 from dedup.inmemory import scan as scan_in_memory
@@ -176,6 +177,42 @@ def clean(
         progress=progress,
         workers=workers,
     )
+
+
+@contextlib.contextmanager
+def clean_spilled(
+    data: Any,
+    config: Config | None = None,
+    *,
+    drop_duplicates: bool = False,
+    workers: int | Engine = 1,
+    progress: ProgressFn | None = None,
+    workdir: str | Path | None = None,
+    spill_dir: str | Path | None = None,
+    rejects_in_id_order: bool = False,
+    **fields: str,
+) -> Iterator[CleanResult]:
+    """:func:`clean` of a corpus larger than memory, with the same result: the texts are
+    held on disk and worked on a batch at a time (:mod:`dedup.clean_spilled`). The result's
+    ``documents`` are read back from the spill files as they are used, so use them (or
+    write them with :func:`dedup.cleaned.write_clean`) inside the ``with`` block.
+
+    The spill files go to ``spill_dir``, else ``workdir`` (a folder removed afterwards when
+    left empty), else the system's temporary folder; they are removed when the block ends.
+    """
+    with (
+        _scratch(spill_dir or workdir, own=spill_dir is None) as folder,
+        clean_spilled_job(
+            as_records(data, **fields),
+            config,
+            drop_duplicates=drop_duplicates,
+            spill_dir=folder,
+            progress=progress,
+            workers=workers,
+            rejects_in_id_order=rejects_in_id_order,
+        ) as result,
+    ):
+        yield result
 
 
 def stories(

@@ -28,7 +28,7 @@ import lzma
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -47,7 +47,7 @@ from dedup.ingest import (
     text_lines,
 )
 from dedup.outputs import OutputSet, output_names
-from dedup.types import CleanResult, Cut, DuplicateDrop, Reject
+from dedup.types import CleanedDocument, CleanResult, Cut, DuplicateDrop, Reject
 from dedup.writers import FLOAT_DIGITS, reject_rows, run_head, write_row_files
 
 #: The formats written back as they came (see the module docstring).
@@ -99,9 +99,9 @@ def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
     return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
 
 
-def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any]]:
-    """One row a kept document, with the input's field names and its other fields."""
-    rows = []
+def corpus_rows(result: CleanResult, layout: CorpusLayout) -> Iterator[dict[str, Any]]:
+    """One row a kept document, with the input's field names and its other fields, made
+    as they are asked for (one document's text in memory at a time)."""
     for doc in result.documents:
         if doc.duplicate_of is not None:
             continue
@@ -112,8 +112,7 @@ def corpus_rows(result: CleanResult, layout: CorpusLayout) -> list[dict[str, Any
             if value is not None:
                 row[layout.fields[name]] = value
         row.update(record.extra)
-        rows.append(row)
-    return rows
+        yield row
 
 
 def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
@@ -122,21 +121,24 @@ def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int
         return _write_txt_folder(result, target)
     if layout.source is not None:
         return write_back(result, target, layout)
-    rows = corpus_rows(result, layout)
     if layout.kind == "jsonl":
-        write_jsonl(target, rows)
-    elif layout.kind == "csv":
-        columns = list(dict.fromkeys(key for row in rows for key in row))
+        return write_jsonl(target, corpus_rows(result, layout))
+    if layout.kind == "csv":
+        columns = list(dict.fromkeys(key for row in corpus_rows(result, layout) for key in row))
+        written = 0
         with atomic_write(target) as handle:
             writer = csv.DictWriter(handle, columns, delimiter=layout.delimiter, restval="")
             writer.writeheader()
-            writer.writerows(rows)
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+            for row in corpus_rows(result, layout):
+                writer.writerow(row)
+                written += 1
+        return written
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-        with atomic_write(target, "wb") as handle:
-            pq.write_table(pa.Table.from_pylist(rows), handle)
+    rows = list(corpus_rows(result, layout))
+    with atomic_write(target, "wb") as handle:
+        pq.write_table(pa.Table.from_pylist(rows), handle)
     return len(rows)
 
 
@@ -144,8 +146,8 @@ def _write_txt_folder(result: CleanResult, target: Path) -> int:
     """Each kept document as a ``.txt`` file in the folder ``target`` (made here), and
     metadata.csv mapping each id to its file with its metadata; return how many documents.
     """
-    kept = [doc for doc in result.documents if doc.duplicate_of is None]
-    files = txt_file_names([doc.record.id for doc in kept])
+    files = txt_file_names([doc.record.id for doc in result.documents if doc.duplicate_of is None])
+    kept = (doc for doc in result.documents if doc.duplicate_of is None)
     target.mkdir(parents=True)
     meta_rows = []
     for doc, relative in zip(kept, files):
@@ -255,7 +257,7 @@ def write_clean(
 ) -> dict[str, int]:
     """Write the cleaned corpus, cuts.jsonl, duplicates.jsonl, rejects.jsonl (the three in
     ``output_format``) and run.json (last) as one set (see :mod:`dedup.outputs`)."""
-    cuts = [cut for doc in result.documents for cut in doc.cuts]
+    cuts = (cut for doc in result.documents for cut in doc.cuts)  # a document at a time
     names = output_names("clean", layout.name, output_format)
     with OutputSet(out_dir, names, inputs=inputs) as output:
         rows = {layout.name: write_corpus(result, output.path(layout.name), layout)}
@@ -316,7 +318,8 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
     source = Path(layout.source)
     kept = kept_texts(result)
     if layout.kind != "shards":  # one file: every record came from it
-        lines = {line: text for by_line in kept.values() for line, text in by_line.items()}
+        at = {line: index for by_line in kept.values() for line, index in by_line.at.items()}
+        lines = KeptTexts(result.documents, at)
         written = write_back_file(source, target, layout.kind, lines, layout.options)
         missing = sum(map(len, kept.values())) - written
     else:
@@ -325,7 +328,7 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
         for path in folder_files(source, layout.options).files:
             kind = format_of(path, layout.options)
             assert kind is not None
-            lines = kept.pop(str(path), {})
+            lines = kept.pop(str(path), KeptTexts(result.documents, {}))
             shard = target / path.relative_to(source)
             written += write_back_file(path, shard, kind, lines, layout.options)
         missing = sum(map(len, kept.values()))
@@ -338,7 +341,7 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
 
 
 def write_back_file(
-    source: Path, target: Path, kind: str, kept: dict[int, str], options: ReadOptions
+    source: Path, target: Path, kind: str, kept: Mapping[int, str], options: ReadOptions
 ) -> int:
     """One file written back (see :func:`write_back`); return how many records."""
     if kind == "parquet":
@@ -350,17 +353,38 @@ def write_back_file(
         return _write_back_jsonl(source, handle, kept, options)
 
 
-def kept_texts(result: CleanResult) -> dict[str, dict[int, str]]:
+class KeptTexts(Mapping[int, str]):
+    """The cleaned text of each kept record of one input, by the line (or row) it was read
+    at, read from the documents when asked for (one text in memory at a time)."""
+
+    def __init__(self, documents: Sequence[CleanedDocument], at: dict[int, int]) -> None:
+        self.documents = documents
+        self.at = at  # line → the document's number
+
+    def __getitem__(self, line: int) -> str:
+        return self.documents[self.at[line]].text
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.at)
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __contains__(self, line: object) -> bool:
+        return line in self.at
+
+
+def kept_texts(result: CleanResult) -> dict[str, KeptTexts]:
     """The cleaned text of each kept record, by the file and the line (or row) it was read
     at."""
-    kept: dict[str, dict[int, str]] = {}
-    for doc in result.documents:
+    at: dict[str, dict[int, int]] = {}
+    for index, doc in enumerate(result.documents):
         if doc.duplicate_of is None:
             name, _, line = doc.record.source.rpartition(":")
             if not line.isdigit():
                 raise StageError(f"{doc.record.source}: a record without a line to write back")
-            kept.setdefault(name, {})[int(line)] = doc.text
-    return kept
+            at.setdefault(name, {})[int(line)] = index
+    return {name: KeptTexts(result.documents, lines) for name, lines in at.items()}
 
 
 @contextlib.contextmanager
@@ -389,7 +413,7 @@ def compressed(raw: IO[bytes], name: str) -> Iterator[BinaryIO]:
 
 
 def _write_back_jsonl(
-    source: Path, handle: BinaryIO, kept: dict[int, str], options: ReadOptions
+    source: Path, handle: BinaryIO, kept: Mapping[int, str], options: ReadOptions
 ) -> int:
     written = 0
     with open_binary(source) as lines:
@@ -405,7 +429,7 @@ def _write_back_jsonl(
 
 
 def _write_back_csv(
-    source: Path, handle: BinaryIO, kept: dict[int, str], delimiter: str, options: ReadOptions
+    source: Path, handle: BinaryIO, kept: Mapping[int, str], delimiter: str, options: ReadOptions
 ) -> int:
     csv.field_size_limit(sys.maxsize)
     written = 0
@@ -430,7 +454,7 @@ def _write_back_csv(
 
 
 def _write_back_parquet(
-    source: Path, target: Path, kept: dict[int, str], options: ReadOptions
+    source: Path, target: Path, kept: Mapping[int, str], options: ReadOptions
 ) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq

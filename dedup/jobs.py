@@ -145,7 +145,15 @@ def _self_copies(
     keys = winnow(shingled.shingles, shingled.shingle_ptr, config.passage_window)
     n_docs = len(shingled.shingle_ptr) - 1
     _, found = candidates_stage(np.zeros((n_docs, 0), dtype=np.uint64), keys, config, engine)
-    pairs = np.stack([found.self_docs, found.self_docs], axis=1)
+    return self_copies(shingled, found.self_docs, config, engine)
+
+
+def self_copies(
+    shingled: Shingled, docs: np.ndarray, config: Config, engine: Engine
+) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Of each document numbered in ``docs`` (documents of ``shingled`` with evidence of a
+    passage they repeat), the character spans of the two copies of each text it repeats."""
+    pairs = np.stack([docs, docs], axis=1)
     raw = align_candidates(shingled, pairs, config, None, None, engine)
     tokens, ptr = shingled.tokens, shingled.tokens.doc_ptr
     copies: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
@@ -189,6 +197,25 @@ def _drop_duplicates(
         workers=engine,
         near_groups=False,
     )
+    dropped = near_duplicate_drops(result, [d.record for d in cleaned], config)
+    out = []
+    for doc in cleaned:
+        drop = dropped.get(doc.record.id)
+        if drop is None:
+            out.append(doc)
+            continue
+        whole = rules.Span(0, len(doc.record.text), f"duplicate-of:{drop.kept}")
+        spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
+        out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
+    return out, sorted(dropped.values(), key=lambda d: d.dropped)
+
+
+def near_duplicate_drops(
+    result: ScanResult, records: Sequence[Record], config: Config
+) -> dict[str, DuplicateDrop]:
+    """The documents dropped as near-duplicates (see :func:`_drop_duplicates`), by id, from
+    the scan of the cleaned texts (``result``, exact copies grouped, no near groups) and
+    every cleaned document's record (for its date and id)."""
     near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
     for pair in result.pairs:
         copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
@@ -201,15 +228,12 @@ def _drop_duplicates(
         for member in group.members:
             group_of[member.doc] = group
     keeper: dict[str, str] = {}  # group id → its kept member (at most one: they are copies)
-    order = sorted(
-        cleaned,
-        key=lambda d: (d.record.date is None, d.record.date or "", d.record.id),
-    )
-    rank = {d.record.id: k for k, d in enumerate(order)}
+    order = sorted(records, key=lambda r: (r.date is None, r.date or "", r.id))
+    rank = {r.id: k for k, r in enumerate(order)}
     kept: set[str] = set()
     dropped: dict[str, DuplicateDrop] = {}
-    for doc in order:
-        doc_id = doc.record.id
+    for record in order:
+        doc_id = record.id
         own_group = group_of.get(doc_id)
         me = own_group.representative if own_group else doc_id  # whose pairs are this document's
         partners = []
@@ -235,16 +259,7 @@ def _drop_duplicates(
             continue
         _, kept_id, jaccard, mine, theirs = min(partners)
         dropped[doc_id] = DuplicateDrop(doc_id, kept_id, jaccard, mine, theirs)
-    out = []
-    for doc in cleaned:
-        drop = dropped.get(doc.record.id)
-        if drop is None:
-            out.append(doc)
-            continue
-        whole = rules.Span(0, len(doc.record.text), f"duplicate-of:{drop.kept}")
-        spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
-        out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
-    return out, sorted(dropped.values(), key=lambda d: d.dropped)
+    return dropped
 
 
 def stories(

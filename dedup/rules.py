@@ -239,21 +239,39 @@ def learn_boilerplate(
 
     Returns keys ``(scope, place, line key)``; scope is ``outlet:<name>`` or ``corpus``.
     """
-    doc_freq: dict[tuple[str, str, bytes], int] = defaultdict(int)
-    scope_size: dict[str, int] = defaultdict(int)
+    counts = BoilerplateCounts(max_words)
     for lines, outlet in zip(documents, outlets):
+        counts.add(lines, outlet)
+    return counts.learned(min_docs=min_docs, fraction=fraction)
+
+
+class BoilerplateCounts:
+    """In how many documents each short line recurs at each place, counted a document at a
+    time (:func:`learn_boilerplate` over a corpus read in parts); holds the counts only."""
+
+    def __init__(self, max_words: int) -> None:
+        self.max_words = max_words
+        self.doc_freq: dict[tuple[str, str, bytes], int] = defaultdict(int)
+        self.scope_size: dict[str, int] = defaultdict(int)
+
+    def add(self, lines: Lines, outlet: str | None) -> None:
+        """Count the lines of one document of ``outlet``."""
         scopes = ["corpus"] + ([f"outlet:{outlet}"] if outlet else [])
         for scope in scopes:
-            scope_size[scope] += 1
-        seen = {key for _, _, key in line_keys(lines, max_words)}
+            self.scope_size[scope] += 1
+        seen = {key for _, _, key in line_keys(lines, self.max_words)}
         for place, line in seen:
             for scope in scopes:
-                doc_freq[(scope, place, line)] += 1
-    return {
-        key
-        for key, count in doc_freq.items()
-        if count >= max(min_docs, fraction * scope_size[key[0]])
-    }
+                self.doc_freq[(scope, place, line)] += 1
+
+    def learned(self, *, min_docs: int, fraction: float) -> set[tuple[str, str, bytes]]:
+        """The keys ``(scope, place, line key)`` found in at least ``max(min_docs, fraction
+        * documents of the scope)`` documents."""
+        return {
+            key
+            for key, count in self.doc_freq.items()
+            if count >= max(min_docs, fraction * self.scope_size[key[0]])
+        }
 
 
 def learned_spans(

@@ -85,6 +85,7 @@ def scan_spilled(
     partitions: int | None = None,
     expand_pairs: bool = False,
     group_copies: bool = True,
+    near_groups: bool = True,
 ) -> ScanResult:
     """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
 
@@ -108,7 +109,7 @@ def scan_spilled(
     batch_chars, partitions : int
         Batch size, and number of partitions of the keys and hits (by default, enough for
         about ``SPILL_PART_KEYS`` keys each). Neither changes the result.
-    expand_pairs, group_copies : bool
+    expand_pairs, group_copies, near_groups : bool
         As for :func:`dedup.inmemory.scan`, except that with ``expand_pairs`` a spilled scan
         forms no group at all (the pairwise path: the same result).
 
@@ -149,7 +150,9 @@ def scan_spilled(
         spilled_words = _SpilledWords(texts, words.spill_index, config.shingle_size, engine)
         groups = CopyGroups.none(n_docs)
         if group_copies and not expand_pairs:
-            groups = _spilled_copy_groups(words, spilled_words, texts, config, engine)
+            groups = _spilled_copy_groups(
+                words, spilled_words, texts, config, engine, near=near_groups
+            )
         kept = groups.kept() if len(groups) else None
         if kept is None:
             lsh_pairs = candidate_pairs(words.band_keys)
@@ -415,6 +418,10 @@ def _spilled_candidates(
     return merge_passage_candidates(reduced, n_docs), common_keys
 
 
+#: The passage candidates of spilled keys (for documents that repeat a passage: ``clean``).
+spilled_passage_candidates = _spilled_candidates
+
+
 def _partition_jobs(
     spill: PartitionSpill, step: int
 ) -> Iterator[tuple[int, list[tuple[np.ndarray]]]]:
@@ -456,9 +463,12 @@ def _spilled_copy_groups(
     texts: TextSpill,
     config: Config,
     engine: Engine,
+    *,
+    near: bool = True,
 ) -> CopyGroups:
     """The copy groups of a spilled corpus: exact groups checked on the words read back,
-    near groups verified on the shingle sets of a block of documents at a time."""
+    near groups (when ``near``) verified on the shingle sets of a block of documents at a
+    time."""
 
     def shingles_of(docs: list[int]) -> list[bytes]:
         run = [texts.read(int(words.spill_index[d])) for d in docs]
@@ -476,8 +486,8 @@ def _spilled_copy_groups(
     return find_copy_groups(
         words.exact_keys,
         shingles_of,
-        words.band_keys,
-        measure,
+        words.band_keys if near else None,
+        measure if near else None,
         max(config.threshold, NEAR_GROUP_JACCARD),
         link_jaccard=config.threshold,
     )

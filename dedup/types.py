@@ -7,7 +7,7 @@ text, as read from its file, so ``record.text[start:end]`` is the passage exactl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -399,7 +399,7 @@ class CleanResult:
     """Every document (sorted by id) with its cuts, and the near-duplicates dropped."""
 
     config: Config
-    documents: tuple[CleanedDocument, ...]
+    documents: Sequence[CleanedDocument]
     duplicates: tuple[DuplicateDrop, ...]
     rejects: tuple[Reject, ...]
     counts: dict[str, int] = field(default_factory=dict)

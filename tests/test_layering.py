@@ -59,6 +59,7 @@ STAGES = [
     "inmemory",
     "spilled",
     "jobs",
+    "clean_spilled",
     "index",
     "pipeline",
     "api",

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dedup import pipeline
+from dedup.clean_spilled import clean_spilled
 from dedup.cli import main
 from dedup.errors import ConfigError
 from dedup.parallel import RayEngine
@@ -130,6 +131,10 @@ def test_clean_and_index_on_ray_are_local(cluster, seed_records, small_jobs, tmp
     on_ray = pipeline.clean(records, drop_duplicates=True, workers=engine)
     assert on_ray == local
     assert local.duplicates and any(d.cuts for d in local.documents)
+    # held on disk, as dedup clean runs it, in small batches
+    with clean_spilled(records, drop_duplicates=True, workers=engine, batch_chars=6000) as found:
+        assert list(found.documents) == list(local.documents)
+        assert (found.duplicates, found.counts) == (local.duplicates, local.counts)
 
     pipeline.index_add(tmp_path / "local.idx", records[:8])
     pipeline.index_add(tmp_path / "ray.idx", records[:8], workers=engine)

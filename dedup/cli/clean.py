@@ -74,7 +74,7 @@ def clean_command(
     Writes the cleaned corpus in the input's format beside cuts.jsonl (every removal with
     its offsets, text and reason); the input is never modified.
     """
-    from dedup.api import clean
+    from dedup.api import clean_spilled
     from dedup.cleaned import clean_summary_table, corpus_layout, write_clean
 
     if skip_rules:
@@ -85,12 +85,15 @@ def clean_command(
                     fail_on_rejects=fail_on_rejects)  # fmt: skip
     layout = corpus_layout(list(inputs), run.options)
     run.names = output_names("clean", layout.name, run.output_format)
-    with run.progress() as progress:
-        corpus = run.read(progress)
-        result = clean(corpus.records, run.config, drop_duplicates=drop_duplicates,
-                       progress=progress, workers=workers)  # fmt: skip
-    rejects, result = run.collect(result)
-    rows = write_clean(result, out, layout, **run.provenance(), drop_duplicates=drop_duplicates)
+    # the corpus is held on disk (OUT/.work) and streamed from the input to the output
+    with run.progress() as progress, clean_spilled(
+        run.open(progress), run.config, drop_duplicates=drop_duplicates, progress=progress,
+        workers=workers, workdir=run.workdir, rejects_in_id_order=True,
+    ) as spilled:  # fmt: skip
+        run.check_read()
+        rejects, result = run.collect(spilled)
+        rows = write_clean(result, out, layout, **run.provenance(),
+                           drop_duplicates=drop_duplicates)  # fmt: skip
     files = files_written(rows)
     if as_json:
         run.print_json("clean", result.counts, files)
