@@ -11,8 +11,9 @@ and only their metadata kept. Then, in batches of about ``batch_chars`` characte
    of :func:`dedup.spilled.scan_spilled`, with the common-key cutoff of the whole corpus);
 3. **cut**: each batch's words again, its self-copies aligned, every rule's spans combined; the
    cleaned texts go to a second spill file, the cuts stay as three numbers each;
-4. **duplicates** (``drop_duplicates``): a spilled scan of the cleaned texts, its pairs deciding
-   the drops as in memory (:func:`dedup.jobs.near_duplicate_drops`).
+4. **duplicates** (found always, dropped with ``drop_duplicates``): a spilled scan of the
+   cleaned texts, its pairs deciding the drops as in memory
+   (:func:`dedup.jobs.near_duplicate_drops`).
 
 The result's ``documents`` read each document back from the spill files when asked for it, so
 the writers (:func:`dedup.cleaned.write_clean`) stream them to the output one at a time; the
@@ -221,14 +222,16 @@ def _clean(
     cuts = _cut(read, originals, cleaned, batches, learned, self_docs, config, engine, progress)
     documents = SpilledDocuments(read, originals, cleaned, cuts, {})
     duplicates: list[DuplicateDrop] = []
+    # found either way, as in memory: a clean without --drop-duplicates says how many it
+    # would collapse; applied only when asked
+    dropped = _duplicates(read, cleaned, folder, config, engine)
     if drop_duplicates:
-        dropped = _duplicates(read, cleaned, folder, config, engine)
         at = {record.id: k for k, record in enumerate(read.records) if record.id in dropped}
         documents = SpilledDocuments(
             read, originals, cleaned, cuts, {at[d]: drop.kept for d, drop in dropped.items()}
         )
         duplicates = sorted(dropped.values(), key=lambda d: d.dropped)
-    counts = _counts(documents, read)
+    counts = _counts(documents, read, len(dropped))
     return CleanResult(config, documents, tuple(duplicates), tuple(read.rejects), counts)
 
 
@@ -393,8 +396,8 @@ def _duplicates(
     return near_duplicate_drops(result, read.records, config)
 
 
-def _counts(documents: SpilledDocuments, read: _Read) -> dict[str, int]:
-    """The counts of :func:`dedup.jobs.clean`, from the cuts alone."""
+def _counts(documents: SpilledDocuments, read: _Read, near_duplicates: int) -> dict[str, int]:
+    """The counts of :func:`dedup.jobs.clean`, from the cuts and the near-duplicates found."""
     removed: dict[str, int] = defaultdict(int)
     with_cuts = 0
     kept = 0
@@ -408,6 +411,7 @@ def _counts(documents: SpilledDocuments, read: _Read) -> dict[str, int]:
     return {
         "documents": len(documents),
         "kept": kept,
+        "near_duplicates": near_duplicates,
         "dropped_duplicates": len(documents) - kept,
         "documents_with_cuts": with_cuts,
         "characters": int(read.chars.sum()),
