@@ -58,3 +58,29 @@ def test_without_groups_stories_fit_as_before():
     assert through.stories_ == plain.stories_
     assert (through.labels_ == plain.labels_).all()
     assert (through.graph_ != plain.graph_).nnz == 0
+
+
+def test_near_copies_take_their_representatives_story():
+    import random
+
+    from dedup.types import Record
+    from tests.test_copies import VOCABULARY, _text
+
+    rng = random.Random(7)
+    story = _text(rng, 300).split()
+    records = []
+    for i in range(20):
+        edited = list(story)
+        for _ in range(3):
+            edited[rng.randrange(len(edited))] = rng.choice(VOCABULARY)
+        records.append(Record(f"n{i:03d}", " ".join(edited), date=f"2016-12-{1 + i % 5:02d}"))
+    records += [Record(f"o{i:03d}", _text(rng, 200)) for i in range(20)]
+    (group,) = scan(records).groups
+    assert not group.exact
+    result = jobs.stories(records)
+    (story_of_group,) = [s for s in result.stories if group.representative in s.members]
+    assert {f"n{i:03d}" for i in range(20)} <= set(story_of_group.members)
+    assert story_of_group.first_date == "2016-12-01" and story_of_group.last_date == "2016-12-05"
+    degree = np.diff(result.clusterer.graph_.tocsr().indptr)
+    position = {r.id: k for k, r in enumerate(records)}
+    assert not degree[[position[m.doc] for m in group.members]].any()
