@@ -288,16 +288,22 @@ def stories(
         cleaned = clean(docs, config, progress=progress, workers=engine)
         texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
     links: list[tuple[int, int]] = []
+    copies: list[list[int]] = []
     link_pairs = 0
     if use_links:
         position = {record.id: k for k, record in enumerate(texts)}
-        # the story links are every linked pair (copy groups are not read here yet)
-        found = scan(
-            [t for t in texts if t.text.strip()], config, workers=engine, group_copies=False
-        )
+        # a copy group is one record to the clusterer (dedup.story_copies), its pairs with
+        # other documents the representative's; without groups these are every linked pair
+        found = scan([t for t in texts if t.text.strip()], config, workers=engine)
         links = [(position[p.a], position[p.b]) for p in found.pairs]
+        copies = [
+            [position[g.representative], *(position[m.doc] for m in g.members)]
+            for g in found.groups
+        ]
         link_pairs = len(links)
-    clusterer.fit(texts, links=links)
+    from dedup.story_copies import fit_with_copies
+
+    fit_with_copies(clusterer, texts, links, copies)
     counts = {
         "documents": len(docs),
         "rejected": len(rejects),

@@ -233,3 +233,60 @@ def test_groups_table_has_a_row_a_member():
     assert set(table["group"]) == {"g1"} and all(table["exact"])
     assert table["representative"][0] == result.groups[0].representative
     assert list(result.to_arrow("groups").column_names) == list(table)
+
+
+def test_drop_duplicates_of_a_group_of_twenty_writes_nineteen_rows(tmp_path):
+    """20 copies of one story (dates shuffled): the earliest is kept, 19 are dropped against
+    it, the scan under clean writes no pair among the copies (one group), and the drops, the
+    cleaned documents and duplicates.jsonl equal those of the pairwise path."""
+    import functools
+    import json
+
+    import pytest
+    from click.testing import CliRunner
+
+    from dedup import inmemory, jobs
+    from dedup.cli import main
+
+    rng = random.Random(23)
+    records = _corpus(23, 20, 2, 4, 150)
+    copies = [r for r in records if "-q" not in r.id and "-o" not in r.id]
+    days = [f"2016-12-{day:02d}" for day in rng.sample(range(1, 29), len(copies))]
+    dated = dict(zip([r.id for r in copies], days))
+    records = [Record(r.id, r.text, date=dated.get(r.id)) for r in records]
+    earliest = min(copies, key=lambda r: (dated[r.id], r.id)).id
+
+    scans = []
+
+    def recording(*args, **kwargs):
+        result = inmemory.scan(*args, **kwargs)
+        scans.append(result)
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "scan", recording)
+        grouped = jobs.clean(records, drop_duplicates=True)
+    (seen,) = scans
+    assert [len(g.members) for g in seen.groups] == [19]
+    assert not [p for p in seen.pairs if p.a in dated and p.b in dated]
+    assert len(grouped.duplicates) == 19 == grouped.counts["dropped_duplicates"]
+    assert {d.kept for d in grouped.duplicates} == {earliest}
+    assert {d.dropped for d in grouped.duplicates} == set(dated) - {earliest}
+    assert [d.record.id for d in grouped.documents if d.duplicate_of is None].count(earliest) == 1
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "scan", functools.partial(inmemory.scan, group_copies=False))
+        pairwise = jobs.clean(records, drop_duplicates=True)
+    assert grouped.duplicates == pairwise.duplicates
+    assert grouped.documents == pairwise.documents
+
+    source = tmp_path / "feed.jsonl"
+    rows = [{"id": r.id, "text": r.text, "date": r.date} for r in records]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    done = CliRunner().invoke(
+        main, ["clean", str(source), "-o", str(tmp_path / "out"), "--drop-duplicates", "-q"]
+    )
+    assert done.exit_code == 0, done.output
+    written = (tmp_path / "out" / "duplicates.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["dropped"] for line in written] == sorted(set(dated) - {earliest})
+    assert {json.loads(line)["kept"] for line in written} == {earliest}

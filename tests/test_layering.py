@@ -39,6 +39,7 @@ STAGES = [
     "templates",
     "events",
     "clustering",
+    "story_copies",
     "credits",
     "carriers",
     "parents",

@@ -1,0 +1,102 @@
+"""Stories over copy groups (issue #23): a group of copies (:mod:`dedup.copies`) enters the
+story clusterer as one record, its representative, and every member then takes the
+representative's story and event. The TF-IDF vectors, the neighbour graph and the
+communities are thus built on one record per group: their cost does not grow with the
+number of copies, and a story carried by a thousand outlets weighs in the term counts as one
+article, not a thousand (so its words are not pushed above ``max_df`` by its own copies).
+A corpus without groups is fitted exactly as :meth:`StoryClusterer.fit` fits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from dedup.clustering import StoryClusterer, StoryGroup
+from dedup.events import EventGroup, group_facts, numbered, ordered_groups
+from dedup.types import Record
+
+
+def fit_with_copies(
+    clusterer: StoryClusterer,
+    records: Sequence[Record],
+    links: Sequence[tuple[int, int]],
+    copies: Sequence[Sequence[int]],
+) -> StoryClusterer:
+    """Fit ``clusterer`` on ``records`` with each copy group as one record.
+
+    Parameters
+    ----------
+    clusterer : StoryClusterer
+    records : sequence of Record
+    links : sequence of (int, int)
+        Positions in ``records`` sharing passages; those touching a member other than the
+        representative are left out (the representative's stand for them).
+    copies : sequence of sequence of int
+        Each group's positions in ``records``, its representative first.
+
+    Returns
+    -------
+    StoryClusterer
+        Fitted: ``labels_``, ``event_labels_``, ``stories_``, ``events_`` and ``graph_``
+        cover every record (a member has no edge of its own in ``graph_``).
+    """
+    if not copies:
+        return clusterer.fit(records, links=links)
+    n_records = len(records)
+    stand_for = np.arange(n_records, dtype=np.int64)
+    for group in copies:
+        stand_for[np.asarray(group, dtype=np.int64)] = group[0]
+    kept = np.flatnonzero(stand_for == np.arange(n_records))
+    position = np.full(n_records, -1, dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
+    pairs = position[pairs]
+    pairs = pairs[(pairs >= 0).all(axis=1)]
+    clusterer.fit([records[k] for k in kept.tolist()], links=pairs)
+    index = position[stand_for]
+    _spread(clusterer, records, clusterer.labels_[index], clusterer.event_labels_[index])
+    graph = clusterer.graph_.tocoo()
+    clusterer.graph_ = sp.csr_matrix(
+        (graph.data, (kept[graph.row], kept[graph.col])), shape=(n_records, n_records)
+    )
+    return clusterer
+
+
+def _spread(
+    clusterer: StoryClusterer,
+    records: Sequence[Record],
+    labels: np.ndarray,
+    event_labels: np.ndarray,
+) -> None:
+    """Stories and events again over every record (``labels``, ``event_labels``: the fitted
+    story and event of each record's representative), in the clusterer's canonical order,
+    each keeping the terms it was fitted with."""
+    old_stories, old_events = clusterer.stories_, clusterer.events_
+    story_groups = ordered_groups(records, labels)
+    story_of = numbered(story_groups, len(records))
+    event_groups = ordered_groups(records, event_labels)
+    event_of = numbered(event_groups, len(records))
+    events = []
+    for number, indexes in enumerate(event_groups):
+        members, title, first, last = group_facts(records, indexes)
+        label = old_events[int(event_labels[indexes[0]])].label
+        story = f"s{story_of[indexes[0]] + 1}"
+        events.append(EventGroup(f"e{number + 1}", story, members, label, title, first, last))
+    events_of: dict[str, list[EventGroup]] = {}
+    for event in events:
+        events_of.setdefault(event.story, []).append(event)
+    stories = []
+    for number, indexes in enumerate(story_groups):
+        members, title, first, last = group_facts(records, indexes)
+        label = old_stories[int(labels[indexes[0]])].label
+        story_id = f"s{number + 1}"
+        stories.append(
+            StoryGroup(story_id, members, label, title, first, last, tuple(events_of[story_id]))
+        )
+    clusterer.labels_ = story_of
+    clusterer.event_labels_ = event_of
+    clusterer.stories_ = stories
+    clusterer.events_ = events
