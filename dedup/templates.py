@@ -78,8 +78,8 @@ def strip_templates(
         pools.setdefault(outlet, []).append(k)
     for members in pools.values():  # in order of first appearance: the result is the same
         pool_days = days[members]
-        if np.count_nonzero(pool_days >= 0) < min_days:
-            continue  # too few dated texts for any run to recur on min_days days
+        if len(np.unique(pool_days[pool_days >= 0])) < min_days:
+            continue  # too few distinct days for any run to recur on min_days days
         pool = [texts[k] for k in members]
         tokens = tokenize(pool)
         counts = np.diff(tokens.doc_ptr)
@@ -104,19 +104,21 @@ def _holds_digit(
 ) -> np.ndarray:
     """Whether each word (``texts[d][starts[t]:ends[t]]``) holds an ASCII digit.
 
+    The texts' code points are read as one array and the digits counted with one prefix
+    sum, so there is no loop over texts or words.
+
     Returns
     -------
     ndarray of bool, shape (n_tokens,)
     """
-    out = np.zeros(len(starts), dtype=bool)
-    for doc, text in enumerate(texts):
-        low, high = int(doc_ptr[doc]), int(doc_ptr[doc + 1])
-        if low == high:
-            continue
-        code = to_codepoints(text)
-        digits = np.r_[0, np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]))]
-        out[low:high] = digits[ends[low:high]] > digits[starts[low:high]]
-    return out
+    if len(starts) == 0:
+        return np.zeros(0, dtype=bool)
+    code = to_codepoints("".join(texts))
+    digits = np.zeros(len(code) + 1, dtype=np.int32)
+    np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]), out=digits[1:])
+    offsets = np.cumsum([0] + [len(text) for text in texts[:-1]], dtype=np.int64)
+    base = np.repeat(offsets, np.diff(doc_ptr))
+    return digits[ends + base] > digits[starts + base]
 
 
 def template_word_mask(
@@ -175,12 +177,12 @@ def template_word_mask(
     np.add.at(covered_start, hit, 1)
     np.add.at(covered_start, hit + run_words, -1)
     covered = np.cumsum(covered_start[:-1]) > 0
-    # share of each word's uses that template runs cover
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    first = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    word_of = np.empty(n_words, dtype=np.int64)
-    word_of[order] = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n_words]))
-    uses = np.bincount(word_of, minlength=len(first))
-    inside = np.bincount(word_of, weights=covered, minlength=len(first))
-    return covered & (inside[word_of] >= min_share * uses[word_of])
+    # share of each word's uses that template runs cover; only words that a run covers can
+    # be taken out, so only their uses are counted (a search among those few ids, no sort
+    # of every word)
+    covered_ids = np.unique(ids[covered])
+    slot = np.minimum(np.searchsorted(covered_ids, ids), len(covered_ids) - 1)
+    candidate = covered_ids[slot] == ids
+    uses = np.bincount(slot[candidate], minlength=len(covered_ids))
+    inside = np.bincount(slot[covered], minlength=len(covered_ids))
+    return covered & (inside[slot] >= min_share * uses[slot])
