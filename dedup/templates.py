@@ -25,10 +25,11 @@ the largest outlet; kernels on arrays, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 
-from dedup.normalize import to_codepoints
+from dedup.normalize import from_codepoints, to_codepoints
 from dedup.shingle import tokenize
 
 #: Words in a run (a shingle of words, numbers as slots).
@@ -83,42 +84,84 @@ def strip_templates(
         pool = [texts[k] for k in members]
         tokens = tokenize(pool)
         counts = np.diff(tokens.doc_ptr)
+        code = to_codepoints("".join(pool))  # the pool's code points, text after text
+        offsets = np.cumsum([0] + [len(text) for text in pool[:-1]], dtype=np.int64)
+        first = tokens.starts + np.repeat(offsets, counts)  # each word in ``code``
+        last = tokens.ends + np.repeat(offsets, counts)
         ids = tokens.hashes.copy()
-        ids[_holds_digit(pool, tokens.starts, tokens.ends, tokens.doc_ptr)] = _SLOT
+        ids[_holds_digit(code, first, last)] = _SLOT
         remove = template_word_mask(ids, counts, pool_days, run_words, min_days, min_share)
         if not remove.any():
             continue
         n_removed += int(remove.sum())
         doc_of = np.repeat(np.arange(len(pool)), counts)
-        for doc in np.unique(doc_of[remove]).tolist():
-            low, high = int(tokens.doc_ptr[doc]), int(tokens.doc_ptr[doc + 1])
-            keep = np.flatnonzero(~remove[low:high]) + low
-            text = pool[doc]
-            spans = zip(tokens.starts[keep].tolist(), tokens.ends[keep].tolist())
-            out[members[doc]] = " ".join(text[a:b] for a, b in spans)
+        changed = np.unique(doc_of[remove])
+        kept = _kept_texts(code, first, last, doc_of, remove, changed)
+        for doc, text in zip(changed.tolist(), kept):
+            out[members[doc]] = text
     return out, n_removed
 
 
-def _holds_digit(
-    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, doc_ptr: np.ndarray
-) -> np.ndarray:
-    """Whether each word (``texts[d][starts[t]:ends[t]]``) holds an ASCII digit.
-
-    The texts' code points are read as one array and the digits counted with one prefix
-    sum, so there is no loop over texts or words.
+def _holds_digit(code: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether each word (``code[first[t]:last[t]]``) holds an ASCII digit: each digit is
+    placed in the word starting at or before it (a search among the sorted word starts), no
+    loop over texts or words.
 
     Returns
     -------
-    ndarray of bool, shape (n_tokens,)
+    ndarray of bool, shape (n_words,)
     """
-    if len(starts) == 0:
-        return np.zeros(0, dtype=bool)
-    code = to_codepoints("".join(texts))
-    digits = np.zeros(len(code) + 1, dtype=np.int32)
-    np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]), out=digits[1:])
-    offsets = np.cumsum([0] + [len(text) for text in texts[:-1]], dtype=np.int64)
-    base = np.repeat(offsets, np.diff(doc_ptr))
-    return digits[ends + base] > digits[starts + base]
+    out = np.zeros(len(first), dtype=bool)
+    at = np.flatnonzero((code - np.uint32(_DIGITS[0])) <= np.uint32(_DIGITS[1] - _DIGITS[0]))
+    word = np.searchsorted(first, at, side="right") - 1
+    inside = word >= 0
+    word, at = word[inside], at[inside]
+    out[word[at < last[word]]] = True
+    return out
+
+
+def _kept_texts(
+    code: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    doc_of: np.ndarray,
+    remove: np.ndarray,
+    changed: np.ndarray,
+) -> list[str]:
+    """The texts ``changed`` as their kept words joined by single spaces, built from one
+    array of kept code points (no per-word Python loop).
+
+    Parameters
+    ----------
+    code : ndarray of uint32
+        The code points of every text, text after text.
+    first, last : ndarray of int64, shape (n_words,)
+        Each word's span in ``code``.
+    doc_of : ndarray of int64, shape (n_words,)
+    remove : ndarray of bool, shape (n_words,)
+    changed : ndarray of int64, sorted
+        The texts to rebuild.
+
+    Returns
+    -------
+    list of str, one per text of ``changed``
+    """
+    keep = np.flatnonzero(~remove & np.isin(doc_of, changed))
+    keep_doc = doc_of[keep]
+    space = np.r_[keep_doc[1:] == keep_doc[:-1], False]  # a space after all but a text's last
+    length = last[keep] - first[keep] + space
+    out_end = np.cumsum(length)
+    source = np.arange(int(out_end[-1]) if len(keep) else 0) - np.repeat(
+        out_end - length - first[keep], length
+    )
+    chars = code[np.minimum(source, len(code) - 1)]
+    chars[out_end[space] - 1] = ord(" ")
+    joined = from_codepoints(chars)
+    per_text = np.bincount(
+        np.searchsorted(changed, keep_doc), weights=length, minlength=len(changed)
+    ).astype(np.int64)
+    bounds = np.r_[0, np.cumsum(per_text)].tolist()
+    return [joined[a:b] for a, b in pairwise(bounds)]
 
 
 def template_word_mask(
