@@ -1,12 +1,12 @@
-"""Before and after in one run: the whole ``dedup stories`` path of two work trees on the same
-generated corpus, alternating (before, after, before, after, …) so that both meet the same
-machine load, with the median of the repeats.
+"""Before and after in one run: the whole ``dedup stories`` path of two or more work trees on
+the same generated corpus, alternating (one run of each tree, then again, …) so that all meet
+the same machine load, with the median of the repeats.
 
 Each run is ``stories_scale.py --child N --pipeline`` of that tree, as a process of its own
 with the tree on ``PYTHONPATH`` (so peak RSS is that run's alone). The load average before
 and after is printed beside the table, since the machine is shared.
 
-    python benchmarks/stories_ab.py BEFORE_TREE AFTER_TREE --docs 10000 --repeat 3
+    python benchmarks/stories_ab.py BEFORE_TREE AFTER_TREE [MORE_TREES] --docs 10000 --repeat 3
 """
 
 from __future__ import annotations
@@ -31,15 +31,14 @@ def one_run(tree: Path, n_docs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("before", type=Path, help="work tree before the change")
-    parser.add_argument("after", type=Path, help="work tree after the change")
+    parser.add_argument("trees", type=Path, nargs="+", help="work trees, the first the oldest")
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
+    trees = {str(tree): tree.resolve() for tree in args.trees}
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    one_run(trees["after"], 200)  # compiled kernels cached before the first timed run
-    one_run(trees["before"], 200)
+    for tree in trees.values():  # compiled kernels cached before the first timed run
+        one_run(tree, 200)
     rows: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.repeat):
         for name, tree in trees.items():
