@@ -25,10 +25,11 @@ the largest outlet; kernels on arrays, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 
-from dedup.normalize import to_codepoints
+from dedup.normalize import from_codepoints, to_codepoints
 from dedup.shingle import tokenize
 
 #: Words in a run (a shingle of words, numbers as slots).
@@ -78,45 +79,89 @@ def strip_templates(
         pools.setdefault(outlet, []).append(k)
     for members in pools.values():  # in order of first appearance: the result is the same
         pool_days = days[members]
-        if np.count_nonzero(pool_days >= 0) < min_days:
-            continue  # too few dated texts for any run to recur on min_days days
+        if len(np.unique(pool_days[pool_days >= 0])) < min_days:
+            continue  # too few distinct days for any run to recur on min_days days
         pool = [texts[k] for k in members]
         tokens = tokenize(pool)
         counts = np.diff(tokens.doc_ptr)
+        code = to_codepoints("".join(pool))  # the pool's code points, text after text
+        offsets = np.cumsum([0] + [len(text) for text in pool[:-1]], dtype=np.int64)
+        first = tokens.starts + np.repeat(offsets, counts)  # each word in ``code``
+        last = tokens.ends + np.repeat(offsets, counts)
         ids = tokens.hashes.copy()
-        ids[_holds_digit(pool, tokens.starts, tokens.ends, tokens.doc_ptr)] = _SLOT
+        ids[_holds_digit(code, first, last)] = _SLOT
         remove = template_word_mask(ids, counts, pool_days, run_words, min_days, min_share)
         if not remove.any():
             continue
         n_removed += int(remove.sum())
         doc_of = np.repeat(np.arange(len(pool)), counts)
-        for doc in np.unique(doc_of[remove]).tolist():
-            low, high = int(tokens.doc_ptr[doc]), int(tokens.doc_ptr[doc + 1])
-            keep = np.flatnonzero(~remove[low:high]) + low
-            text = pool[doc]
-            spans = zip(tokens.starts[keep].tolist(), tokens.ends[keep].tolist())
-            out[members[doc]] = " ".join(text[a:b] for a, b in spans)
+        changed = np.unique(doc_of[remove])
+        kept = _kept_texts(code, first, last, doc_of, remove, changed)
+        for doc, text in zip(changed.tolist(), kept):
+            out[members[doc]] = text
     return out, n_removed
 
 
-def _holds_digit(
-    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, doc_ptr: np.ndarray
-) -> np.ndarray:
-    """Whether each word (``texts[d][starts[t]:ends[t]]``) holds an ASCII digit.
+def _holds_digit(code: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether each word (``code[first[t]:last[t]]``) holds an ASCII digit: each digit is
+    placed in the word starting at or before it (a search among the sorted word starts), no
+    loop over texts or words.
 
     Returns
     -------
-    ndarray of bool, shape (n_tokens,)
+    ndarray of bool, shape (n_words,)
     """
-    out = np.zeros(len(starts), dtype=bool)
-    for doc, text in enumerate(texts):
-        low, high = int(doc_ptr[doc]), int(doc_ptr[doc + 1])
-        if low == high:
-            continue
-        code = to_codepoints(text)
-        digits = np.r_[0, np.cumsum((code >= _DIGITS[0]) & (code <= _DIGITS[1]))]
-        out[low:high] = digits[ends[low:high]] > digits[starts[low:high]]
+    out = np.zeros(len(first), dtype=bool)
+    at = np.flatnonzero((code - np.uint32(_DIGITS[0])) <= np.uint32(_DIGITS[1] - _DIGITS[0]))
+    word = np.searchsorted(first, at, side="right") - 1
+    inside = word >= 0
+    word, at = word[inside], at[inside]
+    out[word[at < last[word]]] = True
     return out
+
+
+def _kept_texts(
+    code: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    doc_of: np.ndarray,
+    remove: np.ndarray,
+    changed: np.ndarray,
+) -> list[str]:
+    """The texts ``changed`` as their kept words joined by single spaces, built from one
+    array of kept code points (no per-word Python loop).
+
+    Parameters
+    ----------
+    code : ndarray of uint32
+        The code points of every text, text after text.
+    first, last : ndarray of int64, shape (n_words,)
+        Each word's span in ``code``.
+    doc_of : ndarray of int64, shape (n_words,)
+    remove : ndarray of bool, shape (n_words,)
+    changed : ndarray of int64, sorted
+        The texts to rebuild.
+
+    Returns
+    -------
+    list of str, one per text of ``changed``
+    """
+    keep = np.flatnonzero(~remove & np.isin(doc_of, changed))
+    keep_doc = doc_of[keep]
+    space = np.r_[keep_doc[1:] == keep_doc[:-1], False]  # a space after all but a text's last
+    length = last[keep] - first[keep] + space
+    out_end = np.cumsum(length)
+    source = np.arange(int(out_end[-1]) if len(keep) else 0) - np.repeat(
+        out_end - length - first[keep], length
+    )
+    chars = code[np.minimum(source, len(code) - 1)]
+    chars[out_end[space] - 1] = ord(" ")
+    joined = from_codepoints(chars)
+    per_text = np.bincount(
+        np.searchsorted(changed, keep_doc), weights=length, minlength=len(changed)
+    ).astype(np.int64)
+    bounds = np.r_[0, np.cumsum(per_text)].tolist()
+    return [joined[a:b] for a, b in pairwise(bounds)]
 
 
 def template_word_mask(
@@ -175,12 +220,12 @@ def template_word_mask(
     np.add.at(covered_start, hit, 1)
     np.add.at(covered_start, hit + run_words, -1)
     covered = np.cumsum(covered_start[:-1]) > 0
-    # share of each word's uses that template runs cover
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    first = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    word_of = np.empty(n_words, dtype=np.int64)
-    word_of[order] = np.repeat(np.arange(len(first)), np.diff(np.r_[first, n_words]))
-    uses = np.bincount(word_of, minlength=len(first))
-    inside = np.bincount(word_of, weights=covered, minlength=len(first))
-    return covered & (inside[word_of] >= min_share * uses[word_of])
+    # share of each word's uses that template runs cover; only words that a run covers can
+    # be taken out, so only their uses are counted (a search among those few ids, no sort
+    # of every word)
+    covered_ids = np.unique(ids[covered])
+    slot = np.minimum(np.searchsorted(covered_ids, ids), len(covered_ids) - 1)
+    candidate = covered_ids[slot] == ids
+    uses = np.bincount(slot[candidate], minlength=len(covered_ids))
+    inside = np.bincount(slot[covered], minlength=len(covered_ids))
+    return covered & (inside[slot] >= min_share * uses[slot])
