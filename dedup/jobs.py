@@ -52,9 +52,14 @@ def clean(
     drop_duplicates: bool = False,
     progress: ProgressFn | None = None,
     workers: int | Engine = 1,
+    count_duplicates: bool = True,
 ) -> CleanResult:
     """Remove repeated bodies, repeated lines and boilerplate; optionally collapse
     near-duplicate documents to the earliest one.
+
+    Near-duplicates are found (and counted, ``counts["near_duplicates"]``) even without
+    ``drop_duplicates``, unless ``count_duplicates`` is false: a job that cleans its input
+    before its own work (stories) skips that scan.
 
     Every removal is a :class:`dedup.types.Cut` on the document, so the original is the
     cleaned text with its cuts put back. ``workers`` threads (0: every core) share the
@@ -110,9 +115,11 @@ def clean(
 
     # found either way, so that a clean without --drop-duplicates can say how many it would
     # collapse (reprints are what users expect clean to remove); applied only when asked
-    collapsed, duplicates = _drop_duplicates(cleaned, config, engine)
-    if drop_duplicates:
-        cleaned = collapsed
+    duplicates: list[DuplicateDrop] = []
+    if drop_duplicates or count_duplicates:
+        collapsed, duplicates = _drop_duplicates(cleaned, config, engine)
+        if drop_duplicates:
+            cleaned = collapsed
     removed: dict[str, int] = defaultdict(int)
     for doc in cleaned:
         for cut in doc.cuts:
@@ -121,7 +128,7 @@ def clean(
     counts = {
         "documents": len(cleaned),
         "kept": sum(1 for d in cleaned if d.duplicate_of is None),
-        "near_duplicates": len(duplicates),
+        **({"near_duplicates": len(duplicates)} if drop_duplicates or count_duplicates else {}),
         "dropped_duplicates": len(duplicates) if drop_duplicates else 0,
         "documents_with_cuts": sum(1 for d in cleaned if d.cuts),
         "characters": sum(len(r.text) for r in docs),
@@ -285,7 +292,7 @@ def stories(
     docs, rejects = prepare_records(records)
     texts = list(docs)
     if use_clean:
-        cleaned = clean(docs, config, progress=progress, workers=engine)
+        cleaned = clean(docs, config, progress=progress, workers=engine, count_duplicates=False)
         texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
     links: list[tuple[int, int]] = []
     copies: list[list[int]] = []
