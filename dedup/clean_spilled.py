@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import errno
 import os
-import re
 import shutil
 import tempfile
 from array import array
@@ -41,7 +40,7 @@ import numpy as np
 from dedup import rules
 from dedup.config import Config
 from dedup.ingest import record_problem
-from dedup.jobs import near_duplicate_drops, self_copies
+from dedup.jobs import CutRules, near_duplicate_drops, self_copies
 from dedup.lsh import key_partition, winnow
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
 from dedup.parallel import Engine, resolve_engine
@@ -339,8 +338,7 @@ def _cut(
     appended to ``cleaned``; returns the cuts: pointers (n_docs + 1,), rows (start, end,
     reason number) and the reasons."""
     skip = set(config.clean_skip)
-    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
-    titles = {rules.normalise_title(r.title) for r in read.records if r.title}
+    cut_rules = CutRules.of(config, learned, read.records)
     reasons: dict[str, int] = {}
     rows = array("q")
     ptr = array("q", [0])
@@ -352,24 +350,7 @@ def _cut(
             lo, hi = np.searchsorted(self_docs, [first, last])
             copies = self_copies(shingled, self_docs[lo:hi] - first, config, engine)
         for k, (text, doc_lines) in enumerate(zip(batch, lines)):
-            record = read.records[first + k]
-            found = rules.furniture_spans(
-                text,
-                doc_lines,
-                record.outlet,
-                learned=learned,
-                max_words=config.boilerplate_max_words,
-                user_patterns=user_patterns,
-                skip=skip,
-                titles=titles,
-                own_title=record.title,
-            )
-            if "self-duplicate" not in skip:
-                found.append(
-                    rules.self_duplicate_spans(text, copies.get(k, []))
-                    + rules.repeated_line_spans(doc_lines)
-                )
-            spans = rules.combine(text, found, doc_lines.bounds)
+            spans = cut_rules.spans(read.records[first + k], text, doc_lines, copies.get(k, []))
             cleaned.append(rules.apply_cuts(text, spans))
             for span in spans:
                 rows.extend((span.start, span.end, reasons.setdefault(span.reason, len(reasons))))

@@ -85,30 +85,11 @@ def clean(
             fraction=config.boilerplate_fraction,
             max_words=config.boilerplate_max_words,
         )
-    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
-
-    titles = {rules.normalise_title(r.title) for r in docs if r.title}
-
+    cut_rules = CutRules.of(config, learned, docs)
     cleaned: list[CleanedDocument] = []
     for index, (record, doc_lines) in enumerate(zip(docs, lines)):
         text = record.text
-        found = rules.furniture_spans(
-            text,
-            doc_lines,
-            record.outlet,
-            learned=learned,
-            max_words=config.boilerplate_max_words,
-            user_patterns=user_patterns,
-            skip=skip,
-            titles=titles,
-            own_title=record.title,
-        )
-        if "self-duplicate" not in skip:
-            found.append(
-                rules.self_duplicate_spans(text, copies.get(index, []))
-                + rules.repeated_line_spans(doc_lines)
-            )
-        spans = rules.combine(text, found, doc_lines.bounds)
+        spans = cut_rules.spans(record, text, doc_lines, copies.get(index, []))
         cleaned.append(CleanedDocument(record, rules.apply_cuts(text, spans), _cuts(record, spans)))
         if progress and (index % 1024 == 0 or index == len(docs) - 1):
             progress("clean", index + 1, len(docs))
@@ -181,6 +162,58 @@ def _cuts(record: Record, spans: Sequence[rules.Span]) -> tuple[Cut, ...]:
     return tuple(
         Cut(record.id, s.start, s.end, s.reason, record.text[s.start : s.end]) for s in spans
     )
+
+
+@dataclass(frozen=True)
+class CutRules:
+    """Every rule of a clean, set for one corpus: what each document's cuts are made by,
+    in memory (:func:`clean`) and streamed (:mod:`dedup.clean_spilled`) alike."""
+
+    config: Config
+    learned: set[tuple[str, str, bytes]]
+    titles: set[str]
+    user_patterns: list[re.Pattern[str]]
+    skip: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, config: Config, learned: set[tuple[str, str, bytes]], records: Iterable[Record]
+    ) -> CutRules:
+        """The rules of ``config``, the ``learned`` boilerplate, and the titles of
+        ``records`` (a teaser line is another article's title)."""
+        return cls(
+            config,
+            learned,
+            {rules.normalise_title(r.title) for r in records if r.title},
+            [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns],
+            frozenset(config.clean_skip),
+        )
+
+    def spans(
+        self,
+        record: Record,
+        text: str,
+        doc_lines: rules.Lines,
+        copies: Sequence[tuple[int, int, int, int]],
+    ) -> list[rules.Span]:
+        """The cuts of one document: furniture, then (unless skipped) the passages it
+        repeats (``copies``, aligned with itself) and its repeated lines, combined."""
+        found = rules.furniture_spans(
+            text,
+            doc_lines,
+            record.outlet,
+            learned=self.learned,
+            max_words=self.config.boilerplate_max_words,
+            user_patterns=self.user_patterns,
+            skip=self.skip,
+            titles=self.titles,
+            own_title=record.title,
+        )
+        if "self-duplicate" not in self.skip:
+            found.append(
+                rules.self_duplicate_spans(text, copies) + rules.repeated_line_spans(doc_lines)
+            )
+        return rules.combine(text, found, doc_lines.bounds)
 
 
 def _drop_duplicates(
