@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,6 +53,19 @@ TIMINGS = """() => {
 }"""
 
 
+def offline_page(browser: Any, url: str) -> Any:
+    """A new page of ``browser`` (1400 × 1000) that may load ``url`` and nothing else: the
+    report must work from disk with no network."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.split("#")[0] == url else route.abort()
+        ),
+    )
+    return context.new_page()
+
+
 def measure_page(path: Path, runs: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -60,14 +74,7 @@ def measure_page(path: Path, runs: int) -> dict[str, float]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.route(
-                "**/*",
-                lambda route: (
-                    route.continue_() if route.request.url.split("#")[0] == url else route.abort()
-                ),
-            )
-            page = context.new_page()
+            page = offline_page(browser, url)
             page.goto(url, wait_until="load")
             page.wait_for_selector("body[data-ready='overview']")
             for name, value in page.evaluate(TIMINGS).items():
@@ -88,7 +95,7 @@ def measure_page(path: Path, runs: int) -> dict[str, float]:
             page.evaluate("k => { location.hash = 'pair/' + k; }", top)
             page.wait_for_selector("body[data-ready='pair'] #pair .text mark")
             samples.setdefault("open_top_pair", []).append(1000 * (time.perf_counter() - clock))
-            context.close()
+            page.context.close()
         browser.close()
     return {name: statistics.median(values) for name, values in samples.items()}
 

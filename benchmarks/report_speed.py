@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generate import generate
-from report_size import CHROMIUM, LAUNCH_ARGS
+from report_size import CHROMIUM, LAUNCH_ARGS, offline_page
 from scan_speed import provenance
 
 from dedup.config import Config
@@ -105,14 +105,7 @@ def measure_page(path: Path, runs: int, pairs: int, outlet: str) -> dict[str, fl
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for _ in range(runs):
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.route(
-                "**/*",
-                lambda route: (
-                    route.continue_() if route.request.url.split("#")[0] == url else route.abort()
-                ),
-            )
-            page = context.new_page()
+            page = offline_page(browser, url)
             page.goto(url, wait_until="load", timeout=600_000)
             page.wait_for_selector("body[data-ready='overview']", timeout=600_000)
             for name, value in page.evaluate(TIMINGS).items():
@@ -126,7 +119,7 @@ def measure_page(path: Path, runs: int, pairs: int, outlet: str) -> dict[str, fl
             samples.setdefault("search_outlet", []).append(
                 page.evaluate(OPEN_VIEW, f"search/{outlet}")
             )
-            context.close()
+            page.context.close()
         browser.close()
     return {name: statistics.median(values) for name, values in samples.items()}
 

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from report_size import CHROMIUM, LAUNCH_ARGS
+from report_size import CHROMIUM, LAUNCH_ARGS, offline_page
 
 from dedup.html import render_report, write_report
 from dedup.ingest import read_corpus
@@ -49,14 +49,7 @@ def shoot(page_path: Path, docs: Path) -> list[Path]:
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.split("#")[0] == url else route.abort()
-            ),
-        )
-        page = context.new_page()
+        page = offline_page(browser, url)
         page.goto(url)
         page.wait_for_selector("body[data-ready='overview']")
         written.append(docs / "report-seeds.png")
@@ -81,7 +74,7 @@ def shoot(page_path: Path, docs: Path) -> list[Path]:
         page.wait_for_selector("body[data-ready='pair'] #pair section.verdict")
         written.append(docs / "report-seeds-pair.png")
         page.screenshot(path=str(written[-1]))
-        context.close()
+        page.context.close()
         browser.close()
     return written
 
