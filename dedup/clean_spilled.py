@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import os
 import shutil
-import tempfile
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,7 +39,6 @@ from dedup.config import Config
 from dedup.ingest import record_problem
 from dedup.jobs import CutRules, near_duplicate_drops, self_copies
 from dedup.lsh import key_partition, winnow
-from dedup.outputs import SCRATCH_PREFIX, remove_stale
 from dedup.parallel import Engine, resolve_engine
 from dedup.prepare import printable_source
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
@@ -50,9 +46,10 @@ from dedup.spilled import (
     CHARS_PER_KEY,
     KEY_ROW,
     SPILL_PART_KEYS,
-    _spill_error,
-    _within,
+    is_spill_failure,
+    make_scratch,
     scan_spilled,
+    spill_error,
     spilled_passage_candidates,
 )
 from dedup.stages import cut_runs
@@ -175,14 +172,7 @@ def clean_spilled(
     """
     config = config or Config()
     engine = resolve_engine(workers)
-    where = Path(spill_dir or tempfile.gettempdir())
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        if spill_dir is not None:  # a folder of the user's: what a killed run left there
-            remove_stale(where, SCRATCH_PREFIX)
-        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
-    except OSError as error:
-        raise _spill_error(where, error) from error
+    where, folder = make_scratch(spill_dir)
     originals = TextSpill(folder / "texts.bin")
     cleaned = TextSpill(folder / "cleaned.bin")
     try:
@@ -190,11 +180,9 @@ def clean_spilled(
             result = _clean(records, originals, cleaned, folder, config, engine, progress,
                             drop_duplicates, batch_chars, rejects_in_id_order)  # fmt: skip
         except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(
-                error.filename, folder
-            ):
+            if not is_spill_failure(error, folder):
                 raise
-            raise _spill_error(where, error) from error
+            raise spill_error(where, error) from error
         yield result
     finally:
         originals.close()

@@ -122,14 +122,7 @@ def scan_spilled(
     engine = resolve_engine(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    where = Path(spill_dir or tempfile.gettempdir())
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        if spill_dir is not None:  # a folder of the user's: what a killed scan left there
-            remove_stale(where, SCRATCH_PREFIX)
-        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
-    except OSError as error:
-        raise _spill_error(where, error) from error
+    where, folder = make_scratch(spill_dir)
     texts = TextSpill(folder / "texts.bin")
     unusable: list[Reject] = []
     try:
@@ -189,9 +182,9 @@ def scan_spilled(
         )
         signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
     except OSError as error:
-        if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not _within(error.filename, folder):
+        if not is_spill_failure(error, folder):
             raise
-        raise _spill_error(where, error) from error
+        raise spill_error(where, error) from error
     finally:
         texts.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -199,16 +192,34 @@ def scan_spilled(
     return found.scan_result(config, table, rejects, signatures, candidates, seconds)
 
 
-def _spill_error(where: Path, error: OSError) -> StageError:
+def make_scratch(spill_dir: str | Path | None) -> tuple[Path, Path]:
+    """The folder spill files go under (``spill_dir``, or the system's temporary folder) and
+    a new scratch folder of this process inside it. In a folder of the user's, what a killed
+    run left there is removed first. A folder that cannot be made is the one-line error."""
+    where = Path(spill_dir or tempfile.gettempdir())
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        if spill_dir is not None:
+            remove_stale(where, SCRATCH_PREFIX)
+        folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=where))
+    except OSError as error:
+        raise spill_error(where, error) from error
+    return where, folder
+
+
+def is_spill_failure(error: OSError, folder: Path) -> bool:
+    """Whether ``error`` is the spill files' own: a full disk, or a file in ``folder``."""
+    name = error.filename
+    within = isinstance(name, str | os.PathLike) and folder in Path(name).parents
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) or within
+
+
+def spill_error(where: Path, error: OSError) -> StageError:
+    """The one-line error of spill files that cannot be kept under ``where``."""
     return StageError(
         f"{where}: cannot keep the spill files there: {error.strerror or error} "
         "(free some space, or choose another folder with --spill-dir)"
     )
-
-
-def _within(name: object, folder: Path) -> bool:
-    """Whether the file ``name`` (as an OSError gives it, possibly None) is in ``folder``."""
-    return isinstance(name, str | os.PathLike) and folder in Path(name).parents
 
 
 def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:
