@@ -192,13 +192,7 @@ class Words:
 
     def count(self, doc: str, spans: Iterable[tuple[int, int]]) -> int:
         """Words of ``doc`` starting inside the union of ``spans`` (char offsets)."""
-        lo, hi = self._range(doc)
-        starts = self._tokens.starts[lo:hi]
-        inside = np.zeros(len(starts), dtype=bool)
-        for start, end in spans:
-            first, last = np.searchsorted(starts, [start, end])
-            inside[first:last] = True
-        return int(inside.sum())
+        return int(self.mask(doc, spans).sum())
 
 
 def spans_of(passages: Iterable[PassageCluster], doc: str) -> list[tuple[int, int]]:
