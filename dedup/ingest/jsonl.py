@@ -14,7 +14,12 @@ from typing import Any, BinaryIO
 from dedup.errors import InputError
 from dedup.ingest.compressed import READ_ERRORS, read_error_message
 from dedup.ingest.options import ReadOptions, _decode_message, _fail
-from dedup.ingest.rows import _record_from_row, _surrogate_message, surrogate_field
+from dedup.ingest.rows import (
+    _record_from_row,
+    _surrogate_message,
+    records_of_rows,
+    surrogate_field,
+)
 from dedup.types import Record, Reject
 
 # --- JSON lines ---------------------------------------------------------------------------
@@ -23,13 +28,7 @@ from dedup.types import Record, Reject
 def _read_jsonl(
     handle: BinaryIO, name: str, stem: str, options: ReadOptions
 ) -> Iterator[Record | Reject]:
-    for item in _jsonl_objects(handle, name, options):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        row, source = item
-        line = int(source.rsplit(":", 1)[1])
-        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
+    yield from records_of_rows(_jsonl_objects(handle, name, options), name, stem, options)
 
 
 def _read_json(

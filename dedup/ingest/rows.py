@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dedup.errors import InputError
@@ -54,6 +55,23 @@ def record_problem(record: Record) -> str | None:
         if _holds_surrogate(key) or _holds_surrogate(value):
             return _surrogate_message(str(key).encode("utf-8", "backslashreplace").decode())
     return None
+
+
+def records_of_rows(
+    items: Iterable[tuple[dict[str, Any], str] | Reject],
+    name: str,
+    stem: str,
+    options: ReadOptions,
+) -> Iterator[Record | Reject]:
+    """The record of each ``(row, "file:line")`` of a file's rows (its default id
+    ``<stem>:<line>``), and the rejects among them as they come."""
+    for item in items:
+        if isinstance(item, Reject):
+            yield item
+            continue
+        row, source = item
+        line = int(source.rsplit(":", 1)[1])
+        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
 
 
 def _record_from_row(

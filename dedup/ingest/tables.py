@@ -18,7 +18,7 @@ from dedup.ingest.compressed import (
     read_error_message,
 )
 from dedup.ingest.options import ReadOptions, _fail
-from dedup.ingest.rows import _record_from_row
+from dedup.ingest.rows import _record_from_row, records_of_rows
 from dedup.types import Record, Reject
 
 # --- CSV / TSV ----------------------------------------------------------------------------
@@ -36,13 +36,8 @@ def _csv_records(
     delimiter: str,
     options: ReadOptions,
 ) -> Iterator[Record | Reject]:
-    for item in _csv_rows_of(open_binary, name, delimiter, options, required=(options.text_field,)):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        row, source = item
-        line = int(source.rsplit(":", 1)[1])
-        yield _record_from_row(row, name, line, f"{stem}:{line}", options)
+    rows = _csv_rows_of(open_binary, name, delimiter, options, required=(options.text_field,))
+    yield from records_of_rows(rows, name, stem, options)
 
 
 def _csv_rows(
