@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.align import MAX_ANCHOR_REPEATS, align_pairs, align_shingles, find_anchors
+from dedup.align import align_pairs, align_shingles
 from dedup.edits import A_HI, A_LO, B_HI, B_LO, MATCHED_A
 from dedup.normalize import words
+from dedup.segments import MAX_ANCHOR_REPEATS, find_anchors
 from dedup.shingle import shingle_hashes, tokenize
 from dedup.spans import cluster_spans, shingle_overlaps
 

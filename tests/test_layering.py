@@ -30,6 +30,7 @@ STAGES = [
     "spans",
     "edits",
     "edit_kernels",
+    "segments",
     "align",
     "edit_marks",
     "store",
