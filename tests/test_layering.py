@@ -60,6 +60,7 @@ STAGES = [
     "verify",
     "inmemory",
     "spilled",
+    "duplicates",
     "jobs",
     "clean_spilled",
     "index",
