@@ -5,6 +5,8 @@ spilled alike."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.candidates import hit_candidates
 from dedup.config import FRAGMENT_HITS, Config
@@ -64,3 +66,32 @@ def test_a_revision_with_far_apart_runs_is_found_in_memory_and_spilled(tmp_path,
     monkeypatch.setattr("dedup.config.FRAGMENT_HITS", 0)
     assert Config().fragment_hits == 0
     assert scan(records).pairs == ()
+
+
+@given(
+    st.lists(st.integers(8, 11), min_size=1, max_size=5),
+    st.randoms(use_true_random=False),
+)
+@settings(derandomize=True, max_examples=30, deadline=None)
+def test_a_heavy_revision_is_found_when_its_runs_hold_enough_words(runs, rng):
+    """Exact runs of 8-11 words (each holds one window of passage keys, so one hit, and is
+    shorter than a passage), in any order among new wording: the pair is reported when the
+    runs hold ``min_fragment_words`` words in all, with every run as an alignment whose
+    offsets slice to the same words in both texts; otherwise it is not."""
+    source, kept = [], []
+    for k, size in enumerate(runs):
+        kept.append([f"keep{k}x{n}" for n in range(size)])
+        source += [f"src{k}x{n}" for n in range(40)] + kept[-1]
+    order = list(range(len(runs)))
+    rng.shuffle(order)
+    rewrite = [w for k in order for w in kept[k] + [f"new{k}x{n}" for n in range(40)]]
+    text_a, text_b = " ".join(source), " ".join(rewrite)
+    found = scan([Record("a", text_a), Record("b", text_b)])
+    if sum(runs) < Config().min_fragment_words:
+        assert found.pairs == ()
+        return
+    (pair,) = found.pairs
+    assert sorted(a.matched_words for a in pair.alignments) == sorted(runs)
+    for a in pair.alignments:
+        assert text_a[a.a_start : a.a_end].split() == text_b[a.b_start : a.b_end].split()
+        assert a.reuse_kind == "exact"
