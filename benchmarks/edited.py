@@ -827,7 +827,8 @@ def main() -> None:
         f"dedup: scan(records, Config({', '.join(args.set)})) defaults: shingle "
         f"{config.shingle_size} words, "
         f"passages >= {config.min_passage_words} words copied exactly, gaps <= "
-        f"{config.max_gap_words} words, workers {args.workers}; naive: shared word "
+        f"{config.max_gap_words} words, pieces of heavy revisions >= "
+        f"{config.min_fragment_words} words, workers {args.workers}; naive: shared word "
         f"{NAIVE_NGRAM}-gram runs; containment: word {CONTAINMENT_NGRAM}-grams >= "
         f"{CONTAINMENT_THRESHOLD}"
     )
