@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from dedup.assemble import DocTable
-from dedup.candidates import measure_overlaps
+from dedup.candidates import hit_candidates, measure_overlaps
 from dedup.config import Config
 from dedup.copies import (
     CopyGroups,
@@ -39,7 +39,6 @@ from dedup.lsh import (
     key_partition,
     merge_passage_candidates,
     postings_hits,
-    two_hit_candidates,
     winnow,
 )
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
@@ -432,7 +431,7 @@ def _spilled_candidates(
         if progress:
             progress("candidates", done, 2 * parts)
     reduced = []
-    shared = (n_docs, config.two_hit_distance, config.max_gap_words)
+    shared = (n_docs, config.two_hit_distance, config.max_gap_words, config.fragment_hits)
     for done, jobs in _partition_jobs(hits, step):
         reduced += list(engine.map_ordered(_spilled_two_hits, shared, jobs))
         if progress:
@@ -520,12 +519,13 @@ def _spilled_copy_groups(
 
 
 def _spilled_two_hits(
-    n_docs: int, two_hit_distance: int, max_shift: int, rows: np.ndarray
+    n_docs: int, two_hit_distance: int, max_shift: int, fragment_hits: int, rows: np.ndarray
 ) -> PassageCandidates:
-    """Two-hit candidates of one partition of spilled hits (every hit of a pair in it)."""
+    """Candidates of one partition of spilled hits (every hit of a pair in it), as
+    :func:`dedup.candidates.hit_candidates`."""
     doc_a, doc_b, pos_a, pos_b = (rows[name].astype(np.int64) for name in HIT_FIELDS)
     hits = PassageHits(doc_a, doc_b, pos_a, pos_b, 0)
-    return two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    return hit_candidates(hits, n_docs, two_hit_distance, max_shift, fragment_hits)
 
 
 def _signature_map(path: Path, n_docs: int, num_perm: int) -> np.ndarray:
