@@ -66,10 +66,11 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
 
     Parameters
     ----------
-    data : iterable, DataFrame or Table
+    data : iterable, DataFrame, Table or Dataset
         Records; strings (each a text, numbered ``"0"``, ``"1"``, … in order); mappings
-        (dicts, one a record); a pandas or polars DataFrame or a pyarrow Table (one row a
-        record); or an iterable of any mix of these.
+        (dicts, one a record); a pandas or polars DataFrame, a pyarrow Table or Dataset (one
+        row a record), a Hugging Face ``datasets.Dataset`` (its rows, as it iterates them);
+        or an iterable of any mix of these.
     **names : str
         The key or column holding each field, when it is not the field's own name:
         ``id="article_id", text="body"`` (keys of :data:`FIELDS`). Other keys of a mapping
@@ -99,7 +100,8 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
 
 
 def _items(data: Any) -> Iterator[Any]:
-    """Rows of a table-like ``data`` (pandas, polars, pyarrow), or its items."""
+    """Rows of a table-like ``data`` (pandas, polars, a pyarrow Table or Dataset), or its
+    items."""
     if isinstance(data, (str, bytes, Mapping, Record)):
         raise TypeError(
             f"expected a collection of records (a list, a DataFrame, …), got one "
@@ -107,10 +109,13 @@ def _items(data: Any) -> Iterator[Any]:
         )
     if hasattr(data, "to_pylist"):  # a pyarrow Table or RecordBatch
         yield from data.to_pylist()
+    elif hasattr(data, "to_batches") and hasattr(data, "schema"):  # a pyarrow Dataset
+        for batch in data.to_batches(use_threads=False):  # in the dataset's order
+            yield from batch.to_pylist()
+    elif hasattr(data, "iter_rows") and hasattr(data, "columns"):  # a polars DataFrame
+        yield from data.iter_rows(named=True)  # (before pandas: polars has a to_dict too)
     elif hasattr(data, "to_dict") and hasattr(data, "columns"):  # a pandas DataFrame
         yield from data.to_dict("records")
-    elif hasattr(data, "iter_rows") and hasattr(data, "columns"):  # a polars DataFrame
-        yield from data.iter_rows(named=True)
     else:
         yield from data
 

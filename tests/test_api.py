@@ -32,24 +32,57 @@ def test_scan_takes_plain_strings():
     assert frame.loc[0, "passages"] == 1
 
 
-@pytest.mark.parametrize("form", ["dicts", "records", "arrow", "pandas"])
-def test_every_form_of_the_seeds_gives_the_same_scan(form):
-    rows = [{"article": k, "body": v, "site": "x"} for k, v in SEEDS.items()]
+def data_in_form(rows: list[dict], form: str, folder: Path):
+    """``rows`` as the API's caller may hold them."""
     if form == "dicts":
-        data = rows
-    elif form == "records":
-        data = [Record(r["article"], r["body"], outlet="x") for r in rows]
-    elif form == "arrow":
-        data = pa.Table.from_pylist(rows)
-    else:
+        return rows
+    if form == "iterator":
+        return iter(rows)
+    if form == "arrow":
+        return pa.Table.from_pylist(rows)
+    if form == "arrow-dataset":  # shards on disk, read in their order
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        for start in range(0, len(rows), 2):
+            pq.write_table(pa.Table.from_pylist(rows[start : start + 2]), folder / f"{start}.pq")
+        return ds.dataset(folder, format="parquet")
+    if form == "pandas":
         import pandas as pd
 
-        data = pd.DataFrame(rows)
+        return pd.DataFrame(rows)
+    if form == "polars":
+        polars = pytest.importorskip("polars")
+        return polars.DataFrame(rows)
+    datasets = pytest.importorskip("datasets")  # a Hugging Face Dataset, loaded from disk
+    datasets.Dataset.from_list(rows).save_to_disk(folder / "hf")
+    return datasets.load_from_disk(str(folder / "hf"))
+
+
+FORMS = ["dicts", "iterator", "arrow", "arrow-dataset", "pandas", "polars", "hf-dataset"]
+
+
+@pytest.mark.parametrize("form", ["records", *FORMS])
+def test_every_form_of_the_seeds_gives_the_same_scan(form, tmp_path):
+    rows = [{"article": k, "body": v, "site": "x"} for k, v in SEEDS.items()]
+    if form == "records":
+        data = [Record(r["article"], r["body"], outlet="x") for r in rows]
+    else:
+        data = data_in_form(rows, form, tmp_path)
     names = {} if form == "records" else {"id": "article", "text": "body", "outlet": "site"}
     got = dedup.scan(data, **names)
     expected = scan_records([Record(k, v, outlet="x") for k, v in SEEDS.items()])
     assert got.pairs == expected.pairs
     assert got.passages == expected.passages
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_bad_row_in_any_form_names_its_position(form, tmp_path):
+    """The caller's own data: a row without text stops the call, naming where it is."""
+    rows = [{"id": k, "text": v} for k, v in SEEDS.items()]
+    rows.insert(3, {"id": "bad", "text": None})
+    with pytest.raises(TypeError, match=r"^item 3: field 'text' is not a string$"):
+        dedup.scan(data_in_form(rows, form, tmp_path))
 
 
 def test_a_mapping_without_text_names_its_item():
