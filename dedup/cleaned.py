@@ -485,7 +485,7 @@ def _write_back_json(source: Path, handle: BinaryIO, kept: KeptTexts, options: R
     return _write_json_array(handle, rows)
 
 
-def _write_json_array(handle: BinaryIO, rows: Iterable[dict[str, Any]]) -> int:
+def _write_json_array(handle: IO[bytes], rows: Iterable[dict[str, Any]]) -> int:
     """``rows`` as a JSON array, one object a line (UTF-8); return how many."""
     written = 0
     for row in rows:
