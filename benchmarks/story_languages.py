@@ -7,7 +7,8 @@
 * **a mixed-language corpus** (German and Spanish reports of four stories, two each, from
   ``tests/test_story_words.py``): the cosine similarity of TF-IDF vectors of reports of one
   story and of different stories, with English stop words for every language (as before) and
-  with each document's own, as ``StoryClusterer`` builds them;
+  with each document's own, as ``StoryClusterer`` builds them, and the label (top terms)
+  ``dedup.stories`` gives each story either way;
 * **outputs kept**: with ``--tree OTHER`` (a checkout from before the change), the SHA-256 of
   ``stories.jsonl`` written by ``dedup stories`` on ``corpus/``, BASIL and GoogleNews-TS from
   this tree and from that one, each run a process of its own.
@@ -75,17 +76,28 @@ def mixed_corpus() -> None:
 
     print("\n| stop words | one story: min | mean | different stories: max | mean |")
     print("|---|---|---|---|---|")
+    import dedup
+
     own = similarities(fitted(RECORDS))
+    own_labels = {s.members: s.label for s in dedup.stories(RECORDS).stories}
     chosen = clustering.stop_word_options
     clustering.stop_word_options = lambda texts: {"stop_words": "english"}  # as before
     try:
         english = similarities(fitted(RECORDS))
+        english_labels = {s.members: s.label for s in dedup.stories(RECORDS).stories}
     finally:
         clustering.stop_word_options = chosen
     for label, (same, apart) in (("English for every language", english), ("each its own", own)):
         print(
             f"| {label} | {min(same):.3f} | {sum(same) / len(same):.3f} | {max(apart):.3f} | "
             f"{sum(apart) / len(apart):.3f} |"
+        )
+    print("\n| story | label, English stop words for all | label, each its own |")
+    print("|---|---|---|")
+    for members in sorted(set(own_labels) | set(english_labels)):
+        print(
+            f"| {', '.join(members)} | {english_labels.get(members, '–')} | "
+            f"{own_labels.get(members, '–')} |"
         )
 
 

@@ -3,10 +3,14 @@ the corpus's languages, and the stop list each gets."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from dedup import clustering
+from dedup.cli import main
 from dedup.clustering import StoryClusterer
 from dedup.story_words import (
     StopWordTokenizer,
@@ -169,3 +173,31 @@ def test_tokenizer_falls_back_to_the_main_language(language):
     tokenizer = StopWordTokenizer([language, "fr"])
     assert tokenizer("12 34 de die") == [w for w in ["12", "34", "de", "die"]
                                          if w not in stop_list(language)]  # fmt: skip
+
+
+def story_labels(tmp_path) -> dict[tuple[str, ...], list[str]]:
+    """`dedup stories` on the mixed corpus: each story's members and its label's terms."""
+    source = tmp_path / "mixed.jsonl"
+    rows = [{"id": doc_id, "text": text} for doc_id, text in MIXED_NEWS.items()]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["stories", str(source), "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    stories = [json.loads(line) for line in (out / "stories.jsonl").read_text().splitlines()]
+    return {tuple(story["members"]): story["label"].split(", ") for story in stories}
+
+
+def test_story_labels_are_words_of_the_story_not_of_the_language(tmp_path):
+    labels = story_labels(tmp_path)
+    assert {frozenset(members) for members in labels} == TRUE_STORIES
+    for members, terms in labels.items():
+        language = document_language(MIXED_NEWS[members[0]])
+        assert not any(word in stop_list(language) for term in terms for word in term.split())
+    assert "donau" in labels[("flood-1", "flood-2")]
+
+
+def test_with_english_stop_words_the_labels_were_function_words(tmp_path, monkeypatch):
+    """What the test above guards against: "die, der, das, und" as a German story's label."""
+    monkeypatch.setattr(clustering, "stop_word_options", lambda texts: {"stop_words": "english"})
+    labels = story_labels(tmp_path)
+    assert {"die", "der", "und"} <= set(labels[("flood-1", "flood-2")])
