@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from dedup.ingest import record_problem
+from dedup.ingest import UnusableRecord, record_problem
 from dedup.types import (
     Record,
     Reject,
@@ -76,10 +76,18 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
         ``id="article_id", text="body"`` (keys of :data:`FIELDS`). Other keys of a mapping
         are kept as the record's ``extra``.
 
+    Yields
+    ------
+    Record
+        One an item; an item that is none of these (a mapping without a string text, a
+        number) as an :class:`~dedup.ingest.UnusableRecord`, which the jobs skip as a
+        Reject naming its position (``item 3: field 'text' is not a string``), the other
+        items used.
+
     Raises
     ------
     TypeError
-        For an item that is none of these, naming its position.
+        For ``data`` that is one record rather than a collection, or an unknown field name.
     """
     unknown = sorted(set(names) - set(FIELDS))
     if unknown:
@@ -93,10 +101,8 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
         elif isinstance(item, Mapping):
             yield _from_mapping(item, columns, number)
         else:
-            raise TypeError(
-                f"item {number}: expected a string, a mapping or a Record, "
-                f"got {type(item).__name__}"
-            )
+            problem = f"expected a string, a mapping or a Record, got {type(item).__name__}"
+            yield _unusable(number, problem)
 
 
 def _items(data: Any) -> Iterator[Any]:
@@ -120,10 +126,14 @@ def _items(data: Any) -> Iterator[Any]:
         yield from data
 
 
+def _unusable(number: int, problem: str) -> UnusableRecord:
+    return UnusableRecord(f"item {number}", "", source=f"item {number}", problem=problem)
+
+
 def _from_mapping(item: Mapping[str, Any], columns: dict[str, str], number: int) -> Record:
     text = item.get(columns["text"])
     if not isinstance(text, str):
-        raise TypeError(f"item {number}: field {columns['text']!r} is not a string")
+        return _unusable(number, f"field {columns['text']!r} is not a string")
     values = {
         field: None if item.get(key) is None else str(item.get(key))
         for field, key in columns.items()

@@ -77,17 +77,37 @@ def test_every_form_of_the_seeds_gives_the_same_scan(form, tmp_path):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_a_bad_row_in_any_form_names_its_position(form, tmp_path):
-    """The caller's own data: a row without text stops the call, naming where it is."""
+def test_a_bad_row_in_any_form_is_skipped_and_named(form, tmp_path):
+    """A row without text is a reject naming its position; nothing else is lost."""
     rows = [{"id": k, "text": v} for k, v in SEEDS.items()]
     rows.insert(3, {"id": "bad", "text": None})
-    with pytest.raises(TypeError, match=r"^item 3: field 'text' is not a string$"):
-        dedup.scan(data_in_form(rows, form, tmp_path))
+    result = dedup.scan(data_in_form(rows, form, tmp_path))
+    assert [(r.source, r.reason) for r in result.rejects] == [
+        ("item 3", "field 'text' is not a string")
+    ]
+    assert [d.id for d in result.documents] == sorted(SEEDS)
+    expected = scan_records([Record(k, v) for k, v in SEEDS.items()])
+    assert result.passages == expected.passages
+
+
+@pytest.mark.parametrize("job", ["scan", "clean", "stories", "chains", "index"])
+def test_every_job_skips_a_bad_item_and_names_it(job, tmp_path):
+    items = [*SEEDS.values()]
+    items[1:1] = [{"id": "no text"}, 7]
+    if job == "index":
+        rejects = dedup.Index(tmp_path / "index").add(items).rejects
+    else:
+        result = getattr(dedup, job)(items)
+        rejects = (result.scan if job == "chains" else result).rejects
+    assert [(r.source, r.reason) for r in rejects] == [
+        ("item 1", "field 'text' is not a string"),
+        ("item 2", "expected a string, a mapping or a Record, got int"),
+    ]
 
 
 def test_a_mapping_without_text_names_its_item():
-    with pytest.raises(TypeError, match=r"item 1: field 'text' is not a string"):
-        dedup.scan([{"text": "a b c"}, {"id": "x"}])
+    [reject] = dedup.scan([{"text": "a b c"}, {"id": "x"}]).rejects
+    assert f"{reject.source}: {reject.reason}" == "item 1: field 'text' is not a string"
     with pytest.raises(TypeError, match="wrap it in a list"):
         dedup.scan("one text")
     with pytest.raises(TypeError, match="unknown field 'body'"):

@@ -55,7 +55,7 @@ from dedup.ingest.reader import (
     iter_records,
     read_corpus,
 )
-from dedup.ingest.rows import record_problem, surrogate_field
+from dedup.ingest.rows import UnusableRecord, record_problem, surrogate_field
 from dedup.ingest.webpages import (
     WARC_EXTRA,
     PageText,
@@ -78,6 +78,7 @@ __all__ = [
     "Note",
     "PageText",
     "ReadOptions",
+    "UnusableRecord",
     "decode_page",
     "extract_article",
     "folder_files",
