@@ -39,6 +39,7 @@ STAGES = [
     "communities",
     "templates",
     "events",
+    "story_words",
     "clustering",
     "story_copies",
     "credits",
