@@ -4,9 +4,15 @@ A report of 100,000 articles cannot parse everything before it answers: the page
 for tens of megabytes of JSON. :func:`split_index` cuts the index of
 :func:`dedup.html.report_data` in two. What the lists and the search need (each article's
 outlet, date and headline; each pair's counts; each story's members) stays in the index,
-parsed once. The detail of a pair (its highlights and its verdict) and of a story (its chain
-graph and the edges drawn in it) goes into a ``<script type="application/json">`` block of
-its own, parsed when that pair or story is opened, as the article texts already are.
+parsed once. The detail of a pair (its highlights and its verdict), of a story (its chain
+graph and the edges drawn in it) and each article text are loaded on demand.
+
+:func:`pack_blocks` holds those on-demand blocks compressed: consecutive blocks of one kind
+(``text``, ``pair``, ``story``) go into packs of about :data:`PACK_BYTES` of JSON, each
+deflated (zlib) and base64-encoded in a ``<script type="application/x-dedup-pack">`` block;
+the index lists the first key of each pack, so the page finds a block's pack by a binary
+search and inflates only that pack (the browser's ``DecompressionStream``) when the block is
+first opened. :func:`unpack_page` reads them back (for tests and benchmarks).
 
 :func:`top_stories` and :func:`top_links` are the overview's short lists, rendered by the
 template itself, so they paint before any script runs.
@@ -14,6 +20,11 @@ template itself, so they paint before any script runs.
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import zlib
+from collections.abc import Sequence
 from typing import Any
 
 #: Fields of a pair row the pairs list and the stories need at once; the rest of the row (the
@@ -34,32 +45,43 @@ PAIR_SUMMARY = frozenset(
         "story",
     }
 )
+#: Kinds of block loaded on demand: article texts (keyed by document number), pair details
+#: (by pair number) and story details (by story number).
+PACK_KINDS = ("text", "pair", "story")
+#: Bytes of JSON (before compression) after which a pack is closed. Opening a pair inflates
+#: at most three packs (two texts, one detail), so this bounds the work of opening one.
+PACK_BYTES = 1 << 16
+#: zlib level of the packs (the same level gives the same bytes).
+PACK_LEVEL = 6
+PACK_TYPE = "application/x-dedup-pack"
 #: Rows of each of the overview's short lists.
 TOP_ROWS = 10
 #: Outlets named per story in the overview's list.
 STORY_OUTLETS = 4
 
 
-def split_index(index: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """The index the page parses at once, and the ``(block id, value)`` blocks it parses on
-    demand: ``pair-<k>`` per pair, ``story-<k>`` per story with a chain graph.
+def split_index(
+    index: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, list[tuple[int, Any]]]]:
+    """The index the page parses at once, and the ``(key, value)`` blocks it loads on
+    demand, by kind: ``pair`` (one per pair) and ``story`` (one per story with a graph).
 
     The light index keeps ``edges`` only for the corpus-wide graph (a dict from edge
     number to its row); each story block carries the edges its own graph draws.
     """
     edges = index["edges"]
-    blocks: list[tuple[str, Any]] = []
+    blocks: dict[str, list[tuple[int, Any]]] = {"pair": [], "story": []}
     pairs = []
     for number, row in enumerate(index["pairs"]):
         pairs.append({key: value for key, value in row.items() if key in PAIR_SUMMARY})
         detail = {key: value for key, value in row.items() if key not in PAIR_SUMMARY}
-        blocks.append((f"pair-{number}", detail))
+        blocks["pair"].append((number, detail))
     stories = []
     for number, row in enumerate(index["stories"]):
         stories.append({key: value for key, value in row.items() if key != "graph"})
         if row["graph"]:
             graph = row["graph"]
-            blocks.append((f"story-{number}", {"graph": graph, "edges": edges_of(graph, edges)}))
+            blocks["story"].append((number, {"graph": graph, "edges": edges_of(graph, edges)}))
     graph = index["graph"]
     light = {
         **index,
@@ -68,6 +90,57 @@ def split_index(index: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, 
         "edges": edges_of(graph, edges) if graph else {},
     }
     return light, blocks
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def pack_blocks(
+    kind: str, blocks: Sequence[tuple[int, Any]], pack_bytes: int = PACK_BYTES
+) -> tuple[list[int], list[tuple[str, str]]]:
+    """``blocks`` (``(key, value)``, keys ascending) in compressed packs.
+
+    Returns the first key of each pack (what the page searches) and the packs as
+    ``(block id, base64 of the deflated JSON object {key: value})``, ids ``<kind>-<n>``.
+    """
+    starts: list[int] = []
+    packs: list[tuple[str, str]] = []
+    entries: list[str] = []
+    size = 0
+
+    def close() -> None:
+        raw = ("{" + ",".join(entries) + "}").encode("utf-8")
+        packed = base64.b64encode(zlib.compress(raw, PACK_LEVEL)).decode("ascii")
+        packs.append((f"{kind}-{len(packs)}", packed))
+        entries.clear()
+
+    for key, value in blocks:
+        if not entries:
+            starts.append(key)
+            size = 0
+        entry = f'"{key}":{_json(value)}'
+        entries.append(entry)
+        size += len(entry)
+        if size >= pack_bytes:
+            close()
+    if entries:
+        close()
+    return starts, packs
+
+
+_PACK = re.compile(
+    r'<script type="' + re.escape(PACK_TYPE) + r'" id="([a-z]+)-\d+">([^<]*)</script>'
+)
+
+
+def unpack_page(page: str) -> dict[str, dict[int, Any]]:
+    """Every block of a page's packs, by kind and key: what the page's script inflates."""
+    found: dict[str, dict[int, Any]] = {kind: {} for kind in PACK_KINDS}
+    for match in _PACK.finditer(page):
+        blocks = json.loads(zlib.decompress(base64.b64decode(match[2])).decode("utf-8"))
+        found.setdefault(match[1], {}).update({int(k): v for k, v in blocks.items()})
+    return found
 
 
 def edges_of(graph: dict[str, Any], edges: list[dict[str, Any]]) -> dict[str, Any]:

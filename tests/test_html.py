@@ -15,6 +15,7 @@ from dedup import html
 from dedup.config import Config
 from dedup.ingest import read_corpus
 from dedup.pipeline import report
+from dedup.report_pages import PACK_TYPE, pack_blocks, unpack_page
 from dedup.types import Record
 from tests.conftest import (
     ATTRIBUTE,
@@ -73,10 +74,11 @@ def index_of(page: str) -> dict:
     if "report-index" not in blocks:
         raise AssertionError("no report-index block")
     index = blocks["report-index"]
+    packed = unpack_page(page)
     for number, pair in enumerate(index["pairs"]):
-        pair.update(blocks[f"pair-{number}"])
+        pair.update(packed["pair"][number])
     for number, story in enumerate(index["stories"]):
-        story["graph"] = blocks.get(f"story-{number}", {}).get("graph")
+        story["graph"] = packed["story"].get(number, {}).get("graph")
     return index
 
 
@@ -149,11 +151,9 @@ def test_only_http_urls_get_an_href(seed_corpus):
 
 
 def test_article_texts_decode_to_the_originals(seed_corpus, seed_page):
-    texts = {}
-    for attrs, text in parse(seed_page).scripts:
-        if (attrs.get("id") or "").startswith("text-"):
-            assert attrs.get("type") == "application/json"
-            texts[int(attrs["id"].removeprefix("text-"))] = json.loads(text)
+    texts = unpack_page(seed_page)["text"]
+    # no text is in the page as plain text: every one is in a compressed pack
+    assert texts and all(text[-60:] not in seed_page for text in texts.values())
     index = index_of(seed_page)
     originals = {r.id: r.text for r in seed_corpus}
     # only documents that are in a pair carry their text: 003 and 004 share nothing
@@ -184,7 +184,9 @@ def test_page_is_self_contained(seed_page):
 
 def test_only_the_page_script_may_run(seed_page):
     tags = parse(seed_page)
-    runnable = [text for attrs, text in tags.scripts if attrs.get("type") != "application/json"]
+    # JSON and the packs are data blocks (a type no browser runs); the page's script is the one
+    data = {"application/json", PACK_TYPE}
+    runnable = [text for attrs, text in tags.scripts if attrs.get("type") not in data]
     assert len(runnable) == 1
     digest = base64.b64encode(hashlib.sha256(runnable[0].encode("utf-8")).digest()).decode()
     csp = next(
@@ -292,12 +294,14 @@ def test_pair_and_story_details_are_parsed_only_when_opened(seed_page):
     index = blocks["report-index"]
     assert index["pairs"] and not any("marks_a" in p or "verdict" in p for p in index["pairs"])
     assert not any("graph" in s for s in index["stories"])
+    packed = unpack_page(seed_page)
+    assert set(blocks) == {"report-index"}  # the rest is packed
     for number, pair in enumerate(index["pairs"]):
-        detail = blocks[f"pair-{number}"]
+        detail = packed["pair"][number]
         assert detail["marks_a"] and detail["verdict"]["text"]
         assert pair["passages"] == len({m[2] for m in detail["marks_a"]})
     (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
-    detail = blocks[f"story-{story}"]
+    detail = packed["story"][story]
     assert {str(e["edge"]) for e in detail["graph"]["edges"]} == set(detail["edges"])
 
 
@@ -307,3 +311,21 @@ def test_overview_short_lists_link_inside_the_page(seed_page):
     links = re.search(r'<ol id="top-links"[^>]*>(.*?)</ol>', seed_page, re.S)
     assert links and links.group(1).count("<li>") == len(index_of(seed_page)["edges"]) > 0
     assert "original not in the corpus" in links.group(1)
+
+
+def test_packs_hold_each_block_once_and_index_their_first_keys():
+    blocks = [(k, {"text": f"block {k} " + "x" * (k % 7) * 40}) for k in range(0, 300, 3)]
+    starts, packs = pack_blocks("pair", blocks, pack_bytes=500)
+    assert len(packs) > 5 and [block_id for block_id, _ in packs] == [
+        f"pair-{n}" for n in range(len(packs))
+    ]
+    page = "".join(f'<script type="{PACK_TYPE}" id="{i}">{b}</script>' for i, b in packs)
+    found = unpack_page(page)["pair"]
+    assert found == dict(blocks)
+    # each pack starts at the key the index says, and no pack holds a key of the next
+    for n, (_, packed) in enumerate(packs):
+        one = unpack_page(f'<script type="{PACK_TYPE}" id="pair-{n}">{packed}</script>')
+        keys = sorted(one["pair"])
+        assert keys[0] == starts[n]
+        assert n + 1 == len(starts) or keys[-1] < starts[n + 1]
+    assert pack_blocks("pair", blocks, pack_bytes=500) == (starts, packs)  # the same bytes

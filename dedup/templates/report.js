@@ -10,8 +10,7 @@
   var UNKNOWN = index.unknown;
   var docAt = new Map();
   docs.forEach(function (d, k) { docAt.set(d.id, k); });
-  var texts = new Map();
-  var details = new Map();
+  var packs = new Map();
   var pairByDocs = new Map();
   pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
   var pairOrder = pairs.map(function (p, k) { return k; }).sort(function (x, y) {
@@ -19,24 +18,36 @@
     return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
   });
 
-  // The detail of a pair or a story sits in a block of its own, parsed when first opened.
-  function detailOf(id) {
-    if (!details.has(id)) {
-      var block = document.getElementById(id);
-      details.set(id, block ? JSON.parse(block.textContent) : null);
+  // Article texts and the detail of each pair and story sit in compressed packs (base64 of
+  // deflated JSON, one object of key -> block per pack); index.packs[kind] lists the first key
+  // of each pack, so a block's pack is found by binary search and inflated when first asked.
+  function inflate(packed) {
+    var binary = atob(packed);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+  function block(kind, key) {
+    var starts = index.packs[kind] || [];
+    var low = 0, high = starts.length - 1;
+    if (high < 0 || key < starts[0]) return Promise.resolve(null);
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (starts[middle] <= key) low = middle; else high = middle - 1;
     }
-    return details.get(id);
+    var id = kind + "-" + low;
+    if (!packs.has(id)) {
+      var holder = document.getElementById(id);
+      packs.set(id, holder ? inflate(holder.textContent) : Promise.resolve({}));
+    }
+    return packs.get(id).then(function (found) {
+      return Object.prototype.hasOwnProperty.call(found, key) ? found[key] : null;
+    });
   }
   function pairAt(k) {
-    return pairs[k] ? Object.assign({}, pairs[k], detailOf("pair-" + k)) : undefined;
-  }
-
-  function textOf(doc) {
-    if (!texts.has(doc)) {
-      var block = document.getElementById("text-" + doc);
-      texts.set(doc, block ? JSON.parse(block.textContent) : "");
-    }
-    return texts.get(doc);
+    if (!pairs[k]) return Promise.resolve(undefined);
+    return block("pair", k).then(function (detail) { return Object.assign({}, pairs[k], detail); });
   }
 
   // el("td", {class: "num"}, "12", child): strings become text nodes, never markup.
@@ -166,11 +177,16 @@
   }
   var PAIR_HEADERS = ["article", "article", "#passages", "#words reused", "#share reused", "#jaccard"];
 
-  function renderStory(number) {
+  function renderStory(number, current) {
     var root = document.getElementById("story");
     root.replaceChildren();
     var s = stories[number];
-    if (!s) { root.appendChild(el("p", {class: "empty"}, "No such story.")); return; }
+    if (!s) { root.appendChild(el("p", {class: "empty"}, "No such story.")); return Promise.resolve(); }
+    return block("story", number).then(function (detail) {
+      if (current()) drawStory(root, s, number, detail);
+    });
+  }
+  function drawStory(root, s, number, detail) {
     root.appendChild(el("p", null, internal("stories/" + (Math.floor(number / PAGE) + 1), "\u2039 all stories")));
     root.appendChild(el("h2", null, "Story " + s.id + ": " + (s.title || s.label)));
     root.appendChild(el("p", {class: "hint"}, "terms: " + s.label + " \u00b7 " + fmt(s.members.length) + " article(s)"));
@@ -179,7 +195,6 @@
     root.appendChild(el("h3", null, "Chain graph"));
     var holder = el("div", {class: "graph panel"});
     root.appendChild(holder);
-    var detail = detailOf("story-" + number);
     if (detail) drawGraph(holder, detail.graph, detail.edges);
     else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
     root.appendChild(el("h3", null, "Linked pairs"));
@@ -244,14 +259,14 @@
     });
   }
 
-  function side(k, marks, colors, changed) {
+  function side(k, text, marks, colors, changed) {
     var d = docs[k];
     return el("article", {class: "side"},
       el("h3", null, d.headline),
       el("div", {class: "meta"}, (d.outlet || "outlet " + UNKNOWN) + " \u00b7 " + when(d) + " \u00b7 " + fmt(d.words) + " words \u00b7 ",
         el("span", {class: "id small"}, d.id)),
       link(d),
-      markedText(d.id, textOf(k), marks, colors, changed || []));
+      markedText(d.id, text, marks, colors, changed || []));
   }
 
   // Who took from whom, as the chains found it, and on what evidence.
@@ -264,11 +279,15 @@
     return box;
   }
 
-  function renderPair(k) {
+  function renderPair(k, current) {
     var root = document.getElementById("pair");
     root.replaceChildren();
-    var p = pairAt(k);
-    if (!p) { root.appendChild(el("p", {class: "empty"}, "No such pair.")); return; }
+    if (!pairs[k]) { root.appendChild(el("p", {class: "empty"}, "No such pair.")); return Promise.resolve(); }
+    return Promise.all([pairAt(k), block("text", pairs[k].a), block("text", pairs[k].b)]).then(function (got) {
+      if (current()) drawPair(root, k, got[0], got[1] || "", got[2] || "");
+    });
+  }
+  function drawPair(root, k, p, textA, textB) {
     var back = p.story >= 0 ? internal("story/" + p.story, "\u2039 story " + stories[p.story].id) : internal("pairs", "\u2039 all pairs");
     root.appendChild(el("p", null, back));
     root.appendChild(el("h2", null, docName(p.a) + " \u2194 " + docName(p.b)));
@@ -280,7 +299,6 @@
     var ids = [];
     p.marks_a.concat(p.marks_b).forEach(function (m) { if (ids.indexOf(m[2]) < 0) ids.push(m[2]); });
     var colors = colorOf(ids);
-    var textA = textOf(p.a);
     var legend = el("ul", {class: "legend"});
     ids.forEach(function (id) {
       var where = p.marks_a.find(function (m) { return m[2] === id; });
@@ -291,7 +309,7 @@
       legend.appendChild(item);
     });
     root.appendChild(legend);
-    var sides = el("div", {class: "sides"}, side(p.a, p.marks_a, colors, p.changed_a), side(p.b, p.marks_b, colors, p.changed_b));
+    var sides = el("div", {class: "sides"}, side(p.a, textA, p.marks_a, colors, p.changed_a), side(p.b, textB, p.marks_b, colors, p.changed_b));
     sides.addEventListener("click", function (event) {
       var mark = event.target.closest && event.target.closest("mark[data-passage]");
       if (mark) flash(mark.getAttribute("data-passage").split(" ")[0]);
@@ -426,7 +444,15 @@
   // ---- routing ---------------------------------------------------------------------------
   var VIEWS = ["overview", "stories", "story", "pairs", "pair", "search"];
   var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs"};
+  // A view drawn from packs is drawn when they are inflated; body[data-ready] names the view
+  // once it is drawn (and is absent meanwhile), and a view left before its packs arrive is
+  // not drawn at all.
+  var routes = 0;
   function route() {
+    var ticket = ++routes;
+    function current() { return ticket === routes; }
+    document.body.removeAttribute("data-ready");
+    var drawn = Promise.resolve();
     var parts = location.hash.replace(/^#/, "").split("/");
     var view = VIEWS.indexOf(parts[0]) >= 0 ? parts[0] : "overview";
     var number = parseInt(parts[1] || "", 10);
@@ -438,15 +464,20 @@
     }
     if (view === "stories") renderStories(number > 0 ? number : 1);
     if (view === "pairs") renderPairs(number > 0 ? number : 1);
-    if (view === "story") renderStory(number >= 0 ? number : -1);
-    if (view === "pair") renderPair(number >= 0 ? number : -1);
+    if (view === "story") drawn = renderStory(number >= 0 ? number : -1, current);
+    if (view === "pair") drawn = renderPair(number >= 0 ? number : -1, current);
     VIEWS.forEach(function (v) { document.getElementById(v).hidden = v !== view; });
     document.querySelectorAll("nav a").forEach(function (a) {
       a.classList.toggle("active", a.getAttribute("data-tab") === TABS[view]);
     });
     if (view !== "overview") window.scrollTo(0, 0);
-    document.body.setAttribute("data-ready", view);
-    if (!performance.getEntriesByName("dedup-ready").length) performance.mark("dedup-ready");
+    drawn.catch(function (err) {
+      if (current()) document.getElementById(view).appendChild(el("p", {class: "empty"}, "This view could not be read from the page: " + err));
+    }).then(function () {
+      if (!current()) return;
+      document.body.setAttribute("data-ready", view);
+      if (!performance.getEntriesByName("dedup-ready").length) performance.mark("dedup-ready");
+    });
   }
 
   var corpus = document.getElementById("corpus-graph");
