@@ -5,18 +5,18 @@ Renders only. Every figure on the page comes from a :class:`~dedup.types.ScanRes
 reshapes them for the page (document indexes, UTF-16 offsets for the browser, a fixed
 layout for the chain graph) and computes no measure of its own.
 
-The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts
-and the outlet chart) is rendered by the template and paints before any script runs. Stories,
-pairs and graphs are drawn on demand by the page's script from JSON embedded in
-``<script type="application/json">`` blocks; each article text, and the detail of each pair
-and story (:mod:`dedup.report_pages`), sits in a block of its own that is parsed only when it
-is opened, so a 100,000-article report opens about as fast as a small one.
+The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts,
+the short lists and the outlet chart) is rendered by the template and paints before any script
+runs. Stories, pairs, graphs and the search are drawn by the page's script from data embedded
+compressed (:mod:`dedup.report_pages`): an index the lists and the search need, inflated when
+the page opens, and packs of article texts and of pair and story details, each inflated only
+when one of its blocks is opened, so a 100,000-article report opens about as fast as a small
+one.
 
-Escaping: the template environment escapes every expression (``autoescape=True``), JSON goes
-through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …, so no text can
-close its ``<script>`` block), and the script puts article text into the page with
-``textContent`` only, never as markup. Only ``http``/``https`` URLs become links, with
-``rel="noopener noreferrer"``.
+Escaping: the template environment escapes every expression (``autoescape=True``); the data
+blocks are base64 (no text can close their ``<script>`` block); and the script puts article
+text into the page with ``textContent`` only, never as markup. Only ``http``/``https`` URLs
+become links, with ``rel="noopener noreferrer"``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from dedup.report_pages import (
     PACK_KINDS,
     PACK_TYPE,
     pack_blocks,
+    pack_value,
     split_index,
     top_links,
     top_stories,
@@ -377,7 +378,7 @@ def render_report(
         index["packs"][kind], packed = pack_blocks(kind, blocks[kind])
         packs += packed
     data.update(
-        index=index,
+        index=pack_value(index),
         packs=packs,
         pack_type=PACK_TYPE,
         top_stories=top_stories(data["index"]),

@@ -12,7 +12,9 @@ graph and the edges drawn in it) and each article text are loaded on demand.
 deflated (zlib) and base64-encoded in a ``<script type="application/x-dedup-pack">`` block;
 the index lists the first key of each pack, so the page finds a block's pack by a binary
 search and inflates only that pack (the browser's ``DecompressionStream``) when the block is
-first opened. :func:`unpack_page` reads them back (for tests and benchmarks).
+first opened. The index itself is one such pack (:func:`pack_value`), inflated when the page
+opens, after the overview (plain HTML) has painted. :func:`unpack_index` and
+:func:`unpack_page` read them back (for tests and benchmarks).
 
 :func:`top_stories` and :func:`top_links` are the overview's short lists, rendered by the
 template itself, so they paint before any script runs.
@@ -111,8 +113,9 @@ def pack_blocks(
 
     def close() -> None:
         raw = ("{" + ",".join(entries) + "}").encode("utf-8")
-        packed = base64.b64encode(zlib.compress(raw, PACK_LEVEL)).decode("ascii")
-        packs.append((f"{kind}-{len(packs)}", packed))
+        packs.append(
+            (f"{kind}-{len(packs)}", base64.b64encode(zlib.compress(raw, PACK_LEVEL)).decode())
+        )
         entries.clear()
 
     for key, value in blocks:
@@ -129,6 +132,28 @@ def pack_blocks(
     return starts, packs
 
 
+def pack_value(value: Any) -> str:
+    """One value as a pack: base64 of its deflated JSON (the index is packed so)."""
+    return _deflated(_json(value))
+
+
+def _deflated(raw: str) -> str:
+    return base64.b64encode(zlib.compress(raw.encode("utf-8"), PACK_LEVEL)).decode("ascii")
+
+
+def _unpacked(packed: str) -> Any:
+    return json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8"))
+
+
+def unpack_index(page: str) -> dict[str, Any]:
+    """The index of a page (``<script … id="report-index">``), as its script reads it."""
+    found = re.search(r'<script type="[^"]+" id="report-index">([^<]*)</script>', page)
+    if found is None:
+        raise ValueError("the page has no report-index block")
+    index: dict[str, Any] = _unpacked(found[1])
+    return index
+
+
 _PACK = re.compile(
     r'<script type="' + re.escape(PACK_TYPE) + r'" id="([a-z]+)-\d+">([^<]*)</script>'
 )
@@ -138,7 +163,7 @@ def unpack_page(page: str) -> dict[str, dict[int, Any]]:
     """Every block of a page's packs, by kind and key: what the page's script inflates."""
     found: dict[str, dict[int, Any]] = {kind: {} for kind in PACK_KINDS}
     for match in _PACK.finditer(page):
-        blocks = json.loads(zlib.decompress(base64.b64decode(match[2])).decode("utf-8"))
+        blocks = _unpacked(match[2])
         found.setdefault(match[1], {}).update({int(k): v for k, v in blocks.items()})
     return found
 

@@ -15,7 +15,7 @@ from dedup import html
 from dedup.config import Config
 from dedup.ingest import read_corpus
 from dedup.pipeline import report
-from dedup.report_pages import PACK_TYPE, pack_blocks, unpack_page
+from dedup.report_pages import PACK_TYPE, pack_blocks, unpack_index, unpack_page
 from dedup.types import Record
 from tests.conftest import (
     ATTRIBUTE,
@@ -66,14 +66,7 @@ def render(records: list[Record], config: Config | None = None) -> str:
 def index_of(page: str) -> dict:
     """The page's index with the detail of each pair and story (parsed by the page only
     when opened) put back in its row."""
-    blocks = {
-        attrs.get("id"): json.loads(text)
-        for attrs, text in parse(page).scripts
-        if attrs.get("type") == "application/json"
-    }
-    if "report-index" not in blocks:
-        raise AssertionError("no report-index block")
-    index = blocks["report-index"]
+    index = unpack_index(page)
     packed = unpack_page(page)
     for number, pair in enumerate(index["pairs"]):
         pair.update(packed["pair"][number])
@@ -132,8 +125,7 @@ def test_payloads_never_reach_the_page_as_markup():
     page = render(hostile_records())
     for raw in (SCRIPT, ATTRIBUTE, "<img", "onerror=alert(1)>"):
         assert raw not in page
-    # the JSON blocks hold them escaped, and they decode back to the exact text
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    # the data blocks hold them compressed, and they decode back to the exact text
     index = index_of(page)
     titles = {doc["id"]: doc["title"] for doc in index["docs"]}
     assert titles == {"evil-a": f"Title {SCRIPT}", "evil-b": f"Title {ATTRIBUTE}"}
@@ -184,8 +176,8 @@ def test_page_is_self_contained(seed_page):
 
 def test_only_the_page_script_may_run(seed_page):
     tags = parse(seed_page)
-    # JSON and the packs are data blocks (a type no browser runs); the page's script is the one
-    data = {"application/json", PACK_TYPE}
+    # the packs are data blocks (a type no browser runs); the page's script is the one
+    data = {PACK_TYPE}
     runnable = [text for attrs, text in tags.scripts if attrs.get("type") not in data]
     assert len(runnable) == 1
     digest = base64.b64encode(hashlib.sha256(runnable[0].encode("utf-8")).digest()).decode()
@@ -286,16 +278,18 @@ def test_write_report_writes_run_json_last(tmp_path, seed_page):
 
 
 def test_pair_and_story_details_are_parsed_only_when_opened(seed_page):
-    blocks = {
-        attrs.get("id"): json.loads(text)
-        for attrs, text in parse(seed_page).scripts
-        if attrs.get("type") == "application/json"
-    }
-    index = blocks["report-index"]
+    blocks = {attrs.get("id"): attrs.get("type") for attrs, _ in parse(seed_page).scripts}
+    index = unpack_index(seed_page)
     assert index["pairs"] and not any("marks_a" in p or "verdict" in p for p in index["pairs"])
     assert not any("graph" in s for s in index["stories"])
     packed = unpack_page(seed_page)
-    assert set(blocks) == {"report-index"}  # the rest is packed
+    # every data block is a pack: the index, and the texts and details by kind
+    assert {i.rsplit("-", 1)[0] for i, t in blocks.items() if t == PACK_TYPE} == {
+        "report",
+        "text",
+        "pair",
+        "story",
+    }
     for number, pair in enumerate(index["pairs"]):
         detail = packed["pair"][number]
         assert detail["marks_a"] and detail["verdict"]["text"]

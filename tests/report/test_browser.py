@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dedup.cli import main
+from dedup.report_pages import unpack_index
 from tests.conftest import (
     ATTRIBUTE,
     CORPUS,
@@ -57,6 +58,7 @@ class Page:
     """A page with every request outside the report file refused and recorded."""
 
     def __init__(self, browser, path: Path) -> None:
+        self.path = path
         self.url = path.resolve().as_uri()
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
         self.page = self.context.new_page()
@@ -86,7 +88,7 @@ class Page:
         self.page.wait_for_selector(f"body[data-ready='{view.split('/')[0] or 'overview'}']")
 
     def index(self) -> dict:
-        return json.loads(self.page.text_content("#report-index"))
+        return unpack_index(self.path.read_text(encoding="utf-8"))
 
 
 def write_report(corpus: Path | str, out: Path) -> Path:
@@ -226,7 +228,7 @@ def injected(page) -> dict:
             handlers: Array.from(document.querySelectorAll("*")).filter(
                 e => Array.from(e.attributes).some(a => a.name.startsWith("on"))).length,
             scripts: Array.from(document.querySelectorAll("script")).filter(
-                s => !["application/json", "application/x-dedup-pack"].includes(s.type)).length,
+                s => s.type !== "application/x-dedup-pack").length,
             jsLinks: Array.from(document.querySelectorAll("a[href]")).filter(
                 a => !/^(#|https?:)/i.test(a.getAttribute("href"))).length,
         })"""
