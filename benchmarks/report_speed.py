@@ -13,9 +13,14 @@ refused) ``--runs`` times, each in a fresh browser context, and prints the media
   words and ``--pairs`` pairs spread evenly over the list (median and slowest of them);
 * opening the largest story, and a search for an outlet name (all its articles match).
 
-The stages take minutes at 100,000 articles; ``--stages FILE`` keeps their result in FILE (a
-pickle this script writes; it is read back only when the same ``--docs`` and ``--seed`` made
-it), so the page can be measured again after a change to the report alone.
+The stages take about an hour at 100,000 articles on a shared 2-core machine; ``--stages
+FILE`` keeps their result in FILE (a pickle this script writes; it is read back only when the
+same ``--docs`` and ``--seed`` made it), so the page can be measured again after a change to
+the report alone. ``--tiles N`` repeats the stages' result N times under new ids
+(``report_tiles.py``), so that a page of 100,000 articles is built from the real result over
+5,000 in minutes:
+
+    python benchmarks/report_speed.py --docs 5000 --tiles 20 --runs 3 --stages FILE
 
     python benchmarks/report_speed.py --docs 100000 --runs 3
 """
@@ -37,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generate import generate
 from report_size import CHROMIUM, LAUNCH_ARGS, offline_page, top_pair
+from report_tiles import tile
 from scan_speed import provenance
 
 from dedup.config import Config
@@ -166,11 +172,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=20, help="pairs opened per run")
     parser.add_argument("--stages", type=Path, help="keep the stages' result in this file")
+    parser.add_argument(
+        "--tiles",
+        type=int,
+        default=1,
+        help="repeat the stages' result over --docs articles this many times under new ids "
+        "(report_tiles.py): --docs 5000 --tiles 20 measures a page of 100,000 articles",
+    )
     parser.add_argument("-o", "--out", type=Path, help="folder for report.html [a temp dir]")
     args = parser.parse_args()
     print(provenance(sys.argv[1:], Path(__file__).name))
 
     found = stages(args.docs, args.seed, args.stages)
+    if args.tiles > 1:
+        clock = time.perf_counter()
+        found = tile(found, args.tiles)
+        print(f"{args.tiles} tiles of {args.docs:,} articles: {time.perf_counter() - clock:.1f} s")
     records = found.records
     clock = time.perf_counter()
     page = render_report(found.records, found.scan, found.stories, found.chains)
