@@ -38,6 +38,7 @@ from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.edit_marks import changed_words
 from dedup.outputs import OutputSet, output_names
+from dedup.report_groups import ReportGroup, report_groups
 from dedup.report_labels import (
     COMMON_PREFIX,
     UNKNOWN,
@@ -48,7 +49,7 @@ from dedup.report_labels import (
     name_ids,
     pair_verdict,
 )
-from dedup.report_layout import layout_graph, outlet_bars
+from dedup.report_layout import NO_OUTLET, layout_graph, outlet_bars
 from dedup.report_pages import (
     PACK_KINDS,
     PACK_TYPE,
@@ -111,7 +112,7 @@ def utf16_offsets(text: str, offsets: Sequence[int]) -> list[int]:
     """
     if not offsets:
         return []
-    if not text or max(text) <= "\uffff":
+    if not text or text.isascii() or max(text) <= "\uffff":
         return [int(k) for k in offsets]
     code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     units = np.zeros(len(code_points) + 1, dtype=np.int64)
@@ -154,6 +155,8 @@ def report_data(
     by the template itself).
     """
     docs, infos = _documents(records, scan, stories)
+    groups = report_groups(scan)
+    group_of = {doc: number for number, group in enumerate(groups) for doc in group.docs}
     story_of: dict[str, int] = {}
     ordered_stories = sorted(stories.stories, key=lambda s: (-len(s.members), s.id))
     for number, story in enumerate(ordered_stories):
@@ -164,6 +167,7 @@ def report_data(
     edges_of = edges_by_target(chains)
     boilerplate = set(chains.boilerplate_pairs)
 
+    compared: ChangedCache = {}
     pair_rows: list[dict[str, Any]] = []
     pairs_of: dict[int, list[int]] = defaultdict(list)
     with_text: set[int] = set()
@@ -190,8 +194,12 @@ def report_data(
                 "passages": len({x.cluster for x in pair.alignments}),
                 "marks_a": _marks(text_a, marks_a),
                 "marks_b": _marks(text_b, marks_b),
-                **_changed_marks(pair, text_a, text_b),
+                **_changed_marks(pair, text_a, text_b, compared),
                 "story": story_a if story_a == story_b else -1,
+                # a pair inside a copy group is the group's: not listed on its own
+                "group": group_of.get(pair.a, -1)
+                if group_of.get(pair.a, -1) == group_of.get(pair.b, -2)
+                else -1,
                 "verdict": {
                     "kind": verdict.kind,
                     "text": verdict.text,
@@ -223,6 +231,7 @@ def report_data(
                 "sources": [list(s) for s in article.sources] if article else [],
                 "credits": list(article.credits) if article else [],
                 "story": story_of.get(doc_id, -1),
+                "group": group_of.get(doc_id, -1),
                 "pairs": pairs_of.get(k, []),
             }
         )
@@ -298,6 +307,8 @@ def report_data(
         "common_sources": len(commons),
         "rejected": len(scan.rejects),
         "graph_nodes": len(shown) + len(commons),
+        "copy_groups": len(groups),
+        "pairs_in_groups": sum(1 for row in pair_rows if row["group"] >= 0),
     }
     index = {
         "docs": doc_rows,
@@ -307,6 +318,7 @@ def report_data(
         "graph": corpus_graph,
         "page_size": PAGE_SIZE,
         "sources": commons,
+        "groups": _group_rows(groups, docs.position, pair_rows, doc_rows),
         "unknown": UNKNOWN,
         "graph_node_limit": GRAPH_NODE_LIMIT,
     }
@@ -319,6 +331,41 @@ def report_data(
     }
 
 
+def _group_rows(
+    groups: list[ReportGroup],
+    position: dict[str, int],
+    pair_rows: list[dict[str, Any]],
+    doc_rows: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Each copy group for the page: its representative, its members (document, Jaccard
+    with the representative, the number of their pair or -1), its outlets (most copies
+    first) and the number of pairs it stands for."""
+    pair_of = {(row["a"], row["b"]): k for k, row in enumerate(pair_rows)}
+    inside: dict[int, int] = defaultdict(int)
+    for row in pair_rows:
+        inside[row["group"]] += 1
+    rows = []
+    for number, group in enumerate(groups):
+        rep = position[group.representative]
+        members = []
+        for doc, jaccard in group.members:
+            k = position[doc]
+            members.append([k, round(jaccard, 4), pair_of.get((min(rep, k), max(rep, k)), -1)])
+        carried: dict[str, int] = defaultdict(int)
+        for doc in group.docs:
+            carried[doc_rows[position[doc]]["outlet"] or NO_OUTLET] += 1
+        rows.append(
+            {
+                "rep": rep,
+                "members": members,
+                "exact": group.exact,
+                "outlets": [o for o, _ in sorted(carried.items(), key=lambda c: (-c[1], c[0]))],
+                "pairs": inside[number],
+            }
+        )
+    return rows
+
+
 def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
     edge = chains.edges[edge_number]
     return edge.target in members and (
@@ -326,22 +373,34 @@ def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
     )
 
 
-def _changed_marks(pair: Pair, text_a: str, text_b: str) -> dict[str, list[list[int]]]:
+#: :func:`dedup.edit_marks.changed_words` of two texts, two spans and the reordered flag.
+ChangedCache = dict[tuple[str, int, int, str, int, int, bool], Any]
+
+
+def _changed_marks(
+    pair: Pair, text_a: str, text_b: str, cache: ChangedCache | None = None
+) -> dict[str, list[list[int]]]:
     """``changed_a``/``changed_b``: ``[start, end]`` (UTF-16 offsets, sorted) of the words
     of each text that differ from the other's inside the pair's edited or reordered
-    passages (:func:`dedup.edit_marks.changed_words`)."""
+    passages (:func:`dedup.edit_marks.changed_words`). ``cache`` keeps each comparison by
+    its texts and spans: copies of one wire story make the same comparison many times."""
+    cache = {} if cache is None else cache
     spans_a: list[tuple[int, int]] = []
     spans_b: list[tuple[int, int]] = []
     for x in pair.alignments:
         if x.reuse_kind == "exact":
             continue
-        changed_a, changed_b = changed_words(
-            text_a,
-            (x.a_start, x.a_end),
-            text_b,
-            (x.b_start, x.b_end),
-            reordered=x.reuse_kind == "reordered",
-        )
+        reordered = x.reuse_kind == "reordered"
+        key = (text_a, x.a_start, x.a_end, text_b, x.b_start, x.b_end, reordered)
+        if key not in cache:
+            cache[key] = changed_words(
+                text_a,
+                (x.a_start, x.a_end),
+                text_b,
+                (x.b_start, x.b_end),
+                reordered=reordered,
+            )
+        changed_a, changed_b = cache[key]
         spans_a += changed_a
         spans_b += changed_b
     return {"changed_a": _spans16(text_a, spans_a), "changed_b": _spans16(text_b, spans_b)}

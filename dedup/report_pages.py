@@ -45,6 +45,7 @@ PAIR_SUMMARY = frozenset(
         "near_duplicate",
         "passages",
         "story",
+        "group",
     }
 )
 #: Kinds of block loaded on demand: article texts (keyed by document number), pair details

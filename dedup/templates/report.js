@@ -30,7 +30,9 @@
     var packs = new Map();
     var pairByDocs = new Map();
     pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
-    var pairOrder = pairs.map(function (p, k) { return k; }).sort(function (x, y) {
+    var groups = index.groups;
+    // pairs inside a copy group are the group's row, not listed one by one
+    var pairOrder = pairs.map(function (p, k) { return k; }).filter(function (k) { return pairs[k].group < 0; }).sort(function (x, y) {
       var px = pairs[x], py = pairs[y];
       return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
     });
@@ -196,19 +198,71 @@
         if (current()) drawStory(root, s, number, detail);
       });
     }
+    // ---- copy groups: one row for a story carried many times over ----------------------------
+    function outletList(names, n) {
+      return names.slice(0, n).join(", ") + (names.length > n ? " and " + fmt(names.length - n) + " more" : "");
+    }
+    function groupWhat(g) {
+      return fmt(g.members.length + 1) + " copies (" + (g.exact ? "the same words" : "near-duplicates") + ") in " +
+        fmt(g.outlets.length) + " outlet(s): " + outletList(g.outlets, 6);
+    }
+    function groupRow(number) {
+      var g = groups[number];
+      return el("tr", {"data-group": number},
+        el("td", null, docCell(g.rep, "group/" + number)),
+        el("td", {class: "num"}, fmt(g.members.length + 1)),
+        el("td", null, outletList(g.outlets, 6)),
+        el("td", {class: "num"}, fmt(g.pairs)));
+    }
+    var GROUP_HEADERS = ["copy group (its representative)", "#copies", "outlets", "#pairs it stands for"];
+    function groupsOf(members) {
+      var found = [];
+      members.forEach(function (m) { var g = docs[m].group; if (g >= 0 && found.indexOf(g) < 0) found.push(g); });
+      return found.sort(function (x, y) { return x - y; });
+    }
+    function renderGroup(number) {
+      var root = document.getElementById("group");
+      root.replaceChildren();
+      var g = groups[number];
+      if (!g) { root.appendChild(el("p", {class: "empty"}, "No such copy group.")); return; }
+      root.appendChild(el("p", null, internal("pairs", "\u2039 all pairs")));
+      root.appendChild(el("h2", null, "Copy group: " + docName(g.rep)));
+      root.appendChild(el("p", {class: "hint", id: "group-what"}, groupWhat(g) + ". The " + fmt(g.pairs) +
+        " linked pairs among them are this one row. Each copy's share of word shingles in common with the representative (Jaccard) is below; \u201ccompare\u201d opens the two texts side by side."));
+      var rows = [[g.rep, null, -1]].concat(g.members).map(function (m) {
+        var d = docs[m[0]];
+        return el("tr", {"data-doc": d.id},
+          el("td", null, docCell(m[0])),
+          el("td", null, d.outlet || UNKNOWN),
+          el("td", null, d.date || UNKNOWN),
+          el("td", {class: "num"}, fmt(d.words)),
+          el("td", {class: "num"}, m[1] === null ? "representative" : m[1].toFixed(3)),
+          el("td", null, m[2] >= 0 ? internal("pair/" + m[2], "compare") : ""));
+      });
+      root.appendChild(table(["article", "outlet", "date", "#words", "#jaccard with the representative", ""], rows));
+    }
+
     function drawStory(root, s, number, detail) {
       root.appendChild(el("p", null, internal("stories/" + (Math.floor(number / PAGE) + 1), "\u2039 all stories")));
       root.appendChild(el("h2", null, "Story " + s.id + ": " + (s.title || s.label)));
       root.appendChild(el("p", {class: "hint"}, "terms: " + s.label + " \u00b7 " + fmt(s.members.length) + " article(s)"));
       root.appendChild(el("h3", null, "Articles"));
-      root.appendChild(table(["article", "outlet", "date", "#words", "#reused", "copy from"], s.members.map(articleRow)));
+      var inGroups = groupsOf(s.members);
+      if (inGroups.length) {
+        root.appendChild(el("p", {class: "hint"}, "Copies of one text carried many times over are one row each (a copy group); open it for its copies."));
+        root.appendChild(table(GROUP_HEADERS, inGroups.map(groupRow)));
+      }
+      var single = s.members.filter(function (m) { return docs[m].group < 0; });
+      if (single.length) root.appendChild(table(["article", "outlet", "date", "#words", "#reused", "copy from"], single.map(articleRow)));
       root.appendChild(el("h3", null, "Chain graph"));
       var holder = el("div", {class: "graph panel"});
       root.appendChild(holder);
       if (detail) drawGraph(holder, detail.graph, detail.edges);
       else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
       root.appendChild(el("h3", null, "Linked pairs"));
-      if (s.pairs.length) root.appendChild(table(PAIR_HEADERS, s.pairs.map(pairRow)));
+      var listed = s.pairs.filter(function (k) { return pairs[k].group < 0; });
+      if (listed.length) root.appendChild(table(PAIR_HEADERS, listed.map(pairRow)));
+      else if (s.pairs.length) root.appendChild(el("p", {class: "empty"}, "Every linked pair of this story is inside a copy group above."));
       else root.appendChild(el("p", {class: "empty"}, "None of these articles shares a passage with another article."));
     }
 
@@ -216,9 +270,15 @@
       var root = document.getElementById("pairs-list");
       root.replaceChildren();
       var first = (page - 1) * PAGE;
-      pager(root, pairs.length, page, "pairs");
+      if (groups.length && page === 1) {
+        root.appendChild(el("h3", null, "Copy groups"));
+        root.appendChild(el("p", {class: "hint"}, "A text carried many times over is one row here, with its outlets; the pairs among its copies are not listed one by one."));
+        root.appendChild(table(GROUP_HEADERS, groups.map(function (g, k) { return groupRow(k); })));
+        root.appendChild(el("h3", null, "Other linked pairs"));
+      }
+      pager(root, pairOrder.length, page, "pairs");
       root.appendChild(table(PAIR_HEADERS, pairOrder.slice(first, first + PAGE).map(pairRow)));
-      if (pairs.length > PAGE) pager(root, pairs.length, page, "pairs");
+      if (pairOrder.length > PAGE) pager(root, pairOrder.length, page, "pairs");
     }
 
     // ---- one pair, side by side ------------------------------------------------------------
@@ -452,8 +512,8 @@
     });
 
     // ---- routing ---------------------------------------------------------------------------
-    var VIEWS = ["overview", "stories", "story", "pairs", "pair", "search"];
-    var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs"};
+    var VIEWS = ["overview", "stories", "story", "pairs", "pair", "group", "search"];
+    var TABS = {overview: "overview", stories: "stories", story: "stories", pairs: "pairs", pair: "pairs", group: "pairs"};
     // A view drawn from packs is drawn when they are inflated; body[data-ready] names the view
     // once it is drawn (and is absent meanwhile), and a view left before its packs arrive is
     // not drawn at all.
@@ -474,6 +534,7 @@
       }
       if (view === "stories") renderStories(number > 0 ? number : 1);
       if (view === "pairs") renderPairs(number > 0 ? number : 1);
+      if (view === "group") renderGroup(number >= 0 ? number : -1);
       if (view === "story") drawn = renderStory(number >= 0 ? number : -1, current);
       if (view === "pair") drawn = renderPair(number >= 0 ? number : -1, current);
       VIEWS.forEach(function (v) { document.getElementById(v).hidden = v !== view; });

@@ -454,3 +454,53 @@ def test_a_substituted_word_is_marked_in_both_texts(browser, tmp_path):
         assert page.requests == [] and page.errors == []
     finally:
         page.context.close()
+
+
+def test_a_copy_group_is_one_row_with_its_outlets(browser, tmp_path):
+    from tests.test_report_groups import copy_corpus
+
+    copies = 10
+    fields = ("id", "text", "outlet", "date", "title")
+    corpus = tmp_path / "copies.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({name: getattr(r, name) for name in fields}) + "\n"
+            for r in copy_corpus(copies)
+        ),
+        encoding="utf-8",
+    )
+    page = Page(browser, write_report(corpus, tmp_path / "out"))
+    try:
+        index = page.index()
+        inside = copies * (copies - 1) // 2
+        assert len(index["pairs"]) == inside + copies  # and the quoter with each copy
+        page.open("")
+        assert page.page.text_content("#count-groups").startswith(f"{inside} of them inside 1")
+        page.open("pairs")
+        (row,) = [page.page.locator("#pairs-list tr[data-group]")]
+        assert row.count() == 1
+        text = row.text_content()
+        assert "Wire story, copy" in text and "Outlet 00" in text and "and 4 more" in text
+        # the pairs among the copies are that row: only the quoter's pairs are listed
+        listed = page.page.locator("#pairs-list tr[data-pair]")
+        assert listed.count() == copies
+        for k in range(copies):
+            assert "outlet unknown" not in listed.nth(k).text_content()
+            assert "Local" in listed.nth(k).text_content()
+        row.locator("a").first.click()
+        page.page.wait_for_selector("body[data-ready='group']")
+        members = page.page.locator("#group tr[data-doc]")
+        assert members.count() == copies
+        assert page.page.text_content("#group-what").startswith(f"{copies} copies")
+        assert page.page.locator("#group a", has_text="compare").count() == copies - 1
+        # the story holding them shows the group as one row, and the quoter as an article
+        (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) > copies]
+        page.open(f"story/{story}")
+        assert page.page.locator("#story tr[data-group]").count() == 1
+        assert [
+            page.page.locator("#story tr[data-doc]").nth(k).get_attribute("data-doc")
+            for k in range(page.page.locator("#story tr[data-doc]").count())
+        ] == ["quoter"]
+        assert page.errors == [] and page.requests == []
+    finally:
+        page.context.close()
