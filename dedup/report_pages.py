@@ -57,6 +57,8 @@ PACK_BYTES = 1 << 16
 #: zlib level of the packs (the same level gives the same bytes).
 PACK_LEVEL = 6
 PACK_TYPE = "application/x-dedup-pack"
+#: Lists of the index sent as tables (:func:`as_table`).
+TABLES = ("docs", "pairs", "stories")
 #: Rows of each of the overview's short lists.
 TOP_ROWS = 10
 #: Outlets named per story in the overview's list.
@@ -88,11 +90,24 @@ def split_index(
     graph = index["graph"]
     light = {
         **index,
-        "pairs": pairs,
-        "stories": stories,
+        "docs": as_table(index["docs"]),
+        "pairs": as_table(pairs),
+        "stories": as_table(stories),
         "edges": edges_of(graph, edges) if graph else {},
     }
     return light, blocks
+
+
+def as_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Rows of the same keys as ``{"columns": [key, …], "rows": [[value, …], …]}``: each key
+    once, not once a row (a third of the index at 100,000 articles)."""
+    columns = sorted(rows[0]) if rows else []
+    return {"columns": columns, "rows": [[row[name] for name in columns] for row in rows]}
+
+
+def from_table(table: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of :func:`as_table` back as dicts."""
+    return [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
 
 
 def _json(value: Any) -> str:
@@ -147,11 +162,14 @@ def _unpacked(packed: str) -> Any:
 
 
 def unpack_index(page: str) -> dict[str, Any]:
-    """The index of a page (``<script … id="report-index">``), as its script reads it."""
+    """The index of a page (``<script … id="report-index">``), as its script reads it (the
+    tables as lists of dicts)."""
     found = re.search(r'<script type="[^"]+" id="report-index">([^<]*)</script>', page)
     if found is None:
         raise ValueError("the page has no report-index block")
     index: dict[str, Any] = _unpacked(found[1])
+    for name in TABLES:
+        index[name] = from_table(index[name])
     return index
 
 

@@ -21,8 +21,18 @@
     document.querySelector("main").prepend(note);
   });
 
+  // A table of the index: its column names once, then one array of values per row.
+  function rowsOf(table) {
+    var names = table.columns;
+    return table.rows.map(function (values) {
+      var row = {};
+      for (var i = 0; i < names.length; i++) row[names[i]] = values[i];
+      return row;
+    });
+  }
+
   function start(index) {
-    var docs = index.docs, pairs = index.pairs, stories = index.stories;
+    var docs = rowsOf(index.docs), pairs = rowsOf(index.pairs), stories = rowsOf(index.stories);
     var PAGE = index.page_size;
     var UNKNOWN = index.unknown;
     var docAt = new Map();
