@@ -8,13 +8,14 @@ layout for the chain graph) and computes no measure of its own.
 The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts,
 the short lists and the outlet chart) is rendered by the template and paints before any script
 runs. Stories, pairs, graphs and the search are drawn by the page's script from data embedded
-compressed (:mod:`dedup.report_pages`): an index the lists and the search need, inflated when
-the page opens, and packs of article texts and of pair and story details, each inflated only
-when one of its blocks is opened, so a 100,000-article report opens about as fast as a small
-one.
+(:mod:`dedup.report_pages`): an index of what the lists and the search need, JSON parsed when
+the page opens, and compressed packs of article texts and of pair and story details, each
+inflated only when one of its blocks is opened, so a 100,000-article report opens about as
+fast as a small one.
 
-Escaping: the template environment escapes every expression (``autoescape=True``); the data
-blocks are base64 (no text can close their ``<script>`` block); and the script puts article
+Escaping: the template environment escapes every expression (``autoescape=True``); the index
+goes through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …) and the
+packs are base64, so no text can close its ``<script>`` block; and the script puts article
 text into the page with ``textContent`` only, never as markup. Only ``http``/``https`` URLs
 become links, with ``rel="noopener noreferrer"``.
 """
@@ -54,7 +55,6 @@ from dedup.report_pages import (
     PACK_KINDS,
     PACK_TYPE,
     pack_blocks,
-    pack_value,
     split_index,
     top_links,
     top_stories,
@@ -437,7 +437,7 @@ def render_report(
         index["packs"][kind], packed = pack_blocks(kind, blocks[kind])
         packs += packed
     data.update(
-        index=pack_value(index),
+        index=index,
         packs=packs,
         pack_type=PACK_TYPE,
         top_stories=top_stories(data["index"]),

@@ -12,8 +12,9 @@ graph and the edges drawn in it) and each article text are loaded on demand.
 deflated (zlib) and base64-encoded in a ``<script type="application/x-dedup-pack">`` block;
 the index lists the first key of each pack, so the page finds a block's pack by a binary
 search and inflates only that pack (the browser's ``DecompressionStream``) when the block is
-first opened. The index itself is one such pack (:func:`pack_value`), inflated when the page
-opens, after the overview (plain HTML) has painted. :func:`unpack_index` and
+first opened. The index is plain JSON (``tojson``), parsed when the page opens: inflating it
+first cost more than it saved (at 100,000 articles in Chromium, inflating 30 MB of JSON took
+longer than parsing it). :func:`unpack_index` and
 :func:`unpack_page` read them back (for tests and benchmarks).
 
 :func:`top_stories` and :func:`top_links` are the overview's short lists, rendered by the
@@ -59,6 +60,28 @@ PACK_LEVEL = 6
 PACK_TYPE = "application/x-dedup-pack"
 #: Lists of the index sent as tables (:func:`as_table`).
 TABLES = ("docs", "pairs", "stories")
+#: Fields of a story row in the index (what the pairs and the copy groups need to count and
+#: link); its title, terms and dates are in its block, with its graph, as the list shows 25.
+STORY_SUMMARY = frozenset({"id", "members", "pairs"})
+#: Fields of a document row in the index (its ``title`` is in its ``headline``; its pairs are
+#: found from the pairs).
+DOC_SUMMARY = frozenset(
+    {
+        "id",
+        "outlet",
+        "date",
+        "headline",
+        "url",
+        "href",
+        "words",
+        "reused",
+        "reused_fraction",
+        "sources",
+        "credits",
+        "story",
+        "group",
+    }
+)
 #: Rows of each of the overview's short lists.
 TOP_ROWS = 10
 #: Outlets named per story in the overview's list.
@@ -69,7 +92,8 @@ def split_index(
     index: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, list[tuple[int, Any]]]]:
     """The index the page parses at once, and the ``(key, value)`` blocks it loads on
-    demand, by kind: ``pair`` (one per pair) and ``story`` (one per story with a graph).
+    demand, by kind: ``pair`` (one per pair) and ``story`` (one per story: its title, terms
+    and dates, and its graph when it has one).
 
     The light index keeps ``edges`` only for the corpus-wide graph (a dict from edge
     number to its row); each story block carries the edges its own graph draws.
@@ -83,14 +107,17 @@ def split_index(
         blocks["pair"].append((number, detail))
     stories = []
     for number, row in enumerate(index["stories"]):
-        stories.append({key: value for key, value in row.items() if key != "graph"})
+        stories.append({key: value for key, value in row.items() if key in STORY_SUMMARY})
+        detail = {key: value for key, value in row.items() if key not in STORY_SUMMARY}
         if row["graph"]:
-            graph = row["graph"]
-            blocks["story"].append((number, {"graph": graph, "edges": edges_of(graph, edges)}))
+            detail["edges"] = edges_of(row["graph"], edges)
+        else:
+            del detail["graph"]
+        blocks["story"].append((number, detail))
     graph = index["graph"]
     light = {
         **index,
-        "docs": as_table(index["docs"]),
+        "docs": as_table([{k: v for k, v in d.items() if k in DOC_SUMMARY} for d in index["docs"]]),
         "pairs": as_table(pairs),
         "stories": as_table(stories),
         "edges": edges_of(graph, edges) if graph else {},
@@ -148,11 +175,6 @@ def pack_blocks(
     return starts, packs
 
 
-def pack_value(value: Any) -> str:
-    """One value as a pack: base64 of its deflated JSON (the index is packed so)."""
-    return _deflated(_json(value))
-
-
 def _deflated(raw: str) -> str:
     return base64.b64encode(zlib.compress(raw.encode("utf-8"), PACK_LEVEL)).decode("ascii")
 
@@ -164,10 +186,10 @@ def _unpacked(packed: str) -> Any:
 def unpack_index(page: str) -> dict[str, Any]:
     """The index of a page (``<script … id="report-index">``), as its script reads it (the
     tables as lists of dicts)."""
-    found = re.search(r'<script type="[^"]+" id="report-index">([^<]*)</script>', page)
+    found = re.search(r'<script type="application/json" id="report-index">([^<]*)</script>', page)
     if found is None:
         raise ValueError("the page has no report-index block")
-    index: dict[str, Any] = _unpacked(found[1])
+    index: dict[str, Any] = json.loads(found[1])
     for name in TABLES:
         index[name] = from_table(index[name])
     return index

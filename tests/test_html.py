@@ -71,7 +71,7 @@ def index_of(page: str) -> dict:
     for number, pair in enumerate(index["pairs"]):
         pair.update(packed["pair"][number])
     for number, story in enumerate(index["stories"]):
-        story["graph"] = packed["story"].get(number, {}).get("graph")
+        story.update({"graph": None, **packed["story"][number]})
     return index
 
 
@@ -127,7 +127,7 @@ def test_payloads_never_reach_the_page_as_markup():
         assert raw not in page
     # the data blocks hold them compressed, and they decode back to the exact text
     index = index_of(page)
-    titles = {doc["id"]: doc["title"] for doc in index["docs"]}
+    titles = {doc["id"]: doc["headline"] for doc in index["docs"]}
     assert titles == {"evil-a": f"Title {SCRIPT}", "evil-b": f"Title {ATTRIBUTE}"}
     tags = parse(page)
     assert not [tag for tag, _ in tags.tags if tag == "img"]
@@ -176,8 +176,8 @@ def test_page_is_self_contained(seed_page):
 
 def test_only_the_page_script_may_run(seed_page):
     tags = parse(seed_page)
-    # the packs are data blocks (a type no browser runs); the page's script is the one
-    data = {PACK_TYPE}
+    # the index and the packs are data blocks (a type no browser runs); the page's script is the one
+    data = {"application/json", PACK_TYPE}
     runnable = [text for attrs, text in tags.scripts if attrs.get("type") not in data]
     assert len(runnable) == 1
     digest = base64.b64encode(hashlib.sha256(runnable[0].encode("utf-8")).digest()).decode()
@@ -283,9 +283,9 @@ def test_pair_and_story_details_are_parsed_only_when_opened(seed_page):
     assert index["pairs"] and not any("marks_a" in p or "verdict" in p for p in index["pairs"])
     assert not any("graph" in s for s in index["stories"])
     packed = unpack_page(seed_page)
-    # every data block is a pack: the index, and the texts and details by kind
+    # the index is JSON; the texts and details are packs, by kind
+    assert blocks.pop("report-index") == "application/json"
     assert {i.rsplit("-", 1)[0] for i, t in blocks.items() if t == PACK_TYPE} == {
-        "report",
         "text",
         "pair",
         "story",

@@ -12,14 +12,8 @@
     return new Response(stream).text().then(JSON.parse);
   }
 
-  // The index (what the lists and the search need) is itself a pack, inflated once at start;
-  // the overview above is plain HTML and paints before it.
-  inflate(document.getElementById("report-index").textContent).then(start, function (err) {
-    var note = document.createElement("p");
-    note.className = "note";
-    note.textContent = "The page's data could not be read (this browser may lack DecompressionStream): " + err;
-    document.querySelector("main").prepend(note);
-  });
+  // The index (what the lists and the search need) is JSON, parsed at once (inflating it
+  // first would cost more than it saves); the overview above is plain HTML and paints first.
 
   // A table of the index: its column names once, then one array of values per row.
   function rowsOf(table) {
@@ -148,11 +142,21 @@
     }
 
     // ---- stories ---------------------------------------------------------------------------
-    function renderStories(page) {
+    // a story's title, terms and dates sit in its pack (with its graph): a page of the list
+    // inflates the packs of its 25 stories
+    function withNames(number) {
+      return block("story", number).then(function (detail) { return Object.assign({}, stories[number], detail); });
+    }
+    function renderStories(page, current) {
       var root = document.getElementById("stories-list");
       root.replaceChildren();
       var first = (page - 1) * PAGE;
-      var rows = stories.slice(first, first + PAGE).map(function (s, i) {
+      var shown = [];
+      for (var k = first; k < Math.min(first + PAGE, stories.length); k++) shown.push(withNames(k));
+      return Promise.all(shown).then(function (named) { if (current()) drawStories(root, page, first, named); });
+    }
+    function drawStories(root, page, first, named) {
+      var rows = named.map(function (s, i) {
         var outlets = [];
         s.members.forEach(function (m) {
           var o = docs[m].outlet;
@@ -204,8 +208,8 @@
       root.replaceChildren();
       var s = stories[number];
       if (!s) { root.appendChild(el("p", {class: "empty"}, "No such story.")); return Promise.resolve(); }
-      return block("story", number).then(function (detail) {
-        if (current()) drawStory(root, s, number, detail);
+      return withNames(number).then(function (named) {
+        if (current()) drawStory(root, named, number, named.graph ? named : null);
       });
     }
     // ---- copy groups: one row for a story carried many times over ----------------------------
@@ -542,7 +546,7 @@
         if (document.activeElement !== searchBox) searchBox.value = query;
         renderSearch(query);
       }
-      if (view === "stories") renderStories(number > 0 ? number : 1);
+      if (view === "stories") drawn = renderStories(number > 0 ? number : 1, current);
       if (view === "pairs") renderPairs(number > 0 ? number : 1);
       if (view === "group") renderGroup(number >= 0 ? number : -1);
       if (view === "story") drawn = renderStory(number >= 0 ? number : -1, current);
@@ -569,4 +573,5 @@
     window.addEventListener("hashchange", route);
     route();
   }
+  start(JSON.parse(document.getElementById("report-index").textContent));
 })();

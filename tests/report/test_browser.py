@@ -228,7 +228,7 @@ def injected(page) -> dict:
             handlers: Array.from(document.querySelectorAll("*")).filter(
                 e => Array.from(e.attributes).some(a => a.name.startsWith("on"))).length,
             scripts: Array.from(document.querySelectorAll("script")).filter(
-                s => s.type !== "application/x-dedup-pack").length,
+                s => !["application/json", "application/x-dedup-pack"].includes(s.type)).length,
             jsLinks: Array.from(document.querySelectorAll("a[href]")).filter(
                 a => !/^(#|https?:)/i.test(a.getAttribute("href"))).length,
         })"""
