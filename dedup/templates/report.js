@@ -36,7 +36,31 @@
     pairs.forEach(function (p, k) { pairByDocs.set(p.a + "," + p.b, k); pairByDocs.set(p.b + "," + p.a, k); });
     var groups = index.groups;
     // pairs inside a copy group are the group's row, not listed one by one
-    var pairOrder = pairs.map(function (p, k) { return k; }).filter(function (k) { return pairs[k].group < 0; }).sort(function (x, y) {
+    // An article linked to several copies of one copy group is one row too: its pair with the
+    // group's representative (or its first pair with a copy), saying how many copies it stands
+    // for (alsoWith: pair number -> [group, other pairs]).
+    var alsoWith = new Map(), hidden = new Set();
+    (function () {
+      var byOther = new Map();
+      pairs.forEach(function (p, k) {
+        if (p.group >= 0) return;
+        var ga = docs[p.a].group, gb = docs[p.b].group;
+        if ((ga >= 0) === (gb >= 0)) return;
+        var g = ga >= 0 ? ga : gb, other = ga >= 0 ? p.b : p.a, key = other + "," + g;
+        if (!byOther.has(key)) byOther.set(key, []);
+        byOther.get(key).push(k);
+      });
+      byOther.forEach(function (list) {
+        if (list.length < 2) return;
+        var g = docs[pairs[list[0]].a].group >= 0 ? docs[pairs[list[0]].a].group : docs[pairs[list[0]].b].group;
+        var rep = list.find(function (k) { return pairs[k].a === index.groups[g].rep || pairs[k].b === index.groups[g].rep; });
+        var shown = rep !== undefined ? rep : list[0];
+        alsoWith.set(shown, [g, list.length - 1]);
+        list.forEach(function (k) { if (k !== shown) hidden.add(k); });
+      });
+    })();
+    function listed(k) { return pairs[k].group < 0 && !hidden.has(k); }
+    var pairOrder = pairs.map(function (p, k) { return k; }).filter(listed).sort(function (x, y) {
       var px = pairs[x], py = pairs[y];
       return (Math.max(py.reused_a, py.reused_b) - Math.max(px.reused_a, px.reused_b)) || (x - y);
     });
@@ -192,10 +216,12 @@
     }
 
     function pairRow(k) {
-      var p = pairs[k];
+      var p = pairs[k], also = alsoWith.get(k);
+      var note = also ? el("div", {class: "meta also"}, "and ", internal("group/" + also[0], fmt(also[1]) + " more copies of its copy group")) : null;
+      var inGroup = also && docs[p.b].group === also[0];
       return el("tr", {"data-pair": k},
-        el("td", null, docCell(p.a, "pair/" + k)),
-        el("td", null, docCell(p.b, "pair/" + k)),
+        el("td", null, docCell(p.a, "pair/" + k), inGroup ? null : note),
+        el("td", null, docCell(p.b, "pair/" + k), inGroup ? note : null),
         el("td", {class: "num"}, fmt(p.passages)),
         el("td", {class: "num"}, fmt(p.reused_a) + " / " + fmt(p.reused_b)),
         el("td", {class: "num"}, pct(p.fraction_a) + " / " + pct(p.fraction_b)),
@@ -274,8 +300,8 @@
       if (detail) drawGraph(holder, detail.graph, detail.edges);
       else holder.appendChild(el("p", {class: "empty"}, "No chain edges among these articles."));
       root.appendChild(el("h3", null, "Linked pairs"));
-      var listed = s.pairs.filter(function (k) { return pairs[k].group < 0; });
-      if (listed.length) root.appendChild(table(PAIR_HEADERS, listed.map(pairRow)));
+      var shown = s.pairs.filter(listed);
+      if (shown.length) root.appendChild(table(PAIR_HEADERS, shown.map(pairRow)));
       else if (s.pairs.length) root.appendChild(el("p", {class: "empty"}, "Every linked pair of this story is inside a copy group above."));
       else root.appendChild(el("p", {class: "empty"}, "None of these articles shares a passage with another article."));
     }
