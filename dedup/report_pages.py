@@ -13,8 +13,8 @@ deflated (zlib) and base64-encoded in a ``<script type="application/x-dedup-pack
 the index lists the first key of each pack, so the page finds a block's pack by a binary
 search and inflates only that pack (the browser's ``DecompressionStream``) when the block is
 first opened. The index is plain JSON (``tojson``), parsed when the page opens: inflating it
-first cost more than it saved (at 100,000 articles in Chromium, inflating 30 MB of JSON took
-longer than parsing it). :func:`unpack_index` and
+first cost more than it saved (in Chromium, inflating a large index took longer than parsing
+it). :func:`unpack_index` and
 :func:`unpack_page` read them back (for tests and benchmarks).
 
 :func:`top_stories` and :func:`top_links` are the overview's short lists, rendered by the
