@@ -13,7 +13,7 @@ refused) ``--runs`` times, each in a fresh browser context, and prints the media
   words and ``--pairs`` pairs spread evenly over the list (median and slowest of them);
 * opening the largest story, and a search for an outlet name (all its articles match).
 
-The stages take about an hour at 100,000 articles on a shared 2-core machine; ``--stages
+The stages take very long at 100,000 articles on a shared 2-core machine; ``--stages
 FILE`` keeps their result in FILE (a pickle this script writes; it is read back only when the
 same ``--docs`` and ``--seed`` made it), so the page can be measured again after a change to
 the report alone. ``--tiles N`` repeats the stages' result N times under new ids

@@ -1,6 +1,6 @@
 """A large report's inputs made quickly: the stages' result over a generated corpus, repeated.
 
-The report's stages (scan, stories, chains) take about an hour at 100,000 articles on a
+The report's stages (scan, stories, chains) take very long at 100,000 articles on a
 shared 2-core machine; the page does not care how its inputs were found, only how many
 articles, pairs, stories and edges they hold. :func:`tile` repeats one real result
 (``ReportInputs`` of :func:`dedup.pipeline.report`) ``tiles`` times, each copy with its
