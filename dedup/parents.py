@@ -10,22 +10,27 @@ carry). The decision, in order:
    that re-publishes other outlets' copy comes after one that does not (``outlet``, learnt
    below). Otherwise the two are *unordered*.
 2. **Containment.** A copy holds only what its source holds, and carries its source's
-   changes: a candidate that covers all the target shares with another (up to
-   :data:`SLACK` words, fewer than it adds) and at least :data:`MARGIN` words more is
-   closer, and the other's copy reached the target through it. Words are compared one by
-   one, so one changed word shows. Such an explained candidate makes no edge and is kept
-   as ``via`` evidence. Of the candidates no other explains, ordered ones come first, then
-   agency articles (other outlets' articles first when the target's outlet re-publishes),
-   then outlets that do not re-publish, then the most words covered, then the earliest;
-   the first is the parent. (A second parent for a rewrite of two sources was tried on the
-   dev split: none of the 18 it added was right, so each article gets one parent.)
+   changes: a candidate that covers all the target shares with another (up to :data:`SLACK`
+   words, fewer than it adds) and at least :data:`MARGIN` words more, between the other's
+   first and last shared word, is closer, and the other's copy reached the target through
+   it. Words are compared one by one, so one changed word shows; words inside an outlet's
+   furniture (a footer, a share line) are not compared. Such an explained candidate makes
+   no edge and is kept as ``via`` evidence. Of the candidates no other explains, ordered
+   ones come first, then agency articles (other outlets' articles first when the target's
+   outlet re-publishes), then outlets that do not re-publish, then the most words covered,
+   then the earliest; the first is the parent. (A second parent for a rewrite of two
+   sources was tried on the dev split: none of the 18 it added was right, so each article
+   gets one parent.)
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
-   parent, a parent only dated first (neither is an agency article and the target's outlet
-   is not known to re-publish: the date says which came first, not that one took from the
-   other), a copy whose outlet takes its copy straight from the wire when the wire's
-   article is absent, and a copy with an agency credit line whose only candidates are
-   other outlets all hang from one *inferred common source* per connected set of such
-   copies (``inferred:<first passage id>``, undirected), with the reason on the edge.
+   parent, a parent only dated first (neither is an agency article, the target's outlet is
+   not known to re-publish, and the parent does not explain an agency article among the
+   candidates: the date says which came first, not that one took from the other; when it
+   does explain one, the target carries the parent's changes to the agency's text and the
+   edge is directed, ``edits``), a copy whose outlet takes its copy straight from the wire
+   when the wire's article is absent, and a copy with an agency credit line whose only
+   candidates are other outlets all hang from one *inferred common source* per connected
+   set of such copies (``inferred:<first passage id>``, undirected), with the reason on the
+   edge.
 
 **Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
 of an outlet's copies with one agency article among their candidates, a copy took from the
@@ -49,9 +54,9 @@ from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_ord
 from dedup.types import PassageCluster
 
 #: Words a candidate may miss of what another covers and still explain it.
-SLACK = 3
+SLACK = 1
 #: Words a candidate must cover beyond another to be closer.
-MARGIN = 3
+MARGIN = 1
 #: Cases (and share of them) that make an outlet's habit.
 HABIT_MIN = 3
 HABIT_SHARE = 0.8
@@ -199,9 +204,12 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
 
 def _explains(a: np.ndarray, b: np.ndarray) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
-    MARGIN words more."""
+    MARGIN words more between ``b``'s first and last covered word."""
     missing = int(np.count_nonzero(b & ~a))
-    extra = int(np.count_nonzero(a & ~b))
+    inside = np.flatnonzero(b)
+    # words beyond b's first and last shared word show where b's passage ends, not an edit
+    lo, hi = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, 0)
+    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
@@ -265,6 +273,14 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
+    if (
+        by == "date"
+        and not docs[first].agency
+        and not d.agency
+        and any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+    ):
+        # the copy carries this outlet's changes to the agency's text: taken from it
+        return Parent(first, True, "edits", via, rivals)
     if (
         credited
         and not docs[first].agency
@@ -356,9 +372,17 @@ def decide(
     docs: dict[str, Carrier],
     words: Words,
     credited: dict[str, bool],
+    furniture: dict[str, list[tuple[int, int]]] | None = None,
 ) -> tuple[Forest, dict[str, Shared]]:
-    """Every target's parents (see the module docstring)."""
+    """Every target's parents (see the module docstring). Words inside ``furniture`` (an
+    outlet's footer, share lines: not copy) are not compared."""
     shared = shared_words(passages, words)
+    for doc, found in shared.items():
+        spans = (furniture or {}).get(doc)
+        if spans:
+            keep = ~words.mask(doc, spans)
+            for mask in found.masks.values():
+                mask &= keep
     targets = sorted(shared, key=lambda t: order_key(docs[t]))
     habits = learn_habits(shared, docs)
     parents: dict[str, list[tuple[str, str]]] = {}

@@ -118,3 +118,38 @@ def test_evidence_against_the_edge_says_it_was_outweighed():
     (edge,) = [e for e in result.edges if e.target == "x-second"]
     assert not edge.directed  # dates only: it may share a source with x-first
     assert any(e.kind == "date" and e.favours == "x-first" for e in edge.evidence)
+
+
+def test_furniture_words_make_no_candidate_closer():
+    # two subscribers print the same share line between the wire's paragraphs, inside the
+    # passage they share; it is furniture, so the earlier one does not explain the wire
+    # by its shared share-line words
+    from dedup.carriers import Carrier, Words
+    from dedup.parents import decide
+    from dedup.types import PassageCluster, Witness
+
+    rng = random.Random(7)
+    first, second = story(rng, 2)
+    share = "Share this article on Facebook Twitter and by email"
+    texts = {
+        "wire": f"{first}\n\n{second}",
+        "a": f"{first}\n\n{share}\n\n{second}",
+        "b": f"{first}\n\n{share}\n\n{second}",
+    }
+    dates = {"wire": "2020-01-01T08:00:00", "a": "2020-01-01T09:00:00", "b": "2020-01-01T10:00:00"}
+    outlets = {"wire": "Reuters", "a": "Alpha Post", "b": "Beta News"}
+    agency = {"wire": "Reuters"}
+    docs = {
+        d: Carrier(id=d, outlet=outlets[d], date=dates[d], agency=agency.get(d), credits=(),
+                   text_end=len(t))
+        for d, t in texts.items()
+    }  # fmt: skip
+    passage = PassageCluster("p1", first, tuple(Witness(d, 0, len(t)) for d, t in texts.items()))
+    words = Words(texts)
+    credited = dict.fromkeys(texts, False)
+    at = len(first) + 2
+    furniture = {"a": [(at, at + len(share))], "b": [(at, at + len(share))]}
+    with_furniture, _ = decide([passage], docs, words, credited, furniture)
+    assert with_furniture.parents["b"] == [("wire", "agency")]
+    without, _ = decide([passage], docs, words, credited)
+    assert without.parents.get("b") != [("wire", "agency")]
