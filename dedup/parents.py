@@ -38,7 +38,10 @@ wire when no candidate explains the agency's article, and from another outlet wh
 candidate dated before it does. An outlet that took from the wire in at least
 :data:`HABIT_SHARE` of at least :data:`HABIT_MIN` such copies *takes from the wire*; one
 that took from other outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*.
-The thresholds were set on the dev split of ``benchmarks/syndication.py``.
+A copy whose outlet takes from the wire has the agency's article as its source, unless it
+is a few passages among its own text (under :data:`PART_SHARE` of its words) carrying an
+earlier outlet article's changes to the agency's text. The thresholds were set on the dev
+split of ``benchmarks/syndication.py``.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ HABIT_SHARE = 0.8
 #: re-publisher (a copy of the wire that holds no outlet's change counts as "from the wire"
 #: even from a re-publisher, so the bar is lower; set on the dev split).
 REPUBLISH_SHARE = 0.4
+#: Share of its words below which a copy is a few passages among the article's own text.
+PART_SHARE = 0.6
 INFERRED_PREFIX = "inferred:"
 WIRE = "takes from the wire"
 REPUBLISHER = "re-publishes"
@@ -231,6 +236,31 @@ def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]
     return sorted(out, key=rank.__getitem__)
 
 
+def _edited_part(
+    d: Carrier,
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+) -> bool:
+    """``d`` carries a few passages among its own text (less than :data:`PART_SHARE` of its
+    words), and another outlet's article dated before it explains every agency article
+    among the candidates: the passages carry that outlet's changes, whatever the outlet's
+    habit."""
+    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
+    for c in pool:
+        cover |= masks[c]
+    if np.count_nonzero(cover) >= PART_SHARE * len(cover):
+        return False
+    agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
+    return bool(agency) and any(
+        not docs[c].agency
+        and orders[c][0] > 0
+        and all(_explains(masks[c], masks[a]) for a in agency)
+        for c in pool
+    )
+
+
 def choose(
     d: Carrier,
     shared: Shared,
@@ -243,7 +273,8 @@ def choose(
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
     pool = [c for c, (o, _) in orders.items() if o >= 0]
     habit = habits.get(d.outlet)
-    if habit and habit.kind == WIRE and not d.agency:
+    wire_habit = habit is not None and habit.kind == WIRE
+    if wire_habit and not d.agency and not _edited_part(d, shared.masks, pool, orders, docs):
         agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
         if not agency:
             return Parent(None, False, "wire-habit", (), ())

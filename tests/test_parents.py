@@ -153,3 +153,30 @@ def test_furniture_words_make_no_candidate_closer():
     assert with_furniture.parents["b"] == [("wire", "agency")]
     without, _ = decide([passage], docs, words, credited)
     assert without.parents.get("b") != [("wire", "agency")]
+
+
+def test_a_rewrite_carrying_an_outlets_edits_hangs_from_it_despite_the_wire_habit():
+    # "Rewrites" embeds one paragraph of each story among three of its own; four times the
+    # wire's reading (its outlet learns it takes from the wire), the fifth time the
+    # subscriber's edited paragraph: that rewrite hangs from the subscriber
+    rng = random.Random(3)
+    records = []
+    for k in range(5):
+        wire = story(rng)
+        sub = edit(wire, f"edited{k}")
+        own = story(rng, 3)
+        taken = (sub if k == 4 else wire)[1]
+        day = 10 + 3 * k
+        records += [
+            Record(f"s{k}-wire", "\n\n".join(wire), outlet="Reuters",
+                   date=f"2020-01-{day:02d}T09:00:00"),
+            Record(f"s{k}-sub", "\n\n".join(sub), outlet="Daily", date=f"2020-01-{day + 1:02d}"),
+            Record(f"s{k}-rew", "\n\n".join([own[0], taken, *own[1:]]), outlet="Rewrites",
+                   date=f"2020-01-{day + 2:02d}"),
+        ]  # fmt: skip
+    result = chains(records, Config())
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    assert directed["s4-rew"] == "s4-sub"
+    assert all(directed[f"s{k}-rew"] == f"s{k}-wire" for k in range(4))
+    habit = "Rewrites (s0-rew's outlet) takes from the wire"
+    assert any(e.detail.startswith(habit) for edge in result.edges for e in edge.evidence)
