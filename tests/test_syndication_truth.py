@@ -129,3 +129,20 @@ def test_naive_links_every_pair_sharing_an_8_gram() -> None:
     prediction = syndication.naive_prediction(records)
     assert prediction.pairs == {("a", "b")}
     assert set(prediction.directed) == {("a", "b")}  # same date: ties by id
+
+
+def test_edge_reasons_are_read_from_the_evidence() -> None:
+    def row(source: str, *evidence: tuple[str, str | None, str]) -> dict:
+        items = [{"kind": k, "favours": f, "detail": d} for k, f, d in evidence]
+        return {"source": source, "target": "t", "directed": True, "evidence": items}
+
+    assert syndication.edge_reason(row("w", ("agency", "w", ""))) == "agency, whole"
+    part = ("containment", "w", "t shares 9 of its 90 words; a few passages among its own")
+    assert syndication.edge_reason(row("w", ("agency", "w", ""), part)) == "agency, part"
+    edits = ("containment", "s", "… it carries s's changes to the agency's text, which w lacks")
+    assert syndication.edge_reason(row("s", ("date", "s", ""), edits)) == "edits"
+    assert syndication.edge_reason(row("s", ("outlet", "s", ""))) == "outlet"
+    assert syndication.edge_reason(row("s", ("date", "s", ""), ("agency", "w", ""))) == "date"
+    truth = {"edges": [{"source": "s", "target": "t"}]}
+    rows = [row("s", ("outlet", "s", "")), row("x", ("outlet", "x", ""))]
+    assert syndication.score_reasons(truth, rows) == {"outlet": (2, 1)}
