@@ -1345,6 +1345,28 @@ def _share(part: int, whole: int) -> str:
     return f"{part:,}/{whole:,} ({part / whole:.0%})" if whole else "—"
 
 
+def reads_as_the_wire(records: Sequence[dict], truth: dict) -> collections.Counter:
+    """Per kind, the true copies taken from an outlet's version whose copied spans all read
+    word for word (words of letters and digits, any case) as in the story's wire article,
+    when that is in the corpus: no text tells the outlet's version from the wire's."""
+    texts = {r["id"]: r["text"] for r in records}
+    articles = truth["articles"]
+
+    def words(text: str) -> str:
+        return " " + " ".join(re.findall(r"[^\W_]+", text.lower())) + " "
+
+    wires = {a["story"]: words(texts[k]) for k, a in articles.items() if a["role"] == "wire"}
+    out: collections.Counter = collections.Counter()
+    for edge in truth["edges"]:
+        wire = wires.get(articles[edge["target"]]["story"])
+        if wire is None or articles[edge["source"]]["role"] == "wire":
+            continue
+        target = texts[edge["target"]]
+        if all(words(target[s["target_start"] : s["target_end"]]) in wire for s in edge["spans"]):
+            out[edge["kind"]] += 1
+    return out
+
+
 def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
     articles = truth["articles"].values()
     roles = collections.Counter(a["role"] for a in articles)
@@ -1360,6 +1382,7 @@ def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
     )
     visible = sum(len(re.sub(r"\s", "", r["text"])) for r in records)
     size = sum(len(r["text"].encode()) for r in records) / 1e6
+    same = reads_as_the_wire(records, truth)
     print(f"Corpus (generated in {seconds:.1f} s):\n")
     rows = [
         ["stories (wire story in the corpus / absent)", f"{stories} ({wires} / {stories - wires})"],
@@ -1390,6 +1413,10 @@ def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
             f"{len(truth['accidental_pairs']):,}",
         ],
         ["debris characters (non-white-space)", _share(debris, visible)],
+        [
+            "true copies of an outlet's version that read word for word as the wire's",
+            ", ".join(f"{k} {v}" for k, v in sorted(same.items())) or "0",
+        ],
     ]
     print(markdown(["what", "count"], rows))
 
