@@ -211,9 +211,8 @@ def _explains(a: np.ndarray, b: np.ndarray) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
     MARGIN words more between ``b``'s first and last covered word."""
     missing = int(np.count_nonzero(b & ~a))
-    inside = np.flatnonzero(b)
     # words beyond b's first and last shared word show where b's passage ends, not an edit
-    lo, hi = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, 0)
+    lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
     extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
