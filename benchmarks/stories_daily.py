@@ -1,0 +1,150 @@
+"""Daily placement against the batch run (issue #22, "daily use").
+
+For each labelled set, the same articles are grouped twice:
+
+* **batch**: ``dedup.pipeline.stories`` on all of them at once (the ``dedup stories`` path);
+* **daily**: an index that keeps stories (``Index(..., keep_stories=True)``), the articles
+  added in ``--days`` consecutive batches: the first batch is grouped by the batch path (the
+  fit), each later one placed (``dedup.placement``), refitting the vocabulary when the index
+  has doubled.
+
+BASIL is added in date order (sorted by date, then id, cut into equal batches).
+GoogleNews-TS has no dates in our copy, so its articles are shuffled with a fixed seed
+(``--seed``) and cut into equal batches; that is said in the output.
+
+Printed per set: the ARI between the batch and the daily groups (event and story level),
+the ARI of each against the labels (the labels are events), the seconds of the batch run,
+of the first (fit) day, and the median and largest of the placed days.
+
+``--split dev`` (or ``test``) keeps only the stories of that half (``quality.part_of``);
+``JOIN_SHARE`` was chosen on ``--split dev``, the figures are reported on ``--split test``
+and ``--split full``. ``--join-share`` overrides it for a dev sweep.
+
+    python benchmarks/stories_daily.py --split test
+    python benchmarks/stories_daily.py --split dev --join-share 0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sklearn.metrics import adjusted_rand_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from quality import load, part_of, print_table
+
+import dedup.placement
+from dedup.index import Index
+from dedup.pipeline import stories
+from dedup.types import Record
+
+
+def records_of(name: str, split: str) -> list[tuple[Record, str]]:
+    rows = load(name)
+    if split != "full":
+        rows = [r for r in rows if part_of(str(r["story"])) == split]
+    return [
+        (
+            Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date"),
+                   outlet=r.get("outlet")),
+            str(r["story"]),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def days_of(items: list[tuple[Record, str]], n_days: int, seed: int) -> tuple[list[list], str]:
+    """The batches, and how they were made."""
+    if all(record.date for record, _ in items):
+        ordered = sorted(items, key=lambda item: (item[0].date, item[0].id))
+        how = "date order"
+    else:
+        ordered = sorted(items, key=lambda item: item[0].id)
+        random.Random(seed).shuffle(ordered)
+        how = f"no dates: fixed shuffle (seed {seed})"
+    size = -(-len(ordered) // n_days)
+    return [ordered[k : k + size] for k in range(0, len(ordered), size)], how
+
+
+def labels_of(groups) -> dict[str, str]:
+    return {member: group.id for group in groups for member in group.members}
+
+
+def run_set(name: str, split: str, n_days: int, seed: int) -> dict:
+    items = records_of(name, split)
+    records = [record for record, _ in items]
+    true = [story for _, story in items]
+    ids = [record.id for record in records]
+    start = time.perf_counter()
+    batch = stories(records)
+    batch_seconds = time.perf_counter() - start
+    days, how = days_of(items, n_days, seed)
+    day_seconds = []
+    with tempfile.TemporaryDirectory() as folder:
+        index = Index(Path(folder) / "daily.idx", keep_stories=True)
+        for day in days:
+            start = time.perf_counter()
+            index.add([record for record, _ in day])
+            day_seconds.append(time.perf_counter() - start)
+        daily = index.stories()
+    b_event, d_event = labels_of(batch.events), labels_of(daily.events)
+    b_story, d_story = labels_of(batch.stories), labels_of(daily.stories)
+    return {
+        "set": name,
+        "part": split,
+        "docs": len(records),
+        "days": f"{len(days)} ({how})",
+        "batch~daily ARI event": adjusted_rand_score(
+            [b_event[i] for i in ids], [d_event[i] for i in ids]
+        ),
+        "batch~daily ARI story": adjusted_rand_score(
+            [b_story[i] for i in ids], [d_story[i] for i in ids]
+        ),
+        "batch ARI": adjusted_rand_score(true, [b_event[i] for i in ids]),
+        "daily ARI": adjusted_rand_score(true, [d_event[i] for i in ids]),
+        "batch events": len(batch.events),
+        "daily events": len(daily.events),
+        "batch s": batch_seconds,
+        "fit day s": day_seconds[0],
+        "placed day s (median)": statistics.median(day_seconds[1:]) if len(days) > 1 else 0.0,
+        "placed day s (max)": max(day_seconds[1:]) if len(days) > 1 else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test", "full"], default="test")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--join-share", type=float, default=None)
+    parser.add_argument("--sets", nargs="+", default=["basil", "googlenews-ts"])
+    args = parser.parse_args()
+    if args.join_share is not None:
+        dedup.placement.JOIN_SHARE = args.join_share
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parent,
+    ).stdout.strip()  # fmt: skip
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
+    print(
+        f"machine: Python {platform.python_version()}, commit {commit}, "
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; JOIN_SHARE {dedup.placement.JOIN_SHARE}"
+    )
+    print()
+    rows = [run_set(name, args.split, args.days, args.seed) for name in args.sets]
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
