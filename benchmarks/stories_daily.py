@@ -14,7 +14,9 @@ GoogleNews-TS has no dates in our copy, so its articles are shuffled with a fixe
 
 Printed per set: the ARI between the batch and the daily groups (event and story level),
 the ARI of each against the labels (the labels are events), the seconds of the batch run,
-of the first (fit) day, and the median and largest of the placed days.
+how many adds were fits (the first, and each that doubled the index) and the longest, and
+how many only placed their articles, with the median and longest of those.
+``--no-refit`` fits on the first day only (placement alone from then on).
 
 ``--split dev`` (or ``test``) keeps only the stories of that half (``quality.part_of``);
 ``JOIN_SHARE`` was chosen on ``--split dev``, the figures are reported on ``--split test``
@@ -44,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quality import load, part_of, print_table
 
+import dedup.index_stories
 import dedup.placement
 from dedup.index import Index
 from dedup.pipeline import stories
@@ -90,13 +93,14 @@ def run_set(name: str, split: str, n_days: int, seed: int) -> dict:
     batch = stories(records)
     batch_seconds = time.perf_counter() - start
     days, how = days_of(items, n_days, seed)
-    day_seconds = []
+    placed_seconds, fit_seconds = [], []
     with tempfile.TemporaryDirectory() as folder:
         index = Index(Path(folder) / "daily.idx", keep_stories=True)
         for day in days:
             start = time.perf_counter()
-            index.add([record for record, _ in day])
-            day_seconds.append(time.perf_counter() - start)
+            counts = index.add([record for record, _ in day]).counts
+            seconds = time.perf_counter() - start
+            (fit_seconds if "stories_fitted" in counts else placed_seconds).append(seconds)
         daily = index.stories()
     b_event, d_event = labels_of(batch.events), labels_of(daily.events)
     b_story, d_story = labels_of(batch.stories), labels_of(daily.stories)
@@ -116,9 +120,11 @@ def run_set(name: str, split: str, n_days: int, seed: int) -> dict:
         "batch events": len(batch.events),
         "daily events": len(daily.events),
         "batch s": batch_seconds,
-        "fit day s": day_seconds[0],
-        "placed day s (median)": statistics.median(day_seconds[1:]) if len(days) > 1 else 0.0,
-        "placed day s (max)": max(day_seconds[1:]) if len(days) > 1 else 0.0,
+        "fit days": len(fit_seconds),
+        "fit day s (max)": max(fit_seconds),
+        "placed days": len(placed_seconds),
+        "placed day s (median)": statistics.median(placed_seconds) if placed_seconds else 0.0,
+        "placed day s (max)": max(placed_seconds) if placed_seconds else 0.0,
     }
 
 
@@ -128,10 +134,17 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--join-share", type=float, default=None)
+    parser.add_argument(
+        "--no-refit",
+        action="store_true",
+        help="never fit again after the first day (placement alone, however small that day)",
+    )
     parser.add_argument("--sets", nargs="+", default=["basil", "googlenews-ts"])
     args = parser.parse_args()
     if args.join_share is not None:
         dedup.placement.JOIN_SHARE = args.join_share
+    if args.no_refit:
+        dedup.index_stories.REFIT_GROWTH = float("inf")
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
         cwd=Path(__file__).resolve().parent,
@@ -139,7 +152,8 @@ def main() -> None:
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
     print(
         f"machine: Python {platform.python_version()}, commit {commit}, "
-        f"{datetime.now(timezone.utc):%Y-%m-%d}; JOIN_SHARE {dedup.placement.JOIN_SHARE}"
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; JOIN_SHARE {dedup.placement.JOIN_SHARE}, "
+        f"REFIT_GROWTH {dedup.index_stories.REFIT_GROWTH}"
     )
     print()
     rows = [run_set(name, args.split, args.days, args.seed) for name in args.sets]

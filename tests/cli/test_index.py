@@ -125,7 +125,7 @@ def test_info(built):
     result = run("index", "info", index)
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == f"index {index} (format 2)"
+    assert lines[0] == f"index {index} (format 3)"
     assert lines[1] == "  documents     3"
     assert lines[3] == "  band keys     75"
     assert "shingle_size 5, num_perm 128, bands 25 x rows 5, seed 1" in lines[-1]
