@@ -197,7 +197,7 @@ def place_new(
         return 0
     connection = store.connection
     vocabulary = read_vocabulary(connection)
-    stored, _, stored_dates = read_rows(connection, len(vocabulary.terms))
+    stored, facts, stored_dates = read_rows(connection, len(vocabulary.terms))
     order = sorted(range(len(new_records)), key=lambda k: new_records[k].id)
     records = [new_records[k] for k in order]
     docs = np.asarray(new_docs, dtype=np.int64)[order]
@@ -206,7 +206,17 @@ def place_new(
     vectors = sp.vstack([stored.vectors, new_vectors], format="csr")
     days = day_numbers([*stored_dates, *(r.date for r in records)])
     settings = graph_settings(clusterer)
-    graph = placement_graph(vectors, len(stored.docs), days, settings)
+    row_of = {doc_id: k for k, (doc_id, _, _) in enumerate(facts)}
+    row_of.update({r.id: len(facts) + k for k, r in enumerate(records)})
+    links = np.array(
+        [
+            (row_of[a], row_of[b])
+            for a, b in passage_links(store, records)
+            if a in row_of and b in row_of
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    graph = placement_graph(vectors, len(stored.docs), days, settings, links)
     random_state = check_random_state(clusterer.get_params()["random_state"])
     stories = place_stories(graph, stored.stories, settings, random_state)
     events = place_events(graph, stories, stored.events, days, settings, random_state)
@@ -221,6 +231,16 @@ def read_index_stories(index: str | Path) -> StoriesResult:
 
     with IndexStore.open(index, readonly=True) as store, store.reading():
         return index_stories(store, story_clusterer(store.config), store.config)
+
+
+def passage_links(store: IndexStore, records: Sequence[Record]) -> list[tuple[str, str]]:
+    """Ids of the pairs that share a reused passage, each with a new record: the pairs of an
+    index query of ``records`` against the index as last committed (so documents added
+    earlier in the same transaction are not linked)."""
+    from dedup.index import index_query
+
+    found = index_query(store.path, records, store.config)
+    return [(pair.a, pair.b) for pair in found.pairs]
 
 
 def index_stories(store: IndexStore, clusterer: StoryClusterer, config: Config) -> StoriesResult:

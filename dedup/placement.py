@@ -8,7 +8,8 @@ The new articles' edges are the ones the batch clusterer (:class:`dedup.clusteri
 StoryClusterer`) would give them: each new article's ``n_neighbors`` most cosine-similar
 articles among the stored and the new ones (TF-IDF under the index's frozen vocabulary),
 weakened by the days between them, kept when at least ``min_lift`` times their ends'
-background similarity (over every stored and new article), raised to ``similarity_power``.
+background similarity (over every stored and new article), raised to ``similarity_power``;
+pairs that share a reused passage (an index query's pairs) are linked with weight 1.
 Then, in rounds (:func:`propagate`), a new article joins the story that holds the largest
 share of its edge weight among the articles already placed (stored, or new and placed in an
 earlier round), when that share is at least :data:`JOIN_SHARE`. New articles left over are
@@ -105,9 +106,16 @@ def new_neighbours(
 
 
 def placement_graph(
-    vectors: sp.csr_matrix, n_old: int, days: np.ndarray, settings: GraphSettings
+    vectors: sp.csr_matrix,
+    n_old: int,
+    days: np.ndarray,
+    settings: GraphSettings,
+    links: np.ndarray | None = None,
 ) -> sp.csr_matrix:
     """The weighted edges of the new rows, as the batch graph weighs them, made symmetric.
+
+    ``links`` (int64, shape (n_links, 2)) are pairs of rows known to share a reused passage
+    (each with a new row): an edge of weight 1, times the date factor, as in the batch.
 
     Returns
     -------
@@ -118,6 +126,15 @@ def placement_graph(
         graph = decay_by_date(graph, days, float(settings.window_days))
     graph = keep_above_background(graph, vectors, settings.min_lift)
     graph.data **= settings.similarity_power
+    if links is not None and len(links):
+        pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
+        link_graph = sp.csr_matrix(
+            (np.ones(len(pairs), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
+            shape=graph.shape,
+        )
+        if settings.window_days is not None:
+            link_graph = decay_by_date(link_graph, days, float(settings.window_days))
+        graph = graph.maximum(link_graph)
     return sp.csr_matrix(graph.maximum(graph.T), dtype=np.float32)
 
 
