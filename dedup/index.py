@@ -158,9 +158,14 @@ def _add(
         from dedup.index_stories import update_stories
         from dedup.jobs import story_clusterer
 
+        def passage_links(new: Sequence[Record]) -> list[tuple[str, str]]:
+            # the index as last committed: documents added earlier in this transaction
+            # are not linked
+            return [(p.a, p.b) for p in index_query(store.path, new, config).pairs]
+
         story_counts = update_stories(
             store, new_docs, rows.records, keep=stories, clusterer=story_clusterer(config),
-            engine=engine,
+            engine=engine, links=passage_links,
         )  # fmt: skip
     fault_point("index:commit", store.path)  # all written, not yet committed
     total = store.n_documents()

@@ -16,7 +16,7 @@ other add places only. ``dedup index stories`` writes the current stories
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,9 @@ from dedup.story_store import (
     write_vocabulary,
 )
 from dedup.types import Record, StoriesResult
+
+#: Ids of the pairs that share a reused passage, each with one of the records given.
+LinkFinder = Callable[[Sequence[Record]], list[tuple[str, str]]]
 
 #: An add is a fit again (vocabulary and stories from scratch) once the index holds this many
 #: times the documents of the last fit.
@@ -135,10 +138,12 @@ def update_stories(
     keep: bool,
     clusterer: StoryClusterer,
     engine: Engine,
+    links: LinkFinder,
 ) -> dict[str, int]:
     """Inside an add's transaction: group every stored document by the batch path (the
     first time ``keep`` is asked, and whenever the index has grown :data:`REFIT_GROWTH`-fold
-    since the last fit), or else place the new ones. Returns counts."""
+    since the last fit), or else place the new ones. ``links`` gives the ids of the pairs
+    that share a reused passage, each with a new record. Returns counts."""
     connection = store.connection
     if not keeps_stories(connection) and not keep:
         return {}
@@ -146,7 +151,7 @@ def update_stories(
         fitted_on(connection), 1
     ):
         return fit_all(store, clusterer, engine)
-    return {"stories_placed": place_new(store, new_docs, new_records, clusterer)}
+    return {"stories_placed": place_new(store, new_docs, new_records, clusterer, links)}
 
 
 def fit_all(store: IndexStore, clusterer: StoryClusterer, engine: Engine) -> dict[str, int]:
@@ -191,6 +196,7 @@ def place_new(
     new_docs: np.ndarray,
     new_records: Sequence[Record],
     clusterer: StoryClusterer,
+    links: LinkFinder,
 ) -> int:
     """Place the new documents among the stored stories; return how many were placed."""
     if len(new_records) == 0:
@@ -208,15 +214,11 @@ def place_new(
     settings = graph_settings(clusterer)
     row_of = {doc_id: k for k, (doc_id, _, _) in enumerate(facts)}
     row_of.update({r.id: len(facts) + k for k, r in enumerate(records)})
-    links = np.array(
-        [
-            (row_of[a], row_of[b])
-            for a, b in passage_links(store, records)
-            if a in row_of and b in row_of
-        ],
+    pairs = np.array(
+        [(row_of[a], row_of[b]) for a, b in links(records) if a in row_of and b in row_of],
         dtype=np.int64,
     ).reshape(-1, 2)
-    graph = placement_graph(vectors, len(stored.docs), days, settings, links)
+    graph = placement_graph(vectors, len(stored.docs), days, settings, pairs)
     random_state = check_random_state(clusterer.get_params()["random_state"])
     stories = place_stories(graph, stored.stories, settings, random_state)
     events = place_events(graph, stories, stored.events, days, settings, random_state)
@@ -231,16 +233,6 @@ def read_index_stories(index: str | Path) -> StoriesResult:
 
     with IndexStore.open(index, readonly=True) as store, store.reading():
         return index_stories(store, story_clusterer(store.config), store.config)
-
-
-def passage_links(store: IndexStore, records: Sequence[Record]) -> list[tuple[str, str]]:
-    """Ids of the pairs that share a reused passage, each with a new record: the pairs of an
-    index query of ``records`` against the index as last committed (so documents added
-    earlier in the same transaction are not linked)."""
-    from dedup.index import index_query
-
-    found = index_query(store.path, records, store.config)
-    return [(pair.a, pair.b) for pair in found.pairs]
 
 
 def index_stories(store: IndexStore, clusterer: StoryClusterer, config: Config) -> StoriesResult:
