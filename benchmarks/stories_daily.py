@@ -126,7 +126,7 @@ def run_set(name: str, split: str, n_days: int, seed: int, per_day: list | None 
 
     return {
         "set": name,
-        "part": split,
+        "part": split if labelled else "whole (no labels)",
         "docs": len(ids),
         "days": f"{len(days)} ({how})",
         "batch~daily ARI event": adjusted_rand_score(
