@@ -203,3 +203,20 @@ def test_propagate_keeps_events_within_their_window():
     assert propagate(graph, labels, 0.5, far, window_days=4).tolist() == [0, -1]
     undated = np.array([100, -1])
     assert propagate(graph, labels, 0.5, undated, window_days=4).tolist() == [0, 0]
+
+
+def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dedup.config import Config
+    from dedup.index_stories import fit_vocabulary, vectorize
+    from dedup.pipeline import story_clusterer
+
+    clusterer = story_clusterer(Config())
+    texts = [r.text for r in seed_records]
+    expected = TfidfVectorizer(
+        sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=2, max_df=0.5
+    ).fit_transform(texts)
+    got = vectorize(texts, fit_vocabulary(texts, clusterer), clusterer)
+    assert got.shape == expected.shape
+    assert abs(got - expected).max() < 1e-6
