@@ -44,6 +44,7 @@ from dedup.story_store import (
     write_rows,
     write_vocabulary,
 )
+from dedup.story_words import stop_word_options
 from dedup.types import Record, StoriesResult
 
 #: Ids of the pairs that share a reused passage, each with one of the records given.
@@ -79,7 +80,7 @@ def fit_vocabulary(texts: Sequence[str], clusterer: StoryClusterer) -> Vocabular
     params = clusterer.get_params()
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
-        stop_words="english",
+        **stop_word_options(texts),  # as the clusterer: each document's language's
         ngram_range=params["ngram_range"],
         min_df=min(params["min_df"], len(texts)),
         max_df=params["max_df"] if len(texts) > 2 else 1.0,
@@ -105,7 +106,9 @@ def vectorize(
     if not vocabulary.terms or not texts:
         return sp.csr_matrix((len(texts), len(vocabulary.terms)), dtype=np.float32)
     counter = CountVectorizer(
-        stop_words="english",
+        # the languages of these texts (the same words as at the fit when they are in the
+        # fit's languages; the vocabulary holds no stop word of the fit's anyway)
+        **stop_word_options(texts),
         ngram_range=clusterer.get_params()["ngram_range"],
         vocabulary={t: k for k, t in enumerate(vocabulary.terms)},
         dtype=np.float64,

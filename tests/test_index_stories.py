@@ -211,11 +211,12 @@ def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
     from dedup.config import Config
     from dedup.index_stories import fit_vocabulary, vectorize
     from dedup.pipeline import story_clusterer
+    from dedup.story_words import stop_word_options
 
     clusterer = story_clusterer(Config())
     texts = [r.text for r in seed_records]
     expected = TfidfVectorizer(
-        sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=2, max_df=0.5
+        sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_df=0.5, **stop_word_options(texts)
     ).fit_transform(texts)
     got = vectorize(texts, fit_vocabulary(texts, clusterer), clusterer)
     assert got.shape == expected.shape
