@@ -34,6 +34,7 @@ from dedup.types import (
     Record,
     Reject,
     ScanResult,
+    StoriesResult,
 )
 from dedup.verify import CorpusWords, verify_candidates
 from dedup.words import Shingled, shingle_corpus, signatures_stage, words_stage
@@ -108,6 +109,7 @@ def index_add(
     config: Config | None = None,
     *,
     workers: int | Engine = 1,
+    stories: bool = False,
 ) -> IndexAddResult:
     """Add documents to the index at ``index`` (created with ``config`` if there is none).
 
@@ -117,16 +119,24 @@ def index_add(
     words is skipped (and a stored document of that id stays). ``config`` must agree with
     the index's key settings (IndexFormatError names the first that differs); None uses the
     index's settings.
+
+    ``stories`` makes the index keep stories from now on (:mod:`dedup.index_stories`): the
+    first time, every stored document is grouped; then every add places its new documents
+    into the stories and events (or starts new ones), in the same transaction.
     """
     with IndexStore.create_or_open(index, config or Config()) as store:
         if config is not None:
             store.check_config(config)
         with store.writing():
-            return _add(store, records, resolve_engine(workers))
+            return _add(store, records, resolve_engine(workers), stories)
 
 
-def _add(store: IndexStore, records: Iterable[Record], engine: Engine) -> IndexAddResult:
+def _add(
+    store: IndexStore, records: Iterable[Record], engine: Engine, stories: bool = False
+) -> IndexAddResult:
     """:func:`index_add` inside a write transaction of ``store``."""
+    from dedup.story_store import delete_rows, keeps_stories
+
     config = store.config
     docs, rejects = prepare_records(records)
     n_read = len(docs) + len(rejects)
@@ -142,7 +152,22 @@ def _add(store: IndexStore, records: Iterable[Record], engine: Engine) -> IndexA
         old = store.documents(old_docs.tolist())
         old_rows, _, _ = index_rows([d.record for d in old], config, engine)
         store.delete(old_docs, old_rows)
-    store.insert(rows)
+        delete_rows(store.connection, old_docs.tolist())
+    new_docs = store.insert(rows)
+    story_counts: dict[str, int] = {}
+    if stories or keeps_stories(store.connection):
+        from dedup.index_stories import update_stories
+        from dedup.jobs import story_clusterer
+
+        def passage_links(new: Sequence[Record]) -> list[tuple[str, str]]:
+            # the index as last committed: documents added earlier in this transaction
+            # are not linked
+            return [(p.a, p.b) for p in index_query(store.path, new, config).pairs]
+
+        story_counts = update_stories(
+            store, new_docs, rows.records, keep=stories, clusterer=story_clusterer(config),
+            engine=engine, links=passage_links,
+        )  # fmt: skip
     fault_point("index:commit", store.path)  # all written, not yet committed
     total = store.n_documents()
     added = tuple(r.id for r in rows.records if r.id not in existing)
@@ -155,6 +180,7 @@ def _add(store: IndexStore, records: Iterable[Record], engine: Engine) -> IndexA
         "documents_in_index": total,
         "passage_keys_written": len(rows.passage_values),
         "characters_written": sum(len(r.text) for r in rows.records),
+        **story_counts,
     }
     return IndexAddResult(
         str(store.path), added, tuple(replaced), tuple(unchanged), tuple(rejects), counts
@@ -170,6 +196,8 @@ def index_remove(index: str | Path, ids: Iterable[str]) -> IndexRemoveResult:
 
 def _remove(store: IndexStore, ids: Iterable[str]) -> IndexRemoveResult:
     """:func:`index_remove` inside a write transaction of ``store``."""
+    from dedup.story_store import delete_rows
+
     wanted = sorted(set(ids))
     existing = store.digests(wanted)
     found = [i for i in wanted if i in existing]
@@ -177,6 +205,7 @@ def _remove(store: IndexStore, ids: Iterable[str]) -> IndexRemoveResult:
     stored = store.documents(docs.tolist())
     rows, _, _ = index_rows([d.record for d in stored], store.config, resolve_engine(1))
     store.delete(docs, rows)
+    delete_rows(store.connection, docs.tolist())
     return IndexRemoveResult(
         str(store.path), tuple(found), tuple(i for i in wanted if i not in existing)
     )
@@ -409,25 +438,44 @@ class Index:
         uses the index's).
     workers : int or Engine
         Threads (0: every core) or an engine for the words, signature and alignment work.
+    keep_stories : bool
+        Keep stories from the next :meth:`add` on: the first such add groups every stored
+        document, each later add places its new ones (:mod:`dedup.index_stories`); read
+        them with :meth:`stories`.
 
     Data given to :meth:`add` and :meth:`query` is read by :func:`dedup.prepare.as_records`
     (strings, dicts, Records, DataFrames, Tables), with fields named by keyword.
     """
 
     def __init__(
-        self, path: str | Path, config: Config | None = None, *, workers: int | Engine = 1
+        self,
+        path: str | Path,
+        config: Config | None = None,
+        *,
+        workers: int | Engine = 1,
+        keep_stories: bool = False,
     ) -> None:
         self.path = Path(path)
         self.config = config
         self.workers = workers
+        self.keep_stories = keep_stories
         self._store: IndexStore | None = None
 
     def add(self, data: Any, **fields: str) -> IndexAddResult:
         """Add (or replace) documents; one transaction (or part of :meth:`writing`'s)."""
         records = as_records(data, **fields)
         if self._store is not None:
-            return _add(self._store, records, resolve_engine(self.workers))
-        return index_add(self.path, records, self.config, workers=self.workers)
+            return _add(self._store, records, resolve_engine(self.workers), self.keep_stories)
+        return index_add(
+            self.path, records, self.config, workers=self.workers, stories=self.keep_stories
+        )
+
+    def stories(self) -> StoriesResult:
+        """The stories and events the index keeps (``keep_stories``), as :func:`dedup.api.
+        stories` gives them; IndexFormatError if it keeps none."""
+        from dedup.index_stories import read_index_stories
+
+        return read_index_stories(self.path)
 
     def remove(self, ids: Iterable[str]) -> IndexRemoveResult:
         """Remove documents by id; unknown ids are reported in the result."""

@@ -40,9 +40,13 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import IndexFormatError
+from dedup.story_store import SCHEMA as STORY_SCHEMA
 from dedup.types import Record
 
-FORMAT_VERSION = 2  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
+FORMAT_VERSION = 3  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
+# 3: the tables of the stories an index keeps (dedup.story_store); a version 2 index is
+# migrated when opened for writing (the tables added, empty), and read as it is
+MIGRATES_FROM = "2"
 #: Settings the stored keys depend on; an index refuses work under other values.
 KEY_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "seed", "min_passage_words")
 BUSY_TIMEOUT_S = 60.0
@@ -147,6 +151,7 @@ class IndexStore:
         if readonly:
             return cls._open_readonly(target, str(path))
         connection = _connect(target)
+        _migrate(connection)
         return cls(target, connection, _read_header_or_close(connection, str(path)))
 
     @classmethod
@@ -171,7 +176,7 @@ class IndexStore:
             return cls.open(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(target)
-        connection.executescript(_SCHEMA)
+        connection.executescript(_SCHEMA + STORY_SCHEMA)
         with _immediate(connection):
             if connection.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0:
                 connection.executemany(
@@ -483,13 +488,29 @@ def _read_header_or_close(connection: sqlite3.Connection, where: str) -> Config:
         raise
 
 
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a version 2 index to the current version: add the story tables (empty)."""
+    try:
+        row = connection.execute("SELECT value FROM meta WHERE name = 'format_version'").fetchone()
+    except sqlite3.DatabaseError:
+        return  # not an index: _read_header says so
+    if row is None or row[0] != MIGRATES_FROM:
+        return
+    with _immediate(connection):
+        connection.execute(STORY_SCHEMA.split(";")[0])
+        connection.execute(STORY_SCHEMA.split(";")[1])
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE name = 'format_version'", (str(FORMAT_VERSION),)
+        )
+
+
 def _read_header(connection: sqlite3.Connection, where: str) -> Config:
     try:
         meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
     except sqlite3.DatabaseError as err:
         raise IndexFormatError(f"{where}: not a dedup index ({err})") from None
     version = meta.get("format_version")
-    if version != str(FORMAT_VERSION):
+    if version not in (str(FORMAT_VERSION), MIGRATES_FROM):
         raise IndexFormatError(
             f"{where}: index format version {version}, this dedup reads {FORMAT_VERSION}"
         )

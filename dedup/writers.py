@@ -328,9 +328,11 @@ def write_stories(
     use_clean: bool = True,
     use_links: bool = True,
     output_format: str = "jsonl",
+    command: str = "stories",
+    run_extra: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Write stories.jsonl, rejects.jsonl (both in ``output_format``) and run.json (last)
-    as one set."""
+    as one set; ``command`` and ``run_extra`` go into run.json."""
     names = output_names("stories", output_format=output_format)
     with OutputSet(out_dir, names, inputs=inputs) as output:
         files: dict[str, Iterable[dict[str, Any]]] = {
@@ -340,7 +342,8 @@ def write_stories(
         rows = write_row_files(output, files, output_format)
         output.write_run(
             {
-                **run_head("stories", result.config, inputs, read_options),
+                **run_head(command, result.config, inputs, read_options),
+                **(run_extra or {}),
                 "clusterer": {
                     key: list(value) if isinstance(value, tuple) else value
                     for key, value in sorted(result.clusterer.get_params().items())

@@ -24,6 +24,8 @@ from dedup.cli.common import (
     main,
     out_option,
     quiet_option,
+    show,
+    terminal_width,
     top_option,
     workers_option,
 )
@@ -72,6 +74,13 @@ def index_group() -> None:
     is_flag=True,
     help="Exit with 1 (after adding the rest) when any record was skipped.",
 )
+@click.option(
+    "--stories",
+    is_flag=True,
+    help="Keep stories in INDEX from now on: this add groups every document it holds, and "
+    "every later add places its new ones into the stories and events (read them with "
+    "dedup index stories).",
+)
 @workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @json_option
@@ -82,6 +91,7 @@ def index_add_command(
     inputs: tuple[str, ...],
     config_file: str | None,
     fail_on_rejects: bool,
+    stories: bool,
     workers: Any,
     quiet: bool,
     as_json: bool,
@@ -92,7 +102,9 @@ def index_add_command(
 
     One transaction: an interrupted add leaves all of the batch or none. A document already
     indexed with the same text and metadata is left alone; with other text it is replaced.
-    Settings default to the index's own; a different key setting is refused.
+    Settings default to the index's own; a different key setting is refused. An index that
+    keeps stories (--stories, once) places the new documents into its stories and events in
+    the same transaction.
     """
     from dedup.index import index_add
 
@@ -103,7 +115,7 @@ def index_add_command(
     )  # fmt: skip
     with run.progress() as progress:
         corpus = run.read(progress)
-    result = index_add(index, corpus.records, run.config, workers=workers)
+    result = index_add(index, corpus.records, run.config, workers=workers, stories=stories)
     rejects, _ = run.collect(result)
     if as_json:
         run.print_json("index add", result.counts, [])
@@ -114,6 +126,10 @@ def index_add_command(
             f"{counts['unchanged']:,} unchanged, {len(rejects):,} skipped, {run.seconds():.2f} s"
         )
         click.echo(f"{counts['documents_in_index']:,} documents in {index}")
+        if "stories_fitted" in counts:
+            click.echo(f"stories: {counts['stories_fitted']:,} documents grouped anew (a fit)")
+        elif "stories_placed" in counts:
+            click.echo(f"stories: {counts['stories_placed']:,} new documents placed")
     run.finish(rejects)
 
 
@@ -231,3 +247,67 @@ def index_remove_command(
             f"dedup index remove: {len(result.removed):,} removed, "
             f"{len(result.unknown):,} not in the index"
         )
+
+
+@index_group.command("stories")
+@click.argument("index", type=click.Path(dir_okay=False))
+@out_option("stories.jsonl, rejects.jsonl and run.json")
+@click.option(
+    "--level",
+    type=click.Choice(["event", "story"]),
+    default="story",
+    show_default=True,
+    help="Print events (one happening, reported within days) or stories (the saga holding "
+    "them); stories.jsonl holds both.",
+)
+@top_option(15, "Stories")
+@quiet_option
+@json_option
+@debug_option
+@handle_errors
+def index_stories_command(
+    index: str,
+    out: str | None,
+    output_format: str,
+    level: str,
+    top: int,
+    quiet: bool,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Show (and with -o write) the stories and events INDEX keeps.
+
+    The same stories.jsonl as dedup stories (story → events → articles, ids in order of
+    earliest date). The index must keep stories (dedup index add --stories); it is not
+    changed.
+    """
+    import time
+
+    from dedup.index_stories import read_index_stories
+    from dedup.writers import stories_table, write_stories
+
+    start = time.perf_counter()
+    if out:
+        check_output(out, (index,), output_names("stories", output_format=output_format))
+    result = read_index_stories(index)
+    rows = None
+    if out:
+        rows = write_stories(
+            result, out, inputs=[index], output_format=output_format, command="index stories",
+            run_extra={"index": index},
+        )  # fmt: skip
+    files = files_written(rows)
+    if as_json:
+        summary = {
+            "command": "index stories",
+            "counts": result.counts,
+            "seconds": round(time.perf_counter() - start, 3),
+            "out": out,
+            "files": files,
+        }
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    elif not quiet:
+        seconds = time.perf_counter() - start
+        show(stories_table(result, top, seconds, terminal_width(), level=level))
+        if files:
+            click.echo(f"written to {out}/: {' '.join(files)}")

@@ -1,0 +1,218 @@
+"""Daily placement against the batch run (issue #22, "daily use").
+
+For each labelled set, the same articles are grouped twice:
+
+* **batch**: ``dedup.pipeline.stories`` on all of them at once (the ``dedup stories`` path);
+* **daily**: an index that keeps stories (``Index(..., keep_stories=True)``), the articles
+  added in ``--days`` consecutive batches: the first batch is grouped by the batch path (the
+  fit), each later one placed (``dedup.placement``), refitting the vocabulary when the index
+  has doubled.
+
+BASIL is added in date order (sorted by date, then id, cut into equal batches).
+GoogleNews-TS has no dates in our copy, so its articles are shuffled with a fixed seed
+(``--seed``) and cut into equal batches; that is said in the output.
+
+Printed per set: the ARI between the batch and the daily groups (event and story level),
+the ARI of each against the labels (the labels are events), the seconds of the batch run,
+how many adds were fits (the first, and each that doubled the index) and the longest, and
+how many only placed their articles, with the median and longest of those.
+``--no-refit`` fits on the first day only (placement alone from then on).
+
+``--split dev`` (or ``test``) keeps only the stories of that half (``quality.part_of``);
+``JOIN_SHARE`` was chosen on ``--split dev``, the figures are reported on ``--split test``
+and ``--split full``. ``--join-share`` overrides it for a dev sweep.
+
+    python benchmarks/stories_daily.py --split test
+    python benchmarks/stories_daily.py --split dev --join-share 0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sklearn.metrics import adjusted_rand_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from quality import load, part_of, print_table
+
+import dedup.index_stories
+import dedup.placement
+from dedup.index import Index
+from dedup.pipeline import stories
+from dedup.types import Record
+
+
+def records_of(name: str, split: str) -> list[tuple[Record, str | None]]:
+    """The records of a set and their labels (None for an unlabelled set, which is taken
+    whole, its records without words left out)."""
+    rows = load(name)
+    labelled = all("story" in r for r in rows)
+    if not labelled:
+        rows = [r for r in rows if r["text"].strip()]
+    elif split != "full":
+        rows = [r for r in rows if part_of(str(r["story"])) == split]
+    return [
+        (
+            Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date"),
+                   outlet=r.get("outlet")),
+            str(r["story"]) if labelled else None,
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def days_of(
+    items: list[tuple[Record, str | None]], n_days: int, seed: int
+) -> tuple[list[list], str]:
+    """The batches, and how they were made."""
+    undated = sum(1 for record, _ in items if not record.date)
+    if undated < len(items):
+        ordered = sorted(items, key=lambda item: (item[0].date or "", item[0].id))
+        how = "date order" + (f", {undated} undated first" if undated else "")
+    else:
+        ordered = sorted(items, key=lambda item: item[0].id)
+        random.Random(seed).shuffle(ordered)
+        how = f"no dates: fixed shuffle (seed {seed})"
+    size = -(-len(ordered) // n_days)
+    return [ordered[k : k + size] for k in range(0, len(ordered), size)], how
+
+
+def labels_of(groups) -> dict[str, str]:
+    return {member: group.id for group in groups for member in group.members}
+
+
+def run_set(name: str, split: str, n_days: int, seed: int, per_day: list | None = None) -> dict:
+    """One set grouped in batch and day by day; the table row (and with ``per_day``, a row
+    per day appended to it)."""
+    items = records_of(name, split)
+    records = [record for record, _ in items]
+    true = [story for _, story in items]
+    start = time.perf_counter()
+    batch = stories(records)
+    batch_seconds = time.perf_counter() - start
+    days, how = days_of(items, n_days, seed)
+    placed_seconds, fit_seconds = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        index = Index(Path(folder) / "daily.idx", keep_stories=True)
+        for day in days:
+            start = time.perf_counter()
+            counts = index.add([record for record, _ in day]).counts
+            seconds = time.perf_counter() - start
+            (fit_seconds if "stories_fitted" in counts else placed_seconds).append(seconds)
+            if per_day is not None:
+                per_day.append(day_row(name, len(per_day), day, counts, index, batch))
+        daily = index.stories()
+    b_event, d_event = labels_of(batch.events), labels_of(daily.events)
+    b_story, d_story = labels_of(batch.stories), labels_of(daily.stories)
+    # an unlabelled set is compared on the records both runs kept
+    ids = [r.id for r in records if r.id in b_event and r.id in d_event]
+    labelled = [(t, r.id) for t, r in zip(true, records) if t is not None and r.id in b_event]
+
+    def against_labels(found: dict[str, str]) -> float:
+        if not labelled:
+            return float("nan")
+        return adjusted_rand_score([t for t, _ in labelled], [found[i] for _, i in labelled])
+
+    return {
+        "set": name,
+        "part": split if labelled else "whole (no labels)",
+        "docs": len(ids),
+        "days": f"{len(days)} ({how})",
+        "batch~daily ARI event": adjusted_rand_score(
+            [b_event[i] for i in ids], [d_event[i] for i in ids]
+        ),
+        "batch~daily ARI story": adjusted_rand_score(
+            [b_story[i] for i in ids], [d_story[i] for i in ids]
+        ),
+        "batch ARI": against_labels(b_event),
+        "daily ARI": against_labels(d_event),
+        "batch events": len(batch.events),
+        "daily events": len(daily.events),
+        "batch s": batch_seconds,
+        "fit days": len(fit_seconds),
+        "fit day s (max)": max(fit_seconds),
+        "placed days": len(placed_seconds),
+        "placed day s (median)": statistics.median(placed_seconds) if placed_seconds else 0.0,
+        "placed day s (max)": max(placed_seconds) if placed_seconds else 0.0,
+    }
+
+
+def day_row(name: str, number: int, day: list, counts: dict, index: Index, batch) -> dict:
+    """How the index's events so far, and today's articles alone, agree with the batch's."""
+    daily, wanted = labels_of(index.stories().events), labels_of(batch.events)
+    so_far = [i for i in daily if i in wanted]
+    today = [r.id for r, _ in day if r.id in daily and r.id in wanted]
+    true = {r.id: t for r, t in day}
+    row = {
+        "set": name,
+        "day": number + 1,
+        "add": "fit" if "stories_fitted" in counts else "placed",
+        "docs so far": len(so_far),
+        "batch~daily ARI so far": adjusted_rand_score(
+            [wanted[i] for i in so_far], [daily[i] for i in so_far]
+        ),
+        "batch~daily ARI today": adjusted_rand_score(
+            [wanted[i] for i in today], [daily[i] for i in today]
+        ),
+    }
+    if all(true[i] is not None for i in today):
+        row["daily ARI today (labels)"] = adjusted_rand_score(
+            [true[i] for i in today], [daily[i] for i in today]
+        )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test", "full"], default="test")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--join-share", type=float, default=None)
+    parser.add_argument(
+        "--no-refit",
+        action="store_true",
+        help="never fit again after the first day (placement alone, however small that day)",
+    )
+    parser.add_argument("--sets", nargs="+", default=["basil", "googlenews-ts"])
+    parser.add_argument(
+        "--per-day", action="store_true", help="also a row per day: agreement so far and today's"
+    )
+    args = parser.parse_args()
+    if args.join_share is not None:
+        dedup.placement.JOIN_SHARE = args.join_share
+    if args.no_refit:
+        dedup.index_stories.REFIT_GROWTH = float("inf")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parent,
+    ).stdout.strip()  # fmt: skip
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
+    print(
+        f"machine: Python {platform.python_version()}, commit {commit}, "
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; JOIN_SHARE {dedup.placement.JOIN_SHARE}, "
+        f"REFIT_GROWTH {dedup.index_stories.REFIT_GROWTH}"
+    )
+    print()
+    per_day: list | None = [] if args.per_day else None
+    rows = [run_set(name, args.split, args.days, args.seed, per_day) for name in args.sets]
+    print_table(rows)
+    if per_day:
+        print()
+        print("Day by day (today: the articles of that day alone):")
+        print()
+        print_table(per_day)
+
+
+if __name__ == "__main__":
+    main()

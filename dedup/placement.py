@@ -1,0 +1,286 @@
+"""Daily placement: new articles put into the stories and events an index already holds, or
+into new ones, without clustering the stored articles again.
+
+Kernels on sparse matrices and arrays (no I/O); :mod:`dedup.index_stories` reads the index,
+calls them, and writes the result back.
+
+The new articles' edges are the ones the batch clusterer (:class:`dedup.clustering.
+StoryClusterer`) would give them: each new article's ``n_neighbors`` most cosine-similar
+articles among the stored and the new ones (TF-IDF under the index's frozen vocabulary),
+weakened by the days between them, kept when at least ``min_lift`` times their ends'
+background similarity (over every stored and new article), raised to ``similarity_power``;
+pairs that share a reused passage (an index query's pairs) are linked with weight 1.
+Then, in rounds (:func:`propagate`), a new article joins the story that holds the largest
+share of its edge weight among the articles already placed (stored, or new and placed in an
+earlier round), when that share is at least :data:`JOIN_SHARE`. New articles left over are
+divided into new stories as the batch divides a graph (:func:`dedup.communities.
+split_communities`). Events are placed the same way inside each story, over the edges
+between articles at most :data:`dedup.events.EVENT_WINDOW_DAYS` apart, into an event whose
+dates would still span at most that window; the rest become new events
+(:func:`dedup.events.find_events`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from dedup.communities import split_communities
+from dedup.events import EVENT_WINDOW_DAYS, event_graph, find_events
+from dedup.story_graph import (
+    CANDIDATE_TERMS,
+    decay_by_date,
+    keep_above_background,
+    row_dots,
+    top_per_row,
+    top_terms,
+)
+
+#: A new article joins a story (or event) when the articles placed there hold at least this
+#: share of its edge weight. Chosen on the dev halves of BASIL and GoogleNews-TS
+#: (``benchmarks/stories_daily.py --split dev --join-share …``).
+JOIN_SHARE = 0.5
+#: Rounds of :func:`propagate` at most (each places the articles tied to the last round's).
+MAX_ROUNDS = 50
+#: New rows whose candidate neighbours are found at once.
+BLOCK_ROWS = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSettings:
+    """The batch clusterer's graph settings (see :class:`dedup.clustering.StoryClusterer`)."""
+
+    n_neighbors: int
+    similarity_power: float
+    min_lift: float
+    window_days: float | None
+    resolution: float
+    min_conductance: float
+    n_consensus: int
+
+
+def new_neighbours(
+    vectors: sp.csr_matrix, n_old: int, n_neighbors: int, candidate_terms: int = CANDIDATE_TERMS
+) -> sp.csr_matrix:
+    """Each new row's ``n_neighbors`` most similar other rows (old or new), as
+    :func:`dedup.story_graph.neighbour_graph` finds them for every row.
+
+    Parameters
+    ----------
+    vectors : csr_matrix of float32, shape (n_old + n_new, n_terms), rows L2-normalised
+        The stored rows first, then the new ones.
+    n_old : int
+
+    Returns
+    -------
+    csr_matrix of float32, shape (n_all, n_all)
+        Only the rows of new documents hold entries; positive similarities only.
+    """
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    vectors.sort_indices()
+    n_all = vectors.shape[0]
+    k = min(n_neighbors, n_all - 1)
+    if k <= 0 or vectors.shape[1] == 0 or n_all == n_old:
+        return sp.csr_matrix((n_all, n_all), dtype=np.float32)
+    pruned = top_terms(vectors, candidate_terms)
+    transposed = pruned.T.tocsr()
+    rows, cols = [], []
+    for first in range(n_old, n_all, BLOCK_ROWS):
+        approx = (pruned[first : first + BLOCK_ROWS] @ transposed).tocoo()
+        row = approx.row.astype(np.int64) + first
+        col = approx.col.astype(np.int64)
+        off_diagonal = row != col
+        row, col, score = row[off_diagonal], col[off_diagonal], approx.data[off_diagonal]
+        keep = top_per_row(row, col, score, 2 * k)
+        rows.append(row[keep])
+        cols.append(col[keep])
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    similarity = row_dots(vectors, row, col)
+    keep = top_per_row(row, col, similarity, k)
+    keep = keep[similarity[keep] > 0]
+    return sp.csr_matrix(
+        (similarity[keep], (row[keep], col[keep])), shape=(n_all, n_all), dtype=np.float32
+    )
+
+
+def placement_graph(
+    vectors: sp.csr_matrix,
+    n_old: int,
+    days: np.ndarray,
+    settings: GraphSettings,
+    links: np.ndarray | None = None,
+) -> sp.csr_matrix:
+    """The weighted edges of the new rows, as the batch graph weighs them, made symmetric.
+
+    ``links`` (int64, shape (n_links, 2)) are pairs of rows known to share a reused passage
+    (each with a new row): an edge of weight 1, times the date factor, as in the batch.
+
+    Returns
+    -------
+    csr_matrix of float32, shape (n_all, n_all), symmetric; no edge between two old rows
+    """
+    graph = new_neighbours(vectors, n_old, settings.n_neighbors)
+    if settings.window_days is not None:
+        graph = decay_by_date(graph, days, float(settings.window_days))
+    graph = keep_above_background(graph, vectors, settings.min_lift)
+    graph.data **= settings.similarity_power
+    if links is not None and len(links):
+        pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
+        link_graph = sp.csr_matrix(
+            (np.ones(len(pairs), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
+            shape=graph.shape,
+        )
+        if settings.window_days is not None:
+            link_graph = decay_by_date(link_graph, days, float(settings.window_days))
+        graph = graph.maximum(link_graph)
+    return sp.csr_matrix(graph.maximum(graph.T), dtype=np.float32)
+
+
+def propagate(
+    graph: sp.csr_matrix,
+    labels: np.ndarray,
+    join_share: float | None = None,
+    days: np.ndarray | None = None,
+    window_days: float = EVENT_WINDOW_DAYS,
+) -> np.ndarray:
+    """Give the unlabelled rows (-1) the label holding the largest share of their edge weight
+    among labelled neighbours, when that share is at least ``join_share``, in rounds.
+
+    Every round decides from the labels before it (no row sees another's choice of the same
+    round), so the result does not depend on the order of the rows. Ties go to the lower
+    label. Labelled rows keep their label.
+
+    Parameters
+    ----------
+    graph : csr_matrix, shape (n, n), symmetric, non-negative
+    labels : ndarray of int64, shape (n,)
+        -1 for the rows to place.
+    join_share : float, optional
+        :data:`JOIN_SHARE` when None.
+    days : ndarray of int64, shape (n,), optional
+        When given (-1: unknown), a dated row only takes a label whose dated members would
+        span at most ``window_days`` days with it (as of the round before).
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+    """
+    join_share = JOIN_SHARE if join_share is None else join_share
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    coo = graph.tocoo()
+    row, col, weight = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    degree = np.bincount(row, weights=weight, minlength=len(labels))
+    for _ in range(MAX_ROUNDS):
+        known = (labels[row] < 0) & (labels[col] >= 0)
+        if not known.any():
+            break
+        r, lab, w = row[known], labels[col[known]], weight[known]
+        n_labels = int(labels.max()) + 1
+        votes = sp.csr_matrix((w.astype(np.float64), (r, lab)), shape=(len(labels), n_labels))
+        votes.sum_duplicates()
+        votes = votes.tocoo()
+        v_row, v_label = votes.row.astype(np.int64), votes.col.astype(np.int64)
+        fits = np.ones(len(v_row), dtype=bool)
+        if days is not None:
+            fits = _fits_window(labels, days, v_row, v_label, n_labels, window_days)
+        share = votes.data / np.maximum(degree[v_row], 1e-12)
+        # only the votes that may be taken compete; the best of them must hold the share
+        ok = fits & (votes.data > 0)
+        best = top_per_row(v_row[ok], v_label[ok], votes.data[ok], 1)
+        chosen = np.flatnonzero(ok)[best]
+        accept = chosen[share[chosen] >= join_share - 1e-9]
+        if len(accept) == 0:
+            break
+        labels[v_row[accept]] = v_label[accept]
+    return labels
+
+
+def _fits_window(
+    labels: np.ndarray,
+    days: np.ndarray,
+    rows: np.ndarray,
+    candidates: np.ndarray,
+    n_labels: int,
+    window_days: float,
+) -> np.ndarray:
+    """Whether row ``rows[i]`` may take label ``candidates[i]``: the row is undated, the
+    label has no dated member, or their dates together span at most ``window_days``."""
+    dated = (labels >= 0) & (days >= 0)
+    first = np.full(n_labels, np.iinfo(np.int64).max)
+    last = np.full(n_labels, np.iinfo(np.int64).min)
+    np.minimum.at(first, labels[dated], days[dated])
+    np.maximum.at(last, labels[dated], days[dated])
+    day = days[rows]
+    span = np.maximum(last[candidates], day) - np.minimum(first[candidates], day)
+    return (day < 0) | (last[candidates] < first[candidates]) | (span <= window_days)
+
+
+def place_stories(
+    graph: sp.csr_matrix,
+    old_stories: np.ndarray,
+    settings: GraphSettings,
+    random_state: np.random.RandomState,
+    join_share: float | None = None,
+) -> np.ndarray:
+    """Story of every row: the old rows keep theirs, new rows join one by
+    :func:`propagate`, and the rest are divided into new stories (labels above every old
+    one) by :func:`dedup.communities.split_communities` on their own edges.
+
+    Parameters
+    ----------
+    graph : csr_matrix, shape (n_old + n_new, n_old + n_new), from :func:`placement_graph`
+    old_stories : ndarray of int64, shape (n_old,), non-negative
+    """
+    n_old = len(old_stories)
+    n_all = graph.shape[0]
+    labels = propagate(graph, np.r_[old_stories, np.full(n_all - n_old, -1)], join_share)
+    left = np.flatnonzero(labels < 0)
+    if len(left):
+        part = sp.csr_matrix(graph[left][:, left])
+        groups = split_communities(
+            part, settings.resolution, settings.min_conductance, settings.n_consensus,
+            random_state,
+        )  # fmt: skip
+        labels[left] = groups + (int(old_stories.max()) + 1 if n_old else 0)
+    return labels
+
+
+def place_events(
+    graph: sp.csr_matrix,
+    stories: np.ndarray,
+    old_events: np.ndarray,
+    days: np.ndarray,
+    settings: GraphSettings,
+    random_state: np.random.RandomState,
+    join_share: float | None = None,
+    window_days: float = EVENT_WINDOW_DAYS,
+) -> np.ndarray:
+    """Event of every row: old rows keep theirs; a new row joins an event of its story over
+    the edges within ``window_days`` (:func:`dedup.events.event_graph`) when the event's dates
+    with its own would span at most ``window_days``; the rest get new events (labels above
+    every old one) by :func:`dedup.events.find_events` on their own edges.
+
+    Parameters
+    ----------
+    graph : csr_matrix, shape (n_all, n_all), from :func:`placement_graph`
+    stories : ndarray of int64, shape (n_all,), from :func:`place_stories`
+    old_events : ndarray of int64, shape (n_old,), non-negative
+    days : ndarray of int64, shape (n_all,), -1 when unknown
+    """
+    n_old = len(old_events)
+    n_all = graph.shape[0]
+    inner = event_graph(graph, stories, days, window_days)
+    labels = np.r_[old_events, np.full(n_all - n_old, -1)].astype(np.int64)
+    labels = propagate(inner, labels, join_share, days, window_days)
+    left = np.flatnonzero(labels < 0)
+    if len(left):
+        part = sp.csr_matrix(inner[left][:, left])
+        groups = find_events(
+            part, stories[left], days[left], settings.resolution, settings.min_conductance,
+            settings.n_consensus, random_state, window_days,
+        )  # fmt: skip
+        _, groups = np.unique(groups, return_inverse=True)
+        labels[left] = groups.astype(np.int64) + (int(old_events.max()) + 1 if n_old else 0)
+    return labels
