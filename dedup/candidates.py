@@ -12,19 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.config import Config
-from dedup.lsh import (
+from dedup.lsh import band_candidates_part, merge_pairs
+from dedup.parallel import Engine, LocalEngine
+from dedup.passage_keys import (
     PassageCandidates,
     PassageHits,
     PassageKeys,
-    band_candidates_part,
     concat_hits,
     group_hits,
-    merge_pairs,
     merge_passage_candidates,
     passage_hits,
     two_hit_candidates,
 )
-from dedup.parallel import Engine, LocalEngine
 from dedup.spans import shingle_overlaps
 from dedup.words import Shingled
 

@@ -38,8 +38,9 @@ from dedup import rules
 from dedup.config import Config
 from dedup.ingest import record_problem
 from dedup.jobs import CutRules, near_duplicate_drops, self_copies
-from dedup.lsh import key_partition, winnow
+from dedup.lsh import key_partition
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import winnow
 from dedup.prepare import printable_source
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
 from dedup.spilled import (

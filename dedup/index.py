@@ -17,14 +17,9 @@ import numpy as np
 from dedup.assemble import DocTable
 from dedup.config import Config
 from dedup.faults import fault_point
-from dedup.lsh import (
-    PassageKeys,
-    band_keys,
-    candidate_pairs,
-    passage_candidates,
-    winnow,
-)
+from dedup.lsh import band_keys, candidate_pairs
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import PassageKeys, passage_candidates, winnow
 from dedup.prepare import as_records, prepare_records
 from dedup.stages import lap
 from dedup.store import DocumentRows, IndexStore
@@ -326,7 +321,7 @@ def query_passage_candidates(
     config: Config,
 ) -> tuple[_QueryPassages, int]:
     """Two-hit passage candidates between the new documents and the stored postings of
-    their keys, with :func:`dedup.lsh.passage_candidates` itself.
+    their keys, with :func:`dedup.passage_keys.passage_candidates` itself.
 
     Every stored occurrence of every key of a new document is in ``values``, so a key's
     document frequency here is the one it has in the index and the new documents together,

@@ -19,11 +19,9 @@ from dedup.assemble import DocTable, alignment_rows, span_offsets
 from dedup.candidates import Overlap, candidates_stage, keys_of, measure_overlaps
 from dedup.config import Config
 from dedup.copies import NEAR_GROUP_JACCARD, CopyGroups, exact_copy_keys, find_copy_groups
-from dedup.lsh import (
-    band_keys,
-    winnow,
-)
+from dedup.lsh import band_keys
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import winnow
 from dedup.prepare import prepare_records
 from dedup.sketch import to_datasketch
 from dedup.stages import lap
