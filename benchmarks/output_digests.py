@@ -6,10 +6,11 @@ report on ``corpus/``; scan and ``clean --drop-duplicates`` on Reuters-21578; wi
 and an index of ``corpus/`` queried with Reuters-21578. Prints one line per file:
 ``sha256  run/file``, sorted. Run it on two work trees (``--python`` of each, or
 ``PYTHONPATH``) and ``diff`` the two listings: ``run.json`` of the index query names the
-index's path, which differs between two output folders.
+index's path, which differs between two output folders. With ``-j N`` every command but
+``report`` (which has no such option) runs on N threads.
 
     python benchmarks/output_digests.py -o /tmp/before > before.txt
-    python benchmarks/output_digests.py -o /tmp/after --corpus gen10k/corpus.jsonl > after.txt
+    python benchmarks/output_digests.py -o /tmp/after --corpus gen10k/corpus.jsonl -j 2 > after.txt
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ DATA = Path(os.environ.get("DEDUP_DATA", ROOT.parent / "shared" / "data"))
 REUTERS = DATA / "reuters21578" / "reuters21578.jsonl.gz"
 
 
-def runs(corpus: Path | None, out: Path) -> list[tuple[str, list[str]]]:
+def runs(corpus: Path | None, out: Path, workers: list[str]) -> list[tuple[str, list[str]]]:
     seeds = str(ROOT / "corpus")
     todo = [(command, [command, seeds]) for command in ("scan", "clean", "stories", "chains")]
     todo.append(("report", ["report", seeds]))
@@ -40,7 +41,10 @@ def runs(corpus: Path | None, out: Path) -> list[tuple[str, list[str]]]:
             ("generated-memory", ["scan", str(corpus), "--spill", "never"]),
             ("generated-spilled", ["scan", str(corpus), "--spill", "always"]),
         ]
-    return [(name, [*args, "-o", str(out / name), "-q"]) for name, args in todo]
+    return [
+        (name, [*args, "-o", str(out / name), "-q", *([] if name == "report" else workers)])
+        for name, args in todo
+    ]
 
 
 def dedup(python: str, args: list[str]) -> None:
@@ -54,15 +58,18 @@ def main() -> None:
     parser.add_argument("-o", "--out", type=Path, required=True, help="a new folder for the runs")
     parser.add_argument("--corpus", type=Path, help="a generated corpus.jsonl to scan too")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs dedup")
+    parser.add_argument("-j", "--workers", type=int, help="threads of every command (-j)")
     options = parser.parse_args()
+    workers = [] if options.workers is None else ["-j", str(options.workers)]
     out: Path = options.out
     out.mkdir(parents=True, exist_ok=True)
-    for _name, args in runs(options.corpus, out):
+    for _name, args in runs(options.corpus, out, workers):
         dedup(options.python, args)
     if REUTERS.exists():
         index = out / "index.sqlite"
-        dedup(options.python, ["index", "add", str(index), str(ROOT / "corpus"), "-q"])
+        dedup(options.python, ["index", "add", str(index), str(ROOT / "corpus"), "-q", *workers])
         query = ["index", "query", str(index), str(REUTERS), "-o", str(out / "query"), "-q"]
+        query += workers
         dedup(options.python, query)
     for path in sorted(p for p in out.rglob("*") if p.is_file() and "index.sqlite" not in p.name):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()

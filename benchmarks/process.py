@@ -24,7 +24,9 @@ the runs, the median CPU time (user + system of the process and its threads), th
 peak RSS, dedup's speed as a multiple of rensa's from the same round of runs, and rensa's CPU
 time over dedup's (less swayed by other processes on the machine than wall time). Before the
 timed runs, every tool runs once untimed on the first 200 documents (dedup's kernels are
-then loaded from numba's cache, as on any run after the first).
+then loaded from numba's cache, as on any run after the first). The children run with
+``PYTHONDONTWRITEBYTECODE`` unset, so their modules load from ``__pycache__`` as a user's
+do, not compiled from source at every start.
 
 The corpus is benchmarks/generate.py's, written once into ``--work`` (``genN/corpus.jsonl``).
 
@@ -118,6 +120,8 @@ def run_once(tool: str, corpus: Path, out: Path, peers_python: str, baseline: Pa
     checkout = baseline if tool.startswith("baseline") and baseline else ROOT
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     env.pop("DEDUP_FAULT", None)
+    # as a user's Python runs: modules compiled once to __pycache__, not on every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     # run from the checkout: ``python -m`` puts the working folder first on the path
     child = subprocess.Popen(command(tool, corpus, out, peers_python), env=env, cwd=checkout)

@@ -1,11 +1,12 @@
 """Start-up: ``dedup --help``, ``dedup --version`` and a scan of the shipped ``corpus/``
 (five short articles), each a process of its own, timed from its start to its exit.
 
-Each command runs once untimed (so numba's cache and the file cache are warm, as on any run
-after the first), then ``--runs`` times; the table gives the median wall time and the
-median CPU time (user + system), which other processes on a shared machine sway less. With
-``--baseline FOLDER`` the same commands run from another checkout of dedup too (e.g. a
-worktree of the main branch), in turn with this one.
+Each command runs once untimed (so numba's cache, ``__pycache__`` and the file cache are
+warm, as on any run after the first; ``PYTHONDONTWRITEBYTECODE`` is unset for the children),
+then ``--runs`` times; the table gives the median wall time and the median CPU time (user +
+system), which other processes on a shared machine sway less. With ``--baseline FOLDER`` the
+same commands run from another checkout of dedup too (e.g. a worktree of the main branch),
+in turn with this one.
 
     python benchmarks/startup.py --runs 5 [--baseline ../main]
 """
@@ -34,6 +35,8 @@ def run_once(checkout: Path, args: list[str], out: Path) -> tuple[float, float]:
     """Wall and CPU seconds of ``python -m dedup ARGS`` with ``checkout``'s dedup."""
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    # as a user's Python runs: modules compiled once to __pycache__, not on every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     argv = [sys.executable, "-m", "dedup", *(a.format(out=out) for a in args)]
     start = time.perf_counter()
     # run from the checkout: ``python -m`` puts the working folder first on the path

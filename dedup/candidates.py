@@ -12,19 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.config import Config
-from dedup.lsh import (
+from dedup.lsh import band_candidates_part, merge_pairs
+from dedup.parallel import Engine, LocalEngine
+from dedup.passage_keys import (
     PassageCandidates,
     PassageHits,
     PassageKeys,
-    band_candidates_part,
     concat_hits,
     group_hits,
-    merge_pairs,
     merge_passage_candidates,
     passage_hits,
     two_hit_candidates,
 )
-from dedup.parallel import Engine, LocalEngine
 from dedup.spans import shingle_overlaps
 from dedup.words import Shingled
 
@@ -131,7 +130,7 @@ def hit_candidates(
     hits: PassageHits, n_docs: int, two_hit_distance: int, max_shift: int, fragment_hits: int
 ) -> PassageCandidates:
     """The candidates of the hits of whole document pairs: those of the two-hit filter
-    (:func:`dedup.lsh.two_hit_candidates`) and, with ``fragment_hits`` > 0, the pairs of
+    (:func:`dedup.passage_keys.two_hit_candidates`) and, with ``fragment_hits`` > 0, the pairs of
     two different documents with at least ``fragment_hits`` hits anywhere (a heavy revision
     keeps short exact runs far apart; see :attr:`dedup.config.Config.fragment_hits`)."""
     found = two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)

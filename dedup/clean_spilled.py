@@ -39,8 +39,9 @@ from dedup.config import Config
 from dedup.duplicates import duplicate_drops, keep_order
 from dedup.ingest import record_problem
 from dedup.jobs import CutRules, self_copies
-from dedup.lsh import key_partition, winnow
+from dedup.lsh import key_partition
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import winnow
 from dedup.prepare import printable_source
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
 from dedup.spilled import (

@@ -58,11 +58,17 @@ _MASK64 = (1 << 64) - 1
 
 def _inverse_keys(n: int = 64) -> np.ndarray:
     """Inverses mod 2**64 of the per-rank character keys of :func:`dedup.shingle.tokenize`
-    (odd numbers, so invertible), by Newton's iteration."""
-    from dedup.shingle import _rank_keys  # the word hash's own keys: near words test against them
+    (odd numbers, so invertible), by Newton's iteration.
+
+    The keys are those of :func:`dedup.shingle.token_hash_of`, made in plain Python: the
+    kernel that makes them for the tokenizer would load numba's compiler on import.
+    """
+    # the word hash's own keys: near words test against them
+    from dedup.shingle import _CHAR_MUL, _RANK_MUL, _mix_int
 
     inverses = []
-    for key in _rank_keys(n)[:n].tolist():
+    for rank in range(n):
+        key = _mix_int((rank * int(_RANK_MUL) + int(_CHAR_MUL)) & _MASK64) | 1
         inverse = key
         for _ in range(6):
             inverse = (inverse * (2 - key * inverse)) & _MASK64

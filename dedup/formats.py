@@ -25,6 +25,9 @@ from dedup.atomic import atomic_write
 
 OUTPUT_FORMATS = ("jsonl", "parquet", "csv")
 _ROW_SUFFIX = ".jsonl"  # what a row file is named in the default format
+# what json.dumps(row, ensure_ascii=False, separators=(",", ":")) uses, made once: dumps
+# with options makes an encoder for every row (a third of the time of a row file)
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def formatted_name(name: str, output_format: str = "jsonl") -> str:
@@ -69,7 +72,7 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     count = 0
     with atomic_write(path) as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+            handle.write(_ROW_ENCODER.encode(row))
             handle.write("\n")
             count += 1
     return count

@@ -18,14 +18,9 @@ from dedup.assemble import DocTable
 from dedup.candidates import hit_candidates
 from dedup.config import Config
 from dedup.faults import fault_point
-from dedup.lsh import (
-    PassageKeys,
-    band_keys,
-    candidate_pairs,
-    passage_hits,
-    winnow,
-)
+from dedup.lsh import band_keys, candidate_pairs
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import PassageKeys, passage_hits, winnow
 from dedup.prepare import as_records, prepare_records
 from dedup.stages import lap
 from dedup.store import DocumentRows, IndexStore

@@ -25,11 +25,9 @@ from dedup.copies import (
     near_group_jaccard,
     ranks,
 )
-from dedup.lsh import (
-    band_keys,
-    winnow,
-)
+from dedup.lsh import band_keys
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import winnow
 from dedup.prepare import prepare_records
 from dedup.sketch import to_datasketch
 from dedup.stages import lap

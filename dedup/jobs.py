@@ -17,10 +17,8 @@ from dedup.config import Config
 from dedup.duplicates import duplicate_drops, keep_order
 from dedup.edits import A_HI, A_LO, B_HI, B_LO
 from dedup.inmemory import scan
-from dedup.lsh import (
-    winnow,
-)
 from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import winnow
 from dedup.prepare import prepare_records
 from dedup.shingle import (
     Tokens,

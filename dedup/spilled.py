@@ -30,19 +30,17 @@ from dedup.copies import (
 )
 from dedup.errors import StageError
 from dedup.faults import fault_point
-from dedup.lsh import (
+from dedup.lsh import band_keys, candidate_pairs, key_partition
+from dedup.outputs import SCRATCH_PREFIX, remove_stale
+from dedup.parallel import Engine, resolve_engine
+from dedup.passage_keys import (
     PassageCandidates,
     PassageHits,
-    band_keys,
-    candidate_pairs,
     hit_partition,
-    key_partition,
     merge_passage_candidates,
     postings_hits,
     winnow,
 )
-from dedup.outputs import SCRATCH_PREFIX, remove_stale
-from dedup.parallel import Engine, resolve_engine
 from dedup.prepare import usable_records
 from dedup.shingle import (
     shingle_hashes,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dedup.candidates import hit_candidates
 from dedup.config import FRAGMENT_HITS, Config
-from dedup.lsh import PassageHits
+from dedup.passage_keys import PassageHits
 from dedup.pipeline import scan
 from dedup.spilled import scan_spilled
 from dedup.types import Record

@@ -27,6 +27,7 @@ STAGES = [
     "shingle",
     "sketch",
     "lsh",
+    "passage_keys",
     "spans",
     "edits",
     "edit_kernels",
@@ -75,7 +76,7 @@ STAGES = [
     "cli",
     "__main__",
 ]
-KERNELS = {"normalize", "shingle", "sketch", "lsh", "align"}
+KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align"}
 ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
 
 

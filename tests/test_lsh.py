@@ -6,14 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.lsh import (
-    PassageKeys,
-    band_keys,
-    candidate_pairs,
-    pairs_in_groups,
-    passage_candidates,
-    winnow,
-)
+from dedup.lsh import band_keys, candidate_pairs, pairs_in_groups
+from dedup.passage_keys import PassageKeys, passage_candidates, winnow
 
 
 def reference_pairs_in_groups(members, starts):
@@ -223,7 +217,7 @@ def reference_two_hits(doc_a, doc_b, pos_a, pos_b, distance, max_shift, n_docs):
     st.integers(0, 3),
 )
 def test_two_hit_kernel_equals_the_sorting_rule(hits, distance, max_shift):
-    from dedup.lsh import _two_hits
+    from dedup.passage_keys import _two_hits
 
     rows = np.array(hits, dtype=np.int64).reshape(-1, 4)
     args = (rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], distance, max_shift, 3)

@@ -8,19 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import lsh as index_module
+from dedup import passage_keys as index_module
 from dedup.config import Config
-from dedup.lsh import (
+from dedup.lsh import band_candidates_part, band_keys, candidate_pairs, key_partition, merge_pairs
+from dedup.passage_keys import (
     PassageCandidates,
     PassageHits,
     PassageKeys,
-    band_candidates_part,
-    band_keys,
-    candidate_pairs,
     concat_hits,
     hit_partition,
-    key_partition,
-    merge_pairs,
     merge_passage_candidates,
     passage_candidates,
     passage_hits,

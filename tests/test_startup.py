@@ -65,6 +65,23 @@ def test_start_up_loads_no_heavy_library(code: str) -> None:
     assert not loaded_after(code) & set(HEAVY)
 
 
+def test_importing_the_api_runs_no_kernel() -> None:
+    # numba readies its compiler (half a second, scipy.linalg included) when a kernel first
+    # runs, whether compiled or loaded from the cache: importing must not run one
+    probe = "import sys, dedup.api; print('numba.np.arraymath' in sys.modules)"
+    ran = "from dedup.shingle import mix64; import numpy as np; mix64(np.zeros(1, np.uint64))"
+    for code, readied in ((probe, "False"), (f"{ran}; {probe}", "True")):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            check=True,
+        )
+        assert done.stdout.split() == [readied]
+
+
 def test_a_scan_loads_no_library_of_the_later_stages(tmp_path: Path) -> None:
     out = tmp_path / "out"
     loaded = loaded_after(RUN_CLI.format(args=["scan", "corpus", "-o", str(out), "-q"]))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dedup.cli import allocator
 from dedup.cli.errors import EXIT_USAGE, CliError, option_name
 from dedup.config import Config
 from dedup.formats import OUTPUT_FORMATS
@@ -200,6 +201,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, workers: int, engine: str, ray_address: str | None, **kwargs: Any) -> Any:
         if engine == "local" and ray_address:
             raise click.UsageError("--ray-address needs --engine ray")
+        allocator.keep_freed_memory()
         if engine == "local":
             return command(*args, workers=workers, **kwargs)
         from dedup.parallel import RayEngine

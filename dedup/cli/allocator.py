@@ -1,0 +1,53 @@
+"""The C allocator of a ``dedup`` process: freed memory kept for the next stage.
+
+A scan allocates and frees arrays of tens of megabytes stage after stage. glibc's malloc
+serves each such array with a fresh ``mmap`` of its own, returned to the system when freed,
+and then lowers what it keeps at the top of its heap: every array of the next stage is fresh
+memory again, and each of its pages costs a page fault when first written (on a virtual
+machine, about 0.5 s of system time in a 10,000-article scan of 4 s). Kept instead, the freed
+memory is reused: the peak is the same, but pages are faulted in once.
+
+The command owns its process, so only the command line asks for this (:func:`keep_freed_memory`
+is called when a command runs, not on import): a program that imports ``dedup`` keeps its own
+allocator settings. Elsewhere than on glibc it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: glibc's ``mallopt`` parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+#: Arrays below this come from the heap, and are reused there once freed (glibc's ceiling
+#: for the setting on 64-bit systems: half its 64 MiB heap).
+MMAP_THRESHOLD = 32 * 1024 * 1024
+#: Free memory at the top of the heap is handed back to the system only above this.
+TRIM_THRESHOLD = 1024 * 1024 * 1024
+
+
+def is_glibc() -> bool:
+    """Whether this process runs on GNU libc (Linux, not musl)."""
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+    except (ValueError, OSError, AttributeError):  # no such name here, or no confstr at all
+        return False
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed memory for reuse (see the module's docstring); returns
+    whether the settings took (False elsewhere than on glibc)."""
+    if not is_glibc():
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    # both or neither: a trim threshold alone would also pin the mmap threshold at 128 KiB
+    if mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1:
+        return False
+    return mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
