@@ -66,6 +66,7 @@ from dedup.story_graph import (
     neighbour_graph,
     top_per_row,
 )
+from dedup.story_refine import place_by_centroids
 from dedup.templates import strip_templates
 from dedup.types import Record
 
@@ -336,6 +337,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         labels = split_communities(
             graph, self.resolution, self.min_conductance, self.n_consensus, random_state
         )
+        labels = place_by_centroids(vectors, graph, labels)
         event_labels = find_events(
             graph, labels, first_sent(ordered, days), self.resolution, self.min_conductance,
             self.n_consensus, random_state,

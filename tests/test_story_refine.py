@@ -1,0 +1,105 @@
+"""Boundary articles placed by their stories' centroids (dedup.story_refine)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.preprocessing import normalize
+
+from dedup.story_refine import centroid_dots, place_by_centroids
+
+
+def rows(*dense: list[float]) -> sp.csr_matrix:
+    return sp.csr_matrix(normalize(np.array(dense, dtype=np.float32)))
+
+
+def edges(n: int, pairs: list[tuple[int, int]]) -> sp.csr_matrix:
+    a = np.array([p[0] for p in pairs] + [p[1] for p in pairs])
+    b = np.array([p[1] for p in pairs] + [p[0] for p in pairs])
+    return sp.csr_matrix((np.ones(len(a), dtype=np.float32), (a, b)), shape=(n, n))
+
+
+# stories 0 (words 0, 1) and 1 (words 2, 3); article 4 is about words 2 and 3 but the
+# division put it in story 0, to which it has the only neighbour
+VECTORS = rows(
+    [1, 1, 0, 0],
+    [1, 1, 0, 0],
+    [0, 0, 1, 1],
+    [0, 0, 1, 1],
+    [0.1, 0, 1, 1],
+)
+
+
+def test_an_article_moves_to_the_neighbour_story_whose_words_it_has():
+    graph = edges(5, [(0, 1), (2, 3), (4, 0), (4, 2)])
+    labels = place_by_centroids(VECTORS, graph, np.array([0, 0, 1, 1, 0]))
+    assert labels.tolist() == [0, 0, 1, 1, 1]
+
+
+def test_only_the_stories_of_its_neighbours_are_candidates():
+    # article 4 has no neighbour in story 1: it stays, however like story 1 it is
+    graph = edges(5, [(0, 1), (2, 3), (4, 0)])
+    labels = place_by_centroids(VECTORS, graph, np.array([0, 0, 1, 1, 0]))
+    assert labels.tolist() == [0, 0, 1, 1, 0]
+
+
+def test_an_article_at_home_stays():
+    graph = edges(5, [(0, 1), (2, 3), (4, 0), (4, 2), (4, 3), (1, 2)])
+    labels = np.array([0, 0, 1, 1, 1])
+    assert place_by_centroids(VECTORS, graph, labels).tolist() == labels.tolist()
+
+
+def test_labels_are_renumbered_when_a_story_empties():
+    # story 1 holds only article 4, which belongs with story 2
+    graph = edges(5, [(0, 1), (2, 3), (4, 2)])
+    labels = place_by_centroids(VECTORS, graph, np.array([0, 0, 2, 2, 1]))
+    assert labels.tolist() == [0, 0, 1, 1, 1]
+
+
+def test_no_edges_or_no_terms_change_nothing():
+    labels = np.array([3, 3, 5, 5, 3])
+    empty = sp.csr_matrix((5, 5), dtype=np.float32)
+    assert place_by_centroids(VECTORS, empty, labels).tolist() == [0, 0, 1, 1, 0]
+    no_terms = sp.csr_matrix((5, 0), dtype=np.float32)
+    graph = edges(5, [(4, 2)])
+    assert place_by_centroids(no_terms, graph, labels).tolist() == [0, 0, 1, 1, 0]
+
+
+def test_the_result_does_not_depend_on_the_order_of_the_articles():
+    rng = np.random.default_rng(0)
+    vectors = sp.csr_matrix(normalize(rng.random((40, 12)) * (rng.random((40, 12)) < 0.3)))
+    graph = sp.random(40, 40, density=0.1, random_state=1, format="csr")
+    graph = (graph + graph.T).tocsr()
+    labels = rng.integers(0, 6, 40)
+    out = place_by_centroids(vectors, graph, labels)
+    perm = rng.permutation(40)
+    shuffled = place_by_centroids(vectors[perm], graph[perm][:, perm], labels[perm])
+    # the same partition (labels are numbered by the old ones, which were permuted alike)
+    assert [set(np.flatnonzero(out == k)) for k in np.unique(out)] == [
+        set(perm[np.flatnonzero(shuffled == k)]) for k in np.unique(shuffled)
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=30),
+    st.integers(min_value=1, max_value=20),
+    st.integers(min_value=1, max_value=6),
+    st.integers(min_value=1, max_value=200),
+    st.integers(min_value=0, max_value=2**31 - 1),
+)
+def test_centroid_dots_match_dense_products(n_docs, n_terms, n_stories, chunk, seed):
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n_docs, n_terms)) * (rng.random((n_docs, n_terms)) < 0.4)
+    vectors = sp.csr_matrix(dense.astype(np.float32))
+    cent = rng.random((n_stories, n_terms)) * (rng.random((n_stories, n_terms)) < 0.5)
+    centroids = sp.csr_matrix(cent)
+    centroids.sort_indices()
+    doc = rng.integers(0, n_docs, 25)
+    story = rng.integers(0, n_stories, 25)
+    got = centroid_dots(vectors, centroids, doc, story, chunk_entries=chunk)
+    want = (vectors.toarray().astype(np.float64)[doc] * cent[story]).sum(axis=1)
+    assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
