@@ -24,7 +24,10 @@
    fell together, and a last run on that consensus graph); the parts are joined back, the
    most strongly tied pair first, while the link weight between two of them is at least
    ``min_conductance`` of the smaller one's whole link weight. A group that comes back whole
-   is a story; the others are divided again.
+   is a story; the others are divided again;
+5. **boundary articles placed by their words** (:func:`dedup.story_refine.place_by_centroids`):
+   once, each article with a neighbour in another story moves to the story, among its own
+   and its neighbours', whose TF-IDF centroid (its own without it) it is nearest to.
 
 Modularity adapts to the size of each story, so there is no similarity threshold to set for
 each corpus: short snippets and long articles have very different similarity scales, and a
