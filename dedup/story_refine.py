@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-#: Term look-ups made at once (bounds the pass's memory, about 40 bytes each).
+#: Term look-ups made at once, and centroid entries summed at once (bounds the pass's
+#: memory, about 40 bytes each).
 CHUNK_ENTRIES = 1 << 22
 
 
@@ -27,14 +28,15 @@ def place_by_centroids(
 ) -> np.ndarray:
     """Each article moved to the story among its neighbours' whose centroid is nearest.
 
-    The score of an article ``x`` (an L2-normalised row of ``vectors``) for a story of
-    summed vectors ``C`` is ``x · C / ‖C‖``, and for its own story ``(x · C - 1) / ‖C - x‖``
-    (the story without it; ``-inf`` when it is alone). The highest score wins; ties go to
+    The score of an article ``x`` (a row of ``vectors``) for a story of summed vectors ``C``
+    is ``x · C / ‖C‖``, and for its own story ``(x · C - ‖x‖²) / ‖C - x‖`` (the story without
+    it; ``-inf`` when it is alone), the cosines up to ``‖x‖``, which every score of ``x``
+    shares. The highest score wins; ties go to
     the lower label, and an article keeps its story unless another scores higher.
 
     Parameters
     ----------
-    vectors : csr_matrix of float32, shape (n_docs, n_terms), rows L2-normalised (or empty)
+    vectors : sparse matrix, shape (n_docs, n_terms)
     graph : csr_matrix, shape (n_docs, n_docs)
         The stories' graph; its edges name each article's candidate stories.
     labels : ndarray of int64, shape (n_docs,)
@@ -50,11 +52,14 @@ def place_by_centroids(
     n_docs = len(labels)
     if n_docs == 0 or graph.nnz == 0 or vectors.shape[1] == 0:
         return _consecutive(labels)
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    vectors.sort_indices()
     n_stories = int(labels.max()) + 1
     coo = graph.tocoo()
     row = coo.row.astype(np.int64)
     story = labels[coo.col.astype(np.int64)]
-    other = story != labels[row]
+    # an article with no term (no words left) has no centroid to be near: it stays
+    other = (story != labels[row]) & (np.diff(vectors.indptr)[row] > 0)
     if not other.any():
         return _consecutive(labels)
     # candidate pairs: each boundary article with its own story and its neighbours' others
@@ -63,22 +68,13 @@ def place_by_centroids(
         np.r_[row[other] * n_stories + story[other], boundary * n_stories + labels[boundary]]
     )
     pair_doc, pair_story = keys // n_stories, keys % n_stories
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    membership = sp.csr_matrix(
-        (np.ones(n_docs, dtype=np.float32), (labels, np.arange(n_docs))),
-        shape=(n_stories, n_docs),
-    )
-    centroids = sp.csr_matrix(membership @ vectors, dtype=np.float64)
-    centroids.sum_duplicates()
-    centroids.sort_indices()
-    squared = np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel()
-    dots = centroid_dots(vectors, centroids, pair_doc, pair_story)
+    dots, squared = story_dots(vectors, labels, pair_doc, pair_story)
     own = pair_story == labels[pair_doc]
+    self_dot = np.asarray(vectors.multiply(vectors).sum(axis=1), dtype=np.float64).ravel()
+    x2 = np.where(own, self_dot[pair_doc], 0.0)
+    norm = np.sqrt(np.maximum(squared - 2 * np.where(own, dots, 0.0) + x2, 1e-12))
+    score = (dots - x2) / norm
     sizes = np.bincount(labels, minlength=n_stories)
-    norm = np.sqrt(
-        np.maximum(np.where(own, squared[pair_story] - 2 * dots + 1, squared[pair_story]), 1e-12)
-    )
-    score = np.where(own, dots - 1, dots) / norm
     score[own & (sizes[pair_story] == 1)] = -np.inf
     # best story of each boundary article: highest score, then the lower label
     order = np.lexsort((pair_story, -score, pair_doc))
@@ -87,6 +83,63 @@ def place_by_centroids(
     out = labels.copy()
     out[pair_doc[best]] = pair_story[best]
     return _consecutive(out)
+
+
+def story_dots(
+    vectors: sp.csr_matrix,
+    labels: np.ndarray,
+    doc: np.ndarray,
+    story: np.ndarray,
+    chunk_entries: int = CHUNK_ENTRIES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``vectors[doc[i]] · C[story[i]]`` and ``‖C[story[i]]‖²`` for every pair ``i``, where
+    ``C[s]`` is the sum of the vectors of story ``s``.
+
+    The sums are made a block of stories at a time, each block holding at most about
+    ``chunk_entries`` entries (a story larger than that is a block of its own), so memory
+    stays bounded however many stories are asked about.
+
+    Parameters
+    ----------
+    vectors : csr_matrix of float32, shape (n_docs, n_terms), indices sorted
+    labels : ndarray of int64, shape (n_docs,)
+    doc, story : ndarray of int64, shape (n_pairs,)
+
+    Returns
+    -------
+    dots, squared : ndarray of float64, shape (n_pairs,)
+    """
+    dots = np.zeros(len(doc), dtype=np.float64)
+    squared = np.zeros(len(doc), dtype=np.float64)
+    n_stories = int(labels.max()) + 1 if len(labels) else 0
+    by_story = np.argsort(story, kind="stable")
+    wanted, pair_starts = np.unique(story[by_story], return_index=True)
+    pair_starts = np.r_[pair_starts, len(doc)]
+    # an upper bound of each wanted story's centroid entries: its members' entries
+    size = np.bincount(labels, weights=np.diff(vectors.indptr), minlength=n_stories)[wanted]
+    low = 0
+    while low < len(wanted):
+        reach = np.cumsum(size[low:])
+        high = low + max(int(np.searchsorted(reach, chunk_entries, side="right")), 1)
+        block = wanted[low:high]
+        members = np.flatnonzero(np.isin(labels, block))
+        membership = sp.csr_matrix(
+            (
+                np.ones(len(members), dtype=np.float32),
+                (np.searchsorted(block, labels[members]), members),
+            ),
+            shape=(len(block), len(labels)),
+        )
+        centroids = sp.csr_matrix(membership @ vectors)
+        centroids.sum_duplicates()
+        centroids.sort_indices()
+        norms = np.asarray(centroids.multiply(centroids).sum(axis=1), dtype=np.float64).ravel()
+        pairs = by_story[pair_starts[low] : pair_starts[high]]
+        local = np.searchsorted(block, story[pairs])
+        dots[pairs] = centroid_dots(vectors, centroids, doc[pairs], local, chunk_entries)
+        squared[pairs] = norms[local]
+        low = high
+    return dots, squared
 
 
 def _consecutive(labels: np.ndarray) -> np.ndarray:
@@ -108,7 +161,7 @@ def centroid_dots(
     Parameters
     ----------
     vectors : csr_matrix, shape (n_docs, n_terms)
-    centroids : csr_matrix of float64, shape (n_stories, n_terms), indices sorted
+    centroids : csr_matrix, shape (n_stories, n_terms), indices sorted
     doc, story : ndarray of int64, shape (n_pairs,)
 
     Returns

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.preprocessing import normalize
 
-from dedup.story_refine import centroid_dots, place_by_centroids
+from dedup.story_refine import centroid_dots, place_by_centroids, story_dots
 
 
 def rows(*dense: list[float]) -> sp.csr_matrix:
@@ -103,3 +103,31 @@ def test_centroid_dots_match_dense_products(n_docs, n_terms, n_stories, chunk, s
     got = centroid_dots(vectors, centroids, doc, story, chunk_entries=chunk)
     want = (vectors.toarray().astype(np.float64)[doc] * cent[story]).sum(axis=1)
     assert got == pytest.approx(want, rel=1e-5, abs=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=30),
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=1, max_value=100),
+    st.integers(min_value=0, max_value=2**31 - 1),
+)
+def test_story_dots_match_dense_centroids_whatever_the_block_size(n_docs, n_stories, chunk, seed):
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((n_docs, 10)) * (rng.random((n_docs, 10)) < 0.4)).astype(np.float32)
+    labels = rng.integers(0, n_stories, n_docs)
+    doc = rng.integers(0, n_docs, 20)
+    story = rng.choice(np.unique(labels), 20)
+    dots, squared = story_dots(sp.csr_matrix(dense), labels, doc, story, chunk_entries=chunk)
+    sums = np.zeros((labels.max() + 1, 10))
+    np.add.at(sums, labels, dense.astype(np.float64))
+    assert dots == pytest.approx((dense[doc] * sums[story]).sum(axis=1), rel=1e-5, abs=1e-6)
+    assert squared == pytest.approx((sums[story] ** 2).sum(axis=1), rel=1e-5, abs=1e-6)
+
+
+def test_an_article_without_terms_stays():
+    vectors = sp.vstack([VECTORS, sp.csr_matrix((1, 4), dtype=np.float32)]).tocsr()
+    # it scores 0 everywhere: without the rule, the tie would take it to the lower label
+    graph = edges(6, [(0, 1), (2, 3), (5, 0)])
+    labels = place_by_centroids(vectors, graph, np.array([0, 0, 1, 1, 1, 1]))
+    assert labels.tolist() == [0, 0, 1, 1, 1, 1]
