@@ -24,7 +24,10 @@ CHUNK_ENTRIES = 1 << 22
 
 
 def place_by_centroids(
-    vectors: sp.csr_matrix, graph: sp.csr_matrix, labels: np.ndarray
+    vectors: sp.csr_matrix,
+    graph: sp.csr_matrix,
+    labels: np.ndarray,
+    movable: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each article moved to the story among its neighbours' whose centroid is nearest.
 
@@ -41,6 +44,8 @@ def place_by_centroids(
         The stories' graph; its edges name each article's candidate stories.
     labels : ndarray of int64, shape (n_docs,)
         Story of each article, numbered from 0.
+    movable : ndarray of bool, shape (n_docs,), optional
+        The articles that may move (default: all); the others only count in the centroids.
 
     Returns
     -------
@@ -60,6 +65,8 @@ def place_by_centroids(
     story = labels[coo.col.astype(np.int64)]
     # an article with no term (no words left) has no centroid to be near: it stays
     other = (story != labels[row]) & (np.diff(vectors.indptr)[row] > 0)
+    if movable is not None:
+        other &= np.asarray(movable, dtype=bool)[row]
     if not other.any():
         return _consecutive(labels)
     # candidate pairs: each boundary article with its own story and its neighbours' others

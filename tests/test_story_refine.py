@@ -131,3 +131,10 @@ def test_an_article_without_terms_stays():
     graph = edges(6, [(0, 1), (2, 3), (5, 0)])
     labels = place_by_centroids(vectors, graph, np.array([0, 0, 1, 1, 1, 1]))
     assert labels.tolist() == [0, 0, 1, 1, 1, 1]
+
+
+def test_only_movable_articles_move():
+    graph = edges(5, [(0, 1), (2, 3), (4, 0), (4, 2)])
+    labels = np.array([0, 0, 1, 1, 0])
+    movable = np.array([True, True, True, True, False])
+    assert place_by_centroids(VECTORS, graph, labels, movable).tolist() == [0, 0, 1, 1, 0]
