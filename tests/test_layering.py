@@ -37,6 +37,7 @@ STAGES = [
     "rules",
     "story_graph",
     "communities",
+    "story_refine",
     "templates",
     "events",
     "clustering",
