@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,7 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.preprocessing import normalize
 
+from dedup.clustering import StoryClusterer, _text_of
+from dedup.communities import split_communities
 from dedup.story_refine import centroid_dots, place_by_centroids, story_dots
+from dedup.types import Record
+from tests.conftest import SHARED_DATA
 
 
 def rows(*dense: list[float]) -> sp.csr_matrix:
@@ -138,3 +145,47 @@ def test_only_movable_articles_move():
     labels = np.array([0, 0, 1, 1, 0])
     movable = np.array([True, True, True, True, False])
     assert place_by_centroids(VECTORS, graph, labels, movable).tolist() == [0, 0, 1, 1, 0]
+
+
+def snippets(dated: bool) -> list[Record]:
+    """GoogleNews-TS snippets of 20 stories (undated), or the same all dated on one day, so
+    that the graph and its division are the same and only the placing step may differ."""
+    path = SHARED_DATA / "googlenews-ts" / "googlenews-ts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    stories = sorted({row["story"] for row in rows})[:20]
+    chosen = sorted((r for r in rows if r["story"] in stories), key=lambda r: str(r["id"]))
+    day = "2013-11-28" if dated else None
+    return [Record(str(r["id"]), r["text"], date=day) for r in chosen]
+
+
+def partition(labels: np.ndarray) -> set[frozenset[int]]:
+    return {frozenset(np.flatnonzero(labels == k).tolist()) for k in np.unique(labels)}
+
+
+def division_of(clusterer: StoryClusterer) -> np.ndarray:
+    """The clusterer's division before the placing step (its first draws from its seed)."""
+    return split_communities(
+        sp.csr_matrix(clusterer.graph_),
+        clusterer.resolution,
+        clusterer.min_conductance,
+        clusterer.n_consensus,
+        np.random.RandomState(clusterer.random_state),
+    )
+
+
+def test_the_clusterer_places_undated_articles_by_centroids():
+    records = snippets(dated=False)
+    clusterer = StoryClusterer(random_state=0).fit(records)
+    division = division_of(clusterer)
+    vectors = clusterer.vectorizer_.transform(
+        [_text_of(r, clusterer.title_weight) for r in records]
+    )
+    placed = place_by_centroids(vectors, clusterer.graph_, division)
+    assert partition(placed) != partition(division)  # some article moves here
+    assert partition(clusterer.labels_) == partition(placed)
+
+
+def test_the_clusterer_leaves_dated_articles_where_the_division_put_them():
+    clusterer = StoryClusterer(random_state=0).fit(snippets(dated=True))
+    assert partition(clusterer.labels_) == partition(division_of(clusterer))
