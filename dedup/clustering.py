@@ -25,7 +25,12 @@
    fell together, and a last run on that consensus graph); the parts are joined back, the
    most strongly tied pair first, while the link weight between two of them is at least
    ``min_conductance`` of the smaller one's whole link weight. A group that comes back whole
-   is a story; the others are divided again.
+   is a story; the others are divided again;
+5. **undated boundary articles placed by their words**
+   (:func:`dedup.story_refine.place_by_centroids`): once, each undated article with a
+   neighbour in another story moves to the story, among its own and its neighbours', whose
+   TF-IDF centroid (its own without it) it is nearest to. Dated articles stay: the date
+   factor placed them, and a centroid knows no dates.
 
 Modularity adapts to the size of each story, so there is no similarity threshold to set for
 each corpus: short snippets and long articles have very different similarity scales, and a
@@ -67,6 +72,7 @@ from dedup.story_graph import (
     neighbour_graph,
     top_per_row,
 )
+from dedup.story_refine import place_by_centroids
 from dedup.story_words import stop_word_options
 from dedup.templates import strip_templates
 from dedup.types import Record
@@ -338,6 +344,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         labels = split_communities(
             graph, self.resolution, self.min_conductance, self.n_consensus, random_state
         )
+        # the centroids know no dates: dated articles stay where the dated graph put them
+        labels = place_by_centroids(vectors, graph, labels, movable=days < 0)
         event_labels = find_events(
             graph, labels, first_sent(ordered, days), self.resolution, self.min_conductance,
             self.n_consensus, random_state,

@@ -39,6 +39,7 @@ STAGES = [
     "rules",
     "story_graph",
     "communities",
+    "story_refine",
     "templates",
     "events",
     "story_words",
