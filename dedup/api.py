@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dedup.chains_spilled import chains_spilled as chains_spilled_job
 from dedup.clean_spilled import clean_spilled as clean_spilled_job
 from dedup.config import Config
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
@@ -240,7 +241,9 @@ def chains(
     data: Any,
     config: Config | None = None,
     *,
+    spill: str = "auto",
     workdir: str | Path | None = None,
+    spill_dir: str | Path | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
     workers: int | Engine = 1,
@@ -248,9 +251,24 @@ def chains(
 ) -> ChainsResult:
     """Decide who took whose copy: each article's direct source, as a forest (see
     docs/method.md). ``workdir`` and ``force`` keep the scan's finished stages as
-    :func:`scan` does; ``workers`` threads (0: every core) or an engine run the scan."""
-    records = sorted(as_records(data, **fields), key=lambda r: r.id)
+    :func:`scan` does; ``workers`` threads (0: every core) or an engine run the scan.
+
+    ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is held on disk and
+    its chains built one connected set of documents at a time
+    (:mod:`dedup.chains_spilled`), with the same result; its scan is not resumed."""
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     config = config or Config()
+    limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+    read = as_records(data, **fields)
+    held = list(read) if limit is None else hold_records(read, limit)
+    if not isinstance(held, list):
+        with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
+            built = chains_spilled_job(
+                held, config, spill_dir=folder, progress=progress, workers=workers
+            )
+        return dataclasses.replace(built, scan=built.scan.replace(spilled=True))
+    records = sorted(held, key=lambda r: r.id)
     with _scratch(workdir, own=True):
         workspace = open_workspace(workdir, force, config, records)
         result = chains_job(

@@ -288,6 +288,12 @@ def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[st
     many took from it. A copy took from the wire when no candidate explains the agency's
     article (covers all it covers and more: the copy holds no other outlet's changes); from
     another outlet when a candidate dated before it does; other copies are not counted."""
+    return habits_of(habit_cases(shared, docs))
+
+
+def habit_cases(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[str | None, list[int]]:
+    """Per outlet, ``[copies taken from the wire, copies counted]`` (see
+    :func:`learn_habits`); the counts of disjoint parts of a corpus add up."""
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for doc_id, found in shared.items():
         d = docs[doc_id]
@@ -310,6 +316,11 @@ def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[st
             counts[d.outlet][1] += 1
         elif any(compare_dates(docs[c].date, d.date) == -1 for c in closer):
             counts[d.outlet][1] += 1
+    return counts
+
+
+def habits_of(counts: dict[str | None, list[int]]) -> dict[str | None, Habit]:
+    """Each outlet's habit from its :func:`habit_cases`."""
     habits = {}
     for outlet, (wire_count, cases) in counts.items():
         kind = None
@@ -356,11 +367,15 @@ def decide(
     docs: dict[str, Carrier],
     words: Words,
     credited: dict[str, bool],
+    habits: dict[str | None, Habit] | None = None,
 ) -> tuple[Forest, dict[str, Shared]]:
-    """Every target's parents (see the module docstring)."""
+    """Every target's parents (see the module docstring); ``habits`` learnt from the
+    passages unless given (learnt from the whole corpus when it is decided a part at a
+    time)."""
     shared = shared_words(passages, words)
     targets = sorted(shared, key=lambda t: order_key(docs[t]))
-    habits = learn_habits(shared, docs)
+    if habits is None:
+        habits = learn_habits(shared, docs)
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}

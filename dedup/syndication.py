@@ -40,6 +40,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,13 +59,24 @@ from dedup.carriers import (
 from dedup.config import Config
 from dedup.credits import credit_lines, find_credits, outlet_agency
 from dedup.errors import StageError
-from dedup.parents import INFERRED_PREFIX, REPUBLISHER, WIRE, Forest, Shared, decide
+from dedup.parents import (
+    INFERRED_PREFIX,
+    REPUBLISHER,
+    WIRE,
+    Forest,
+    Habit,
+    Shared,
+    decide,
+    habit_cases,
+    shared_words,
+)
 from dedup.types import (
     ArticleReuse,
     ChainEdge,
     ChainsResult,
     Evidence,
     OutletReuse,
+    Pair,
     PassageCluster,
     Record,
     ScanResult,
@@ -252,27 +264,32 @@ def _inferred_edges(
     return out
 
 
-def build_chains(
-    records: Iterable[Record], scan_result: ScanResult, config: Config | None = None
-) -> ChainsResult:
-    """Decide every article's direct source(s): the syndication forest of a scan.
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What the chains learn from the whole corpus, given to :func:`build_chains` when it
+    builds them a part at a time: the learned boilerplate lines, the titles (normalised),
+    the documents per outlet, and the outlets' habits (``None``: learnt from the part)."""
 
-    Parameters
-    ----------
-    records : iterable of Record
-        The scanned records (any order; others are ignored): their text for credit lines and
-        word offsets, their outlet and date.
-    scan_result : ScanResult
-        The scan of those records; its passages are the reuse.
-    config : Config, optional
-        ``wire_agencies`` and the boilerplate settings are used.
+    learned: set[tuple[str, str, bytes]]
+    titles: set[str]
+    per_outlet: dict[str, int]
+    habits: dict[str | None, Habit] | None = None
 
-    Returns
-    -------
-    ChainsResult
-        Edges sorted by (first passage, source, target), articles by id, outlets by name.
-    """
-    config = config or scan_result.config
+
+@dataclass(frozen=True)
+class _Reuse:
+    words: Words
+    docs: dict[str, Carrier]
+    kinds: dict[str, str]
+    reuse: list[PassageCluster]
+    boilerplate_only: list[Pair]
+    credited: dict[str, bool]
+
+
+def _reuse_of(
+    records: Iterable[Record], scan_result: ScanResult, config: Config, corpus: CorpusFacts | None
+) -> _Reuse:
+    """The carriers, the kind of each passage and the reuse passages of a scan."""
     by_id = {r.id: r for r in records}
     missing = [d.id for d in scan_result.documents if d.id not in by_id]
     if missing:
@@ -289,15 +306,73 @@ def build_chains(
         )
         for info in scan_result.documents
     }
-    furniture = boilerplate_spans([by_id[d.id] for d in scan_result.documents], words, config)
-    kinds = passage_kinds(scan_result.passages, furniture, words, docs, config)
+    furniture = boilerplate_spans(
+        [by_id[d.id] for d in scan_result.documents], words, config, corpus=corpus
+    )
+    kinds = passage_kinds(
+        scan_result.passages, furniture, words, docs, config,
+        per_outlet=corpus.per_outlet if corpus is not None else None,
+    )  # fmt: skip
     reuse = [p for p in scan_result.passages if kinds[p.id] == REUSE and len(p.docs) >= 2]
     boilerplate_only = [
         p for p in scan_result.pairs
         if p.alignments and all(kinds.get(a.cluster) == BOILERPLATE for a in p.alignments)
     ]  # fmt: skip
     credited = {d: any(c.kind == "credit line" for c in docs[d].credits) for d in docs}
-    forest, shared = decide(reuse, docs, words, credited)
+    return _Reuse(words, docs, kinds, reuse, boilerplate_only, credited)
+
+
+def part_habit_cases(
+    records: Iterable[Record], scan_result: ScanResult, config: Config, corpus: CorpusFacts
+) -> dict[str | None, list[int]]:
+    """Per outlet, the copies of this part of a corpus counted for its habit
+    (:func:`dedup.parents.habit_cases`; the parts' counts add up to the corpus')."""
+    part = _reuse_of(records, scan_result, config, corpus)
+    return habit_cases(shared_words(part.reuse, part.words), part.docs)
+
+
+def outlet_reuse(
+    articles: Sequence[ArticleReuse], docs: dict[str, Carrier]
+) -> tuple[OutletReuse, ...]:
+    """The outlets' table of ``articles`` (``docs``: at least every directed source)."""
+    return _outlets(articles, docs)
+
+
+def build_chains(
+    records: Iterable[Record],
+    scan_result: ScanResult,
+    config: Config | None = None,
+    *,
+    corpus: CorpusFacts | None = None,
+) -> ChainsResult:
+    """Decide every article's direct source(s): the syndication forest of a scan.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        The scanned records (any order; others are ignored): their text for credit lines and
+        word offsets, their outlet and date.
+    scan_result : ScanResult
+        The scan of those records; its passages are the reuse.
+    config : Config, optional
+        ``wire_agencies`` and the boilerplate settings are used.
+    corpus : CorpusFacts, optional
+        What is learnt from the whole corpus when ``records`` are a part of it (whole
+        connected sets of documents: :mod:`dedup.chains_spilled`); by default learnt from
+        ``records``.
+
+    Returns
+    -------
+    ChainsResult
+        Edges sorted by (first passage, source, target), articles by id, outlets by name.
+    """
+    config = config or scan_result.config
+    part = _reuse_of(records, scan_result, config, corpus)
+    words, docs, kinds, reuse = part.words, part.docs, part.kinds, part.reuse
+    boilerplate_only, credited = part.boilerplate_only, part.credited
+    forest, shared = decide(
+        reuse, docs, words, credited, habits=corpus.habits if corpus is not None else None
+    )
     edges: list[ChainEdge] = []
     for target, found in forest.parents.items():
         for source, reason in found:
@@ -357,14 +432,17 @@ FURNITURE_SHARE = 0.5
 
 
 def boilerplate_spans(
-    records: Sequence[Record], words: Words, config: Config
+    records: Sequence[Record], words: Words, config: Config, *, corpus: CorpusFacts | None = None
 ) -> dict[str, list[tuple[int, int]]]:
     """Per document, the spans ``dedup clean`` would cut as boilerplate (comment forms,
     teasers, tag lists, share prompts, lines learned as an outlet's furniture, the user's
-    patterns), merged: what is furniture, not copy. Self-duplicates are not boilerplate."""
+    patterns), merged: what is furniture, not copy. Self-duplicates are not boilerplate.
+    The lines and titles are learnt from ``records`` unless ``corpus`` gives them."""
     lines = {r.id: words.lines(r.id) for r in records}
     learned: set[tuple[str, str, bytes]] = set()
-    if "learned" not in config.clean_skip:
+    if corpus is not None:
+        learned = corpus.learned
+    elif "learned" not in config.clean_skip:
         learned = rules.learn_boilerplate(
             [lines[r.id] for r in records],
             [r.outlet for r in records],
@@ -372,7 +450,7 @@ def boilerplate_spans(
             fraction=config.boilerplate_fraction,
             max_words=config.boilerplate_max_words,
         )
-    titles = {rules.normalise_title(r.title) for r in records if r.title}
+    titles = corpus.titles if corpus is not None else corpus_titles(records)
     user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
     out = {}
     for record in records:
@@ -398,12 +476,26 @@ def boilerplate_spans(
     return out
 
 
+def corpus_titles(records: Iterable[Record]) -> set[str]:
+    """The records' titles, normalised (a line repeating a title is furniture)."""
+    return {rules.normalise_title(r.title) for r in records if r.title}
+
+
+def outlet_sizes(outlets: Iterable[str | None]) -> dict[str, int]:
+    """Documents per outlet (``(unknown)`` for those without one)."""
+    per_outlet: dict[str, int] = defaultdict(int)
+    for outlet in outlets:
+        per_outlet[outlet or UNKNOWN_OUTLET] += 1
+    return per_outlet
+
+
 def passage_kinds(
     passages: Sequence[PassageCluster],
     furniture: dict[str, list[tuple[int, int]]],
     words: Words,
     docs: dict[str, Carrier],
     config: Config,
+    per_outlet: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """``boilerplate`` or ``reuse`` per passage id.
 
@@ -412,9 +504,8 @@ def passage_kinds(
     ``max(boilerplate_min_docs, boilerplate_fraction * n)`` of its ``n`` documents: text an
     outlet repeats under many of its own articles is its furniture, whatever its layout.
     """
-    per_outlet: dict[str, int] = defaultdict(int)
-    for doc in docs.values():
-        per_outlet[doc.outlet or UNKNOWN_OUTLET] += 1
+    if per_outlet is None:
+        per_outlet = outlet_sizes(doc.outlet for doc in docs.values())
     kinds = {}
     for passage in passages:
         total = inside = 0

@@ -62,6 +62,7 @@ STAGES = [
     "spilled",
     "jobs",
     "clean_spilled",
+    "chains_spilled",
     "index",
     "pipeline",
     "api",

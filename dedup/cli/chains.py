@@ -48,6 +48,21 @@ from dedup.outputs import output_names
 @config_options(*CHAIN_SETTINGS)
 @run_options
 @workers_option
+@click.option(
+    "--spill",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Hold the corpus on disk rather than in memory and build the chains one connected "
+    "set of documents at a time (auto: once its text passes 32 million characters); the "
+    "results are the same.",
+)
+@click.option(
+    "--spill-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
+    "without -o); they are removed when the command ends.",
+)
 @quiet_option
 @json_option
 @debug_option
@@ -65,6 +80,8 @@ def chains_command(
     as_json: bool,
     debug: bool,
     workers: Any,
+    spill: str,
+    spill_dir: str | None,
     **kwargs: Any,
 ) -> None:
     """Decide who took whose copy: each article's direct source, as a forest.
@@ -77,6 +94,7 @@ def chains_command(
     """
     from dedup.api import chains
     from dedup.chaintree import render_trees
+    from dedup.cli.scan import say_spilled
     from dedup.writers import write_chains
 
     run = Run.start(
@@ -88,10 +106,14 @@ def chains_command(
     )  # fmt: skip
     run.warn_if_silent(as_json)
     with run.progress() as progress:
-        corpus = run.read(progress)
-        result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
-                        progress=progress, workers=workers)  # fmt: skip
+        reader = run.open(progress)
+        result = chains(
+            reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+            force=force, progress=progress, workers=workers,
+        )  # fmt: skip
+        run.check_read()
     if not quiet:
+        say_spilled(result.scan.spilled, spill)
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
     result = dataclasses.replace(result, scan=scanned)
