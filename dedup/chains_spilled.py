@@ -136,7 +136,7 @@ def _chains_of(
     titles = {rules.normalise_title(title) for _, title in spilled.index.values() if title}
     scanned_titles = _scanned_titles(documents, spilled, titles)
     facts = CorpusFacts(learned, scanned_titles, outlet_sizes(d.outlet for d in documents))
-    blocks = list(_blocks(scanned, block_docs))
+    blocks = list(connected_blocks(scanned, block_docs))
     cases: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for part in blocks:
         if part.passages:
@@ -218,7 +218,7 @@ def _batches(chars: np.ndarray, batch_chars: int) -> Iterator[tuple[int, int]]:
         yield first, len(chars)
 
 
-def _blocks(scanned: ScanResult, block_docs: int) -> Iterator[ScanResult]:
+def connected_blocks(scanned: ScanResult, block_docs: int) -> Iterator[ScanResult]:
     """The scan in parts of whole connected components (of the passages' witnesses and the
     pairs), about ``block_docs`` documents each; each keeps the corpus' order."""
     documents = scanned.documents
