@@ -28,6 +28,7 @@ from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.prepare import as_records
 from dedup.spilled import scan_spilled
+from dedup.stories_spilled import stories_spilled as stories_spilled_job
 from dedup.types import (
     ChainsResult,
     CleanResult,
@@ -224,11 +225,27 @@ def stories(
     use_links: bool = True,
     workers: int | Engine = 1,
     progress: ProgressFn | None = None,
+    spill: str = "auto",
+    spill_dir: str | Path | None = None,
     **fields: str,
 ) -> StoriesResult:
-    """Group articles into stories: reprints and reports of one event together."""
+    """Group articles into stories: reprints and reports of one event together.
+
+    ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is cleaned and scanned
+    on disk, a batch at a time (:mod:`dedup.stories_spilled`), with the same result."""
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
+    limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+    read = as_records(data, **fields)
+    held = list(read) if limit is None else hold_records(read, limit)
+    if not isinstance(held, list):
+        with _scratch(spill_dir, own=False) as folder:
+            return stories_spilled_job(
+                held, config, use_clean=use_clean, use_links=use_links, spill_dir=folder,
+                progress=progress, workers=workers,
+            )  # fmt: skip
     return stories_job(
-        as_records(data, **fields),
+        held,
         config,
         use_clean=use_clean,
         use_links=use_links,

@@ -63,6 +63,7 @@ STAGES = [
     "jobs",
     "clean_spilled",
     "chains_spilled",
+    "stories_spilled",
     "index",
     "pipeline",
     "api",

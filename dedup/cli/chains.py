@@ -27,6 +27,7 @@ from dedup.cli.common import (
     with_agencies,
     workers_option,
 )
+from dedup.cli.options import spill_options
 from dedup.outputs import output_names
 
 
@@ -48,21 +49,7 @@ from dedup.outputs import output_names
 @config_options(*CHAIN_SETTINGS)
 @run_options
 @workers_option
-@click.option(
-    "--spill",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-    help="Hold the corpus on disk rather than in memory and build the chains one connected "
-    "set of documents at a time (auto: once its text passes 32 million characters); the "
-    "results are the same.",
-)
-@click.option(
-    "--spill-dir",
-    type=click.Path(file_okay=False),
-    help="Folder for the spill files (default: OUT/.work, or the system's temporary folder "
-    "without -o); they are removed when the command ends.",
-)
+@spill_options("build the chains one connected set of documents at a time")
 @quiet_option
 @json_option
 @debug_option

@@ -24,6 +24,7 @@ from dedup.cli.common import (
     top_option,
     workers_option,
 )
+from dedup.cli.options import spill_options
 from dedup.outputs import output_names
 
 
@@ -52,6 +53,7 @@ from dedup.outputs import output_names
 @config_options(*STORY_SETTINGS)
 @fail_on_rejects_option
 @workers_option
+@spill_options("clean and scan it a batch at a time before the clustering")
 @top_option(15, "Stories")
 @quiet_option
 @json_option
@@ -66,6 +68,8 @@ def stories_command(
     config_file: str | None,
     fail_on_rejects: bool,
     workers: Any,
+    spill: str,
+    spill_dir: str | None,
     top: int,
     quiet: bool,
     as_json: bool,
@@ -88,9 +92,13 @@ def stories_command(
     )  # fmt: skip
     run.warn_if_silent(as_json)
     with run.progress() as progress:
-        corpus = run.read(progress)
-        result = stories(corpus.records, run.config, use_clean=not no_clean,
-                         use_links=not no_links, progress=progress, workers=workers)  # fmt: skip
+        reader = run.open(progress)
+        result = stories(
+            reader, run.config, use_clean=not no_clean, use_links=not no_links,
+            progress=progress, workers=workers, spill=spill,
+            spill_dir=spill_dir or run.workdir,
+        )  # fmt: skip
+        run.check_read()
     rejects, result = run.collect(result)
     rows = None
     if out:
