@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from dedup import rules
 from dedup.carriers import Carrier, Words, passage_order
 from dedup.config import Config
+from dedup.furniture import CorpusFacts, outlet_sizes
 from dedup.parallel import Engine, resolve_engine
 from dedup.parents import REPUBLISHER, WIRE, habits_of
 from dedup.spill import TextSpill
@@ -40,14 +41,7 @@ from dedup.spilled import (
     scan_spilled,
     spill_error,
 )
-from dedup.syndication import (
-    COMMON_PREFIX,
-    CorpusFacts,
-    build_chains,
-    outlet_reuse,
-    outlet_sizes,
-    part_habit_cases,
-)
+from dedup.syndication import COMMON_PREFIX, build_chains, outlet_reuse, part_habit_cases
 from dedup.types import (
     ArticleReuse,
     ChainEdge,

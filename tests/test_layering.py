@@ -44,6 +44,7 @@ STAGES = [
     "credits",
     "carriers",
     "parents",
+    "furniture",
     "syndication",
     "chaintree",
     "writers",
