@@ -101,3 +101,14 @@ def test_seed_corpus_written_the_same_from_the_cli(tmp_path: Path) -> None:
 def test_api_refuses_an_unknown_spill() -> None:
     with pytest.raises(ValueError, match="spill must be one of"):
         api.stories(read_corpus([CORPUS]).records, spill="sometimes")
+
+
+@pytest.mark.parametrize("spill", ["never", "always"])
+def test_an_input_without_documents_is_refused_before_clustering(
+    tmp_path: Path, spill: str
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"id": "a", "text": "  "}\n', encoding="utf-8")
+    done = CliRunner().invoke(main, ["stories", str(empty), "--spill", spill, "-q"])
+    assert done.exit_code == 1, done.output
+    assert "no documents with text to read (1 record(s) skipped)" in done.output

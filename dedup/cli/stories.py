@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +27,9 @@ from dedup.cli.common import (
 )
 from dedup.cli.options import spill_options
 from dedup.outputs import output_names
+
+if TYPE_CHECKING:
+    from dedup.types import Record
 
 
 @main.command("stories")
@@ -92,13 +96,11 @@ def stories_command(
     )  # fmt: skip
     run.warn_if_silent(as_json)
     with run.progress() as progress:
-        reader = run.open(progress)
         result = stories(
-            reader, run.config, use_clean=not no_clean, use_links=not no_links,
+            read_checked(run, progress), run.config, use_clean=not no_clean, use_links=not no_links,
             progress=progress, workers=workers, spill=spill,
             spill_dir=spill_dir or run.workdir,
         )  # fmt: skip
-        run.check_read()
     rejects, result = run.collect(result)
     rows = None
     if out:
@@ -111,3 +113,10 @@ def stories_command(
         show(stories_table(result, top, run.seconds(), terminal_width(), level=level))
         run.written(files, "the stories")
     run.finish(rejects)
+
+
+def read_checked(run: Run, progress: Any) -> Iterator[Record]:
+    """The records as they are read; once they are all read, an input in which no document
+    could be read is refused (before any clustering)."""
+    yield from run.open(progress)
+    run.check_read()
