@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from dedup import rules
 from dedup.carriers import Carrier, Words, passage_order
 from dedup.config import Config
+from dedup.credits import outlet_agency
 from dedup.furniture import CorpusFacts, outlet_sizes
 from dedup.parallel import Engine, resolve_engine
 from dedup.parents import REPUBLISHER, WIRE, habits_of
@@ -132,8 +133,10 @@ def _chains_of(
     facts = CorpusFacts(learned, scanned_titles, outlet_sizes(d.outlet for d in documents))
     blocks = list(connected_blocks(scanned, block_docs))
     cases: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    outlets = {d.outlet for d in documents}
+    agency = {o: outlet_agency(o, config.wire_agencies) for o in outlets}
     for part in blocks:
-        if part.passages:
+        if part.passages and _may_count_habits(part, agency):
             records = [spilled.record(info) for info in part.documents]
             for outlet, (wire, counted) in part_habit_cases(records, part, config, facts).items():
                 cases[outlet][0] += wire
@@ -163,6 +166,14 @@ def _chains_of(
         passage_kinds={p.id: kinds[p.id] for p in scanned.passages},
         boilerplate_pairs=tuple(sorted(p for r in results for p in r.boilerplate_pairs)),
     )
+
+
+def _may_count_habits(part: ScanResult, agency: dict[str | None, str | None]) -> bool:
+    """Whether a habit case can be in ``part``: a copy counts only from a named outlet that
+    is no wire agency, with a wire agency's article among its candidates."""
+    wire = any(agency[d.outlet] is not None for d in part.documents)
+    other = any(d.outlet is not None and agency[d.outlet] is None for d in part.documents)
+    return wire and other
 
 
 def _learned_lines(
