@@ -5,11 +5,12 @@ story beside 200 generated articles, each run a process of its own.
 
 Linear if seconds and memory per copy stay flat as the copies grow: the copies form one copy
 group, so clean drops each against the earliest without any pair among them, and stories fits
-the group as one record.
+the group as one record. ``--edited`` changes 1 to 5 words in each copy (a near-copy group).
 
     python benchmarks/copy_jobs.py --job clean --copies 500,2000,8000
     python benchmarks/copy_jobs.py --job clean --copies 200,400 --pairwise  # without groups
     python benchmarks/copy_jobs.py --job stories --copies 500,2000
+    python benchmarks/copy_jobs.py --job clean --copies 500,2000,8000 --edited  # near copies
 """
 
 from __future__ import annotations
@@ -28,14 +29,18 @@ STORY_WORDS = 300
 OTHERS = 200
 
 
-def corpus(copies: int, seed: int = 0) -> list[dict]:
-    """Rows of ``copies`` copies of one story and ``OTHERS`` other articles."""
+def corpus(copies: int, seed: int = 0, edited: bool = False) -> list[dict]:
+    """Rows of ``copies`` copies of one story (with ``edited``, each with 1 to 5 words
+    substituted) and ``OTHERS`` other articles."""
     rng = random.Random(seed)
     vocabulary = [f"w{i}" for i in range(3000)]
     story = [rng.choice(vocabulary) for _ in range(STORY_WORDS)]
     rows = []
     for i in range(copies):
-        text = "".join(word + rng.choice([" ", "  ", "\n"]) for word in story)
+        words = list(story)
+        for _ in range(rng.randint(1, 5) if edited else 0):
+            words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        text = "".join(word + rng.choice([" ", "  ", "\n"]) for word in words)
         rows.append({"id": f"copy-{i:06d}", "text": text, "date": f"2016-12-{1 + i % 28:02d}"})
     for i in range(OTHERS):
         words = [rng.choice(vocabulary) for _ in range(rng.randint(100, 400))]
@@ -43,7 +48,7 @@ def corpus(copies: int, seed: int = 0) -> list[dict]:
     return rows
 
 
-def child(job: str, copies: int, pairwise: bool) -> None:
+def child(job: str, copies: int, pairwise: bool, edited: bool) -> None:
     import functools
 
     from dedup import inmemory, jobs
@@ -51,7 +56,7 @@ def child(job: str, copies: int, pairwise: bool) -> None:
 
     if pairwise:
         jobs.scan = functools.partial(inmemory.scan, group_copies=False)  # type: ignore[assignment]
-    records = [Record(r["id"], r["text"], date=r["date"]) for r in corpus(copies)]
+    records = [Record(r["id"], r["text"], date=r["date"]) for r in corpus(copies, edited=edited)]
     start = time.perf_counter()
     if job == "clean":
         done = len(jobs.clean(records, drop_duplicates=True).duplicates)
@@ -69,11 +74,12 @@ def main() -> None:
     parser.add_argument("--job", choices=["clean", "stories"], default="clean")
     parser.add_argument("--copies", default="500,2000")
     parser.add_argument("--pairwise", action="store_true", help="scan without copy groups")
+    parser.add_argument("--edited", action="store_true", help="1-5 words changed in each copy")
     parser.add_argument("--tree", type=Path, default=HERE.parent, help="dedup checkout to run")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.job, args.child, args.pairwise)
+        child(args.job, args.child, args.pairwise, args.edited)
         return
     what = "dropped" if args.job == "clean" else "stories"
     print(f"{'copies':>8} {'seconds':>8} {'peak GB':>8} {what:>8} {'ms/copy':>8}")
@@ -81,6 +87,7 @@ def main() -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--child", str(copies)]
         command += ["--job", args.job]
         command += ["--pairwise"] if args.pairwise else []
+        command += ["--edited"] if args.edited else []
         env = {**os.environ, "PYTHONPATH": str(args.tree)}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
         found = json.loads(done.stdout.strip().splitlines()[-1])

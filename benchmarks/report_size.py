@@ -31,6 +31,7 @@ from scan_speed import provenance
 from dedup.config import Config
 from dedup.html import render_report, write_report
 from dedup.pipeline import report
+from dedup.report_pages import unpack_index
 from dedup.types import Record
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,6 +67,12 @@ def offline_page(browser: Any, url: str) -> Any:
     return context.new_page()
 
 
+def top_pair(index: dict[str, Any]) -> int:
+    """The number of the pair with the most reused words (the first of equals)."""
+    words = [max(p["reused_a"], p["reused_b"]) for p in index["pairs"]]
+    return words.index(max(words))
+
+
 def measure_page(path: Path, runs: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -79,18 +86,7 @@ def measure_page(path: Path, runs: int) -> dict[str, float]:
             page.wait_for_selector("body[data-ready='overview']")
             for name, value in page.evaluate(TIMINGS).items():
                 samples.setdefault(name, []).append(value)
-            top = page.evaluate(
-                """() => {
-                  const index = JSON.parse(document.getElementById("report-index").textContent);
-                  let best = 0;
-                  index.pairs.forEach((p, k) => {
-                    const q = index.pairs[best];
-                    const words = Math.max(p.reused_a, p.reused_b);
-                    if (words > Math.max(q.reused_a, q.reused_b)) best = k;
-                  });
-                  return best;
-                }"""
-            )
+            top = top_pair(unpack_index(path.read_text(encoding="utf-8")))
             clock = time.perf_counter()
             page.evaluate("k => { location.hash = 'pair/' + k; }", top)
             page.wait_for_selector("body[data-ready='pair'] #pair .text mark")

@@ -28,6 +28,7 @@ from report_size import CHROMIUM, LAUNCH_ARGS, offline_page
 from dedup.html import render_report, write_report
 from dedup.ingest import read_corpus
 from dedup.pipeline import report
+from dedup.report_pages import unpack_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -60,14 +61,10 @@ def shoot(page_path: Path, docs: Path) -> list[Path]:
         written.append(docs / "report-seeds-chain.png")
         page.screenshot(path=str(written[-1]), full_page=True)
 
-        pair = page.evaluate(
-            """([a, b]) => {
-              const index = JSON.parse(document.getElementById("report-index").textContent);
-              const ids = index.docs.map(d => d.id);
-              return index.pairs.findIndex(p => ids[p.a] === a && ids[p.b] === b);
-            }""",
-            list(PAIR),
-        )
+        index = unpack_index(page_path.read_text(encoding="utf-8"))
+        ids = [doc["id"] for doc in index["docs"]]
+        pairs = [(ids[p["a"]], ids[p["b"]]) for p in index["pairs"]]
+        pair = pairs.index(PAIR) if PAIR in pairs else -1
         if pair < 0:
             raise SystemExit(f"no pair {PAIR[0]} ↔ {PAIR[1]} in the seeds' report")
         page.evaluate("k => { location.hash = 'pair/' + k; }", pair)

@@ -1345,6 +1345,28 @@ def _share(part: int, whole: int) -> str:
     return f"{part:,}/{whole:,} ({part / whole:.0%})" if whole else "—"
 
 
+def reads_as_the_wire(records: Sequence[dict], truth: dict) -> collections.Counter:
+    """Per kind, the true copies taken from an outlet's version whose copied spans all read
+    word for word (words of letters and digits, any case) as in the story's wire article,
+    when that is in the corpus: no text tells the outlet's version from the wire's."""
+    texts = {r["id"]: r["text"] for r in records}
+    articles = truth["articles"]
+
+    def words(text: str) -> str:
+        return " " + " ".join(re.findall(r"[^\W_]+", text.lower())) + " "
+
+    wires = {a["story"]: words(texts[k]) for k, a in articles.items() if a["role"] == "wire"}
+    out: collections.Counter = collections.Counter()
+    for edge in truth["edges"]:
+        wire = wires.get(articles[edge["target"]]["story"])
+        if wire is None or articles[edge["source"]]["role"] == "wire":
+            continue
+        target = texts[edge["target"]]
+        if all(words(target[s["target_start"] : s["target_end"]]) in wire for s in edge["spans"]):
+            out[edge["kind"]] += 1
+    return out
+
+
 def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
     articles = truth["articles"].values()
     roles = collections.Counter(a["role"] for a in articles)
@@ -1360,6 +1382,7 @@ def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
     )
     visible = sum(len(re.sub(r"\s", "", r["text"])) for r in records)
     size = sum(len(r["text"].encode()) for r in records) / 1e6
+    same = reads_as_the_wire(records, truth)
     print(f"Corpus (generated in {seconds:.1f} s):\n")
     rows = [
         ["stories (wire story in the corpus / absent)", f"{stories} ({wires} / {stories - wires})"],
@@ -1390,6 +1413,10 @@ def print_corpus(records: Sequence[dict], truth: dict, seconds: float) -> None:
             f"{len(truth['accidental_pairs']):,}",
         ],
         ["debris characters (non-white-space)", _share(debris, visible)],
+        [
+            "true copies of an outlet's version that read word for word as the wire's",
+            ", ".join(f"{k} {v}" for k, v in sorted(same.items())) or "0",
+        ],
     ]
     print(markdown(["what", "count"], rows))
 
@@ -1577,6 +1604,40 @@ def print_calibration(scores: dict[str, dict]) -> None:
     print(markdown(["method", "confidence", "edges", "mean confidence", "share right"], rows))
 
 
+def edge_reason(row: dict) -> str:
+    """What orders a directed row of ``chains.jsonl``, read from its evidence (the keys of
+    ``dedup.syndication.CONFIDENCE``): the agency rule (``whole`` or ``part``), the source's
+    changes to the agency's text (``edits``), the outlet habit, or the date."""
+    favours = {(e["kind"], e["favours"]) for e in row["evidence"]}
+    details = " ".join(e["detail"] for e in row["evidence"] if e["kind"] == "containment")
+    if ("agency", row["source"]) in favours:
+        return "agency, part" if "a few passages" in details else "agency, whole"
+    if "changes to the agency's text" in details:
+        return "edits"
+    if ("outlet", row["source"]) in favours:
+        return "outlet"
+    return "date"
+
+
+def score_reasons(truth: dict, rows: Iterable[dict]) -> dict[str, tuple[int, int]]:
+    """Per reason (:func:`edge_reason`): directed edges, and how many are true direct copies
+    the right way (the figures behind ``dedup.syndication.CONFIDENCE``)."""
+    true = {(e["source"], e["target"]) for e in truth["edges"]}
+    out: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for row in rows:
+        if row["directed"]:
+            counts = out[edge_reason(row)]
+            counts[0] += 1
+            counts[1] += (row["source"], row["target"]) in true
+    return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+def print_reasons(reasons: dict[str, tuple[int, int]]) -> None:
+    print("dedup chains: directed edges by what orders them (the confidence table's figures):\n")
+    rows = [[k, n, right, _ratio(right, n)] for k, (n, right) in reasons.items()]
+    print(markdown(["ordered by", "edges", "right", "share right"], rows))
+
+
 def print_debris(debris: dict) -> None:
     print("dedup clean against the debris (non-white-space characters):\n")
     rows = [
@@ -1642,6 +1703,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "naive 8-gram": score_links(truth, naive),
         }
         debris = score_debris(records, truth, read_jsonl(folder / "clean" / "cuts.jsonl"))
+        reasons = score_reasons(truth, read_jsonl(folder / "chains" / "chains.jsonl"))
     print_links(scores)
     print_outcomes(scores)
     print_siblings(scores)
@@ -1649,6 +1711,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_wrong_edges(dedup_scores)
     print_common_nodes(dedup_scores)
     print_calibration({k: v for k, v in scores.items() if v["calibration"]})
+    print_reasons(reasons)
     print_debris(debris)
     print(markdown(["step", "seconds"], [[k, f"{v:.1f}"] for k, v in times.items()]))
 

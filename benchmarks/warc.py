@@ -31,6 +31,10 @@ Measured, each in this process on one core:
   JSON-LD and ``<time>`` (``dedup.ingest.page_metadata``).
 * **end to end**: a reader and an extractor together, the MB of WARC.gz per second per core
   that ``dedup`` would read at.
+* **WARC to passages**: ``dedup scan crawl.warc.gz -j 1`` as a process of its own, from the
+  file to its written outputs (start-up, reading, extraction, the scan): MB of WARC.gz per
+  wall second and per CPU second (one core's worth), medians of the runs, with the documents
+  and passages it finds.
 
 Licences are those each installed package declares (its METADATA), with its requirements.
 
@@ -648,6 +652,32 @@ def available(function: Callable) -> bool:
     return True
 
 
+def scan_warc(path: Path) -> tuple[float, float, list[str]]:
+    """``dedup scan PATH -j 1`` in a process of its own: its wall seconds, its CPU seconds
+    (user + system, every thread: what a shared machine's load does not inflate much), and
+    the documents, passages and rejects its run.json counts."""
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "dedup", "scan", str(path), "-j", "1", "-q", "-o", str(out)],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        outputs = json.loads((out / "run.json").read_text(encoding="utf-8"))["outputs"]
+    names = ("documents.jsonl", "passages.jsonl", "rejects.jsonl")
+    return wall, cpu, [str(outputs.get(name, "?")) for name in names]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stories", type=int, default=400, help="Reuters stories (and 5 seeds)")
@@ -757,6 +787,22 @@ def main() -> None:
     for reader, read_s in reader_seconds.items():
         cells = [f"{warc_mb / (read_s + extractor_seconds[e]):.2f}" for e in extractors]
         print(f"| {reader} | " + " | ".join(cells) + " |")
+
+    print("\n## WARC to passages: dedup scan from the WARC.gz, one worker, one process\n")
+    runs = [scan_warc(args.warc) for _ in range(args.runs)]
+    wall = statistics.median(run[0] for run in runs)
+    cpu = statistics.median(run[1] for run in runs)
+    print(
+        "| median wall s | MB WARC.gz / wall s | median CPU s | MB WARC.gz / CPU s | "
+        "documents | passages | rejects |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print(
+        f"| {wall:.2f} | {warc_mb / wall:.2f} | {cpu:.2f} | {warc_mb / cpu:.2f} | "
+        + " | ".join(runs[0][2])
+        + " |"
+    )
+    print(f"(load average {os.getloadavg()[0]:.1f}; CPU s: user + system of the process)")
 
     print("\n## Licences of each candidate and of everything it installs\n")
     print("| candidate | licence | requirements (licence) |")

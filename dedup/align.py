@@ -75,9 +75,10 @@ from dedup.shingle import Tokens
 #: ``Config.min_exact_share`` hold the ones a scan uses).
 MAX_BRIDGE_WORDS = 30
 MIN_EXACT_SHARE = 0.5
-#: Default of ``min_fragment_words`` (``Config.min_fragment_words``): 0, no pieces (see
-#: docs/method-alignment.md for why they are off by default).
-MIN_FRAGMENT_WORDS = 0
+#: Default of ``min_fragment_words`` (``Config.min_fragment_words``): the pieces of a heavy
+#: revision are kept when they hold 24 words aligned to an equal word (chosen on dev, see
+#: docs/method-alignment.md).
+MIN_FRAGMENT_WORDS = 24
 
 
 def align_shingles(

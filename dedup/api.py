@@ -1,8 +1,9 @@
 """The Python API: the four jobs on any records, and the policy the CLI used to keep.
 
 Each job takes ``data`` in any form :func:`dedup.prepare.as_records` reads (strings, dicts,
-Records, a pandas or polars DataFrame, a pyarrow Table, or an iterable of these), with the
-fields named by keyword (``id="article_id", text="body"``), and a :class:`Config`.
+Records, a pandas or polars DataFrame, a pyarrow Table or Dataset, a Hugging Face Dataset, or
+an iterable of these), with the fields named by keyword (``id="article_id", text="body"``),
+and a :class:`Config`.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ def candidates_stage(
         n_docs,
         config.two_hit_distance,
         config.max_gap_words,
+        config.fragment_hits,
     )
     jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds.tolist())]
     reduced = [
@@ -115,14 +116,41 @@ def _candidates_reduce(
     n_docs: int,
     two_hit_distance: int,
     max_shift: int,
+    fragment_hits: int,
     lo: int,
     hi: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs and self-repeat documents of hits ``lo`` to ``hi - 1`` (whole document pairs)."""
     part = slice(lo, hi)
     hits = PassageHits(doc_a[part], doc_b[part], pos_a[part], pos_b[part], 0)
-    found = two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    found = hit_candidates(hits, n_docs, two_hit_distance, max_shift, fragment_hits)
     return found.pairs, found.self_docs
+
+
+def hit_candidates(
+    hits: PassageHits, n_docs: int, two_hit_distance: int, max_shift: int, fragment_hits: int
+) -> PassageCandidates:
+    """The candidates of the hits of whole document pairs: those of the two-hit filter
+    (:func:`dedup.lsh.two_hit_candidates`) and, with ``fragment_hits`` > 0, the pairs of
+    two different documents with at least ``fragment_hits`` hits anywhere (a heavy revision
+    keeps short exact runs far apart; see :attr:`dedup.config.Config.fragment_hits`)."""
+    found = two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    if fragment_hits <= 0:
+        return found
+    dense = spread_hit_pairs(hits.doc_a, hits.doc_b, n_docs, fragment_hits)
+    codes = np.union1d(found.pairs[:, 0] * np.int64(n_docs) + found.pairs[:, 1], dense)
+    pairs = np.stack([codes // n_docs, codes % n_docs], axis=1).reshape(-1, 2)
+    return PassageCandidates(pairs, found.self_docs, found.common_keys)
+
+
+def spread_hit_pairs(doc_a: np.ndarray, doc_b: np.ndarray, n_docs: int, least: int) -> np.ndarray:
+    """Codes ``a * n_docs + b`` (increasing) of the pairs of two different documents with
+    at least ``least`` hits, wherever they lie."""
+    cross = doc_a != doc_b
+    codes, counts = np.unique(
+        doc_a[cross].astype(np.int64) * np.int64(n_docs) + doc_b[cross], return_counts=True
+    )
+    return codes[counts >= least]
 
 
 @dataclass(frozen=True, slots=True)

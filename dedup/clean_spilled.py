@@ -13,7 +13,7 @@ and only their metadata kept. Then, in batches of about ``batch_chars`` characte
    cleaned texts go to a second spill file, the cuts stay as three numbers each;
 4. **duplicates** (found always, dropped with ``drop_duplicates``): a spilled scan of the
    cleaned texts, its pairs deciding the drops as in memory
-   (:func:`dedup.jobs.near_duplicate_drops`).
+   (:func:`dedup.duplicates.duplicate_drops`).
 
 The result's ``documents`` read each document back from the spill files when asked for it, so
 the writers (:func:`dedup.cleaned.write_clean`) stream them to the output one at a time; the
@@ -36,8 +36,9 @@ import numpy as np
 
 from dedup import rules
 from dedup.config import Config
+from dedup.duplicates import duplicate_drops, keep_order
 from dedup.ingest import record_problem
-from dedup.jobs import CutRules, near_duplicate_drops, self_copies
+from dedup.jobs import CutRules, self_copies
 from dedup.lsh import key_partition, winnow
 from dedup.parallel import Engine, resolve_engine
 from dedup.prepare import printable_source
@@ -61,6 +62,7 @@ from dedup.types import (
     ProgressFn,
     Record,
     Reject,
+    ScanResult,
 )
 from dedup.words import Shingled, shingle_corpus
 
@@ -361,16 +363,27 @@ def _duplicates(
     read: _Read, cleaned: TextSpill, folder: Path, config: Config, engine: Engine
 ) -> dict[str, DuplicateDrop]:
     """The near-duplicates dropped, by id: a spilled scan of the cleaned texts with words
-    (exact copies grouped, no near groups, as in memory)."""
+    (copies grouped around their earliest document, as in memory)."""
 
-    def with_words() -> Iterator[Record]:
+    def with_words(ids: set[str] | None) -> Iterator[Record]:
         for index, record in enumerate(read.records):
+            if ids is not None and record.id not in ids:
+                continue
             text = cleaned.read(index)
             if text.strip():
                 yield dataclasses.replace(record, text=text)
 
-    result = scan_spilled(with_words(), config, spill_dir=folder, workers=engine, near_groups=False)
-    return near_duplicate_drops(result, read.records, config)
+    def scan_some(ids: set[str] | None, near: bool) -> ScanResult:
+        return scan_spilled(
+            with_words(ids),
+            config,
+            spill_dir=folder,
+            workers=engine,
+            near_groups=near,
+            representative_key=keep_order,
+        )
+
+    return duplicate_drops(scan_some, read.records, config)
 
 
 def _counts(documents: SpilledDocuments, read: _Read, near_duplicates: int) -> dict[str, int]:

@@ -7,13 +7,19 @@ record as it came with only its text replaced by the cleaned text, in the file's
 
 * JSON lines: every key of each object, in its order, with its JSON type;
 * CSV/TSV: the header row as it was, the same delimiter;
+* a JSON array: an array of the same objects (every key in its order, with its JSON type),
+  one a line; a ``.json`` file of JSON lines comes back as JSON lines;
 * Parquet: the same columns in the same order with the same Arrow types (an all-empty
   column included), and the same compression codec.
 
 A folder of such shards comes back as a folder ``corpus/`` of the same shards under the same
-relative names. A folder of ``.txt`` files (or of other shards: HTML, WARC, JSON arrays)
-comes back as a folder of ``.txt`` files (``corpus/``); several inputs, standard input or a
-JSON array file as ``corpus.jsonl``. Files are written in UTF-8.
+relative names. A folder of ``.txt`` files (or of other shards: HTML, WARC) comes back as a
+folder of ``.txt`` files (``corpus/``). Standard input cannot be read a second time, so it
+comes back in its format under the name ``corpus`` (``corpus.jsonl``, ``.json``, ``.csv``,
+``.parquet``; a folder ``corpus/`` of ``.txt`` files for text, HTML and WARC), each kept
+record's fields as they were read (:func:`corpus_rows`); several inputs as ``corpus.jsonl``.
+Files are written in UTF-8 whatever the input's encoding (the other outputs are UTF-8, and
+text read from JSON escapes need not fit the input's encoding).
 """
 
 from __future__ import annotations
@@ -42,16 +48,26 @@ from dedup.ingest import (
     ReadOptions,
     folder_files,
     format_of,
+    is_json_array,
+    json_array_items,
     open_binary,
     plain_suffix,
     text_lines,
 )
 from dedup.outputs import OutputSet, output_names
-from dedup.types import CleanedDocument, CleanResult, Cut, DuplicateDrop, Reject
+from dedup.types import CleanedDocument, CleanResult, Cut, DuplicateDrop, Record, Reject
 from dedup.writers import FLOAT_DIGITS, reject_rows, run_head, write_row_files
 
 #: The formats written back as they came (see the module docstring).
-WRITTEN_BACK = ("jsonl", "csv", "parquet")
+WRITTEN_BACK = ("jsonl", "json", "csv", "parquet")
+#: The file standard input comes back as, by its format (``--format``).
+STDIN_NAMES = {
+    "auto": "corpus.jsonl",
+    "jsonl": "corpus.jsonl",
+    "json": "corpus.json",
+    "csv": "corpus.csv",
+    "parquet": "corpus.parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,11 @@ def corpus_layout(inputs: Sequence[str], options: ReadOptions) -> CorpusLayout:
         delimiter = "\t" if plain_suffix(source) == ".tsv" else ","
         if kind in WRITTEN_BACK:
             return CorpusLayout(kind, source.name, delimiter, fields, inputs[0], options)
+    if list(inputs) == ["-"]:
+        name = STDIN_NAMES.get(options.format)
+        if name is None:  # text, an HTML page, a WARC: their texts as .txt files
+            return CorpusLayout("txt", "corpus", fields=fields)
+        return CorpusLayout(name.rsplit(".", 1)[1], name, fields=fields)
     return CorpusLayout("jsonl", "corpus.jsonl", fields=fields)
 
 
@@ -123,6 +144,9 @@ def write_corpus(result: CleanResult, target: Path, layout: CorpusLayout) -> int
         return write_back(result, target, layout)
     if layout.kind == "jsonl":
         return write_jsonl(target, corpus_rows(result, layout))
+    if layout.kind == "json":
+        with atomic_write(target, "wb") as handle:
+            return _write_json_array(handle, corpus_rows(result, layout))
     if layout.kind == "csv":
         columns = list(dict.fromkeys(key for row in corpus_rows(result, layout) for key in row))
         written = 0
@@ -319,9 +343,10 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
     kept = kept_texts(result)
     if layout.kind != "shards":  # one file: every record came from it
         at = {line: index for by_line in kept.values() for line, index in by_line.at.items()}
-        lines = KeptTexts(result.documents, at)
+        indexes = [index for by_line in kept.values() for index in by_line.indexes]
+        lines = KeptTexts(result.documents, at, indexes)
         written = write_back_file(source, target, layout.kind, lines, layout.options)
-        missing = sum(map(len, kept.values())) - written
+        missing = len(indexes) - written
     else:
         target.mkdir()
         written = 0
@@ -331,7 +356,7 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
             lines = kept.pop(str(path), KeptTexts(result.documents, {}))
             shard = target / path.relative_to(source)
             written += write_back_file(path, shard, kind, lines, layout.options)
-        missing = sum(map(len, kept.values()))
+        missing = sum(len(by_line.indexes) for by_line in kept.values())
     if missing:
         raise StageError(
             f"{source}: {missing} cleaned record(s) were not read from this input; "
@@ -341,7 +366,7 @@ def write_back(result: CleanResult, target: Path, layout: CorpusLayout) -> int:
 
 
 def write_back_file(
-    source: Path, target: Path, kind: str, kept: Mapping[int, str], options: ReadOptions
+    source: Path, target: Path, kind: str, kept: KeptTexts, options: ReadOptions
 ) -> int:
     """One file written back (see :func:`write_back`); return how many records."""
     if kind == "parquet":
@@ -350,16 +375,30 @@ def write_back_file(
         if kind == "csv":
             delimiter = "\t" if plain_suffix(source) == ".tsv" else ","
             return _write_back_csv(source, handle, kept, delimiter, options)
+        if kind == "json":
+            return _write_back_json(source, handle, kept, options)
         return _write_back_jsonl(source, handle, kept, options)
 
 
 class KeptTexts(Mapping[int, str]):
     """The cleaned text of each kept record of one input, by the line (or row) it was read
-    at, read from the documents when asked for (one text in memory at a time)."""
+    at, read from the documents when asked for (one text in memory at a time). ``indexes``
+    are the numbers of all of them (in a JSON array several objects can start on one line).
+    """
 
-    def __init__(self, documents: Sequence[CleanedDocument], at: dict[int, int]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[CleanedDocument],
+        at: dict[int, int],
+        indexes: list[int] | None = None,
+    ) -> None:
         self.documents = documents
         self.at = at  # line → the document's number
+        self.indexes = list(at.values()) if indexes is None else indexes
+
+    def by_id(self) -> dict[str, int]:
+        """The number of each kept document, by its id."""
+        return {self.documents[index].record.id: index for index in self.indexes}
 
     def __getitem__(self, line: int) -> str:
         return self.documents[self.at[line]].text
@@ -378,13 +417,15 @@ def kept_texts(result: CleanResult) -> dict[str, KeptTexts]:
     """The cleaned text of each kept record, by the file and the line (or row) it was read
     at."""
     at: dict[str, dict[int, int]] = {}
+    indexes: dict[str, list[int]] = {}
     for index, doc in enumerate(result.documents):
         if doc.duplicate_of is None:
             name, _, line = doc.record.source.rpartition(":")
             if not line.isdigit():
                 raise StageError(f"{doc.record.source}: a record without a line to write back")
             at.setdefault(name, {})[int(line)] = index
-    return {name: KeptTexts(result.documents, lines) for name, lines in at.items()}
+            indexes.setdefault(name, []).append(index)
+    return {name: KeptTexts(result.documents, at[name], indexes[name]) for name in at}
 
 
 @contextlib.contextmanager
@@ -425,6 +466,33 @@ def _write_back_jsonl(
             handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
             handle.write(b"\n")
             written += 1
+    return written
+
+
+def _write_back_json(source: Path, handle: BinaryIO, kept: KeptTexts, options: ReadOptions) -> int:
+    """A JSON array's kept objects as they came, each with its cleaned text (the first
+    object of a repeated id; a ``.json`` file of JSON lines as JSON lines)."""
+    with open_binary(source) as binary:
+        array = is_json_array(binary.read())
+    if not array:
+        return _write_back_jsonl(source, handle, kept, options)
+    ids = kept.by_id()
+    rows = (
+        {**row, options.text_field: kept.documents[ids.pop(record.id)].text}
+        for row, record in json_array_items(source, options)
+        if isinstance(record, Record) and record.id in ids
+    )
+    return _write_json_array(handle, rows)
+
+
+def _write_json_array(handle: IO[bytes], rows: Iterable[dict[str, Any]]) -> int:
+    """``rows`` as a JSON array, one object a line (UTF-8); return how many."""
+    written = 0
+    for row in rows:
+        handle.write(b",\n" if written else b"[\n")
+        handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+        written += 1
+    handle.write(b"\n]\n" if written else b"[]\n")
     return written
 
 

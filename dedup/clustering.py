@@ -3,8 +3,9 @@
 :class:`StoryClusterer` is a scikit-learn estimator. From a list of records it builds
 
 1. **TF-IDF vectors** (``TfidfVectorizer`` as is): words and word pairs, sublinear term
-   frequency, English stop words, terms in fewer than ``min_df`` documents or more than
-   ``max_df`` of them dropped, the title counted ``title_weight`` times;
+   frequency, the stop words of each document's language (:mod:`dedup.story_words`), terms
+   in fewer than ``min_df`` documents or more than ``max_df`` of them dropped, the title
+   counted ``title_weight`` times;
 2. a **sparse neighbour graph**: each document's ``n_neighbors`` most cosine-similar
    documents, found block by block (never an n × n matrix). When both documents are dated,
    the similarity is first multiplied by ``exp(-days apart / window_days)`` (articles days
@@ -66,6 +67,7 @@ from dedup.story_graph import (
     neighbour_graph,
     top_per_row,
 )
+from dedup.story_words import stop_word_options
 from dedup.templates import strip_templates
 from dedup.types import Record
 
@@ -298,14 +300,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
 
-        vectorizer = TfidfVectorizer(
-            sublinear_tf=True,
-            stop_words="english",
-            ngram_range=self.ngram_range,
-            min_df=min(self.min_df, len(ordered)),
-            max_df=self.max_df if len(ordered) > 2 else 1.0,
-            dtype=np.float32,
-        )
         texts = [_text_of(r, self.title_weight) for r in ordered]
         days = _days(ordered)
         self.n_template_words_ = 0
@@ -313,6 +307,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             texts, self.n_template_words_ = strip_templates(
                 texts, [r.outlet for r in ordered], days
             )
+        vectorizer = TfidfVectorizer(
+            sublinear_tf=True,
+            **stop_word_options(texts),  # each document's language's stop words
+            ngram_range=self.ngram_range,
+            min_df=min(self.min_df, len(ordered)),
+            max_df=self.max_df if len(ordered) > 2 else 1.0,
+            dtype=np.float32,
+        )
         try:
             vectors = vectorizer.fit_transform(texts)
         except ValueError:  # no term left (tiny or empty corpus): every record alone

@@ -18,6 +18,9 @@ from typing import Any
 from dedup.errors import ConfigError
 
 MAX_SEED = 2**32 - 1
+#: Hits anywhere in a pair that make it a candidate when heavy revisions are looked for
+#: (:attr:`Config.fragment_hits`); chosen on the dev halves (docs/method-alignment.md).
+FRAGMENT_HITS = 3
 
 #: Wire agencies known by default (``Config.wire_agencies``): a name, then aliases after ``|``.
 DEFAULT_WIRE_AGENCIES = (
@@ -165,8 +168,10 @@ class Config:
         shorter pieces the aligner found (each holding one exact run of ``shingle_size``
         words, with ``min_exact_share`` copied) when together they hold at least this many
         words aligned to an equal word: a heavy revision, reworded and reordered, keeps only
-        short exact runs. 0 (the default) keeps none: on wire copy, templated items (bond
-        launches, price quotes) pass such a rule too. See docs/method-alignment.md.
+        short exact runs. Such pairs are also candidates with ``FRAGMENT_HITS`` shared
+        passage keys anywhere (:attr:`fragment_hits`), not only two close together. 24 by
+        default (chosen on the dev halves of Clough–Stevenson and of benchmarks/edited.py);
+        0 keeps none. See docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -276,7 +281,7 @@ class Config:
         0.5, 0.0, 1.0, "Least share of a passage's longer span that must be copied exactly."
     )
     min_fragment_words: int = setting(
-        0,
+        24,
         0,
         1_000_000,
         "Least words copied exactly, in all, by the shorter aligned pieces of a pair with no "
@@ -370,6 +375,14 @@ class Config:
         if self.passage_shingles < 2:
             return 0
         return 2 * self.passage_shingles + self.max_gap_words + self.shingle_size
+
+    @property
+    def fragment_hits(self) -> int:
+        """Hits (shared passage keys), anywhere in two documents, that make them a candidate
+        pair without two hits close together: ``FRAGMENT_HITS`` when ``min_fragment_words``
+        keeps the pieces of heavy revisions, whose exact runs are short and far apart; 0
+        (two close hits only) otherwise."""
+        return FRAGMENT_HITS if self.min_fragment_words > 0 else 0
 
     def common_limit(self, n_docs: int) -> int:
         """Most documents a passage key may occur in before it counts as boilerplate."""

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.config import Config
+
 #: Smallest copy group. Measured with ``min_docs=2`` (every cluster of copies the rules above
 #: form): generated news (benchmarks/generate.py, first 30,000 of 100,000 documents) has 476
 #: clusters of 2 and 14 of 3; Reuters-21578 (19,779 texts) 470 of 2, 7 of 3, one of 4 and one
@@ -53,6 +55,25 @@ NEAR_GROUP_JACCARD = 0.7
 NEAR_GROUP_ROUNDS = 8
 
 _U64 = np.uint64
+
+
+def near_group_jaccard(config: Config, prefer: np.ndarray | None) -> float:
+    """Least Jaccard of a near group's member with its representative: ``NEAR_GROUP_JACCARD``
+    (or the LSH threshold when higher); with a ``prefer`` order (the representative the
+    earliest member, not the consensus), the LSH threshold itself: that caller checks each
+    member against the representative by its own measure, and what fails is its concern."""
+    if prefer is not None:
+        return config.threshold
+    return max(config.threshold, NEAR_GROUP_JACCARD)
+
+
+def ranks(keys: list) -> np.ndarray:
+    """Each position's rank when ``keys`` (sortable values, one a document) are sorted,
+    ties in position order; ndarray of int64."""
+    order = sorted(range(len(keys)), key=lambda k: (keys[k], k))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys), dtype=np.int64)
+    return rank
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -103,7 +124,8 @@ class CopyGroups:
     ----------
     members : ndarray of int64, shape (n_grouped,)
         The documents of every group, group after group: its representative first (an exact
-        group's smallest document; a near group's copy nearest the group's consensus), then
+        group's smallest document; a near group's copy nearest the group's consensus, or its
+        earliest with ``prefer``: see :func:`find_copy_groups`), then
         the others in increasing order. Groups are in order of their representatives.
     group_ptr : ndarray of int64, shape (n_groups + 1,)
     exact : ndarray of bool, shape (n_groups,)
@@ -199,6 +221,7 @@ def find_copy_groups(
     *,
     link_jaccard: float | None = None,
     min_docs: int = MIN_GROUP_DOCS,
+    prefer: np.ndarray | None = None,
 ) -> CopyGroups:
     """Exact groups (equal ``keys``, checked with ``shingles_of``), then near groups among
     the rest and the exact groups' representatives (when ``band_keys`` and ``measure`` are
@@ -222,6 +245,12 @@ def find_copy_groups(
         check then holds each member to ``jaccard``.
     min_docs : int
         Smallest group kept.
+    prefer : ndarray of int64, shape (n_docs,), optional
+        A rank of each document: each near group's representative is then the document of
+        the smallest rank (an exact group counting as its earliest member) instead of the
+        copy nearest the consensus, so that every member is measured against it. The clean
+        job ranks by date, so that the document it keeps is the one the others are measured
+        against.
     """
     n_docs = len(keys)
     # exact groups: runs of equal keys, split where the words differ after all
@@ -242,7 +271,7 @@ def find_copy_groups(
     final = exact_label.copy()
     if band_keys is not None and measure is not None and n_docs:
         link = jaccard if link_jaccard is None else link_jaccard
-        final = _near_groups(exact_label, band_keys, measure, jaccard, link, min_docs)
+        final = _near_groups(exact_label, band_keys, measure, jaccard, link, min_docs, prefer)
 
     return _as_groups(final, exact_label, min_docs)
 
@@ -254,6 +283,7 @@ def _near_groups(
     jaccard: float,
     link_jaccard: float,
     min_docs: int,
+    prefer: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each document's group (its representative) after near groups are joined."""
     n_docs = len(exact_label)
@@ -282,13 +312,20 @@ def _near_groups(
     # only components that stand for enough documents can make a group
     docs_in = np.bincount(component[heads], weights=weight[heads], minlength=n_docs)
     pending = heads[(docs_in[component[heads]] >= min_docs)]
+    head_rank = None
+    if prefer is not None:  # an exact group ranks as its earliest member
+        head_rank = np.full(n_docs, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(head_rank, exact_label, prefer.astype(np.int64))
     for _ in range(NEAR_GROUP_ROUNDS):
         if not len(pending):
             break
         # each component's representative is its pending document nearest its consensus,
         # and every other pending document of the component is verified against it, not
         # only along a chain; those that fail try again among themselves
-        rep = _consensus_members(pending, component[pending], band_keys)
+        if head_rank is None:
+            rep = _consensus_members(pending, component[pending], band_keys)
+        else:
+            rep = _first_members(pending, component[pending], head_rank)
         others = pending != rep
         star = np.stack([rep[others], pending[others]], axis=1)
         joined = measure(star) >= jaccard if len(star) else np.zeros(0, dtype=bool)
@@ -354,6 +391,19 @@ def _consensus_members(docs: np.ndarray, labels: np.ndarray, band_keys: np.ndarr
     best[group[rank][first]] = docs[rank][first]
     found = np.empty(len(docs), dtype=np.int64)
     found[order] = best[group]
+    return found
+
+
+def _first_members(docs: np.ndarray, labels: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """For each of ``docs`` (increasing), the document of its label of the smallest
+    ``rank`` (ties to the smaller document)."""
+    order = np.lexsort((docs, rank[docs], labels))
+    first = np.append(True, labels[order][1:] != labels[order][:-1])
+    starts = np.flatnonzero(first)
+    best = docs[order][starts]
+    run = np.cumsum(first) - 1
+    found = np.empty(len(docs), dtype=np.int64)
+    found[order] = best[run]
     return found
 
 

@@ -5,18 +5,19 @@ Renders only. Every figure on the page comes from a :class:`~dedup.types.ScanRes
 reshapes them for the page (document indexes, UTF-16 offsets for the browser, a fixed
 layout for the chain graph) and computes no measure of its own.
 
-The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts
-and the outlet chart) is rendered by the template and paints before any script runs. Stories,
-pairs and graphs are drawn on demand by the page's script from JSON embedded in
-``<script type="application/json">`` blocks; each article text, and the detail of each pair
-and story (:mod:`dedup.report_pages`), sits in a block of its own that is parsed only when it
-is opened, so a 100,000-article report opens about as fast as a small one.
+The page opens without a network: CSS, JavaScript and SVG are inline. The overview (counts,
+the short lists and the outlet chart) is rendered by the template and paints before any script
+runs. Stories, pairs, graphs and the search are drawn by the page's script from data embedded
+(:mod:`dedup.report_pages`): an index of what the lists and the search need, JSON parsed when
+the page opens, and compressed packs of article texts and of pair and story details, each
+inflated only when one of its blocks is opened, so a 100,000-article report opens about as
+fast as a small one.
 
-Escaping: the template environment escapes every expression (``autoescape=True``), JSON goes
-through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …, so no text can
-close its ``<script>`` block), and the script puts article text into the page with
-``textContent`` only, never as markup. Only ``http``/``https`` URLs become links, with
-``rel="noopener noreferrer"``.
+Escaping: the template environment escapes every expression (``autoescape=True``); the index
+goes through Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c`` …) and the
+packs are base64, so no text can close its ``<script>`` block; and the script puts article
+text into the page with ``textContent`` only, never as markup. Only ``http``/``https`` URLs
+become links, with ``rel="noopener noreferrer"``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.edit_marks import changed_words
 from dedup.outputs import OutputSet, output_names
+from dedup.report_groups import ReportGroup, report_groups
 from dedup.report_labels import (
     COMMON_PREFIX,
     UNKNOWN,
@@ -48,35 +50,22 @@ from dedup.report_labels import (
     name_ids,
     pair_verdict,
 )
-from dedup.report_pages import split_index, top_links, top_stories
-from dedup.syndication import COMMON_OUTLET, UNKNOWN_OUTLET
+from dedup.report_layout import NO_OUTLET, layout_graph, outlet_bars
+from dedup.report_pages import (
+    PACK_KINDS,
+    PACK_TYPE,
+    pack_blocks,
+    split_index,
+    top_links,
+    top_stories,
+)
 from dedup.types import ChainsResult, Pair, Record, Reject, ScanResult, StoriesResult
 from dedup.writers import write_rejects
 
 #: Above this many nodes the corpus-wide chain graph is not drawn (each story has its own).
 GRAPH_NODE_LIMIT = 300
-#: Outlets shown in the overview chart (the most reused first).
-CHART_OUTLETS = 30
-#: Ends of the chart's axis: the smallest that holds the largest share.
-CHART_SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)
-#: Characters of the visible note under each bar (the whole note is in its tooltip).
-BAR_NOTE_CHARS = 80
 #: Rows of the stories and pairs lists per page.
 PAGE_SIZE = 25
-
-NO_OUTLET = f"outlet {UNKNOWN}"
-UNDATED = f"date {UNKNOWN}"
-#: Label of the column holding common sources (the originals that are not in the corpus).
-COMMON_COLUMN = "original not in corpus"
-#: What the chains' outlet table calls a common source, as the page says it.
-COMMON_OUTLETS = "originals not in the corpus"
-
-# Geometry of the chain graph, in SVG user units (pixels at 100 % zoom).
-GRAPH_LEFT = 150  # lane labels
-GRAPH_TOP = 36  # column labels
-COLUMN_WIDTH = 170
-ROW_HEIGHT = 46
-LANE_PAD = 14
 
 
 def environment() -> Environment:
@@ -123,7 +112,7 @@ def utf16_offsets(text: str, offsets: Sequence[int]) -> list[int]:
     """
     if not offsets:
         return []
-    if not text or max(text) <= "\uffff":
+    if not text or text.isascii() or max(text) <= "\uffff":
         return [int(k) for k in offsets]
     code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     units = np.zeros(len(code_points) + 1, dtype=np.int64)
@@ -166,6 +155,8 @@ def report_data(
     by the template itself).
     """
     docs, infos = _documents(records, scan, stories)
+    groups = report_groups(scan)
+    group_of = {doc: number for number, group in enumerate(groups) for doc in group.docs}
     story_of: dict[str, int] = {}
     ordered_stories = sorted(stories.stories, key=lambda s: (-len(s.members), s.id))
     for number, story in enumerate(ordered_stories):
@@ -176,6 +167,7 @@ def report_data(
     edges_of = edges_by_target(chains)
     boilerplate = set(chains.boilerplate_pairs)
 
+    compared: ChangedCache = {}
     pair_rows: list[dict[str, Any]] = []
     pairs_of: dict[int, list[int]] = defaultdict(list)
     with_text: set[int] = set()
@@ -202,8 +194,12 @@ def report_data(
                 "passages": len({x.cluster for x in pair.alignments}),
                 "marks_a": _marks(text_a, marks_a),
                 "marks_b": _marks(text_b, marks_b),
-                **_changed_marks(pair, text_a, text_b),
+                **_changed_marks(pair, text_a, text_b, compared),
                 "story": story_a if story_a == story_b else -1,
+                # a pair inside a copy group is the group's: not listed on its own
+                "group": group_of.get(pair.a, -1)
+                if group_of.get(pair.a, -1) == group_of.get(pair.b, -2)
+                else -1,
                 "verdict": {
                     "kind": verdict.kind,
                     "text": verdict.text,
@@ -235,6 +231,7 @@ def report_data(
                 "sources": [list(s) for s in article.sources] if article else [],
                 "credits": list(article.credits) if article else [],
                 "story": story_of.get(doc_id, -1),
+                "group": group_of.get(doc_id, -1),
                 "pairs": pairs_of.get(k, []),
             }
         )
@@ -283,7 +280,7 @@ def report_data(
                 "members": members,
                 "pairs": sorted({p for m in members for p in pairs_of.get(m, [])}),
                 "graph": layout_graph(
-                    [docs.ids[m] for m in members], story_edges, chains, docs, doc_rows
+                    [docs.ids[m] for m in members], story_edges, chains, docs.position, doc_rows
                 )
                 if story_edges
                 else None,
@@ -294,7 +291,9 @@ def report_data(
     linked = sorted({docs.ids[k] for k in range(len(docs.ids)) if docs.ids[k] in edges_into})
     shown = docs.ids if len(docs.ids) <= GRAPH_NODE_LIMIT else linked
     if chains.edges and len(shown) + len(commons) <= GRAPH_NODE_LIMIT:
-        corpus_graph = layout_graph(shown, list(range(len(chains.edges))), chains, docs, doc_rows)
+        corpus_graph = layout_graph(
+            shown, list(range(len(chains.edges))), chains, docs.position, doc_rows
+        )
 
     outlets = {r["outlet"] for r in doc_rows if r["outlet"]}
     summary = {
@@ -308,6 +307,8 @@ def report_data(
         "common_sources": len(commons),
         "rejected": len(scan.rejects),
         "graph_nodes": len(shown) + len(commons),
+        "copy_groups": len(groups),
+        "pairs_in_groups": sum(1 for row in pair_rows if row["group"] >= 0),
     }
     index = {
         "docs": doc_rows,
@@ -317,6 +318,7 @@ def report_data(
         "graph": corpus_graph,
         "page_size": PAGE_SIZE,
         "sources": commons,
+        "groups": _group_rows(groups, docs.position, pair_rows, doc_rows),
         "unknown": UNKNOWN,
         "graph_node_limit": GRAPH_NODE_LIMIT,
     }
@@ -329,6 +331,41 @@ def report_data(
     }
 
 
+def _group_rows(
+    groups: list[ReportGroup],
+    position: dict[str, int],
+    pair_rows: list[dict[str, Any]],
+    doc_rows: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Each copy group for the page: its representative, its members (document, Jaccard
+    with the representative, the number of their pair or -1), its outlets (most copies
+    first) and the number of pairs it stands for."""
+    pair_of = {(row["a"], row["b"]): k for k, row in enumerate(pair_rows)}
+    inside: dict[int, int] = defaultdict(int)
+    for row in pair_rows:
+        inside[row["group"]] += 1
+    rows = []
+    for number, group in enumerate(groups):
+        rep = position[group.representative]
+        members = []
+        for doc, jaccard in group.members:
+            k = position[doc]
+            members.append([k, round(jaccard, 4), pair_of.get((min(rep, k), max(rep, k)), -1)])
+        carried: dict[str, int] = defaultdict(int)
+        for doc in group.docs:
+            carried[doc_rows[position[doc]]["outlet"] or NO_OUTLET] += 1
+        rows.append(
+            {
+                "rep": rep,
+                "members": members,
+                "exact": group.exact,
+                "outlets": [o for o, _ in sorted(carried.items(), key=lambda c: (-c[1], c[0]))],
+                "pairs": inside[number],
+            }
+        )
+    return rows
+
+
 def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
     edge = chains.edges[edge_number]
     return edge.target in members and (
@@ -336,22 +373,34 @@ def _inside(chains: ChainsResult, edge_number: int, members: set[str]) -> bool:
     )
 
 
-def _changed_marks(pair: Pair, text_a: str, text_b: str) -> dict[str, list[list[int]]]:
+#: :func:`dedup.edit_marks.changed_words` of two texts, two spans and the reordered flag.
+ChangedCache = dict[tuple[str, int, int, str, int, int, bool], Any]
+
+
+def _changed_marks(
+    pair: Pair, text_a: str, text_b: str, cache: ChangedCache | None = None
+) -> dict[str, list[list[int]]]:
     """``changed_a``/``changed_b``: ``[start, end]`` (UTF-16 offsets, sorted) of the words
     of each text that differ from the other's inside the pair's edited or reordered
-    passages (:func:`dedup.edit_marks.changed_words`)."""
+    passages (:func:`dedup.edit_marks.changed_words`). ``cache`` keeps each comparison by
+    its texts and spans: copies of one wire story make the same comparison many times."""
+    cache = {} if cache is None else cache
     spans_a: list[tuple[int, int]] = []
     spans_b: list[tuple[int, int]] = []
     for x in pair.alignments:
         if x.reuse_kind == "exact":
             continue
-        changed_a, changed_b = changed_words(
-            text_a,
-            (x.a_start, x.a_end),
-            text_b,
-            (x.b_start, x.b_end),
-            reordered=x.reuse_kind == "reordered",
-        )
+        reordered = x.reuse_kind == "reordered"
+        key = (text_a, x.a_start, x.a_end, text_b, x.b_start, x.b_end, reordered)
+        if key not in cache:
+            cache[key] = changed_words(
+                text_a,
+                (x.a_start, x.a_end),
+                text_b,
+                (x.b_start, x.b_end),
+                reordered=reordered,
+            )
+        changed_a, changed_b = cache[key]
         spans_a += changed_a
         spans_b += changed_b
     return {"changed_a": _spans16(text_a, spans_a), "changed_b": _spans16(text_b, spans_b)}
@@ -370,153 +419,6 @@ def _marks(text: str, spans: list[tuple[int, int, str]]) -> list[list[Any]]:
     return [[flat[2 * i], flat[2 * i + 1], spans[i][2]] for i in range(len(spans))]
 
 
-def layout_graph(
-    doc_ids: Sequence[str],
-    edge_numbers: Sequence[int],
-    chains: ChainsResult,
-    docs: _Docs,
-    doc_rows: Sequence[dict[str, Any]],
-) -> dict[str, Any]:
-    """A fixed layered drawing of chain edges: x is the date, y the outlet.
-
-    Columns are the distinct dates, oldest left, undated last; a common-source node gets a
-    column of its own just before the earliest date of the documents carrying its copy.
-    Lanes are outlets in name order, common sources on top and documents without an outlet
-    at the bottom; documents sharing a lane and a date stack in id order. The same input
-    always gives the same drawing.
-    """
-    shown = set(doc_ids)
-    edges = [
-        n
-        for n in edge_numbers
-        if chains.edges[n].target in shown
-        and (chains.edges[n].source.startswith(COMMON_PREFIX) or chains.edges[n].source in shown)
-    ]
-    target_days: dict[str, list[str | None]] = defaultdict(list)
-    for n in edges:
-        edge = chains.edges[n]
-        if edge.source.startswith(COMMON_PREFIX):
-            date = doc_rows[docs.position[edge.target]]["date"]
-            target_days[edge.source].append(date[:10] if date else None)
-    first_date = {
-        common: min((d for d in days if d is not None), default=None)
-        for common, days in target_days.items()
-    }
-
-    # (key, kind, lane key, column key); lane and column keys sort into place
-    placed: list[tuple[str, str, tuple, tuple]] = []
-    for doc_id in sorted(shown):
-        row = doc_rows[docs.position[doc_id]]
-        day = row["date"][:10] if row["date"] else None
-        lane = (2, "", NO_OUTLET) if not row["outlet"] else (1, row["outlet"], row["outlet"])
-        placed.append((doc_id, "doc", lane, (day is None, day or "", 1)))
-    for common in sorted(first_date):
-        day = first_date[common]
-        placed.append((common, "common", (0, "", "common sources"), (day is None, day or "", 0)))
-
-    columns = sorted({column for *_, column in placed})
-    lanes = sorted({lane for _, _, lane, _ in placed})
-    column_x = {c: GRAPH_LEFT + COLUMN_WIDTH * (k + 0.5) for k, c in enumerate(columns)}
-    stacks: dict[tuple, list[str]] = defaultdict(list)
-    for key, _, lane, column in placed:
-        stacks[(lane, column)].append(key)
-    lane_rows = {lane: max(len(stacks[(lane, c)]) for c in columns) for lane in lanes}
-    lane_y, y = {}, GRAPH_TOP
-    for lane in lanes:
-        lane_y[lane] = y
-        y += lane_rows[lane] * ROW_HEIGHT + LANE_PAD
-    node_rows: list[dict[str, Any]] = []
-    node_index: dict[str, int] = {}
-    for key, kind, lane, column in placed:
-        row_in_cell = stacks[(lane, column)].index(key)
-        node_index[key] = len(node_rows)
-        node = {
-            "key": key,
-            "kind": kind,
-            "x": round(column_x[column]),
-            "y": round(lane_y[lane] + LANE_PAD / 2 + ROW_HEIGHT * (row_in_cell + 0.4)),
-        }
-        if kind == "doc":
-            node["doc"] = docs.position[key]
-        node_rows.append(node)
-    return {
-        "width": GRAPH_LEFT + COLUMN_WIDTH * len(columns) + 20,
-        "height": y + 4,
-        "columns": [
-            {
-                "x": round(column_x[c]),
-                "label": COMMON_COLUMN if c[2] == 0 else (c[1] or UNDATED),
-            }
-            for c in columns
-        ],
-        "lanes": [
-            {"y": lane_y[lane], "height": lane_rows[lane] * ROW_HEIGHT, "label": lane[2]}
-            for lane in lanes
-        ],
-        "nodes": node_rows,
-        "edges": [
-            {
-                "edge": n,
-                "s": node_index[chains.edges[n].source],
-                "t": node_index[chains.edges[n].target],
-            }
-            for n in edges
-        ],
-    }
-
-
-def _outlet_name(name: str | None) -> str:
-    """An outlet of the chains' tables as the page names it (one word for unknown)."""
-    if not name or name == UNKNOWN_OUTLET:
-        return NO_OUTLET
-    return COMMON_OUTLETS if name == COMMON_OUTLET else name
-
-
-def outlet_bars(chains: ChainsResult) -> dict[str, Any]:
-    """Bars of the overview chart: each outlet's share of reused words, most first."""
-    ranked = sorted(chains.outlets, key=lambda o: (-o.reused_fraction, -o.words, o.outlet))
-    shown = ranked[:CHART_OUTLETS]
-    label_width, bar_width, row_height = 220, 420, 44
-    top = max((o.reused_fraction for o in shown), default=0.0)
-    scale = next(s for s in CHART_SCALES if s >= min(top, 1.0))
-    bars = []
-    for number, outlet in enumerate(shown):
-        label = _outlet_name(outlet.outlet)
-        sources = ", ".join(
-            f"{_outlet_name(name)} ({words:,} words)" for name, words in outlet.sources
-        )
-        detail = (
-            f"{outlet.reused_words:,} of {outlet.words:,} words reused in "
-            f"{outlet.documents:,} article(s)" + (f", from {sources}" if sources else "")
-        )
-        bars.append(
-            {
-                "label": label if len(label) <= 30 else label[:29] + "…",
-                "full_label": label,
-                "y": 8 + number * row_height,
-                "width": round(bar_width * min(max(outlet.reused_fraction, 0.0), scale) / scale, 1),
-                "percent": f"{100 * outlet.reused_fraction:.1f} %",
-                "detail": f"{label}: {detail}",
-                "note": detail
-                if len(detail) <= BAR_NOTE_CHARS
-                else detail[: BAR_NOTE_CHARS - 1] + "…",
-                "documents": outlet.documents,
-            }
-        )
-    return {
-        "bars": bars,
-        "hidden": len(ranked) - len(shown),
-        "label_width": label_width,
-        "bar_width": bar_width,
-        "width": label_width + bar_width + 140,
-        "height": 16 + row_height * len(shown),
-        "ticks": [
-            {"x": round(label_width + bar_width * t / 4, 1), "label": f"{100 * scale * t / 4:g} %"}
-            for t in range(5)
-        ],
-    }
-
-
 def render_report(
     records: Iterable[Record],
     scan: ScanResult,
@@ -528,9 +430,16 @@ def render_report(
     """The whole report page as one string of HTML (self-contained, deterministic)."""
     data = report_data(records, scan, stories, chains)
     index, blocks = split_index(data["index"])
+    blocks["text"] = data.pop("texts")
+    packs: list[tuple[str, str]] = []
+    index["packs"] = {}
+    for kind in PACK_KINDS:
+        index["packs"][kind], packed = pack_blocks(kind, blocks[kind])
+        packs += packed
     data.update(
         index=index,
-        blocks=blocks,
+        packs=packs,
+        pack_type=PACK_TYPE,
         top_stories=top_stories(data["index"]),
         top_links=top_links(data["index"]),
     )

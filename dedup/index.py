@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from dedup.assemble import DocTable
+from dedup.candidates import hit_candidates
 from dedup.config import Config
 from dedup.faults import fault_point
 from dedup.lsh import (
     PassageKeys,
     band_keys,
     candidate_pairs,
-    passage_candidates,
+    passage_hits,
     winnow,
 )
 from dedup.parallel import Engine, resolve_engine
@@ -326,7 +327,7 @@ def query_passage_candidates(
     config: Config,
 ) -> tuple[_QueryPassages, int]:
     """Two-hit passage candidates between the new documents and the stored postings of
-    their keys, with :func:`dedup.lsh.passage_candidates` itself.
+    their keys, with :func:`dedup.candidates.hit_candidates` itself (the scan's rule).
 
     Every stored occurrence of every key of a new document is in ``values``, so a key's
     document frequency here is the one it has in the index and the new documents together,
@@ -343,8 +344,12 @@ def query_passage_candidates(
     key_ptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(all_docs, minlength=n_docs), out=key_ptr[1:])
     keys = PassageKeys(all_values, all_positions, key_ptr)  # (doc, position) order, as winnow's
-    found = passage_candidates(
-        keys, limit, two_hit_distance=config.two_hit_distance, max_shift=config.max_gap_words
+    found = hit_candidates(
+        passage_hits(keys, limit),
+        n_docs,
+        config.two_hit_distance,
+        config.max_gap_words,
+        config.fragment_hits,
     )
     with_new = found.pairs[found.pairs[:, 0] < n_new] if len(found.pairs) else found.pairs
     with_new = with_new.reshape(-1, 2)

@@ -8,9 +8,9 @@ import functools
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -18,7 +18,13 @@ from dedup.align import align_pairs
 from dedup.assemble import DocTable, alignment_rows, span_offsets
 from dedup.candidates import Overlap, candidates_stage, keys_of, measure_overlaps
 from dedup.config import Config
-from dedup.copies import NEAR_GROUP_JACCARD, CopyGroups, exact_copy_keys, find_copy_groups
+from dedup.copies import (
+    CopyGroups,
+    exact_copy_keys,
+    find_copy_groups,
+    near_group_jaccard,
+    ranks,
+)
 from dedup.lsh import (
     band_keys,
     winnow,
@@ -48,6 +54,7 @@ def scan(
     expand_pairs: bool = False,
     group_copies: bool = True,
     near_groups: bool = True,
+    representative_key: Callable[[Record], Any] | None = None,
 ) -> ScanResult:
     """Find the passages and documents that share copy.
 
@@ -72,6 +79,10 @@ def scan(
         Form copy groups at all (:mod:`dedup.copies`); False is the plain pairwise path.
     near_groups : bool
         Form near-duplicate groups too, not only groups of exact copies.
+    representative_key : callable, optional
+        Sort key of a record: each near group's representative is then its member with the
+        smallest key (the copy nearest the group's consensus by default), and every other
+        member is measured and aligned against it.
 
     Returns
     -------
@@ -104,7 +115,8 @@ def scan(
     groups = CopyGroups.none(len(docs))
     if group_copies:
         near = near_groups and not expand_pairs
-        groups = copy_groups(shingled, signatures, config, engine, near=near)
+        prefer = ranks([representative_key(r) for r in docs]) if representative_key else None
+        groups = copy_groups(shingled, signatures, config, engine, near=near, prefer=prefer)
     represented = groups.kept() if len(groups) else None
     if represented is not None:
         # the candidates and alignments of a grouped corpus are those of its groups'
@@ -205,10 +217,16 @@ def minhashes(result: ScanResult) -> dict[str, object]:
 
 
 def copy_groups(
-    shingled: Shingled, signatures: np.ndarray, config: Config, engine: Engine, *, near: bool
+    shingled: Shingled,
+    signatures: np.ndarray,
+    config: Config,
+    engine: Engine,
+    *,
+    near: bool,
+    prefer: np.ndarray | None = None,
 ) -> CopyGroups:
     """The copy groups of a corpus in memory (:func:`dedup.copies.find_copy_groups`):
-    exact groups, and near groups too when ``near``."""
+    exact groups, and near groups too when ``near`` (``prefer``: as there)."""
     words = np.diff(shingled.tokens.doc_ptr)
     ptr = shingled.shingle_ptr
     keys = exact_copy_keys(shingled.shingles, ptr, words)
@@ -225,8 +243,9 @@ def copy_groups(
         shingles_of,
         band_keys(signatures, config.bands, config.rows) if near else None,
         measure if near else None,
-        max(config.threshold, NEAR_GROUP_JACCARD),
+        near_group_jaccard(config, prefer),
         link_jaccard=config.threshold,
+        prefer=prefer,
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from dedup import rules
 from dedup.candidates import candidates_stage
 from dedup.config import Config
+from dedup.duplicates import duplicate_drops, keep_order
 from dedup.edits import A_HI, A_LO, B_HI, B_LO
 from dedup.inmemory import scan
 from dedup.lsh import (
@@ -28,10 +29,8 @@ from dedup.types import (
     ChainsResult,
     CleanedDocument,
     CleanResult,
-    CopyGroup,
     Cut,
     DuplicateDrop,
-    Pair,
     ProgressFn,
     Record,
     ScanResult,
@@ -219,25 +218,20 @@ class CutRules:
 def _drop_duplicates(
     cleaned: list[CleanedDocument], config: Config, engine: Engine
 ) -> tuple[list[CleanedDocument], list[DuplicateDrop]]:
-    """Keep the earliest document (by date, then id; undated last) of near-duplicates.
+    """Keep the earliest document (by date, then id; undated last) of near-duplicates
+    (:mod:`dedup.duplicates`).
 
-    Two cleaned documents are near-duplicates when at least ``duplicate_copied`` of the words
-    of each are copied exactly from the other, so that dropping one loses little (or, for
-    items too short for passages, when their shingle Jaccard reaches it). Passage coverage
-    alone would not do: it counts edited words, and the same template with new figures (a
-    price notice, a dividend) covers 100 % while reporting a different fact. A document is
-    dropped for the earliest kept document it is a near-duplicate of, never through a chain.
+    Passage coverage alone would not make two documents near-duplicates: it counts edited
+    words, and the same template with new figures (a price notice, a dividend) covers 100 %
+    while reporting a different fact.
     """
-    with_words = [d for d in cleaned if d.text.strip()]
-    # exact copies come as groups, written once: a pair with a group's representative stands
-    # for the same pair with each member, and the members are duplicates of each other
-    result = scan(
-        [dataclasses.replace(d.record, text=d.text) for d in with_words],
-        config,
-        workers=engine,
-        near_groups=False,
-    )
-    dropped = near_duplicate_drops(result, [d.record for d in cleaned], config)
+    with_words = [dataclasses.replace(d.record, text=d.text) for d in cleaned if d.text.strip()]
+
+    def scan_some(ids: set[str] | None, near: bool) -> ScanResult:
+        chosen = with_words if ids is None else [r for r in with_words if r.id in ids]
+        return scan(chosen, config, workers=engine, near_groups=near, representative_key=keep_order)
+
+    dropped = duplicate_drops(scan_some, [d.record for d in cleaned], config)
     out = []
     for doc in cleaned:
         drop = dropped.get(doc.record.id)
@@ -248,58 +242,6 @@ def _drop_duplicates(
         spans = rules._insert([rules.Span(c.start, c.end, c.reason) for c in doc.cuts], whole)
         out.append(CleanedDocument(doc.record, "", _cuts(doc.record, spans), drop.kept))
     return out, sorted(dropped.values(), key=lambda d: d.dropped)
-
-
-def near_duplicate_drops(
-    result: ScanResult, records: Sequence[Record], config: Config
-) -> dict[str, DuplicateDrop]:
-    """The documents dropped as near-duplicates (see :func:`_drop_duplicates`), by id, from
-    the scan of the cleaned texts (``result``, exact copies grouped, no near groups) and
-    every cleaned document's record (for its date and id)."""
-    near: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
-    for pair in result.pairs:
-        copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
-        if copied >= config.duplicate_copied or pair.jaccard >= config.duplicate_copied:
-            near[pair.a].append((pair.b, pair))
-            near[pair.b].append((pair.a, pair))
-    group_of: dict[str, CopyGroup] = {}
-    for group in result.groups:
-        group_of[group.representative] = group
-        for member in group.members:
-            group_of[member.doc] = group
-    keeper: dict[str, str] = {}  # group id → its kept member (at most one: they are copies)
-    order = sorted(records, key=lambda r: (r.date is None, r.date or "", r.id))
-    rank = {r.id: k for k, r in enumerate(order)}
-    kept: set[str] = set()
-    dropped: dict[str, DuplicateDrop] = {}
-    for record in order:
-        doc_id = record.id
-        own_group = group_of.get(doc_id)
-        me = own_group.representative if own_group else doc_id  # whose pairs are this document's
-        partners = []
-        for other, pair in near.get(me, []):
-            other_group = group_of.get(other)
-            if other_group is not None:  # the pair stands for one with the own_group's keeper
-                other = keeper.get(other_group.id, "")
-            if other in kept:
-                copied_a = pair.copied_words_a / pair.words_a
-                copied_b = pair.copied_words_b / pair.words_b
-                mine, theirs = (copied_a, copied_b) if pair.a == me else (copied_b, copied_a)
-                partners.append((rank[other], other, pair.jaccard, mine, theirs))
-        if own_group is not None and own_group.id in keeper:
-            copy = own_group.members[0]
-            share = copy.copied_words / copy.words
-            partners.append(
-                (rank[keeper[own_group.id]], keeper[own_group.id], copy.jaccard, share, share)
-            )
-        if not partners:
-            kept.add(doc_id)
-            if own_group is not None:
-                keeper[own_group.id] = doc_id
-            continue
-        _, kept_id, jaccard, mine, theirs = min(partners)
-        dropped[doc_id] = DuplicateDrop(doc_id, kept_id, jaccard, mine, theirs)
-    return dropped
 
 
 def stories(

@@ -10,22 +10,27 @@ carry). The decision, in order:
    that re-publishes other outlets' copy comes after one that does not (``outlet``, learnt
    below). Otherwise the two are *unordered*.
 2. **Containment.** A copy holds only what its source holds, and carries its source's
-   changes: a candidate that covers all the target shares with another (up to
-   :data:`SLACK` words, fewer than it adds) and at least :data:`MARGIN` words more is
-   closer, and the other's copy reached the target through it. Words are compared one by
-   one, so one changed word shows. Such an explained candidate makes no edge and is kept
-   as ``via`` evidence. Of the candidates no other explains, ordered ones come first, then
-   agency articles (other outlets' articles first when the target's outlet re-publishes),
-   then outlets that do not re-publish, then the most words covered, then the earliest;
-   the first is the parent. (A second parent for a rewrite of two sources was tried on the
-   dev split: none of the 18 it added was right, so each article gets one parent.)
+   changes: a candidate that covers all the target shares with another (up to :data:`SLACK`
+   words, fewer than it adds) and at least :data:`MARGIN` words more, between the other's
+   first and last shared word, is closer, and the other's copy reached the target through
+   it. Words are compared one by one, so one changed word shows; words inside an outlet's
+   furniture (a footer, a share line) are not compared. Such an explained candidate makes
+   no edge and is kept as ``via`` evidence. Of the candidates no other explains, ordered
+   ones come first, then agency articles (other outlets' articles first when the target's
+   outlet re-publishes), then outlets that do not re-publish, then the most words covered,
+   then the earliest; the first is the parent. (A second parent for a rewrite of two
+   sources was tried on the dev split: none of the 18 it added was right, so each article
+   gets one parent.)
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
-   parent, a parent only dated first (neither is an agency article and the target's outlet
-   is not known to re-publish: the date says which came first, not that one took from the
-   other), a copy whose outlet takes its copy straight from the wire when the wire's
-   article is absent, and a copy with an agency credit line whose only candidates are
-   other outlets all hang from one *inferred common source* per connected set of such
-   copies (``inferred:<first passage id>``, undirected), with the reason on the edge.
+   parent, a parent only dated first (neither is an agency article, the target's outlet is
+   not known to re-publish, and the parent does not explain an agency article among the
+   candidates: the date says which came first, not that one took from the other; when it
+   does explain one, the target carries the parent's changes to the agency's text and the
+   edge is directed, ``edits``), a copy whose outlet takes its copy straight from the wire
+   when the wire's article is absent, and a copy with an agency credit line whose only
+   candidates are other outlets all hang from one *inferred common source* per connected
+   set of such copies (``inferred:<first passage id>``, undirected), with the reason on the
+   edge.
 
 **Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
 of an outlet's copies with one agency article among their candidates, a copy took from the
@@ -33,7 +38,10 @@ wire when no candidate explains the agency's article, and from another outlet wh
 candidate dated before it does. An outlet that took from the wire in at least
 :data:`HABIT_SHARE` of at least :data:`HABIT_MIN` such copies *takes from the wire*; one
 that took from other outlets in at least :data:`REPUBLISH_SHARE` of them *re-publishes*.
-The thresholds were set on the dev split of ``benchmarks/syndication.py``.
+A copy whose outlet takes from the wire has the agency's article as its source, unless it
+is a few passages among its own text (under :data:`PART_SHARE` of its words) carrying an
+earlier outlet article's changes to the agency's text. The thresholds were set on the dev
+split of ``benchmarks/syndication.py``.
 """
 
 from __future__ import annotations
@@ -49,9 +57,9 @@ from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_ord
 from dedup.types import PassageCluster
 
 #: Words a candidate may miss of what another covers and still explain it.
-SLACK = 3
+SLACK = 1
 #: Words a candidate must cover beyond another to be closer.
-MARGIN = 3
+MARGIN = 1
 #: Cases (and share of them) that make an outlet's habit.
 HABIT_MIN = 3
 HABIT_SHARE = 0.8
@@ -59,6 +67,8 @@ HABIT_SHARE = 0.8
 #: re-publisher (a copy of the wire that holds no outlet's change counts as "from the wire"
 #: even from a re-publisher, so the bar is lower; set on the dev split).
 REPUBLISH_SHARE = 0.4
+#: Share of its words below which a copy is a few passages among the article's own text.
+PART_SHARE = 0.6
 INFERRED_PREFIX = "inferred:"
 WIRE = "takes from the wire"
 REPUBLISHER = "re-publishes"
@@ -199,9 +209,11 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
 
 def _explains(a: np.ndarray, b: np.ndarray) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
-    MARGIN words more."""
+    MARGIN words more between ``b``'s first and last covered word."""
     missing = int(np.count_nonzero(b & ~a))
-    extra = int(np.count_nonzero(a & ~b))
+    # words beyond b's first and last shared word show where b's passage ends, not an edit
+    lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
+    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
@@ -223,6 +235,31 @@ def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]
     return sorted(out, key=rank.__getitem__)
 
 
+def _edited_part(
+    d: Carrier,
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+) -> bool:
+    """``d`` carries a few passages among its own text (less than :data:`PART_SHARE` of its
+    words), and another outlet's article dated before it explains every agency article
+    among the candidates: the passages carry that outlet's changes, whatever the outlet's
+    habit."""
+    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
+    for c in pool:
+        cover |= masks[c]
+    if np.count_nonzero(cover) >= PART_SHARE * len(cover):
+        return False
+    agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
+    return bool(agency) and any(
+        not docs[c].agency
+        and orders[c][0] > 0
+        and all(_explains(masks[c], masks[a]) for a in agency)
+        for c in pool
+    )
+
+
 def choose(
     d: Carrier,
     shared: Shared,
@@ -235,7 +272,8 @@ def choose(
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
     pool = [c for c, (o, _) in orders.items() if o >= 0]
     habit = habits.get(d.outlet)
-    if habit and habit.kind == WIRE and not d.agency:
+    wire_habit = habit is not None and habit.kind == WIRE
+    if wire_habit and not d.agency and not _edited_part(d, shared.masks, pool, orders, docs):
         agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
         if not agency:
             return Parent(None, False, "wire-habit", (), ())
@@ -265,6 +303,14 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
+    if (
+        by == "date"
+        and not docs[first].agency
+        and not d.agency
+        and any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+    ):
+        # the copy carries this outlet's changes to the agency's text: taken from it
+        return Parent(first, True, "edits", via, rivals)
     if (
         credited
         and not docs[first].agency
@@ -362,17 +408,35 @@ class Forest:
     rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
 
 
+def shared_outside(
+    passages: Sequence[PassageCluster],
+    words: Words,
+    furniture: dict[str, list[tuple[int, int]]] | None,
+) -> dict[str, Shared]:
+    """:func:`shared_words`, the words inside ``furniture`` left out of every mask."""
+    shared = shared_words(passages, words)
+    for doc, found in shared.items():
+        spans = (furniture or {}).get(doc)
+        if spans:
+            keep = ~words.mask(doc, spans)
+            for mask in found.masks.values():
+                mask &= keep
+    return shared
+
+
 def decide(
     passages: Sequence[PassageCluster],
     docs: dict[str, Carrier],
     words: Words,
     credited: dict[str, bool],
+    furniture: dict[str, list[tuple[int, int]]] | None = None,
     habits: dict[str | None, Habit] | None = None,
 ) -> tuple[Forest, dict[str, Shared]]:
-    """Every target's parents (see the module docstring); ``habits`` learnt from the
-    passages unless given (learnt from the whole corpus when it is decided a part at a
+    """Every target's parents (see the module docstring). Words inside ``furniture`` (an
+    outlet's footer, share lines: not copy) are not compared. ``habits`` are learnt from
+    the passages unless given (learnt from the whole corpus when it is decided a part at a
     time)."""
-    shared = shared_words(passages, words)
+    shared = shared_outside(passages, words, furniture)
     targets = sorted(shared, key=lambda t: order_key(docs[t]))
     if habits is None:
         habits = learn_habits(shared, docs)

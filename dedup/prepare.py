@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from dedup.ingest import record_problem
+from dedup.ingest import UnusableRecord, record_problem
 from dedup.types import (
     Record,
     Reject,
@@ -66,19 +66,28 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
 
     Parameters
     ----------
-    data : iterable, DataFrame or Table
+    data : iterable, DataFrame, Table or Dataset
         Records; strings (each a text, numbered ``"0"``, ``"1"``, … in order); mappings
-        (dicts, one a record); a pandas or polars DataFrame or a pyarrow Table (one row a
-        record); or an iterable of any mix of these.
+        (dicts, one a record); a pandas or polars DataFrame, a pyarrow Table or Dataset (one
+        row a record), a Hugging Face ``datasets.Dataset`` (its rows, as it iterates them);
+        or an iterable of any mix of these.
     **names : str
         The key or column holding each field, when it is not the field's own name:
         ``id="article_id", text="body"`` (keys of :data:`FIELDS`). Other keys of a mapping
         are kept as the record's ``extra``.
 
+    Yields
+    ------
+    Record
+        One an item; an item that is none of these (a mapping without a string text, a
+        number) as an :class:`~dedup.ingest.UnusableRecord`, which the jobs skip as a
+        Reject naming its position (``item 3: field 'text' is not a string``), the other
+        items used.
+
     Raises
     ------
     TypeError
-        For an item that is none of these, naming its position.
+        For ``data`` that is one record rather than a collection, or an unknown field name.
     """
     unknown = sorted(set(names) - set(FIELDS))
     if unknown:
@@ -92,14 +101,13 @@ def as_records(data: Any, **names: str) -> Iterator[Record]:
         elif isinstance(item, Mapping):
             yield _from_mapping(item, columns, number)
         else:
-            raise TypeError(
-                f"item {number}: expected a string, a mapping or a Record, "
-                f"got {type(item).__name__}"
-            )
+            problem = f"expected a string, a mapping or a Record, got {type(item).__name__}"
+            yield _unusable(number, problem)
 
 
 def _items(data: Any) -> Iterator[Any]:
-    """Rows of a table-like ``data`` (pandas, polars, pyarrow), or its items."""
+    """Rows of a table-like ``data`` (pandas, polars, a pyarrow Table or Dataset), or its
+    items."""
     if isinstance(data, (str, bytes, Mapping, Record)):
         raise TypeError(
             f"expected a collection of records (a list, a DataFrame, …), got one "
@@ -107,18 +115,25 @@ def _items(data: Any) -> Iterator[Any]:
         )
     if hasattr(data, "to_pylist"):  # a pyarrow Table or RecordBatch
         yield from data.to_pylist()
+    elif hasattr(data, "to_batches") and hasattr(data, "schema"):  # a pyarrow Dataset
+        for batch in data.to_batches(use_threads=False):  # in the dataset's order
+            yield from batch.to_pylist()
+    elif hasattr(data, "iter_rows") and hasattr(data, "columns"):  # a polars DataFrame
+        yield from data.iter_rows(named=True)  # (before pandas: polars has a to_dict too)
     elif hasattr(data, "to_dict") and hasattr(data, "columns"):  # a pandas DataFrame
         yield from data.to_dict("records")
-    elif hasattr(data, "iter_rows") and hasattr(data, "columns"):  # a polars DataFrame
-        yield from data.iter_rows(named=True)
     else:
         yield from data
+
+
+def _unusable(number: int, problem: str) -> UnusableRecord:
+    return UnusableRecord(f"item {number}", "", source=f"item {number}", problem=problem)
 
 
 def _from_mapping(item: Mapping[str, Any], columns: dict[str, str], number: int) -> Record:
     text = item.get(columns["text"])
     if not isinstance(text, str):
-        raise TypeError(f"item {number}: field {columns['text']!r} is not a string")
+        return _unusable(number, f"field {columns['text']!r} is not a string")
     values = {
         field: None if item.get(key) is None else str(item.get(key))
         for field, key in columns.items()

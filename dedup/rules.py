@@ -21,7 +21,8 @@ user patterns (``boilerplate:user``)
     (:mod:`dedup.align`, at least ``min_passage_words`` words copied) and exactly repeated
     lines of four words or more. Of the copies of one text the one laid out in the most lines
     is kept (a body printed once as a flat paragraph and once in paragraphs keeps the
-    paragraphs), the first on a tie; the others are cut.
+    paragraphs); on a tie one that is not a small part of a long line (a paragraph, not the
+    same words inside a body printed flat), then the first; the others are cut.
 
 Finally a line left with no word of its own is cut whole, with the blank lines after it, so
 the cleaned text has no debris; those cuts take the reason of the cut beside them.
@@ -367,7 +368,7 @@ def self_duplicate_spans(text: str, copies: Sequence[tuple[int, int, int, int]])
         spans = _merge_intervals([(int(starts[i]), int(ends[i])) for i in indexes])
         if len(spans) < 2:
             continue  # the copies overlap: nothing to choose between
-        keep = max(spans, key=lambda s: (_line_breaks(text, s), -s[0]))
+        keep = max(spans, key=lambda s: (_line_breaks(text, s), not _in_flat_line(text, s), -s[0]))
         cuts += [Span(s, e, "self-duplicate") for s, e in spans if (s, e) != keep]
     return cuts
 
@@ -507,3 +508,12 @@ def _merge_intervals(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _line_breaks(text: str, span: tuple[int, int]) -> int:
     return text.count("\n", span[0], span[1])
+
+
+def _in_flat_line(text: str, span: tuple[int, int]) -> bool:
+    """The span's lines hold more text outside it than in it: the same words as a paragraph,
+    printed inside a body laid out flat on one line."""
+    start = text.rfind("\n", 0, span[0]) + 1
+    end = text.find("\n", span[1])
+    outside = (len(text) if end < 0 else end) - start - (span[1] - span[0])
+    return outside > span[1] - span[0]

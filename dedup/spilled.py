@@ -11,16 +11,23 @@ import shutil
 import tempfile
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from dedup.assemble import DocTable
-from dedup.candidates import measure_overlaps
+from dedup.candidates import hit_candidates, measure_overlaps
 from dedup.config import Config
-from dedup.copies import NEAR_GROUP_JACCARD, CopyGroups, exact_copy_keys, find_copy_groups
+from dedup.copies import (
+    CopyGroups,
+    exact_copy_keys,
+    find_copy_groups,
+    near_group_jaccard,
+    ranks,
+)
 from dedup.errors import StageError
 from dedup.faults import fault_point
 from dedup.lsh import (
@@ -32,7 +39,6 @@ from dedup.lsh import (
     key_partition,
     merge_passage_candidates,
     postings_hits,
-    two_hit_candidates,
     winnow,
 )
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
@@ -86,6 +92,7 @@ def scan_spilled(
     expand_pairs: bool = False,
     group_copies: bool = True,
     near_groups: bool = True,
+    representative_key: Callable[[Record], Any] | None = None,
 ) -> ScanResult:
     """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
 
@@ -112,6 +119,8 @@ def scan_spilled(
     expand_pairs, group_copies, near_groups : bool
         As for :func:`dedup.inmemory.scan`, except that with ``expand_pairs`` a spilled scan
         forms no group at all (the pairwise path: the same result).
+    representative_key : callable, optional
+        As for :func:`dedup.inmemory.scan`.
 
     Returns
     -------
@@ -143,8 +152,11 @@ def scan_spilled(
         spilled_words = _SpilledWords(texts, words.spill_index, config.shingle_size, engine)
         groups = CopyGroups.none(n_docs)
         if group_copies and not expand_pairs:
+            prefer = None
+            if representative_key is not None:
+                prefer = ranks([representative_key(meta[i]) for i in words.spill_index.tolist()])
             groups = _spilled_copy_groups(
-                words, spilled_words, texts, config, engine, near=near_groups
+                words, spilled_words, texts, config, engine, near=near_groups, prefer=prefer
             )
         kept = groups.kept() if len(groups) else None
         if kept is None:
@@ -419,7 +431,7 @@ def _spilled_candidates(
         if progress:
             progress("candidates", done, 2 * parts)
     reduced = []
-    shared = (n_docs, config.two_hit_distance, config.max_gap_words)
+    shared = (n_docs, config.two_hit_distance, config.max_gap_words, config.fragment_hits)
     for done, jobs in _partition_jobs(hits, step):
         reduced += list(engine.map_ordered(_spilled_two_hits, shared, jobs))
         if progress:
@@ -476,10 +488,11 @@ def _spilled_copy_groups(
     engine: Engine,
     *,
     near: bool = True,
+    prefer: np.ndarray | None = None,
 ) -> CopyGroups:
     """The copy groups of a spilled corpus: exact groups checked on the words read back,
     near groups (when ``near``) verified on the shingle sets of a block of documents at a
-    time."""
+    time (``prefer``: as for :func:`dedup.copies.find_copy_groups`)."""
 
     def shingles_of(docs: list[int]) -> list[bytes]:
         run = [texts.read(int(words.spill_index[d])) for d in docs]
@@ -499,18 +512,20 @@ def _spilled_copy_groups(
         shingles_of,
         words.band_keys if near else None,
         measure if near else None,
-        max(config.threshold, NEAR_GROUP_JACCARD),
+        near_group_jaccard(config, prefer),
         link_jaccard=config.threshold,
+        prefer=prefer,
     )
 
 
 def _spilled_two_hits(
-    n_docs: int, two_hit_distance: int, max_shift: int, rows: np.ndarray
+    n_docs: int, two_hit_distance: int, max_shift: int, fragment_hits: int, rows: np.ndarray
 ) -> PassageCandidates:
-    """Two-hit candidates of one partition of spilled hits (every hit of a pair in it)."""
+    """Candidates of one partition of spilled hits (every hit of a pair in it), as
+    :func:`dedup.candidates.hit_candidates`."""
     doc_a, doc_b, pos_a, pos_b = (rows[name].astype(np.int64) for name in HIT_FIELDS)
     hits = PassageHits(doc_a, doc_b, pos_a, pos_b, 0)
-    return two_hit_candidates(hits, n_docs, two_hit_distance=two_hit_distance, max_shift=max_shift)
+    return hit_candidates(hits, n_docs, two_hit_distance, max_shift, fragment_hits)
 
 
 def _signature_map(path: Path, n_docs: int, num_perm: int) -> np.ndarray:

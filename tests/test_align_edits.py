@@ -396,7 +396,8 @@ def test_the_short_exact_runs_of_a_heavy_revision_are_kept_together():
         (10, 10),
     ]
     assert sorted(edits[:, KIND].tolist()) == [EXACT] * 3
-    assert len(align_texts(source, rewrite)[0]) == 0  # off by default
+    assert len(align_texts(source, rewrite)[0]) == 3  # on by default (24 words)
+    assert len(align_texts(source, rewrite, min_fragment_words=0)[0]) == 0  # off
     # fewer words in all than min_fragment_words: nothing
     fewer, _, _ = align_texts(*heavy_revision([9, 8]), min_fragment_words=24)
     assert len(fewer) == 0
@@ -408,16 +409,16 @@ def test_pieces_are_not_added_to_a_pair_with_a_passage():
     assert (passages[:, A_HI] - passages[:, A_LO]).tolist() == [20]
 
 
-def test_a_scan_finds_a_heavy_revision_with_its_setting():
+def test_a_scan_finds_a_heavy_revision_by_default():
     from dedup.config import Config
     from dedup.pipeline import scan
     from dedup.types import Record
 
     source, rewrite = heavy_revision([9, 8, 10, 7])
     records = [Record("a-source", source), Record("b-rewrite", rewrite)]
-    (pair,) = scan(records, Config(min_fragment_words=24)).pairs
+    (pair,) = scan(records).pairs
     assert sorted(a.matched_words for a in pair.alignments) == [7, 8, 9, 10]
     for a in pair.alignments:
         assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
-    assert scan(records).pairs == ()  # off by default
+    assert scan(records, Config(min_fragment_words=0)).pairs == ()  # switched off
     assert scan(records, Config(min_fragment_words=35)).pairs == ()

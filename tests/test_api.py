@@ -32,19 +32,43 @@ def test_scan_takes_plain_strings():
     assert frame.loc[0, "passages"] == 1
 
 
-@pytest.mark.parametrize("form", ["dicts", "records", "arrow", "pandas"])
-def test_every_form_of_the_seeds_gives_the_same_scan(form):
-    rows = [{"article": k, "body": v, "site": "x"} for k, v in SEEDS.items()]
+def data_in_form(rows: list[dict], form: str, folder: Path):
+    """``rows`` as the API's caller may hold them."""
     if form == "dicts":
-        data = rows
-    elif form == "records":
-        data = [Record(r["article"], r["body"], outlet="x") for r in rows]
-    elif form == "arrow":
-        data = pa.Table.from_pylist(rows)
-    else:
+        return rows
+    if form == "iterator":
+        return iter(rows)
+    if form == "arrow":
+        return pa.Table.from_pylist(rows)
+    if form == "arrow-dataset":  # shards on disk, read in their order
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        for start in range(0, len(rows), 2):
+            pq.write_table(pa.Table.from_pylist(rows[start : start + 2]), folder / f"{start}.pq")
+        return ds.dataset(folder, format="parquet")
+    if form == "pandas":
         import pandas as pd
 
-        data = pd.DataFrame(rows)
+        return pd.DataFrame(rows)
+    if form == "polars":
+        polars = pytest.importorskip("polars")
+        return polars.DataFrame(rows)
+    datasets = pytest.importorskip("datasets")  # a Hugging Face Dataset, loaded from disk
+    datasets.Dataset.from_list(rows).save_to_disk(folder / "hf")
+    return datasets.load_from_disk(str(folder / "hf"))
+
+
+FORMS = ["dicts", "iterator", "arrow", "arrow-dataset", "pandas", "polars", "hf-dataset"]
+
+
+@pytest.mark.parametrize("form", ["records", *FORMS])
+def test_every_form_of_the_seeds_gives_the_same_scan(form, tmp_path):
+    rows = [{"article": k, "body": v, "site": "x"} for k, v in SEEDS.items()]
+    if form == "records":
+        data = [Record(r["article"], r["body"], outlet="x") for r in rows]
+    else:
+        data = data_in_form(rows, form, tmp_path)
     names = {} if form == "records" else {"id": "article", "text": "body", "outlet": "site"}
     got = dedup.scan(data, **names)
     expected = scan_records([Record(k, v, outlet="x") for k, v in SEEDS.items()])
@@ -52,9 +76,38 @@ def test_every_form_of_the_seeds_gives_the_same_scan(form):
     assert got.passages == expected.passages
 
 
+@pytest.mark.parametrize("form", FORMS)
+def test_a_bad_row_in_any_form_is_skipped_and_named(form, tmp_path):
+    """A row without text is a reject naming its position; nothing else is lost."""
+    rows = [{"id": k, "text": v} for k, v in SEEDS.items()]
+    rows.insert(3, {"id": "bad", "text": None})
+    result = dedup.scan(data_in_form(rows, form, tmp_path))
+    assert [(r.source, r.reason) for r in result.rejects] == [
+        ("item 3", "field 'text' is not a string")
+    ]
+    assert [d.id for d in result.documents] == sorted(SEEDS)
+    expected = scan_records([Record(k, v) for k, v in SEEDS.items()])
+    assert result.passages == expected.passages
+
+
+@pytest.mark.parametrize("job", ["scan", "clean", "stories", "chains", "index"])
+def test_every_job_skips_a_bad_item_and_names_it(job, tmp_path):
+    items = [*SEEDS.values()]
+    items[1:1] = [{"id": "no text"}, 7]
+    if job == "index":
+        rejects = dedup.Index(tmp_path / "index").add(items).rejects
+    else:
+        result = getattr(dedup, job)(items)
+        rejects = (result.scan if job == "chains" else result).rejects
+    assert [(r.source, r.reason) for r in rejects] == [
+        ("item 1", "field 'text' is not a string"),
+        ("item 2", "expected a string, a mapping or a Record, got int"),
+    ]
+
+
 def test_a_mapping_without_text_names_its_item():
-    with pytest.raises(TypeError, match=r"item 1: field 'text' is not a string"):
-        dedup.scan([{"text": "a b c"}, {"id": "x"}])
+    [reject] = dedup.scan([{"text": "a b c"}, {"id": "x"}]).rejects
+    assert f"{reject.source}: {reject.reason}" == "item 1: field 'text' is not a string"
     with pytest.raises(TypeError, match="wrap it in a list"):
         dedup.scan("one text")
     with pytest.raises(TypeError, match="unknown field 'body'"):

@@ -219,3 +219,100 @@ def test_a_folder_of_shards_comes_back_as_the_same_shards(tmp_path):
         if texts[row["id"]] is not None
     ]
     assert len(got) == len(records) - 3  # the header, and the copy of the first dropped
+
+
+@pytest.mark.parametrize("compression", ["", ".xz"])
+@pytest.mark.parametrize("one_line", [False, True])
+def test_a_json_array_comes_back_as_a_json_array(tmp_path, compression, one_line):
+    """Each kept object as it came (keys, order, types), the bad item and the dropped copy
+    left out; objects sharing a line (an array on one line) are told apart."""
+    items = [*rows(), ["not", "an", "object"]]
+    separator = ", " if one_line else ",\n  "
+    data = ("[" + separator.join(json.dumps(item) for item in items) + "]\n").encode()
+    source = tmp_path / f"feed.json{compression}"
+    source.write_bytes(OPENERS[compression](data))
+    out = tmp_path / "out"
+    run_clean(source, out, "--drop-duplicates")
+    texts = cleaned_texts(source, ReadOptions(), drop=True)
+    got = json.loads(READERS[compression]((out / source.name).read_bytes()))
+    expected = [{**row, "text": texts[row["id"]]} for row in rows() if texts[row["id"]] is not None]
+    assert got == expected and len(got) == len(TEXTS)
+    assert [list(row) for row in got] == [list(row) for row in expected]  # key order
+    assert [type(v) for row in got for v in row.values()] == [
+        type(v) for row in expected for v in row.values()
+    ]
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    line = 1 if one_line else len(items)
+    assert [(r["source"], r["reason"]) for r in rejects] == [
+        (f"{source}:{line}", "expected a JSON object, found list")
+    ]
+
+
+def test_a_json_file_of_json_lines_comes_back_as_json_lines(tmp_path):
+    source = tmp_path / "feed.json"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows()), encoding="utf-8")
+    out = tmp_path / "out"
+    run_clean(source, out)
+    texts = cleaned_texts(source, ReadOptions(), drop=False)
+    got = [json.loads(line) for line in (out / "feed.json").read_text().splitlines()]
+    assert got == [{**row, "text": texts[row["id"]]} for row in rows()]
+
+
+def test_the_api_writes_back_a_json_array_as_the_command_does(tmp_path):
+    source = tmp_path / "feed.json.gz"
+    source.write_bytes(gzip.compress(json.dumps(rows()).encode(), mtime=0))
+    run_clean(source, tmp_path / "cli")
+    options = ReadOptions()
+    result = clean(read_corpus([str(source)], options).records)
+    layout = corpus_layout([str(source)], options)
+    write_clean(result, tmp_path / "api", layout, inputs=[str(source)])
+    assert (tmp_path / "api" / source.name).read_bytes() == (
+        tmp_path / "cli" / source.name
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("auto", "corpus.jsonl"), ("json", "corpus.json"), ("csv", "corpus.csv"),
+     ("parquet", "corpus.parquet")],
+)  # fmt: skip
+def test_standard_input_comes_back_in_its_format(tmp_path, fmt, name):
+    """Standard input cannot be read twice: it comes back as corpus.<its format>, each
+    kept record's fields as read (the bad record left out)."""
+    records = [{"id": f"doc-{n}", "text": text, "rank": str(n)} for n, text in enumerate(TEXTS)]
+    if fmt in ("auto", "json"):
+        bad = {"id": "bad", "text": 5}
+        lines = [json.dumps(r) for r in [*records, bad]]
+        data = ("[" + ",\n".join(lines) + "]" if fmt == "json" else "\n".join(lines)).encode()
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([["id", "text", "rank"], *[list(r.values()) for r in records]])
+        writer.writerow(["bad", "row", "3", "extra"])
+        data = buffer.getvalue().encode()
+    else:
+        sink = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist([*records, {"id": "bad", "text": " "}]), sink)
+        data = sink.getvalue()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["clean", "-", "--format", fmt, "-o", str(out), "-q"], input=data
+    )
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == 1 and "skipped: <stdin>:" in result.output
+    texts = {
+        d.record.id: d.text for d in clean([{**r, "rank": r["rank"]} for r in records]).documents
+    }
+    if fmt == "auto":
+        got = [json.loads(x) for x in (out / name).read_text().splitlines()]
+    elif fmt == "json":
+        got = json.loads((out / name).read_text())
+    elif fmt == "csv":
+        with open(out / name, newline="", encoding="utf-8") as handle:
+            got = list(csv.DictReader(handle))
+    else:
+        got = pq.read_table(out / name).to_pylist()
+    assert got == [{**r, "text": texts[r["id"]]} for r in records]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [name, "cuts.jsonl", "duplicates.jsonl", "rejects.jsonl", "run.json"]
+    )

@@ -268,3 +268,28 @@ def test_a_full_disk_is_a_clear_error(tmp_path, monkeypatch):
     ):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_near_copies_drop_alike_in_memory_and_spilled(tmp_path):
+    """Ten edited copies (dates shuffled) and three cut to their first 70 % (strays of the
+    copies' group, copies of one another): clean drops the same documents for the same kept
+    ones in memory and spilled."""
+    rng = random.Random(13)
+    words = " ".join(_body(rng, 5)).split(" ")
+    near = []
+    for k in range(10):
+        edited = words[:]
+        edited[3 * k + 1] = "changed"
+        near.append(Record(f"n{k}", " ".join(edited), "near", f"2024-03-{rng.randint(1, 9):02d}"))
+    half = " ".join(words[: len(words) * 7 // 10])
+    near += [Record(f"h{k}", half, "half", f"2024-03-0{k + 1}") for k in range(3)]
+    records = sorted(RECORDS + near, key=lambda r: r.id)
+    expected = clean(records, drop_duplicates=True)
+    dropped = {d.dropped: d.kept for d in expected.duplicates}
+    earliest = min(near[:10], key=lambda r: (r.date, r.id)).id
+    assert {dropped[r.id] for r in near[:10] if r.id != earliest} == {earliest}
+    assert dropped["h1"] == dropped["h2"] == "h0" and "h0" not in dropped
+    with clean_spilled(
+        records, drop_duplicates=True, batch_chars=2_000, spill_dir=tmp_path
+    ) as found:
+        _same(found, expected)

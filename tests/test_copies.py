@@ -290,3 +290,55 @@ def test_drop_duplicates_of_a_group_of_twenty_writes_nineteen_rows(tmp_path):
     written = (tmp_path / "out" / "duplicates.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["dropped"] for line in written] == sorted(set(dated) - {earliest})
     assert {json.loads(line)["kept"] for line in written} == {earliest}
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10**6), copies=st.integers(MIN_GROUP_DOCS, MIN_GROUP_DOCS + 12))
+def test_drop_duplicates_of_near_copies_as_pairwise_without_pairs_among_them(seed, copies):
+    """Copies of one story, each with a few words substituted, and a few cut short, dates
+    shuffled: clean groups them around the earliest (no pair among the copies is verified)
+    and drops exactly the documents the pairwise path drops, each against the same kept
+    document with the same measures (the strays of a group cut short scanned again)."""
+    import functools
+
+    import pytest
+
+    from dedup import inmemory, jobs
+
+    rng = random.Random(seed)
+    story = _text(rng, rng.randint(150, 300)).split()
+    records = []
+    for i in range(copies):
+        edited = list(story)
+        for _ in range(rng.randint(1, 4)):
+            edited[rng.randrange(len(edited))] = rng.choice(VOCABULARY)
+        date = rng.choice([None, "2016-12-01", "2016-12-02", "2016-12-03", "2016-12-04"])
+        records.append(Record(f"n{rng.randrange(10**6):06d}-{i}", " ".join(edited), date=date))
+    cut = " ".join(story[: len(story) * rng.randint(60, 80) // 100])
+    for i in range(rng.randint(0, 3)):  # copies cut short: strays when in the group
+        date = rng.choice([None, "2016-12-01", "2016-12-02"])
+        records.append(Record(f"t{rng.randrange(10**6):06d}-{i}", cut, date=date))
+    records += [Record(f"o{i:03d}", _text(rng, rng.randint(40, 120))) for i in range(5)]
+    records.sort(key=lambda r: r.id)
+    scans = []
+
+    def recording(*args, **kwargs):
+        scans.append(inmemory.scan(*args, **kwargs))
+        return scans[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "scan", recording)
+        grouped = jobs.clean(records, drop_duplicates=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "scan", functools.partial(inmemory.scan, group_copies=False))
+        pairwise = jobs.clean(records, drop_duplicates=True)
+    seen = scans[0]
+    copies_ids = {r.id for r in records if r.id.startswith("n")}
+    assert not [p for p in seen.pairs if p.a in copies_ids and p.b in copies_ids]
+    story_ids = {r.id for r in records if r.id[0] in "nt"}
+    earliest = min((r for r in records if r.id in story_ids), key=jobs.keep_order).id
+    assert seen.groups[0].representative == earliest
+    assert [(d.dropped, d.kept, d.jaccard) for d in grouped.duplicates] == [
+        (d.dropped, d.kept, d.jaccard) for d in pairwise.duplicates
+    ]
+    assert grouped.documents == pairwise.documents

@@ -15,6 +15,7 @@ from dedup import html
 from dedup.config import Config
 from dedup.ingest import read_corpus
 from dedup.pipeline import report
+from dedup.report_pages import PACK_TYPE, pack_blocks, unpack_index, unpack_page
 from dedup.types import Record
 from tests.conftest import (
     ATTRIBUTE,
@@ -65,18 +66,12 @@ def render(records: list[Record], config: Config | None = None) -> str:
 def index_of(page: str) -> dict:
     """The page's index with the detail of each pair and story (parsed by the page only
     when opened) put back in its row."""
-    blocks = {
-        attrs.get("id"): json.loads(text)
-        for attrs, text in parse(page).scripts
-        if attrs.get("type") == "application/json"
-    }
-    if "report-index" not in blocks:
-        raise AssertionError("no report-index block")
-    index = blocks["report-index"]
+    index = unpack_index(page)
+    packed = unpack_page(page)
     for number, pair in enumerate(index["pairs"]):
-        pair.update(blocks[f"pair-{number}"])
+        pair.update(packed["pair"][number])
     for number, story in enumerate(index["stories"]):
-        story["graph"] = blocks.get(f"story-{number}", {}).get("graph")
+        story.update({"graph": None, **packed["story"][number]})
     return index
 
 
@@ -130,10 +125,9 @@ def test_payloads_never_reach_the_page_as_markup():
     page = render(hostile_records())
     for raw in (SCRIPT, ATTRIBUTE, "<img", "onerror=alert(1)>"):
         assert raw not in page
-    # the JSON blocks hold them escaped, and they decode back to the exact text
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    # the data blocks hold them compressed, and they decode back to the exact text
     index = index_of(page)
-    titles = {doc["id"]: doc["title"] for doc in index["docs"]}
+    titles = {doc["id"]: doc["headline"] for doc in index["docs"]}
     assert titles == {"evil-a": f"Title {SCRIPT}", "evil-b": f"Title {ATTRIBUTE}"}
     tags = parse(page)
     assert not [tag for tag, _ in tags.tags if tag == "img"]
@@ -149,11 +143,9 @@ def test_only_http_urls_get_an_href(seed_corpus):
 
 
 def test_article_texts_decode_to_the_originals(seed_corpus, seed_page):
-    texts = {}
-    for attrs, text in parse(seed_page).scripts:
-        if (attrs.get("id") or "").startswith("text-"):
-            assert attrs.get("type") == "application/json"
-            texts[int(attrs["id"].removeprefix("text-"))] = json.loads(text)
+    texts = unpack_page(seed_page)["text"]
+    # no text is in the page as plain text: every one is in a compressed pack
+    assert texts and all(text[-60:] not in seed_page for text in texts.values())
     index = index_of(seed_page)
     originals = {r.id: r.text for r in seed_corpus}
     # only documents that are in a pair carry their text: 003 and 004 share nothing
@@ -184,7 +176,9 @@ def test_page_is_self_contained(seed_page):
 
 def test_only_the_page_script_may_run(seed_page):
     tags = parse(seed_page)
-    runnable = [text for attrs, text in tags.scripts if attrs.get("type") != "application/json"]
+    # the index and the packs are data blocks (a type no browser runs); the page's script is the one
+    data = {"application/json", PACK_TYPE}
+    runnable = [text for attrs, text in tags.scripts if attrs.get("type") not in data]
     assert len(runnable) == 1
     digest = base64.b64encode(hashlib.sha256(runnable[0].encode("utf-8")).digest()).decode()
     csp = next(
@@ -284,20 +278,24 @@ def test_write_report_writes_run_json_last(tmp_path, seed_page):
 
 
 def test_pair_and_story_details_are_parsed_only_when_opened(seed_page):
-    blocks = {
-        attrs.get("id"): json.loads(text)
-        for attrs, text in parse(seed_page).scripts
-        if attrs.get("type") == "application/json"
-    }
-    index = blocks["report-index"]
+    blocks = {attrs.get("id"): attrs.get("type") for attrs, _ in parse(seed_page).scripts}
+    index = unpack_index(seed_page)
     assert index["pairs"] and not any("marks_a" in p or "verdict" in p for p in index["pairs"])
     assert not any("graph" in s for s in index["stories"])
+    packed = unpack_page(seed_page)
+    # the index is JSON; the texts and details are packs, by kind
+    assert blocks.pop("report-index") == "application/json"
+    assert {i.rsplit("-", 1)[0] for i, t in blocks.items() if t == PACK_TYPE} == {
+        "text",
+        "pair",
+        "story",
+    }
     for number, pair in enumerate(index["pairs"]):
-        detail = blocks[f"pair-{number}"]
+        detail = packed["pair"][number]
         assert detail["marks_a"] and detail["verdict"]["text"]
         assert pair["passages"] == len({m[2] for m in detail["marks_a"]})
     (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) == 3]
-    detail = blocks[f"story-{story}"]
+    detail = packed["story"][story]
     assert {str(e["edge"]) for e in detail["graph"]["edges"]} == set(detail["edges"])
 
 
@@ -307,3 +305,21 @@ def test_overview_short_lists_link_inside_the_page(seed_page):
     links = re.search(r'<ol id="top-links"[^>]*>(.*?)</ol>', seed_page, re.S)
     assert links and links.group(1).count("<li>") == len(index_of(seed_page)["edges"]) > 0
     assert "original not in the corpus" in links.group(1)
+
+
+def test_packs_hold_each_block_once_and_index_their_first_keys():
+    blocks = [(k, {"text": f"block {k} " + "x" * (k % 7) * 40}) for k in range(0, 300, 3)]
+    starts, packs = pack_blocks("pair", blocks, pack_bytes=500)
+    assert len(packs) > 5 and [block_id for block_id, _ in packs] == [
+        f"pair-{n}" for n in range(len(packs))
+    ]
+    page = "".join(f'<script type="{PACK_TYPE}" id="{i}">{b}</script>' for i, b in packs)
+    found = unpack_page(page)["pair"]
+    assert found == dict(blocks)
+    # each pack starts at the key the index says, and no pack holds a key of the next
+    for n, (_, packed) in enumerate(packs):
+        one = unpack_page(f'<script type="{PACK_TYPE}" id="pair-{n}">{packed}</script>')
+        keys = sorted(one["pair"])
+        assert keys[0] == starts[n]
+        assert n + 1 == len(starts) or keys[-1] < starts[n + 1]
+    assert pack_blocks("pair", blocks, pack_bytes=500) == (starts, packs)  # the same bytes

@@ -261,7 +261,8 @@ def test_unparsable_date_is_kept_empty_with_a_warning(tmp_path):
     corpus = read_corpus([path])
     assert corpus.records[0].date is None
     assert corpus.warnings[0].reason == (
-        'unparsable date "yesterday" (expected ISO 8601 such as 2016-12-10); date left empty'
+        'unparsable date "yesterday" (expected ISO 8601 such as 2016-12-10, RFC 2822 or '
+        "Unix time); date left empty"
     )
 
 

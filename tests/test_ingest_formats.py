@@ -147,6 +147,30 @@ def test_folder_shard_with_a_bad_record(tmp_path):
     ]
 
 
+def test_folder_csv_and_parquet_shards_with_bad_rows(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    (tmp_path / "a.csv.bz2").write_bytes(bz2.compress(b"id,text\nc1,one\nc2,two,three\n"))
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": ["four", " "]}), tmp_path / "b.parquet")
+    corpus = read_corpus([tmp_path])
+    assert [r.id for r in corpus.records] == ["c1", "p1"]
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        (f"{tmp_path / 'a.csv.bz2'}:3", "expected 2 columns, found 3"),
+        (f"{tmp_path / 'b.parquet'}:2", "empty text"),
+    ]
+
+
+def test_glob_pattern_with_a_bad_record(tmp_path):
+    (tmp_path / "a.jsonl.zst").write_bytes(zstd(jsonl_bytes(ROWS[:2])))
+    (tmp_path / "b.jsonl.zst").write_bytes(zstd(jsonl_bytes(ROWS[2:]) + b"[1, 2]\n"))
+    corpus = read_corpus([str(tmp_path / "*.jsonl.zst")])
+    assert [r.id for r in corpus.records] == [r["id"] for r in ROWS]
+    assert [(r.source, r.reason) for r in corpus.rejects] == [
+        (f"{tmp_path / 'b.jsonl.zst'}:{len(ROWS) - 1}", "expected a JSON object, found list")
+    ]
+
+
 def test_folder_with_txt_files_reads_them_and_says_what_it_left(tmp_path):
     (tmp_path / "story.txt").write_text("a story", encoding="utf-8")
     (tmp_path / "feed.jsonl").write_bytes(jsonl_bytes(ROWS))
@@ -367,7 +391,8 @@ def test_feed_dates_become_iso(tmp_path):
     assert [(w.source, w.reason) for w in corpus.warnings] == [
         (
             f"{path}:4",
-            'unparsable date "10/12/2016" (expected ISO 8601 such as 2016-12-10); date left empty',
+            'unparsable date "10/12/2016" (expected ISO 8601 such as 2016-12-10, RFC 2822 or '
+            "Unix time); date left empty",
         )
     ]
 

@@ -3,6 +3,7 @@ plain reference that counts characters one by one."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -178,3 +179,36 @@ annotations = st.builds(
 def test_recall_and_precision_match_the_character_set_reference(cases, detections):
     assert macro_recall(cases, detections) == pytest.approx(_reference_recall(cases, detections))
     assert macro_precision(cases, detections) == pytest.approx(_reference_recall(detections, cases))
+
+
+def test_the_targets_table_names_the_levels_and_the_misses():
+    from edited import LEVELS, target_rows
+
+    def scores(recall: float, gran: float, plagdet_: float = 1.0, doc_p: float = 1.0):
+        return dataclasses.replace(
+            score([CASE], [CASE]),
+            recall=recall,
+            granularity=gran,
+            plagdet=plagdet_,
+            pair_precision=doc_p,
+        )
+
+    found = {(level.kind, level.name): {"dedup": scores(0.99, 1.0), "naive": scores(0.5, 3.0)}
+             for level in LEVELS}  # fmt: skip
+    found[("substitute", "1/5")]["dedup"] = scores(0.94, 1.0)  # recall below 0.95
+    found[("ocr", "3%")]["dedup"] = scores(0.99, 1.06)  # granularity above 1.05
+    found[("all", "")] = {"dedup": scores(1, 1, 0.89, 0.995), "naive": scores(1, 1, 0.3, 0.9)}
+    rows = target_rows(found, list(LEVELS))
+    levels = sorted({what for what, *_ in rows} - {"all"})
+    # substitution up to 1 in 5 and OCR up to 3 %, never 1/3 or 5 %
+    assert levels == ["ocr 1%", "ocr 2%", "ocr 3%", "substitute 1/10", "substitute 1/20",
+                      "substitute 1/5"]  # fmt: skip
+    missed = [(what, measure) for what, measure, _, _, _, ok in rows if not ok]
+    assert missed == [
+        ("substitute 1/5", "recall"),
+        ("ocr 3%", "granularity"),
+        ("all", "plagdet"),
+    ]
+    naive = {(what, measure): value for what, measure, _, _, value, _ in rows}
+    assert naive[("ocr 1%", "granularity")] == 3.0
+    assert naive[("all", "doc-P")] == 0.9

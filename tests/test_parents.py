@@ -118,3 +118,65 @@ def test_evidence_against_the_edge_says_it_was_outweighed():
     (edge,) = [e for e in result.edges if e.target == "x-second"]
     assert not edge.directed  # dates only: it may share a source with x-first
     assert any(e.kind == "date" and e.favours == "x-first" for e in edge.evidence)
+
+
+def test_furniture_words_make_no_candidate_closer():
+    # two subscribers print the same share line between the wire's paragraphs, inside the
+    # passage they share; it is furniture, so the earlier one does not explain the wire
+    # by its shared share-line words
+    from dedup.carriers import Carrier, Words
+    from dedup.parents import decide
+    from dedup.types import PassageCluster, Witness
+
+    rng = random.Random(7)
+    first, second = story(rng, 2)
+    share = "Share this article on Facebook Twitter and by email"
+    texts = {
+        "wire": f"{first}\n\n{second}",
+        "a": f"{first}\n\n{share}\n\n{second}",
+        "b": f"{first}\n\n{share}\n\n{second}",
+    }
+    dates = {"wire": "2020-01-01T08:00:00", "a": "2020-01-01T09:00:00", "b": "2020-01-01T10:00:00"}
+    outlets = {"wire": "Reuters", "a": "Alpha Post", "b": "Beta News"}
+    agency = {"wire": "Reuters"}
+    docs = {
+        d: Carrier(id=d, outlet=outlets[d], date=dates[d], agency=agency.get(d), credits=(),
+                   text_end=len(t))
+        for d, t in texts.items()
+    }  # fmt: skip
+    passage = PassageCluster("p1", first, tuple(Witness(d, 0, len(t)) for d, t in texts.items()))
+    words = Words(texts)
+    credited = dict.fromkeys(texts, False)
+    at = len(first) + 2
+    furniture = {"a": [(at, at + len(share))], "b": [(at, at + len(share))]}
+    with_furniture, _ = decide([passage], docs, words, credited, furniture)
+    assert with_furniture.parents["b"] == [("wire", "agency")]
+    without, _ = decide([passage], docs, words, credited)
+    assert without.parents.get("b") != [("wire", "agency")]
+
+
+def test_a_rewrite_carrying_an_outlets_edits_hangs_from_it_despite_the_wire_habit():
+    # "Rewrites" embeds one paragraph of each story among three of its own; four times the
+    # wire's reading (its outlet learns it takes from the wire), the fifth time the
+    # subscriber's edited paragraph: that rewrite hangs from the subscriber
+    rng = random.Random(3)
+    records = []
+    for k in range(5):
+        wire = story(rng)
+        sub = edit(wire, f"edited{k}")
+        own = story(rng, 3)
+        taken = (sub if k == 4 else wire)[1]
+        day = 10 + 3 * k
+        records += [
+            Record(f"s{k}-wire", "\n\n".join(wire), outlet="Reuters",
+                   date=f"2020-01-{day:02d}T09:00:00"),
+            Record(f"s{k}-sub", "\n\n".join(sub), outlet="Daily", date=f"2020-01-{day + 1:02d}"),
+            Record(f"s{k}-rew", "\n\n".join([own[0], taken, *own[1:]]), outlet="Rewrites",
+                   date=f"2020-01-{day + 2:02d}"),
+        ]  # fmt: skip
+    result = chains(records, Config())
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    assert directed["s4-rew"] == "s4-sub"
+    assert all(directed[f"s{k}-rew"] == f"s{k}-wire" for k in range(4))
+    habit = "Rewrites (s0-rew's outlet) takes from the wire"
+    assert any(e.detail.startswith(habit) for edge in result.edges for e in edge.evidence)

@@ -196,6 +196,21 @@ def test_self_duplicates_keep_the_copy_in_paragraphs():
     assert [(s.start, s.end) for s in spans] == [(first, first + len(flat))]
 
 
+def test_a_paragraph_is_kept_over_its_words_inside_a_flat_copy_printed_first():
+    # the flat copy comes first and each paragraph matches a piece of it: no copy has more
+    # line breaks, so the paragraph, a line of its own, is kept and the flat line is cut
+    paragraphs = ["One sentence here and more.", "Another sentence there, and on.", "A third."]
+    flat = " ".join(paragraphs)
+    text = f"{flat}\n\n{paragraphs[0]}\n\nRead more: elsewhere\n\n{paragraphs[1]}"
+    copies = []
+    for paragraph in paragraphs[:2]:
+        inside = flat.index(paragraph)
+        alone = text.index(paragraph, len(flat))
+        copies.append((inside, inside + len(paragraph), alone, alone + len(paragraph)))
+    spans = rules.self_duplicate_spans(text, copies)
+    assert sorted((s.start, s.end) for s in spans) == [(c[0], c[1]) for c in copies]
+
+
 def test_combined_cuts_never_overlap():
     text = "aaaa bbbb cccc dddd eeee"
     first = [rules.Span(0, 14, "comments")]

@@ -231,13 +231,26 @@ def test_copy_of_a_copy_hangs_from_the_closer_version(seed_texts):
     second = Record(id="second", text=edited + "\n\nYet more text.", date="2016-12-11")
     result = chains([wire, plain, first, second], Config())
     directed = {e.target: e.source for e in result.edges if e.directed}
-    assert directed == {"plain": "wire", "first": "wire"}
+    # first is dated first and second carries first's change to the agency's text: the
+    # edit, not the date alone, says second took it from first
+    assert directed == {"plain": "wire", "first": "wire", "second": "first"}
     (edge,) = [e for e in result.edges if e.target == "second"]
-    # no habit of second's outlet is known: first is dated earlier, yet the two may share
-    # a source, so they hang together from an inferred node
-    assert not edge.directed
-    assert {e.target for e in result.edges if e.source == edge.source} == {"first", "second"}
+    assert any(e.kind == "containment" and "changes" in e.detail for e in edge.evidence)
     assert not any(e.source == "wire" and e.target == "second" for e in result.edges)
+
+
+def test_a_sibling_dated_first_without_an_edit_gets_no_edge(seed_texts):
+    # second shares first's text but no change of first's: only the date orders them, so
+    # they hang from the wire, not from each other
+    original = paragraph_with(seed_texts["000"], "The UN estimates about 100,000")
+    wire = Record(id="wire", text=original, outlet="Reuters", date="2016-12-09")
+    first = Record(id="first", text=original + "\n\nMore own text.", date="2016-12-10")
+    second = Record(id="second", text=original + "\n\nYet more text.", date="2016-12-11")
+    result = chains([wire, first, second], Config())
+    assert {e.target: e.source for e in result.edges if e.directed} == {
+        "first": "wire",
+        "second": "wire",
+    }
 
 
 def test_via_evidence_names_the_dropped_ancestor(seed_texts):
@@ -287,10 +300,9 @@ def test_tied_closer_versions_go_to_the_earliest_not_the_first_id(seed_texts):
     sub = Record(id="z-sub", text=edited + "\n\nOwn Z.", date="2016-12-10")
     last = Record(id="b-scraper", text=edited + "\n\nOwn B.", date="2016-12-12")
     result = chains([wire, late, sub, last], Config())
-    (edge,) = [e for e in result.edges if e.target == "b-scraper"]
-    members = {e.target for e in result.edges if e.source == edge.source}
-    assert "z-sub" in members  # hung with z-sub (dates only: undirected), not a-scraper
-    assert not any(e.source == "a-scraper" for e in result.edges)
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    # both carry z-sub's change to the wire's text, and z-sub is the earliest that has it
+    assert directed == {"z-sub": "wire", "a-scraper": "z-sub", "b-scraper": "z-sub"}
 
 
 # --- credits ------------------------------------------------------------------------------

@@ -129,3 +129,41 @@ def test_naive_links_every_pair_sharing_an_8_gram() -> None:
     prediction = syndication.naive_prediction(records)
     assert prediction.pairs == {("a", "b")}
     assert set(prediction.directed) == {("a", "b")}  # same date: ties by id
+
+
+def test_edge_reasons_are_read_from_the_evidence() -> None:
+    def row(source: str, *evidence: tuple[str, str | None, str]) -> dict:
+        items = [{"kind": k, "favours": f, "detail": d} for k, f, d in evidence]
+        return {"source": source, "target": "t", "directed": True, "evidence": items}
+
+    assert syndication.edge_reason(row("w", ("agency", "w", ""))) == "agency, whole"
+    part = ("containment", "w", "t shares 9 of its 90 words; a few passages among its own")
+    assert syndication.edge_reason(row("w", ("agency", "w", ""), part)) == "agency, part"
+    edits = ("containment", "s", "… it carries s's changes to the agency's text, which w lacks")
+    assert syndication.edge_reason(row("s", ("date", "s", ""), edits)) == "edits"
+    assert syndication.edge_reason(row("s", ("outlet", "s", ""))) == "outlet"
+    assert syndication.edge_reason(row("s", ("date", "s", ""), ("agency", "w", ""))) == "date"
+    truth = {"edges": [{"source": "s", "target": "t"}]}
+    rows = [row("s", ("outlet", "s", "")), row("x", ("outlet", "x", ""))]
+    assert syndication.score_reasons(truth, rows) == {"outlet": (2, 1)}
+
+
+def test_a_copy_reading_as_the_wire_is_counted() -> None:
+    wire = "Oil rose two pct on Monday, traders said."
+    sub = "Oil rose two percent on Monday, traders said."
+    records = [
+        {"id": "w", "text": wire},
+        {"id": "s", "text": sub},
+        {"id": "r1", "text": "Own words. traders said."},
+        {"id": "r2", "text": "Own words. two percent on Monday"},
+    ]
+    roles = {"w": "wire", "s": "subscriber", "r1": "rewriter", "r2": "rewriter"}
+    articles = {k: {"role": v, "story": 0} for k, v in roles.items()}
+
+    def edge(target: str, piece: str) -> dict:
+        start = records[int(target[1]) + 1]["text"].index(piece)
+        span = {"target_start": start, "target_end": start + len(piece)}
+        return {"source": "s", "target": target, "kind": "subscriber→rewriter", "spans": [span]}
+
+    truth = {"articles": articles, "edges": [edge("r1", "traders said"), edge("r2", "percent")]}
+    assert syndication.reads_as_the_wire(records, truth) == {"subscriber→rewriter": 1}

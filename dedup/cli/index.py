@@ -111,9 +111,9 @@ def index_add_command(
         counts = result.counts
         click.echo(
             f"dedup index add: {counts['added']:,} added, {counts['replaced']:,} replaced, "
-            f"{counts['unchanged']:,} unchanged, {len(rejects):,} skipped; "
-            f"{counts['documents_in_index']:,} documents in {index}, {run.seconds():.2f} s"
+            f"{counts['unchanged']:,} unchanged, {len(rejects):,} skipped, {run.seconds():.2f} s"
         )
+        click.echo(f"{counts['documents_in_index']:,} documents in {index}")
     run.finish(rejects)
 
 
@@ -199,25 +199,34 @@ def index_info_command(index: str, as_json: bool, debug: bool) -> None:
     click.echo(f"  size on disk  {size / 1e6:.2f} MB ({per_doc:,.0f} bytes per document)")
     click.echo(
         f"  settings      shingle_size {config['shingle_size']}, num_perm {config['num_perm']}, "
-        f"bands {config['bands']} x rows {config['rows']}, seed {config['seed']}, "
-        f"min_passage_words {config['min_passage_words']} (digest {facts['config_digest']})"
+        f"bands {config['bands']} x rows {config['rows']},"
     )
+    click.echo(
+        f"                seed {config['seed']}, min_passage_words {config['min_passage_words']}"
+    )
+    click.echo(f"  digest        {facts['config_digest']}")
 
 
 @index_group.command("remove")
 @click.argument("index", type=click.Path(dir_okay=False))
 @click.argument("ids", nargs=-1, required=True)
 @click.option("-q", "--quiet", is_flag=True, help="No summary.")
+@json_option
 @debug_option
 @handle_errors
-def index_remove_command(index: str, ids: tuple[str, ...], quiet: bool, debug: bool) -> None:
+def index_remove_command(
+    index: str, ids: tuple[str, ...], quiet: bool, as_json: bool, debug: bool
+) -> None:
     """Remove the documents IDS from INDEX (one transaction); unknown ids are reported."""
     from dedup.index import index_remove
 
     result = index_remove(index, ids)
     for doc_id in result.unknown:
         click.echo(f"not in the index: {doc_id}", err=True)
-    if not quiet:
+    if as_json:
+        counts = {"removed": len(result.removed), "not_in_index": len(result.unknown)}
+        click.echo(json.dumps({"command": "index remove", "index": index, "counts": counts}))
+    elif not quiet:
         click.echo(
             f"dedup index remove: {len(result.removed):,} removed, "
             f"{len(result.unknown):,} not in the index"

@@ -45,7 +45,7 @@ from dedup.ingest.compressed import (
 )
 from dedup.ingest.dates import parse_date
 from dedup.ingest.folders import SIDECARS, FolderListing, folder_files
-from dedup.ingest.jsonl import text_lines
+from dedup.ingest.jsonl import is_json_array, json_array_items, text_lines
 from dedup.ingest.options import FORMATS, Note, ReadOptions
 from dedup.ingest.reader import (
     Corpus,
@@ -55,7 +55,7 @@ from dedup.ingest.reader import (
     iter_records,
     read_corpus,
 )
-from dedup.ingest.rows import record_problem, surrogate_field
+from dedup.ingest.rows import UnusableRecord, record_problem, surrogate_field
 from dedup.ingest.webpages import (
     WARC_EXTRA,
     PageText,
@@ -78,14 +78,17 @@ __all__ = [
     "Note",
     "PageText",
     "ReadOptions",
+    "UnusableRecord",
     "decode_page",
     "extract_article",
     "folder_files",
     "format_of",
     "html_element",
     "input_size",
+    "is_json_array",
     "iter_path",
     "iter_records",
+    "json_array_items",
     "open_binary",
     "page_metadata",
     "parse_date",

@@ -76,8 +76,8 @@ def _check_date(record: Record) -> tuple[Record, Reject | None]:
     if parsed is None:
         warning = Reject(
             record.source,
-            f'unparsable date "{record.date}" (expected ISO 8601 such as 2016-12-10); '
-            "date left empty",
+            f'unparsable date "{record.date}" (expected ISO 8601 such as 2016-12-10, '
+            "RFC 2822 or Unix time); date left empty",
             record.id,
         )
         return _replace_date(record, None), warning

@@ -4,15 +4,17 @@ line."""
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from dedup.errors import InputError
-from dedup.ingest.compressed import READ_ERRORS, read_error_message
+from dedup.ingest.compressed import READ_ERRORS, _stem, open_binary, read_error_message
 from dedup.ingest.options import ReadOptions, _decode_message, _fail
 from dedup.ingest.rows import (
     _record_from_row,
@@ -38,10 +40,31 @@ def _read_json(
     is not white space is not ``[``. A record's source is the line where its object starts;
     its default id ``<stem>:<record number>``."""
     data = handle.read()
-    start = len(data) - len(data.lstrip())
-    if data[start : start + 1] != b"[":
+    if not is_json_array(data):
         yield from _read_jsonl(io.BytesIO(data), name, stem, options)
         return
+    number = 0
+    for item in json_array_rows(data, name, options):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        row, line = item
+        number += 1
+        yield _json_array_item(row, name, line, f"{stem}:{number}", options)
+
+
+def is_json_array(data: bytes) -> bool:
+    """Whether ``data`` (a ``.json`` file's bytes) holds a JSON array: its first character
+    that is not white space is ``[`` (else it is read as JSON lines)."""
+    start = len(data) - len(data.lstrip())
+    return data[start : start + 1] == b"["
+
+
+def json_array_rows(
+    data: bytes, name: str, options: ReadOptions
+) -> Iterator[tuple[Any, int] | Reject]:
+    """Each item of the JSON array in ``data`` (any JSON value) with the line it starts at,
+    in order; where the array is broken, a Reject and nothing after it."""
     try:
         text = data.decode(options.decoding)
     except UnicodeDecodeError as err:
@@ -68,7 +91,7 @@ def _read_json(
             )
             return
         number += 1
-        yield _json_array_item(row, name, line, f"{stem}:{number}", options)
+        yield row, line
         line += text.count("\n", position, end)
         position = _skip_space(text, end)
         line += text.count("\n", end, position)
@@ -171,3 +194,18 @@ def text_lines(
 def _ascii_compatible(encoding: str) -> bool:
     """Whether ``encoding`` writes a newline (and any ASCII) as the same single bytes."""
     return "a\n".encode(codecs.lookup(encoding).name) == b"a\n"
+
+
+def json_array_items(path: Path, options: ReadOptions) -> Iterator[tuple[Any, Record | Reject]]:
+    """Each item of the JSON array in the file ``path`` (compressed or not), as it came, with
+    the record (or reject) the reader makes of it; what follows a break in the array is not
+    given. For writing a file back as it came (``dedup clean``)."""
+    options = dataclasses.replace(options, strict=False)
+    with open_binary(path) as handle:
+        data = handle.read()
+    name, stem = str(path), _stem(path)
+    for number, item in enumerate(json_array_rows(data, name, options), 1):
+        if isinstance(item, Reject):
+            return
+        row, line = item
+        yield row, _json_array_item(row, name, line, f"{stem}:{number}", options)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dedup.errors import InputError
@@ -45,9 +46,20 @@ def _surrogate_message(field_name: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class UnusableRecord(Record):
+    """An item of the caller's data that is no record (a row without text, a number), in
+    its place among the records, to be skipped as a Reject saying ``problem``."""
+
+    problem: str = ""
+
+
 def record_problem(record: Record) -> str | None:
-    """Why ``record`` (given through the API) cannot be used, or None: a field holding a
-    lone surrogate, which no output file could hold."""
+    """Why ``record`` (given through the API) cannot be used, or None: an
+    :class:`UnusableRecord`'s problem, or a field holding a lone surrogate, which no output
+    file could hold."""
+    if isinstance(record, UnusableRecord):
+        return record.problem
     for name in ("id", "text", "outlet", "date", "url", "title"):
         if _holds_surrogate(getattr(record, name)):
             return _surrogate_message(name)

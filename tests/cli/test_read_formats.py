@@ -5,6 +5,7 @@ and line (or record)."""
 from __future__ import annotations
 
 import bz2
+import gzip
 import json
 import lzma
 
@@ -93,29 +94,75 @@ def test_scan_folder_of_shards_with_a_damaged_one(tmp_path):
     assert sorted(ids) == sorted(SEED_IDS.values())
 
 
-def test_scan_glob_pattern(tmp_path):
+def test_scan_glob_pattern_with_a_bad_record(tmp_path):
     for row in seed_rows():
-        (tmp_path / f"{row['id']}.jsonl").write_bytes(jsonl_bytes([row]))
-    _, skipped, ids = scan(str(tmp_path / "*.jsonl"), out=tmp_path / "out")
-    assert not skipped and sorted(ids) == sorted(SEED_IDS.values())
+        (tmp_path / f"{row['id']}.jsonl.gz").write_bytes(gzip.compress(jsonl_bytes([row])))
+    (tmp_path / "zz.jsonl.gz").write_bytes(gzip.compress(b'{"id": "x", "text": "  "}\n'))
+    (tmp_path / "other.csv").write_text("id,text\nq,not matched\n", encoding="utf-8")
+    _, skipped, ids = scan(str(tmp_path / "*.jsonl.gz"), out=tmp_path / "out")
+    assert skipped == [f"skipped: {tmp_path / 'zz.jsonl.gz'}:1: empty text"]
+    assert sorted(ids) == sorted(SEED_IDS.values())
 
 
-@pytest.mark.parametrize("fmt", ["csv"])
-def test_scan_stdin_in_a_format(tmp_path, fmt):
+def test_scan_folder_of_csv_and_parquet_shards_with_a_bad_row(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = seed_rows()
+    folder = tmp_path / "shards"
+    (folder / "2016").mkdir(parents=True)
+    lines = ["id,text", *(f'{r["id"]},"{r["text"]}"' for r in rows[:2])]
+    (folder / "2016" / "a.csv.xz").write_bytes(lzma.compress("\n".join(lines).encode() + b"\n"))
+    table = pa.Table.from_pylist([*rows[2:], {"id": "x", "text": None}])
+    pq.write_table(table, folder / "b.parquet")
+    _, skipped, ids = scan(str(folder), out=tmp_path / "out")
+    assert skipped == [f'skipped: {folder / "b.parquet"}:4: field "text" is null, not text']
+    assert sorted(ids) == sorted(SEED_IDS.values())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_scan_stdin_in_a_format_with_a_bad_record(tmp_path, fmt):
     import csv
     import io
 
-    sink = io.StringIO()
-    writer = csv.writer(sink)
-    writer.writerow(["id", "text"])
-    for row in seed_rows():
-        writer.writerow([row["id"], row["text"]])
+    if fmt == "csv":
+        sink = io.StringIO()
+        writer = csv.writer(sink)
+        writer.writerow(["id", "text"])
+        for row in seed_rows():
+            writer.writerow([row["id"], row["text"]])
+        writer.writerow(["bad"])
+        data = sink.getvalue()
+        line = data.count("\n")
+        reason = "expected 2 columns, found 1"
+    else:
+        items = [json.dumps(r) for r in [*seed_rows(), {"id": "bad"}]]
+        data = "[" + ",\n".join(items) + "]" if fmt == "json" else "\n".join(items)
+        line, reason = len(items), 'missing field "text"'
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["scan", "-", "--format", fmt, "-q", "-o", str(out)], input=sink.getvalue()
+        main, ["scan", "-", "--format", fmt, "-q", "-o", str(out)], input=data
     )
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"skipped: <stdin>:{line}: {reason}"]
     assert len((out / "documents.jsonl").read_text().splitlines()) == len(SEED_IDS)
+
+
+def test_scan_feed_dates_and_an_ambiguous_one(tmp_path):
+    texts = [row["text"] for row in seed_rows()[:3]]
+    dates = ["Sat, 10 Dec 2016 09:30:00 GMT", 1481362200000, "10/12/2016"]
+    path = tmp_path / "feed.jsonl"
+    rows = [{"id": f"d{k}", "text": t, "date": d} for k, (t, d) in enumerate(zip(texts, dates))]
+    path.write_bytes(jsonl_bytes(rows))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["scan", str(path), "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f'warning: {path}:3: unparsable date "10/12/2016" (expected ISO 8601 such as '
+        "2016-12-10, RFC 2822 or Unix time); date left empty"
+    ]
+    documents = [json.loads(x) for x in (out / "documents.jsonl").read_text().splitlines()]
+    assert [d["date"] for d in documents] == ["2016-12-10T09:30:00+00:00"] * 2 + [None]
 
 
 def test_scan_warc_with_a_page_without_text(tmp_path):

@@ -86,3 +86,41 @@ def test_chains_draws_the_top_chains_as_trees_with_whole_ids():
             assert start < 0 or len(line) >= start + len("000_5d2d231cf070430d")
     none = CliRunner().invoke(main, ["chains", str(CORPUS), "--top", "0"])
     assert "inferred:p1" not in none.output and "1 chains" in none.output
+
+
+def every_command(tmp_path: Path) -> list[list[str]]:
+    """Each command of the CLI with the arguments it needs, on the seeds."""
+    index = str(tmp_path / "seeds.db")
+    return [
+        ["scan", str(CORPUS)],
+        ["clean", str(CORPUS), "-o", str(tmp_path / "clean")],
+        ["stories", str(CORPUS)],
+        ["chains", str(CORPUS)],
+        ["report", str(CORPUS), "-o", str(tmp_path / "report")],
+        ["index", "add", index, str(CORPUS)],
+        ["index", "query", index, str(CORPUS)],
+        ["index", "info", index],
+        ["index", "remove", index, "000_5d2d231cf070430d", "not-there"],
+    ]
+
+
+def test_every_command_fits_80_columns_in_a_pipe_and_prints_json(tmp_path):
+    """In a pipe (as CliRunner's output is) every line of every command fits 80 columns with
+    no trailing space, but for lines naming a file, which are not broken; and with --json
+    each prints one JSON object naming the command."""
+    short = tmp_path / "t"  # paths as short as a person's, so that the lines are the tool's
+    short.mkdir()
+    for args in every_command(short):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+        lines = [line for line in result.stdout.splitlines() if str(short) not in line]
+        assert lines, args
+        assert [line for line in lines if line != line.rstrip() or len(line) > 80] == [], args
+    for args in every_command(tmp_path / "json"):
+        (tmp_path / "json").mkdir(exist_ok=True)
+        result = CliRunner().invoke(main, [*args, "--json"])
+        assert result.exit_code == 0, (args, result.output)
+        summary = json.loads(result.stdout)
+        assert isinstance(summary["counts"], dict), args
+        if args[:2] != ["index", "info"]:  # info prints the index's facts, not a run's
+            assert summary["command"] == " ".join(args[: 2 if args[0] == "index" else 1])

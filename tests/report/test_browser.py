@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dedup.cli import main
+from dedup.report_pages import unpack_index
 from tests.conftest import (
     ATTRIBUTE,
     CORPUS,
@@ -57,6 +58,7 @@ class Page:
     """A page with every request outside the report file refused and recorded."""
 
     def __init__(self, browser, path: Path) -> None:
+        self.path = path
         self.url = path.resolve().as_uri()
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
         self.page = self.context.new_page()
@@ -86,7 +88,7 @@ class Page:
         self.page.wait_for_selector(f"body[data-ready='{view.split('/')[0] or 'overview'}']")
 
     def index(self) -> dict:
-        return json.loads(self.page.text_content("#report-index"))
+        return unpack_index(self.path.read_text(encoding="utf-8"))
 
 
 def write_report(corpus: Path | str, out: Path) -> Path:
@@ -226,7 +228,7 @@ def injected(page) -> dict:
             handlers: Array.from(document.querySelectorAll("*")).filter(
                 e => Array.from(e.attributes).some(a => a.name.startsWith("on"))).length,
             scripts: Array.from(document.querySelectorAll("script")).filter(
-                s => s.type !== "application/json").length,
+                s => !["application/json", "application/x-dedup-pack"].includes(s.type)).length,
             jsLinks: Array.from(document.querySelectorAll("a[href]")).filter(
                 a => !/^(#|https?:)/i.test(a.getAttribute("href"))).length,
         })"""
@@ -450,5 +452,59 @@ def test_a_substituted_word_is_marked_in_both_texts(browser, tmp_path):
         assert underline == "wavy"
         page.page.screenshot(path=str(tmp_path / "edited-pair.png"), full_page=True)
         assert page.requests == [] and page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_copy_group_is_one_row_with_its_outlets(browser, tmp_path):
+    from tests.test_report_groups import copy_corpus
+
+    copies = 10
+    fields = ("id", "text", "outlet", "date", "title")
+    corpus = tmp_path / "copies.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({name: getattr(r, name) for name in fields}) + "\n"
+            for r in copy_corpus(copies)
+        ),
+        encoding="utf-8",
+    )
+    page = Page(browser, write_report(corpus, tmp_path / "out"))
+    try:
+        index = page.index()
+        inside = copies * (copies - 1) // 2
+        assert len(index["pairs"]) == inside + copies  # and the quoter with each copy
+        page.open("")
+        assert page.page.text_content("#count-groups").startswith(f"{inside} of them inside 1")
+        page.open("pairs")
+        (row,) = [page.page.locator("#pairs-list tr[data-group]")]
+        assert row.count() == 1
+        text = row.text_content()
+        assert "Wire story, copy" in text and "Outlet 00" in text and "and 4 more" in text
+        # the pairs among the copies are that row, and the quoter's pairs with the copies are
+        # one row: its pair with the representative, saying how many more copies it stands for
+        listed = page.page.locator("#pairs-list tr[data-pair]")
+        assert listed.count() == 1
+        text = listed.first.text_content()
+        assert "Local" in text and f"and {copies - 1} more copies of its copy group" in text
+        (number,) = [int(listed.first.get_attribute("data-pair"))]
+        ids = [d["id"] for d in index["docs"]]
+        pair = index["pairs"][number]
+        assert {ids[pair["a"]], ids[pair["b"]]} == {"quoter", ids[index["groups"][0]["rep"]]}
+        row.locator("a").first.click()
+        page.page.wait_for_selector("body[data-ready='group']")
+        members = page.page.locator("#group tr[data-doc]")
+        assert members.count() == copies
+        assert page.page.text_content("#group-what").startswith(f"{copies} copies")
+        assert page.page.locator("#group a", has_text="compare").count() == copies - 1
+        # the story holding them shows the group as one row, and the quoter as an article
+        (story,) = [k for k, s in enumerate(index["stories"]) if len(s["members"]) > copies]
+        page.open(f"story/{story}")
+        assert page.page.locator("#story tr[data-group]").count() == 1
+        assert [
+            page.page.locator("#story tr[data-doc]").nth(k).get_attribute("data-doc")
+            for k in range(page.page.locator("#story tr[data-doc]").count())
+        ] == ["quoter"]
+        assert page.errors == [] and page.requests == []
     finally:
         page.context.close()
