@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 JOBS = ("scan", "clean", "stories", "chains")
 WARMUP_DOCS = 200
-WORKERS = {"scan", "clean", "stories"}  # the commands that take -j
+WORKERS = {"scan", "clean", "stories", "chains"}  # the commands run with -j
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dedup.chains_spilled import chains_spilled as chains_spilled_job
 from dedup.clean_spilled import clean_spilled as clean_spilled_job
 from dedup.config import Config
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
@@ -28,6 +29,7 @@ from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.prepare import as_records
 from dedup.spilled import scan_spilled
+from dedup.stories_spilled import stories_spilled as stories_spilled_job
 from dedup.types import (
     ChainsResult,
     CleanResult,
@@ -224,11 +226,27 @@ def stories(
     use_links: bool = True,
     workers: int | Engine = 1,
     progress: ProgressFn | None = None,
+    spill: str = "auto",
+    spill_dir: str | Path | None = None,
     **fields: str,
 ) -> StoriesResult:
-    """Group articles into stories: reprints and reports of one event together."""
+    """Group articles into stories: reprints and reports of one event together.
+
+    ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is cleaned and scanned
+    on disk, a batch at a time (:mod:`dedup.stories_spilled`), with the same result."""
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
+    limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+    read = as_records(data, **fields)
+    held = list(read) if limit is None else hold_records(read, limit)
+    if not isinstance(held, list):
+        with _scratch(spill_dir, own=False) as folder:
+            return stories_spilled_job(
+                held, config, use_clean=use_clean, use_links=use_links, spill_dir=folder,
+                progress=progress, workers=workers,
+            )  # fmt: skip
     return stories_job(
-        as_records(data, **fields),
+        held,
         config,
         use_clean=use_clean,
         use_links=use_links,
@@ -241,7 +259,9 @@ def chains(
     data: Any,
     config: Config | None = None,
     *,
+    spill: str = "auto",
     workdir: str | Path | None = None,
+    spill_dir: str | Path | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
     workers: int | Engine = 1,
@@ -249,9 +269,24 @@ def chains(
 ) -> ChainsResult:
     """Decide who took whose copy: each article's direct source, as a forest (see
     docs/method.md). ``workdir`` and ``force`` keep the scan's finished stages as
-    :func:`scan` does; ``workers`` threads (0: every core) or an engine run the scan."""
-    records = sorted(as_records(data, **fields), key=lambda r: r.id)
+    :func:`scan` does; ``workers`` threads (0: every core) or an engine run the scan.
+
+    ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is held on disk and
+    its chains built one connected set of documents at a time
+    (:mod:`dedup.chains_spilled`), with the same result; its scan is not resumed."""
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     config = config or Config()
+    limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
+    read = as_records(data, **fields)
+    held = list(read) if limit is None else hold_records(read, limit)
+    if not isinstance(held, list):
+        with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
+            built = chains_spilled_job(
+                held, config, spill_dir=folder, progress=progress, workers=workers
+            )
+        return dataclasses.replace(built, scan=built.scan.replace(spilled=True))
+    records = sorted(held, key=lambda r: r.id)
     with _scratch(workdir, own=True):
         workspace = open_workspace(workdir, force, config, records)
         result = chains_job(

@@ -155,6 +155,7 @@ def clean_spilled(
     workers: int | Engine = 1,
     batch_chars: int = CLEAN_BATCH_CHARS,
     rejects_in_id_order: bool = False,
+    count_duplicates: bool = True,
 ) -> Iterator[CleanResult]:
     """:func:`dedup.jobs.clean` of a corpus larger than memory, with the same result, bit for
     bit; its ``documents`` are read back from spill files as they are used, which stay until
@@ -172,6 +173,9 @@ def clean_spilled(
     rejects_in_id_order : bool
         List the records skipped in id order (as :func:`dedup.jobs.clean` does for records
         sorted by id first, the order of ``dedup clean``), not in the order read.
+    count_duplicates : bool
+        Without ``drop_duplicates``, whether to scan for the near-duplicates only to count
+        them (``counts["near_duplicates"]``), as :func:`dedup.jobs.clean` does.
     """
     config = config or Config()
     engine = resolve_engine(workers)
@@ -181,7 +185,8 @@ def clean_spilled(
     try:
         try:
             result = _clean(records, originals, cleaned, folder, config, engine, progress,
-                            drop_duplicates, batch_chars, rejects_in_id_order)  # fmt: skip
+                            drop_duplicates, batch_chars, rejects_in_id_order,
+                            count_duplicates)  # fmt: skip
         except OSError as error:
             if not is_spill_failure(error, folder):
                 raise
@@ -204,6 +209,7 @@ def _clean(
     drop_duplicates: bool,
     batch_chars: int,
     rejects_in_id_order: bool,
+    count_duplicates: bool = True,
 ) -> CleanResult:
     """The steps of :func:`clean_spilled`, with its spill files."""
     read = _spill_records(records, originals, rejects_in_id_order)
@@ -214,7 +220,9 @@ def _clean(
     duplicates: list[DuplicateDrop] = []
     # found either way, as in memory: a clean without --drop-duplicates says how many it
     # would collapse; applied only when asked
-    dropped = _duplicates(read, cleaned, folder, config, engine)
+    dropped: dict[str, DuplicateDrop] = {}
+    if drop_duplicates or count_duplicates:
+        dropped = _duplicates(read, cleaned, folder, config, engine)
     if drop_duplicates:
         at = {record.id: k for k, record in enumerate(read.records) if record.id in dropped}
         documents = SpilledDocuments(

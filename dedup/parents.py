@@ -334,6 +334,12 @@ def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[st
     many took from it. A copy took from the wire when no candidate explains the agency's
     article (covers all it covers and more: the copy holds no other outlet's changes); from
     another outlet when a candidate dated before it does; other copies are not counted."""
+    return habits_of(habit_cases(shared, docs))
+
+
+def habit_cases(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[str | None, list[int]]:
+    """Per outlet, ``[copies taken from the wire, copies counted]`` (see
+    :func:`learn_habits`); the counts of disjoint parts of a corpus add up."""
     counts: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for doc_id, found in shared.items():
         d = docs[doc_id]
@@ -356,6 +362,11 @@ def learn_habits(shared: dict[str, Shared], docs: dict[str, Carrier]) -> dict[st
             counts[d.outlet][1] += 1
         elif any(compare_dates(docs[c].date, d.date) == -1 for c in closer):
             counts[d.outlet][1] += 1
+    return counts
+
+
+def habits_of(counts: dict[str | None, list[int]]) -> dict[str | None, Habit]:
+    """Each outlet's habit from its :func:`habit_cases`."""
     habits = {}
     for outlet, (wire_count, cases) in counts.items():
         kind = None
@@ -397,15 +408,12 @@ class Forest:
     rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
 
 
-def decide(
+def shared_outside(
     passages: Sequence[PassageCluster],
-    docs: dict[str, Carrier],
     words: Words,
-    credited: dict[str, bool],
-    furniture: dict[str, list[tuple[int, int]]] | None = None,
-) -> tuple[Forest, dict[str, Shared]]:
-    """Every target's parents (see the module docstring). Words inside ``furniture`` (an
-    outlet's footer, share lines: not copy) are not compared."""
+    furniture: dict[str, list[tuple[int, int]]] | None,
+) -> dict[str, Shared]:
+    """:func:`shared_words`, the words inside ``furniture`` left out of every mask."""
     shared = shared_words(passages, words)
     for doc, found in shared.items():
         spans = (furniture or {}).get(doc)
@@ -413,8 +421,25 @@ def decide(
             keep = ~words.mask(doc, spans)
             for mask in found.masks.values():
                 mask &= keep
+    return shared
+
+
+def decide(
+    passages: Sequence[PassageCluster],
+    docs: dict[str, Carrier],
+    words: Words,
+    credited: dict[str, bool],
+    furniture: dict[str, list[tuple[int, int]]] | None = None,
+    habits: dict[str | None, Habit] | None = None,
+) -> tuple[Forest, dict[str, Shared]]:
+    """Every target's parents (see the module docstring). Words inside ``furniture`` (an
+    outlet's footer, share lines: not copy) are not compared. ``habits`` are learnt from
+    the passages unless given (learnt from the whole corpus when it is decided a part at a
+    time)."""
+    shared = shared_outside(passages, words, furniture)
     targets = sorted(shared, key=lambda t: order_key(docs[t]))
-    habits = learn_habits(shared, docs)
+    if habits is None:
+        habits = learn_habits(shared, docs)
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}

@@ -38,14 +38,13 @@ Undirected edges carry 0 (they claim no direction).
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dedup import rules
 from dedup.carriers import (
     Carrier,
     Words,
@@ -59,13 +58,31 @@ from dedup.carriers import (
 from dedup.config import Config
 from dedup.credits import credit_lines, find_credits, outlet_agency
 from dedup.errors import StageError
-from dedup.parents import INFERRED_PREFIX, REPUBLISHER, WIRE, Forest, Shared, decide
+from dedup.furniture import (
+    BOILERPLATE,
+    REUSE,
+    UNKNOWN_OUTLET,
+    CorpusFacts,
+    boilerplate_spans,
+    passage_kinds,
+)
+from dedup.parents import (
+    INFERRED_PREFIX,
+    REPUBLISHER,
+    WIRE,
+    Forest,
+    Shared,
+    decide,
+    habit_cases,
+    shared_outside,
+)
 from dedup.types import (
     ArticleReuse,
     ChainEdge,
     ChainsResult,
     Evidence,
     OutletReuse,
+    Pair,
     PassageCluster,
     Record,
     ScanResult,
@@ -93,8 +110,6 @@ WHOLE_SHARE = 0.6
 COMMON_PREFIX = INFERRED_PREFIX
 #: ``OutletReuse.sources`` name for copy taken from an unnamed common original.
 COMMON_OUTLET = "common source"
-#: Outlet name for documents whose input gives none.
-UNKNOWN_OUTLET = "(unknown)"
 _EVIDENCE_ORDER = {
     "agency": 0,
     "date": 1,
@@ -260,27 +275,21 @@ def _inferred_edges(
     return out
 
 
-def build_chains(
-    records: Iterable[Record], scan_result: ScanResult, config: Config | None = None
-) -> ChainsResult:
-    """Decide every article's direct source(s): the syndication forest of a scan.
+@dataclass(frozen=True)
+class _Reuse:
+    words: Words
+    docs: dict[str, Carrier]
+    kinds: dict[str, str]
+    reuse: list[PassageCluster]
+    boilerplate_only: list[Pair]
+    credited: dict[str, bool]
+    furniture: dict[str, list[tuple[int, int]]]
 
-    Parameters
-    ----------
-    records : iterable of Record
-        The scanned records (any order; others are ignored): their text for credit lines and
-        word offsets, their outlet and date.
-    scan_result : ScanResult
-        The scan of those records; its passages are the reuse.
-    config : Config, optional
-        ``wire_agencies`` and the boilerplate settings are used.
 
-    Returns
-    -------
-    ChainsResult
-        Edges sorted by (first passage, source, target), articles by id, outlets by name.
-    """
-    config = config or scan_result.config
+def _reuse_of(
+    records: Iterable[Record], scan_result: ScanResult, config: Config, corpus: CorpusFacts | None
+) -> _Reuse:
+    """The carriers, the kind of each passage and the reuse passages of a scan."""
     by_id = {r.id: r for r in records}
     missing = [d.id for d in scan_result.documents if d.id not in by_id]
     if missing:
@@ -297,15 +306,75 @@ def build_chains(
         )
         for info in scan_result.documents
     }
-    furniture = boilerplate_spans([by_id[d.id] for d in scan_result.documents], words, config)
-    kinds = passage_kinds(scan_result.passages, furniture, words, docs, config)
+    furniture = boilerplate_spans(
+        [by_id[d.id] for d in scan_result.documents], words, config, corpus=corpus
+    )
+    kinds = passage_kinds(
+        scan_result.passages, furniture, words, docs, config,
+        per_outlet=corpus.per_outlet if corpus is not None else None,
+    )  # fmt: skip
     reuse = [p for p in scan_result.passages if kinds[p.id] == REUSE and len(p.docs) >= 2]
     boilerplate_only = [
         p for p in scan_result.pairs
         if p.alignments and all(kinds.get(a.cluster) == BOILERPLATE for a in p.alignments)
     ]  # fmt: skip
     credited = {d: any(c.kind == "credit line" for c in docs[d].credits) for d in docs}
-    forest, shared = decide(reuse, docs, words, credited, furniture)
+    return _Reuse(words, docs, kinds, reuse, boilerplate_only, credited, furniture)
+
+
+def part_habit_cases(
+    records: Iterable[Record], scan_result: ScanResult, config: Config, corpus: CorpusFacts
+) -> dict[str | None, list[int]]:
+    """Per outlet, the copies of this part of a corpus counted for its habit
+    (:func:`dedup.parents.habit_cases`; the parts' counts add up to the corpus')."""
+    part = _reuse_of(records, scan_result, config, corpus)
+    shared = shared_outside(part.reuse, part.words, part.furniture)
+    return habit_cases(shared, part.docs)
+
+
+def outlet_reuse(
+    articles: Sequence[ArticleReuse], docs: dict[str, Carrier]
+) -> tuple[OutletReuse, ...]:
+    """The outlets' table of ``articles`` (``docs``: at least every directed source)."""
+    return _outlets(articles, docs)
+
+
+def build_chains(
+    records: Iterable[Record],
+    scan_result: ScanResult,
+    config: Config | None = None,
+    *,
+    corpus: CorpusFacts | None = None,
+) -> ChainsResult:
+    """Decide every article's direct source(s): the syndication forest of a scan.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        The scanned records (any order; others are ignored): their text for credit lines and
+        word offsets, their outlet and date.
+    scan_result : ScanResult
+        The scan of those records; its passages are the reuse.
+    config : Config, optional
+        ``wire_agencies`` and the boilerplate settings are used.
+    corpus : CorpusFacts, optional
+        What is learnt from the whole corpus when ``records`` are a part of it (whole
+        connected sets of documents: :mod:`dedup.chains_spilled`); by default learnt from
+        ``records``.
+
+    Returns
+    -------
+    ChainsResult
+        Edges sorted by (first passage, source, target), articles by id, outlets by name.
+    """
+    config = config or scan_result.config
+    part = _reuse_of(records, scan_result, config, corpus)
+    words, docs, kinds, reuse = part.words, part.docs, part.kinds, part.reuse
+    boilerplate_only, credited = part.boilerplate_only, part.credited
+    forest, shared = decide(
+        reuse, docs, words, credited, part.furniture,
+        habits=corpus.habits if corpus is not None else None,
+    )  # fmt: skip
     edges: list[ChainEdge] = []
     for target, found in forest.parents.items():
         for source, reason in found:
@@ -354,100 +423,6 @@ def build_chains(
         passage_kinds=kinds,
         boilerplate_pairs=tuple(sorted((p.a, p.b) for p in boilerplate_only)),
     )
-
-
-# --- boilerplate --------------------------------------------------------------------------
-
-REUSE = "reuse"
-BOILERPLATE = "boilerplate"
-#: A passage is boilerplate when at least this share of its witnesses' words is furniture.
-FURNITURE_SHARE = 0.5
-
-
-def boilerplate_spans(
-    records: Sequence[Record], words: Words, config: Config
-) -> dict[str, list[tuple[int, int]]]:
-    """Per document, the spans ``dedup clean`` would cut as boilerplate (comment forms,
-    teasers, tag lists, share prompts, lines learned as an outlet's furniture, the user's
-    patterns), merged: what is furniture, not copy. Self-duplicates are not boilerplate."""
-    lines = {r.id: words.lines(r.id) for r in records}
-    learned: set[tuple[str, str, bytes]] = set()
-    if "learned" not in config.clean_skip:
-        learned = rules.learn_boilerplate(
-            [lines[r.id] for r in records],
-            [r.outlet for r in records],
-            min_docs=config.boilerplate_min_docs,
-            fraction=config.boilerplate_fraction,
-            max_words=config.boilerplate_max_words,
-        )
-    titles = {rules.normalise_title(r.title) for r in records if r.title}
-    user_patterns = [re.compile(p, re.MULTILINE) for p in config.boilerplate_patterns]
-    out = {}
-    for record in records:
-        found = rules.furniture_spans(
-            record.text,
-            lines[record.id],
-            record.outlet,
-            learned=learned,
-            max_words=config.boilerplate_max_words,
-            user_patterns=user_patterns,
-            skip=config.clean_skip,
-            titles=titles,
-            own_title=record.title,
-        )
-        spans = sorted((s.start, s.end) for rule in found for s in rule)
-        merged: list[tuple[int, int]] = []
-        for start, end in spans:
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        out[record.id] = merged
-    return out
-
-
-def passage_kinds(
-    passages: Sequence[PassageCluster],
-    furniture: dict[str, list[tuple[int, int]]],
-    words: Words,
-    docs: dict[str, Carrier],
-    config: Config,
-) -> dict[str, str]:
-    """``boilerplate`` or ``reuse`` per passage id.
-
-    A passage is boilerplate when at least :data:`FURNITURE_SHARE` of its witnesses' words
-    lie in furniture (:func:`boilerplate_spans`), or when one outlet prints it in at least
-    ``max(boilerplate_min_docs, boilerplate_fraction * n)`` of its ``n`` documents: text an
-    outlet repeats under many of its own articles is its furniture, whatever its layout.
-    """
-    per_outlet: dict[str, int] = defaultdict(int)
-    for doc in docs.values():
-        per_outlet[doc.outlet or UNKNOWN_OUTLET] += 1
-    kinds = {}
-    for passage in passages:
-        total = inside = 0
-        for witness in passage.witnesses:
-            span = [(witness.start, witness.end)]
-            n_words = words.count(witness.doc, span)
-            total += n_words
-            overlaps = [
-                (max(s, witness.start), min(e, witness.end))
-                for s, e in furniture.get(witness.doc, [])
-                if s < witness.end and e > witness.start
-            ]
-            inside += words.count(witness.doc, overlaps) if overlaps else 0
-        carriers: dict[str, int] = defaultdict(int)
-        for doc_id in passage.docs:
-            carriers[docs[doc_id].outlet or UNKNOWN_OUTLET] += 1
-        recurring = any(
-            count >= max(config.boilerplate_min_docs, config.boilerplate_fraction * per_outlet[o])
-            for o, count in carriers.items()
-        )
-        furniture_share = inside / total if total else 0.0
-        kinds[passage.id] = (
-            BOILERPLATE if recurring or furniture_share >= FURNITURE_SHARE else REUSE
-        )
-    return kinds
 
 
 # --- tables -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dedup.cli.common import (
     with_agencies,
     workers_option,
 )
+from dedup.cli.options import spill_options
 from dedup.outputs import output_names
 
 
@@ -48,6 +49,7 @@ from dedup.outputs import output_names
 @config_options(*CHAIN_SETTINGS)
 @run_options
 @workers_option
+@spill_options("build the chains one connected set of documents at a time")
 @quiet_option
 @json_option
 @debug_option
@@ -65,6 +67,8 @@ def chains_command(
     as_json: bool,
     debug: bool,
     workers: Any,
+    spill: str,
+    spill_dir: str | None,
     **kwargs: Any,
 ) -> None:
     """Decide who took whose copy: each article's direct source, as a forest.
@@ -77,6 +81,7 @@ def chains_command(
     """
     from dedup.api import chains
     from dedup.chaintree import render_trees
+    from dedup.cli.scan import say_spilled
     from dedup.writers import write_chains
 
     run = Run.start(
@@ -88,10 +93,14 @@ def chains_command(
     )  # fmt: skip
     run.warn_if_silent(as_json)
     with run.progress() as progress:
-        corpus = run.read(progress)
-        result = chains(corpus.records, run.config, workdir=run.workdir, force=force,
-                        progress=progress, workers=workers)  # fmt: skip
+        reader = run.open(progress)
+        result = chains(
+            reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+            force=force, progress=progress, workers=workers,
+        )  # fmt: skip
+        run.check_read()
     if not quiet:
+        say_spilled(result.scan.spilled, spill)
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
     result = dataclasses.replace(result, scan=scanned)

@@ -333,3 +333,24 @@ def agency_options(command: Callable[..., Any]) -> Callable[..., Any]:
         metavar="NAME",
         help=Config.help("wire_agencies"),
     )(command)
+
+
+def spill_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--spill`` and ``--spill-dir`` of a command that holds the corpus on disk when it is
+    large (``what``: how it then works, for the help)."""
+    return stack(
+        click.option(
+            "--spill",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help=f"Hold the corpus on disk rather than in memory and {what} (auto: once its "
+            "text passes 32 million characters); the results are the same.",
+        ),
+        click.option(
+            "--spill-dir",
+            type=click.Path(file_okay=False),
+            help="Folder for the spill files (default: OUT/.work, or the system's temporary "
+            "folder without -o); they are removed when the command ends.",
+        ),
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,7 +25,11 @@ from dedup.cli.common import (
     top_option,
     workers_option,
 )
+from dedup.cli.options import spill_options
 from dedup.outputs import output_names
+
+if TYPE_CHECKING:
+    from dedup.types import Record
 
 
 @main.command("stories")
@@ -52,6 +57,7 @@ from dedup.outputs import output_names
 @config_options(*STORY_SETTINGS)
 @fail_on_rejects_option
 @workers_option
+@spill_options("clean and scan it a batch at a time before the clustering")
 @top_option(15, "Stories")
 @quiet_option
 @json_option
@@ -66,6 +72,8 @@ def stories_command(
     config_file: str | None,
     fail_on_rejects: bool,
     workers: Any,
+    spill: str,
+    spill_dir: str | None,
     top: int,
     quiet: bool,
     as_json: bool,
@@ -88,9 +96,11 @@ def stories_command(
     )  # fmt: skip
     run.warn_if_silent(as_json)
     with run.progress() as progress:
-        corpus = run.read(progress)
-        result = stories(corpus.records, run.config, use_clean=not no_clean,
-                         use_links=not no_links, progress=progress, workers=workers)  # fmt: skip
+        result = stories(
+            read_checked(run, progress), run.config, use_clean=not no_clean, use_links=not no_links,
+            progress=progress, workers=workers, spill=spill,
+            spill_dir=spill_dir or run.workdir,
+        )  # fmt: skip
     rejects, result = run.collect(result)
     rows = None
     if out:
@@ -103,3 +113,10 @@ def stories_command(
         show(stories_table(result, top, run.seconds(), terminal_width(), level=level))
         run.written(files, "the stories")
     run.finish(rejects)
+
+
+def read_checked(run: Run, progress: Any) -> Iterator[Record]:
+    """The records as they are read; once they are all read, an input in which no document
+    could be read is refused (before any clustering)."""
+    yield from run.open(progress)
+    run.check_read()
