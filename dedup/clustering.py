@@ -66,12 +66,7 @@ from dedup.events import (
     numbered,
     ordered_groups,
 )
-from dedup.story_graph import (
-    decay_by_date,
-    keep_above_background,
-    neighbour_graph,
-    top_per_row,
-)
+from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
 from dedup.story_refine import place_by_centroids
 from dedup.story_words import stop_word_options
 from dedup.templates import strip_templates
@@ -325,21 +320,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             vectors = vectorizer.fit_transform(texts)
         except ValueError:  # no term left (tiny or empty corpus): every record alone
             vectors = sp.csr_matrix((len(ordered), 0), dtype=np.float32)
-        graph = neighbour_graph(vectors, self.n_neighbors)
-        if self.window_days is not None:  # before the lift test: far apart, a tie must be strong
-            graph = decay_by_date(graph, days, float(self.window_days))
-        graph = keep_above_background(graph, vectors, self.min_lift)
-        graph.data **= self.similarity_power
+        pairs = None
         if links is not None and len(links):
             pairs = rank[np.asarray(links, dtype=np.int64).reshape(-1, 2)]
-            link_graph = sp.csr_matrix(
-                (np.ones(len(pairs), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
-                shape=graph.shape,
-            )
-            if self.window_days is not None:
-                link_graph = decay_by_date(link_graph, days, float(self.window_days))
-            graph = graph.maximum(link_graph)
-        graph = graph.maximum(graph.T).tocsr()
+        graph = weighted_graph(
+            neighbour_graph(vectors, self.n_neighbors),
+            vectors,
+            days,
+            pairs,
+            window_days=self.window_days,
+            min_lift=self.min_lift,
+            similarity_power=self.similarity_power,
+        )
         random_state = check_random_state(self.random_state)
         labels = split_communities(
             graph, self.resolution, self.min_conductance, self.n_consensus, random_state
@@ -406,8 +398,8 @@ def _stories(
     event_groups = ordered_groups(records, event_labels)
     event_of = numbered(event_groups, len(records))
     terms = vectorizer.get_feature_names_out() if vectors.shape[1] else np.zeros(0, dtype=str)
-    story_terms = _top_terms_of_stories(story_of, len(groups), vectors, terms, n_terms)
-    event_terms = _top_terms_of_stories(event_of, len(event_groups), vectors, terms, n_terms)
+    story_terms = group_terms(story_of, len(groups), vectors, terms, n_terms)
+    event_terms = group_terms(event_of, len(event_groups), vectors, terms, n_terms)
     events = []
     for number, indexes in enumerate(event_groups):
         members, title, first, last = group_facts(records, indexes)
@@ -426,15 +418,16 @@ def _stories(
     return stories, story_of, events, event_of
 
 
-def _top_terms_of_stories(
+def group_terms(
     story_of: np.ndarray,
     n_stories: int,
     vectors: sp.csr_matrix,
     terms: np.ndarray,
     n_terms: int,
 ) -> list[str]:
-    """The ``n_terms`` heaviest terms of each story's summed vectors, as one string each."""
-    if vectors.shape[1] == 0:
+    """The ``n_terms`` heaviest terms of each story's (or event's) summed vectors, as one
+    string each (``terms``: the vectors' columns)."""
+    if vectors.shape[1] == 0 or len(story_of) == 0:
         return [""] * n_stories
     membership = sp.csr_matrix(
         (np.ones(len(story_of), dtype=np.float32), (story_of, np.arange(len(story_of)))),

@@ -25,14 +25,13 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
 
-from dedup.clustering import StoryClusterer, StoryGroup
+from dedup.clustering import StoryClusterer, StoryGroup, group_terms
 from dedup.config import Config
 from dedup.errors import IndexFormatError
 from dedup.events import EventGroup, group_facts, numbered, ordered_groups
 from dedup.parallel import Engine
 from dedup.placement import GraphSettings, place_events, place_stories, placement_graph
 from dedup.store import IndexStore
-from dedup.story_graph import top_per_row
 from dedup.story_store import (
     StoredStories,
     Vocabulary,
@@ -270,8 +269,9 @@ def story_groups(
     story_of = numbered(groups, len(records))
     event_groups = ordered_groups(records, stored.events)
     event_of = numbered(event_groups, len(records))
-    story_terms = top_terms(story_of, len(groups), stored.vectors, vocabulary, n_terms)
-    event_terms = top_terms(event_of, len(event_groups), stored.vectors, vocabulary, n_terms)
+    terms = np.asarray(vocabulary.terms, dtype=object)
+    story_terms = group_terms(story_of, len(groups), stored.vectors, terms, n_terms)
+    event_terms = group_terms(event_of, len(event_groups), stored.vectors, terms, n_terms)
     events = []
     for number, indexes in enumerate(event_groups):
         members, title, first, last = group_facts(records, indexes)
@@ -291,28 +291,3 @@ def story_groups(
                        tuple(events_of.get(story_id, ())))
         )  # fmt: skip
     return stories, events
-
-
-def top_terms(
-    group_of: np.ndarray,
-    n_groups: int,
-    vectors: sp.csr_matrix,
-    vocabulary: Vocabulary,
-    n_terms: int,
-) -> list[str]:
-    """The ``n_terms`` heaviest terms of each group's summed vectors, as one string each."""
-    if vectors.shape[1] == 0 or len(group_of) == 0:
-        return [""] * n_groups
-    membership = sp.csr_matrix(
-        (np.ones(len(group_of), dtype=np.float32), (group_of, np.arange(len(group_of)))),
-        shape=(n_groups, len(group_of)),
-    )
-    totals = (membership @ vectors).tocoo()
-    keep = top_per_row(
-        totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
-    )
-    keep = keep[totals.data[keep] > 0]
-    words: list[list[str]] = [[] for _ in range(n_groups)]
-    for group, term in zip(totals.row[keep].tolist(), totals.col[keep].tolist()):
-        words[group].append(vocabulary.terms[term])
-    return [", ".join(w) for w in words]

@@ -29,14 +29,7 @@ import scipy.sparse as sp
 
 from dedup.communities import split_communities
 from dedup.events import EVENT_WINDOW_DAYS, event_graph, find_events
-from dedup.story_graph import (
-    CANDIDATE_TERMS,
-    decay_by_date,
-    keep_above_background,
-    row_dots,
-    top_per_row,
-    top_terms,
-)
+from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
 
 #: A new article joins a story (or event) when the articles placed there hold at least this
 #: share of its edge weight. Chosen on the dev halves of BASIL and GoogleNews-TS
@@ -44,8 +37,6 @@ from dedup.story_graph import (
 JOIN_SHARE = 0.5
 #: Rounds of :func:`propagate` at most (each places the articles tied to the last round's).
 MAX_ROUNDS = 50
-#: New rows whose candidate neighbours are found at once.
-BLOCK_ROWS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,50 +50,6 @@ class GraphSettings:
     resolution: float
     min_conductance: float
     n_consensus: int
-
-
-def new_neighbours(
-    vectors: sp.csr_matrix, n_old: int, n_neighbors: int, candidate_terms: int = CANDIDATE_TERMS
-) -> sp.csr_matrix:
-    """Each new row's ``n_neighbors`` most similar other rows (old or new), as
-    :func:`dedup.story_graph.neighbour_graph` finds them for every row.
-
-    Parameters
-    ----------
-    vectors : csr_matrix of float32, shape (n_old + n_new, n_terms), rows L2-normalised
-        The stored rows first, then the new ones.
-    n_old : int
-
-    Returns
-    -------
-    csr_matrix of float32, shape (n_all, n_all)
-        Only the rows of new documents hold entries; positive similarities only.
-    """
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    vectors.sort_indices()
-    n_all = vectors.shape[0]
-    k = min(n_neighbors, n_all - 1)
-    if k <= 0 or vectors.shape[1] == 0 or n_all == n_old:
-        return sp.csr_matrix((n_all, n_all), dtype=np.float32)
-    pruned = top_terms(vectors, candidate_terms)
-    transposed = pruned.T.tocsr()
-    rows, cols = [], []
-    for first in range(n_old, n_all, BLOCK_ROWS):
-        approx = (pruned[first : first + BLOCK_ROWS] @ transposed).tocoo()
-        row = approx.row.astype(np.int64) + first
-        col = approx.col.astype(np.int64)
-        off_diagonal = row != col
-        row, col, score = row[off_diagonal], col[off_diagonal], approx.data[off_diagonal]
-        keep = top_per_row(row, col, score, 2 * k)
-        rows.append(row[keep])
-        cols.append(col[keep])
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    similarity = row_dots(vectors, row, col)
-    keep = top_per_row(row, col, similarity, k)
-    keep = keep[similarity[keep] > 0]
-    return sp.csr_matrix(
-        (similarity[keep], (row[keep], col[keep])), shape=(n_all, n_all), dtype=np.float32
-    )
 
 
 def placement_graph(
@@ -121,21 +68,16 @@ def placement_graph(
     -------
     csr_matrix of float32, shape (n_all, n_all), symmetric; no edge between two old rows
     """
-    graph = new_neighbours(vectors, n_old, settings.n_neighbors)
-    if settings.window_days is not None:
-        graph = decay_by_date(graph, days, float(settings.window_days))
-    graph = keep_above_background(graph, vectors, settings.min_lift)
-    graph.data **= settings.similarity_power
-    if links is not None and len(links):
-        pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
-        link_graph = sp.csr_matrix(
-            (np.ones(len(pairs), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
-            shape=graph.shape,
-        )
-        if settings.window_days is not None:
-            link_graph = decay_by_date(link_graph, days, float(settings.window_days))
-        graph = graph.maximum(link_graph)
-    return sp.csr_matrix(graph.maximum(graph.T), dtype=np.float32)
+    # each new row's neighbours among all rows, as the batch finds them for every row
+    return weighted_graph(
+        neighbour_graph(vectors, settings.n_neighbors, first_row=n_old),
+        vectors,
+        days,
+        None if links is None else np.asarray(links, dtype=np.int64).reshape(-1, 2),
+        window_days=settings.window_days,
+        min_lift=settings.min_lift,
+        similarity_power=settings.similarity_power,
+    )
 
 
 def propagate(

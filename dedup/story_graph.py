@@ -19,7 +19,11 @@ CANDIDATE_TERMS = 64
 
 
 def neighbour_graph(
-    vectors: sp.csr_matrix, n_neighbors: int, candidate_terms: int = CANDIDATE_TERMS
+    vectors: sp.csr_matrix,
+    n_neighbors: int,
+    candidate_terms: int = CANDIDATE_TERMS,
+    *,
+    first_row: int = 0,
 ) -> sp.csr_matrix:
     """Each row's ``n_neighbors`` most similar other rows (cosine of L2-normalised rows).
 
@@ -35,23 +39,26 @@ def neighbour_graph(
     vectors : sparse matrix of float32, shape (n_docs, n_terms), rows L2-normalised
     n_neighbors : int
     candidate_terms : int
+    first_row : int
+        Only the rows from this one on get their neighbours (among all rows): the index
+        places new documents among stored ones this way.
 
     Returns
     -------
     graph : csr_matrix of float32, shape (n_docs, n_docs)
-        Positive similarities only; not symmetric.
+        Positive similarities only; not symmetric; rows before ``first_row`` empty.
     """
     vectors = sp.csr_matrix(vectors, dtype=np.float32)
     vectors.sort_indices()
     n_docs = vectors.shape[0]
     k = min(n_neighbors, n_docs - 1)
-    if k <= 0 or vectors.shape[1] == 0:
+    if k <= 0 or vectors.shape[1] == 0 or first_row >= n_docs:
         return sp.csr_matrix((n_docs, n_docs), dtype=np.float32)
     pruned = top_terms(vectors, candidate_terms)
     transposed = pruned.T.tocsr()
     block = max(1, BLOCK_ROWS)
     rows, cols = [], []
-    for first in range(0, n_docs, block):
+    for first in range(first_row, n_docs, block):
         products = pruned[first : first + block] @ transposed
         # ranked a few rows at a time, so the ranking's arrays stay small however many
         # candidates a block has
@@ -223,3 +230,33 @@ def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
     (``dedup.lsh`` has its own: importing it would load numba for three lines.)
     """
     return np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+
+
+def weighted_graph(
+    graph: sp.csr_matrix,
+    vectors: sp.csr_matrix,
+    days: np.ndarray,
+    pairs: np.ndarray | None,
+    *,
+    window_days: float | None,
+    min_lift: float,
+    similarity_power: float,
+) -> sp.csr_matrix:
+    """The neighbour ``graph`` (:func:`neighbour_graph`) weighed as the story clusterer
+    weighs it, made symmetric: each edge weakened by the days between its ends (with a
+    ``window_days``), kept when at least ``min_lift`` times its ends' background similarity,
+    raised to ``similarity_power``; the row ``pairs`` (int64, shape (n, 2)) known to share a
+    reused passage get an edge of weight 1 (times the date factor) at least."""
+    if window_days is not None:  # before the lift test: far apart, a tie must be strong
+        graph = decay_by_date(graph, days, float(window_days))
+    graph = keep_above_background(graph, vectors, min_lift)
+    graph.data **= similarity_power
+    if pairs is not None and len(pairs):
+        link_graph = sp.csr_matrix(
+            (np.ones(len(pairs), dtype=np.float32), (pairs[:, 0], pairs[:, 1])),
+            shape=graph.shape,
+        )
+        if window_days is not None:
+            link_graph = decay_by_date(link_graph, days, float(window_days))
+        graph = graph.maximum(link_graph)
+    return sp.csr_matrix(graph.maximum(graph.T), dtype=np.float32)
