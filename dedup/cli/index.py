@@ -29,6 +29,7 @@ from dedup.cli.common import (
     top_option,
     workers_option,
 )
+from dedup.cli.options import level_option
 from dedup.cli.scan import show_scan
 from dedup.config import Config
 from dedup.errors import InputError, StageError
@@ -252,14 +253,7 @@ def index_remove_command(
 @index_group.command("stories")
 @click.argument("index", type=click.Path(dir_okay=False))
 @out_option("stories.jsonl, rejects.jsonl and run.json")
-@click.option(
-    "--level",
-    type=click.Choice(["event", "story"]),
-    default="story",
-    show_default=True,
-    help="Print events (one happening, reported within days) or stories (the saga holding "
-    "them); stories.jsonl holds both.",
-)
+@level_option
 @top_option(15, "Stories")
 @quiet_option
 @json_option

@@ -163,6 +163,17 @@ def top_option(default: int, what: str) -> Callable[..., Any]:
     )
 
 
+#: ``--level``: which groups a stories table prints (stories.jsonl holds both).
+level_option = click.option(
+    "--level",
+    type=click.Choice(["event", "story"]),
+    default="story",
+    show_default=True,
+    help="Print events (one happening, reported within days) or stories (the saga holding "
+    "them); stories.jsonl holds both.",
+)
+
+
 def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """One option per Config field named, its help and default from the field itself; None
     means "not given" so --config can fill it."""

@@ -25,7 +25,7 @@ from dedup.cli.common import (
     top_option,
     workers_option,
 )
-from dedup.cli.options import spill_options
+from dedup.cli.options import level_option, spill_options
 from dedup.outputs import output_names
 
 if TYPE_CHECKING:
@@ -45,14 +45,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Do not use the passages scan finds as evidence that two articles are one story.",
 )
-@click.option(
-    "--level",
-    type=click.Choice(["event", "story"]),
-    default="story",
-    show_default=True,
-    help="Print events (one happening, reported within days) or stories (the saga holding "
-    "them); stories.jsonl holds both.",
-)
+@level_option
 @input_options
 @config_options(*STORY_SETTINGS)
 @fail_on_rejects_option
