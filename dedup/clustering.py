@@ -400,6 +400,23 @@ def _stories(
     terms = vectorizer.get_feature_names_out() if vectors.shape[1] else np.zeros(0, dtype=str)
     story_terms = group_terms(story_of, len(groups), vectors, terms, n_terms)
     event_terms = group_terms(event_of, len(event_groups), vectors, terms, n_terms)
+    stories, events = nested_groups(
+        records, groups, event_groups, story_of, story_terms, event_terms
+    )
+    return stories, story_of, events, event_of
+
+
+def nested_groups(
+    records: Sequence[Record],
+    groups: list[list[int]],
+    event_groups: list[list[int]],
+    story_of: np.ndarray,
+    story_terms: list[str],
+    event_terms: list[str],
+) -> tuple[list[StoryGroup], list[EventGroup]]:
+    """Stories (each holding its events) and events, numbered in the order of ``groups``
+    and ``event_groups`` (records' indexes, :func:`dedup.events.ordered_groups`), labelled
+    with ``story_terms`` and ``event_terms``; ``story_of``: each record's story number."""
     events = []
     for number, indexes in enumerate(event_groups):
         members, title, first, last = group_facts(records, indexes)
@@ -414,8 +431,8 @@ def _stories(
         members, title, first, last = group_facts(records, indexes)
         story_id = f"s{number + 1}"
         stories.append(StoryGroup(story_id, members, story_terms[number], title, first, last,
-                                  tuple(events_of[story_id])))  # fmt: skip
-    return stories, story_of, events, event_of
+                                  tuple(events_of.get(story_id, ()))))  # fmt: skip
+    return stories, events
 
 
 def group_terms(

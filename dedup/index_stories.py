@@ -25,10 +25,10 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
 
-from dedup.clustering import StoryClusterer, StoryGroup, group_terms
+from dedup.clustering import StoryClusterer, StoryGroup, group_terms, nested_groups
 from dedup.config import Config
 from dedup.errors import IndexFormatError
-from dedup.events import EventGroup, group_facts, numbered, ordered_groups
+from dedup.events import EventGroup, numbered, ordered_groups
 from dedup.parallel import Engine
 from dedup.placement import GraphSettings, place_events, place_stories, placement_graph
 from dedup.store import IndexStore
@@ -272,22 +272,4 @@ def story_groups(
     terms = np.asarray(vocabulary.terms, dtype=object)
     story_terms = group_terms(story_of, len(groups), stored.vectors, terms, n_terms)
     event_terms = group_terms(event_of, len(event_groups), stored.vectors, terms, n_terms)
-    events = []
-    for number, indexes in enumerate(event_groups):
-        members, title, first, last = group_facts(records, indexes)
-        story = f"s{story_of[indexes[0]] + 1}"
-        events.append(
-            EventGroup(f"e{number + 1}", story, members, event_terms[number], title, first, last)
-        )
-    events_of: dict[str, list[EventGroup]] = {}
-    for event in events:
-        events_of.setdefault(event.story, []).append(event)
-    stories = []
-    for number, indexes in enumerate(groups):
-        members, title, first, last = group_facts(records, indexes)
-        story_id = f"s{number + 1}"
-        stories.append(
-            StoryGroup(story_id, members, story_terms[number], title, first, last,
-                       tuple(events_of.get(story_id, ())))
-        )  # fmt: skip
-    return stories, events
+    return nested_groups(records, groups, event_groups, story_of, story_terms, event_terms)

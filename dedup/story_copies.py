@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.clustering import StoryClusterer, StoryGroup
-from dedup.events import EventGroup, group_facts, numbered, ordered_groups
+from dedup.clustering import StoryClusterer, nested_groups
+from dedup.events import numbered, ordered_groups
 from dedup.types import Record
 
 
@@ -75,27 +75,15 @@ def _spread(
     story and event of each record's representative), in the clusterer's canonical order,
     each keeping the terms it was fitted with."""
     old_stories, old_events = clusterer.stories_, clusterer.events_
-    story_groups = ordered_groups(records, labels)
-    story_of = numbered(story_groups, len(records))
+    groups = ordered_groups(records, labels)
+    story_of = numbered(groups, len(records))
     event_groups = ordered_groups(records, event_labels)
     event_of = numbered(event_groups, len(records))
-    events = []
-    for number, indexes in enumerate(event_groups):
-        members, title, first, last = group_facts(records, indexes)
-        label = old_events[int(event_labels[indexes[0]])].label
-        story = f"s{story_of[indexes[0]] + 1}"
-        events.append(EventGroup(f"e{number + 1}", story, members, label, title, first, last))
-    events_of: dict[str, list[EventGroup]] = {}
-    for event in events:
-        events_of.setdefault(event.story, []).append(event)
-    stories = []
-    for number, indexes in enumerate(story_groups):
-        members, title, first, last = group_facts(records, indexes)
-        label = old_stories[int(labels[indexes[0]])].label
-        story_id = f"s{number + 1}"
-        stories.append(
-            StoryGroup(story_id, members, label, title, first, last, tuple(events_of[story_id]))
-        )
+    story_terms = [old_stories[int(labels[indexes[0]])].label for indexes in groups]
+    event_terms = [old_events[int(event_labels[indexes[0]])].label for indexes in event_groups]
+    stories, events = nested_groups(
+        records, groups, event_groups, story_of, story_terms, event_terms
+    )
     clusterer.labels_ = story_of
     clusterer.event_labels_ = event_of
     clusterer.stories_ = stories
