@@ -39,13 +39,15 @@ def duplicate_drops(
 ) -> dict[str, DuplicateDrop]:
     """The documents dropped as near-duplicates, by id (see the module's notes), from
     ``scan`` and every cleaned document's record (for its date and id)."""
-    results = [scan(None, True)]
+    result = scan(None, True)
+    scans = [(result, strays(result, config))]
     for round_ in range(STRAY_ROUNDS):
-        again = strays(results[-1], config)
+        again = scans[-1][1]
         if not again:
             break
-        results.append(scan(again, round_ + 1 < STRAY_ROUNDS))
-    return near_duplicate_drops(results, records, config)
+        result = scan(again, round_ + 1 < STRAY_ROUNDS)
+        scans.append((result, strays(result, config)))
+    return near_duplicate_drops(scans, records, config)
 
 
 def strays(result: ScanResult, config: Config) -> set[str]:
@@ -67,10 +69,11 @@ def strays(result: ScanResult, config: Config) -> set[str]:
 
 
 def near_duplicate_drops(
-    results: Sequence[ScanResult], records: Sequence[Record], config: Config
+    scans: Sequence[tuple[ScanResult, set[str]]], records: Sequence[Record], config: Config
 ) -> dict[str, DuplicateDrop]:
     """The documents dropped as near-duplicates, by id, from the scans of the cleaned texts
-    (see :func:`duplicate_drops`) and every cleaned document's record (for its date and id).
+    (see :func:`duplicate_drops`), each with its strays (:func:`strays`), and every
+    cleaned document's record (for its date and id).
 
     A pair with a copy group's representative stands for the same pair with each member. In
     a group, each member is dropped for the group's kept document: an exact copy always,
@@ -81,8 +84,7 @@ def near_duplicate_drops(
     near: dict[str, dict[str, Pair]] = defaultdict(dict)
     group_of: dict[str, CopyGroup] = {}
     member_of: dict[str, GroupMember] = {}
-    for result in results:
-        stray = strays(result, config)
+    for result, stray in scans:
         for pair in result.pairs:
             copied = min(pair.copied_words_a / pair.words_a, pair.copied_words_b / pair.words_b)
             if copied >= config.duplicate_copied or pair.jaccard >= config.duplicate_copied:
