@@ -1,15 +1,21 @@
 """The jobs on one story carried many times over (issue #23): time and peak memory of
-``dedup.clean(drop_duplicates=True)`` (``--job clean``) or ``dedup.stories`` (``--job
-stories``) for growing numbers of exact copies (spacing varied) of one 300-word generated
-story beside 200 generated articles, each run a process of its own.
+``dedup.clean(drop_duplicates=True)`` (``--job clean``), ``dedup.stories`` (``--job
+stories``) or ``dedup.chains`` (``--job chains``) for growing numbers of exact copies
+(spacing varied) of one 300-word generated story beside 200 generated articles, each run a
+process of its own. The first copy is published by a wire agency (outlet ``Reuters``), the
+others by an outlet each, dated over four weeks.
 
 Linear if seconds and memory per copy stay flat as the copies grow: the copies form one copy
-group, so clean drops each against the earliest without any pair among them, and stories fits
-the group as one record. ``--edited`` changes 1 to 5 words in each copy (a near-copy group).
+group, so clean drops each against the earliest without any pair among them, stories fits
+the group as one record, and chains hangs each copy from the agency's article without
+comparing the copies with one another. ``--edited`` changes 1 to 5 words in each copy (a
+near-copy group).
 
     python benchmarks/copy_jobs.py --job clean --copies 500,2000,8000
     python benchmarks/copy_jobs.py --job clean --copies 200,400 --pairwise  # without groups
     python benchmarks/copy_jobs.py --job stories --copies 500,2000
+    python benchmarks/copy_jobs.py --job chains --copies 500,2000,8000 --edited
+    python benchmarks/copy_jobs.py --job chains --copies 200,400 --edited --pairwise
     python benchmarks/copy_jobs.py --job clean --copies 500,2000,8000 --edited  # near copies
 """
 
@@ -41,7 +47,9 @@ def corpus(copies: int, seed: int = 0, edited: bool = False) -> list[dict]:
         for _ in range(rng.randint(1, 5) if edited else 0):
             words[rng.randrange(len(words))] = rng.choice(vocabulary)
         text = "".join(word + rng.choice([" ", "  ", "\n"]) for word in words)
-        rows.append({"id": f"copy-{i:06d}", "text": text, "date": f"2016-12-{1 + i % 28:02d}"})
+        outlet = "Reuters" if i == 0 else f"outlet-{i:06d}"
+        date = f"2016-12-{1 + i % 28:02d}"
+        rows.append({"id": f"copy-{i:06d}", "text": text, "date": date, "outlet": outlet})
     for i in range(OTHERS):
         words = [rng.choice(vocabulary) for _ in range(rng.randint(100, 400))]
         rows.append({"id": f"other-{i:06d}", "text": " ".join(words), "date": "2016-12-01"})
@@ -56,10 +64,13 @@ def child(job: str, copies: int, pairwise: bool, edited: bool) -> None:
 
     if pairwise:
         jobs.scan = functools.partial(inmemory.scan, group_copies=False)  # type: ignore[assignment]
-    records = [Record(r["id"], r["text"], date=r["date"]) for r in corpus(copies, edited=edited)]
+    rows = corpus(copies, edited=edited)
+    records = [Record(r["id"], r["text"], outlet=r.get("outlet"), date=r["date"]) for r in rows]
     start = time.perf_counter()
     if job == "clean":
         done = len(jobs.clean(records, drop_duplicates=True).duplicates)
+    elif job == "chains":
+        done = jobs.chains(records).counts["edges"]
     else:
         done = jobs.stories(records).counts["stories"]
     seconds = time.perf_counter() - start
@@ -71,7 +82,7 @@ def child(job: str, copies: int, pairwise: bool, edited: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--job", choices=["clean", "stories"], default="clean")
+    parser.add_argument("--job", choices=["clean", "stories", "chains"], default="clean")
     parser.add_argument("--copies", default="500,2000")
     parser.add_argument("--pairwise", action="store_true", help="scan without copy groups")
     parser.add_argument("--edited", action="store_true", help="1-5 words changed in each copy")
@@ -81,7 +92,7 @@ def main() -> None:
     if args.child is not None:
         child(args.job, args.child, args.pairwise, args.edited)
         return
-    what = "dropped" if args.job == "clean" else "stories"
+    what = {"clean": "dropped", "stories": "stories", "chains": "edges"}[args.job]
     print(f"{'copies':>8} {'seconds':>8} {'peak GB':>8} {what:>8} {'ms/copy':>8}")
     for copies in [int(c) for c in args.copies.split(",")]:
         command = [sys.executable, str(Path(__file__).resolve()), "--child", str(copies)]

@@ -14,7 +14,7 @@ import numpy as np
 from dedup import rules
 from dedup.credits import Credit
 from dedup.shingle import tokenize
-from dedup.types import Evidence, PassageCluster
+from dedup.types import Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +193,3 @@ class Words:
     def count(self, doc: str, spans: Iterable[tuple[int, int]]) -> int:
         """Words of ``doc`` starting inside the union of ``spans`` (char offsets)."""
         return int(self.mask(doc, spans).sum())
-
-
-def spans_of(passages: Iterable[PassageCluster], doc: str) -> list[tuple[int, int]]:
-    return [(w.start, w.end) for p in passages for w in p.witnesses if w.doc == doc]

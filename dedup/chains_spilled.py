@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from dedup import rules
 from dedup.carriers import Carrier, Words, passage_order
+from dedup.chain_groups import source_first
 from dedup.config import Config
 from dedup.credits import outlet_agency
 from dedup.furniture import CorpusFacts, outlet_sizes
@@ -106,7 +107,7 @@ def chains_spilled(
     try:
         scanned = scan_spilled(
             spilled.tee(records), config, spill_dir=folder, progress=progress, workers=engine,
-            batch_chars=batch_chars, group_copies=False,
+            batch_chars=batch_chars, representative_key=source_first(config),
         )  # fmt: skip
         return _chains_of(scanned, spilled, config, progress, batch_chars, block_docs)
     except OSError as error:
@@ -261,11 +262,15 @@ def connected_blocks(scanned: ScanResult, block_docs: int) -> Iterator[ScanResul
     pairs = defaultdict(list)
     for pair in scanned.pairs:
         pairs[int(block_of[position[pair.a]])].append(pair)
+    groups = defaultdict(list)
+    for group in scanned.groups:
+        groups[int(block_of[position[group.representative]])].append(group)
     for b in sorted(members):
         yield scanned.replace(
             documents=tuple(documents[k] for k in members[b]),
             passages=tuple(passages[b]),
             pairs=tuple(pairs[b]),
+            groups=tuple(groups[b]),
         )
 
 

@@ -39,7 +39,7 @@ from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.edit_marks import changed_words
 from dedup.outputs import OutputSet, output_names
-from dedup.report_groups import ReportGroup, report_groups
+from dedup.report_groups import ReportGroup, report_groups, star_pairs
 from dedup.report_labels import (
     COMMON_PREFIX,
     UNKNOWN,
@@ -171,7 +171,9 @@ def report_data(
     pair_rows: list[dict[str, Any]] = []
     pairs_of: dict[int, list[int]] = defaultdict(list)
     with_text: set[int] = set()
-    for number, pair in enumerate(scan.pairs):
+    # a copy group's members each with its representative, to show the two side by side
+    pairs = sorted([*scan.pairs, *star_pairs(scan)], key=lambda p: (p.a, p.b))
+    for number, pair in enumerate(pairs):
         a, b = docs.position[pair.a], docs.position[pair.b]
         text_a, text_b = docs.records[pair.a].text, docs.records[pair.b].text
         marks_a = [(x.a_start, x.a_end, x.cluster) for x in pair.alignments]
@@ -301,14 +303,15 @@ def report_data(
         "outlets": len(outlets),
         "stories": len(stories.stories),
         "stories_with_several": sum(1 for s in stories.stories if len(s.members) > 1),
-        "pairs": len(scan.pairs),
+        # with copy groups, the pairs they stand for too (as the scan's summary counts them)
+        "pairs": len(scan.pairs) + scan.counts.get("pairs_implied_by_groups", 0),
         "passages": len(scan.passages),
         "edges": len(chains.edges),
         "common_sources": len(commons),
         "rejected": len(scan.rejects),
         "graph_nodes": len(shown) + len(commons),
         "copy_groups": len(groups),
-        "pairs_in_groups": sum(1 for row in pair_rows if row["group"] >= 0),
+        "pairs_in_groups": sum(g.pairs for g in groups),
     }
     index = {
         "docs": doc_rows,
@@ -341,11 +344,8 @@ def _group_rows(
     with the representative, the number of their pair or -1), its outlets (most copies
     first) and the number of pairs it stands for."""
     pair_of = {(row["a"], row["b"]): k for k, row in enumerate(pair_rows)}
-    inside: dict[int, int] = defaultdict(int)
-    for row in pair_rows:
-        inside[row["group"]] += 1
     rows = []
-    for number, group in enumerate(groups):
+    for group in groups:
         rep = position[group.representative]
         members = []
         for doc, jaccard in group.members:
@@ -360,7 +360,7 @@ def _group_rows(
                 "members": members,
                 "exact": group.exact,
                 "outlets": [o for o, _ in sorted(carried.items(), key=lambda c: (-c[1], c[0]))],
-                "pairs": inside[number],
+                "pairs": group.pairs,
             }
         )
     return rows

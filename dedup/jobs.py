@@ -329,12 +329,13 @@ def chains(
     """
     config = config or Config()
     records = list(records)
+    from dedup.chain_groups import source_first
     from dedup.syndication import build_chains
 
-    # chains are built from every pair (copy groups are not read there yet)
+    # each copy group's representative is the copy that comes first (dedup.chain_groups)
     result = scan(
-        records, config, progress=progress, workspace=workspace, group_copies=False,
-        workers=resolve_engine(workers),
+        records, config, progress=progress, workspace=workspace, workers=resolve_engine(workers),
+        representative_key=source_first(config),
     )  # fmt: skip
     return build_chains(records, result, config)
 

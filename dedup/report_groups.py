@@ -2,10 +2,12 @@
 
 A wire story run by a thousand outlets is one copy group (:mod:`dedup.copies`), and the report
 shows it as one row with its outlets, not as the pairs among its copies. When the scan grouped
-its copies (``ScanResult.groups``) those groups are used as they are. The report's own scan
-keeps every pair (the chains read them all), so there a group is found the way
-:mod:`dedup.copies` finds near groups, from the pairs: documents linked by pairs whose shingle
-Jaccard reaches :data:`~dedup.copies.NEAR_GROUP_JACCARD`, a component of at least
+its copies (``ScanResult.groups``) those groups are used as they are, and each member's pair
+with the representative is made from its measures (:func:`star_pairs`), so that the page can
+open the two texts side by side. A scan that kept every pair (``--expand-pairs``) has no
+groups; there a group is found the way :mod:`dedup.copies` finds near groups, from the pairs:
+documents linked by pairs whose shingle Jaccard reaches
+:data:`~dedup.copies.NEAR_GROUP_JACCARD`, a component of at least
 :data:`~dedup.copies.MIN_GROUP_DOCS` of them, around the member linked to most others (ties:
 the smallest id), keeping the members whose own pair with it reaches that Jaccard. The pairs
 between two members of a group are then the group's, and are not listed one by one.
@@ -17,17 +19,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from dedup.copies import MIN_GROUP_DOCS, NEAR_GROUP_JACCARD
-from dedup.types import ScanResult
+from dedup.types import Alignment, CopyGroup, GroupMember, Pair, ScanResult
 
 
 @dataclass(frozen=True)
 class ReportGroup:
     """A copy group: its representative, its other members with their shingle Jaccard
-    against it (sorted by id), and whether every member has the representative's words."""
+    against it (sorted by id), whether every member has the representative's words, and the
+    linked pairs among its documents it stands for."""
 
     representative: str
     members: tuple[tuple[str, float], ...]
     exact: bool
+    pairs: int
 
     @property
     def docs(self) -> tuple[str, ...]:
@@ -43,6 +47,7 @@ def report_groups(scan: ScanResult) -> list[ReportGroup]:
                 g.representative,
                 tuple(sorted((m.doc, m.jaccard) for m in g.members)),
                 g.exact,
+                g.implied_pairs,
             )
             for g in scan.groups
         ]
@@ -78,5 +83,70 @@ def _groups_of_pairs(scan: ScanResult) -> list[ReportGroup]:
         representative = min(docs, key=lambda d: (-len(links[d]), d))
         members = tuple(sorted(links[representative].items()))
         if len(members) + 1 >= MIN_GROUP_DOCS:
-            found.append(ReportGroup(representative, members, all(j == 1.0 for _, j in members)))
+            inside = {representative, *(doc for doc, _ in members)}
+            pairs = sum(1 for p in scan.pairs if p.a in inside and p.b in inside)
+            exact = all(j == 1.0 for _, j in members)
+            found.append(ReportGroup(representative, members, exact, pairs))
     return found
+
+
+def star_pairs(scan: ScanResult) -> tuple[Pair, ...]:
+    """Each copy group member's pair with the group's representative, from the member's
+    measures and alignments against it (:class:`~dedup.types.GroupMember`), sorted by
+    (a, b): the pairs a page needs to show a member beside its representative."""
+    out = [_star_pair(g, m, scan.config.threshold) for g in scan.groups for m in g.members]
+    return tuple(sorted(out, key=lambda p: (p.a, p.b)))
+
+
+def _star_pair(group: CopyGroup, member: GroupMember, threshold: float) -> Pair:
+    # containment of the representative's shingles in the member's, from the Jaccard and
+    # the member's containment (|A ∩ B| / |A| = 1 / (1 / J + 1 - 1 / C_B))
+    j, c_member = member.jaccard, member.containment
+    c_rep = 1.0 / (1.0 / j + 1.0 - 1.0 / c_member) if j > 0 and c_member > 0 else 0.0
+    reused_rep = sum(x.words_a for x in member.alignments)
+    reused_member = sum(x.words_b for x in member.alignments)
+    rep_first = group.representative < member.doc
+    alignments = tuple(x if rep_first else _flipped(x) for x in member.alignments)
+    sides = [
+        (group.representative, group.words, reused_rep, member.copied_words, c_rep),
+        (member.doc, member.words, reused_member, member.copied_words, c_member),
+    ]
+    (a, words_a, reused_a, copied_a, c_a), (b, words_b, reused_b, copied_b, c_b) = (
+        sides if rep_first else sides[::-1]
+    )
+    return Pair(
+        a=a,
+        b=b,
+        words_a=words_a,
+        words_b=words_b,
+        reused_words_a=reused_a,
+        reused_words_b=reused_b,
+        reused_fraction_a=reused_a / words_a if words_a else 0.0,
+        reused_fraction_b=reused_b / words_b if words_b else 0.0,
+        copied_words_a=copied_a,
+        copied_words_b=copied_b,
+        jaccard=j,
+        containment_a=c_a,
+        containment_b=c_b,
+        near_duplicate=j >= threshold,
+        alignments=alignments,
+    )
+
+
+def _flipped(x: Alignment) -> Alignment:
+    return Alignment(
+        a=x.b,
+        a_start=x.b_start,
+        a_end=x.b_end,
+        b=x.a,
+        b_start=x.a_start,
+        b_end=x.a_end,
+        words_a=x.words_b,
+        words_b=x.words_a,
+        matched_words=x.matched_words,
+        reuse_kind=x.reuse_kind,
+        substituted_words=x.substituted_words,
+        inserted_words=x.deleted_words,
+        deleted_words=x.inserted_words,
+        cluster=x.cluster,
+    )

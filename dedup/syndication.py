@@ -53,8 +53,8 @@ from dedup.carriers import (
     date_evidence,
     order_key,
     passage_order,
-    spans_of,
 )
+from dedup.chain_groups import hang_members, without_members
 from dedup.config import Config
 from dedup.credits import credit_lines, find_credits, outlet_agency
 from dedup.errors import StageError
@@ -242,8 +242,9 @@ def _inferred_edges(
     docs: dict[str, Carrier],
 ) -> list[ChainEdge]:  # fmt: skip
     out = []
+    rank = {m: k for k, m in enumerate(members)}
     for m in members:
-        others = [c for c in members if c != m and c in shared[m].masks]
+        others = sorted((c for c in shared[m].masks if c != m and c in rank), key=rank.__getitem__)
         mask = np.zeros_like(next(iter(shared[m].masks.values())))
         passages: set[str] = set()
         for c in others:
@@ -371,10 +372,13 @@ def build_chains(
     part = _reuse_of(records, scan_result, config, corpus)
     words, docs, kinds, reuse = part.words, part.docs, part.kinds, part.reuse
     boilerplate_only, credited = part.boilerplate_only, part.credited
+    grouped = without_members(reuse, scan_result.groups)
     forest, shared = decide(
-        reuse, docs, words, credited, part.furniture,
+        grouped.passages, docs, words, credited, part.furniture,
         habits=corpus.habits if corpus is not None else None,
     )  # fmt: skip
+    if grouped.member_passages:
+        forest = hang_members(grouped, reuse, forest, shared, docs, words, credited, part.furniture)
     edges: list[ChainEdge] = []
     for target, found in forest.parents.items():
         for source, reason in found:
@@ -433,14 +437,19 @@ def _articles(
 ) -> tuple[ArticleReuse, ...]:
     """Per document: its words inside passages it took from someone (a common source
     included), per source, and the rest as its own."""
-    passages = {p.id: p for p in scan_result.passages}
     incoming: dict[str, list[ChainEdge]] = defaultdict(list)
     for edge in edges:
         incoming[edge.target].append(edge)
+    # spans per passage and document, read once (a copy group's passage has a witness per copy)
+    spans_in: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for passage in scan_result.passages:
+        per_doc = spans_in.setdefault(passage.id, defaultdict(list))
+        for w in passage.witnesses:
+            per_doc[w.doc].append((w.start, w.end))
     out = []
     for info in scan_result.documents:
         taken = incoming.get(info.id, [])
-        spans = [s for e in taken for s in spans_of((passages[p] for p in e.passages), info.id)]
+        spans = [s for e in taken for p in e.passages for s in spans_in[p].get(info.id, ())]
         reused = words.count(info.id, spans)
         per_source: dict[str, int] = defaultdict(int)
         for edge in taken:

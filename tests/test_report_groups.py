@@ -51,19 +51,51 @@ def test_copies_form_one_group_whose_pairs_are_not_listed():
     index = data["index"]
     ids = [d["id"] for d in index["docs"]]
     inside = [p for p in index["pairs"] if p["group"] >= 0]
-    # every pair of two copies is the group's, and no other pair is
-    assert len(inside) == copies * (copies - 1) // 2
+    # the group is decided once: each copy's pair with the representative is listed, the
+    # pairs among the other copies are not (linear in the copies)
+    assert len(inside) == copies - 1
     for p in index["pairs"]:
         both = ids[p["a"]].startswith("copy") and ids[p["b"]].startswith("copy")
         assert (p["group"] == 0) == both
+        if both:
+            assert group.representative in (ids[p["a"]], ids[p["b"]])
     (row,) = index["groups"]
-    assert ids[row["rep"]] == group.representative and row["pairs"] == len(inside)
+    implied = copies * (copies - 1) // 2
+    assert ids[row["rep"]] == group.representative and row["pairs"] == implied
     assert sorted(row["outlets"]) == [f"Outlet {i:02d}" for i in range(copies)]
-    # each member links to its pair with the representative
+    # each member links to its pair with the representative, whose passages mark both texts
     for member, _, pair in row["members"]:
-        assert {index["pairs"][pair]["a"], index["pairs"][pair]["b"]} == {row["rep"], member}
+        shown = index["pairs"][pair]
+        assert {shown["a"], shown["b"]} == {row["rep"], member}
+        assert shown["marks_a"] and shown["marks_b"] and shown["jaccard"] >= 0.7
     assert data["summary"]["copy_groups"] == 1
-    assert data["summary"]["pairs_in_groups"] == len(inside)
+    assert data["summary"]["pairs_in_groups"] == implied
+    # the linked pairs the scan stands for: those listed and those its group implies
+    assert (
+        data["summary"]["pairs"]
+        == len(found.scan.pairs) + found.scan.counts["pairs_implied_by_groups"]
+    )
+
+
+def test_a_member_pair_reads_as_the_pairwise_scan_pair():
+    """The pair of a member with its representative, made from the member's measures, is
+    the pair a scan without groups reports for the two (measures and passage offsets)."""
+    from dedup.inmemory import scan
+    from dedup.report_groups import star_pairs
+
+    records = copy_corpus(MIN_GROUP_DOCS + 1)
+    grouped = scan(records)
+    plain = {(p.a, p.b): p for p in scan(records, group_copies=False).pairs}
+    made = star_pairs(grouped)
+    assert len(made) == MIN_GROUP_DOCS
+    for pair in made:
+        other = plain[(pair.a, pair.b)]
+        assert pair.jaccard == pytest.approx(other.jaccard)
+        assert pair.containment_a == pytest.approx(other.containment_a)
+        assert pair.containment_b == pytest.approx(other.containment_b)
+        assert (pair.words_a, pair.words_b) == (other.words_a, other.words_b)
+        spans = [(x.a_start, x.a_end, x.b_start, x.b_end) for x in pair.alignments]
+        assert spans == [(x.a_start, x.a_end, x.b_start, x.b_end) for x in other.alignments]
 
 
 @pytest.mark.parametrize("copies", [2, MIN_GROUP_DOCS - 1])
