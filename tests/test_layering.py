@@ -50,6 +50,7 @@ STAGES = [
     "carriers",
     "parents",
     "furniture",
+    "chain_groups",
     "syndication",
     "chaintree",
     "writers",
