@@ -359,6 +359,7 @@ def _group_rows(
                 "rep": rep,
                 "members": members,
                 "exact": group.exact,
+                "implied": group.implied,
                 "outlets": [o for o, _ in sorted(carried.items(), key=lambda c: (-c[1], c[0]))],
                 "pairs": group.pairs,
             }

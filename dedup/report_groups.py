@@ -25,13 +25,15 @@ from dedup.types import Alignment, CopyGroup, GroupMember, Pair, ScanResult
 @dataclass(frozen=True)
 class ReportGroup:
     """A copy group: its representative, its other members with their shingle Jaccard
-    against it (sorted by id), whether every member has the representative's words, and the
-    linked pairs among its documents it stands for."""
+    against it (sorted by id), whether every member has the representative's words, the
+    linked pairs among its documents it stands for, and whether an article's pair with the
+    representative stands for its pair with every member (``implied``: the scan's groups)."""
 
     representative: str
     members: tuple[tuple[str, float], ...]
     exact: bool
     pairs: int
+    implied: bool = False
 
     @property
     def docs(self) -> tuple[str, ...]:
@@ -48,6 +50,7 @@ def report_groups(scan: ScanResult) -> list[ReportGroup]:
                 tuple(sorted((m.doc, m.jaccard) for m in g.members)),
                 g.exact,
                 g.implied_pairs,
+                implied=True,
             )
             for g in scan.groups
         ]

@@ -51,8 +51,13 @@
         byOther.get(key).push(k);
       });
       byOther.forEach(function (list) {
-        if (list.length < 2) return;
         var g = docs[pairs[list[0]].a].group >= 0 ? docs[pairs[list[0]].a].group : docs[pairs[list[0]].b].group;
+        if (list.length < 2) {
+          // the scan's groups: a pair with the representative stands for one with each member
+          var only = pairs[list[0]], group = index.groups[g];
+          if (group.implied && (only.a === group.rep || only.b === group.rep)) alsoWith.set(list[0], [g, group.members.length]);
+          return;
+        }
         var rep = list.find(function (k) { return pairs[k].a === index.groups[g].rep || pairs[k].b === index.groups[g].rep; });
         var shown = rep !== undefined ? rep : list[0];
         alsoWith.set(shown, [g, list.length - 1]);
