@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from edited_edits import LEVELS, Editor, Level, sentences, word_spans
+from edited_edits import HELD_OUT_LEVELS, LEVELS, Editor, Level, sentences, word_spans
 from generate import DATA
 from pan_measures import Annotation, DocumentPair
 
@@ -134,12 +134,13 @@ class Benchmark:
 
 
 def _choose_passage(
-    story: Story, rng: np.random.Generator, min_sentences: int
+    story: Story, rng: np.random.Generator, min_sentences: int, lead: bool = False
 ) -> tuple[int, int, int] | None:
-    """``(start, end, words)`` of a run of whole sentences of 40-200 words, or None."""
+    """``(start, end, words)`` of a run of whole sentences of 40-200 words (from the first
+    one with ``lead``), or None."""
     target = int(rng.integers(PASSAGE_WORDS[0], PASSAGE_WORDS[1], endpoint=True))
     sents = story.sentences
-    for first in rng.permutation(len(sents)).tolist():
+    for first in [0] if lead else rng.permutation(len(sents)).tolist():
         words, last = 0, first
         while last < len(sents) and words < target:
             # only sentences that follow each other (nothing skipped between them)
@@ -210,8 +211,8 @@ def build(split: str, seed: int, n_cases: int, n_negatives: int) -> Benchmark:
 
     cases: list[Case] = []
     cursor = 0
-    for _ in range(n_cases):
-        for level in LEVELS:
+    for levels in [LEVELS] * n_cases + [HELD_OUT_LEVELS] * n_cases:
+        for level in levels:
             min_sentences = REORDER_MIN_SENTENCES if level.kind == "reorder" else 1
             while True:  # the next unused story with a passage to give
                 if cursor == len(order):
@@ -221,7 +222,9 @@ def build(split: str, seed: int, n_cases: int, n_negatives: int) -> Benchmark:
                 if source_index in used:
                     continue
                 source = stories[source_index]
-                chosen = _choose_passage(source, rng, min_sentences)
+                chosen = _choose_passage(
+                    source, rng, min_sentences, lead=level.kind == "syndication"
+                )
                 if chosen is not None:
                     break
             used.add(source_index)
