@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dedup.config import Config
+from dedup.ingest import CorpusReader, input_size
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
 from dedup.inmemory import scan as scan_in_memory
 from dedup.outputs import is_dedup_work
@@ -62,8 +63,10 @@ def scan(
     config : Config, optional
     spill : {"auto", "always", "never"}
         Hold the corpus on disk a batch at a time (``always``), in memory (``never``), or
-        on disk once its text passes 32 million characters (``auto``). The result is the
-        same, bit for bit.
+        on disk once its text passes 32 million characters (``auto``; files a
+        :class:`~dedup.ingest.CorpusReader` reads are spilled from the start when they come
+        to more than 32 MB, so that the words are found as they are read). The result is
+        the same, bit for bit.
     workdir : path, optional
         A folder for this run's scratch: the finished stages of a scan in memory (a scan
         killed part way resumes from them when called again with the same data and
@@ -98,7 +101,11 @@ def scan(
     config = config or Config()
     records = as_records(data, **fields)
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
-    held = list(records) if limit is None else hold_records(records, limit)
+    expected = _input_bytes(data)
+    if limit is not None and expected is not None and expected > limit:
+        held: list[Record] | Iterator[Record] = records  # spilled: read as the words are found
+    else:
+        held = list(records) if limit is None else hold_records(records, limit)
     if not isinstance(held, list):
         with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
             result = scan_spilled(
@@ -108,6 +115,7 @@ def scan(
                 progress=progress,
                 workers=workers,
                 expand_pairs=expand_pairs,
+                expected_chars=expected,
             )
         return result.replace(spilled=True)
     held.sort(key=lambda r: r.id)
@@ -125,6 +133,14 @@ def scan(
             return result
         workspace.finish()
     return result.replace(resumed=tuple(workspace.resumed))
+
+
+def _input_bytes(data: Any) -> int | None:
+    """The size of the files a :class:`~dedup.ingest.CorpusReader` reads (about the
+    characters of their text), or None when it is not known (other data, standard input)."""
+    if not isinstance(data, CorpusReader):
+        return None
+    return input_size(data.paths) or None
 
 
 def open_workspace(

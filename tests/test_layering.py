@@ -67,6 +67,7 @@ STAGES = [
     "assemble",
     "verify",
     "inmemory",
+    "spilled_words",
     "spilled",
     "duplicates",
     "jobs",
