@@ -39,7 +39,7 @@ from dedup.passage_keys import (
     postings_hits,
 )
 from dedup.prepare import usable_records
-from dedup.spill import PartitionSpill, TextSpill
+from dedup.spill import PartitionSpill, TextSpill, group_by_partition
 from dedup.spilled_words import (
     KEY_ROW,
     WordsStage,
@@ -303,14 +303,11 @@ def _spilled_candidates(
         local[kept] = np.arange(len(kept))
         weights = groups.weights()[kept]
         n_docs = len(kept)
-    shared: tuple = (limit, local, weights)
+    shared: tuple = (limit, local, weights, parts, n_docs)
     for done, jobs in _partition_jobs(keys, step):
-        for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
-            common_keys += found.common_keys
-            rows = np.empty(len(found), dtype=HIT_ROW)
-            for name in HIT_FIELDS:
-                rows[name] = getattr(found, name)
-            hits.append(rows, hit_partition(found, parts, n_docs))
+        for rows, counts, common in engine.map_ordered(_spilled_key_hits, shared, jobs):
+            common_keys += common
+            hits.append_grouped(rows, counts)
         if progress:
             progress("candidates", done, 2 * parts)
     reduced = []
@@ -342,25 +339,38 @@ def _partition_jobs(
 
 
 def _spilled_key_hits(
-    max_docs: int, local: np.ndarray | None, weights: np.ndarray | None, rows: np.ndarray
-) -> PassageHits:
-    """Passage hits of one partition of spilled keys (rows in document order); with
-    ``local`` (each document's number among those kept, -1 for one left out), of the kept
-    documents only, each counting for ``weights`` documents."""
+    max_docs: int,
+    local: np.ndarray | None,
+    weights: np.ndarray | None,
+    parts: int,
+    n_docs: int,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Passage hits of one partition of spilled keys (rows in document order), as
+    :data:`HIT_ROW` rows grouped by hit partition (of ``parts``; stable), the number of
+    rows of each, and the number of common keys; with ``local`` (each document's number
+    among those kept, -1 for one left out), of the kept documents only, each counting for
+    ``weights`` documents."""
     docs = rows["doc"].astype(np.int64)
     if local is None:
-        return postings_hits(
+        found = postings_hits(
             rows["value"].copy(), docs, rows["position"].astype(np.int64), max_docs
         )
-    docs = local[docs]
-    keep = docs >= 0
-    return postings_hits(
-        rows["value"][keep],
-        docs[keep],
-        rows["position"][keep].astype(np.int64),
-        max_docs,
-        doc_weights=weights,
-    )
+    else:
+        docs = local[docs]
+        keep = docs >= 0
+        found = postings_hits(
+            rows["value"][keep],
+            docs[keep],
+            rows["position"][keep].astype(np.int64),
+            max_docs,
+            doc_weights=weights,
+        )
+    hit_rows = np.empty(len(found), dtype=HIT_ROW)
+    for name in HIT_FIELDS:
+        hit_rows[name] = getattr(found, name)
+    order, counts = group_by_partition(hit_partition(found, parts, n_docs), parts)
+    return hit_rows[order], counts, found.common_keys
 
 
 def _spilled_copy_groups(
