@@ -25,6 +25,8 @@ from typing import Any
 
 #: (module, function) of each timed stage, in the order they run
 STAGES = (
+    ("dedup.spilled", "_spill_records"),  # (main's names before the words ran as read)
+    ("dedup.spilled", "_spilled_words_stage"),
     ("dedup.spilled", "words_as_read"),
     ("dedup.spilled", "spill_records"),
     ("dedup.spilled", "words_by_batch"),
