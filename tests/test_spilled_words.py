@@ -157,3 +157,14 @@ def test_the_cli_reads_a_large_file_as_it_words_it(
     assert [r["reason"] for r in rejects[1:]] == ["no words"]
     documents = [json.loads(line)["doc"] for line in (spilled / "documents.jsonl").open()]
     assert documents == [r.id for r in in_order if r.id != "s000a"]  # in the order read
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_input_that_breaks_while_worded_leaves_no_scratch(in_order, workers, small_jobs, tmp_path):
+    def failing():
+        yield from in_order[:12]  # several jobs handed out by then
+        raise RuntimeError("input broke")
+
+    with pytest.raises(RuntimeError, match="input broke"):
+        scan_spilled(failing(), workers=workers, expected_chars=100_000, spill_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
