@@ -13,23 +13,16 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dedup.chains_spilled import chains_spilled as chains_spilled_job
-from dedup.clean_spilled import clean_spilled as clean_spilled_job
 from dedup.config import Config
+from dedup.ingest import CorpusReader, input_size
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
 from dedup.inmemory import scan as scan_in_memory
-from dedup.jobs import ReportInputs
-from dedup.jobs import chains as chains_job
-from dedup.jobs import clean as clean_job
-from dedup.jobs import report as report_job
-from dedup.jobs import stories as stories_job
 from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.prepare import as_records
 from dedup.spilled import scan_spilled
-from dedup.stories_spilled import stories_spilled as stories_spilled_job
 from dedup.types import (
     ChainsResult,
     CleanResult,
@@ -39,6 +32,12 @@ from dedup.types import (
     StoriesResult,
 )
 from dedup.workspace import Workspace
+
+if TYPE_CHECKING:
+    from dedup.jobs import ReportInputs
+
+# The other jobs' modules are imported where they are called: a scan loads none of them
+# (chains and stories bring scipy, networkx and scikit-learn; tests/test_startup.py).
 
 SPILL_CHOICES = ("auto", "always", "never")
 
@@ -64,8 +63,10 @@ def scan(
     config : Config, optional
     spill : {"auto", "always", "never"}
         Hold the corpus on disk a batch at a time (``always``), in memory (``never``), or
-        on disk once its text passes 32 million characters (``auto``). The result is the
-        same, bit for bit.
+        on disk once its text passes 32 million characters (``auto``; files a
+        :class:`~dedup.ingest.CorpusReader` reads are spilled from the start when they come
+        to more than 32 MB, so that the words are found as they are read). The result is
+        the same, bit for bit.
     workdir : path, optional
         A folder for this run's scratch: the finished stages of a scan in memory (a scan
         killed part way resumes from them when called again with the same data and
@@ -100,7 +101,11 @@ def scan(
     config = config or Config()
     records = as_records(data, **fields)
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
-    held = list(records) if limit is None else hold_records(records, limit)
+    expected = _input_bytes(data)
+    if limit is not None and expected is not None and expected > limit:
+        held: list[Record] | Iterator[Record] = records  # spilled: read as the words are found
+    else:
+        held = list(records) if limit is None else hold_records(records, limit)
     if not isinstance(held, list):
         with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
             result = scan_spilled(
@@ -110,6 +115,7 @@ def scan(
                 progress=progress,
                 workers=workers,
                 expand_pairs=expand_pairs,
+                expected_chars=expected,
             )
         return result.replace(spilled=True)
     held.sort(key=lambda r: r.id)
@@ -127,6 +133,14 @@ def scan(
             return result
         workspace.finish()
     return result.replace(resumed=tuple(workspace.resumed))
+
+
+def _input_bytes(data: Any) -> int | None:
+    """The size of the files a :class:`~dedup.ingest.CorpusReader` reads (about the
+    characters of their text), or None when it is not known (other data, standard input)."""
+    if not isinstance(data, CorpusReader):
+        return None
+    return input_size(data.paths) or None
 
 
 def open_workspace(
@@ -173,6 +187,8 @@ def clean(
     """Remove repeated bodies, repeated lines and boilerplate from each document, recording
     every cut; with ``drop_duplicates``, collapse near-duplicate documents to the earliest.
     """
+    from dedup.jobs import clean as clean_job
+
     return clean_job(
         as_records(data, **fields),
         config,
@@ -203,6 +219,8 @@ def clean_spilled(
     The spill files go to ``spill_dir``, else ``workdir`` (a folder removed afterwards when
     left empty), else the system's temporary folder; they are removed when the block ends.
     """
+    from dedup.clean_spilled import clean_spilled as clean_spilled_job
+
     with (
         _scratch(spill_dir or workdir, own=spill_dir is None) as folder,
         clean_spilled_job(
@@ -234,6 +252,9 @@ def stories(
 
     ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is cleaned and scanned
     on disk, a batch at a time (:mod:`dedup.stories_spilled`), with the same result."""
+    from dedup.jobs import stories as stories_job
+    from dedup.stories_spilled import stories_spilled as stories_spilled_job
+
     if spill not in SPILL_CHOICES:
         raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
@@ -274,6 +295,9 @@ def chains(
     ``spill`` and ``spill_dir`` are :func:`scan`'s: a spilled corpus is held on disk and
     its chains built one connected set of documents at a time
     (:mod:`dedup.chains_spilled`), with the same result; its scan is not resumed."""
+    from dedup.chains_spilled import chains_spilled as chains_spilled_job
+    from dedup.jobs import chains as chains_job
+
     if spill not in SPILL_CHOICES:
         raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     config = config or Config()
@@ -307,4 +331,6 @@ def report(
 ) -> ReportInputs:
     """Everything the HTML report shows: the scan, the stories and the chains of ``data``
     (render it with :func:`dedup.html.render_report`)."""
+    from dedup.jobs import report as report_job
+
     return report_job(as_records(data, **fields), config, progress=progress)

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -64,6 +64,36 @@ def map_ordered(
         futures = [pool.submit(task, *shared, *job) for job in jobs]
         for future in futures:
             yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def map_streamed(
+    task: Callable[..., object],
+    shared: tuple,
+    jobs: Iterable[tuple],
+    workers: int,
+    ahead: int,
+) -> Generator[Any, None, None]:
+    """:func:`map_ordered` of jobs that are still being made: ``jobs`` is consumed lazily
+    (making the next job, such as reading the next records, goes on in this thread while
+    the pool runs the earlier ones), at most ``ahead`` jobs wait or run at once, and each
+    result is yielded, in job order, as soon as it and those before it are done.
+
+    With one worker every job runs here, as it is made."""
+    if workers <= 1:
+        for job in jobs:
+            yield task(*shared, *job)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="dedup")
+    pending: deque = deque()
+    try:
+        for job in jobs:
+            pending.append(pool.submit(task, *shared, *job))
+            while pending and (pending[0].done() or len(pending) > max(1, ahead)):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

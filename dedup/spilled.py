@@ -10,8 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,32 +22,32 @@ from dedup.candidates import hit_candidates, measure_overlaps
 from dedup.config import Config
 from dedup.copies import (
     CopyGroups,
-    exact_copy_keys,
     find_copy_groups,
     near_group_jaccard,
     ranks,
 )
 from dedup.errors import StageError
 from dedup.faults import fault_point
-from dedup.lsh import band_keys, candidate_pairs, key_partition
+from dedup.lsh import candidate_pairs
 from dedup.outputs import SCRATCH_PREFIX, remove_stale
-from dedup.parallel import Engine, resolve_engine
+from dedup.parallel import Engine, LocalEngine, resolve_engine
 from dedup.passage_keys import (
     PassageCandidates,
     PassageHits,
     hit_partition,
     merge_passage_candidates,
     postings_hits,
-    winnow,
 )
 from dedup.prepare import usable_records
-from dedup.shingle import (
-    shingle_hashes,
-    tokenize,
-)
-from dedup.sketch import compute_signatures
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
-from dedup.stages import concat, cut_runs, lap
+from dedup.spilled_words import (
+    KEY_ROW,
+    WordsStage,
+    spill_records,
+    words_as_read,
+    words_by_batch,
+)
+from dedup.stages import lap
 from dedup.types import (
     ProgressFn,
     Record,
@@ -56,7 +55,7 @@ from dedup.types import (
     ScanResult,
 )
 from dedup.verify import verify_candidates
-from dedup.words import BATCH_CHARS, Shingled, shingle_corpus
+from dedup.words import Shingled, shingle_corpus
 
 SPILL_BATCH_CHARS = 1 << 25  # characters of text tokenized, sketched and keyed per batch
 
@@ -70,10 +69,7 @@ CHARS_PER_KEY = 15  # news text gives about one winnowed key per 15 characters (
 SPILL_BLOCK_DOCS = 4096  # documents whose words one block of verified pairs holds
 
 
-#: rows of the spilled passage keys and passage hits
-KEY_ROW = np.dtype([("value", "<u8"), ("doc", "<u4"), ("position", "<u4")])
-
-
+#: rows of the spilled passage hits (those of the keys: dedup.spilled_words.KEY_ROW)
 HIT_FIELDS = ("doc_a", "doc_b", "pos_a", "pos_b")  # the arrays of PassageHits, in order
 HIT_ROW = np.dtype([(name, "<u4") for name in HIT_FIELDS])
 
@@ -91,6 +87,7 @@ def scan_spilled(
     group_copies: bool = True,
     near_groups: bool = True,
     representative_key: Callable[[Record], Any] | None = None,
+    expected_chars: int | None = None,
 ) -> ScanResult:
     """:func:`scan` for a corpus larger than memory, with the same result, bit for bit.
 
@@ -119,6 +116,12 @@ def scan_spilled(
         forms no group at all (the pairwise path: the same result).
     representative_key : callable, optional
         As for :func:`dedup.inmemory.scan`.
+    expected_chars : int, optional
+        About how many characters of text the records hold (the input's size in bytes
+        will do; a sequence of records is counted): with it, and threads of this process as
+        the engine, the words stage runs while the records are read, as long as their ids
+        come in increasing order (:func:`dedup.spilled_words.words_as_read`); the number of
+        partitions is then chosen from it. It does not change the result.
 
     Returns
     -------
@@ -131,18 +134,33 @@ def scan_spilled(
     clock = time.perf_counter()
     where, folder = make_scratch(spill_dir)
     texts = TextSpill(folder / "texts.bin")
+    signature_path = folder / "signatures.bin"
     unusable: list[Reject] = []
+    if expected_chars is None and isinstance(records, Sequence):
+        expected_chars = sum(len(record.text) for record in records)
     try:
-        meta, chars = _spill_records(usable_records(records, unusable), texts)
-        order, rejects = _first_of_each_id(meta)
-        rejects = unusable + rejects
-        parts = partitions or max(1, -(-int(chars.sum()) // (CHARS_PER_KEY * SPILL_PART_KEYS)))
-        keys = PartitionSpill(folder, "keys", KEY_ROW, parts)
-        words = _spilled_words_stage(
-            texts, meta, chars, order, keys, folder / "signatures.bin", config, engine, progress,
-            batch_chars,
-        )  # fmt: skip
-        del order
+        usable = usable_records(records, unusable)
+        words: WordsStage | None = None
+        parts = partitions or (key_parts(expected_chars, engine) if expected_chars else 0)
+        if isinstance(engine, LocalEngine) and parts:
+            # the words stage as the records are read, while they come in id order
+            keys = PartitionSpill(folder, "keys", KEY_ROW, parts)
+            read = words_as_read(usable, texts, keys, signature_path, config, engine, progress)
+            meta, chars, words = read.meta, read.chars, read.words
+        else:
+            meta, chars = spill_records(usable, texts)
+        rejects = list(unusable)
+        if words is None:
+            order, repeated = _first_of_each_id(meta)
+            rejects += repeated
+            keys = PartitionSpill(
+                folder, "keys", KEY_ROW, partitions or key_parts(int(chars.sum()), engine)
+            )
+            words = words_by_batch(
+                texts, meta, chars, order, keys, signature_path, config, engine, progress,
+                batch_chars,
+            )  # fmt: skip
+            del order
         rejects += words.rejects
         n_docs = len(words.spill_index)
         seconds["words"], clock = lap(clock)
@@ -190,7 +208,7 @@ def scan_spilled(
             clock=clock,
             groups=groups if kept is not None else None,
         )
-        signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
+        signatures = _signature_map(signature_path, n_docs, config.num_perm)
     except OSError as error:
         if not is_spill_failure(error, folder):
             raise
@@ -200,6 +218,13 @@ def scan_spilled(
         shutil.rmtree(folder, ignore_errors=True)
     candidates = (len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys)
     return found.scan_result(config, table, rejects, signatures, candidates, seconds)
+
+
+def key_parts(chars: int, engine: Engine) -> int:
+    """Partitions of the passage keys of ``chars`` characters of text: enough for about
+    ``SPILL_PART_KEYS`` keys each, and at least one per worker, so that every worker has
+    one to work on."""
+    return max(1, engine.workers, -(-chars // (CHARS_PER_KEY * SPILL_PART_KEYS)))
 
 
 def make_scratch(spill_dir: str | Path | None) -> tuple[Path, Path]:
@@ -232,25 +257,6 @@ def spill_error(where: Path, error: OSError) -> StageError:
     )
 
 
-def _spill_records(records: Iterable[Record], texts: TextSpill) -> tuple[list[Record], np.ndarray]:
-    """Write each record's text to ``texts``; keep its metadata (the record without its
-    text, and without the input's other fields, which a scan does not report) and its
-    length, in the order read."""
-    meta: list[Record] = []
-    chars = array("q")
-    no_extra: dict = {}  # one empty dict for all: these records stay inside the scan
-    for record in records:
-        texts.append(record.text)
-        chars.append(len(record.text))
-        meta.append(
-            Record(
-                record.id, "", record.outlet, record.date, record.url, record.title,
-                record.source, no_extra,
-            )
-        )  # fmt: skip
-    return meta, np.frombuffer(chars, dtype=np.int64).copy()
-
-
 def _first_of_each_id(meta: list[Record]) -> tuple[np.ndarray, list[Reject]]:
     """The records in id order, the first read of each id only (``order``: their numbers
     in the order read), and the later ones as rejects in the order read, as
@@ -268,127 +274,6 @@ def _first_of_each_id(meta: list[Record]) -> tuple[np.ndarray, list[Reject]]:
         else:
             kept.append(number)
     return np.array(kept, dtype=np.int64), [reject for _, reject in sorted(later)]
-
-
-@dataclass(frozen=True, slots=True)
-class _SpilledWordsStage:
-    """What the words stage of a spilled scan keeps in memory.
-
-    spill_index : ndarray of int64, shape (n_docs,)
-        Spill number of each scanned document (those with words, in id order).
-    words : ndarray of int64, shape (n_docs,)
-    band_keys : ndarray of uint64, shape (n_docs, bands)
-    rejects : the documents without words
-    exact_keys : ndarray of uint64, shape (n_docs,)
-        :func:`dedup.copies.exact_copy_keys` of each document.
-    """
-
-    spill_index: np.ndarray
-    words: np.ndarray
-    band_keys: np.ndarray
-    rejects: list[Reject]
-    exact_keys: np.ndarray
-
-
-def _spilled_words_stage(
-    texts: TextSpill,
-    meta: list[Record],
-    chars: np.ndarray,
-    order: np.ndarray,
-    keys: PartitionSpill,
-    signature_path: Path,
-    config: Config,
-    engine: Engine,
-    progress: ProgressFn | None,
-    batch_chars: int,
-) -> _SpilledWordsStage:
-    """Words, signatures, band keys and passage keys of every document, batch by batch in
-    id order; the signatures are appended to ``signature_path``, the passage keys (with
-    the document's number among those with words) to ``keys``. ``order`` holds the
-    numbers of the records to scan, in id order.
-
-    Each batch is split in jobs of about ``BATCH_CHARS`` characters, run on ``engine``;
-    a job takes its texts from words to grouped keys (:func:`_spilled_words_job`), so
-    nothing of a batch is put together but what is kept."""
-    ends = np.cumsum(chars[order])
-    assert config.bands is not None  # set by Config
-    band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
-    kept_index, kept_words, kept_keys, rejects = [], [], [], []
-    n_kept = 0
-    shared = (
-        config.shingle_size, config.num_perm, config.seed, config.bands, config.rows,
-        config.passage_window, keys.parts,
-    )  # fmt: skip
-    with open(signature_path, "wb") as signature_file:
-        for first, last in cut_runs(ends, batch_chars):
-            batch = order[first:last]
-            batch_texts = [texts.read(i) for i in batch.tolist()]
-            runs = cut_runs(ends[first:last], BATCH_CHARS)
-            jobs = [(batch_texts[lo:hi],) for lo, hi in runs]
-            done = engine.map_ordered(_spilled_words_job, shared, jobs)
-            for (lo, hi), (n_words, signatures, bands, rows, counts, exact) in zip(runs, done):
-                has = n_words > 0
-                for i in batch[lo:hi][~has].tolist():
-                    rejects.append(Reject(meta[i].source or meta[i].id, "no words", meta[i].id))
-                signature_file.write(np.ascontiguousarray(signatures, dtype=np.uint32).tobytes())
-                band_rows[n_kept : n_kept + len(bands)] = bands
-                if n_kept:
-                    rows = rows if rows.flags.writeable else rows.copy()  # Ray's are not
-                    rows["doc"] += n_kept
-                keys.append_grouped(rows, counts)
-                kept_index.append(batch[lo:hi][has])
-                kept_words.append(n_words[has])
-                kept_keys.append(exact)
-                n_kept += len(bands)
-            if progress:
-                progress("words", last, len(order))
-    return _SpilledWordsStage(
-        concat(kept_index, np.int64),
-        concat(kept_words, np.int64),
-        band_rows[:n_kept],
-        rejects,
-        concat(kept_keys, np.uint64),
-    )
-
-
-def _spilled_words_job(
-    shingle_size: int,
-    num_perm: int,
-    seed: int,
-    bands: int,
-    rows_per_band: int,
-    window: int,
-    parts: int,
-    texts: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Words per document of ``texts``, and of those with words: signatures, band keys,
-    and passage keys as :data:`KEY_ROW` rows (``doc`` numbered among them from 0), ordered
-    by key partition (stable), with the number of rows of each partition, and exact-copy
-    keys."""
-    tokens = tokenize(texts)
-    n_words = np.diff(tokens.doc_ptr)
-    has = n_words > 0
-    # documents without words hold no word: dropping their pointers drops them
-    doc_ptr = tokens.doc_ptr[np.append(np.flatnonzero(has), len(has))]
-    shingles, shingle_ptr = shingle_hashes(tokens.hashes, doc_ptr, shingle_size)
-    del tokens
-    signatures = compute_signatures(shingles, shingle_ptr, num_perm, seed)
-    winnowed = winnow(shingles, shingle_ptr, window)
-    rows = np.empty(len(winnowed.values), dtype=KEY_ROW)
-    rows["value"] = winnowed.values
-    docs = np.arange(len(shingle_ptr) - 1, dtype=np.int64)
-    rows["doc"] = np.repeat(docs, np.diff(winnowed.key_ptr))
-    rows["position"] = winnowed.positions
-    order, counts = group_by_partition(key_partition(winnowed.values, parts), parts)
-    exact = exact_copy_keys(shingles, shingle_ptr, n_words[has])
-    return (
-        n_words,
-        signatures,
-        band_keys(signatures, bands, rows_per_band),
-        rows[order],
-        counts,
-        exact,
-    )
 
 
 def _spilled_candidates(
@@ -418,14 +303,11 @@ def _spilled_candidates(
         local[kept] = np.arange(len(kept))
         weights = groups.weights()[kept]
         n_docs = len(kept)
-    shared: tuple = (limit, local, weights)
+    shared: tuple = (limit, local, weights, parts, n_docs)
     for done, jobs in _partition_jobs(keys, step):
-        for found in engine.map_ordered(_spilled_key_hits, shared, jobs):
-            common_keys += found.common_keys
-            rows = np.empty(len(found), dtype=HIT_ROW)
-            for name in HIT_FIELDS:
-                rows[name] = getattr(found, name)
-            hits.append(rows, hit_partition(found, parts, n_docs))
+        for rows, counts, common in engine.map_ordered(_spilled_key_hits, shared, jobs):
+            common_keys += common
+            hits.append_grouped(rows, counts)
         if progress:
             progress("candidates", done, 2 * parts)
     reduced = []
@@ -457,29 +339,42 @@ def _partition_jobs(
 
 
 def _spilled_key_hits(
-    max_docs: int, local: np.ndarray | None, weights: np.ndarray | None, rows: np.ndarray
-) -> PassageHits:
-    """Passage hits of one partition of spilled keys (rows in document order); with
-    ``local`` (each document's number among those kept, -1 for one left out), of the kept
-    documents only, each counting for ``weights`` documents."""
+    max_docs: int,
+    local: np.ndarray | None,
+    weights: np.ndarray | None,
+    parts: int,
+    n_docs: int,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Passage hits of one partition of spilled keys (rows in document order), as
+    :data:`HIT_ROW` rows grouped by hit partition (of ``parts``; stable), the number of
+    rows of each, and the number of common keys; with ``local`` (each document's number
+    among those kept, -1 for one left out), of the kept documents only, each counting for
+    ``weights`` documents."""
     docs = rows["doc"].astype(np.int64)
     if local is None:
-        return postings_hits(
+        found = postings_hits(
             rows["value"].copy(), docs, rows["position"].astype(np.int64), max_docs
         )
-    docs = local[docs]
-    keep = docs >= 0
-    return postings_hits(
-        rows["value"][keep],
-        docs[keep],
-        rows["position"][keep].astype(np.int64),
-        max_docs,
-        doc_weights=weights,
-    )
+    else:
+        docs = local[docs]
+        keep = docs >= 0
+        found = postings_hits(
+            rows["value"][keep],
+            docs[keep],
+            rows["position"][keep].astype(np.int64),
+            max_docs,
+            doc_weights=weights,
+        )
+    hit_rows = np.empty(len(found), dtype=HIT_ROW)
+    for name in HIT_FIELDS:
+        hit_rows[name] = getattr(found, name)
+    order, counts = group_by_partition(hit_partition(found, parts, n_docs), parts)
+    return hit_rows[order], counts, found.common_keys
 
 
 def _spilled_copy_groups(
-    words: _SpilledWordsStage,
+    words: WordsStage,
     spilled_words: _SpilledWords,
     texts: TextSpill,
     config: Config,

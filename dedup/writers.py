@@ -12,14 +12,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.table import Table
-
 from dedup import __version__
 from dedup.atomic import atomic_write
 from dedup.formats import formatted_name, write_rows
 from dedup.outputs import OutputSet, output_names
-from dedup.syndication import chain_graph, evidence_record
 from dedup.types import (
     Alignment,
     ArticleReuse,
@@ -37,6 +33,10 @@ from dedup.types import (
 
 if TYPE_CHECKING:  # networkx loads when a graph is written, not for every command
     import networkx as nx
+    from rich.table import Table
+
+# rich (the tables), dedup.syndication (the chains' records) and networkx load where they
+# are used: writing a scan's files needs none of them (tests/test_startup.py)
 
 FLOAT_DIGITS = 6
 GROUPS_FILE = "groups.jsonl"  # written by a scan that found copy groups (beside run.json)
@@ -232,6 +232,8 @@ def write_scan(
 
 
 def summary_table(result: ScanResult, seconds: float) -> Table:
+    from rich.table import Table
+
     counts = result.counts
     table = Table(title="dedup scan", show_header=False, title_justify="left")
     table.add_column("what")
@@ -253,6 +255,9 @@ def summary_table(result: ScanResult, seconds: float) -> Table:
 
 def top_pairs_table(result: ScanResult, top: int, width: int = 80) -> Table:
     """The pairs sharing the most words; the longest passage is shown when ``width`` allows."""
+    from rich import box
+    from rich.table import Table
+
     ranked = sorted(
         result.pairs,
         key=lambda p: (-max(p.reused_words_a, p.reused_words_b), p.a, p.b),
@@ -361,6 +366,9 @@ def stories_table(
     result: StoriesResult, top: int, seconds: float, width: int = 80, level: str = "story"
 ) -> Table:
     """A summary line per story (or per event, with ``level="event"``), the largest first."""
+    from rich import box
+    from rich.table import Table
+
     counts = result.counts
     groups = result.events if level == "event" else result.stories
     ranked = sorted(groups, key=lambda s: (-len(s.members), s.id))[:top]
@@ -405,6 +413,8 @@ CHAINS_FILES = (
 
 
 def chain_edge_record(edge: ChainEdge) -> dict[str, Any]:
+    from dedup.syndication import evidence_record
+
     return {
         "source": edge.source,
         "target": edge.target,
@@ -469,6 +479,8 @@ def write_chains(
     or ``reuse``), articles.jsonl, outlets.jsonl (these and rejects in ``output_format``),
     chains.graphml, chains.json, rejects.jsonl and run.json (last) as one set; return rows
     (or graph edges) written per file."""
+    from dedup.syndication import chain_graph
+
     graph = chain_graph(result)
     names = output_names("chains", output_format=output_format)
     with OutputSet(out_dir, names, inputs=inputs) as output:

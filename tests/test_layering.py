@@ -68,6 +68,7 @@ STAGES = [
     "assemble",
     "verify",
     "inmemory",
+    "spilled_words",
     "spilled",
     "duplicates",
     "jobs",

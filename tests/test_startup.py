@@ -100,3 +100,31 @@ def test_the_commands_use_every_core_unless_told(command: str) -> None:
         group = group.commands[parent]
     options = {p.name: p for p in group.commands[name].params}
     assert options["workers"].default == 0  # 0: every available core
+
+
+# Runs the code given, then prints every module loaded, as JSON, on the last line.
+PROBE_MODULES = """
+import json, sys
+{code}
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_quiet_scan_loads_neither_the_tables_nor_the_other_jobs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = PROBE_MODULES.format(code=RUN_CLI.format(args=["scan", "corpus", "-o", str(out), "-q"]))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert (out / "pairs.jsonl").is_file()
+    assert "dedup.spilled" in loaded  # the probe sees the scan's own modules
+    # nothing printed: no rich; chains, stories and clean are other commands' modules
+    others = {"rich", "dedup.syndication", "dedup.chains_spilled", "dedup.jobs"}
+    others |= {"dedup.stories_spilled", "dedup.clean_spilled"}
+    assert not loaded & others

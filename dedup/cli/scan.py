@@ -42,7 +42,7 @@ from dedup.outputs import output_names
     default="auto",
     show_default=True,
     help="Hold the corpus on disk rather than in memory, a batch at a time (auto: once its "
-    "text passes 32 million characters); the results are the same.",
+    "text passes 32 million characters, or its files 32 MB); the results are the same.",
 )
 @click.option(
     "--spill-dir",

@@ -1,0 +1,100 @@
+"""Where a whole `dedup scan` process spends its time, and on which thread: each stage's wall
+time, the CPU time of the process (every thread) and that of the main thread alone.
+
+The command runs in this process (``dedup.cli.main``) with the stages of a spilled scan (and
+the writing of the outputs) wrapped in timers; the imports before it are timed apart. CPU
+time of the main thread that is not beside the workers' is what a second core cannot share:
+on a machine shared with other work, wall times say little, but the main thread's share of
+the CPU time holds. A stage not run (an in-memory scan's, say) is left out.
+
+    python benchmarks/scan_threads.py GEN/corpus.jsonl -j 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: (module, function) of each timed stage, in the order they run
+STAGES = (
+    ("dedup.spilled", "_spill_records"),  # (main's names before the words ran as read)
+    ("dedup.spilled", "_spilled_words_stage"),
+    ("dedup.spilled", "words_as_read"),
+    ("dedup.spilled", "spill_records"),
+    ("dedup.spilled", "words_by_batch"),
+    ("dedup.spilled", "_spilled_copy_groups"),
+    ("dedup.spilled", "candidate_pairs"),
+    ("dedup.spilled", "_spilled_candidates"),
+    ("dedup.spilled", "verify_candidates"),
+    ("dedup.writers", "write_scan"),
+)
+
+Row = tuple[str, float, float, float]
+
+
+def timed(name: str, function: Callable[..., Any], rows: list[Row]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        wall, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            rows.append(
+                (
+                    name,
+                    time.perf_counter() - wall,
+                    time.process_time() - cpu,
+                    time.thread_time() - main,
+                )
+            )
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", help="a JSONL file (or any input dedup scan reads)")
+    parser.add_argument("-j", "--workers", default="2")
+    options = parser.parse_args()
+    rows: list[Row] = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    from dedup.cli import main as run_cli
+
+    for module_name, attribute in STAGES:
+        module = importlib.import_module(module_name)
+        function = getattr(module, attribute, None)
+        if function is not None:
+            setattr(module, attribute, timed(attribute, function, rows))
+    importlib.import_module("dedup.api")  # the rest of what a scan imports, timed here
+
+    spent = time.process_time() - cpu  # only the main thread runs before the scan
+    rows.append(("imports", time.perf_counter() - wall, spent, spent))
+    with tempfile.TemporaryDirectory() as out:
+        args = ["scan", options.corpus, "-o", str(Path(out) / "out"), "-q", "-j", options.workers]
+        try:
+            run_cli(args)
+        except SystemExit as done:
+            if done.code:
+                raise
+    total = ("whole process", time.perf_counter() - wall, time.process_time() - cpu, 0.0)
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("| stage | wall s | CPU s | main thread CPU s | CPU ÷ wall |")
+    print("|---|---|---|---|---|")
+    order = {name: k for k, (_, name) in enumerate(STAGES)}
+    for name, w, c, m in sorted(rows, key=lambda r: order.get(r[0], -1)):
+        print(f"| {name} | {w:.2f} | {c:.2f} | {m:.2f} | {c / max(w, 1e-9):.2f} |")
+    name, w, c, _ = total
+    print(f"| {name} | {w:.2f} | {c:.2f} | – | {c / max(w, 1e-9):.2f} |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
