@@ -13,11 +13,12 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dedup.chains_spilled import chains_spilled as chains_spilled_job
 from dedup.clean_spilled import clean_spilled as clean_spilled_job
 from dedup.config import Config
+from dedup.ingest import CorpusReader
 from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
 from dedup.inmemory import scan as scan_in_memory
 from dedup.jobs import ReportInputs
@@ -28,6 +29,8 @@ from dedup.jobs import stories as stories_job
 from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.prepare import as_records
+from dedup.ray_scan import scan_shards
+from dedup.ray_shards import Shard, input_shards
 from dedup.spilled import scan_spilled
 from dedup.stories_spilled import stories_spilled as stories_spilled_job
 from dedup.types import (
@@ -98,6 +101,14 @@ def scan(
     if spill not in SPILL_CHOICES:
         raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     config = config or Config()
+    if spill != "never" and (shards := _worker_shards(data, workers)) is not None:
+        # on Ray, each input shard is read by a worker and the texts never reach this process
+        with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
+            result = scan_shards(
+                data, shards, config, cast(Engine, workers), spill_dir=folder,
+                progress=progress, expand_pairs=expand_pairs,
+            )  # fmt: skip
+        return result.replace(spilled=True)
     records = as_records(data, **fields)
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
     held = list(records) if limit is None else hold_records(records, limit)
@@ -127,6 +138,16 @@ def scan(
             return result
         workspace.finish()
     return result.replace(resumed=tuple(workspace.resumed))
+
+
+def _worker_shards(data: Any, workers: int | Engine) -> list[Shard] | None:
+    """The input shards of a :class:`CorpusReader` that Ray's workers read themselves, or
+    None (a local engine, or inputs only this process can read: standard input, --strict)."""
+    if not getattr(workers, "reads_shards", False) or not isinstance(data, CorpusReader):
+        return None
+    if data.records or data.rejects:  # partly read already: read it here
+        return None
+    return input_shards(data.paths, data.options)
 
 
 def open_workspace(

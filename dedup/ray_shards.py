@@ -1,0 +1,222 @@
+"""Input shards read by the workers themselves, for a scan on Ray with no driver bottleneck.
+
+Each input file (a JSON lines file, compressed or not, a Parquet or CSV file, a shard of a
+folder of shards; a folder of ``.txt`` files or a glob pattern is one shard) is read by a task
+of its own (:func:`read_shard`), which writes the texts of its records to a text file of its
+own in the scan's scratch folder and hands back only their metadata, their lengths and where
+each text lies in that file. The driver puts the shards' records, rejects and warnings back
+in input order (:func:`merge_shards`), so that what it holds is what :class:`CorpusReader`
+would have read, without the texts; later tasks read the texts they need by offset
+(:func:`read_texts`).
+
+On a cluster of several machines the scratch folder must be one every node sees at the same
+path (a shared file system), since the texts a task writes are read by others.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dedup.ingest import CorpusReader, ReadOptions, folder_files, format_of
+from dedup.ingest.dates import _check_date
+from dedup.ingest.folders import _guarded, _read_file
+from dedup.ingest.options import Note, _reject
+from dedup.ingest.reader import iter_path
+from dedup.ingest.rows import record_problem
+from dedup.prepare import printable_source
+from dedup.types import Record, Reject
+
+_TEXT_ERRORS = "surrogatepass"  # as dedup.spill.TextSpill
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One unit of input a task reads: ``path`` read as an input of its own (``whole``), or
+    as a file of a folder of shards, in the format ``kind``."""
+
+    number: int
+    path: str
+    kind: str | None = None  # None: read as an input path (iter_path)
+
+
+def input_shards(paths: Sequence[str | os.PathLike], options: ReadOptions) -> list[Shard] | None:
+    """The shards of ``paths`` in reading order, or None when they cannot be read by
+    workers (standard input, or ``--strict``, whose first bad record stops the run here)."""
+    if options.strict:
+        return None
+    shards: list[Shard] = []
+    for path in paths:
+        name = str(path)
+        if name == "-":
+            return None
+        source = Path(name)
+        if source.is_dir():
+            listing = folder_files(source, options)
+            html = any(format_of(p, options) == "html" for p in listing.files)
+            if listing.kind == "shards" and not html:
+                for file in listing.files:
+                    kind = format_of(file, options)
+                    shards.append(Shard(len(shards), str(file), kind))
+                continue
+        shards.append(Shard(len(shards), name))
+    return shards
+
+
+@dataclass(slots=True)
+class ShardRead:
+    """What a task read from one shard, without the texts.
+
+    events : what the reader met, in order: ``(0, index)`` a record, ``(1, Reject)`` a bad
+        record, ``(2, Reject)`` a warning about the input (a Note)
+    records : each record's metadata (its text left empty), its date checked
+    date_warnings, problems : of each record, or None
+    chars : characters of each record's text
+    starts, ends : byte span of each usable record's text in the shard's text file
+    """
+
+    events: list[tuple[int, object]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    date_warnings: list[Reject | None] = field(default_factory=list)
+    problems: list[Reject | None] = field(default_factory=list)
+    chars: array = field(default_factory=lambda: array("q"))
+    starts: array = field(default_factory=lambda: array("q"))
+    ends: array = field(default_factory=lambda: array("q"))
+
+
+def text_path(folder: str | os.PathLike, shard: int) -> Path:
+    return Path(folder) / f"texts-{shard:05d}.bin"
+
+
+def read_shard(options: ReadOptions, folder: str, shard: Shard) -> ShardRead:
+    """Read ``shard`` (on a worker): its texts to its own file in ``folder``, the rest
+    returned. The checks are the reader's and the scan's own (a date that does not parse,
+    a record that cannot be written out), made here so that the driver never sees a text."""
+    found = ShardRead()
+    no_extra: dict = {}
+    offset = 0
+    with open(text_path(folder, shard.number), "wb") as out:
+        for item in _items(shard, options):
+            if isinstance(item, Note):
+                found.events.append((2, item.warning))
+                continue
+            if isinstance(item, Reject):
+                found.events.append((1, item))
+                continue
+            record, warning = _check_date(item)
+            problem = record_problem(record)
+            found.events.append((0, len(found.records)))
+            found.records.append(
+                Record(
+                    record.id, "", record.outlet, record.date, record.url, record.title,
+                    record.source, no_extra,
+                )
+            )  # fmt: skip
+            found.date_warnings.append(warning)
+            found.problems.append(
+                None if problem is None else Reject(printable_source(record), problem, None)
+            )
+            found.chars.append(len(record.text))
+            found.starts.append(offset)
+            if problem is None:
+                data = record.text.encode("utf-8", _TEXT_ERRORS)
+                out.write(data)
+                offset += len(data)
+            found.ends.append(offset)
+    return found
+
+
+def _items(shard: Shard, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    if shard.kind is None:
+        return iter_path(shard.path, options)
+    path = Path(shard.path)
+    return _guarded(path, _read_file(path, shard.kind, options), options)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardedCorpus:
+    """The usable records of every shard in reading order (the first of each id), as a
+    spilled scan keeps them: metadata, lengths, and where each text lies.
+
+    shard, start, end : ndarray (shard number, byte span in its text file) of each record
+    unusable : the records the scan cannot write out, as ``usable_records`` rejects them
+    """
+
+    meta: list[Record]
+    chars: np.ndarray
+    shard: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    unusable: list[Reject]
+
+
+def merge_shards(reads: Sequence[ShardRead], reader: CorpusReader) -> ShardedCorpus:
+    """The shards' records in reading order, the first of each id, as :class:`CorpusReader`
+    yields them; its ``rejects``, ``warnings``, ``records`` and ``files`` are filled in as
+    reading the inputs here would have (so the command reports them the same way)."""
+    first_seen: dict[str, str] = {}
+    meta: list[Record] = []
+    unusable: list[Reject] = []
+    chars, shard, start, end = array("q"), array("q"), array("q"), array("q")
+    for number, read in enumerate(reads):
+        for kind, value in read.events:
+            if kind == 2:
+                assert isinstance(value, Reject)
+                reader.warnings.append(value)
+                continue
+            if kind == 1:
+                assert isinstance(value, Reject)
+                _reject(reader.rejects, value, reader.options)
+                continue
+            assert isinstance(value, int)
+            record = read.records[value]
+            if record.id in first_seen:
+                reason = f'duplicate id "{record.id}" (first at {first_seen[record.id]})'
+                _reject(reader.rejects, Reject(record.source, reason, record.id), reader.options)
+                continue
+            first_seen[record.id] = record.source
+            warning = read.date_warnings[value]
+            if warning is not None:
+                reader.warnings.append(warning)
+            reader.records += 1
+            problem = read.problems[value]
+            if problem is not None:
+                unusable.append(problem)
+                continue
+            meta.append(record)
+            chars.append(read.chars[value])
+            shard.append(number)
+            start.append(read.starts[value])
+            end.append(read.ends[value])
+    reader.files = len(reader.paths)
+    if reader.on_done:
+        reader.on_done()
+
+    def column(values: array) -> np.ndarray:
+        return np.frombuffer(values, dtype=np.int64).copy()
+
+    return ShardedCorpus(meta, column(chars), column(shard), column(start), column(end), unusable)
+
+
+def read_texts(folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """The texts at these spans of the shards' text files (on a worker)."""
+    handles: dict[int, int] = {}
+    texts = []
+    try:
+        for shard, start, end in zip(shards.tolist(), starts.tolist(), ends.tolist()):
+            handle = handles.get(shard)
+            if handle is None:
+                handle = handles[shard] = os.open(text_path(folder, shard), os.O_RDONLY)
+            data = os.pread(handle, end - start, start)
+            if len(data) != end - start:
+                raise OSError(f"{text_path(folder, shard)}: short read at byte {start}")
+            texts.append(data.decode("utf-8", _TEXT_ERRORS))
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+    return texts
