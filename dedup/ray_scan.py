@@ -43,7 +43,7 @@ from dedup.ingest import CorpusReader
 from dedup.lsh import candidate_pairs
 from dedup.parallel import Engine
 from dedup.passage_keys import PassageCandidates, hit_partition, merge_passage_candidates
-from dedup.ray_shards import Shard, ShardedCorpus, merge_shards, read_shard, read_texts
+from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
 from dedup.shingle import Tokens
 from dedup.spill import group_by_partition
 from dedup.spilled import (
@@ -68,6 +68,11 @@ from dedup.verify import verify_candidates
 from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
 
 
+#: documents whose words one block of verified pairs holds: the block's arrays pass through
+#: the driver (from the tasks that compute them to those that measure and align them)
+RAY_BLOCK_DOCS = SPILL_BLOCK_DOCS // 2
+
+
 def scan_shards(
     reader: CorpusReader,
     shards: list[Shard],
@@ -88,16 +93,16 @@ def scan_shards(
     clock = time.perf_counter()
     where, folder = make_scratch(spill_dir)
     try:
-        reads = []
+        merger = ShardMerger(reader)
+        jobs = [(shard,) for shard in shards]
         for done, read in enumerate(
-            engine.map_ordered(read_shard, (reader.options, str(folder)), [(s,) for s in shards]),
-            1,
+            engine.map_ordered(read_shard, (reader.options, str(folder)), jobs), 1
         ):
-            reads.append(read)
+            merger.add(read)
             if progress:
                 progress("read", done, len(shards))
-        corpus = merge_shards(reads, reader)
-        del reads
+        corpus = merger.finish()
+        del merger
         order, duplicates = _first_of_each_id(corpus.meta)
         rejects: list[Reject] = corpus.unusable + duplicates
         chars = int(corpus.chars.sum())
@@ -115,6 +120,7 @@ def scan_shards(
             corpus.chars[words.index],
             config.shingle_size,
             engine,
+            RAY_BLOCK_DOCS,
         )
         groups = CopyGroups.none(n_docs)
         if not expand_pairs:
@@ -431,7 +437,7 @@ class _TextCut:
     end: int
 
 
-PASSAGE_TEXTS_PER_JOB = 4096
+PASSAGE_TEXTS_PER_JOB = 4096  # passages whose texts one task cuts
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ folder of shards; a folder of ``.txt`` files or a glob pattern is one shard) is 
 of its own (:func:`read_shard`), which writes the texts of its records to a text file of its
 own in the scan's scratch folder and hands back only their metadata, their lengths and where
 each text lies in that file. The driver puts the shards' records, rejects and warnings back
-in input order (:func:`merge_shards`), so that what it holds is what :class:`CorpusReader`
+in input order (:class:`ShardMerger`), so that what it holds is what :class:`CorpusReader`
 would have read, without the texts; later tasks read the texts they need by offset
 (:func:`read_texts`).
 
@@ -111,12 +111,12 @@ def read_shard(options: ReadOptions, folder: str, shard: Shard) -> ShardRead:
             record, warning = _check_date(item)
             problem = record_problem(record)
             found.events.append((0, len(found.records)))
+            # a scan reports neither url nor title: they are left behind with the text
             found.records.append(
                 Record(
-                    record.id, "", record.outlet, record.date, record.url, record.title,
-                    record.source, no_extra,
+                    record.id, "", record.outlet, record.date, None, None, record.source, no_extra
                 )
-            )  # fmt: skip
+            )
             found.date_warnings.append(warning)
             found.problems.append(
                 None if problem is None else Reject(printable_source(record), problem, None)
@@ -155,15 +155,23 @@ class ShardedCorpus:
     unusable: list[Reject]
 
 
-def merge_shards(reads: Sequence[ShardRead], reader: CorpusReader) -> ShardedCorpus:
+class ShardMerger:
     """The shards' records in reading order, the first of each id, as :class:`CorpusReader`
-    yields them; its ``rejects``, ``warnings``, ``records`` and ``files`` are filled in as
-    reading the inputs here would have (so the command reports them the same way)."""
-    first_seen: dict[str, str] = {}
-    meta: list[Record] = []
-    unusable: list[Reject] = []
-    chars, shard, start, end = array("q"), array("q"), array("q"), array("q")
-    for number, read in enumerate(reads):
+    yields them, each shard added as it is read (:meth:`add`, in shard order); ``reader``'s
+    ``rejects``, ``warnings``, ``records`` and ``files`` are filled in as reading the inputs
+    here would have (so the command reports them the same way)."""
+
+    def __init__(self, reader: CorpusReader) -> None:
+        self.reader = reader
+        self.first_seen: dict[str, str] = {}
+        self.meta: list[Record] = []
+        self.unusable: list[Reject] = []
+        self.columns = [array("q") for _ in range(4)]  # chars, shard, start, end
+        self.shards = 0
+
+    def add(self, read: ShardRead) -> None:
+        reader, first_seen = self.reader, self.first_seen
+        chars, shard, start, end = self.columns
         for kind, value in read.events:
             if kind == 2:
                 assert isinstance(value, Reject)
@@ -186,21 +194,25 @@ def merge_shards(reads: Sequence[ShardRead], reader: CorpusReader) -> ShardedCor
             reader.records += 1
             problem = read.problems[value]
             if problem is not None:
-                unusable.append(problem)
+                self.unusable.append(problem)
                 continue
-            meta.append(record)
+            self.meta.append(record)
             chars.append(read.chars[value])
-            shard.append(number)
+            shard.append(self.shards)
             start.append(read.starts[value])
             end.append(read.ends[value])
-    reader.files = len(reader.paths)
-    if reader.on_done:
-        reader.on_done()
+        self.shards += 1
 
-    def column(values: array) -> np.ndarray:
-        return np.frombuffer(values, dtype=np.int64).copy()
-
-    return ShardedCorpus(meta, column(chars), column(shard), column(start), column(end), unusable)
+    def finish(self) -> ShardedCorpus:
+        """The corpus of the shards added; the reader is done."""
+        self.first_seen.clear()
+        self.reader.files = len(self.reader.paths)
+        if self.reader.on_done:
+            self.reader.on_done()
+        chars, shard, start, end = (
+            np.frombuffer(values, dtype=np.int64).copy() for values in self.columns
+        )
+        return ShardedCorpus(self.meta, chars, shard, start, end, self.unusable)
 
 
 def read_texts(folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
