@@ -67,7 +67,6 @@ from dedup.types import ProgressFn, Reject, ScanResult
 from dedup.verify import verify_candidates
 from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
 
-
 #: documents whose words one block of verified pairs holds: the block's arrays pass through
 #: the driver (from the tasks that compute them to those that measure and align them)
 RAY_BLOCK_DOCS = SPILL_BLOCK_DOCS // 2
