@@ -16,6 +16,7 @@ path (a shared file system), since the texts a task writes are read by others.
 from __future__ import annotations
 
 import os
+import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,20 +71,24 @@ def input_shards(paths: Sequence[str | os.PathLike], options: ReadOptions) -> li
 
 @dataclass(slots=True)
 class ShardRead:
-    """What a task read from one shard, without the texts.
+    """What a task read from one shard, without the texts, as columns (a few objects a
+    record, so that the driver makes no more than it keeps).
 
-    events : what the reader met, in order: ``(0, index)`` a record, ``(1, Reject)`` a bad
-        record, ``(2, Reject)`` a warning about the input (a Note)
-    records : each record's metadata (its text left empty), its date checked
-    date_warnings, problems : of each record, or None
+    ids, outlets, dates, sources : of each record (its date as checked)
+    events : what else the reader met: ``(records before it, 1, Reject)`` a bad record,
+        ``(records before it, 2, Reject)`` a warning about the input (a Note)
+    date_warnings, problems : of the records that have one, by record number
     chars : characters of each record's text
     starts, ends : byte span of each usable record's text in the shard's text file
     """
 
-    events: list[tuple[int, object]] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
-    date_warnings: list[Reject | None] = field(default_factory=list)
-    problems: list[Reject | None] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    outlets: list[str | None] = field(default_factory=list)
+    dates: list[str | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    events: list[tuple[int, int, Reject]] = field(default_factory=list)
+    date_warnings: dict[int, Reject] = field(default_factory=dict)
+    problems: dict[int, Reject] = field(default_factory=dict)
     chars: array = field(default_factory=lambda: array("q"))
     starts: array = field(default_factory=lambda: array("q"))
     ends: array = field(default_factory=lambda: array("q"))
@@ -98,29 +103,27 @@ def read_shard(options: ReadOptions, folder: str, shard: Shard) -> ShardRead:
     returned. The checks are the reader's and the scan's own (a date that does not parse,
     a record that cannot be written out), made here so that the driver never sees a text."""
     found = ShardRead()
-    no_extra: dict = {}
     offset = 0
     with open(text_path(folder, shard.number), "wb") as out:
         for item in _items(shard, options):
             if isinstance(item, Note):
-                found.events.append((2, item.warning))
+                found.events.append((len(found.ids), 2, item.warning))
                 continue
             if isinstance(item, Reject):
-                found.events.append((1, item))
+                found.events.append((len(found.ids), 1, item))
                 continue
             record, warning = _check_date(item)
             problem = record_problem(record)
-            found.events.append((0, len(found.records)))
+            number = len(found.ids)
             # a scan reports neither url nor title: they are left behind with the text
-            found.records.append(
-                Record(
-                    record.id, "", record.outlet, record.date, None, None, record.source, no_extra
-                )
-            )
-            found.date_warnings.append(warning)
-            found.problems.append(
-                None if problem is None else Reject(printable_source(record), problem, None)
-            )
+            found.ids.append(record.id)
+            found.outlets.append(record.outlet)
+            found.dates.append(record.date)
+            found.sources.append(record.source)
+            if warning is not None:
+                found.date_warnings[number] = warning
+            if problem is not None:
+                found.problems[number] = Reject(printable_source(record), problem, None)
             found.chars.append(len(record.text))
             found.starts.append(offset)
             if problem is None:
@@ -168,40 +171,62 @@ class ShardMerger:
         self.unusable: list[Reject] = []
         self.columns = [array("q") for _ in range(4)]  # chars, shard, start, end
         self.shards = 0
+        self.no_extra: dict = {}  # one empty dict for all: these records stay in the scan
 
     def add(self, read: ShardRead) -> None:
-        reader, first_seen = self.reader, self.first_seen
-        chars, shard, start, end = self.columns
-        for kind, value in read.events:
-            if kind == 2:
-                assert isinstance(value, Reject)
-                reader.warnings.append(value)
-                continue
-            if kind == 1:
-                assert isinstance(value, Reject)
-                _reject(reader.rejects, value, reader.options)
-                continue
-            assert isinstance(value, int)
-            record = read.records[value]
-            if record.id in first_seen:
-                reason = f'duplicate id "{record.id}" (first at {first_seen[record.id]})'
-                _reject(reader.rejects, Reject(record.source, reason, record.id), reader.options)
-                continue
-            first_seen[record.id] = record.source
-            warning = read.date_warnings[value]
-            if warning is not None:
-                reader.warnings.append(warning)
-            reader.records += 1
-            problem = read.problems[value]
-            if problem is not None:
-                self.unusable.append(problem)
-                continue
-            self.meta.append(record)
-            chars.append(read.chars[value])
-            shard.append(self.shards)
-            start.append(read.starts[value])
-            end.append(read.ends[value])
+        events = iter(read.events)
+        event = next(events, None)
+        for number in range(len(read.ids)):
+            while event is not None and event[0] == number:
+                self._event(event[1], event[2])
+                event = next(events, None)
+            self._record(read, number)
+        while event is not None:
+            self._event(event[1], event[2])
+            event = next(events, None)
         self.shards += 1
+
+    def _event(self, kind: int, reject: Reject) -> None:
+        if kind == 2:
+            self.reader.warnings.append(reject)
+        else:
+            _reject(self.reader.rejects, reject, self.reader.options)
+
+    def _record(self, read: ShardRead, number: int) -> None:
+        reader = self.reader
+        doc_id, source = read.ids[number], read.sources[number]
+        if doc_id in self.first_seen:
+            reason = f'duplicate id "{doc_id}" (first at {self.first_seen[doc_id]})'
+            _reject(reader.rejects, Reject(source, reason, doc_id), reader.options)
+            return
+        self.first_seen[doc_id] = source
+        warning = read.date_warnings.get(number)
+        if warning is not None:
+            reader.warnings.append(warning)
+        reader.records += 1
+        problem = read.problems.get(number)
+        if problem is not None:
+            self.unusable.append(problem)
+            return
+        # outlets and dates repeat: one string of each is kept
+        outlet, date = read.outlets[number], read.dates[number]
+        self.meta.append(
+            Record(
+                doc_id,
+                "",
+                None if outlet is None else sys.intern(outlet),
+                None if date is None else sys.intern(date),
+                None,
+                None,
+                source,
+                self.no_extra,
+            )
+        )
+        chars, shard, start, end = self.columns
+        chars.append(read.chars[number])
+        shard.append(self.shards)
+        start.append(read.starts[number])
+        end.append(read.ends[number])
 
     def finish(self) -> ShardedCorpus:
         """The corpus of the shards added; the reader is done."""
