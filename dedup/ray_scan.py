@@ -226,12 +226,14 @@ def _words_stage(
         for i in batch[~has].tolist():
             meta = corpus.meta[i]
             rejects.append(Reject(meta.source or meta.id, "no words", meta.id))
+        # copies: a view would keep the task's whole result in the object store, and
+        # mapped in this process, until the stage ends
         band_rows[n_kept : n_kept + len(bands)] = bands
         bases.append(n_kept)
-        counts.append(key_counts)
+        counts.append(key_counts.copy())
         index.append(batch[has])
         words.append(n_words[has])
-        exact.append(exact_keys)
+        exact.append(exact_keys.copy())
         n_kept += len(bands)
         if progress:
             progress("words", hi, len(order))
@@ -308,7 +310,7 @@ def _candidates(
     hit_counts = []
     for part, (common, counts) in enumerate(engine.map_ordered(_key_hits_job, shared, jobs), 1):
         common_keys += common
-        hit_counts.append(counts)
+        hit_counts.append(counts.copy())
         if progress:
             progress("candidates", part, 2 * parts)
     for job in range(words.jobs):
