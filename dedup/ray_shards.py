@@ -15,6 +15,7 @@ path (a shared file system), since the texts a task writes are read by others.
 
 from __future__ import annotations
 
+import glob
 import os
 import sys
 from array import array
@@ -47,8 +48,10 @@ class Shard:
 
 
 def input_shards(paths: Sequence[str | os.PathLike], options: ReadOptions) -> list[Shard] | None:
-    """The shards of ``paths`` in reading order, or None when they cannot be read by
-    workers (standard input, or ``--strict``, whose first bad record stops the run here)."""
+    """The shards of ``paths`` in reading order, or None when they are to be read here:
+    standard input; ``--strict``, whose first bad record stops the run; a path that does not
+    exist, a pattern matching nothing or a file of unknown format (whose one-line error the
+    reader gives)."""
     if options.strict:
         return None
     shards: list[Shard] = []
@@ -56,17 +59,43 @@ def input_shards(paths: Sequence[str | os.PathLike], options: ReadOptions) -> li
         name = str(path)
         if name == "-":
             return None
-        source = Path(name)
-        if source.is_dir():
-            listing = folder_files(source, options)
-            html = any(format_of(p, options) == "html" for p in listing.files)
-            if listing.kind == "shards" and not html:
-                for file in listing.files:
-                    kind = format_of(file, options)
-                    shards.append(Shard(len(shards), str(file), kind))
-                continue
-        shards.append(Shard(len(shards), name))
+        if Path(name).is_dir():
+            shards += _shards_of(Path(name), options, len(shards))
+            continue
+        if Path(name).exists():  # a file given by name: read as the input it is
+            shards.append(Shard(len(shards), name))
+            continue
+        if not glob.has_magic(name):
+            return None
+        # a pattern, as the reader has it: every match, in sorted order
+        targets = [Path(match) for match in sorted(glob.glob(name, recursive=True))]
+        if not targets or not all(t.is_dir() or format_of(t, options) for t in targets):
+            return None
+        shards += _file_shards(targets, options, len(shards))
     return shards
+
+
+def _shards_of(target: Path, options: ReadOptions, first: int) -> list[Shard]:
+    """A folder of shards (no ``.txt`` file, no web page), a shard a file; anything else,
+    one shard read as the input it is."""
+    if target.is_dir():
+        listing = folder_files(target, options)
+        html = any(format_of(p, options) == "html" for p in listing.files)
+        if listing.kind == "shards" and not html:
+            return _file_shards(listing.files, options, first)
+    return [Shard(first, str(target))]
+
+
+def _file_shards(files: Sequence[Path], options: ReadOptions, first: int) -> list[Shard]:
+    """Each of ``files`` a shard read in its format; a folder among them as
+    :func:`_shards_of` has it."""
+    found: list[Shard] = []
+    for file in files:
+        if file.is_dir():
+            found += _shards_of(file, options, first + len(found))
+        else:
+            found.append(Shard(first + len(found), str(file), format_of(file, options)))
+    return found
 
 
 @dataclass(slots=True)

@@ -130,3 +130,23 @@ def test_sharded_scan_reads_shards_in_any_order_the_same(seed_records, small_job
     # the ids' order, not the reading order, numbers the documents (the repeated id and
     # the bad line fall elsewhere, so only the found copy is compared)
     assert results[0].pairs == results[1].pairs and results[0].passages == results[1].passages
+
+
+def test_patterns_are_shards_and_missing_inputs_are_read_here(shards, small_jobs, tmp_path):
+    options = CorpusReader([]).options
+    pattern = str(shards / "part-*.jsonl*")
+    found = input_shards([pattern], options)
+    assert found is not None
+    assert [(Path(s.path).name, s.kind) for s in found] == [
+        ("part-0.jsonl", "jsonl"),
+        ("part-1.jsonl.gz", "jsonl"),
+        ("part-3.jsonl", "jsonl"),
+    ]
+    # read here, where the reader gives the one-line error
+    assert input_shards([str(tmp_path / "missing.jsonl")], options) is None
+    assert input_shards([str(tmp_path / "none-*.jsonl")], options) is None
+    here, there = CorpusReader([pattern]), CorpusReader([pattern])
+    expected = scan(here, spill="never")
+    result = scan_shards(there, found, None, LocalEngine(2), spill_dir=tmp_path / "spill")
+    assert_same_scan(result, expected)
+    assert (there.rejects, there.warnings) == (here.rejects, here.warnings) and here.rejects
