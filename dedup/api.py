@@ -79,7 +79,11 @@ def scan(
     force : bool
         Start over: ignore finished stages in ``workdir``.
     workers : int or Engine
-        Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``.
+        Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``. On Ray,
+        ``data`` a :class:`dedup.ingest.CorpusReader` of input files not yet read has each
+        file read by a task of its own, and this process never reads a text
+        (:mod:`dedup.ray_scan`; the scratch folder must be seen by every node), unless
+        ``spill`` is "never".
     progress : callable, optional
         ``progress(stage, done, total)`` as stages advance.
     expand_pairs : bool
