@@ -68,6 +68,8 @@ STAGES = [
     "verify",
     "inmemory",
     "spilled",
+    "ray_shards",  # Ray's workers read the input shards
+    "ray_scan",  # a scan on Ray whose driver reads no text
     "duplicates",
     "jobs",
     "clean_spilled",
