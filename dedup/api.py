@@ -13,7 +13,7 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dedup.config import Config
 from dedup.ingest import CorpusReader, input_size
@@ -22,6 +22,8 @@ from dedup.inmemory import scan as scan_in_memory
 from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.prepare import as_records
+from dedup.ray_scan import scan_shards
+from dedup.ray_shards import Shard, input_shards
 from dedup.spilled import scan_spilled
 from dedup.types import (
     ChainsResult,
@@ -77,7 +79,11 @@ def scan(
     force : bool
         Start over: ignore finished stages in ``workdir``.
     workers : int or Engine
-        Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``.
+        Threads (0: every core), or an engine such as ``dedup.parallel.RayEngine``. On Ray,
+        ``data`` a :class:`dedup.ingest.CorpusReader` of input files not yet read has each
+        file read by a task of its own, and this process never reads a text
+        (:mod:`dedup.ray_scan`; the scratch folder must be seen by every node), unless
+        ``spill`` is "never".
     progress : callable, optional
         ``progress(stage, done, total)`` as stages advance.
     expand_pairs : bool
@@ -99,6 +105,14 @@ def scan(
     if spill not in SPILL_CHOICES:
         raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
     config = config or Config()
+    if spill != "never" and (shards := _worker_shards(data, workers)) is not None:
+        # on Ray, each input shard is read by a worker and the texts never reach this process
+        with _scratch(spill_dir or workdir, own=spill_dir is None) as folder:
+            result = scan_shards(
+                data, shards, config, cast(Engine, workers), spill_dir=folder,
+                progress=progress, expand_pairs=expand_pairs,
+            )  # fmt: skip
+        return result.replace(spilled=True)
     records = as_records(data, **fields)
     limit = {"auto": SPILL_ABOVE_CHARS, "always": -1, "never": None}[spill]
     expected = _input_bytes(data)
@@ -141,6 +155,16 @@ def _input_bytes(data: Any) -> int | None:
     if not isinstance(data, CorpusReader):
         return None
     return input_size(data.paths) or None
+
+
+def _worker_shards(data: Any, workers: int | Engine) -> list[Shard] | None:
+    """The input shards of a :class:`CorpusReader` that Ray's workers read themselves, or
+    None (a local engine, or inputs only this process can read: standard input, --strict)."""
+    if not getattr(workers, "reads_shards", False) or not isinstance(data, CorpusReader):
+        return None
+    if data.records or data.rejects:  # partly read already: read it here
+        return None
+    return input_shards(data.paths, data.options)
 
 
 def open_workspace(

@@ -146,6 +146,7 @@ class RayEngine:
     """
 
     objects_shared = False  # arrays are read in place, but other objects are unpickled per task
+    reads_shards = True  # a scan's workers read the input shards themselves (dedup.ray_scan)
 
     def __init__(self, address: str | None = None, workers: int = 0) -> None:
         self.address = address

@@ -70,6 +70,8 @@ STAGES = [
     "inmemory",
     "spilled_words",
     "spilled",
+    "ray_shards",  # Ray's workers read the input shards
+    "ray_scan",  # a scan on Ray whose driver reads no text
     "duplicates",
     "jobs",
     "clean_spilled",

@@ -5,8 +5,11 @@ Skipped where Ray is not installed (``pip install -e '.[ray]'``); CI installs it
 
 from __future__ import annotations
 
+import builtins
+import os
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +21,7 @@ from dedup.errors import ConfigError
 from dedup.parallel import RayEngine
 from dedup.types import Record
 from tests.conftest import CORPUS, SEED_IDS, assert_same_scan
+from tests.test_ray_shards import shard_corpus, write_shards
 
 OBJECT_STORE = 80 * 1024 * 1024
 
@@ -159,3 +163,51 @@ def test_cli_engine_ray_writes_the_same_files(cluster, tmp_path):
     assert SEED_IDS["000"] in (remote / "pairs.jsonl").read_text(encoding="utf-8")
     # the command joined the cluster and left it running for others
     assert RayEngine(address=head.address).workers == 2
+
+
+def test_workers_read_the_shards_and_the_driver_no_text(
+    cluster, seed_records, tmp_path, monkeypatch
+):
+    """Shards of JSON lines, gzipped JSON lines and Parquet: dedup scan --engine ray writes
+    what the local scan writes, and this process (the driver) opens no input file and no
+    text file, and reads no text by offset: the workers do."""
+    head, _ = cluster
+    shards = write_shards(shard_corpus(seed_records), tmp_path / "shards")
+    runner = CliRunner()
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    result = runner.invoke(main, ["scan", str(shards), "-o", str(local), "-q"])
+    assert result.exit_code == 0, result.output
+
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def watch_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def watch_os_open(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_os_open(path, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the driver read an input or a text")
+
+    monkeypatch.setattr(builtins, "open", watch_open)
+    monkeypatch.setattr(os, "open", watch_os_open)
+    monkeypatch.setattr(os, "pread", refuse)
+    for module, name in [
+        ("dedup.ingest.reader", "iter_path"),
+        ("dedup.ingest.folders", "_read_file"),
+        ("dedup.ingest.tables", "_read_parquet"),
+        ("dedup.ingest.compressed", "open_binary"),
+    ]:
+        monkeypatch.setattr(f"{module}.{name}", refuse)
+    on_ray = ["--engine", "ray", "--ray-address", head.address]
+    result = runner.invoke(main, ["scan", str(shards), "-o", str(remote), "-q", *on_ray])
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    for name in ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "rejects.jsonl"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    assert (remote / "groups.jsonl").read_bytes() == (local / "groups.jsonl").read_bytes()
+    read_here = [p for p in opened if p.startswith(str(shards)) or "texts-" in Path(p).name]
+    assert opened and not read_here  # the watch saw the outputs written, and no input

@@ -1,0 +1,193 @@
+"""Peak memory of the Ray driver alone, when the workers read their own input shards.
+
+A corpus of JSON lines (``--corpus``, e.g. ``benchmarks/generate.py --docs N --seed 0``'s
+``corpus.jsonl``; or ``--docs N`` to generate one in ``--work``) is split into ``--shards``
+files of about equal size in ``--work`` (whole lines, in order), then scanned by
+
+* **ray**: ``python -m dedup scan SHARDS -o OUT -q --engine ray -j W``, which starts a local
+  Ray instance with W CPUs; its workers read the shards (``dedup.ray_scan``);
+* **local** (with ``--local``): ``python -m dedup scan SHARDS -o OUT -q -j W``, the
+  spilled scan of one process, to compare the files with.
+
+The driver's peak is the ``VmHWM`` (peak resident set) of the ``dedup`` process itself,
+polled from ``/proc`` until it ends: the Ray processes it starts (GCS, raylet, workers, the
+object store) are other processes and are not counted; their own peaks are shown apart
+(``workers``: the largest ``VmHWM`` among the worker processes seen). ``ru_maxrss`` is not
+used, since on Linux it takes in the children the process reaped. With ``--local`` the
+SHA-256 of pairs.jsonl, passages.jsonl, documents.jsonl and rejects.jsonl of both are
+compared.
+
+    python benchmarks/ray_driver.py --corpus /tmp/gen100k/corpus.jsonl --shards 8 \\
+        --work /tmp/raydrv100k --local
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FILES = ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "rejects.jsonl")
+
+
+def split(corpus: Path, shards: int, folder: Path) -> Path:
+    """``corpus`` cut into ``shards`` files of whole lines, in order (kept when there)."""
+    done = folder / "DONE"
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    target = corpus.stat().st_size / shards
+    part, written = 0, 0
+    out = open(folder / f"part-{part:04d}.jsonl", "wb")  # noqa: SIM115 - swapped below
+    with open(corpus, "rb") as lines:
+        for line in lines:
+            if written >= target * (part + 1) and part < shards - 1:
+                out.close()
+                part += 1
+                out = open(folder / f"part-{part:04d}.jsonl", "wb")  # noqa: SIM115
+            out.write(line)
+            written += len(line)
+    out.close()
+    done.write_text("")
+    return folder
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc/PID/task/*/children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"ray::" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def run(args: list[str], timeout: float) -> dict:
+    """``python -m dedup ARGS``: seconds, the process' own peak RSS (MB), the largest peak
+    RSS among the Ray workers seen below it, and the exit status."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dedup", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    peak = workers = 0
+    status = "ok"
+    while child.poll() is None:
+        peak = max(peak, _status_kb(child.pid, "VmHWM:"))
+        for pid in _descendants(child.pid):
+            if _is_worker(pid):
+                workers = max(workers, _status_kb(pid, "VmHWM:"))
+        if time.perf_counter() - start > timeout:
+            child.send_signal(signal.SIGTERM)
+            child.wait()
+            status = "stopped"
+            break
+        time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+    if child.returncode and status == "ok":
+        status = f"exit {child.returncode}"
+        print(f"dedup {' '.join(args)}: {status}\n{error[-2000:]}", file=sys.stderr)
+    return {
+        "seconds": round(seconds, 1),
+        "driver_peak_mb": round(peak / 1024, 1),
+        "worker_peak_mb": round(workers / 1024, 1),
+        "status": status,
+    }
+
+
+def digests(out: Path) -> dict[str, str]:
+    return {
+        name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+        for name in FILES
+        if (out / name).exists()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", type=Path, help="a JSON lines corpus to split")
+    source.add_argument("--docs", type=int, help="generate this many articles in --work")
+    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--workers", "-j", type=int, default=2)
+    parser.add_argument("--local", action="store_true", help="also scan locally and compare")
+    parser.add_argument("--timeout", type=float, default=3600)
+    options = parser.parse_args()
+    options.work.mkdir(parents=True, exist_ok=True)
+    corpus = options.corpus
+    if corpus is None:
+        folder = options.work / f"gen{options.docs}"
+        corpus = folder / "corpus.jsonl"
+        if not corpus.exists():
+            subprocess.run(
+                [sys.executable, str(HERE / "generate.py"), "--docs", str(options.docs),
+                 "--seed", "0", "-o", str(folder)],
+                check=True,
+            )  # fmt: skip
+    shards = split(corpus, options.shards, options.work / f"shards{options.shards}")
+    with open(corpus, "rb") as handle:
+        docs = sum(1 for _ in handle)
+    report: dict = {
+        "corpus": str(corpus),
+        "articles": docs,
+        "mb": round(corpus.stat().st_size / 1e6, 1),
+        "shards": options.shards,
+        "workers": options.workers,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+    engines = {"ray": ["--engine", "ray", "-j", str(options.workers)]}
+    if options.local:
+        engines["local"] = ["-j", str(options.workers)]
+    for name, extra in engines.items():
+        out = options.work / f"out-{name}"
+        measured = run(
+            ["scan", str(shards), "-o", str(out), "-q", "--force", *extra], options.timeout
+        )
+        measured["sha256"] = digests(out)
+        report[name] = measured
+        print(name, json.dumps(measured), file=sys.stderr, flush=True)
+    if options.local:
+        report["same_files"] = report["ray"]["sha256"] == report["local"]["sha256"]
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,545 @@
+"""A scan on Ray with no driver bottleneck: the workers read the input shards, the texts and
+the spill files; the driver keeps the plan, the counts and the merge.
+
+The stages are those of :func:`dedup.spilled.scan_spilled`, on the same kernels and the same
+numbers, so the result is the same bit for bit; only who reads and writes what differs:
+
+1. **read**: a task per shard reads it, writes its texts to a file of its own and returns
+   the records' metadata (:mod:`dedup.ray_shards`); the driver puts them in reading order
+   and in id order.
+2. **words, signatures and keys**: a task per run of about ``BATCH_CHARS`` characters, in id
+   order, reads its texts by offset, writes its passage keys (grouped by key partition) and
+   its signatures to files of its own, and returns its words per document, band keys and
+   exact-copy keys and the number of keys of each partition.
+3. **candidates**: a task per key partition reads its slice of every words task's key file,
+   finds its passage hits and writes them grouped by hit partition; a task per hit partition
+   reads its slices and returns its two-hit candidates.
+4. **copy groups, verification and alignment**: each block of documents' words is computed
+   by tasks that read the texts themselves; the driver hands the block's arrays to the
+   measuring and aligning tasks. The passages' texts are cut by tasks too.
+
+The driver never opens an input file or a text file. What it holds grows with the number of
+documents (their metadata, 8 bytes a band of each, the candidate pairs and the results),
+never with their text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+
+from dedup.assemble import DocTable
+from dedup.candidates import measure_overlaps
+from dedup.config import Config
+from dedup.copies import CopyGroups, find_copy_groups, near_group_jaccard
+from dedup.ingest import CorpusReader
+from dedup.lsh import candidate_pairs
+from dedup.parallel import Engine
+from dedup.passage_keys import PassageCandidates, hit_partition, merge_passage_candidates
+from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
+from dedup.shingle import Tokens
+from dedup.spill import group_by_partition
+from dedup.spilled import (
+    CHARS_PER_KEY,
+    HIT_FIELDS,
+    HIT_ROW,
+    KEY_ROW,
+    SPILL_BLOCK_DOCS,
+    SPILL_PART_KEYS,
+    _first_of_each_id,
+    _signature_map,
+    _spilled_key_hits,
+    _spilled_two_hits,
+    _spilled_words_job,
+    is_spill_failure,
+    make_scratch,
+    spill_error,
+)
+from dedup.stages import concat, concat_clearing, cut_runs, lap
+from dedup.types import ProgressFn, Reject, ScanResult
+from dedup.verify import verify_candidates
+from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
+
+#: documents whose words one block of verified pairs holds: the block's arrays pass through
+#: the driver (from the tasks that compute them to those that measure and align them)
+RAY_BLOCK_DOCS = SPILL_BLOCK_DOCS // 2
+
+
+def scan_shards(
+    reader: CorpusReader,
+    shards: list[Shard],
+    config: Config | None,
+    engine: Engine,
+    *,
+    spill_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    partitions: int | None = None,
+    expand_pairs: bool = False,
+) -> ScanResult:
+    """:func:`dedup.spilled.scan_spilled` of the records ``reader`` would read, with each of
+    ``shards`` (:func:`dedup.ray_shards.input_shards` of its paths) read by a task on
+    ``engine``. ``reader``'s rejects, warnings and counts are filled in as reading it would.
+    The scratch folder under ``spill_dir`` must be seen by every worker at the same path."""
+    config = config or Config()
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    where, folder = make_scratch(spill_dir)
+    try:
+        merger = ShardMerger(reader)
+        jobs = [(shard,) for shard in shards]
+        for done, read in enumerate(
+            engine.map_ordered(read_shard, (reader.options, str(folder)), jobs), 1
+        ):
+            merger.add(read)
+            if progress:
+                progress("read", done, len(shards))
+        corpus = merger.finish()
+        del merger
+        order, duplicates = _first_of_each_id(corpus.meta)
+        rejects: list[Reject] = corpus.unusable + duplicates
+        chars = int(corpus.chars.sum())
+        parts = partitions or max(1, -(-chars // (CHARS_PER_KEY * SPILL_PART_KEYS)))
+        words = _words_stage(corpus, order, folder, parts, config, engine, progress)
+        rejects += words.rejects
+        n_docs = len(words.index)
+        seconds["words"], clock = lap(clock)
+        seconds["signatures"] = 0.0
+        source = _ShardWords(
+            str(folder),
+            corpus.shard[words.index],
+            corpus.start[words.index],
+            corpus.end[words.index],
+            corpus.chars[words.index],
+            config.shingle_size,
+            engine,
+            RAY_BLOCK_DOCS,
+        )
+        groups = CopyGroups.none(n_docs)
+        if not expand_pairs:
+            groups = _copy_groups(words, source, config, engine)
+        kept = groups.kept() if len(groups) else None
+        if kept is None:
+            lsh_pairs = candidate_pairs(words.band_keys)
+        else:
+            lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
+        words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
+        passage, common_keys = _candidates(
+            words, folder, parts, n_docs, config, engine, progress,
+            groups if kept is not None else None,
+        )  # fmt: skip
+        if kept is not None:
+            self_docs = groups.with_members(kept[passage.self_docs])
+            passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
+        seconds["candidates"], clock = lap(clock)
+        table = DocTable(
+            [corpus.meta[i] for i in words.index.tolist()],
+            words.words,
+            corpus.chars[words.index],
+            cast(
+                "Callable[[int], str]", _DeferredText
+            ),  # the passages' texts are cut by tasks below
+        )
+        found, clock = verify_candidates(
+            source,
+            table,
+            lsh_pairs.tolist(),
+            set(map(tuple, passage.pairs.tolist())),
+            passage.self_docs.tolist(),
+            config,
+            progress=progress,
+            work=None,
+            engine=engine,
+            seconds=seconds,
+            clock=clock,
+            groups=groups if kept is not None else None,
+        )
+        found = dataclasses.replace(found, passages=source.passage_texts(found.passages))
+        list(engine.map_ordered(_join_files, (str(folder),), [(words.jobs, "signatures")]))
+        signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
+    except OSError as error:
+        if not is_spill_failure(error, folder):
+            raise
+        raise spill_error(where, error) from error
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    candidates = (len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys)
+    return found.scan_result(config, table, rejects, signatures, candidates, seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """What the words stage leaves on the driver.
+
+    index : each scanned document's number in the corpus (those with words, in id order)
+    words, band_keys, exact_keys : of each scanned document
+    jobs : the number of words tasks (each wrote ``keys-JOB.bin`` and ``signatures-JOB.bin``)
+    key_counts : ndarray (jobs, parts), the keys each task wrote to each key partition
+    doc_base : ndarray (jobs,), the number of the first scanned document of each task
+    """
+
+    index: np.ndarray
+    words: np.ndarray
+    band_keys: np.ndarray
+    exact_keys: np.ndarray
+    rejects: list[Reject]
+    jobs: int
+    key_counts: np.ndarray
+    doc_base: np.ndarray
+
+
+def _words_stage(
+    corpus: ShardedCorpus,
+    order: np.ndarray,
+    folder: Path,
+    parts: int,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+) -> _Words:
+    """Words, signatures, band keys and passage keys of every document in id order, a task
+    per run of about ``BATCH_CHARS`` characters."""
+    assert config.bands is not None  # set by Config
+    runs = cut_runs(np.cumsum(corpus.chars[order]), BATCH_CHARS)
+    shared = (
+        str(folder), config.shingle_size, config.num_perm, config.seed, config.bands,
+        config.rows, config.passage_window, parts,
+    )  # fmt: skip
+    jobs = [
+        (job, corpus.shard[order[lo:hi]], corpus.start[order[lo:hi]], corpus.end[order[lo:hi]])
+        for job, (lo, hi) in enumerate(runs)
+    ]
+    band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
+    index, words, exact, counts, bases = [], [], [], [], []
+    rejects: list[Reject] = []
+    n_kept = 0
+    done = engine.map_ordered(_words_job, shared, jobs)
+    for (lo, hi), (n_words, bands, key_counts, exact_keys) in zip(runs, done):
+        batch = order[lo:hi]
+        has = n_words > 0
+        for i in batch[~has].tolist():
+            meta = corpus.meta[i]
+            rejects.append(Reject(meta.source or meta.id, "no words", meta.id))
+        # copies: a view would keep the task's whole result in the object store, and
+        # mapped in this process, until the stage ends
+        band_rows[n_kept : n_kept + len(bands)] = bands
+        bases.append(n_kept)
+        counts.append(key_counts.copy())
+        index.append(batch[has])
+        words.append(n_words[has])
+        exact.append(exact_keys.copy())
+        n_kept += len(bands)
+        if progress:
+            progress("words", hi, len(order))
+    return _Words(
+        concat(index, np.int64),
+        concat(words, np.int64),
+        band_rows[:n_kept],
+        concat(exact, np.uint64),
+        rejects,
+        len(runs),
+        np.array(counts, dtype=np.int64).reshape(len(runs), parts),
+        np.array(bases, dtype=np.int64),
+    )
+
+
+def _words_job(
+    folder: str,
+    shingle_size: int,
+    num_perm: int,
+    seed: int,
+    bands: int,
+    rows_per_band: int,
+    window: int,
+    parts: int,
+    job: int,
+    shards: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`dedup.spilled._spilled_words_job` of texts read here; the passage keys (by key
+    partition) and the signatures go to this job's files."""
+    texts = read_texts(folder, shards, starts, ends)
+    n_words, signatures, band_keys, rows, counts, exact = _spilled_words_job(
+        shingle_size, num_perm, seed, bands, rows_per_band, window, parts, texts
+    )
+    del texts
+    _write(Path(folder) / f"keys-{job:06d}.bin", np.ascontiguousarray(rows, dtype=KEY_ROW))
+    _write(Path(folder) / f"signatures-{job:06d}.bin", signatures.astype(np.uint32, copy=False))
+    return n_words, band_keys, counts, exact
+
+
+def _write(path: Path, rows: np.ndarray) -> None:
+    with open(path, "wb") as handle:
+        handle.write(np.ascontiguousarray(rows).tobytes())
+
+
+def _candidates(
+    words: _Words,
+    folder: Path,
+    parts: int,
+    n_docs: int,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+    groups: CopyGroups | None,
+) -> tuple[PassageCandidates, int]:
+    """:func:`dedup.spilled._spilled_candidates` with each partition's keys and hits read
+    and written by its own task: the driver sends each task where its rows lie."""
+    limit = config.common_limit(n_docs)
+    local = weights = None
+    if groups is not None:
+        kept = groups.kept()
+        local = np.full(n_docs, -1, dtype=np.int64)
+        local[kept] = np.arange(len(kept))
+        weights = groups.weights()[kept]
+        n_docs = len(kept)
+    # the rows of key partition p in words task j: counts[j, p] rows from firsts[j, p]
+    firsts = np.cumsum(words.key_counts, axis=1) - words.key_counts
+    jobs: list[tuple] = [
+        (part, words.key_counts[:, part], firsts[:, part], words.doc_base) for part in range(parts)
+    ]
+    shared: tuple = (str(folder), limit, local, weights, parts, n_docs)
+    common_keys = 0
+    hit_counts = []
+    for part, (common, counts) in enumerate(engine.map_ordered(_key_hits_job, shared, jobs), 1):
+        common_keys += common
+        hit_counts.append(counts.copy())
+        if progress:
+            progress("candidates", part, 2 * parts)
+    for job in range(words.jobs):
+        (folder / f"keys-{job:06d}.bin").unlink(missing_ok=True)
+    counted = np.array(hit_counts, dtype=np.int64).reshape(parts, parts)
+    hit_firsts = np.cumsum(counted, axis=1) - counted
+    jobs = [(counted[:, part], hit_firsts[:, part]) for part in range(parts)]
+    shared = (
+        str(folder), n_docs, config.two_hit_distance, config.max_gap_words, config.fragment_hits
+    )  # fmt: skip
+    reduced = []
+    for part, found in enumerate(engine.map_ordered(_two_hits_job, shared, jobs), 1):
+        reduced.append(found)
+        if progress:
+            progress("candidates", parts + part, 2 * parts)
+    return merge_passage_candidates(reduced, n_docs), common_keys
+
+
+def _read_slices(
+    paths: list[Path], dtype: np.dtype, counts: np.ndarray, firsts: np.ndarray
+) -> np.ndarray:
+    """Rows ``firsts[k]`` to ``firsts[k] + counts[k] - 1`` of each file ``paths[k]``, in order."""
+    found = [
+        np.fromfile(path, dtype=dtype, count=count, offset=first * dtype.itemsize)
+        for path, count, first in zip(paths, counts.tolist(), firsts.tolist())
+        if count
+    ]
+    for path, rows, count in zip(paths, found, counts[counts > 0].tolist()):
+        if len(rows) != count:
+            raise OSError(f"{path}: {len(rows)} rows, {count} written")
+    return np.concatenate(found) if found else np.zeros(0, dtype=dtype)
+
+
+def _key_hits_job(
+    folder: str,
+    limit: int,
+    local: np.ndarray | None,
+    weights: np.ndarray | None,
+    parts: int,
+    n_docs: int,
+    part: int,
+    counts: np.ndarray,
+    firsts: np.ndarray,
+    doc_base: np.ndarray,
+) -> tuple[int, np.ndarray]:
+    """The passage hits of key partition ``part``, written grouped by hit partition to
+    ``hits-PART.bin``: the number of common keys and of the hits of each hit partition."""
+    paths = [Path(folder) / f"keys-{job:06d}.bin" for job in range(len(counts))]
+    rows = _read_slices(paths, KEY_ROW, counts, firsts)
+    rows["doc"] += np.repeat(doc_base, counts).astype(np.uint32)  # the corpus' numbers
+    found = _spilled_key_hits(limit, local, weights, rows)
+    del rows
+    hits = np.empty(len(found), dtype=HIT_ROW)
+    for name in HIT_FIELDS:
+        hits[name] = getattr(found, name)
+    order, hit_counts = group_by_partition(hit_partition(found, parts, n_docs), parts)
+    _write(Path(folder) / f"hits-{part:06d}.bin", hits[order])
+    return found.common_keys, hit_counts
+
+
+def _two_hits_job(
+    folder: str,
+    n_docs: int,
+    two_hit_distance: int,
+    max_shift: int,
+    fragment_hits: int,
+    counts: np.ndarray,
+    firsts: np.ndarray,
+) -> PassageCandidates:
+    """The two-hit candidates of one hit partition, its rows read from every key
+    partition's hit file."""
+    paths = [Path(folder) / f"hits-{part:06d}.bin" for part in range(len(counts))]
+    rows = _read_slices(paths, HIT_ROW, counts, firsts)
+    return _spilled_two_hits(n_docs, two_hit_distance, max_shift, fragment_hits, rows)
+
+
+def _join_files(folder: str, jobs: int, name: str) -> None:
+    """``NAME-JOB.bin`` of every job put together in ``NAME.bin`` (on a worker)."""
+    with open(Path(folder) / f"{name}.bin", "wb") as out:
+        for job in range(jobs):
+            part = Path(folder) / f"{name}-{job:06d}.bin"
+            with open(part, "rb") as handle:
+                shutil.copyfileobj(handle, out, 1 << 20)
+            part.unlink()
+
+
+def _copy_groups(words: _Words, source: _ShardWords, config: Config, engine: Engine) -> CopyGroups:
+    """:func:`dedup.spilled._spilled_copy_groups` with the words read by tasks."""
+
+    def measure(pairs: np.ndarray) -> np.ndarray:
+        found = [
+            overlap.jaccard
+            for shingled, local, _, _ in source.blocks(pairs)
+            for overlap in measure_overlaps(shingled, local, engine)
+        ]
+        return np.array(found, dtype=np.float64)
+
+    return find_copy_groups(
+        words.exact_keys,
+        source.shingle_bytes,
+        words.band_keys,
+        measure,
+        near_group_jaccard(config, None),
+        link_jaccard=config.threshold,
+    )
+
+
+class _DeferredText:
+    """The text of a document as :class:`DocTable` hands it to the passages: its cut is
+    noted, and made by a task afterwards (:meth:`_ShardWords.passage_texts`)."""
+
+    __slots__ = ("doc",)
+
+    def __init__(self, doc: int) -> None:
+        self.doc = doc
+
+    def __getitem__(self, cut: slice) -> _TextCut:
+        return _TextCut(self.doc, cut.start, cut.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class _TextCut:
+    doc: int
+    start: int
+    end: int
+
+
+PASSAGE_TEXTS_PER_JOB = 4096  # passages whose texts one task cuts
+
+
+@dataclass(frozen=True, slots=True)
+class _ShardWords:
+    """The words of scanned documents, each block's computed by tasks that read the texts
+    (a :class:`dedup.verify.WordSource`); ``shard``, ``start``, ``end`` and ``chars`` are of
+    each scanned document."""
+
+    folder: str
+    shard: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    chars: np.ndarray
+    shingle_size: int
+    engine: Engine
+    block_docs: int = SPILL_BLOCK_DOCS
+
+    def blocks(
+        self, pairs: np.ndarray
+    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
+        """The blocks of :class:`dedup.spilled._SpilledWords`, cut the same way."""
+        flat = pairs.tolist()
+        start = 0
+        while start < len(flat):
+            seen: set[int] = set()
+            end = start
+            while end < len(flat):
+                a, b = flat[end]
+                new = (a not in seen) + (b != a and b not in seen)
+                if seen and len(seen) + new > self.block_docs:
+                    break
+                seen.update((a, b))
+                end += 1
+            numbers = np.array(sorted(seen), dtype=np.int64)
+            yield self.shingled(numbers), np.searchsorted(numbers, pairs[start:end]), numbers, end
+            start = end
+
+    def shingled(self, docs: np.ndarray) -> Shingled:
+        """:func:`dedup.words.shingle_corpus` of the texts of ``docs``, a task per run of
+        about ``BATCH_CHARS`` characters."""
+        bounds = cut_runs(np.cumsum(self.chars[docs]), BATCH_CHARS)
+        jobs = [(*self._where(docs[lo:hi]), lo) for lo, hi in bounds]
+        parts = list(self.engine.map_ordered(_shingle_job, (self.folder, self.shingle_size), jobs))
+        columns = [list(column) for column in zip(*parts)] if parts else [[] for _ in range(7)]
+        del parts
+        hashes, starts, ends, counts, shingles, shingle_counts, _ = columns
+        doc_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        shingle_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        if counts:
+            np.cumsum(concat_clearing(counts, np.int64), out=doc_ptr[1:])
+            np.cumsum(concat_clearing(shingle_counts, np.int64), out=shingle_ptr[1:])
+        tokens = Tokens(
+            concat_clearing(hashes, np.uint64),
+            concat_clearing(starts, np.int64),
+            concat_clearing(ends, np.int64),
+            doc_ptr,
+        )
+        return Shingled(tokens, concat_clearing(shingles, np.uint64), shingle_ptr)
+
+    def shingle_bytes(self, docs: list[int]) -> list[bytes]:
+        """Each document's shingles as bytes (:data:`dedup.copies.ShinglesFn`)."""
+        shingled = self.shingled(np.array(docs, dtype=np.int64))
+        return [shingled.doc_shingles(k).tobytes() for k in range(len(docs))]
+
+    def passage_texts(self, passages: list) -> list:
+        """``passages`` with the text cuts :class:`_DeferredText` noted made, by tasks."""
+        cuts = [p.text for p in passages]
+        docs = np.array([c.doc for c in cuts], dtype=np.int64)
+        spans = np.array([(c.start, c.end) for c in cuts], dtype=np.int64).reshape(-1, 2)
+        jobs = [
+            (
+                *self._where(docs[lo : lo + PASSAGE_TEXTS_PER_JOB]),
+                spans[lo : lo + PASSAGE_TEXTS_PER_JOB],
+            )
+            for lo in range(0, len(cuts), PASSAGE_TEXTS_PER_JOB)
+        ]
+        texts = [
+            t for part in self.engine.map_ordered(_cut_job, (self.folder,), jobs) for t in part
+        ]
+        return [dataclasses.replace(p, text=t) for p, t in zip(passages, texts)]
+
+    def _where(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.shard[docs], self.start[docs], self.end[docs]
+
+
+def _shingle_job(
+    folder: str,
+    shingle_size: int,
+    shards: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    first: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    return _shingle_slice(shingle_size, read_texts(folder, shards, starts, ends), first)
+
+
+def _cut_job(
+    folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray, spans: np.ndarray
+) -> list[str]:
+    texts = read_texts(folder, shards, starts, ends)
+    return [text[lo:hi] for text, (lo, hi) in zip(texts, spans.tolist())]
+
+
+__all__ = ["scan_shards"]
