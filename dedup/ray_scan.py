@@ -42,13 +42,11 @@ from dedup.copies import CopyGroups, find_copy_groups, near_group_jaccard
 from dedup.ingest import CorpusReader
 from dedup.lsh import candidate_pairs
 from dedup.parallel import Engine
-from dedup.passage_keys import PassageCandidates, hit_partition, merge_passage_candidates
+from dedup.passage_keys import PassageCandidates, merge_passage_candidates
 from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
 from dedup.shingle import Tokens
-from dedup.spill import group_by_partition
 from dedup.spilled import (
     CHARS_PER_KEY,
-    HIT_FIELDS,
     HIT_ROW,
     KEY_ROW,
     SPILL_BLOCK_DOCS,
@@ -57,11 +55,11 @@ from dedup.spilled import (
     _signature_map,
     _spilled_key_hits,
     _spilled_two_hits,
-    _spilled_words_job,
     is_spill_failure,
     make_scratch,
     spill_error,
 )
+from dedup.spilled_words import words_job
 from dedup.stages import concat, concat_clearing, cut_runs, lap
 from dedup.types import ProgressFn, Reject, ScanResult
 from dedup.verify import verify_candidates
@@ -263,10 +261,10 @@ def _words_job(
     starts: np.ndarray,
     ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`dedup.spilled._spilled_words_job` of texts read here; the passage keys (by key
+    """:func:`dedup.spilled_words.words_job` of texts read here; the passage keys (by key
     partition) and the signatures go to this job's files."""
     texts = read_texts(folder, shards, starts, ends)
-    n_words, signatures, band_keys, rows, counts, exact = _spilled_words_job(
+    n_words, signatures, band_keys, rows, counts, exact = words_job(
         shingle_size, num_perm, seed, bands, rows_per_band, window, parts, texts
     )
     del texts
@@ -361,14 +359,10 @@ def _key_hits_job(
     paths = [Path(folder) / f"keys-{job:06d}.bin" for job in range(len(counts))]
     rows = _read_slices(paths, KEY_ROW, counts, firsts)
     rows["doc"] += np.repeat(doc_base, counts).astype(np.uint32)  # the corpus' numbers
-    found = _spilled_key_hits(limit, local, weights, rows)
+    hits, hit_counts, common_keys = _spilled_key_hits(limit, local, weights, parts, n_docs, rows)
     del rows
-    hits = np.empty(len(found), dtype=HIT_ROW)
-    for name in HIT_FIELDS:
-        hits[name] = getattr(found, name)
-    order, hit_counts = group_by_partition(hit_partition(found, parts, n_docs), parts)
-    _write(Path(folder) / f"hits-{part:06d}.bin", hits[order])
-    return found.common_keys, hit_counts
+    _write(Path(folder) / f"hits-{part:06d}.bin", hits)
+    return common_keys, hit_counts
 
 
 def _two_hits_job(
