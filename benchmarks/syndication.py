@@ -106,6 +106,7 @@ from syndication_scoring import (
     score_debris,
     score_links,
     score_reasons,
+    text_equivalents,
     truth_prediction,
 )
 from syndication_sources import BASIL, DATA, REUTERS, ROOT, SCRAPER_OUTLETS, STORIES
@@ -125,6 +126,7 @@ __all__ = [
     "reads_as_the_wire",
     "score_links",
     "score_reasons",
+    "text_equivalents",
     "truth_prediction",
     "write",
 ]
@@ -189,14 +191,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         clock = time.perf_counter()
         naive = naive_prediction(records)
         times["naive 8-gram"] = time.perf_counter() - clock
+        same = text_equivalents(records, truth)
         scores = {
             "dedup chains": score_links(
-                truth, chains_prediction(read_jsonl(folder / "chains" / "chains.jsonl"))
+                truth, chains_prediction(read_jsonl(folder / "chains" / "chains.jsonl")), same
             ),
             "clean → chains": score_links(
-                truth, chains_prediction(read_jsonl(folder / "clean-chains" / "chains.jsonl"))
+                truth,
+                chains_prediction(read_jsonl(folder / "clean-chains" / "chains.jsonl")),
+                same,
             ),
-            "naive 8-gram": score_links(truth, naive),
+            "naive 8-gram": score_links(truth, naive, same),
         }
         debris = score_debris(records, truth, read_jsonl(folder / "clean" / "cuts.jsonl"))
         reasons = score_reasons(truth, read_jsonl(folder / "chains" / "chains.jsonl"))

@@ -138,8 +138,26 @@ def print_links(scores: dict[str, dict]) -> None:
     rows = []
     for name, score in scores.items():
         e = score["edges"]
-        rows.append([name, e["predicted"], e["true"], e["precision"], e["recall"], e["f1"]])
-    print(markdown(["method", "directed edges", "true copies", "precision", "recall", "F1"], rows))
+        rows.append(
+            [
+                name,
+                e["predicted"],
+                e["true"],
+                e["precision"],
+                e["recall"],
+                e["f1"],
+                e["undeterminable"],
+                e["precision, text"],
+                e["recall, text"],
+                e["f1, text"],
+            ]
+        )
+    header = ["method", "directed edges", "true copies", "precision", "recall", "F1"]
+    header += ["text cannot tell", "precision, text", "recall, text", "F1, text"]
+    print(markdown(header, rows))
+    print("(text cannot tell: true copies whose copied words another earlier article holds word")
+    print("for word; an edge from such an article, or from their nearest common ancestor, counts")
+    print('as right in the columns marked "text", and only the true source in the others)\n')
     print("Where the directed edges go (skips a link: from an ancestor past the direct source;")
     print("against a chain: from a descendant to its ancestor):\n")
     rows = [

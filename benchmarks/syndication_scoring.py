@@ -15,6 +15,7 @@ from syndication_generator import (
 )
 from syndication_sources import (
     DEBRIS_KINDS,
+    WORD,
 )
 
 # --- predictions ------------------------------------------------------------------------------
@@ -83,10 +84,68 @@ def truth_prediction(truth: dict) -> Prediction:
     return Prediction(pairs, {(e["source"], e["target"]): 1.0 for e in truth["edges"]})
 
 
+def _after(a: str, b: str) -> bool:
+    """Whether the date ``a`` is after ``b`` (a later day, or the same day, both timed, later)."""
+    if a[:10] != b[:10]:
+        return a[:10] > b[:10]
+    return len(a) > 10 and len(b) > 10 and a > b
+
+
+def text_equivalents(records: Sequence[dict], truth: dict) -> dict[tuple[str, str], set[str]]:
+    """Per true copy whose text cannot tell its source: the sources the text allows.
+
+    A true copy ``source → target`` is *undeterminable by text* when another article, not
+    dated after the target, holds every copied span word for word (words of letters and
+    digits, any case), as the source does: a rewrite that embeds a subscriber's unchanged
+    paragraphs reads exactly as the wire, or as a second subscriber that made the same
+    changes. Its allowed sources are every such article, the true source, and the nearest
+    common ancestor of them all in the corpus (the common source of the candidates). Copies
+    the text can tell (only the source holds the words) are left out."""
+    texts = {r["id"]: r["text"] for r in records}
+    articles = truth["articles"]
+
+    def words(text: str) -> str:
+        return " " + " ".join(WORD.findall(text.lower())) + " "
+
+    normal = {doc: words(text) for doc, text in texts.items()}
+    by_story: dict[int, list[str]] = collections.defaultdict(list)
+    for doc, article in articles.items():
+        by_story[article["story"]].append(doc)
+    lineage: dict[str, list[str]] = {}
+
+    def line_of(doc: str) -> list[str]:  # doc, then its ancestors, nearest first
+        if doc not in lineage:
+            found = [doc]
+            for up in articles[doc]["sources"]:
+                found += [a for a in line_of(up) if a not in found]
+            lineage[doc] = found
+        return lineage[doc]
+
+    out: dict[tuple[str, str], set[str]] = {}
+    for edge in truth["edges"]:
+        source, target = edge["source"], edge["target"]
+        spans = [words(texts[target][s["target_start"] : s["target_end"]]) for s in edge["spans"]]
+        holders = {
+            doc
+            for doc in by_story[articles[target]["story"]]
+            if doc not in (source, target)
+            and target not in line_of(doc)
+            and not _after(articles[doc]["date"], articles[target]["date"])
+            and all(span in normal[doc] for span in spans)
+        }
+        if not holders:
+            continue
+        allowed = holders | {source}
+        common = [a for a in line_of(source) if all(a in line_of(d) for d in allowed)]
+        out[(source, target)] = allowed | set(common[:1])
+    return out
+
+
 # --- scoring ----------------------------------------------------------------------------------
 
 EDGE_CLASSES = (
     "right",
+    "text cannot tell",
     "reversed",
     "skips a link",
     "against a chain",
@@ -96,7 +155,7 @@ EDGE_CLASSES = (
     "accidental 8-gram",
     "nothing shared",
 )
-OUTCOMES = ("right", "reversed", "abstained", "linked elsewhere", "not linked")
+OUTCOMES = ("right", "text cannot tell", "reversed", "abstained", "linked elsewhere", "not linked")
 CONFIDENCE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
 
 
@@ -113,7 +172,11 @@ def _f1(precision: float | None, recall: float | None) -> float | None:
 class _TruthIndex:
     """The truth's pairs and edges as sets, and each article's ancestors."""
 
-    def __init__(self, truth: dict) -> None:
+    def __init__(self, truth: dict, equivalents: dict | None = None) -> None:
+        # per target, the sources the text allows for its undeterminable copies
+        self.allowed: dict[str, set[str]] = collections.defaultdict(set)
+        for (_, target), allowed in (equivalents or {}).items():
+            self.allowed[target] |= allowed
         self.relation = {tuple(sorted((p["a"], p["b"]))): p for p in truth["pairs"]}
         self.edges = {(e["source"], e["target"]): e for e in truth["edges"]}
         self.boilerplate = {tuple(p) for p in truth["boilerplate_pairs"]}
@@ -135,6 +198,8 @@ class _TruthIndex:
             return "right"
         if (target, source) in self.edges:
             return "reversed"
+        if source in self.allowed.get(target, ()):
+            return "text cannot tell"
         if source in self.ancestors[target]:
             return "skips a link"
         if target in self.ancestors[source]:
@@ -150,7 +215,7 @@ class _TruthIndex:
         return "nothing shared"
 
 
-def score_links(truth: dict, prediction: Prediction) -> dict:
+def score_links(truth: dict, prediction: Prediction, equivalents: dict | None = None) -> dict:
     """Every link measure of one method against the truth (see docs/accuracy-chains.md).
 
     Returns a dict: ``pairs`` (precision, recall, F1, recall per relation, false pairs by
@@ -158,7 +223,7 @@ def score_links(truth: dict, prediction: Prediction) -> dict:
     :data:`EDGE_CLASSES`), ``outcomes`` (per true direct copy: ``OUTCOMES`` counts, overall,
     by ``date_orders`` and by kind), ``siblings``, ``boilerplate`` and ``calibration``.
     """
-    index = _TruthIndex(truth)
+    index = _TruthIndex(truth, equivalents)
     true_pairs = set(index.relation)
     found = prediction.pairs & true_pairs
     precision = _ratio(len(found), len(prediction.pairs))
@@ -212,15 +277,31 @@ def score_links(truth: dict, prediction: Prediction) -> dict:
             return "linked elsewhere"
         return "not linked"
 
+    def told(source: str, target: str) -> str:
+        result = outcome(source, target)
+        allowed = (equivalents or {}).get((source, target), ())
+        if result != "right" and any((x, target) in prediction.directed for x in allowed):
+            return "text cannot tell"  # answered by a source the text cannot tell from it
+        return result
+
     outcomes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for (source, target), edge in index.edges.items():
-        result = outcome(source, target)
+        result = told(source, target)
         outcomes["all"][result] += 1
         outcomes["dates order it" if edge["date_orders"] else "same day, a time missing"][
             result
         ] += 1
         outcomes[edge["kind"]][result] += 1
 
+    # the scoring that lets the text's own ambiguity stand (see text_equivalents); the
+    # figures above count only the true source as right
+    answered = outcomes["all"]["right"] + outcomes["all"]["text cannot tell"]
+    lenient_p = _ratio(right + classes["text cannot tell"], len(prediction.directed))
+    lenient_r = _ratio(answered, len(index.edges))
+    edges["undeterminable"] = len(equivalents or {})
+    edges["precision, text"] = lenient_p
+    edges["recall, text"] = lenient_r
+    edges["f1, text"] = _f1(lenient_p, lenient_r)
     siblings = {}
     for in_corpus in (True, False):
         wanted = [

@@ -89,6 +89,8 @@ class Shared:
 
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: the target's words that can be shared: first occurrences outside its furniture
+    countable: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ class Parent:
     reason: str  # what orders it (agency, date, outlet) or why it is undirected
     via: tuple[str, ...]  # candidates whose copy it explains
     rivals: tuple[str, ...]  # candidates no other explains but not taken
+    alike: tuple[str, ...] = ()  # hung from their common source: they hold the same words
 
 
 def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -162,6 +165,7 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                 shared.passages[other].append(passage.id)
     for doc, shared in out.items():
         canon = first_occurrence(words, doc)
+        shared.countable = int(np.count_nonzero(canon == np.arange(len(canon))))
         for other, mask in shared.masks.items():
             folded = np.zeros_like(mask)
             folded[canon[mask]] = True
@@ -207,17 +211,24 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
     return 0, None
 
 
-def _explains(a: np.ndarray, b: np.ndarray) -> bool:
+def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
-    MARGIN words more between ``b``'s first and last covered word."""
+    MARGIN words more between ``b``'s first and last covered word (``edge``: or the word
+    just before or after them)."""
     missing = int(np.count_nonzero(b & ~a))
     # words beyond b's first and last shared word show where b's passage ends, not an edit
     lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
+    if edge:
+        # a few paragraphs among the copy's own text: where a changed word ends b's run and
+        # the copy's own text begins, that word is the change (a paragraph's last "says")
+        lo, hi = max(0, lo - 1), min(len(b), hi + 1)
     extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
-def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]:
+def _unexplained(
+    pool: Sequence[str], masks: dict[str, np.ndarray], edge: bool = False
+) -> list[str]:
     """The candidates no other explains. Candidates covering the same words never explain
     each other, so each distinct coverage is tested once, against those covering at least
     as many words (only they can explain it)."""
@@ -229,35 +240,82 @@ def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]
     out: list[str] = []
     for k, (size, mask, members) in enumerate(covers):
         rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
-        if not any(_explains(other, mask) for other in rivals):
+        if not any(_explains(other, mask, edge) for other in rivals):
             out.extend(members)
     rank = {c: k for k, c in enumerate(pool)}
     return sorted(out, key=rank.__getitem__)
 
 
-def _edited_part(
-    d: Carrier,
+def _is_part(masks: dict[str, np.ndarray], pool: Sequence[str], countable: int = 0) -> bool:
+    """The candidates cover less than :data:`PART_SHARE` of the copy's ``countable`` words
+    (all its words when 0): it is a few passages among its own text (a rewrite)."""
+    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
+    for c in pool:
+        cover |= masks[c]
+    return bool(np.count_nonzero(cover) < PART_SHARE * (countable or len(cover)))
+
+
+def _carries_changes(
+    c: str,
     masks: dict[str, np.ndarray],
     pool: Sequence[str],
     orders: dict[str, tuple[int, str | None]],
     docs: dict[str, Carrier],
 ) -> bool:
-    """``d`` carries a few passages among its own text (less than :data:`PART_SHARE` of its
-    words), and another outlet's article dated before it explains every agency article
-    among the candidates: the passages carry that outlet's changes, whatever the outlet's
-    habit."""
-    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
-    for c in pool:
-        cover |= masks[c]
-    if np.count_nonzero(cover) >= PART_SHARE * len(cover):
+    """Another outlet's article ``c``, dated before the copy, that explains every agency
+    article among the candidates (a changed word at the edge of a passage counts): the
+    copy's passages carry its changes to the agency's text. (Without the agency's article,
+    taking the other candidates' common reading for the agency's was tried on the dev
+    split and joined more siblings than it found copies.)"""
+    if docs[c].agency or orders[c][0] <= 0:
         return False
-    agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
-    return bool(agency) and any(
-        not docs[c].agency
-        and orders[c][0] > 0
-        and all(_explains(masks[c], masks[a]) for a in agency)
-        for c in pool
+    agency = [a for a in pool if docs[a].agency and orders[a][0] > 0]
+    return bool(agency) and all(_explains(masks[c], masks[a], True) for a in agency)
+
+
+def _edited_part(
+    countable: int,
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+) -> bool:
+    """A few passages among the copy's own text (:func:`_is_part`) that carry an earlier
+    outlet's changes (:func:`_carries_changes`), whatever the copy's outlet's habit."""
+    return _is_part(masks, pool, countable) and any(
+        _carries_changes(c, masks, pool, orders, docs) for c in pool
     )
+
+
+def _common_source(
+    first: str,
+    top: Sequence[str],
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+) -> tuple[str, tuple[str, ...]] | None:
+    """When other outlets' articles dated before the copy hold exactly the words it shares
+    with ``first``, the text cannot tell which of them it took from: their common source,
+    the agency's article they all explain, and the alike candidates. None otherwise."""
+    alike = [
+        c for c in top if c != first and orders[c][0] > 0 and np.array_equal(masks[c], masks[first])
+    ]
+    if not alike or docs[first].agency:
+        return None
+    agency = [c for c in alike if docs[c].agency]
+    if len(agency) == 1:  # the agency's article holds the same words: it is their source
+        return agency[0], tuple(sorted(c for c in (first, *alike) if c != agency[0]))
+    agency = [
+        a
+        for a in pool
+        if docs[a].agency
+        and orders[a][0] > 0
+        and all(_explains(masks[c], masks[a], True) for c in (first, *alike))
+    ]
+    if len(agency) != 1:
+        return None
+    return agency[0], tuple(sorted((first, *alike)))
 
 
 def choose(
@@ -271,18 +329,24 @@ def choose(
     when no candidate comes before it. ``credited``: ``d`` prints an agency credit line."""
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
     pool = [c for c, (o, _) in orders.items() if o >= 0]
+    masks = shared.masks
     habit = habits.get(d.outlet)
     wire_habit = habit is not None and habit.kind == WIRE
-    if wire_habit and not d.agency and not _edited_part(d, shared.masks, pool, orders, docs):
+    part = bool(pool) and _is_part(masks, pool, shared.countable)
+    if (
+        wire_habit
+        and not d.agency
+        and not _edited_part(shared.countable, masks, pool, orders, docs)
+    ):
         agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
         if not agency:
             return Parent(None, False, "wire-habit", (), ())
         pool = agency
     if not pool:
         return None
-    masks = shared.masks
-    top = _unexplained(pool, masks) or list(pool)  # a cycle of near-ties: every one stays
-    republishes = bool(habit and habit.kind == REPUBLISHER)
+    top = _unexplained(pool, masks, part) or list(pool)  # a cycle of near-ties: all stay
+    # a rewrite is no re-publication: its outlet's habit says nothing of its passages
+    republishes = bool(habit and habit.kind == REPUBLISHER) and not part
 
     def republisher(c: str) -> bool:
         found = habits.get(docs[c].outlet)
@@ -303,28 +367,27 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
+    if part and not d.agency and by == "date":
+        common = _common_source(first, top, masks, pool, orders, docs)
+        if common is not None:
+            # the passages carry changes two earlier outlets made alike: no text tells
+            # which one the rewrite took them from, so it hangs from their common source
+            source, alike = common
+            return Parent(source, True, "agency", via, rivals, alike)
     if (
         by == "date"
         and not docs[first].agency
         and not d.agency
-        and any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+        and (
+            any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+            or (part and _carries_changes(first, masks, pool, orders, docs))
+        )
     ):
         # the copy carries this outlet's changes to the agency's text: taken from it
         return Parent(first, True, "edits", via, rivals)
-    if (
-        credited
-        and not docs[first].agency
-        and not d.agency
-        and by != "outlet"
-        and not (habit and habit.kind == REPUBLISHER)
-    ):
+    if credited and not docs[first].agency and not d.agency and by != "outlet" and not republishes:
         return Parent(first, False, "credit", via, rivals)
-    if (
-        by == "date"
-        and not docs[first].agency
-        and not d.agency
-        and not (habit and habit.kind == REPUBLISHER)
-    ):
+    if by == "date" and not docs[first].agency and not d.agency and not republishes:
         return Parent(first, False, "date-only", via, rivals)
     return Parent(first, True, by or "date", via, rivals)
 
@@ -406,6 +469,8 @@ class Forest:
     via: dict[str, tuple[str, ...]]
     habits: dict[str | None, Habit]
     rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
+    # targets hung from the common source of candidates holding the same words: those
+    alike: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def shared_outside(
@@ -421,6 +486,8 @@ def shared_outside(
             keep = ~words.mask(doc, spans)
             for mask in found.masks.values():
                 mask &= keep
+            canon = first_occurrence(words, doc)
+            found.countable = int(np.count_nonzero(keep & (canon == np.arange(len(canon)))))
     return shared
 
 
@@ -443,6 +510,7 @@ def decide(
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}
+    same_words: dict[str, tuple[str, ...]] = {}
     union = _Union()
     hung: dict[str, str] = {}
     for t in targets:
@@ -451,6 +519,8 @@ def decide(
             continue
         via[t] = parent.via
         rivals[t] = parent.rivals
+        if parent.alike:
+            same_words[t] = parent.alike
         if parent.directed and parent.source is not None:
             parents[t] = [(parent.source, parent.reason)]
             continue
@@ -485,4 +555,4 @@ def decide(
             continue
         node = INFERRED_PREFIX + min(ids, key=passage_order)
         inferred[node] = tuple(sorted(group, key=lambda t: order_key(docs[t])))
-    return Forest(parents, inferred, hung, via, habits, rivals), shared
+    return Forest(parents, inferred, hung, via, habits, rivals, same_words), shared
