@@ -107,7 +107,15 @@ def text_equivalents(records: Sequence[dict], truth: dict) -> dict[tuple[str, st
     def words(text: str) -> str:
         return " " + " ".join(WORD.findall(text.lower())) + " "
 
-    normal = {doc: words(text) for doc, text in texts.items()}
+    def outside_debris(doc: str) -> str:  # a scraper's teaser between paragraphs is no text
+        text, cut = texts[doc], sorted(articles[doc]["debris"], key=lambda d: d["start"])
+        keep, at = [], 0
+        for span in cut:
+            keep.append(text[at : span["start"]])
+            at = max(at, span["end"])
+        return " ".join([*keep, text[at:]])
+
+    normal = {doc: words(outside_debris(doc)) for doc in texts}
     by_story: dict[int, list[str]] = collections.defaultdict(list)
     for doc, article in articles.items():
         by_story[article["story"]].append(doc)

@@ -294,13 +294,33 @@ def _common_source(
     pool: Sequence[str],
     orders: dict[str, tuple[int, str | None]],
     docs: dict[str, Carrier],
+    decided: dict[str, list[tuple[str, str]]],
 ) -> tuple[str, tuple[str, ...]] | None:
     """When other outlets' articles dated before the copy hold exactly the words it shares
     with ``first``, the text cannot tell which of them it took from: their common source,
-    the agency's article they all explain, and the alike candidates. None otherwise."""
-    alike = [
-        c for c in top if c != first and orders[c][0] > 0 and np.array_equal(masks[c], masks[first])
+    the agency's article they all explain, and the alike candidates. None otherwise. A
+    candidate ``decided`` to descend from another alike one is no alternative (a scraper's
+    copy of the subscriber: the subscriber is their common source)."""
+    group = [
+        c
+        for c in top
+        if c == first or (orders[c][0] > 0 and np.array_equal(masks[c], masks[first]))
     ]
+
+    def ancestors(c: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [c]
+        while stack:
+            for up, _ in decided.get(stack.pop(), ()):
+                if up not in seen:
+                    seen.add(up)
+                    stack.append(up)
+        return seen
+
+    roots = [c for c in group if not ancestors(c) & set(group)]
+    if first not in roots:
+        return None
+    alike = [c for c in roots if c != first]
     if not alike or docs[first].agency:
         return None
     agency = [c for c in alike if docs[c].agency]
@@ -324,9 +344,11 @@ def choose(
     docs: dict[str, Carrier],
     habits: dict[str | None, Habit],
     credited: bool,
+    decided: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Parent | None:
     """The direct parent of ``d`` (or the reason it hangs from an inferred source), or None
-    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line."""
+    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line;
+    ``decided``: the directed parents of the articles decided before it."""
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
     pool = [c for c, (o, _) in orders.items() if o >= 0]
     masks = shared.masks
@@ -368,7 +390,7 @@ def choose(
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
     if part and not d.agency and by == "date":
-        common = _common_source(first, top, masks, pool, orders, docs)
+        common = _common_source(first, top, masks, pool, orders, docs, decided or {})
         if common is not None:
             # the passages carry changes two earlier outlets made alike: no text tells
             # which one the rewrite took them from, so it hangs from their common source
@@ -514,7 +536,7 @@ def decide(
     union = _Union()
     hung: dict[str, str] = {}
     for t in targets:
-        parent = choose(docs[t], shared[t], docs, habits, credited[t])
+        parent = choose(docs[t], shared[t], docs, habits, credited[t], parents)
         if parent is None:
             continue
         via[t] = parent.via
