@@ -18,9 +18,18 @@ carry). The decision, in order:
    no edge and is kept as ``via`` evidence. Of the candidates no other explains, ordered
    ones come first, then agency articles (other outlets' articles first when the target's
    outlet re-publishes), then outlets that do not re-publish, then the most words covered,
-   then the earliest; the first is the parent. (A second parent for a rewrite of two
-   sources was tried on the dev split: none of the 18 it added was right, so each article
-   gets one parent.)
+   then the earliest; the first is the parent (a second parent for a rewrite of two
+   sources, tried on the dev split, joined more siblings than it found copies).
+2b. **Rewrites** (a copy whose candidates cover under :data:`PART_SHARE` of its words
+   that can be shared, first occurrences outside furniture: a few passages among its own
+   text). The word just before or after another candidate's shared words counts too: a
+   taken paragraph that ends with a subscriber's "says" for the wire's "said" carries that
+   subscriber's change. When earlier outlets' articles hold exactly the words the rewrite
+   shares (none of them decided to descend from another), the text cannot tell which it
+   took them from: it hangs from their common source, the agency's article (which holds
+   the same words, or which they all explain), and the evidence names them. An outlet's
+   article carrying changes the rewrite carries comes first even on one day without
+   times, and the rewrite's outlet's re-publishing habit does not direct it.
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
    parent, a parent only dated first (neither is an agency article, the target's outlet is
    not known to re-publish, and the parent does not explain an agency article among the
@@ -264,9 +273,7 @@ def _carries_changes(
 ) -> bool:
     """Another outlet's article ``c``, dated before the copy, that explains every agency
     article among the candidates (a changed word at the edge of a passage counts): the
-    copy's passages carry its changes to the agency's text. (Without the agency's article,
-    taking the other candidates' common reading for the agency's was tried on the dev
-    split and joined more siblings than it found copies.)"""
+    copy's passages carry its changes to the agency's text."""
     if docs[c].agency or orders[c][0] <= 0:
         return False
     agency = [a for a in pool if docs[a].agency and orders[a][0] > 0]
@@ -355,6 +362,19 @@ def choose(
     habit = habits.get(d.outlet)
     wire_habit = habit is not None and habit.kind == WIRE
     part = bool(pool) and _is_part(masks, pool, shared.countable)
+    if part and not d.agency:
+        # a rewrite carrying an outlet's changes to the agency's text took them from that
+        # outlet's article, even on one day without times (a whole copy is not taken
+        # from a few paragraphs among another's own text)
+        agency = [a for a in pool if docs[a].agency and orders[a][0] > 0]
+        for c in pool:
+            if (
+                orders[c][0] == 0
+                and not docs[c].agency
+                and agency
+                and all(_explains(masks[c], masks[a], True) for a in agency)
+            ):
+                orders[c] = (1, "edits")
     if (
         wire_habit
         and not d.agency
