@@ -304,10 +304,9 @@ def _common_source(
     decided: dict[str, list[tuple[str, str]]],
 ) -> tuple[str, tuple[str, ...]] | None:
     """When other outlets' articles dated before the copy hold exactly the words it shares
-    with ``first``, the text cannot tell which of them it took from: their common source,
-    the agency's article they all explain, and the alike candidates. None otherwise. A
-    candidate ``decided`` to descend from another alike one is no alternative (a scraper's
-    copy of the subscriber: the subscriber is their common source)."""
+    with ``first``, the text cannot tell which it took: their common source (the agency's
+    article) and the alike candidates, but not one ``decided`` to descend from another
+    alike one (a scraper of the subscriber: the subscriber is their common source)."""
     group = [
         c
         for c in top
@@ -361,8 +360,8 @@ def choose(
     masks = shared.masks
     habit = habits.get(d.outlet)
     wire_habit = habit is not None and habit.kind == WIRE
-    part = bool(pool) and _is_part(masks, pool, shared.countable)
-    if part and not d.agency:
+    part = bool(pool) and not d.agency and _is_part(masks, pool, shared.countable)
+    if part:
         # a rewrite carrying an outlet's changes to the agency's text took them from that
         # outlet's article, even on one day without times (a whole copy is not taken
         # from a few paragraphs among another's own text)
@@ -409,7 +408,7 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
-    if part and not d.agency and by == "date":
+    if part and by == "date":
         common = _common_source(first, top, masks, pool, orders, docs, decided or {})
         if common is not None:
             # the passages carry changes two earlier outlets made alike: no text tells
