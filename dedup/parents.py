@@ -18,9 +18,18 @@ carry). The decision, in order:
    no edge and is kept as ``via`` evidence. Of the candidates no other explains, ordered
    ones come first, then agency articles (other outlets' articles first when the target's
    outlet re-publishes), then outlets that do not re-publish, then the most words covered,
-   then the earliest; the first is the parent. (A second parent for a rewrite of two
-   sources was tried on the dev split: none of the 18 it added was right, so each article
-   gets one parent.)
+   then the earliest; the first is the parent (a second parent for a rewrite of two
+   sources, tried on the dev split, joined more siblings than it found copies).
+2b. **Rewrites** (a copy whose candidates cover under :data:`PART_SHARE` of its words
+   that can be shared, first occurrences outside furniture: a few passages among its own
+   text). The word just before or after another candidate's shared words counts too: a
+   taken paragraph that ends with a subscriber's "says" for the wire's "said" carries that
+   subscriber's change. When earlier outlets' articles hold exactly the words the rewrite
+   shares (none of them decided to descend from another), the text cannot tell which it
+   took them from: it hangs from their common source, the agency's article (which holds
+   the same words, or which they all explain), and the evidence names them. An outlet's
+   article carrying changes the rewrite carries comes first even on one day without
+   times, and the rewrite's outlet's re-publishing habit does not direct it.
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
    parent, a parent only dated first (neither is an agency article, the target's outlet is
    not known to re-publish, and the parent does not explain an agency article among the
@@ -89,6 +98,8 @@ class Shared:
 
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: the target's words that can be shared: first occurrences outside its furniture
+    countable: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +112,7 @@ class Parent:
     reason: str  # what orders it (agency, date, outlet) or why it is undirected
     via: tuple[str, ...]  # candidates whose copy it explains
     rivals: tuple[str, ...]  # candidates no other explains but not taken
+    alike: tuple[str, ...] = ()  # hung from their common source: they hold the same words
 
 
 def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -162,6 +174,7 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                 shared.passages[other].append(passage.id)
     for doc, shared in out.items():
         canon = first_occurrence(words, doc)
+        shared.countable = int(np.count_nonzero(canon == np.arange(len(canon))))
         for other, mask in shared.masks.items():
             folded = np.zeros_like(mask)
             folded[canon[mask]] = True
@@ -207,17 +220,24 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
     return 0, None
 
 
-def _explains(a: np.ndarray, b: np.ndarray) -> bool:
+def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
-    MARGIN words more between ``b``'s first and last covered word."""
+    MARGIN words more between ``b``'s first and last covered word (``edge``: or the word
+    just before or after them)."""
     missing = int(np.count_nonzero(b & ~a))
     # words beyond b's first and last shared word show where b's passage ends, not an edit
     lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
+    if edge:
+        # a few paragraphs among the copy's own text: where a changed word ends b's run and
+        # the copy's own text begins, that word is the change (a paragraph's last "says")
+        lo, hi = max(0, lo - 1), min(len(b), hi + 1)
     extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
-def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]:
+def _unexplained(
+    pool: Sequence[str], masks: dict[str, np.ndarray], edge: bool = False
+) -> list[str]:
     """The candidates no other explains. Candidates covering the same words never explain
     each other, so each distinct coverage is tested once, against those covering at least
     as many words (only they can explain it)."""
@@ -229,35 +249,99 @@ def _unexplained(pool: Sequence[str], masks: dict[str, np.ndarray]) -> list[str]
     out: list[str] = []
     for k, (size, mask, members) in enumerate(covers):
         rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
-        if not any(_explains(other, mask) for other in rivals):
+        if not any(_explains(other, mask, edge) for other in rivals):
             out.extend(members)
     rank = {c: k for k, c in enumerate(pool)}
     return sorted(out, key=rank.__getitem__)
 
 
-def _edited_part(
-    d: Carrier,
+def _is_part(masks: dict[str, np.ndarray], pool: Sequence[str], countable: int = 0) -> bool:
+    """The candidates cover less than :data:`PART_SHARE` of the copy's ``countable`` words
+    (all its words when 0): it is a few passages among its own text (a rewrite)."""
+    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
+    for c in pool:
+        cover |= masks[c]
+    return bool(np.count_nonzero(cover) < PART_SHARE * (countable or len(cover)))
+
+
+def _carries_changes(
+    c: str,
     masks: dict[str, np.ndarray],
     pool: Sequence[str],
     orders: dict[str, tuple[int, str | None]],
     docs: dict[str, Carrier],
 ) -> bool:
-    """``d`` carries a few passages among its own text (less than :data:`PART_SHARE` of its
-    words), and another outlet's article dated before it explains every agency article
-    among the candidates: the passages carry that outlet's changes, whatever the outlet's
-    habit."""
-    cover = np.zeros(len(next(iter(masks.values()))), dtype=bool)
-    for c in pool:
-        cover |= masks[c]
-    if np.count_nonzero(cover) >= PART_SHARE * len(cover):
+    """Another outlet's article ``c``, dated before the copy, that explains every agency
+    article among the candidates (a changed word at the edge of a passage counts): the
+    copy's passages carry its changes to the agency's text."""
+    if docs[c].agency or orders[c][0] <= 0:
         return False
-    agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
-    return bool(agency) and any(
-        not docs[c].agency
-        and orders[c][0] > 0
-        and all(_explains(masks[c], masks[a]) for a in agency)
-        for c in pool
+    agency = [a for a in pool if docs[a].agency and orders[a][0] > 0]
+    return bool(agency) and all(_explains(masks[c], masks[a], True) for a in agency)
+
+
+def _edited_part(
+    countable: int,
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+) -> bool:
+    """A few passages among the copy's own text (:func:`_is_part`) that carry an earlier
+    outlet's changes (:func:`_carries_changes`), whatever the copy's outlet's habit."""
+    return _is_part(masks, pool, countable) and any(
+        _carries_changes(c, masks, pool, orders, docs) for c in pool
     )
+
+
+def _common_source(
+    first: str,
+    top: Sequence[str],
+    masks: dict[str, np.ndarray],
+    pool: Sequence[str],
+    orders: dict[str, tuple[int, str | None]],
+    docs: dict[str, Carrier],
+    decided: dict[str, list[tuple[str, str]]],
+) -> tuple[str, tuple[str, ...]] | None:
+    """When other outlets' articles dated before the copy hold exactly the words it shares
+    with ``first``, the text cannot tell which it took: their common source (the agency's
+    article) and the alike candidates, but not one ``decided`` to descend from another
+    alike one (a scraper of the subscriber: the subscriber is their common source)."""
+    group = [
+        c
+        for c in top
+        if c == first or (orders[c][0] > 0 and np.array_equal(masks[c], masks[first]))
+    ]
+
+    def ancestors(c: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [c]
+        while stack:
+            for up, _ in decided.get(stack.pop(), ()):
+                if up not in seen:
+                    seen.add(up)
+                    stack.append(up)
+        return seen
+
+    roots = [c for c in group if not ancestors(c) & set(group)]
+    if first not in roots:
+        return None
+    alike = [c for c in roots if c != first]
+    if not alike or docs[first].agency:
+        return None
+    agency = [c for c in alike if docs[c].agency]
+    if len(agency) == 1:  # the agency's article holds the same words: it is their source
+        return agency[0], tuple(sorted(c for c in (first, *alike) if c != agency[0]))
+    agency = [
+        a
+        for a in pool
+        if docs[a].agency
+        and orders[a][0] > 0
+        and all(_explains(masks[c], masks[a], True) for c in (first, *alike))
+    ]
+    if len(agency) != 1:
+        return None
+    return agency[0], tuple(sorted((first, *alike)))
 
 
 def choose(
@@ -266,23 +350,44 @@ def choose(
     docs: dict[str, Carrier],
     habits: dict[str | None, Habit],
     credited: bool,
+    decided: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Parent | None:
     """The direct parent of ``d`` (or the reason it hangs from an inferred source), or None
-    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line."""
+    when no candidate comes before it. ``credited``: ``d`` prints an agency credit line;
+    ``decided``: the directed parents of the articles decided before it."""
     orders = {c: order(docs[c], d, habits) for c in shared.masks}
     pool = [c for c, (o, _) in orders.items() if o >= 0]
+    masks = shared.masks
     habit = habits.get(d.outlet)
     wire_habit = habit is not None and habit.kind == WIRE
-    if wire_habit and not d.agency and not _edited_part(d, shared.masks, pool, orders, docs):
+    part = bool(pool) and not d.agency and _is_part(masks, pool, shared.countable)
+    if part:
+        # a rewrite carrying an outlet's changes to the agency's text took them from that
+        # outlet's article, even on one day without times (a whole copy is not taken
+        # from a few paragraphs among another's own text)
+        agency = [a for a in pool if docs[a].agency and orders[a][0] > 0]
+        for c in pool:
+            if (
+                orders[c][0] == 0
+                and not docs[c].agency
+                and agency
+                and all(_explains(masks[c], masks[a], True) for a in agency)
+            ):
+                orders[c] = (1, "edits")
+    if (
+        wire_habit
+        and not d.agency
+        and not _edited_part(shared.countable, masks, pool, orders, docs)
+    ):
         agency = [c for c in pool if docs[c].agency and orders[c][0] > 0]
         if not agency:
             return Parent(None, False, "wire-habit", (), ())
         pool = agency
     if not pool:
         return None
-    masks = shared.masks
-    top = _unexplained(pool, masks) or list(pool)  # a cycle of near-ties: every one stays
-    republishes = bool(habit and habit.kind == REPUBLISHER)
+    top = _unexplained(pool, masks, part) or list(pool)  # a cycle of near-ties: all stay
+    # a rewrite is no re-publication: its outlet's habit says nothing of its passages
+    republishes = bool(habit and habit.kind == REPUBLISHER) and not part
 
     def republisher(c: str) -> bool:
         found = habits.get(docs[c].outlet)
@@ -303,28 +408,27 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
+    if part and by == "date":
+        common = _common_source(first, top, masks, pool, orders, docs, decided or {})
+        if common is not None:
+            # the passages carry changes two earlier outlets made alike: no text tells
+            # which one the rewrite took them from, so it hangs from their common source
+            source, alike = common
+            return Parent(source, True, "agency", via, rivals, alike)
     if (
         by == "date"
         and not docs[first].agency
         and not d.agency
-        and any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+        and (
+            any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+            or (part and _carries_changes(first, masks, pool, orders, docs))
+        )
     ):
         # the copy carries this outlet's changes to the agency's text: taken from it
         return Parent(first, True, "edits", via, rivals)
-    if (
-        credited
-        and not docs[first].agency
-        and not d.agency
-        and by != "outlet"
-        and not (habit and habit.kind == REPUBLISHER)
-    ):
+    if credited and not docs[first].agency and not d.agency and by != "outlet" and not republishes:
         return Parent(first, False, "credit", via, rivals)
-    if (
-        by == "date"
-        and not docs[first].agency
-        and not d.agency
-        and not (habit and habit.kind == REPUBLISHER)
-    ):
+    if by == "date" and not docs[first].agency and not d.agency and not republishes:
         return Parent(first, False, "date-only", via, rivals)
     return Parent(first, True, by or "date", via, rivals)
 
@@ -406,6 +510,8 @@ class Forest:
     via: dict[str, tuple[str, ...]]
     habits: dict[str | None, Habit]
     rivals: dict[str, tuple[str, ...]]  # candidates as close as the parent, not taken
+    # targets hung from the common source of candidates holding the same words: those
+    alike: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def shared_outside(
@@ -421,6 +527,8 @@ def shared_outside(
             keep = ~words.mask(doc, spans)
             for mask in found.masks.values():
                 mask &= keep
+            canon = first_occurrence(words, doc)
+            found.countable = int(np.count_nonzero(keep & (canon == np.arange(len(canon)))))
     return shared
 
 
@@ -443,14 +551,17 @@ def decide(
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}
+    same_words: dict[str, tuple[str, ...]] = {}
     union = _Union()
     hung: dict[str, str] = {}
     for t in targets:
-        parent = choose(docs[t], shared[t], docs, habits, credited[t])
+        parent = choose(docs[t], shared[t], docs, habits, credited[t], parents)
         if parent is None:
             continue
         via[t] = parent.via
         rivals[t] = parent.rivals
+        if parent.alike:
+            same_words[t] = parent.alike
         if parent.directed and parent.source is not None:
             parents[t] = [(parent.source, parent.reason)]
             continue
@@ -485,4 +596,4 @@ def decide(
             continue
         node = INFERRED_PREFIX + min(ids, key=passage_order)
         inferred[node] = tuple(sorted(group, key=lambda t: order_key(docs[t])))
-    return Forest(parents, inferred, hung, via, habits, rivals), shared
+    return Forest(parents, inferred, hung, via, habits, rivals, same_words), shared

@@ -212,6 +212,16 @@ def _directed_edge(
             ),
         )
     )
+    alike = forest.alike.get(target, ())
+    if alike:
+        evidence.append(
+            Evidence(
+                "containment",
+                None,
+                f"{', '.join(alike)} hold the same words for what {target} took: the text "
+                f"cannot tell which it took them from, so it hangs from their common source",
+            )
+        )
     via = forest.via.get(target, ())
     for c in via:
         evidence.append(

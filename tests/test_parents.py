@@ -180,3 +180,51 @@ def test_a_rewrite_carrying_an_outlets_edits_hangs_from_it_despite_the_wire_habi
     assert all(directed[f"s{k}-rew"] == f"s{k}-wire" for k in range(4))
     habit = "Rewrites (s0-rew's outlet) takes from the wire"
     assert any(e.detail.startswith(habit) for edge in result.edges for e in edge.evidence)
+
+
+def last_word_changed(paragraphs: list[str], word: str) -> list[str]:
+    """The second paragraph's last word changed (house style: "said" → "says")."""
+    words = paragraphs[1].split()
+    words[-1] = word
+    return [paragraphs[0], " ".join(words), *paragraphs[2:]]
+
+
+def rewrite_network(subscribers: int) -> list[Record]:
+    """Per story: Reuters' wire, ``subscribers`` outlets that each change the last word of
+    the second paragraph to "says" (the change ends the paragraph a rewrite takes), and
+    "Rewrites", which embeds that second paragraph among three of its own."""
+    rng = random.Random(5)
+    records = []
+    for k in range(3):
+        wire = story(rng)
+        sub = last_word_changed(wire, "says")
+        own = story(rng, 3)
+        day = 10 + 4 * k
+        records.append(Record(f"s{k}-wire", "\n\n".join(wire), outlet="Reuters",
+                              date=f"2020-01-{day:02d}T09:00:00"))  # fmt: skip
+        for n in range(subscribers):
+            # dated by day only, the subscribers are unordered: neither copied the other
+            records.append(Record(f"s{k}-sub{n}", "\n\n".join(sub), outlet=f"Paper{n}",
+                                  date=f"2020-01-{day:02d}"))  # fmt: skip
+        records.append(Record(f"s{k}-rew", "\n\n".join([own[0], sub[1], *own[1:]]),
+                              outlet="Rewrites", date=f"2020-01-{day + 1:02d}"))  # fmt: skip
+    return records
+
+
+def test_a_rewrite_whose_passage_ends_with_a_subscribers_change_hangs_from_it():
+    # the one word the wire lacks is the last of the taken paragraph: it still counts
+    result = chains(rewrite_network(1), Config())
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    assert all(directed[f"s{k}-rew"] == f"s{k}-sub0" for k in range(3))
+
+
+def test_a_rewrite_two_subscribers_could_have_given_hangs_from_their_common_source():
+    # both subscribers made the same change: no text tells which the rewrite took, so no
+    # edge joins it to either; it hangs from the wire, and the evidence names both
+    result = chains(rewrite_network(2), Config())
+    into = [e for e in result.edges if e.target == "s0-rew"]
+    assert [(e.source, e.directed) for e in into] == [("s0-wire", True)]
+    assert any(
+        "s0-sub0, s0-sub1 hold the same words" in item.detail and "common source" in item.detail
+        for item in into[0].evidence
+    )

@@ -167,3 +167,45 @@ def test_a_copy_reading_as_the_wire_is_counted() -> None:
 
     truth = {"articles": articles, "edges": [edge("r1", "traders said"), edge("r2", "percent")]}
     assert syndication.reads_as_the_wire(records, truth) == {"subscriber→rewriter": 1}
+
+
+def test_an_answer_the_text_cannot_tell_from_the_source_is_scored_apart() -> None:
+    # r1 took "traders said" from s, which the wire holds too: the text cannot tell them
+    # apart, so w → r1 counts in the "text" figures but not in the strict ones; r2 took
+    # "two percent", which only s holds: w → r2 is wrong in both
+    records = [
+        {"id": "w", "text": "Oil rose two pct on Monday, traders said."},
+        {"id": "s", "text": "Oil rose two percent on Monday, traders said."},
+        {"id": "r1", "text": "Own words. traders said."},
+        {"id": "r2", "text": "Own words. two percent on Monday"},
+    ]
+    roles = {"w": "wire", "s": "subscriber", "r1": "rewriter", "r2": "rewriter"}
+    dates = {"w": "2016-12-10T09:00:00", "s": "2016-12-10T10:00:00"}
+    sources = {"w": [], "s": ["w"], "r1": ["s"], "r2": ["s"]}
+    articles = {
+        k: {"role": v, "story": 0, "date": dates.get(k, "2016-12-11"), "sources": sources[k],
+            "debris": []}
+        for k, v in roles.items()
+    }  # fmt: skip
+
+    def edge(source: str, target: str, piece: str) -> dict:
+        text = next(r["text"] for r in records if r["id"] == target)
+        start = text.index(piece)
+        span = {"target_start": start, "target_end": start + len(piece)}
+        kind = f"{roles[source]}→{roles[target]}"
+        return {"source": source, "target": target, "kind": kind, "spans": [span],
+                "date_orders": True}  # fmt: skip
+
+    edges = [edge("w", "s", "Oil rose"), edge("s", "r1", "traders said"),
+             edge("s", "r2", "two percent on Monday")]  # fmt: skip
+    truth = {"articles": articles, "edges": edges, "pairs": [], "boilerplate_pairs": [],
+             "accidental_pairs": []}  # fmt: skip
+    same = syndication.text_equivalents(records, truth)
+    assert same == {("s", "r1"): {"s", "w"}}
+    prediction = syndication.truth_prediction(truth)
+    del prediction.directed[("s", "r1")], prediction.directed[("s", "r2")]
+    prediction.directed[("w", "r1")] = prediction.directed[("w", "r2")] = 0.75
+    score = syndication.score_links(truth, prediction, same)["edges"]
+    assert score["classes"]["text cannot tell"] == 1 and score["classes"]["skips a link"] == 1
+    assert score["precision"] == score["recall"] == 1 / 3
+    assert score["precision, text"] == score["recall, text"] == 2 / 3
