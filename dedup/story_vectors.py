@@ -403,3 +403,90 @@ class _Store:
             for stored in [*self._batches, *itertools.chain.from_iterable(self._parts)]:
                 Path(str(stored[0])).unlink(missing_ok=True)
         self._batches, self._parts = [], []
+
+
+def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
+    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives, without making those rows:
+    the nonzero products in column order, summed as NumPy's ``add.reduceat`` sums them (the
+    first, then the rest pairwise, :func:`_pairwise`).
+
+    Parameters
+    ----------
+    vectors : csr_matrix of float32 (its indices are sorted first when they are not)
+    row, col : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    ndarray of float32, shape (n,)
+    """
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    if not vectors.has_sorted_indices:
+        vectors = vectors.sorted_indices()
+    out = np.empty(len(row), dtype=np.float32)
+    _dots_kernel(
+        vectors.data, vectors.indices.astype(np.int64), vectors.indptr.astype(np.int64),
+        np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64), out,
+    )  # fmt: skip
+    return out
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
+    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does."""
+    if n < 8:
+        total = np.float32(0.0)
+        for i in range(n):
+            total = np.float32(total + values[low + i])
+        return total
+    if n <= 128:
+        r = np.empty(8, dtype=np.float32)
+        for j in range(8):
+            r[j] = values[low + j]
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] = np.float32(r[j] + values[low + i + j])
+            i += 8
+        left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
+        right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
+        total = np.float32(left + right)
+        while i < n:
+            total = np.float32(total + values[low + i])
+            i += 1
+        return total
+    half = n // 2
+    half -= half % 8
+    return np.float32(_pairwise(values, low, half) + _pairwise(values, low + half, n - half))
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _dots_kernel(
+    data: np.ndarray,
+    indices: np.ndarray,
+    indptr: np.ndarray,
+    row: np.ndarray,
+    col: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - numba
+    products = np.empty(64, dtype=np.float32)
+    for p in range(len(row)):
+        a, a_end = indptr[row[p]], indptr[row[p] + 1]
+        b, b_end = indptr[col[p]], indptr[col[p] + 1]
+        need = min(a_end - a, b_end - b)
+        if need > len(products):
+            products = np.empty(2 * need, dtype=np.float32)
+        n = 0
+        while a < a_end and b < b_end:
+            if indices[a] == indices[b]:
+                product = np.float32(data[a] * data[b])
+                if product != 0:  # a zero product is no entry of the elementwise product
+                    products[n] = product
+                    n += 1
+                a += 1
+                b += 1
+            elif indices[a] < indices[b]:
+                a += 1
+            else:
+                b += 1
+        out[p] = 0.0 if n == 0 else np.float32(products[0] + _pairwise(products, 1, n - 1))

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.clustering import StoryClusterer
 from dedup.ingest import read_corpus
-from dedup.story_vectors import supported, tfidf_vectors
+from dedup.story_vectors import row_dots, supported, tfidf_vectors
 from dedup.story_words import stop_word_options
 from tests.conftest import CORPUS, SHARED_DATA
 
@@ -108,3 +108,25 @@ def test_clusterer_vectorizer_transforms_as_fitted(tmp_path: Path) -> None:
     again = StoryClusterer(learn_templates=False, title_weight=0).fit(records, scratch=tmp_path)
     assert (again.labels_ == model.labels_).all() and again.stories_ == model.stories_
     assert not list(tmp_path.iterdir())  # the scratch files are removed
+
+
+def test_row_dots_are_the_elementwise_products_sums() -> None:
+    """The kernel's dot products have the bits of ``multiply(...).sum(axis=1)``, rows of
+    every length (NumPy sums more than 8 and more than 128 values pairwise)."""
+    rng = np.random.default_rng(0)
+    n_rows, n_cols = 400, 600
+    lengths = rng.integers(0, 500, n_rows)
+    rows = [
+        sp.csr_matrix(
+            (rng.random(k).astype(np.float32), (np.zeros(k, int), rng.choice(n_cols, k, False))),
+            shape=(1, n_cols),
+        )
+        for k in lengths
+    ]
+    vectors = sp.vstack(rows).tocsr().astype(np.float32)
+    vectors.data[::7] = 1e-30  # products that underflow to zero are no entries
+    row, col = rng.integers(0, n_rows, 5000), rng.integers(0, n_rows, 5000)
+    canonical = vectors.sorted_indices()
+    expected = np.asarray(canonical[row].multiply(canonical[col]).sum(axis=1)).ravel()
+    got = row_dots(vectors, row, col)
+    assert np.array_equal(expected.view(np.uint32), got.view(np.uint32))
