@@ -141,12 +141,8 @@ def _vectors(
         n_docs += len(batch)
     if store.n_keys == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    high = (
-        vectorizer.max_df if isinstance(vectorizer.max_df, Integral) else vectorizer.max_df * n_docs
-    )
-    low = (
-        vectorizer.min_df if isinstance(vectorizer.min_df, Integral) else vectorizer.min_df * n_docs
-    )
+    high = _document_count(vectorizer.max_df, n_docs)
+    low = _document_count(vectorizer.min_df, n_docs)
     if high < low:
         raise ValueError("max_df corresponds to < documents than min_df")
     keys, frequencies, firsts = store.kept(low, high)
@@ -157,8 +153,16 @@ def _vectors(
     table = _table(keys, frequencies, column, names, n_docs)
     by_key = np.argsort(keys)
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
-    parts = [lookup.rows(*batch, table.idf) for batch in store.batches()]
+    parts = [
+        lookup.rows(batch_keys, counts, lengths, table.idf)
+        for batch_keys, counts, lengths in store.batches()
+    ]
     return _stack(parts, n_docs, len(keys)), table
+
+
+def _document_count(share: float, n_docs: int) -> float:
+    """A ``min_df`` or ``max_df`` as a number of documents, as the vectorizer reads it."""
+    return float(share) if isinstance(share, Integral) else float(share) * n_docs
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -376,9 +380,10 @@ class _Store:
             name = f"df-{p}-{len(self._parts[p])}"
             self._parts[p].append(self._put(name, (keys[mine], frequencies[mine], firsts[mine])))
 
-    def batches(self) -> Iterator[tuple[np.ndarray, ...]]:
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         for stored in self._batches:
-            yield self._get(stored)
+            keys, counts, lengths = self._get(stored)
+            yield keys, counts, lengths
 
     def kept(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The keys whose document frequency is in ``[low, high]``, with it and their first
