@@ -437,32 +437,62 @@ def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.nda
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
-    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does."""
+def _block_sum(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
+    """``values[low:low + n]`` (n ≤ 128) summed in float32 as NumPy sums a block: one by
+    one below 8 values, else in 8 running sums joined pairwise, then the rest one by one."""
     if n < 8:
         total = np.float32(0.0)
         for i in range(n):
             total = np.float32(total + values[low + i])
         return total
-    if n <= 128:
-        r = np.empty(8, dtype=np.float32)
+    r = np.empty(8, dtype=np.float32)
+    for j in range(8):
+        r[j] = values[low + j]
+    i = 8
+    while i < n - (n % 8):
         for j in range(8):
-            r[j] = values[low + j]
-        i = 8
-        while i < n - (n % 8):
-            for j in range(8):
-                r[j] = np.float32(r[j] + values[low + i + j])
-            i += 8
-        left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
-        right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
-        total = np.float32(left + right)
-        while i < n:
-            total = np.float32(total + values[low + i])
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return np.float32(_pairwise(values, low, half) + _pairwise(values, low + half, n - half))
+            r[j] = np.float32(r[j] + values[low + i + j])
+        i += 8
+    left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
+    right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
+    total = np.float32(left + right)
+    while i < n:
+        total = np.float32(total + values[low + i])
+        i += 1
+    return total
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
+    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does: above
+    128 values, the two halves (the first a multiple of 8) summed so and added. Written with
+    an explicit stack (numba's cache does not load recursive functions safely)."""
+    size = 192
+    task_low = np.empty(size, dtype=np.int64)
+    task_n = np.empty(size, dtype=np.int64)
+    task_join = np.zeros(size, dtype=np.bool_)
+    sums = np.empty(size, dtype=np.float32)
+    tasks, done = 1, 0
+    task_low[0], task_n[0], task_join[0] = low, n, False
+    while tasks:
+        tasks -= 1
+        at, m, join = task_low[tasks], task_n[tasks], task_join[tasks]
+        if join:  # both halves summed: the left below the right
+            done -= 1
+            sums[done - 1] = np.float32(sums[done - 1] + sums[done])
+        elif m <= 128:
+            sums[done] = _block_sum(values, at, m)
+            done += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            # popped in reverse: the left half first, then the right, then their join
+            task_low[tasks], task_n[tasks], task_join[tasks] = at, m, True
+            task_low[tasks + 1], task_n[tasks + 1] = at + half, m - half
+            task_join[tasks + 1] = False
+            task_low[tasks + 2], task_n[tasks + 2], task_join[tasks + 2] = at, half, False
+            tasks += 3
+    return sums[0]
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

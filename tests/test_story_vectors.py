@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dedup import story_graph
 from dedup.clustering import StoryClusterer
 from dedup.ingest import read_corpus
 from dedup.story_vectors import row_dots, supported, tfidf_vectors
@@ -130,3 +131,37 @@ def test_row_dots_are_the_elementwise_products_sums() -> None:
     expected = np.asarray(canonical[row].multiply(canonical[col]).sum(axis=1)).ravel()
     got = row_dots(vectors, row, col)
     assert np.array_equal(expected.view(np.uint32), got.view(np.uint32))
+
+
+def test_top_terms_by_slices_is_the_whole_matrix_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidate terms chosen a few rows at a time are those chosen over the whole
+    matrix at once (ties included: equal weights in a row)."""
+    rng = np.random.default_rng(1)
+    vectors = sp.random(300, 200, density=0.2, format="csr", dtype=np.float32, random_state=rng)
+    vectors.data = np.round(vectors.data * 4) / 4 + np.float32(0.25)  # many ties
+    coo = vectors.tocoo()
+    keep = story_graph.top_per_row(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, 7)
+    expected = sp.csr_matrix(
+        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=vectors.shape, dtype=np.float32
+    )
+    monkeypatch.setattr(story_graph, "SLICE_ENTRIES", 50)
+    same_bits(expected, story_graph.top_terms(vectors, 7))
+
+
+def test_row_dots_from_the_compiled_cache() -> None:
+    """The kernel loaded from numba's cache in a fresh process gives the same sums (a
+    recursive kernel once crashed when loaded from the cache)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, scipy.sparse as sp\n"
+        "from dedup.story_vectors import row_dots\n"
+        "v = sp.random(50, 2000, density=0.5, format='csr', dtype=np.float32, random_state=0)\n"
+        "r = np.arange(50); c = r[::-1].copy()\n"
+        "e = np.asarray(v[r].multiply(v[c]).sum(axis=1)).ravel()\n"
+        "assert np.array_equal(e.view(np.uint32), row_dots(v, r, c).view(np.uint32))\n"
+    )
+    for _ in range(2):  # the first may compile and fill the cache, the second loads it
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
