@@ -59,7 +59,17 @@ def _run(way: str, corpus: str, docs: int, queue: multiprocessing.Queue) -> None
     for array in (vectors.data, vectors.indices.astype(np.int64), vectors.indptr.astype(np.int64)):
         digest.update(np.ascontiguousarray(array).tobytes())
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    queue.put((way, wall, cpu, after.ru_maxrss / 1024, vectors.shape, digest.hexdigest()[:16]))
+    queue.put(
+        (
+            way,
+            wall,
+            cpu,
+            after.ru_maxrss / 1024,
+            vectors.shape,
+            vectors.nnz,
+            digest.hexdigest()[:16],
+        )
+    )
 
 
 def main() -> None:
@@ -72,16 +82,19 @@ def main() -> None:
     options = parser.parse_args()
     print("command: python " + " ".join(sys.argv))
     print(f"load average at the start: {os.getloadavg()[0]:.1f}")
-    print("| way | wall s | CPU s | peak RSS MB | shape | sha256 |")
-    print("|---|---:|---:|---:|---|---|")
+    print("| way | wall s | CPU s | peak RSS MB | shape | entries | sha256 |")
+    print("|---|---:|---:|---:|---|---:|---|")
     context = multiprocessing.get_context("spawn")
     for way in options.ways.split(","):
         queue = context.Queue()
         child = context.Process(target=_run, args=(way, str(options.corpus), options.docs, queue))
         child.start()
-        name, wall, cpu, peak, shape, digest = queue.get()
+        name, wall, cpu, peak, shape, nnz, digest = queue.get()
         child.join()
-        print(f"| {name} | {wall:.1f} | {cpu:.1f} | {peak:,.0f} | {shape} | {digest} |", flush=True)
+        print(
+            f"| {name} | {wall:.1f} | {cpu:.1f} | {peak:,.0f} | {shape} | {nnz:,} | {digest} |",
+            flush=True,
+        )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
