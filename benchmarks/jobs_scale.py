@@ -6,7 +6,9 @@ The corpus is ``benchmarks/generate.py --docs N --seed 0`` (made in ``--work`` u
 there already). Each job is ``python -m dedup JOB CORPUS -o OUT -q`` (with ``-j`` where the
 command takes it), run one after the other, never two at once. Peak memory is the child's
 own ``ru_maxrss`` from ``os.wait4`` (this parent stays small and the child is started by
-``posix_spawn``, so no peak is carried over). A job still running after ``--timeout``
+``posix_spawn``, so no peak is carried over). Beside the wall time: the child's CPU seconds
+(user + system) and the mean 1-minute load average while it ran, since the machine may be
+shared and the wall time then says little. A job still running after ``--timeout``
 seconds is stopped and shown as such, with its peak so far (``VmHWM``). Before any is
 timed, each job runs once untimed on 200 articles, so that numba's cache of compiled kernels
 is filled (a fresh checkout's first run compiles them, for minutes under load).
@@ -47,6 +49,8 @@ class Measured:
     seconds: float
     peak_mb: float
     status: str  # "ok", "stopped" or "exit N"
+    cpu_seconds: float = 0.0  # the child's user + system time
+    load: float = 0.0  # the machine's mean 1-minute load average while it ran
 
 
 def job_args(job: str, corpus: Path, out: Path, workers: int) -> list[str]:
@@ -68,9 +72,27 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def run_job(python: str, root: Path, args: list[str], timeout: float) -> tuple[float, int, str]:
-    """Run ``python -m dedup ARGS`` with ``root`` first on the path: seconds, peak RSS in kB
-    and status."""
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_kb: int
+    status: str
+    cpu_seconds: float
+    load: float
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system seconds of a running process so far (0 when unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def run_job(python: str, root: Path, args: list[str], timeout: float) -> Run:
+    """Run ``python -m dedup ARGS`` with ``root`` first on the path: seconds, peak RSS in kB,
+    status, CPU seconds and the mean load average while it ran."""
     env = dict(os.environ, PYTHONPATH=str(root))
     start = time.perf_counter()
     child = subprocess.Popen(
@@ -81,7 +103,7 @@ def run_job(python: str, root: Path, args: list[str], timeout: float) -> tuple[f
         stderr=subprocess.PIPE,
         close_fds=True,
     )
-    peak = 0
+    peak, loads, cpu = 0, [os.getloadavg()[0]], 0.0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
@@ -91,12 +113,19 @@ def run_job(python: str, root: Path, args: list[str], timeout: float) -> tuple[f
             error = child.stderr.read().decode(errors="replace") if child.stderr else ""
             if code:
                 print(f"dedup {' '.join(args)}: exit {code}\n{error[-2000:]}", file=sys.stderr)
-            return seconds, max(peak, usage.ru_maxrss), "ok" if code == 0 else f"exit {code}"
+            return Run(
+                seconds, max(peak, usage.ru_maxrss), "ok" if code == 0 else f"exit {code}",
+                usage.ru_utime + usage.ru_stime, sum(loads) / len(loads),
+            )  # fmt: skip
         peak = max(peak, _hwm_kb(child.pid))
+        cpu = max(cpu, _cpu_seconds(child.pid))
+        if len(loads) < (time.perf_counter() - start) / 5:
+            loads.append(os.getloadavg()[0])
         if time.perf_counter() - start > timeout:
             child.send_signal(signal.SIGTERM)
             child.wait()
-            return time.perf_counter() - start, peak, "stopped"
+            seconds = time.perf_counter() - start
+            return Run(seconds, peak, "stopped", cpu, sum(loads) / len(loads))
         time.sleep(0.2)
 
 
@@ -134,14 +163,17 @@ def table(rows: list[Measured], corpus: Path, docs: int, workers: int) -> str:
         f"{docs:,} generated articles ({size:,.0f} MB of JSON lines), -j {workers} where taken; "
         f"{os.cpu_count()} cores, {platform.machine()}",
         "",
-        "| run | command | s | peak RSS MB | status |",
-        "|---|---|---:|---:|---|",
+        "| run | command | s | CPU s | load | peak RSS MB | status |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         command = " ".join(["dedup", row.job, *(["--drop-duplicates"] * (row.job == "clean"))])
         if row.job in WORKERS:
             command += f" -j {workers}"
-        figures = f"{row.seconds:,.1f} | {row.peak_mb:,.0f} | {row.status}"
+        figures = (
+            f"{row.seconds:,.1f} | {row.cpu_seconds:,.1f} | {row.load:.1f} | "
+            f"{row.peak_mb:,.0f} | {row.status}"
+        )
         lines.append(f"| {row.label} | `{command}` | {figures} |")
     return "\n".join(lines)
 
@@ -183,10 +215,15 @@ def main() -> None:
             out = options.work / f"out-{label.replace(' ', '-')}-{job}"
             shutil.rmtree(out, ignore_errors=True)
             args = job_args(job, corpus, out, options.workers)
-            seconds, peak_kb, status = run_job(options.python, root, args, options.timeout)
-            rows.append(Measured(label, job, seconds, peak_kb / 1024, status))
+            run = run_job(options.python, root, args, options.timeout)
+            rows.append(
+                Measured(label, job, run.seconds, run.peak_kb / 1024, run.status,
+                         run.cpu_seconds, run.load)
+            )  # fmt: skip
             print(
-                f"{label}: {job}: {seconds:.1f} s, {peak_kb / 1024:,.0f} MB, {status}", flush=True
+                f"{label}: {job}: {run.seconds:.1f} s, {run.cpu_seconds:.1f} CPU s, load "
+                f"{run.load:.1f}, {run.peak_kb / 1024:,.0f} MB, {run.status}",
+                flush=True,
             )
     print()
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")

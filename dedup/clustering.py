@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -68,6 +69,7 @@ from dedup.events import (
 )
 from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
 from dedup.story_refine import place_by_centroids
+from dedup.story_vectors import TermTable, fitted_vectorizer, supported, tfidf_vectors
 from dedup.story_words import stop_word_options
 from dedup.templates import strip_templates
 from dedup.types import Record
@@ -281,6 +283,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         y: None = None,
         *,
         links: Sequence[tuple[int, int]] | np.ndarray | None = None,
+        scratch: str | Path | None = None,
     ) -> StoryClusterer:
         """Find the stories.
 
@@ -290,6 +293,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         y : ignored
         links : array-like of int, shape (n_links, 2), optional
             Pairs of positions in ``X`` known to share reused passages.
+        scratch : folder, optional
+            Where the TF-IDF vectors' term counts are kept while they are built
+            (:mod:`dedup.story_vectors`; else in memory). The result is the same.
         """
         self._check_params()
         records = [r if isinstance(r, Record) else Record(str(k), r) for k, r in enumerate(X)]
@@ -316,10 +322,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             max_df=self.max_df if len(ordered) > 2 else 1.0,
             dtype=np.float32,
         )
+        terms: TermTable | np.ndarray | None = None
         try:
-            vectors = vectorizer.fit_transform(texts)
+            if supported(vectorizer):  # the same numbers, a batch of texts at a time
+                vectors, terms = tfidf_vectors(texts, vectorizer, scratch=scratch)
+            else:
+                vectors = vectorizer.fit_transform(texts)
+                terms = vectorizer.get_feature_names_out()
         except ValueError:  # no term left (tiny or empty corpus): every record alone
             vectors = sp.csr_matrix((len(ordered), 0), dtype=np.float32)
+        del texts
         pairs = None
         if links is not None and len(links):
             pairs = rank[np.asarray(links, dtype=np.int64).reshape(-1, 2)]
@@ -343,7 +355,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             self.n_consensus, random_state,
         )  # fmt: skip
         stories, story_of, events, event_of = _stories(
-            ordered, labels, event_labels, vectors, vectorizer
+            ordered, labels, event_labels, vectors, terms
         )
         self.labels_ = story_of[rank]
         self.event_labels_ = event_of[rank]
@@ -355,8 +367,17 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.graph_ = sp.csr_matrix(
             (graph.data, (order[graph.row], order[graph.col])), shape=graph.shape
         )
-        self.vectorizer_ = vectorizer
+        self._vectorizer_terms_ = (vectorizer, terms)
         return self
+
+    @property
+    def vectorizer_(self) -> TfidfVectorizer:
+        """The fitted ``TfidfVectorizer`` (its vocabulary of strings made on first use)."""
+        check_is_fitted(self, "labels_")
+        vectorizer, terms = self._vectorizer_terms_
+        if isinstance(terms, TermTable) and not hasattr(vectorizer, "vocabulary_"):
+            fitted_vectorizer(vectorizer, terms)
+        return vectorizer
 
     def fit_predict(self, X, y=None, **kwargs) -> np.ndarray:
         """Fit and return :attr:`labels_`."""
@@ -389,15 +410,17 @@ def _stories(
     labels: np.ndarray,
     event_labels: np.ndarray,
     vectors: sp.csr_matrix,
-    vectorizer: TfidfVectorizer,
+    terms: TermTable | np.ndarray | None,
     n_terms: int = 5,
 ) -> tuple[list[StoryGroup], np.ndarray, list[EventGroup], np.ndarray]:
-    """Stories and events in canonical order, and each record's story and event numbers."""
+    """Stories and events in canonical order, and each record's story and event numbers
+    (``terms``: the vectors' columns' terms)."""
     groups = ordered_groups(records, labels)
     story_of = numbered(groups, len(records))
     event_groups = ordered_groups(records, event_labels)
     event_of = numbered(event_groups, len(records))
-    terms = vectorizer.get_feature_names_out() if vectors.shape[1] else np.zeros(0, dtype=str)
+    if terms is None or not vectors.shape[1]:
+        terms = np.zeros(0, dtype=str)
     story_terms = group_terms(story_of, len(groups), vectors, terms, n_terms)
     event_terms = group_terms(event_of, len(event_groups), vectors, terms, n_terms)
     stories, events = nested_groups(
@@ -439,7 +462,7 @@ def group_terms(
     story_of: np.ndarray,
     n_stories: int,
     vectors: sp.csr_matrix,
-    terms: np.ndarray,
+    terms: TermTable | np.ndarray,
     n_terms: int,
 ) -> list[str]:
     """The ``n_terms`` heaviest terms of each story's (or event's) summed vectors, as one

@@ -8,7 +8,9 @@ clustering, are most of its memory. Here the clean is :func:`dedup.clean_spilled
 (the texts on disk, a batch at a time) and the links come from
 :func:`dedup.spilled.scan_spilled`; the cleaned texts are then read back once, for the
 clusterer (:func:`dedup.story_copies.fit_with_copies`), which still holds them, their TF-IDF
-vectors and the graph.
+vectors and the graph. The vectors are built a batch of texts at a time
+(:mod:`dedup.story_vectors`), each batch's term counts kept in the scratch folder, so the
+vocabulary of every word pair of the corpus is never held as strings.
 """
 
 from __future__ import annotations
@@ -62,15 +64,16 @@ def stories_spilled(
                 [position[g.representative], *(position[m.doc] for m in g.members)]
                 for g in found.groups
             ]
+        from dedup.story_copies import fit_with_copies
+
+        # the TF-IDF term counts of each batch go to the scratch folder too
+        fit_with_copies(clusterer, texts, links, copies, scratch=folder / "vectors")
     except OSError as error:
         if not is_spill_failure(error, folder):
             raise
         raise spill_error(where, error) from error
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    from dedup.story_copies import fit_with_copies
-
-    fit_with_copies(clusterer, texts, links, copies)
     counts = {
         "documents": len(texts),
         "rejected": len(rejects),

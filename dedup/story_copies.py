@@ -10,6 +10,7 @@ A corpus without groups is fitted exactly as :meth:`StoryClusterer.fit` fits it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,8 +25,10 @@ def fit_with_copies(
     records: Sequence[Record],
     links: Sequence[tuple[int, int]],
     copies: Sequence[Sequence[int]],
+    scratch: str | Path | None = None,
 ) -> StoryClusterer:
-    """Fit ``clusterer`` on ``records`` with each copy group as one record.
+    """Fit ``clusterer`` on ``records`` with each copy group as one record (``scratch``: as
+    :meth:`StoryClusterer.fit` takes it).
 
     Parameters
     ----------
@@ -44,7 +47,7 @@ def fit_with_copies(
         cover every record (a member has no edge of its own in ``graph_``).
     """
     if not copies:
-        return clusterer.fit(records, links=links)
+        return clusterer.fit(records, links=links, scratch=scratch)
     n_records = len(records)
     stand_for = np.arange(n_records, dtype=np.int64)
     for group in copies:
@@ -55,7 +58,7 @@ def fit_with_copies(
     pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
     pairs = position[pairs]
     pairs = pairs[(pairs >= 0).all(axis=1)]
-    clusterer.fit([records[k] for k in kept.tolist()], links=pairs)
+    clusterer.fit([records[k] for k in kept.tolist()], links=pairs, scratch=scratch)
     index = position[stand_for]
     _spread(clusterer, records, clusterer.labels_[index], clusterer.event_labels_[index])
     graph = clusterer.graph_.tocoo()

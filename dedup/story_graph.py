@@ -111,10 +111,22 @@ def top_terms(vectors: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
     -------
     csr_matrix of float32, same shape, at most ``n_terms`` entries a row
     """
-    coo = vectors.tocoo()
-    keep = top_per_row(coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, n_terms)
+    # a few rows at a time (each row's choice is its own), so the ranking's arrays stay
+    # small however large the corpus
+    data, rows, cols = [], [], []
+    for low, high in row_slices(vectors.indptr, SLICE_ENTRIES):
+        coo = vectors[low:high].tocoo()
+        row = coo.row.astype(np.int64)
+        keep = top_per_row(row, coo.col.astype(np.int64), coo.data, n_terms)
+        data.append(coo.data[keep])
+        rows.append(row[keep] + low)
+        cols.append(coo.col[keep].astype(np.int64))
+    if not data:
+        return sp.csr_matrix(vectors.shape, dtype=np.float32)
     return sp.csr_matrix(
-        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=vectors.shape, dtype=np.float32
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=vectors.shape,
+        dtype=np.float32,
     )
 
 
@@ -186,11 +198,13 @@ def row_dots(
     -------
     ndarray of float32, shape (n,)
     """
+    # the same sums without making the rows (:func:`dedup.story_vectors.row_dots`)
+    from dedup.story_vectors import row_dots as dots
+
     out = np.empty(len(row), dtype=np.float32)
     for first in range(0, len(row), chunk):
         part = slice(first, first + chunk)
-        products = vectors[row[part]].multiply(vectors[col[part]])
-        out[part] = np.asarray(products.sum(axis=1)).ravel()
+        out[part] = dots(vectors, row[part], col[part])
     return out
 
 

@@ -37,6 +37,7 @@ STAGES = [
     "story_store",
     "store",
     "rules",
+    "story_vectors",  # the stories' TF-IDF vectors a batch at a time, and their dot kernel
     "story_graph",
     "communities",
     "story_refine",

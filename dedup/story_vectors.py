@@ -1,0 +1,527 @@
+"""The stories' TF-IDF vectors built a batch of documents at a time: the numbers of
+scikit-learn's ``TfidfVectorizer.fit_transform``, bit for bit, without its vocabulary of
+every term of the corpus as Python strings.
+
+``TfidfVectorizer`` keeps every distinct word and word pair it meets (before ``min_df``
+drops the rare ones) in a dict of strings, and every entry of the count matrix in a Python
+list: at 100,000 news articles that is gigabytes. Here:
+
+1. **terms as numbers**: each document's words (the vectorizer's own decoder, preprocessor,
+   tokenizer and stop words) become word numbers (a dict of the distinct *words* only), and
+   each term a 64-bit key, ``(first word + 1) << 32 | (second word + 1)`` (0 for a single
+   word); a document's distinct keys and their counts are kept (in memory, or in files of
+   ``scratch``);
+2. **document frequencies**, a batch at a time, reduced per partition of the keys: each
+   key's number of documents and the place in the corpus where it first appeared (the
+   vectorizer's column order before sorting, which is the order of each row's entries);
+3. **the kept terms** (``min_df`` ≤ documents ≤ ``max_df``) sorted as the vectorizer sorts
+   their strings: a word pair ``"a b"`` sorts as the tuple (a, b) because a token never holds
+   a character at or below the space (checked; otherwise the strings are sorted);
+4. **the rows**, a batch at a time: counts, ``log`` + 1, times the idf, divided by their L2
+   norm summed in the vectorizer's order (:func:`_normalize_rows`).
+
+:func:`supported` says which vectorizer settings this reproduces (the story clusterer's);
+``tests/test_story_vectors.py`` compares it with ``TfidfVectorizer`` on the labelled sets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+#: Documents analysed at once.
+BATCH_DOCS = 8192
+#: Partitions of the term keys whose document frequencies are reduced at once.
+PARTITIONS = 16
+_LOW = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
+
+
+@dataclass(frozen=True)
+class TermTable:
+    """The kept terms, in column order: ``first[c]`` and ``second[c]`` (-1 for a single
+    word) index ``words``; ``idf[c]`` is the column's idf (float32)."""
+
+    words: Sequence[str]
+    first: np.ndarray
+    second: np.ndarray
+    idf: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __getitem__(self, column: int) -> str:
+        second = int(self.second[column])
+        word = self.words[int(self.first[column])]
+        return word if second < 0 else f"{word} {self.words[second]}"
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every kept term's column, as ``TfidfVectorizer.vocabulary_``."""
+        return {self[column]: column for column in range(len(self))}
+
+
+def supported(vectorizer: TfidfVectorizer) -> bool:
+    """Whether :func:`tfidf_vectors` reproduces ``vectorizer.fit_transform`` (word and word
+    pair terms, sublinear tf, smoothed idf, L2 norm, float32, no fixed vocabulary)."""
+    low, high = vectorizer.ngram_range
+    return bool(
+        vectorizer.analyzer == "word"
+        and 1 <= low <= high <= 2
+        and vectorizer.sublinear_tf
+        and vectorizer.use_idf
+        and vectorizer.smooth_idf
+        and vectorizer.norm == "l2"
+        and not vectorizer.binary
+        and vectorizer.vocabulary is None
+        and vectorizer.max_features is None
+        and vectorizer.dtype == np.float32
+    )
+
+
+def fitted_vectorizer(vectorizer: TfidfVectorizer, table: TermTable) -> TfidfVectorizer:
+    """``vectorizer`` (unfitted) given the vocabulary and idf of ``table``, as if fitted."""
+    vectorizer.vocabulary_ = table.vocabulary()
+    vectorizer.fixed_vocabulary_ = False
+    vectorizer.idf_ = table.idf
+    return vectorizer
+
+
+def tfidf_vectors(
+    texts: Iterable[str],
+    vectorizer: TfidfVectorizer,
+    *,
+    scratch: str | Path | None = None,
+    batch_docs: int = BATCH_DOCS,
+) -> tuple[sp.csr_matrix, TermTable]:
+    """``vectorizer.fit_transform(texts)`` (the same numbers, in the same order in each
+    row) and its terms, read once; ``vectorizer`` is only read (:func:`supported` must hold).
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Read once, a batch at a time.
+    scratch : folder, optional
+        Where each batch's term counts go (else they stay in memory).
+
+    Raises
+    ------
+    ValueError
+        As ``fit_transform`` does: no term at all, or none left between ``min_df`` and
+        ``max_df``.
+    """
+    if not supported(vectorizer):
+        raise ValueError("tfidf_vectors: unsupported TfidfVectorizer settings")
+    store = _Store(None if scratch is None else Path(scratch))
+    try:
+        return _vectors(texts, vectorizer, store, batch_docs)
+    finally:
+        store.close()
+
+
+def _vectors(
+    texts: Iterable[str], vectorizer: TfidfVectorizer, store: _Store, batch_docs: int
+) -> tuple[sp.csr_matrix, TermTable]:
+    words: dict[str, int] = {}
+    n_docs = 0
+    for batch in _batches(texts, batch_docs):
+        keys, lengths = _analyse(batch, vectorizer, words)
+        doc_keys, counts, firsts, doc_lengths = _document_terms(keys, lengths, store.position)
+        store.position += len(keys)
+        store.add_batch(doc_keys, counts, doc_lengths)
+        store.add_frequencies(*_batch_frequencies(doc_keys, firsts))
+        n_docs += len(batch)
+    if store.n_keys == 0:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    high = _document_count(vectorizer.max_df, n_docs)
+    low = _document_count(vectorizer.min_df, n_docs)
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    keys, frequencies, firsts = store.kept(low, high)
+    if len(keys) == 0:
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    names = list(words)
+    column = _column_order(keys, names)
+    table = _table(keys, frequencies, column, names, n_docs)
+    by_key = np.argsort(keys)
+    lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
+    parts = [
+        lookup.rows(batch_keys, counts, lengths, table.idf)
+        for batch_keys, counts, lengths in store.batches()
+    ]
+    return _stack(parts, n_docs, len(keys)), table
+
+
+def _document_count(share: float, n_docs: int) -> float:
+    """A ``min_df`` or ``max_df`` as a number of documents, as the vectorizer reads it."""
+    return float(share) if isinstance(share, Integral) else float(share) * n_docs
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _analyse(
+    texts: list[str], vectorizer: TfidfVectorizer, words: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The term keys of each text in the vectorizer's analyser order (its single words,
+    then its word pairs), concatenated, and each text's number of keys."""
+    decode = vectorizer.decode
+    preprocess = vectorizer.build_preprocessor()
+    tokenize = vectorizer.build_tokenizer()
+    stop = vectorizer.get_stop_words()
+    low, high = vectorizer.ngram_range
+    parts, lengths = [], np.zeros(len(texts), dtype=np.int64)
+    for k, text in enumerate(texts):
+        tokens = tokenize(preprocess(decode(text)))
+        if stop is not None:
+            tokens = [w for w in tokens if w not in stop]
+        ids = np.fromiter(
+            (words.setdefault(w, len(words)) for w in tokens), dtype=np.uint64, count=len(tokens)
+        )
+        ids += np.uint64(1)
+        if low == 1:
+            parts.append(ids << _SHIFT)
+        if high == 2 and len(ids) >= 2:
+            parts.append((ids[:-1] << _SHIFT) | ids[1:])
+        lengths[k] = (len(ids) if low == 1 else 0) + (max(len(ids) - 1, 0) if high == 2 else 0)
+    keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return keys, lengths
+
+
+def _document_terms(
+    keys: np.ndarray, lengths: np.ndarray, position: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each document's distinct keys (ascending), their counts and first places in the
+    corpus (``position``: the corpus place of ``keys[0]``), and each document's number of
+    distinct keys."""
+    if len(keys) == 0:
+        return keys, np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(len(lengths), np.int64)
+    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    order = np.lexsort((keys, doc))  # stable: equal keys of a document keep their order
+    sorted_keys, sorted_doc = keys[order], doc[order]
+    start = np.flatnonzero(
+        np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_doc[1:] != sorted_doc[:-1])]
+    )
+    counts = np.diff(np.r_[start, len(order)]).astype(np.int32)
+    doc_lengths = np.bincount(sorted_doc[start], minlength=len(lengths)).astype(np.int64)
+    return sorted_keys[start], counts, order[start] + position, doc_lengths
+
+
+def _batch_frequencies(
+    keys: np.ndarray, firsts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct key of a batch, its number of documents and its first place."""
+    return _reduce(keys, np.ones(len(keys), dtype=np.int64), firsts)
+
+
+def _reduce(
+    keys: np.ndarray, frequencies: np.ndarray, firsts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of equal key made one: frequencies added, the earliest first place kept."""
+    if len(keys) == 0:
+        return keys, frequencies, firsts
+    order = np.lexsort((firsts, keys))
+    keys = keys[order]
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[start], np.add.reduceat(frequencies[order], start), firsts[order][start]
+
+
+def _column_order(keys: np.ndarray, words: list[str]) -> np.ndarray:
+    """Each kept key's column: the rank of its term's string among the kept terms'."""
+    first = (keys >> _SHIFT).astype(np.int64) - 1
+    second = (keys & _LOW).astype(np.int64) - 1
+    if all(word and min(word) > " " for word in words):
+        rank = np.empty(len(words), dtype=np.int64)
+        rank[np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)] = (
+            np.arange(len(words))
+        )
+        second_rank = np.where(second >= 0, rank[np.maximum(second, 0)], -1)
+        order = np.lexsort((second_rank, rank[first]))
+    else:  # a word that could sort below the space of a word pair: sort the strings
+        strings = [
+            words[a] if b < 0 else f"{words[a]} {words[b]}"
+            for a, b in zip(first.tolist(), second.tolist())
+        ]
+        order = np.array(sorted(range(len(strings)), key=strings.__getitem__), dtype=np.int64)
+    column = np.empty(len(keys), dtype=np.int64)
+    column[order] = np.arange(len(keys))
+    return column
+
+
+def _table(
+    keys: np.ndarray, frequencies: np.ndarray, column: np.ndarray, words: list[str], n_docs: int
+) -> TermTable:
+    """The kept terms in column order and their idf, computed as ``TfidfTransformer``."""
+    in_order = np.empty(len(keys), dtype=np.uint64)
+    in_order[column] = keys
+    df = np.empty(len(keys), dtype=np.float32)
+    df[column] = frequencies
+    df += 1.0
+    idf = np.full_like(df, fill_value=n_docs + 1, dtype=np.float32)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    first = (in_order >> _SHIFT).astype(np.int64) - 1
+    second = (in_order & _LOW).astype(np.int64) - 1
+    return TermTable(words, first, second, idf)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The kept keys (ascending), their columns and first places in the corpus."""
+
+    keys: np.ndarray
+    column: np.ndarray
+    first: np.ndarray
+
+    def rows(
+        self, keys: np.ndarray, counts: np.ndarray, lengths: np.ndarray, idf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One batch's rows: their values, columns and lengths, each row's entries in the
+        order the vectorizer keeps them (the order in which their terms first appeared)."""
+        doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        found = self.keys[at] == keys
+        at, doc, counts = at[found], doc[found], counts[found]
+        order = np.lexsort((self.first[at], doc))
+        at, doc, counts = at[order], doc[order], counts[order]
+        columns = self.column[at]
+        data = counts.astype(np.float32)
+        np.log(data, out=data)
+        data += 1.0
+        data *= idf[columns]
+        row_lengths = np.bincount(doc, minlength=len(lengths)).astype(np.int64)
+        _normalize_rows(data, np.r_[0, np.cumsum(row_lengths)])
+        return data, columns, row_lengths
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _normalize_rows(data: np.ndarray, indptr: np.ndarray) -> None:  # pragma: no cover - numba
+    """Each row divided by its L2 norm in place, as ``sklearn.preprocessing.normalize``
+    does it: squares of float32 summed in float64 in the row's order, a float64 divide."""
+    for row in range(len(indptr) - 1):
+        total = 0.0
+        for j in range(indptr[row], indptr[row + 1]):
+            square = data[j] * data[j]
+            total += np.float64(square)
+        if total == 0.0:
+            continue
+        norm = math.sqrt(total)
+        for j in range(indptr[row], indptr[row + 1]):
+            data[j] = np.float32(np.float64(data[j]) / norm)
+
+
+def _stack(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_docs: int, n_terms: int
+) -> sp.csr_matrix:
+    nnz = sum(len(data) for data, _c, _l in parts)
+    index = np.int32 if max(nnz, n_terms) < np.iinfo(np.int32).max else np.int64
+    data = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.float32)
+    indices = np.concatenate([p[1].astype(index) for p in parts]) if parts else np.zeros(0, index)
+    lengths = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
+    indptr = np.r_[0, np.cumsum(lengths)].astype(index)
+    return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
+
+
+class _Store:
+    """Each batch's document terms, and the document frequencies per key partition, in
+    memory or in files of ``folder``."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.position = 0
+        self.n_keys = 0
+        self._batches: list[tuple[np.ndarray, ...]] = []
+        self._n_batches = 0
+        self._parts: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(PARTITIONS)]
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def _put(self, name: str, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        if self.folder is None:
+            return arrays
+        path = self.folder / f"{name}.npz"
+        np.savez(path, *arrays)
+        return (np.array(str(path)),)
+
+    def _get(self, stored: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        if self.folder is None:
+            return stored
+        with np.load(str(stored[0])) as loaded:
+            return tuple(loaded[f"arr_{k}"] for k in range(len(loaded.files)))
+
+    def add_batch(self, keys: np.ndarray, counts: np.ndarray, lengths: np.ndarray) -> None:
+        self._batches.append(self._put(f"terms-{self._n_batches}", (keys, counts, lengths)))
+        self._n_batches += 1
+
+    def add_frequencies(
+        self, keys: np.ndarray, frequencies: np.ndarray, firsts: np.ndarray
+    ) -> None:
+        self.n_keys += len(keys)
+        part = (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(60)
+        for p in range(PARTITIONS):
+            mine = part == p
+            name = f"df-{p}-{len(self._parts[p])}"
+            self._parts[p].append(self._put(name, (keys[mine], frequencies[mine], firsts[mine])))
+
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for stored in self._batches:
+            keys, counts, lengths = self._get(stored)
+            yield keys, counts, lengths
+
+    def kept(self, low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The keys whose document frequency is in ``[low, high]``, with it and their first
+        places (one partition reduced at a time)."""
+        out: list[tuple[np.ndarray, ...]] = []
+        for chunks in self._parts:
+            loaded = [self._get(c) for c in chunks]
+            if self.folder is not None:
+                for stored in chunks:
+                    Path(str(stored[0])).unlink()
+            keys, frequencies, firsts = _reduce(
+                *(np.concatenate([c[k] for c in loaded]) for k in range(3))
+            )
+            keep = (frequencies >= low) & (frequencies <= high)
+            out.append((keys[keep], frequencies[keep], firsts[keep]))
+        self._parts = []
+        return tuple(np.concatenate([o[k] for o in out]) for k in range(3))  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Forget everything stored, and remove its files."""
+        if self.folder is not None:
+            for stored in [*self._batches, *itertools.chain.from_iterable(self._parts)]:
+                Path(str(stored[0])).unlink(missing_ok=True)
+        self._batches, self._parts = [], []
+
+
+def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
+    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives, without making those rows:
+    the nonzero products in column order, summed as NumPy's ``add.reduceat`` sums them (the
+    first, then the rest pairwise, :func:`_pairwise`).
+
+    Parameters
+    ----------
+    vectors : csr_matrix of float32 (its indices are sorted first when they are not)
+    row, col : ndarray of int, shape (n,)
+
+    Returns
+    -------
+    ndarray of float32, shape (n,)
+    """
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    if not vectors.has_sorted_indices:
+        vectors = vectors.sorted_indices()
+    out = np.empty(len(row), dtype=np.float32)
+    _dots_kernel(
+        vectors.data, vectors.indices.astype(np.int64), vectors.indptr.astype(np.int64),
+        np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64), out,
+    )  # fmt: skip
+    return out
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _block_sum(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
+    """``values[low:low + n]`` (n ≤ 128) summed in float32 as NumPy sums a block: one by
+    one below 8 values, else in 8 running sums joined pairwise, then the rest one by one."""
+    if n < 8:
+        total = np.float32(0.0)
+        for i in range(n):
+            total = np.float32(total + values[low + i])
+        return total
+    r = np.empty(8, dtype=np.float32)
+    for j in range(8):
+        r[j] = values[low + j]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] = np.float32(r[j] + values[low + i + j])
+        i += 8
+    left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
+    right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
+    total = np.float32(left + right)
+    while i < n:
+        total = np.float32(total + values[low + i])
+        i += 1
+    return total
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
+    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does: above
+    128 values, the two halves (the first a multiple of 8) summed so and added. Written with
+    an explicit stack (numba's cache does not load recursive functions safely)."""
+    size = 192
+    task_low = np.empty(size, dtype=np.int64)
+    task_n = np.empty(size, dtype=np.int64)
+    task_join = np.zeros(size, dtype=np.bool_)
+    sums = np.empty(size, dtype=np.float32)
+    tasks, done = 1, 0
+    task_low[0], task_n[0], task_join[0] = low, n, False
+    while tasks:
+        tasks -= 1
+        at, m, join = task_low[tasks], task_n[tasks], task_join[tasks]
+        if join:  # both halves summed: the left below the right
+            done -= 1
+            sums[done - 1] = np.float32(sums[done - 1] + sums[done])
+        elif m <= 128:
+            sums[done] = _block_sum(values, at, m)
+            done += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            # popped in reverse: the left half first, then the right, then their join
+            task_low[tasks], task_n[tasks], task_join[tasks] = at, m, True
+            task_low[tasks + 1], task_n[tasks + 1] = at + half, m - half
+            task_join[tasks + 1] = False
+            task_low[tasks + 2], task_n[tasks + 2], task_join[tasks + 2] = at, half, False
+            tasks += 3
+    return sums[0]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _dots_kernel(
+    data: np.ndarray,
+    indices: np.ndarray,
+    indptr: np.ndarray,
+    row: np.ndarray,
+    col: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - numba
+    products = np.empty(64, dtype=np.float32)
+    for p in range(len(row)):
+        a, a_end = indptr[row[p]], indptr[row[p] + 1]
+        b, b_end = indptr[col[p]], indptr[col[p] + 1]
+        need = min(a_end - a, b_end - b)
+        if need > len(products):
+            products = np.empty(2 * need, dtype=np.float32)
+        n = 0
+        while a < a_end and b < b_end:
+            if indices[a] == indices[b]:
+                product = np.float32(data[a] * data[b])
+                if product != 0:  # a zero product is no entry of the elementwise product
+                    products[n] = product
+                    n += 1
+                a += 1
+                b += 1
+            elif indices[a] < indices[b]:
+                a += 1
+            else:
+                b += 1
+        out[p] = 0.0 if n == 0 else np.float32(products[0] + _pairwise(products, 1, n - 1))
