@@ -221,3 +221,34 @@ def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
     got = vectorize(texts, fit_vocabulary(texts, clusterer), clusterer)
     assert got.shape == expected.shape
     assert abs(got - expected).max() < 1e-6
+
+
+def wire_brief(company: str, k: int) -> Record:
+    """A wire earnings brief: one frame for every company, the company and numbers changing."""
+    text = (
+        f"{company}. Shr {k + 11} cts vs {k + 3} cts. Net {k + 1}.{k} mln vs {k + 2}.5 mln. "
+        f"Revs {k + 40} mln vs {k + 38} mln. Avg shrs {k + 7}.{k} mln vs {k + 6}.1 mln."
+    )
+    return Record(f"brief{k:02d}", text, title=f"{company.upper()} 1ST QTR NET", outlet="Wire",
+                  date=f"1987-03-{k + 1:02d}")  # fmt: skip
+
+
+@needs_basil
+def test_placed_briefs_lose_the_templates_learnt_at_the_fit(sample, tmp_path):
+    # 12 briefs of different companies on 12 days teach the frame; 3 more come later
+    companies = ["Acme Widgets", "Borealis Mining", "Cobalt Foods", "Delta Shipping",
+                 "Ember Software", "Fjord Textiles", "Granite Cement", "Harbor Airlines",
+                 "Iris Optics", "Jasper Brewing", "Kestrel Motors", "Lumen Energy",
+                 "Marlin Paper", "Nimbus Chemical", "Opal Retail"]  # fmt: skip
+    briefs = [wire_brief(name, k) for k, name in enumerate(companies)]
+    old, new = [*sample, *briefs[:12]], briefs[12:]
+    index = Index(tmp_path / "news.idx", keep_stories=True)
+    index.add(old)
+    assert index.add(new).counts["stories_placed"] == len(new)
+    daily = event_of(index.stories())
+    batch = event_of(stories([*old, *new]))
+    brief_ids = [b.id for b in briefs]
+    # in the batch no two briefs share an event (the frame is all they share), and the
+    # placed ones join neither an old brief nor each other
+    assert len({batch[i] for i in brief_ids}) == len(brief_ids)
+    assert len({daily[i] for i in brief_ids}) == len(brief_ids)
