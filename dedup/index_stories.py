@@ -247,7 +247,7 @@ def place_new(
     ).reshape(-1, 2)
     graph = placement_graph(vectors, len(stored.docs), days, settings, pairs)
     random_state = check_random_state(clusterer.get_params()["random_state"])
-    stories = place_stories(graph, stored.stories, settings, random_state)
+    stories = place_stories(graph, stored.stories, settings, random_state, None, vectors, days)
     events = place_events(graph, stories, stored.events, days, settings, random_state)
     n_old = len(stored.docs)
     write_rows(connection, docs, stories[n_old:], events[n_old:], new_vectors)

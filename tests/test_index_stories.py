@@ -205,6 +205,27 @@ def test_propagate_keeps_events_within_their_window():
     assert propagate(graph, labels, 0.5, undated, window_days=4).tolist() == [0, 0]
 
 
+def test_a_placed_undated_row_moves_to_the_story_whose_centroid_is_nearest():
+    from dedup.placement import GraphSettings, place_stories
+
+    # stories 3 (rows 0-1) and 7 (rows 2-3) stored; row 4 is new, tied 3:1 to story 3 by its
+    # edges, while its words are story 7's
+    vectors = sp.csr_matrix(
+        np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [0.05, 1]], dtype=np.float32)
+    )
+    graph = sp.csr_matrix(([3.0, 1.0, 3.0, 1.0], ([4, 4, 0, 2], [0, 2, 4, 4])), shape=(5, 5))
+    settings = GraphSettings(10, 2.0, 3.0, 7.0, 1.0, 0.03, 1)
+    old = np.array([3, 3, 7, 7])
+
+    def placed(days):
+        state = np.random.RandomState(0)
+        return place_stories(graph, old, settings, state, None, vectors, days).tolist()
+
+    assert place_stories(graph, old, settings, np.random.RandomState(0)).tolist()[4] == 3
+    assert placed(np.full(5, -1)) == [3, 3, 7, 7, 7]  # the old labels kept as they are
+    assert placed(np.array([-1, -1, -1, -1, 730000])) == [3, 3, 7, 7, 3]  # dated: stays
+
+
 def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
