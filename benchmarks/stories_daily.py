@@ -8,7 +8,9 @@ For each labelled set, the same articles are grouped twice:
   fit), each later one placed (``dedup.placement``), refitting the vocabulary when the index
   has doubled.
 
-BASIL is added in date order (sorted by date, then id, cut into equal batches).
+BASIL and Reuters-21578 are added in date order (sorted by date, then id, cut into equal
+batches). Reuters-21578 has no story labels: it is taken whole (its articles with words)
+whatever ``--split``, and only the agreement between batch and daily is printed for it.
 GoogleNews-TS has no dates in our copy, so its articles are shuffled with a fixed seed
 (``--seed``) and cut into equal batches; that is said in the output.
 
@@ -184,7 +186,12 @@ def main() -> None:
         action="store_true",
         help="never fit again after the first day (placement alone, however small that day)",
     )
-    parser.add_argument("--sets", nargs="+", default=["basil", "googlenews-ts"])
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        default=["basil", "googlenews-ts", "reuters21578"],
+        help="Reuters-21578 has no labels: taken whole whatever --split, batch~daily only",
+    )
     parser.add_argument(
         "--per-day", action="store_true", help="also a row per day: agreement so far and today's"
     )
