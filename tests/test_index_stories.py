@@ -273,3 +273,18 @@ def test_placed_briefs_lose_the_templates_learnt_at_the_fit(sample, tmp_path):
     # placed ones join neither an old brief nor each other
     assert len({batch[i] for i in brief_ids}) == len(brief_ids)
     assert len({daily[i] for i in brief_ids}) == len(brief_ids)
+
+
+def test_templates_are_stored_per_outlet_and_an_index_fitted_before_has_none():
+    from dedup.story_store import read_templates, write_templates
+
+    connection = sqlite3.connect(":memory:")
+    assert read_templates(connection) == {}  # no table: an index fitted before templates
+    runs, words = np.array([3, 9], dtype=np.uint64), np.array([5], dtype=np.uint64)
+    write_templates(connection, {"Wire": (runs, words), None: (words, runs)})
+    got = read_templates(connection)
+    assert list(got) == ["Wire", None]
+    assert got["Wire"][0].tolist() == [3, 9] and got["Wire"][1].tolist() == [5]
+    assert got[None][0].tolist() == [5] and got[None][1].tolist() == [3, 9]
+    write_templates(connection, {})  # a fit that learns none replaces the old ones
+    assert read_templates(connection) == {}
