@@ -87,10 +87,18 @@ def strip_templates(
     n_removed : int
         Words taken out, over all texts.
     """
-    templates = learn_templates(
-        texts, outlets, days, run_words=run_words, min_days=min_days, min_share=min_share
-    )
-    return apply_templates(texts, outlets, templates, run_words=run_words)
+    out = list(texts)
+    n_removed = 0
+    for members in _pools(outlets).values():  # each pool cut into words once
+        pool_days = days[members]
+        if len(np.unique(pool_days[pool_days >= 0])) < min_days:
+            continue  # too few distinct days for any run to recur on min_days days
+        pool = [texts[k] for k in members]
+        ids, counts, code, first, last = _word_ids(pool)
+        _, words, remove = template_runs(ids, counts, pool_days, run_words, min_days, min_share)
+        remove[remove] = _in_sorted(ids[remove], words)
+        n_removed += _rebuild(out, members, code, first, last, counts, remove)
+    return out, n_removed
 
 
 def learn_templates(
@@ -110,7 +118,7 @@ def learn_templates(
         if len(np.unique(pool_days[pool_days >= 0])) < min_days:
             continue  # too few distinct days for any run to recur on min_days days
         ids, counts = _word_ids([texts[k] for k in members])[:2]
-        runs, words = template_runs(ids, counts, pool_days, run_words, min_days, min_share)
+        runs, words, _ = template_runs(ids, counts, pool_days, run_words, min_days, min_share)
         if len(words):
             out.runs[outlet], out.words[outlet] = runs, words
     return out
@@ -130,19 +138,32 @@ def apply_templates(
     for outlet, members in _pools(outlets).items():
         if outlet not in templates.words:
             continue
-        pool = [texts[k] for k in members]
-        ids, counts, code, first, last = _word_ids(pool)
+        ids, counts, code, first, last = _word_ids([texts[k] for k in members])
         remove = covered_words(ids, counts, templates.runs[outlet], run_words)
         remove[remove] = _in_sorted(ids[remove], templates.words[outlet])
-        if not remove.any():
-            continue
-        n_removed += int(remove.sum())
-        doc_of = np.repeat(np.arange(len(pool)), counts)
-        changed = np.unique(doc_of[remove])
-        kept = _kept_texts(code, first, last, doc_of, remove, changed)
-        for doc, text in zip(changed.tolist(), kept):
-            out[members[doc]] = text
+        n_removed += _rebuild(out, members, code, first, last, counts, remove)
     return out, n_removed
+
+
+def _rebuild(
+    out: list[str],
+    members: list[int],
+    code: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    counts: np.ndarray,
+    remove: np.ndarray,
+) -> int:
+    """Put into ``out`` the texts of one pool (``members``) that lose a word, rebuilt from
+    their kept words; return the words taken out."""
+    if not remove.any():
+        return 0
+    doc_of = np.repeat(np.arange(len(counts)), counts)
+    changed = np.unique(doc_of[remove])
+    kept = _kept_texts(code, first, last, doc_of, remove, changed)
+    for doc, text in zip(changed.tolist(), kept):
+        out[members[doc]] = text
+    return int(remove.sum())
 
 
 def _pools(outlets: Sequence[str | None]) -> dict[str | None, list[int]]:
@@ -255,8 +276,7 @@ def template_word_mask(
     -------
     ndarray of bool, shape (n_words,)
     """
-    runs, words = template_runs(ids, counts, days, run_words, min_days, min_share)
-    remove = covered_words(ids, counts, runs, run_words)
+    _, words, remove = template_runs(ids, counts, days, run_words, min_days, min_share)
     remove[remove] = _in_sorted(ids[remove], words)
     return remove
 
@@ -293,8 +313,15 @@ def covered_words(
     -------
     ndarray of bool, shape (n_words,)
     """
-    n_words = len(ids)
     starts, key, _ = _run_keys(ids, counts, run_words)
+    return _covered(starts, key, runs, len(ids), run_words)
+
+
+def _covered(
+    starts: np.ndarray, key: np.ndarray, runs: np.ndarray, n_words: int, run_words: int
+) -> np.ndarray:
+    """Which of ``n_words`` words a run of ``runs`` covers, from each run's first word and
+    key (:func:`_run_keys`)."""
     if len(starts) == 0 or len(runs) == 0:
         return np.zeros(n_words, dtype=bool)
     covered_start = np.zeros(n_words + 1, dtype=np.int64)
@@ -312,14 +339,15 @@ def template_runs(
     run_words: int,
     min_days: int,
     min_share: float,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One outlet's template runs (keys used on at least ``min_days`` distinct days) and
     template words (of the words such runs cover, those with at least ``min_share`` of their
-    uses inside them), each sorted uint64; arguments as :func:`template_word_mask`'s."""
+    uses inside them), each sorted uint64, and which words the runs cover (bool, shape
+    (n_words,)); arguments as :func:`template_word_mask`'s."""
     none = np.zeros(0, dtype=np.uint64)
     starts, key, doc_of = _run_keys(ids, counts, run_words)
     if len(starts) == 0:
-        return none, none
+        return none, none, np.zeros(len(ids), dtype=bool)
     run_doc = doc_of[starts]
     dated = days[run_doc] >= 0
     # distinct days of each run: the run's hash in the high 48 bits and the day in the low
@@ -332,8 +360,8 @@ def template_runs(
     n_days = np.diff(np.r_[run_starts, len(pairs)])
     runs = pairs[run_starts[n_days >= min_days]]  # sorted
     if len(runs) == 0:
-        return none, none
-    covered = covered_words(ids, counts, runs, run_words)
+        return none, none, np.zeros(len(ids), dtype=bool)
+    covered = _covered(starts, key, runs, len(ids), run_words)
     # share of each word's uses that template runs cover; only words that a run covers can
     # be taken out, so only their uses are counted (a search among those few ids, no sort
     # of every word)
@@ -342,4 +370,4 @@ def template_runs(
     candidate = covered_ids[slot] == ids
     uses = np.bincount(slot[candidate], minlength=len(covered_ids))
     inside = np.bincount(slot[covered], minlength=len(covered_ids))
-    return runs, covered_ids[inside >= min_share * uses].astype(np.uint64)
+    return runs, covered_ids[inside >= min_share * uses].astype(np.uint64), covered
