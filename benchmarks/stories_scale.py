@@ -19,12 +19,24 @@ re-sent items is inside one event.
     python benchmarks/stories_scale.py                       # 10k and 100k, clusterer only
     python benchmarks/stories_scale.py --docs 10000 --pipeline
     python benchmarks/stories_scale.py --reuters
+
+With ``--corpus FILE --baseline ROOT`` it runs ``python -m dedup stories FILE`` as a whole
+process (after an untimed run on its first 200 articles, which fills numba's cache), first
+with ``PYTHONPATH=ROOT`` (a checkout of another revision), then with this
+tree, one after the other, and prints for each the wall seconds, the CPU seconds (user +
+system, of the process and its threads), the load average before and after (the machine
+may be shared: CPU seconds are the figure that load does not inflate), the peak RSS and the
+sha256 of ``stories.jsonl`` (equal when the two trees give the same stories):
+
+    python benchmarks/stories_scale.py --corpus CORPUS --baseline BASE --baseline-python PY
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -146,12 +158,75 @@ def reuters() -> None:
     print("| " + " | ".join(cells) + " |")
 
 
+def run_tree(root: Path, corpus: Path, out: Path, workers: int, python: str) -> dict:
+    """``python -m dedup stories CORPUS`` with ``root`` first on the path, measured."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    command = [python, "-m", "dedup", "stories", str(corpus), "-o", str(out), "-q"]
+    command += ["-j", str(workers)]
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, env=env, cwd=root, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        raise SystemExit(f"{root}: dedup stories exit {code}\n{error[-2000:]}")
+    stories_file = out / "stories.jsonl"
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return {
+        "tree": f"{root.name} ({done.stdout.strip() or '?'})",
+        "wall s": seconds,
+        "CPU s": usage.ru_utime + usage.ru_stime,
+        "load before": load_before,
+        "load after": os.getloadavg()[0],
+        "peak RSS GB": usage.ru_maxrss / 1e6,
+        "stories.jsonl sha256": hashlib.sha256(stories_file.read_bytes()).hexdigest()[:16],
+    }
+
+
+def before_after(corpus: Path, baseline: Path, workers: int, baseline_python: str) -> None:
+    """Baseline tree, then this one, on the same corpus: one table."""
+    import tempfile
+
+    print(f"corpus: {corpus} ({corpus.stat().st_size / 1e6:,.0f} MB), -j {workers}")
+    print()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        trees = [(baseline.resolve(), baseline_python), (HERE.parent, sys.executable)]
+        # untimed, on the first 200 articles: fills numba's cache of compiled kernels
+        small = Path(folder) / "warmup.jsonl"
+        with corpus.open(encoding="utf-8") as handle:
+            small.write_text("".join(line for _, line in zip(range(200), handle)))
+        for k, (root, python) in enumerate(trees):
+            run_tree(root, small, Path(folder) / f"warmup{k}", workers, python)
+        for k, (root, python) in enumerate(trees):
+            rows.append(run_tree(root, corpus, Path(folder) / f"out{k}", workers, python))
+            print(json.dumps(rows[-1]), flush=True)
+    print()
+    print("| " + " | ".join(rows[0]) + " |")
+    print("|" + "---|" * len(rows[0]))
+    for row in rows:
+        cells = [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row.values()]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--pipeline", action="store_true", help="time the whole stories path")
     parser.add_argument(
         "--reuters", action="store_true", help="the stories path on Reuters-21578 instead"
+    )
+    parser.add_argument("--corpus", type=Path, help="a JSON lines corpus to run dedup stories on")
+    parser.add_argument("--baseline", type=Path, help="with --corpus: a checkout to run first")
+    parser.add_argument("-j", "--workers", type=int, default=1, help="with --corpus")
+    parser.add_argument(
+        "--baseline-python",
+        default=sys.executable,
+        help="the Python that runs the baseline (one with its dependencies)",
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -167,6 +242,11 @@ def main() -> None:
     print()
     if args.reuters:
         reuters()
+        return
+    if args.corpus is not None:
+        if args.baseline is None:
+            parser.error("--corpus needs --baseline")
+        before_after(args.corpus, args.baseline, args.workers, args.baseline_python)
         return
     print(
         "| docs | MB | what is timed | seconds | docs/s | peak RSS GB | stories | "

@@ -206,10 +206,25 @@ def consensus_communities(
     if runs == 1:
         return _leiden(n_nodes, first, second, weight, resolution, random_state)
     agree = np.zeros(len(weight))
+    graph = symmetric_graph(n_nodes, first, second, weight)  # the same for every run
     for _ in range(runs):
-        labels = _leiden(n_nodes, first, second, weight, resolution, random_state)
+        labels = _leiden_on(graph, resolution, random_state)
         agree += labels[first] == labels[second]
     return _leiden(n_nodes, first, second, weight * agree / runs, resolution, random_state)
+
+
+def symmetric_graph(
+    n_nodes: int, first: np.ndarray, second: np.ndarray, weight: np.ndarray
+) -> sp.csr_matrix:
+    """The undirected graph of the edges (each given once) as a symmetric CSR matrix with
+    sorted indices, repeated edges summed and edges of weight 0 left out."""
+    keep = weight > 0
+    upper = sp.coo_matrix(
+        (weight[keep].astype(np.float64), (first[keep], second[keep])), shape=(n_nodes, n_nodes)
+    )
+    graph = (upper + upper.T).tocsr()  # sums any repeated edge, sorts the indices
+    graph.sort_indices()
+    return graph
 
 
 def _leiden(
@@ -243,13 +258,15 @@ def _leiden(
         Community of each node, numbered from 0 in order of first node (an isolated node is
         a community of its own).
     """
+    return _leiden_on(symmetric_graph(n_nodes, first, second, weight), resolution, random_state)
+
+
+def _leiden_on(
+    graph: sp.csr_matrix, resolution: float, random_state: np.random.RandomState
+) -> np.ndarray:
+    """:func:`_leiden` on the graph :func:`symmetric_graph` made of its edges."""
+    n_nodes = graph.shape[0]
     seed = int(random_state.randint(0, 2**31 - 1))
-    keep = weight > 0
-    upper = sp.coo_matrix(
-        (weight[keep].astype(np.float64), (first[keep], second[keep])), shape=(n_nodes, n_nodes)
-    )
-    graph = (upper + upper.T).tocsr()  # sums any repeated edge, sorts the indices
-    graph.sort_indices()
     if graph.nnz == 0:
         return np.arange(n_nodes, dtype=np.int64)
     _, community = leiden_csr(

@@ -3,10 +3,14 @@
 An index keeps stories once asked to (``dedup index add --stories``, ``Index(...,
 keep_stories=True)``). At that moment (a *fit*), every document it holds is grouped by the
 batch path (:func:`dedup.jobs.stories`: clean, passage links, :class:`dedup.clustering.
-StoryClusterer`), and a TF-IDF vocabulary with its idf is fitted on their titles and texts as
-read (with the clusterer's vectorizer settings); each document's vector under it is stored.
-Every later ``add`` places its new articles (:mod:`dedup.placement`) under that frozen
-vocabulary, without touching the stored ones, in the same transaction as the add. Once the
+StoryClusterer`), each outlet's templates are learnt as the clusterer learns them
+(:func:`dedup.templates.learn_templates`) and stored, and a TF-IDF vocabulary with its idf is
+fitted on their titles and texts as read, the template words taken out (with the
+clusterer's vectorizer settings); each document's vector under it is stored. Every later
+``add`` takes the stored templates out of its new articles
+(:func:`dedup.templates.apply_templates`) and places them (:mod:`dedup.placement`) under
+that frozen vocabulary, without touching the stored ones, in the same transaction as the
+add. Once the
 index holds :data:`REFIT_GROWTH` times the documents of the last fit, the add that gets it
 there is a fit again (vocabulary, idf, stories and events from scratch): over an index's
 life the fits together cost at most about twice one batch run at its final size, and every
@@ -39,11 +43,14 @@ from dedup.story_store import (
     fitted_on,
     keeps_stories,
     read_rows,
+    read_templates,
     read_vocabulary,
     write_rows,
+    write_templates,
     write_vocabulary,
 )
 from dedup.story_words import stop_word_options
+from dedup.templates import Templates, apply_templates, learn_templates
 from dedup.types import Record, StoriesResult
 
 #: Ids of the pairs that share a reused passage, each with one of the records given.
@@ -180,9 +187,19 @@ def fit_all(store: IndexStore, clusterer: StoryClusterer, engine: Engine) -> dic
             next_story, next_event = next_story + 1, next_event + 1
     title_weight = clusterer.get_params()["title_weight"]
     texts = [text_of(r, title_weight) for r in records]
+    # the templates learnt as the clusterer learns them, taken out of the stored vectors
+    # and, later, out of each placed article (so that a frame ties no new brief to old ones)
+    templates = Templates()
+    if clusterer.get_params()["learn_templates"]:
+        outlets = [r.outlet for r in records]
+        templates = learn_templates(texts, outlets, day_numbers([r.date for r in records]))
+        texts = apply_templates(texts, outlets, templates)[0]
     vocabulary = fit_vocabulary(texts, clusterer)
     delete_rows(connection, docs)
     write_vocabulary(connection, vocabulary, len(records))
+    write_templates(
+        connection, {o: (templates.runs[o], templates.words[o]) for o in templates.words}
+    )
     write_rows(
         connection,
         np.array([doc_of[r.id] for r in records], dtype=np.int64),
@@ -210,7 +227,15 @@ def place_new(
     records = [new_records[k] for k in order]
     docs = np.asarray(new_docs, dtype=np.int64)[order]
     title_weight = clusterer.get_params()["title_weight"]
-    new_vectors = vectorize([text_of(r, title_weight) for r in records], vocabulary, clusterer)
+    stored_templates = read_templates(connection)
+    templates = Templates(
+        {o: runs for o, (runs, _) in stored_templates.items()},
+        {o: words for o, (_, words) in stored_templates.items()},
+    )
+    texts = apply_templates(
+        [text_of(r, title_weight) for r in records], [r.outlet for r in records], templates
+    )[0]
+    new_vectors = vectorize(texts, vocabulary, clusterer)
     vectors = sp.vstack([stored.vectors, new_vectors], format="csr")
     days = day_numbers([*stored_dates, *(r.date for r in records)])
     settings = graph_settings(clusterer)
@@ -222,7 +247,7 @@ def place_new(
     ).reshape(-1, 2)
     graph = placement_graph(vectors, len(stored.docs), days, settings, pairs)
     random_state = check_random_state(clusterer.get_params()["random_state"])
-    stories = place_stories(graph, stored.stories, settings, random_state)
+    stories = place_stories(graph, stored.stories, settings, random_state, None, vectors, days)
     events = place_events(graph, stories, stored.events, days, settings, random_state)
     n_old = len(stored.docs)
     write_rows(connection, docs, stories[n_old:], events[n_old:], new_vectors)

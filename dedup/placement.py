@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from dedup.communities import split_communities
 from dedup.events import EVENT_WINDOW_DAYS, event_graph, find_events
 from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
+from dedup.story_refine import place_by_centroids
 
 #: A new article joins a story (or event) when the articles placed there hold at least this
 #: share of its edge weight. Chosen on the dev halves of BASIL and GoogleNews-TS
@@ -165,15 +166,22 @@ def place_stories(
     settings: GraphSettings,
     random_state: np.random.RandomState,
     join_share: float | None = None,
+    vectors: sp.csr_matrix | None = None,
+    days: np.ndarray | None = None,
 ) -> np.ndarray:
     """Story of every row: the old rows keep theirs, new rows join one by
     :func:`propagate`, and the rest are divided into new stories (labels above every old
-    one) by :func:`dedup.communities.split_communities` on their own edges.
+    one) by :func:`dedup.communities.split_communities` on their own edges. Then, as the
+    batch does after its division (:func:`dedup.story_refine.place_by_centroids`), each
+    new undated row with a neighbour in another story moves to the story, among its own and
+    its neighbours', whose centroid it is nearest to (with ``vectors`` and ``days``).
 
     Parameters
     ----------
     graph : csr_matrix, shape (n_old + n_new, n_old + n_new), from :func:`placement_graph`
     old_stories : ndarray of int64, shape (n_old,), non-negative
+    vectors : csr_matrix, shape (n_old + n_new, n_terms), optional
+    days : ndarray of int64, shape (n_old + n_new,), -1 when unknown; optional
     """
     n_old = len(old_stories)
     n_all = graph.shape[0]
@@ -186,6 +194,9 @@ def place_stories(
             random_state,
         )  # fmt: skip
         labels[left] = groups + (int(old_stories.max()) + 1 if n_old else 0)
+    if vectors is not None and days is not None:
+        movable = (np.arange(n_all) >= n_old) & (days < 0)
+        labels = place_by_centroids(vectors, graph, labels, movable, renumber=False)
     return labels
 
 

@@ -28,6 +28,8 @@ def place_by_centroids(
     graph: sp.csr_matrix,
     labels: np.ndarray,
     movable: np.ndarray | None = None,
+    *,
+    renumber: bool = True,
 ) -> np.ndarray:
     """Each article moved to the story among its neighbours' whose centroid is nearest.
 
@@ -46,17 +48,22 @@ def place_by_centroids(
         Story of each article, numbered from 0.
     movable : ndarray of bool, shape (n_docs,), optional
         The articles that may move (default: all); the others only count in the centroids.
+    renumber : bool, default=True
+        False keeps the labels as they are (an article moved takes the label of the story
+        it joins), for labels that must stay stable (:mod:`dedup.placement`).
 
     Returns
     -------
     ndarray of int64, shape (n_docs,)
         The new story of each article, numbered from 0 in the order of the old labels (a
-        story that loses every article is dropped from the numbering).
+        story that loses every article is dropped from the numbering), unless ``renumber``
+        is False.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n_docs = len(labels)
+    finish = _consecutive if renumber else np.copy
     if n_docs == 0 or graph.nnz == 0 or vectors.shape[1] == 0:
-        return _consecutive(labels)
+        return finish(labels)
     vectors = sp.csr_matrix(vectors, dtype=np.float32)
     vectors.sort_indices()
     n_stories = int(labels.max()) + 1
@@ -68,7 +75,7 @@ def place_by_centroids(
     if movable is not None:
         other &= np.asarray(movable, dtype=bool)[row]
     if not other.any():
-        return _consecutive(labels)
+        return finish(labels)
     # candidate pairs: each boundary article with its own story and its neighbours' others
     boundary = np.unique(row[other])
     keys = np.unique(
@@ -89,7 +96,7 @@ def place_by_centroids(
     best = order[first]
     out = labels.copy()
     out[pair_doc[best]] = pair_story[best]
-    return _consecutive(out)
+    return finish(out)
 
 
 def story_dots(

@@ -11,6 +11,10 @@ Tables:
   are given when the stories are written out); ``terms`` (int32) and ``weights`` (float32)
   the document's L2-normalised TF-IDF vector under the stored vocabulary, as bytes;
 * ``story_terms(col, term, idf)``: the vocabulary, column by column;
+* ``story_templates(outlet, runs, words)``: the templates learnt at the last fit
+  (:mod:`dedup.templates`), one row per outlet (``outlet`` NULL for records without one):
+  its template runs' keys and its template words' ids, each sorted uint64 as bytes; made
+  at the first fit that learns them (an index fitted before has none, and places without);
 * ``meta`` rows ``stories`` (``"on"`` once the index keeps stories) and
   ``stories_fitted_on`` (the number of documents the vocabulary was fitted on).
 """
@@ -36,6 +40,14 @@ CREATE TABLE IF NOT EXISTS story_terms (
     col INTEGER PRIMARY KEY, term TEXT NOT NULL, idf REAL NOT NULL
 );
 """
+TEMPLATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS story_templates (
+    outlet TEXT, runs BLOB NOT NULL, words BLOB NOT NULL
+)
+"""
+
+#: Each outlet's template runs and template words (sorted uint64 arrays).
+OutletTemplates = dict[str | None, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +97,34 @@ def write_vocabulary(connection: sqlite3.Connection, vocabulary: Vocabulary, n_d
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [("stories", "on"), ("stories_fitted_on", str(n_docs))],
     )
+
+
+def write_templates(connection: sqlite3.Connection, templates: OutletTemplates) -> None:
+    """Replace the stored templates with ``templates``."""
+    connection.execute(TEMPLATE_SCHEMA)
+    connection.execute("DELETE FROM story_templates")
+    connection.executemany(
+        "INSERT INTO story_templates VALUES (?, ?, ?)",
+        [
+            (outlet, runs.astype(np.uint64).tobytes(), words.astype(np.uint64).tobytes())
+            for outlet, (runs, words) in templates.items()
+        ],
+    )
+
+
+def read_templates(connection: sqlite3.Connection) -> OutletTemplates:
+    """The stored templates (none when the index was fitted before templates were kept)."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'story_templates'"
+    ).fetchone()
+    if found is None:
+        return {}
+    return {
+        outlet: (np.frombuffer(runs, dtype=np.uint64), np.frombuffer(words, dtype=np.uint64))
+        for outlet, runs, words in connection.execute(
+            "SELECT outlet, runs, words FROM story_templates ORDER BY rowid"
+        )
+    }
 
 
 def read_vocabulary(connection: sqlite3.Connection) -> Vocabulary:

@@ -25,6 +25,7 @@ the largest outlet; kernels on arrays, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
@@ -46,6 +47,20 @@ _DAY_BITS = np.uint64(16)
 _DIGITS = (ord("0"), ord("9"))
 
 
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """What :func:`learn_templates` learnt, outlet by outlet (None: records without one).
+
+    ``runs[outlet]``: the outlet's template runs (their keys, sorted uint64); ``words[outlet]``:
+    the word ids taken out where such a run covers them (sorted uint64). Applied to texts
+    it learnt from, it takes out exactly what :func:`strip_templates` takes out; applied to
+    new texts (:func:`apply_templates`), it takes out the same frames from them.
+    """
+
+    runs: dict[str | None, np.ndarray] = field(default_factory=dict)
+    words: dict[str | None, np.ndarray] = field(default_factory=dict)
+
+
 def strip_templates(
     texts: Sequence[str],
     outlets: Sequence[str | None],
@@ -55,7 +70,7 @@ def strip_templates(
     min_days: int = MIN_DAYS,
     min_share: float = MIN_TEMPLATE_SHARE,
 ) -> tuple[list[str], int]:
-    """The texts with their outlets' template words taken out.
+    """The texts with their outlets' template words taken out (learnt from these texts).
 
     Parameters
     ----------
@@ -74,32 +89,105 @@ def strip_templates(
     """
     out = list(texts)
     n_removed = 0
-    pools: dict[str | None, list[int]] = {}
-    for k, outlet in enumerate(outlets):
-        pools.setdefault(outlet, []).append(k)
-    for members in pools.values():  # in order of first appearance: the result is the same
+    for members in _pools(outlets).values():  # each pool cut into words once
         pool_days = days[members]
         if len(np.unique(pool_days[pool_days >= 0])) < min_days:
             continue  # too few distinct days for any run to recur on min_days days
         pool = [texts[k] for k in members]
-        tokens = tokenize(pool)
-        counts = np.diff(tokens.doc_ptr)
-        code = to_codepoints("".join(pool))  # the pool's code points, text after text
-        offsets = np.cumsum([0] + [len(text) for text in pool[:-1]], dtype=np.int64)
-        first = tokens.starts + np.repeat(offsets, counts)  # each word in ``code``
-        last = tokens.ends + np.repeat(offsets, counts)
-        ids = tokens.hashes.copy()
-        ids[_holds_digit(code, first, last)] = _SLOT
-        remove = template_word_mask(ids, counts, pool_days, run_words, min_days, min_share)
-        if not remove.any():
-            continue
-        n_removed += int(remove.sum())
-        doc_of = np.repeat(np.arange(len(pool)), counts)
-        changed = np.unique(doc_of[remove])
-        kept = _kept_texts(code, first, last, doc_of, remove, changed)
-        for doc, text in zip(changed.tolist(), kept):
-            out[members[doc]] = text
+        ids, counts, code, first, last = _word_ids(pool)
+        _, words, remove = template_runs(ids, counts, pool_days, run_words, min_days, min_share)
+        remove[remove] = _in_sorted(ids[remove], words)
+        n_removed += _rebuild(out, members, code, first, last, counts, remove)
     return out, n_removed
+
+
+def learn_templates(
+    texts: Sequence[str],
+    outlets: Sequence[str | None],
+    days: np.ndarray,
+    *,
+    run_words: int = RUN_WORDS,
+    min_days: int = MIN_DAYS,
+    min_share: float = MIN_TEMPLATE_SHARE,
+) -> Templates:
+    """Each outlet's template runs and template words (the method in the module docstring);
+    an outlet with none is left out."""
+    out = Templates()
+    for outlet, members in _pools(outlets).items():
+        pool_days = days[members]
+        if len(np.unique(pool_days[pool_days >= 0])) < min_days:
+            continue  # too few distinct days for any run to recur on min_days days
+        ids, counts = _word_ids([texts[k] for k in members])[:2]
+        runs, words, _ = template_runs(ids, counts, pool_days, run_words, min_days, min_share)
+        if len(words):
+            out.runs[outlet], out.words[outlet] = runs, words
+    return out
+
+
+def apply_templates(
+    texts: Sequence[str],
+    outlets: Sequence[str | None],
+    templates: Templates,
+    *,
+    run_words: int = RUN_WORDS,
+) -> tuple[list[str], int]:
+    """The texts with the template words ``templates`` holds for their outlets taken out
+    (where a template run of the outlet covers them); as :func:`strip_templates` returns."""
+    out = list(texts)
+    n_removed = 0
+    for outlet, members in _pools(outlets).items():
+        if outlet not in templates.words:
+            continue
+        ids, counts, code, first, last = _word_ids([texts[k] for k in members])
+        remove = covered_words(ids, counts, templates.runs[outlet], run_words)
+        remove[remove] = _in_sorted(ids[remove], templates.words[outlet])
+        n_removed += _rebuild(out, members, code, first, last, counts, remove)
+    return out, n_removed
+
+
+def _rebuild(
+    out: list[str],
+    members: list[int],
+    code: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    counts: np.ndarray,
+    remove: np.ndarray,
+) -> int:
+    """Put into ``out`` the texts of one pool (``members``) that lose a word, rebuilt from
+    their kept words; return the words taken out."""
+    if not remove.any():
+        return 0
+    doc_of = np.repeat(np.arange(len(counts)), counts)
+    changed = np.unique(doc_of[remove])
+    kept = _kept_texts(code, first, last, doc_of, remove, changed)
+    for doc, text in zip(changed.tolist(), kept):
+        out[members[doc]] = text
+    return int(remove.sum())
+
+
+def _pools(outlets: Sequence[str | None]) -> dict[str | None, list[int]]:
+    """Positions of each outlet's texts, outlets in order of first appearance."""
+    pools: dict[str | None, list[int]] = {}
+    for k, outlet in enumerate(outlets):
+        pools.setdefault(outlet, []).append(k)
+    return pools
+
+
+def _word_ids(
+    pool: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The words of ``pool`` as ids (every word holding a digit the slot id), the words of
+    each text, the pool's code points (text after text) and each word's span in them."""
+    tokens = tokenize(pool)
+    counts = np.diff(tokens.doc_ptr)
+    code = to_codepoints("".join(pool))
+    offsets = np.cumsum([0] + [len(text) for text in pool[:-1]], dtype=np.int64)
+    first = tokens.starts + np.repeat(offsets, counts)  # each word in ``code``
+    last = tokens.ends + np.repeat(offsets, counts)
+    ids = tokens.hashes.copy()
+    ids[_holds_digit(code, first, last)] = _SLOT
+    return ids, counts, code, first, last
 
 
 def _holds_digit(code: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -188,38 +276,92 @@ def template_word_mask(
     -------
     ndarray of bool, shape (n_words,)
     """
-    n_words = len(ids)
+    _, words, remove = template_runs(ids, counts, days, run_words, min_days, min_share)
+    remove[remove] = _in_sorted(ids[remove], words)
+    return remove
+
+
+def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_ids`` (a search among those few ids, no
+    sort of ``values``)."""
+    if len(sorted_ids) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+    return sorted_ids[found] == values
+
+
+def _run_keys(ids: np.ndarray, counts: np.ndarray, run_words: int) -> tuple[np.ndarray, ...]:
+    """Each run's first word and key (the hash of its ``run_words`` ids, shifted right by
+    :data:`_DAY_BITS`), and each word's text."""
     doc_of = np.repeat(np.arange(len(counts)), counts)
-    position = np.arange(n_words) - np.repeat(np.cumsum(counts) - counts, counts)
+    position = np.arange(len(ids)) - np.repeat(np.cumsum(counts) - counts, counts)
     # a run starts at each word with run_words - 1 more words of its text after it
     starts = np.flatnonzero(position + run_words <= counts[doc_of])
-    del position
-    if len(starts) == 0:
-        return np.zeros(n_words, dtype=bool)
     key = np.zeros(len(starts), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(run_words):
             key = (key ^ ids[starts + offset].astype(np.uint64)) * _MUL
+    return starts, key >> _DAY_BITS, doc_of
+
+
+def covered_words(
+    ids: np.ndarray, counts: np.ndarray, runs: np.ndarray, run_words: int
+) -> np.ndarray:
+    """Which words a run of ``runs`` (sorted keys) covers.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_words,)
+    """
+    starts, key, _ = _run_keys(ids, counts, run_words)
+    return _covered(starts, key, runs, len(ids), run_words)
+
+
+def _covered(
+    starts: np.ndarray, key: np.ndarray, runs: np.ndarray, n_words: int, run_words: int
+) -> np.ndarray:
+    """Which of ``n_words`` words a run of ``runs`` covers, from each run's first word and
+    key (:func:`_run_keys`)."""
+    if len(starts) == 0 or len(runs) == 0:
+        return np.zeros(n_words, dtype=bool)
+    covered_start = np.zeros(n_words + 1, dtype=np.int64)
+    found = np.minimum(np.searchsorted(runs, key), len(runs) - 1)
+    hit = starts[runs[found] == key]
+    np.add.at(covered_start, hit, 1)
+    np.add.at(covered_start, hit + run_words, -1)
+    return np.cumsum(covered_start[:-1]) > 0
+
+
+def template_runs(
+    ids: np.ndarray,
+    counts: np.ndarray,
+    days: np.ndarray,
+    run_words: int,
+    min_days: int,
+    min_share: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One outlet's template runs (keys used on at least ``min_days`` distinct days) and
+    template words (of the words such runs cover, those with at least ``min_share`` of their
+    uses inside them), each sorted uint64, and which words the runs cover (bool, shape
+    (n_words,)); arguments as :func:`template_word_mask`'s."""
+    none = np.zeros(0, dtype=np.uint64)
+    starts, key, doc_of = _run_keys(ids, counts, run_words)
+    if len(starts) == 0:
+        return none, none, np.zeros(len(ids), dtype=bool)
     run_doc = doc_of[starts]
     dated = days[run_doc] >= 0
     # distinct days of each run: the run's hash in the high 48 bits and the day in the low
     # 16, so that one sort gives the (run, day) pairs grouped by run
-    key >>= _DAY_BITS
     first_day = int(days[days >= 0].min()) if dated.any() else 0
     day_of = (days[run_doc[dated]] - first_day).astype(np.uint64) & np.uint64(0xFFFF)
     pairs = np.sort((key[dated] << _DAY_BITS) | day_of)  # a plain sort: np.unique hashes
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] >> _DAY_BITS
     run_starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if len(pairs) else pairs
     n_days = np.diff(np.r_[run_starts, len(pairs)])
-    template_runs = pairs[run_starts[n_days >= min_days]]  # sorted
-    if len(template_runs) == 0:
-        return np.zeros(n_words, dtype=bool)
-    covered_start = np.zeros(n_words + 1, dtype=np.int64)
-    found = np.minimum(np.searchsorted(template_runs, key), len(template_runs) - 1)
-    hit = starts[template_runs[found] == key]
-    np.add.at(covered_start, hit, 1)
-    np.add.at(covered_start, hit + run_words, -1)
-    covered = np.cumsum(covered_start[:-1]) > 0
+    runs = pairs[run_starts[n_days >= min_days]]  # sorted
+    if len(runs) == 0:
+        return none, none, np.zeros(len(ids), dtype=bool)
+    covered = _covered(starts, key, runs, len(ids), run_words)
     # share of each word's uses that template runs cover; only words that a run covers can
     # be taken out, so only their uses are counted (a search among those few ids, no sort
     # of every word)
@@ -228,4 +370,4 @@ def template_word_mask(
     candidate = covered_ids[slot] == ids
     uses = np.bincount(slot[candidate], minlength=len(covered_ids))
     inside = np.bincount(slot[covered], minlength=len(covered_ids))
-    return covered & (inside[slot] >= min_share * uses[slot])
+    return runs, covered_ids[inside >= min_share * uses].astype(np.uint64), covered

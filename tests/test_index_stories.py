@@ -205,6 +205,27 @@ def test_propagate_keeps_events_within_their_window():
     assert propagate(graph, labels, 0.5, undated, window_days=4).tolist() == [0, 0]
 
 
+def test_a_placed_undated_row_moves_to_the_story_whose_centroid_is_nearest():
+    from dedup.placement import GraphSettings, place_stories
+
+    # stories 3 (rows 0-1) and 7 (rows 2-3) stored; row 4 is new, tied 3:1 to story 3 by its
+    # edges, while its words are story 7's
+    vectors = sp.csr_matrix(
+        np.array([[1, 0], [1, 0.1], [0, 1], [0.1, 1], [0.05, 1]], dtype=np.float32)
+    )
+    graph = sp.csr_matrix(([3.0, 1.0, 3.0, 1.0], ([4, 4, 0, 2], [0, 2, 4, 4])), shape=(5, 5))
+    settings = GraphSettings(10, 2.0, 3.0, 7.0, 1.0, 0.03, 1)
+    old = np.array([3, 3, 7, 7])
+
+    def placed(days):
+        state = np.random.RandomState(0)
+        return place_stories(graph, old, settings, state, None, vectors, days).tolist()
+
+    assert place_stories(graph, old, settings, np.random.RandomState(0)).tolist()[4] == 3
+    assert placed(np.full(5, -1)) == [3, 3, 7, 7, 7]  # the old labels kept as they are
+    assert placed(np.array([-1, -1, -1, -1, 730000])) == [3, 3, 7, 7, 3]  # dated: stays
+
+
 def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -221,3 +242,49 @@ def test_vectors_under_the_frozen_vocabulary_are_the_clusterers(seed_records):
     got = vectorize(texts, fit_vocabulary(texts, clusterer), clusterer)
     assert got.shape == expected.shape
     assert abs(got - expected).max() < 1e-6
+
+
+def wire_brief(company: str, k: int) -> Record:
+    """A wire earnings brief: one frame for every company, the company and numbers changing."""
+    text = (
+        f"{company}. Shr {k + 11} cts vs {k + 3} cts. Net {k + 1}.{k} mln vs {k + 2}.5 mln. "
+        f"Revs {k + 40} mln vs {k + 38} mln. Avg shrs {k + 7}.{k} mln vs {k + 6}.1 mln."
+    )
+    return Record(f"brief{k:02d}", text, title=f"{company.upper()} 1ST QTR NET", outlet="Wire",
+                  date=f"1987-03-{k + 1:02d}")  # fmt: skip
+
+
+@needs_basil
+def test_placed_briefs_lose_the_templates_learnt_at_the_fit(sample, tmp_path):
+    # 12 briefs of different companies on 12 days teach the frame; 3 more come later
+    companies = ["Acme Widgets", "Borealis Mining", "Cobalt Foods", "Delta Shipping",
+                 "Ember Software", "Fjord Textiles", "Granite Cement", "Harbor Airlines",
+                 "Iris Optics", "Jasper Brewing", "Kestrel Motors", "Lumen Energy",
+                 "Marlin Paper", "Nimbus Chemical", "Opal Retail"]  # fmt: skip
+    briefs = [wire_brief(name, k) for k, name in enumerate(companies)]
+    old, new = [*sample, *briefs[:12]], briefs[12:]
+    index = Index(tmp_path / "news.idx", keep_stories=True)
+    index.add(old)
+    assert index.add(new).counts["stories_placed"] == len(new)
+    daily = event_of(index.stories())
+    batch = event_of(stories([*old, *new]))
+    brief_ids = [b.id for b in briefs]
+    # in the batch no two briefs share an event (the frame is all they share), and the
+    # placed ones join neither an old brief nor each other
+    assert len({batch[i] for i in brief_ids}) == len(brief_ids)
+    assert len({daily[i] for i in brief_ids}) == len(brief_ids)
+
+
+def test_templates_are_stored_per_outlet_and_an_index_fitted_before_has_none():
+    from dedup.story_store import read_templates, write_templates
+
+    connection = sqlite3.connect(":memory:")
+    assert read_templates(connection) == {}  # no table: an index fitted before templates
+    runs, words = np.array([3, 9], dtype=np.uint64), np.array([5], dtype=np.uint64)
+    write_templates(connection, {"Wire": (runs, words), None: (words, runs)})
+    got = read_templates(connection)
+    assert list(got) == ["Wire", None]
+    assert got["Wire"][0].tolist() == [3, 9] and got["Wire"][1].tolist() == [5]
+    assert got[None][0].tolist() == [5] and got[None][1].tolist() == [3, 9]
+    write_templates(connection, {})  # a fit that learns none replaces the old ones
+    assert read_templates(connection) == {}

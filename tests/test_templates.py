@@ -152,3 +152,19 @@ def test_the_fast_rebuild_equals_the_word_by_word_reference():
     assert removed > 0
     assert out == _reference_strip(texts, days)
     assert out[-1] == texts[-1] and out[3] != texts[3]
+
+
+def test_templates_learnt_on_one_corpus_take_the_frame_out_of_new_texts():
+    from dedup.templates import apply_templates, learn_templates
+
+    records = briefs()
+    templates = learn_templates(
+        [r.text for r in records], [r.outlet for r in records], days_of(records)
+    )
+    new = [brief("Zephyr Canning", 40), brief("Zephyr Canning", 41)]
+    out, removed = apply_templates(new, ["Wire", "Other"], templates)
+    assert removed > 0
+    words = out[0].lower().split()
+    assert "shr" not in words and "revs" not in words and "restated" not in words
+    assert "zephyr" in words and "canning" in words
+    assert out[1] == new[1]  # another outlet's text: its frame was not learnt there
