@@ -57,6 +57,7 @@ from dedup.spilled import (
     _spilled_two_hits,
     is_spill_failure,
     make_scratch,
+    pair_blocks,
     spill_error,
 )
 from dedup.spilled_words import words_job
@@ -454,21 +455,8 @@ class _ShardWords:
         self, pairs: np.ndarray
     ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
         """The blocks of :class:`dedup.spilled._SpilledWords`, cut the same way."""
-        flat = pairs.tolist()
-        start = 0
-        while start < len(flat):
-            seen: set[int] = set()
-            end = start
-            while end < len(flat):
-                a, b = flat[end]
-                new = (a not in seen) + (b != a and b not in seen)
-                if seen and len(seen) + new > self.block_docs:
-                    break
-                seen.update((a, b))
-                end += 1
-            numbers = np.array(sorted(seen), dtype=np.int64)
+        for start, end, numbers in pair_blocks(pairs, self.block_docs):
             yield self.shingled(numbers), np.searchsorted(numbers, pairs[start:end]), numbers, end
-            start = end
 
     def shingled(self, docs: np.ndarray) -> Shingled:
         """:func:`dedup.words.shingle_corpus` of the texts of ``docs``, a task per run of

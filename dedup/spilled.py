@@ -442,20 +442,27 @@ class _SpilledWords:
     def blocks(
         self, pairs: np.ndarray
     ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
-        flat = pairs.tolist()
-        start = 0
-        while start < len(flat):
-            seen: set[int] = set()
-            end = start
-            while end < len(flat):
-                a, b = flat[end]
-                new = (a not in seen) + (b != a and b not in seen)
-                if seen and len(seen) + new > self.block_docs:
-                    break
-                seen.update((a, b))
-                end += 1
-            numbers = np.array(sorted(seen), dtype=np.int64)
+        for start, end, numbers in pair_blocks(pairs, self.block_docs):
             texts = [self.texts.read(int(self.spill_index[d])) for d in numbers.tolist()]
             shingled = shingle_corpus(texts, self.shingle_size, workers=self.engine)
             yield shingled, np.searchsorted(numbers, pairs[start:end]), numbers, end
-            start = end
+
+
+def pair_blocks(pairs: np.ndarray, block_docs: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Runs ``pairs[start:end]`` (document numbers, shape (n, 2)) whose documents number at
+    most ``block_docs`` (a run of one pair may hold two), with those documents (increasing):
+    ``(start, end, numbers)``."""
+    flat = pairs.tolist()
+    start = 0
+    while start < len(flat):
+        seen: set[int] = set()
+        end = start
+        while end < len(flat):
+            a, b = flat[end]
+            new = (a not in seen) + (b != a and b not in seen)
+            if seen and len(seen) + new > block_docs:
+                break
+            seen.update((a, b))
+            end += 1
+        yield start, end, np.array(sorted(seen), dtype=np.int64)
+        start = end
