@@ -337,9 +337,11 @@ def part_habit_cases(
     records: Iterable[Record], scan_result: ScanResult, config: Config, corpus: CorpusFacts
 ) -> dict[str | None, list[int]]:
     """Per outlet, the copies of this part of a corpus counted for its habit
-    (:func:`dedup.parents.habit_cases`; the parts' counts add up to the corpus')."""
+    (:func:`dedup.parents.habit_cases`; the parts' counts add up to the corpus'), from the
+    passages :func:`build_chains` decides pairwise (copy groups' members left out, as there)."""
     part = _reuse_of(records, scan_result, config, corpus)
-    shared = shared_outside(part.reuse, part.words, part.furniture)
+    passages = without_members(part.reuse, scan_result.groups).passages
+    shared = shared_outside(passages, part.words, part.furniture)
     return habit_cases(shared, part.docs)
 
 
