@@ -469,16 +469,46 @@ def group_terms(
     string each (``terms``: the vectors' columns)."""
     if vectors.shape[1] == 0 or len(story_of) == 0:
         return [""] * n_stories
-    membership = sp.csr_matrix(
-        (np.ones(len(story_of), dtype=np.float32), (story_of, np.arange(len(story_of)))),
-        shape=(n_stories, len(story_of)),
-    )
-    totals = (membership @ vectors).tocoo()
-    keep = top_per_row(
-        totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
-    )
-    keep = keep[totals.data[keep] > 0]
     words: list[list[str]] = [[] for _ in range(n_stories)]
-    for story, term in zip(totals.row[keep].tolist(), totals.col[keep].tolist()):
-        words[story].append(str(terms[term]))
+    # the stories a block at a time (each block's members holding about GROUP_TERMS_ENTRIES
+    # vector entries), so that the sums of a large corpus are never all held at once; each
+    # story's sum and top terms are its own, so the blocks give what one product gives
+    order = np.argsort(story_of, kind="stable")  # members by story, in record order
+    bounds = np.searchsorted(story_of[order], np.arange(n_stories + 1))
+    entries = np.bincount(story_of, weights=np.diff(vectors.indptr), minlength=n_stories)
+    for lo, hi in _blocks(entries, GROUP_TERMS_ENTRIES):
+        members = order[bounds[lo] : bounds[hi]]
+        membership = sp.csr_matrix(
+            (
+                np.ones(len(members), dtype=np.float32),
+                (story_of[members] - lo, np.arange(len(members))),
+            ),
+            shape=(hi - lo, len(members)),
+        )
+        totals = (membership @ vectors[members]).tocoo()
+        keep = top_per_row(
+            totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
+        )
+        keep = keep[totals.data[keep] > 0]
+        for story, term in zip(totals.row[keep].tolist(), totals.col[keep].tolist()):
+            words[lo + story].append(str(terms[term]))
     return [", ".join(w) for w in words]
+
+
+#: Vector entries of the members of one block of stories whose terms are summed at once.
+GROUP_TERMS_ENTRIES = 1 << 21
+
+
+def _blocks(sizes: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Runs ``[lo, hi)`` of consecutive items whose ``sizes`` add up to about ``limit`` (an
+    item larger than that is a run of its own)."""
+    out = []
+    lo, held = 0, 0.0
+    for k, size in enumerate(sizes.tolist()):
+        if held and held + size > limit:
+            out.append((lo, k))
+            lo, held = k, 0.0
+        held += size
+    if lo < len(sizes):
+        out.append((lo, len(sizes)))
+    return out

@@ -552,3 +552,33 @@ def test_neighbour_graph_is_the_same_ranked_in_small_slices(seed):
     finally:
         stories_module.SLICE_ENTRIES = saved
     assert (whole != sliced).nnz == 0
+
+
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    st.integers(1, 60),
+    st.integers(0, 2**31 - 1),
+)
+def test_group_terms_in_blocks_equal_one_sum(story_of, limit, seed):
+    """Each story's top terms are the same whether its sums are made a block of stories at a
+    time or all at once (bit for bit: the same members in the same order)."""
+    import dedup.clustering as clustering
+
+    rng = np.random.default_rng(seed)
+    labels = np.unique(story_of, return_inverse=True)[1].astype(np.int64)
+    n_stories = int(labels.max()) + 1
+    vectors = sp.random(len(labels), 12, density=0.4, format="csr", random_state=rng)
+    terms = np.array([f"t{k}" for k in range(12)])
+    whole = clustering.group_terms(labels, n_stories, vectors, terms, 3)
+    saved = clustering.GROUP_TERMS_ENTRIES
+    try:
+        clustering.GROUP_TERMS_ENTRIES = limit
+        blocked = clustering.group_terms(labels, n_stories, vectors, terms, 3)
+    finally:
+        clustering.GROUP_TERMS_ENTRIES = saved
+    assert blocked == whole
+    # and each story's terms are those of its summed vectors
+    for story in range(n_stories):
+        total = np.asarray(vectors[labels == story].sum(axis=0)).ravel()
+        top = [terms[k] for k in np.lexsort((np.arange(12), -total))[:3] if total[k] > 0]
+        assert whole[story] == ", ".join(top)
