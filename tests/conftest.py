@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,32 @@ from dedup.types import Record
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+BENCHMARKS = ROOT / "benchmarks"
+
+#: Tests of the syndication generator's networks (benchmarks/syndication.py) need its sources.
+needs_network_data = pytest.mark.skipif(
+    not all(
+        (Path(os.environ.get("DEDUP_DATA", SHARED_DATA)) / source).exists()
+        for source in ("reuters21578/reuters21578.jsonl.gz", "basil/basil.jsonl.gz")
+    ),
+    reason="Reuters-21578 or BASIL not in the shared data folder",
+)
+
+
+def syndication_network() -> list[Record]:
+    """Six syndication networks of benchmarks/syndication.py's generator (dev split, seed 3)
+    and three unrelated articles: wire agencies, outlets with habits, furniture, common
+    sources, several days."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    import syndication
+
+    rows, _ = syndication.generate_network(3, "dev", stories=6, controls=3)
+    return [
+        Record(id=r["id"], text=r["text"], outlet=r["outlet"], date=r["date"], title=r["title"])
+        for r in rows
+    ]
+
 
 # failures must reproduce: no random seeds, no deadline on a shared machine
 settings.register_profile(

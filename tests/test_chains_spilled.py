@@ -5,7 +5,6 @@ worker count and input order, and leaves nothing behind."""
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,30 +17,16 @@ from dedup.ingest import read_corpus
 from dedup.jobs import chains
 from dedup.syndication import build_chains
 from dedup.types import ChainsResult, Record
-from tests.conftest import CORPUS
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import syndication  # noqa: E402
+from tests.conftest import CORPUS, needs_network_data, syndication_network
 
 FIELDS = ("edges", "articles", "outlets", "counts", "passage_kinds", "boilerplate_pairs")
-needs_data = pytest.mark.skipif(
-    not (syndication.DATA / syndication.REUTERS).exists()
-    or not (syndication.DATA / syndication.BASIL).exists(),
-    reason="Reuters-21578 or BASIL not in the shared data folder",
-)
 
 
 @pytest.fixture(scope="module")
 def network() -> list[Record]:
     """Six syndication networks and three unrelated articles: wire agencies, outlets with
     habits, furniture, common sources."""
-    rows, _ = syndication.generate_network(3, "dev", stories=6, controls=3)
-    return [
-        Record(id=r["id"], text=r["text"], outlet=r["outlet"], date=r["date"], title=r["title"])
-        for r in rows
-    ]
+    return syndication_network()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +40,7 @@ def same(a: ChainsResult, b: ChainsResult) -> None:
     assert a.scan.pairs == b.scan.pairs and a.scan.passages == b.scan.passages
 
 
-@needs_data
+@needs_network_data
 def test_the_network_has_what_the_whole_corpus_decides(in_memory: ChainsResult) -> None:
     """The blocks must be given what only the whole corpus shows: here outlets have habits
     and more than one connected set of documents carries copy."""
@@ -66,7 +51,7 @@ def test_the_network_has_what_the_whole_corpus_decides(in_memory: ChainsResult) 
     assert len(sources) >= 2
 
 
-@needs_data
+@needs_network_data
 @pytest.mark.parametrize(
     ("block_docs", "batch_chars", "workers"),
     [(1, 5_000, 1), (7, 40_000, 2), (4096, 1 << 25, 1)],
@@ -89,7 +74,7 @@ def test_same_chains_as_in_memory(
     assert list(tmp_path.iterdir()) == []  # the scratch is gone
 
 
-@needs_data
+@needs_network_data
 def test_each_block_alone_would_decide_otherwise(
     network: list[Record], in_memory: ChainsResult
 ) -> None:

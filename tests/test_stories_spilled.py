@@ -5,7 +5,6 @@ behind."""
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,29 +16,14 @@ from dedup.ingest import read_corpus
 from dedup.jobs import stories
 from dedup.stories_spilled import stories_spilled
 from dedup.types import Record, StoriesResult
-from tests.conftest import CORPUS
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import syndication  # noqa: E402
-
-needs_data = pytest.mark.skipif(
-    not (syndication.DATA / syndication.REUTERS).exists()
-    or not (syndication.DATA / syndication.BASIL).exists(),
-    reason="Reuters-21578 or BASIL not in the shared data folder",
-)
+from tests.conftest import CORPUS, needs_network_data, syndication_network
 
 
 @pytest.fixture(scope="module")
 def network() -> list[Record]:
     """Six syndicated stories over several outlets and days, and three unrelated articles
     with outlet furniture (which the clean takes out)."""
-    rows, _ = syndication.generate_network(3, "dev", stories=6, controls=3)
-    return [
-        Record(id=r["id"], text=r["text"], outlet=r["outlet"], date=r["date"], title=r["title"])
-        for r in rows
-    ]
+    return syndication_network()
 
 
 def same(a: StoriesResult, b: StoriesResult) -> None:
@@ -50,7 +34,7 @@ def same(a: StoriesResult, b: StoriesResult) -> None:
     assert (a.clusterer.event_labels_ == b.clusterer.event_labels_).all()
 
 
-@needs_data
+@needs_network_data
 @pytest.mark.parametrize(
     ("use_clean", "use_links", "workers"),
     [(True, True, 1), (True, True, 2), (False, True, 1), (True, False, 1)],
