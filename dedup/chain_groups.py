@@ -144,18 +144,10 @@ def hang_members(
             continue
         reason = parent.reason if parent is not None else "unordered"
         node = node_of.get(rep)
-        if node is None:
+        if node is None:  # a node of its own (or the one named after the same passage)
             node = INFERRED_PREFIX + ids[0]
-            if node in nodes:  # named after the same passage: they share it
-                nodes[node].append(rep)
-                node_of[rep] = node
-                hung.setdefault(rep, reason)
-                nodes[node].append(member)
-                node_of[member] = node
-                hung[member] = reason
-                continue
+            nodes.setdefault(node, []).append(rep)
             node_of[rep] = node
-            nodes[node] = [rep]
             hung.setdefault(rep, reason)
         nodes[node].append(member)
         node_of[member] = node
