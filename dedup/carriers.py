@@ -5,6 +5,7 @@ carriers that dates, agency outlets and credit lines give."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ import numpy as np
 from dedup import rules
 from dedup.credits import Credit
 from dedup.shingle import tokenize
-from dedup.types import Evidence
+from dedup.types import Evidence, PassageCluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +194,22 @@ class Words:
     def count(self, doc: str, spans: Iterable[tuple[int, int]]) -> int:
         """Words of ``doc`` starting inside the union of ``spans`` (char offsets)."""
         return int(self.mask(doc, spans).sum())
+
+
+#: ``passage id -> document -> [(start, end), ...]``: where each passage stands in each text.
+PassageSpans = dict[str, dict[str, list[tuple[int, int]]]]
+
+
+def passage_spans(passages: Iterable[PassageCluster], only: set[str] | None = None) -> PassageSpans:
+    """Each passage's witness spans by document, read in one pass over ``passages`` (those
+    whose ids are in ``only``, when given): a copy group's passage has a witness per copy, so
+    looking one document up must not walk them all."""
+    found: PassageSpans = {}
+    for passage in passages:
+        if only is not None and passage.id not in only:
+            continue
+        per_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for w in passage.witnesses:
+            per_doc[w.doc].append((w.start, w.end))
+        found[passage.id] = per_doc
+    return found

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dedup.carriers import Carrier, Words, order_key, passage_order
+from dedup.carriers import Carrier, Words, order_key, passage_order, passage_spans
 from dedup.config import Config
 from dedup.credits import outlet_agency
 from dedup.parents import INFERRED_PREFIX, Forest, Shared, choose
@@ -78,21 +78,6 @@ def without_members(reuse: Sequence[PassageCluster], groups: Iterable[CopyGroup]
     return GroupedReuse(kept, representative, dict(member_passages))
 
 
-def _spans_by_doc(
-    reuse: Sequence[PassageCluster], wanted: set[str]
-) -> dict[str, dict[str, list[tuple[int, int]]]]:
-    """``passage id -> doc -> spans`` for the passages holding a member (one pass)."""
-    found: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for passage in reuse:
-        if passage.id not in wanted:
-            continue
-        per_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for w in passage.witnesses:
-            per_doc[w.doc].append((w.start, w.end))
-        found[passage.id] = per_doc
-    return found
-
-
 def _masked(
     words: Words,
     doc: str,
@@ -119,7 +104,7 @@ def hang_members(
     (see the module docstring). ``shared`` gains each member's words shared with its
     representative, and the representative's with each member, for the edges."""
     wanted = {p for ids in grouped.member_passages.values() for p in ids}
-    spans = _spans_by_doc(reuse, wanted)
+    spans = passage_spans(reuse, wanted)
     parents = dict(forest.parents)
     hung = dict(forest.hung)
     node_of = {m: node for node, members in forest.inferred.items() for m in members}

@@ -53,6 +53,7 @@ from dedup.carriers import (
     date_evidence,
     order_key,
     passage_order,
+    passage_spans,
 )
 from dedup.chain_groups import hang_members, without_members
 from dedup.config import Config
@@ -452,12 +453,7 @@ def _articles(
     incoming: dict[str, list[ChainEdge]] = defaultdict(list)
     for edge in edges:
         incoming[edge.target].append(edge)
-    # spans per passage and document, read once (a copy group's passage has a witness per copy)
-    spans_in: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for passage in scan_result.passages:
-        per_doc = spans_in.setdefault(passage.id, defaultdict(list))
-        for w in passage.witnesses:
-            per_doc[w.doc].append((w.start, w.end))
+    spans_in = passage_spans(scan_result.passages)
     out = []
     for info in scan_result.documents:
         taken = incoming.get(info.id, [])
