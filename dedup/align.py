@@ -41,7 +41,6 @@ Steps 1, 2 and 4 are :mod:`dedup.segments`, step 3 :mod:`dedup.edits` (compiled 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from dedup.edit_kernels import _edit_kernel
 from dedup.edits import (
@@ -61,6 +60,7 @@ from dedup.edits import (
     SUBSTITUTED,
     edited_passages_reference,
 )
+from dedup.kernels import njit
 from dedup.segments import (
     _anchor_table,
     _chain_kernel,
@@ -242,7 +242,7 @@ def align_pairs(
         word_arrays = (none.astype(np.uint64), none, none, np.zeros(len(shingle_ptr), np.int64))
     else:
         word_arrays = (words.hashes, words.starts, words.ends, words.doc_ptr)
-    pair_index, passages, edits = _align_kernel(  # type: ignore[call-arg]  # numba dispatcher
+    pair_index, passages, edits = _align_kernel(
         np.ascontiguousarray(shingles, dtype=np.uint64),
         shingle_ptr,
         pairs,

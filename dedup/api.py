@@ -21,6 +21,7 @@ from dedup.inmemory import SPILL_ABOVE_CHARS, hold_records
 from dedup.inmemory import scan as scan_in_memory
 from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
+from dedup.plain_kernels import SMALL_INPUT_CHARS, small_input
 from dedup.prepare import as_records
 from dedup.ray_scan import scan_shards
 from dedup.ray_shards import Shard, input_shards
@@ -133,14 +134,16 @@ def scan(
             )
         return result.replace(spilled=True)
     held.sort(key=lambda r: r.id)
-    with _scratch(workdir, own=True):
+    # a few articles: kernels as plain Python on one thread, numba not loaded (dedup.kernels)
+    small = sum(len(r.text) for r in held) <= SMALL_INPUT_CHARS
+    with _scratch(workdir, own=True), small_input(small):
         workspace = open_workspace(workdir, force, config, held)
         result = scan_in_memory(
             held,
             config,
             progress=progress,
             workspace=workspace,
-            workers=workers,
+            workers=1 if small and isinstance(workers, int) else workers,
             expand_pairs=expand_pairs,
         )
         if workspace is None:

@@ -341,11 +341,9 @@ def _near_groups(
 
 def _components(edges: np.ndarray, n_docs: int) -> tuple[int, np.ndarray]:
     """Connected components of the graph of ``edges`` (shape (n, 2)) over ``n_docs`` nodes."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from dedup.graphs import components
 
-    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n_docs, n_docs))
-    return connected_components(graph, directed=False)
+    return components(edges, n_docs)
 
 
 def _in_large_components(

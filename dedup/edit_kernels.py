@@ -4,7 +4,6 @@ one-pair path they equal, and the scores and columns both use)."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from dedup.edits import (
     _CODE_LIMIT,
@@ -41,6 +40,7 @@ from dedup.edits import (
     REORDERED,
     SUBSTITUTED,
 )
+from dedup.kernels import njit
 
 _INV_M1 = np.uint64(pow(0xBF58476D1CE4E5B9, -1, 1 << 64))
 _INV_M2 = np.uint64(pow(0x94D049BB133111EB, -1, 1 << 64))

@@ -12,6 +12,7 @@ task functions, and both give the results in job order.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -61,7 +62,8 @@ def map_ordered(
         return
     pool = ThreadPoolExecutor(min(workers, len(jobs)), thread_name_prefix="dedup")
     try:
-        futures = [pool.submit(task, *shared, *job) for job in jobs]
+        # each task in a copy of this context (dedup.kernels.small_input reaches the threads)
+        futures = [pool.submit(_in_context(), task, *shared, *job) for job in jobs]
         for future in futures:
             yield future.result()
     finally:
@@ -89,13 +91,18 @@ def map_streamed(
     pending: deque = deque()
     try:
         for job in jobs:
-            pending.append(pool.submit(task, *shared, *job))
+            pending.append(pool.submit(_in_context(), task, *shared, *job))
             while pending and (pending[0].done() or len(pending) > max(1, ahead)):
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_context() -> Callable[..., Any]:
+    """A runner of a task in a copy of the calling thread's context."""
+    return contextvars.copy_context().run
 
 
 class Engine(Protocol):

@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from dedup.kernels import njit
 from dedup.lsh import (
     check_part,
     key_partition,

@@ -5,9 +5,9 @@ and a document aligned with itself). :mod:`dedup.align` builds on them."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from dedup.edits import A_HI, A_LO, B_HI, B_LO, MATCHED_A, MATCHED_B
+from dedup.kernels import njit
 from dedup.spans import _covered, _group_reduce, _ranks
 
 MAX_ANCHOR_REPEATS = 16

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from dedup.kernels import njit
 from dedup.normalize import FOLD_TABLE, IDEO, SEGMENTED, WORD, segment_starts, to_codepoints
 
 _U64 = np.uint64

@@ -15,7 +15,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
+
+from dedup.kernels import njit
 
 EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for a permutation that saw nothing
 SCHEME = "affine32"

@@ -4,7 +4,8 @@ clusters with their covered lengths."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from dedup.kernels import njit
 
 
 def shingle_overlaps(
@@ -98,8 +99,7 @@ def cluster_spans(
     labels : ndarray of int64, shape (n_spans,)
         Cluster of each occurrence: the smallest occurrence index in its cluster.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from dedup.graphs import components
 
     docs = np.asarray(docs, dtype=np.int64)
     starts = np.asarray(starts, dtype=np.int64)
@@ -125,10 +125,7 @@ def cluster_spans(
             np.stack([order[x[same_text]], order[y[same_text]]], axis=1),
         ]
     )
-    graph = coo_matrix(
-        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n)
-    )
-    _, component = connected_components(graph, directed=False)
+    _, component = components(edges, n)
     smallest = np.full(component.max() + 1, n, dtype=np.int64)
     np.minimum.at(smallest, component, np.arange(n))
     return smallest[component]

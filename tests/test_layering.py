@@ -20,12 +20,15 @@ BASE = [
     "workspace",
     "spill",
     "parallel",
+    "kernels",  # numba's decorator, deferred to a kernel's first call
+    "graphs",  # connected components, scipy's only for large graphs
 ]
 STAGES = [
     "ingest",
     "normalize",
     "shingle",
     "sketch",
+    "plain_kernels",  # numpy versions of the words and signatures kernels, small inputs
     "lsh",
     "passage_keys",
     "spans",

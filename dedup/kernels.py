@@ -1,0 +1,104 @@
+"""Compiled kernels, loaded when first run; plain versions for small inputs.
+
+numba costs a process about a second of CPU before any kernel of its runs: importing numba,
+readying its compiler at the first kernel (which imports ``scipy.linalg`` among much else),
+and loading each kernel from its cache. A scan of a few articles needs none of that.
+
+:func:`njit` is numba's decorator, deferred: a module that defines kernels with it does not
+import numba; the kernel is compiled (or loaded from numba's cache, which is found as it
+would be for ``numba.njit``: by the function's file and line) on its first call. Before it
+is, the kernels a compiled kernel calls (``inline="always"`` helpers among them) are made
+numba dispatchers in its module's globals, as numba needs them to be.
+
+Inside :func:`run_plain` (:func:`dedup.plain_kernels.small_input` for a scan), a kernel not
+compiled yet runs as Python instead: its :attr:`Kernel.plain` version (numpy, made for that
+kernel, registered with :func:`plain_version`) or else its own Python function, with numpy's
+overflow warnings off (the kernels' uint64 arithmetic wraps by design, as in numba). Both
+give the same values as the compiled kernel, which ``tests/test_kernels.py`` checks, so the
+output of a scan does not depend on which ran. A kernel numba has compiled in the process
+runs compiled from then on.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+_SMALL: ContextVar[bool] = ContextVar("dedup_small_input", default=False)
+_COMPILING = threading.RLock()  # one dispatcher per kernel, whichever thread calls it first
+
+
+class Kernel:
+    """A function numba compiles on its first call (see the module's docstring)."""
+
+    def __init__(self, py_func: Callable[..., Any], options: dict[str, Any]) -> None:
+        self.py_func = py_func
+        self.options = options
+        self.plain: Callable[..., Any] | None = None
+        self._dispatcher: Any = None
+        functools.update_wrapper(self, py_func)
+
+    def compiled(self) -> Any:
+        """numba's dispatcher of this kernel (made, and numba imported, on first use)."""
+        if self._dispatcher is None:
+            with _COMPILING:
+                if self._dispatcher is None:
+                    import numba
+
+                    self._dispatcher = numba.njit(**self.options)(self.py_func)
+                    _bind(self.py_func.__globals__)
+        return self._dispatcher
+
+    def __call__(self, *args: Any) -> Any:
+        if self._dispatcher is None and _SMALL.get():
+            return (self.plain or self.py_func)(*args)
+        return self.compiled()(*args)
+
+
+def _bind(namespace: dict[str, Any]) -> None:
+    """Make every :class:`Kernel` among a module's globals its numba dispatcher, so that
+    the compiled kernels of that module find compiled functions where they call them."""
+    for name, value in list(namespace.items()):
+        if isinstance(value, Kernel):
+            namespace[name] = value.compiled()
+
+
+def njit(*args: Any, **options: Any) -> Any:
+    """``numba.njit``, deferred until the kernel is first called (``@njit`` or
+    ``@njit(cache=True, ...)``, the options numba's)."""
+    if args and callable(args[0]):
+        return Kernel(args[0], options)
+    return lambda func: Kernel(func, options)
+
+
+def plain_version(kernel: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as ``kernel``'s plain version (same arguments, same
+    results), run in its place inside :func:`run_plain`."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if isinstance(kernel, Kernel):
+            kernel.plain = func
+        return func
+
+    return register
+
+
+@contextmanager
+def run_plain() -> Iterator[None]:
+    """Within it, kernels not compiled yet run as plain Python and numpy (their
+    :attr:`Kernel.plain` versions where registered), in this thread and in the threads
+    :mod:`dedup.parallel` starts. :func:`dedup.plain_kernels.small_input` registers the
+    versions of the words and signatures kernels and enters this."""
+    import numpy as np
+
+    token = _SMALL.set(True)
+    try:
+        # numpy's error state is a context variable too, so the threads inherit it
+        with np.errstate(over="ignore"):
+            yield
+    finally:
+        _SMALL.reset(token)
