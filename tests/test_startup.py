@@ -128,3 +128,12 @@ def test_a_quiet_scan_loads_neither_the_tables_nor_the_other_jobs(tmp_path: Path
     others = {"rich", "dedup.syndication", "dedup.chains_spilled", "dedup.jobs"}
     others |= {"dedup.stories_spilled", "dedup.clean_spilled"}
     assert not loaded & others
+
+
+def test_a_scan_of_a_few_articles_loads_neither_numba_nor_scipy(tmp_path: Path) -> None:
+    # corpus/ is below dedup.plain_kernels.SMALL_INPUT_CHARS: its kernels run as numpy
+    out = tmp_path / "out"
+    loaded = loaded_after(RUN_CLI.format(args=["scan", "corpus", "-o", str(out), "-q"]))
+    assert (out / "passages.jsonl").stat().st_size > 0  # passages were found and aligned
+    assert "numpy" in loaded
+    assert not loaded & {"numba", "scipy"}

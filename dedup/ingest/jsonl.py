@@ -160,7 +160,8 @@ def _jsonl_objects(
                 InputError(name, line_number, f"expected a JSON object, found {kind}"), options
             )
             continue
-        bad = surrogate_field(row)
+        # the line decoded strictly, so a lone surrogate can only come from a \u escape
+        bad = surrogate_field(row) if "\\u" in line else None
         if bad is not None:
             yield _fail(InputError(name, line_number, _surrogate_message(bad)), options)
             continue
