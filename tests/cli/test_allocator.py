@@ -48,6 +48,30 @@ def test_freed_memory_is_reused_without_new_page_faults():
     assert refaults("keep") < pages // 10  # the freed memory, already backed, reused
 
 
+# the same, each string made and freed on a thread of its own (a worker's job)
+THREAD_REFAULTS = REFAULTS.replace(
+    'for megabytes in range(1, 17):\n    data = b"x" * (megabytes << 20)\n    del data',
+    "import threading\n"
+    "def job(megabytes):\n"
+    '    data = b"x" * (megabytes << 20)\n'
+    "    del data\n"
+    "for megabytes in range(1, 17):\n"
+    "    worker = threading.Thread(target=job, args=(megabytes,))\n"
+    "    worker.start()\n"
+    "    worker.join()",
+)
+
+
+@glibc_only
+def test_freed_memory_is_reused_by_the_worker_threads_too():
+    assert THREAD_REFAULTS != REFAULTS
+    pages = (16 << 20) // 4096
+    done = subprocess.run(
+        [sys.executable, "-c", THREAD_REFAULTS, "keep"], capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout) < pages // 10
+
+
 def test_a_command_asks_for_it_and_importing_dedup_does_not(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(allocator, "keep_freed_memory", lambda: calls.append(1) or True)
