@@ -8,6 +8,15 @@ on a machine shared with other work, wall times say little, but the main thread'
 the CPU time holds. A stage not run (an in-memory scan's, say) is left out.
 
     python benchmarks/scan_threads.py GEN/corpus.jsonl -j 2
+
+``--cores`` measures the machine instead: the CPU time of the same work (numpy sorts, which
+release the GIL) on one thread alone and on two threads at once. Two virtual CPUs that are
+the two hardware threads of one physical core show it as more CPU seconds per sort with two
+threads (each runs slower beside the other), which bounds what ``-j 2`` can gain over
+``-j 1`` whatever the code does; two real cores show the same CPU seconds. Run it on a quiet
+machine: other work on the machine gives the same sign.
+
+    python benchmarks/scan_threads.py --cores
 """
 
 from __future__ import annotations
@@ -59,11 +68,55 @@ def timed(name: str, function: Callable[..., Any], rows: list[Row]) -> Callable[
     return run
 
 
+SORTS = 40  # sorts of 2 million floats per thread and round
+
+
+def core_check(rounds: int = 3) -> None:
+    """Print the CPU seconds per sort on one thread alone and on two at once (medians)."""
+    import threading
+
+    import numpy as np
+
+    data = np.random.default_rng(0).random(2_000_000)
+
+    def sorts(out: list[float]) -> None:
+        start = time.thread_time()
+        for _ in range(SORTS):
+            np.sort(data)
+        out.append((time.thread_time() - start) / SORTS)
+
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("| threads | wall s per round | CPU ms per sort (median) |")
+    print("|---|---|---|")
+    for threads in (1, 2):
+        walls, per_sort = [], []
+        for _ in range(rounds):
+            found: list[float] = []
+            workers = [threading.Thread(target=sorts, args=(found,)) for _ in range(threads)]
+            start = time.perf_counter()
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            walls.append(time.perf_counter() - start)
+            per_sort += found
+        print(
+            f"| {threads} | {sorted(walls)[len(walls) // 2]:.2f} | "
+            f"{1000 * sorted(per_sort)[len(per_sort) // 2]:.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", help="a JSONL file (or any input dedup scan reads)")
+    parser.add_argument("corpus", nargs="?", help="a JSONL file (or any input dedup scan reads)")
     parser.add_argument("-j", "--workers", default="2")
+    parser.add_argument("--cores", action="store_true", help="measure the machine's cores")
     options = parser.parse_args()
+    if options.cores:
+        core_check()
+        return
+    if options.corpus is None:
+        parser.error("a corpus is needed (or --cores)")
     rows: list[Row] = []
     wall, cpu = time.perf_counter(), time.process_time()
     from dedup.cli import main as run_cli
