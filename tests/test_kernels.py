@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import plain_kernels, shingle, sketch
 from dedup.graphs import SMALL_GRAPH_EDGES, components
@@ -50,6 +52,22 @@ def test_the_plain_tokenizer_gives_the_compiled_words(monkeypatch: pytest.Monkey
     assert np.array_equal(got.starts, expected.starts)
     assert np.array_equal(got.ends, expected.ends)
     assert np.array_equal(shingle.word_counts(TEXTS), np.diff(expected.doc_ptr))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
+def test_the_plain_tokenizer_gives_the_compiled_words_of_any_text(texts: list[str]) -> None:
+    expected = compiled_tokens(texts)
+    original = shingle._tokenize_kernel
+    shingle._tokenize_kernel = plain_kernels.tokenize_kernel
+    try:
+        got = shingle.tokenize(texts)
+    finally:
+        shingle._tokenize_kernel = original
+    assert np.array_equal(got.doc_ptr, expected.doc_ptr)
+    assert got.hashes.tobytes() == expected.hashes.tobytes()
+    assert np.array_equal(got.starts, expected.starts)
+    assert np.array_equal(got.ends, expected.ends)
 
 
 def test_the_plain_tokenizer_says_when_its_outputs_are_too_short() -> None:
