@@ -22,8 +22,8 @@ from dedup.normalize import IDEO, WORD
 _U64 = np.uint64
 
 #: Text (characters) up to which a scan in memory runs its kernels as plain Python and numpy
-#: (:func:`small_input`): the five articles of ``corpus/`` come to 30,000; loading numba
-#: costs about as much as the plain kernels take on some 200,000.
+#: (:func:`small_input`): the five articles of ``corpus/`` are well below it; below it,
+#: loading numba costs more than the plain kernels take.
 SMALL_INPUT_CHARS = 100_000
 
 

@@ -9,9 +9,8 @@ memory is reused: the peak is the same, but pages are faulted in once.
 
 Threads get one arena, the main one, instead of one each: glibc gives each thread an arena
 of its own whose heaps it maps and unmaps as the thread's jobs come and go, so that with
-``-j 2`` the worker threads faulted in fresh memory job after job (a words job of 2 million
-characters: about 300 page faults each time on a worker thread, none on the main thread once
-warm) and each arena kept its own freed memory (peak memory a tenth higher). The arrays a
+``-j 2`` the worker threads faulted in fresh memory job after job (where the main thread,
+once warm, reuses its memory) and each arena kept its own freed memory. The arrays a
 stage allocates are few and large, so the lock the threads now share costs nothing
 measurable.
 
