@@ -364,8 +364,29 @@ def _edit_kernel(
     if not keep.any() and min_fragment > 0 and passages[:n_out, MATCHED_A].sum() >= min_fragment:
         keep = np.ones(n_out, dtype=np.bool_)
     passages, edits = passages[:n_out][keep], edits[:n_out][keep]
+    keep = ~_echoes_kernel(passages)
+    passages, edits = passages[keep], edits[keep]
     order = np.argsort(passages[:, A_LO] * span + passages[:, B_LO], kind="mergesort")
     return passages[order], edits[order]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _echoes_kernel(passages):  # pragma: no cover - compiled
+    """:func:`_echo_reference` of every passage."""
+    n = len(passages)
+    echo = np.zeros(n, dtype=np.bool_)
+    for x in range(n):
+        for y in range(n):
+            if y == x or passages[y, MATCHED_A] <= passages[x, MATCHED_A]:
+                continue
+            for lo in (A_LO, B_LO):
+                hi = lo + 1
+                overlap = min(passages[x, hi], passages[y, hi]) - max(
+                    passages[x, lo], passages[y, lo]
+                )
+                if 2 * overlap >= passages[x, hi] - passages[x, lo]:
+                    echo[x] = True
+    return echo
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

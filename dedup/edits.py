@@ -357,6 +357,9 @@ def edited_passages_reference(
     fragments = fragments and sum(row[MATCHED_A] for row in passages) >= min_fragment_words
     keep = [x for x in range(len(passages)) if full[x] or fragments]
     passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
+    # 5. without the echoes: part of a passage aligned again to a second place
+    keep = [x for x in range(len(passages)) if not _echo_reference(passages, x)]
+    passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
     order = sorted(range(len(passages)), key=lambda x: (passages[x][A_LO], passages[x][B_LO]))
     return (
         np.array([passages[x] for x in order], dtype=np.int64).reshape(-1, 6),
@@ -404,6 +407,22 @@ def _drop_shadowed_reference(chains: list[dict], min_words: int) -> list[dict]:
         if not shadowed:
             kept.append(chain)
     return kept
+
+
+def _echo_reference(passages: list[list[int]], x: int) -> bool:
+    """Whether passage ``x`` is an echo: half or more of its span in one document lies
+    inside a passage with more words copied exactly, which is aligned elsewhere in the
+    other document (a sentence the source repeats further on, or a stock phrase), so the
+    same words would be reported twice."""
+    row = passages[x]
+    for y, other in enumerate(passages):
+        if y == x or other[MATCHED_A] <= row[MATCHED_A]:
+            continue
+        for lo, hi in ((A_LO, A_HI), (B_LO, B_HI)):
+            overlap = min(row[hi], other[hi]) - max(row[lo], other[lo])
+            if 2 * overlap >= row[hi] - row[lo]:
+                return True
+    return False
 
 
 def _one_block(boxes: list[list[int]], max_gap: int) -> bool:

@@ -422,3 +422,20 @@ def test_a_scan_finds_a_heavy_revision_by_default():
         assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
     assert scan(records, Config(min_fragment_words=0)).pairs == ()  # switched off
     assert scan(records, Config(min_fragment_words=35)).pairs == ()
+
+
+@given(st.integers(30, 80), st.integers(12, 25), st.data())
+@settings(max_examples=40)
+def test_part_of_a_passage_the_source_repeats_elsewhere_is_not_a_second_passage(n, m, data):
+    """The source repeats ``m`` words of its lead further on; a copy of the lead is one
+    passage, against the lead, not also against the repeat (an echo)."""
+    at = data.draw(st.integers(0, n - m))
+    lead = seq(n, "w")
+    source = " ".join([*lead, *seq(20, "x"), *lead[at : at + m], *seq(10, "y")])
+    copy = " ".join([*seq(15, "h"), *lead, *seq(15, "k")])
+    passages, _, _ = align_texts(copy, source)
+    assert passages[:, :4].tolist() == [[15, 15 + n, 0, n]]
+    # the repeat on its own is still found
+    alone = " ".join([*seq(15, "h"), *lead[at : at + m], *seq(15, "k")])
+    found, _, _ = align_texts(alone, source)
+    assert len(found) >= 1 and found[:, MATCHED_A].min() == m
