@@ -361,9 +361,14 @@ def edited_passages_reference(
     keep = [x for x in range(len(passages)) if not _echo_reference(passages, x)]
     passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
     order = sorted(range(len(passages)), key=lambda x: (passages[x][A_LO], passages[x][B_LO]))
-    return (
-        np.array([passages[x] for x in order], dtype=np.int64).reshape(-1, 6),
-        np.array([edits[x] for x in order], dtype=np.int64).reshape(-1, 6),
+    # 6. passages that tile one block of each document out of order, holes and all: one
+    # reordered passage
+    return _tiled_reference(
+        [passages[x] for x in order],
+        [edits[x] for x in order],
+        max_gap,
+        max_bridge,
+        min_exact_share,
     )
 
 
@@ -423,6 +428,75 @@ def _echo_reference(passages: list[list[int]], x: int) -> bool:
             if 2 * overlap >= row[hi] - row[lo]:
                 return True
     return False
+
+
+def _tiles(spans: list[tuple[int, int]], max_overlap: int, max_hole: int) -> bool:
+    """Whether these ``[lo, hi)`` spans, sorted, make one block: each starts at most
+    ``max_hole`` words after the ones before it end, and overlaps them by at most
+    ``max_overlap`` words."""
+    spans = sorted(spans)
+    reach = spans[0][1]
+    for lo, hi in spans[1:]:
+        if not reach - max_overlap <= lo <= reach + max_hole:
+            return False
+        reach = max(reach, hi)
+    return True
+
+
+def _in_order(rows: list[list[int]]) -> bool:
+    """Whether rows sorted by their span in ``a`` are in order in ``b`` too."""
+    return all(
+        later[B_LO] >= earlier[B_LO] and later[B_HI] >= earlier[B_HI]
+        for earlier, later in itertools.pairwise(rows)
+    )
+
+
+def _tiled_reference(
+    passages: list[list[int]],
+    edits: list[list[int]],
+    max_gap: int,
+    max_bridge: int,
+    min_exact_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passages (sorted by ``a``) joined where a run of them, next to each other in ``a``,
+    tiles one block of each document out of order, with holes of up to ``max_bridge``
+    words (a moved sentence too edited to align) and overlaps of up to ``max_gap``, and
+    holds ``min_exact_share`` of its longer span in words copied exactly: one ``REORDERED``
+    passage of the words of all. Runs in order are left as they are."""
+    rows, kinds = [], []
+    k = 0
+    while k < len(passages):
+        last, reach = k, passages[k][A_HI]
+        for e in range(k + 1, min(len(passages), k + MAX_PIECES)):
+            if not reach - max_gap <= passages[e][A_LO] <= reach + max_bridge:
+                break
+            reach = max(reach, passages[e][A_HI])
+            run = passages[k : e + 1]
+            spans = [(row[B_LO], row[B_HI]) for row in run]
+            length = max(
+                max(r[A_HI] for r in run) - min(r[A_LO] for r in run),
+                max(r[B_HI] for r in run) - min(r[B_LO] for r in run),
+            )
+            copied = sum(r[MATCHED_A] for r in run) >= min_exact_share * length
+            if copied and not _in_order(run) and _tiles(spans, max_gap, max_bridge):
+                last = e
+        run, run_edits = passages[k : last + 1], edits[k : last + 1]
+        k = last + 1
+        if len(run) == 1:
+            rows.append(run[0])
+            kinds.append(run_edits[0])
+            continue
+        a_lo, a_hi = min(r[A_LO] for r in run), max(r[A_HI] for r in run)
+        b_lo, b_hi = min(r[B_LO] for r in run), max(r[B_HI] for r in run)
+        matched = min(sum(r[MATCHED_A] for r in run), a_hi - a_lo, b_hi - b_lo)
+        rows.append([a_lo, a_hi, b_lo, b_hi, matched, matched])
+        edit = [sum(e[c] for e in run_edits) for c in range(6)]
+        edit[KIND] = REORDERED
+        kinds.append(edit)
+    return (
+        np.array(rows, dtype=np.int64).reshape(-1, 6),
+        np.array(kinds, dtype=np.int64).reshape(-1, 6),
+    )
 
 
 def _one_block(boxes: list[list[int]], max_gap: int) -> bool:
