@@ -35,7 +35,9 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
+from dedup.config import Config
 from dedup.edits import REORDERED
+from dedup.errors import ConfigError
 from dedup.shingle import Tokens
 
 #: Shortest and longest sentences matched by their bag of words.
@@ -324,3 +326,14 @@ def bag_passages(
 
 def _overlap(row: list[int], other: list[int]) -> bool:
     return (row[0] < other[1] and other[0] < row[1]) or (row[2] < other[3] and other[2] < row[3])
+
+
+def check_in_memory(config: Config, where: str) -> None:
+    """Refuse ``min_shuffled_sentences`` where the corpus is not held in memory (``where``:
+    the kind of scan), rather than ignore it."""
+    if config.min_shuffled_sentences > 0:
+        raise ConfigError(
+            "min_shuffled_sentences",
+            f"reads every document's sentences, which {where} does not: "
+            "scan in memory (--spill never), or leave it at 0",
+        )
