@@ -70,17 +70,27 @@ def sentence_starts(text: str, word_starts: np.ndarray) -> np.ndarray:
 
 def corpus_sentences(texts: Sequence[str], tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     """Sentence starts of every document (word indices into the corpus) in CSR layout:
-    ``starts[ptr[d]:ptr[d + 1]]`` are document ``d``'s."""
-    parts, sizes = [], []
-    for d, text in enumerate(texts):
-        lo, hi = int(tokens.doc_ptr[d]), int(tokens.doc_ptr[d + 1])
-        found = sentence_starts(text, tokens.starts[lo:hi]) + lo
-        parts.append(found)
-        sizes.append(len(found))
-    ptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ptr[1:])
-    starts = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-    return starts.astype(np.int64), ptr
+    ``starts[ptr[d]:ptr[d + 1]]`` are document ``d``'s (as :func:`sentence_starts` gives
+    them, one document at a time)."""
+    counts = np.diff(tokens.doc_ptr)
+    base = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=base[1:])
+    # every word's and every sentence end's offset in the texts put end to end
+    starts = tokens.starts + np.repeat(base[:-1], counts)
+    cuts = np.array(
+        [
+            m.end() + b
+            for text, b in zip(texts, base.tolist())
+            for m in _SENTENCE_END.finditer(text)
+        ],
+        dtype=np.int64,
+    )
+    firsts = np.searchsorted(starts, cuts, side="left")
+    # a cut past a document's last word gives the next document's first word: a start anyway
+    firsts = np.unique(
+        np.concatenate([firsts[firsts < len(starts)], tokens.doc_ptr[:-1][counts > 0]])
+    )
+    return firsts.astype(np.int64), np.searchsorted(firsts, tokens.doc_ptr).astype(np.int64)
 
 
 @njit(cache=True, nogil=True)

@@ -17,6 +17,7 @@ from dedup.bags import (
     bag_passages,
     bag_runs,
     corpus_sentences,
+    sentence_starts,
 )
 from dedup.config import Config
 from dedup.edits import REORDERED
@@ -116,3 +117,18 @@ def test_a_reuters_lead_with_shuffled_sentences_is_found_with_its_offsets():
     assert sorted(words(source[slice(*spans["source"])])) == sorted(words(source[:end]))
     start = suspicious.index(lead)
     assert spans["shuffled"] == (start, start + len(lead.rstrip(".")))
+
+
+def test_the_corpus_sentences_are_each_documents_own():
+    texts = [
+        "One two three. Four five? Six",
+        "",
+        "Alpha beta.\n    Gamma. delta U.S. Epsilon",
+        "Zeta.",
+    ]
+    tokens = tokenize(texts)
+    starts, ptr = corpus_sentences(texts, tokens)
+    for d, text in enumerate(texts):
+        lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
+        own = sentence_starts(text, tokens.starts[lo:hi]) + lo
+        assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
