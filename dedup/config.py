@@ -177,7 +177,7 @@ class Config:
         sentences of one document in a row each stand, words reordered, as a run of words
         of the other, one after another (:mod:`dedup.bags`): a copy with the words of
         every sentence shuffled. Off (0) by default: it reads every document's sentences
-        and costs about a third more CPU time. See docs/method-alignment.md.
+        and about doubles a scan's CPU time. See docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
