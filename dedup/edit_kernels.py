@@ -447,13 +447,16 @@ def _echoes_kernel(passages):  # pragma: no cover - compiled
         for y in range(n):
             if y == x or passages[y, MATCHED_A] <= passages[x, MATCHED_A]:
                 continue
+            inside = 0
             for lo in (A_LO, B_LO):
                 hi = lo + 1
                 overlap = min(passages[x, hi], passages[y, hi]) - max(
                     passages[x, lo], passages[y, lo]
                 )
                 if 2 * overlap >= passages[x, hi] - passages[x, lo]:
-                    echo[x] = True
+                    inside += 1
+            if inside == 1:
+                echo[x] = True
     return echo
 
 

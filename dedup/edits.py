@@ -416,17 +416,20 @@ def _drop_shadowed_reference(chains: list[dict], min_words: int) -> list[dict]:
 
 def _echo_reference(passages: list[list[int]], x: int) -> bool:
     """Whether passage ``x`` is an echo: half or more of its span in one document lies
-    inside a passage with more words copied exactly, which is aligned elsewhere in the
-    other document (a sentence the source repeats further on, or a stock phrase), so the
-    same words would be reported twice."""
+    inside a passage with more words copied exactly, and less than half in the other
+    document, where it is aligned elsewhere (a sentence the source repeats further on, or a
+    stock phrase), so the same words would be reported twice. A passage half inside the
+    other in both documents continues it, and is kept."""
     row = passages[x]
     for y, other in enumerate(passages):
         if y == x or other[MATCHED_A] <= row[MATCHED_A]:
             continue
+        inside = []
         for lo, hi in ((A_LO, A_HI), (B_LO, B_HI)):
             overlap = min(row[hi], other[hi]) - max(row[lo], other[lo])
-            if 2 * overlap >= row[hi] - row[lo]:
-                return True
+            inside.append(2 * overlap >= row[hi] - row[lo])
+        if inside[0] != inside[1]:
+            return True
     return False
 
 

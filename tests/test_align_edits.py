@@ -466,3 +466,25 @@ def test_moved_sentences_around_a_rewritten_one_are_one_reordered_passage(x, y, 
         assert passages[0, MATCHED_A] == copied
     else:
         assert sorted(passages[:, MATCHED_A].tolist()) != [copied]
+
+
+@given(st.lists(st.tuples(*[st.integers(0, 60)] * 4, st.integers(0, 40)), max_size=6))
+def test_compiled_echoes_equal_the_reference(spans):
+    from dedup.edit_kernels import _echoes_kernel
+    from dedup.edits import _echo_reference
+
+    rows = [[a, a + da, b, b + db, m, m] for a, da, b, db, m in spans]
+    array = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    expected = [_echo_reference(rows, x) for x in range(len(rows))]
+    assert _echoes_kernel(array).tolist() == expected
+
+
+def test_an_echo_is_inside_in_one_document_only():
+    from dedup.edits import _echo_reference
+
+    strong = [0, 100, 0, 100, 90, 90]
+    echo = [50, 80, 300, 330, 25, 25]  # inside in a, elsewhere in b
+    continuation = [60, 130, 55, 125, 40, 40]  # half inside in both: it goes on
+    assert _echo_reference([strong, echo], 1)
+    assert not _echo_reference([strong, continuation], 1)
+    assert not _echo_reference([strong, echo], 0)  # the stronger one stays
