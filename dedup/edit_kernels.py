@@ -447,16 +447,17 @@ def _echoes_kernel(passages):  # pragma: no cover - compiled
         for y in range(n):
             if y == x or passages[y, MATCHED_A] <= passages[x, MATCHED_A]:
                 continue
-            inside = 0
+            after = passages[x, A_HI] > passages[y, A_HI] and passages[x, B_HI] > passages[y, B_HI]
+            before = passages[x, A_LO] < passages[y, A_LO] and passages[x, B_LO] < passages[y, B_LO]
+            if after or before:
+                continue
             for lo in (A_LO, B_LO):
                 hi = lo + 1
                 overlap = min(passages[x, hi], passages[y, hi]) - max(
                     passages[x, lo], passages[y, lo]
                 )
                 if 2 * overlap >= passages[x, hi] - passages[x, lo]:
-                    inside += 1
-            if inside == 1:
-                echo[x] = True
+                    echo[x] = True
     return echo
 
 

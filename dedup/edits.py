@@ -416,20 +416,23 @@ def _drop_shadowed_reference(chains: list[dict], min_words: int) -> list[dict]:
 
 def _echo_reference(passages: list[list[int]], x: int) -> bool:
     """Whether passage ``x`` is an echo: half or more of its span in one document lies
-    inside a passage with more words copied exactly, and less than half in the other
-    document, where it is aligned elsewhere (a sentence the source repeats further on, or a
-    stock phrase), so the same words would be reported twice. A passage half inside the
-    other in both documents continues it, and is kept."""
+    inside a passage with more words copied exactly, to which it is aligned elsewhere in
+    the other document (a sentence the source repeats further on, or a stock phrase), so
+    the same words would be reported twice. A passage that reaches past the other one on
+    the same side in both documents continues it (a passage cut in two overlapping pieces
+    by a rewritten clause), and is kept."""
     row = passages[x]
     for y, other in enumerate(passages):
         if y == x or other[MATCHED_A] <= row[MATCHED_A]:
             continue
-        inside = []
+        after = row[A_HI] > other[A_HI] and row[B_HI] > other[B_HI]
+        before = row[A_LO] < other[A_LO] and row[B_LO] < other[B_LO]
+        if after or before:
+            continue
         for lo, hi in ((A_LO, A_HI), (B_LO, B_HI)):
             overlap = min(row[hi], other[hi]) - max(row[lo], other[lo])
-            inside.append(2 * overlap >= row[hi] - row[lo])
-        if inside[0] != inside[1]:
-            return True
+            if 2 * overlap >= row[hi] - row[lo]:
+                return True
     return False
 
 

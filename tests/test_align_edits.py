@@ -484,7 +484,9 @@ def test_an_echo_is_inside_in_one_document_only():
 
     strong = [0, 100, 0, 100, 90, 90]
     echo = [50, 80, 300, 330, 25, 25]  # inside in a, elsewhere in b
-    continuation = [60, 130, 55, 125, 40, 40]  # half inside in both: it goes on
+    repeat = [70, 104, 30, 64, 25, 25]  # inside in b, half inside in a, another diagonal
+    continuation = [60, 130, 55, 125, 40, 40]  # half inside in both, and reaching past
     assert _echo_reference([strong, echo], 1)
+    assert _echo_reference([strong, repeat], 1)
     assert not _echo_reference([strong, continuation], 1)
     assert not _echo_reference([strong, echo], 0)  # the stronger one stays
