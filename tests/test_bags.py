@@ -132,3 +132,13 @@ def test_the_corpus_sentences_are_each_documents_own():
         lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
         own = sentence_starts(text, tokens.starts[lo:hi]) + lo
         assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
+
+
+def test_a_spilled_scan_refuses_the_route_rather_than_ignore_it(tmp_path):
+    from dedup.errors import ConfigError
+    from dedup.spilled import scan_spilled
+
+    records = [Record("a", "One two three four five six seven eight nine ten.")]
+    with pytest.raises(ConfigError, match="min_shuffled_sentences"):
+        scan_spilled(records, Config(min_shuffled_sentences=2), spill_dir=tmp_path)
+    assert scan_spilled(records, Config(), spill_dir=tmp_path).pairs == ()
