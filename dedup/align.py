@@ -20,9 +20,13 @@ For a pair of documents:
    exactly. A pair with no such passage whose shorter aligned pieces (each at least one
    exact run of ``shingle_size`` words, and ``min_exact_share`` copied) together hold at
    least ``min_fragment_words`` words aligned to an equal word keeps those pieces: a heavy
-   revision, reworded and reordered, that keeps only short exact runs. Every passage
-   boundary is a word boundary; :mod:`dedup.pipeline` maps it to character offsets through
-   each document's word offsets. An optional edit table says how each passage was edited
+   revision, reworded and reordered, that keeps only short exact runs. A passage half
+   inside a stronger one in one document and aligned elsewhere in the other (an echo: the
+   source repeating part of it) is dropped, and passages that tile one block of each
+   document out of order, with holes of up to ``max_bridge`` words, are one ``REORDERED``
+   passage when half the block is copied. Every passage boundary is a word boundary;
+   :mod:`dedup.pipeline` maps it to character offsets through each document's word
+   offsets. An optional edit table says how each passage was edited
    (``KIND``, ``SUBSTITUTED``, ``INSERTED``, ``DELETED``,
    ``NEAR_MATCHED``, ``PIECES``).
 4. **Passages from exact runs** (without the words, and for a document aligned with

@@ -172,6 +172,12 @@ class Config:
         passage keys anywhere (:attr:`fragment_hits`), not only two close together. 24 by
         default (chosen on the dev halves of Clough–Stevenson and of benchmarks/edited.py);
         0 keeps none. See docs/method-alignment.md.
+    min_shuffled_sentences : int
+        With N > 0, a pair the aligner found no passage in gets one where N or more
+        sentences of one document in a row each stand, words reordered, as a run of words
+        of the other, one after another (:mod:`dedup.bags`): a copy with the words of
+        every sentence shuffled. Off (0) by default: it reads every document's sentences
+        and about doubles a scan's CPU time. See docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -286,6 +292,13 @@ class Config:
         1_000_000,
         "Least words copied exactly, in all, by the shorter aligned pieces of a pair with no "
         "passage of --min-passage-words (a heavy revision); 0 keeps no such pieces.",
+    )
+    min_shuffled_sentences: int = setting(
+        0,
+        0,
+        1000,
+        "Least sentences in a row, each with its words reordered, that make a passage in a "
+        "pair with no other passage (a copy with shuffled words); 0 looks for none.",
     )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 

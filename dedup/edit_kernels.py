@@ -364,8 +364,101 @@ def _edit_kernel(
     if not keep.any() and min_fragment > 0 and passages[:n_out, MATCHED_A].sum() >= min_fragment:
         keep = np.ones(n_out, dtype=np.bool_)
     passages, edits = passages[:n_out][keep], edits[:n_out][keep]
+    keep = ~_echoes_kernel(passages)
+    passages, edits = passages[keep], edits[keep]
     order = np.argsort(passages[:, A_LO] * span + passages[:, B_LO], kind="mergesort")
-    return passages[order], edits[order]
+    return _tiled_kernel(passages[order], edits[order], max_gap, max_bridge, min_share)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _tiles_kernel(spans, max_overlap, max_hole):  # pragma: no cover - compiled
+    """:func:`_tiles` of ``[lo, hi]`` rows."""
+    order = np.argsort(spans[:, 0] * (spans[:, 1].max() + 1) + spans[:, 1], kind="mergesort")
+    reach = spans[order[0], 1]
+    for q in range(1, len(order)):
+        lo, hi = spans[order[q], 0], spans[order[q], 1]
+        if not reach - max_overlap <= lo <= reach + max_hole:
+            return False
+        reach = max(reach, hi)
+    return True
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _tiled_kernel(passages, edits, max_gap, max_bridge, min_share):  # pragma: no cover - compiled
+    """:func:`_tiled_reference`."""
+    m = len(passages)
+    rows = np.zeros((m, 6), dtype=np.int64)
+    kinds = np.zeros((m, 6), dtype=np.int64)
+    n_out = 0
+    k = 0
+    while k < m:
+        last, reach = k, passages[k, A_HI]
+        for e in range(k + 1, min(m, k + MAX_PIECES)):
+            if not reach - max_gap <= passages[e, A_LO] <= reach + max_bridge:
+                break
+            reach = max(reach, passages[e, A_HI])
+            in_order = True
+            a_lo, a_hi = passages[k, A_LO], passages[k, A_HI]
+            b_lo, b_hi = passages[k, B_LO], passages[k, B_HI]
+            matched = passages[k, MATCHED_A]
+            for q in range(k + 1, e + 1):
+                a_lo, a_hi = min(a_lo, passages[q, A_LO]), max(a_hi, passages[q, A_HI])
+                b_lo, b_hi = min(b_lo, passages[q, B_LO]), max(b_hi, passages[q, B_HI])
+                matched += passages[q, MATCHED_A]
+                if passages[q, B_LO] < passages[q - 1, B_LO] or (
+                    passages[q, B_HI] < passages[q - 1, B_HI]
+                ):
+                    in_order = False
+            copied = matched >= min_share * max(a_hi - a_lo, b_hi - b_lo)
+            if (
+                copied
+                and not in_order
+                and _tiles_kernel(passages[k : e + 1, B_LO : B_HI + 1], max_gap, max_bridge)
+            ):
+                last = e
+        if last == k:
+            rows[n_out] = passages[k]
+            kinds[n_out] = edits[k]
+        else:
+            a_lo, a_hi = passages[k, A_LO], passages[k, A_HI]
+            b_lo, b_hi = passages[k, B_LO], passages[k, B_HI]
+            matched = 0
+            for q in range(k, last + 1):
+                a_lo, a_hi = min(a_lo, passages[q, A_LO]), max(a_hi, passages[q, A_HI])
+                b_lo, b_hi = min(b_lo, passages[q, B_LO]), max(b_hi, passages[q, B_HI])
+                matched += passages[q, MATCHED_A]
+                kinds[n_out] += edits[q]
+            matched = min(matched, a_hi - a_lo, b_hi - b_lo)
+            rows[n_out, A_LO], rows[n_out, A_HI] = a_lo, a_hi
+            rows[n_out, B_LO], rows[n_out, B_HI] = b_lo, b_hi
+            rows[n_out, MATCHED_A], rows[n_out, MATCHED_B] = matched, matched
+            kinds[n_out, KIND] = REORDERED
+        n_out += 1
+        k = last + 1
+    return rows[:n_out].copy(), kinds[:n_out].copy()
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _echoes_kernel(passages):  # pragma: no cover - compiled
+    """:func:`_echo_reference` of every passage."""
+    n = len(passages)
+    echo = np.zeros(n, dtype=np.bool_)
+    for x in range(n):
+        for y in range(n):
+            if y == x or passages[y, MATCHED_A] <= passages[x, MATCHED_A]:
+                continue
+            after = passages[x, A_HI] > passages[y, A_HI] and passages[x, B_HI] > passages[y, B_HI]
+            before = passages[x, A_LO] < passages[y, A_LO] and passages[x, B_LO] < passages[y, B_LO]
+            if after or before:
+                continue
+            for lo in (A_LO, B_LO):
+                hi = lo + 1
+                overlap = min(passages[x, hi], passages[y, hi]) - max(
+                    passages[x, lo], passages[y, lo]
+                )
+                if 2 * overlap >= passages[x, hi] - passages[x, lo]:
+                    echo[x] = True
+    return echo
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

@@ -357,10 +357,18 @@ def edited_passages_reference(
     fragments = fragments and sum(row[MATCHED_A] for row in passages) >= min_fragment_words
     keep = [x for x in range(len(passages)) if full[x] or fragments]
     passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
+    # 5. without the echoes: part of a passage aligned again to a second place
+    keep = [x for x in range(len(passages)) if not _echo_reference(passages, x)]
+    passages, edits = [passages[x] for x in keep], [edits[x] for x in keep]
     order = sorted(range(len(passages)), key=lambda x: (passages[x][A_LO], passages[x][B_LO]))
-    return (
-        np.array([passages[x] for x in order], dtype=np.int64).reshape(-1, 6),
-        np.array([edits[x] for x in order], dtype=np.int64).reshape(-1, 6),
+    # 6. passages that tile one block of each document out of order, holes and all: one
+    # reordered passage
+    return _tiled_reference(
+        [passages[x] for x in order],
+        [edits[x] for x in order],
+        max_gap,
+        max_bridge,
+        min_exact_share,
     )
 
 
@@ -404,6 +412,97 @@ def _drop_shadowed_reference(chains: list[dict], min_words: int) -> list[dict]:
         if not shadowed:
             kept.append(chain)
     return kept
+
+
+def _echo_reference(passages: list[list[int]], x: int) -> bool:
+    """Whether passage ``x`` is an echo: half or more of its span in one document lies
+    inside a passage with more words copied exactly, to which it is aligned elsewhere in
+    the other document (a sentence the source repeats further on, or a stock phrase), so
+    the same words would be reported twice. A passage that reaches past the other one on
+    the same side in both documents continues it (a passage cut in two overlapping pieces
+    by a rewritten clause), and is kept."""
+    row = passages[x]
+    for y, other in enumerate(passages):
+        if y == x or other[MATCHED_A] <= row[MATCHED_A]:
+            continue
+        after = row[A_HI] > other[A_HI] and row[B_HI] > other[B_HI]
+        before = row[A_LO] < other[A_LO] and row[B_LO] < other[B_LO]
+        if after or before:
+            continue
+        for lo, hi in ((A_LO, A_HI), (B_LO, B_HI)):
+            overlap = min(row[hi], other[hi]) - max(row[lo], other[lo])
+            if 2 * overlap >= row[hi] - row[lo]:
+                return True
+    return False
+
+
+def _tiles(spans: list[tuple[int, int]], max_overlap: int, max_hole: int) -> bool:
+    """Whether these ``[lo, hi)`` spans, sorted, make one block: each starts at most
+    ``max_hole`` words after the ones before it end, and overlaps them by at most
+    ``max_overlap`` words."""
+    spans = sorted(spans)
+    reach = spans[0][1]
+    for lo, hi in spans[1:]:
+        if not reach - max_overlap <= lo <= reach + max_hole:
+            return False
+        reach = max(reach, hi)
+    return True
+
+
+def _in_order(rows: list[list[int]]) -> bool:
+    """Whether rows sorted by their span in ``a`` are in order in ``b`` too."""
+    return all(
+        later[B_LO] >= earlier[B_LO] and later[B_HI] >= earlier[B_HI]
+        for earlier, later in itertools.pairwise(rows)
+    )
+
+
+def _tiled_reference(
+    passages: list[list[int]],
+    edits: list[list[int]],
+    max_gap: int,
+    max_bridge: int,
+    min_exact_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passages (sorted by ``a``) joined where a run of them, next to each other in ``a``,
+    tiles one block of each document out of order, with holes of up to ``max_bridge``
+    words (a moved sentence too edited to align) and overlaps of up to ``max_gap``, and
+    holds ``min_exact_share`` of its longer span in words copied exactly: one ``REORDERED``
+    passage of the words of all. Runs in order are left as they are."""
+    rows, kinds = [], []
+    k = 0
+    while k < len(passages):
+        last, reach = k, passages[k][A_HI]
+        for e in range(k + 1, min(len(passages), k + MAX_PIECES)):
+            if not reach - max_gap <= passages[e][A_LO] <= reach + max_bridge:
+                break
+            reach = max(reach, passages[e][A_HI])
+            run = passages[k : e + 1]
+            spans = [(row[B_LO], row[B_HI]) for row in run]
+            length = max(
+                max(r[A_HI] for r in run) - min(r[A_LO] for r in run),
+                max(r[B_HI] for r in run) - min(r[B_LO] for r in run),
+            )
+            copied = sum(r[MATCHED_A] for r in run) >= min_exact_share * length
+            if copied and not _in_order(run) and _tiles(spans, max_gap, max_bridge):
+                last = e
+        run, run_edits = passages[k : last + 1], edits[k : last + 1]
+        k = last + 1
+        if len(run) == 1:
+            rows.append(run[0])
+            kinds.append(run_edits[0])
+            continue
+        a_lo, a_hi = min(r[A_LO] for r in run), max(r[A_HI] for r in run)
+        b_lo, b_hi = min(r[B_LO] for r in run), max(r[B_HI] for r in run)
+        matched = min(sum(r[MATCHED_A] for r in run), a_hi - a_lo, b_hi - b_lo)
+        rows.append([a_lo, a_hi, b_lo, b_hi, matched, matched])
+        edit = [sum(e[c] for e in run_edits) for c in range(6)]
+        edit[KIND] = REORDERED
+        kinds.append(edit)
+    return (
+        np.array(rows, dtype=np.int64).reshape(-1, 6),
+        np.array(kinds, dtype=np.int64).reshape(-1, 6),
+    )
 
 
 def _one_block(boxes: list[list[int]], max_gap: int) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 
 from dedup.align import align_pairs
 from dedup.assemble import DocTable, alignment_rows, span_offsets
+from dedup.bags import bag_passages
 from dedup.candidates import Overlap, candidates_stage, keys_of, measure_overlaps
 from dedup.config import Config
 from dedup.copies import (
@@ -160,6 +161,7 @@ def scan(
     seconds["candidates"], clock = lap(clock)
 
     table = DocTable.of(docs, shingled.tokens)
+    shuffled = shuffled_passages(docs, shingled, config, represented)  # timed as "align"
     found, clock = verify_candidates(
         CorpusWords(shingled),
         table,
@@ -178,12 +180,27 @@ def scan(
             if expand_pairs and len(groups)
             else None
         ),
+        shuffled=shuffled,
     )
     candidates = (len(lsh_pairs), len(passage_pairs), len(self_docs), common_keys)
     return found.scan_result(config, table, rejects, signatures, candidates, seconds)
 
 
 SPILL_ABOVE_CHARS = 1 << 25  # characters held in memory before the CLI's --spill auto spills
+
+
+def shuffled_passages(
+    docs: list[Record], shingled: Shingled, config: Config, represented: np.ndarray | None
+) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """Passages of shuffled sentences (:func:`dedup.bags.bag_passages`) between documents
+    that are not members of a copy group standing behind its representative."""
+    if config.min_shuffled_sentences <= 0:
+        return {}
+    found = bag_passages([r.text for r in docs], shingled.tokens, config.min_shuffled_sentences)
+    if represented is None:
+        return found
+    kept = set(represented.tolist())
+    return {pair: rows for pair, rows in found.items() if pair[0] in kept and pair[1] in kept}
 
 
 def hold_records(records: Iterable[Record], max_chars: int) -> list[Record] | Iterator[Record]:

@@ -157,6 +157,7 @@ def verify_candidates(
     clock: float,
     groups: CopyGroups | None = None,
     expand: ExpandFn | None = None,
+    shuffled: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[Verified, float]:
     """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
     threshold, passage pairs and self-repeat candidates are aligned, and the alignments
@@ -171,7 +172,10 @@ def verify_candidates(
     candidate), each member is measured and aligned against its representative once; those
     alignments give the members' witnesses and the groups' records, and no pair record.
     ``expand`` (exact groups only) turns the alignments of the representatives into those of
-    every member, as if there were no groups."""
+    every member, as if there were no groups.
+
+    ``shuffled`` (a corpus in one block only): passages of shuffled sentences by pair
+    (:func:`dedup.bags.bag_passages`), added for the pairs the aligner found nothing in."""
     lsh = {(int(a), int(b)) for a, b in lsh_pairs}
     star = (
         {(int(a), int(b)) for a, b in groups.star_pairs().tolist()} if groups is not None else set()
@@ -216,6 +220,8 @@ def verify_candidates(
             work if whole else None,
             engine,
         )
+        if shuffled and whole:
+            part = _with_shuffled(part, shuffled)
         span_docs, starts, ends = span_offsets(part, shingled.tokens)
         if numbers is not None:
             part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
@@ -391,6 +397,22 @@ def align_candidates(
             progress("align", min(first + ALIGN_CHUNK, len(pairs)), len(pairs))
     aligned.close()  # the workers stop now, not when the generator is collected
     return raw
+
+
+def _with_shuffled(
+    part: list[tuple[int, int, list[int]]],
+    shuffled: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+) -> list[tuple[int, int, list[int]]]:
+    """The aligned rows and, for each pair with none, its passages of shuffled sentences,
+    in order of pair (each pair's rows in their order)."""
+    aligned = {(a, b) for a, b, _ in part}
+    added = [
+        (a, b, row)
+        for (a, b), (passages, edits) in sorted(shuffled.items())
+        if (a, b) not in aligned
+        for row in alignment_rows(passages, edits).tolist()
+    ]
+    return sorted(part + added, key=lambda item: (item[0], item[1])) if added else part
 
 
 def _align_stage(first: int) -> str:

@@ -390,13 +390,15 @@ def heavy_revision(runs: list[int]) -> tuple[str, str]:
 def test_the_short_exact_runs_of_a_heavy_revision_are_kept_together():
     source, rewrite = heavy_revision([9, 8, 10])  # 27 words in exact runs, none of 12
     passages, edits, _ = align_texts(source, rewrite, min_fragment_words=24)
+    # the first two pieces, in reverse order with 15 reworded words between them in each
+    # text, tile one block holding half its words copied: one reordered passage; with the
+    # third the block would hold fewer (27 of 57)
     assert sorted((p[A_HI] - p[A_LO], p[MATCHED_A]) for p in passages.tolist()) == [
-        (8, 8),
-        (9, 9),
         (10, 10),
+        (9 + 15 + 8, 9 + 8),
     ]
-    assert sorted(edits[:, KIND].tolist()) == [EXACT] * 3
-    assert len(align_texts(source, rewrite)[0]) == 3  # on by default (24 words)
+    assert sorted(edits[:, KIND].tolist()) == [EXACT, REORDERED]
+    assert len(align_texts(source, rewrite)[0]) == 2  # on by default (24 words)
     assert len(align_texts(source, rewrite, min_fragment_words=0)[0]) == 0  # off
     # fewer words in all than min_fragment_words: nothing
     fewer, _, _ = align_texts(*heavy_revision([9, 8]), min_fragment_words=24)
@@ -417,8 +419,74 @@ def test_a_scan_finds_a_heavy_revision_by_default():
     source, rewrite = heavy_revision([9, 8, 10, 7])
     records = [Record("a-source", source), Record("b-rewrite", rewrite)]
     (pair,) = scan(records).pairs
-    assert sorted(a.matched_words for a in pair.alignments) == [7, 8, 9, 10]
+    # the pieces two by two (9 and 8, 10 and 7 words, reversed, 15 reworded words between
+    # them): each pair tiles a block holding half its words copied, one reordered passage
+    assert sorted(a.matched_words for a in pair.alignments) == [17, 17]
     for a in pair.alignments:
-        assert words(source[a.a_start : a.a_end]) == words(rewrite[a.b_start : a.b_end])
+        assert a.reuse_kind == "reordered"
+        assert sorted(words(source[a.a_start : a.a_end]))[: a.matched_words] == sorted(
+            set(words(source[a.a_start : a.a_end])) & set(words(rewrite[a.b_start : a.b_end]))
+        )
     assert scan(records, Config(min_fragment_words=0)).pairs == ()  # switched off
     assert scan(records, Config(min_fragment_words=35)).pairs == ()
+
+
+@given(st.integers(30, 80), st.integers(12, 25), st.data())
+@settings(max_examples=40)
+def test_part_of_a_passage_the_source_repeats_elsewhere_is_not_a_second_passage(n, m, data):
+    """The source repeats ``m`` words of its lead further on; a copy of the lead is one
+    passage, against the lead, not also against the repeat (an echo)."""
+    at = data.draw(st.integers(0, n - m))
+    lead = seq(n, "w")
+    source = " ".join([*lead, *seq(20, "x"), *lead[at : at + m], *seq(10, "y")])
+    copy = " ".join([*seq(15, "h"), *lead, *seq(15, "k")])
+    passages, _, _ = align_texts(copy, source)
+    assert passages[:, :4].tolist() == [[15, 15 + n, 0, n]]
+    # the repeat on its own is still found
+    alone = " ".join([*seq(15, "h"), *lead[at : at + m], *seq(15, "k")])
+    found, _, _ = align_texts(alone, source)
+    assert len(found) >= 1 and found[:, MATCHED_A].min() == m
+
+
+@given(st.integers(12, 30), st.integers(12, 30), st.integers(12, 30), st.integers(0, 30),
+       st.integers(0, 30))  # fmt: skip
+@settings(max_examples=40)
+def test_moved_sentences_around_a_rewritten_one_are_one_reordered_passage(x, y, z, hole_a, hole_b):
+    """Sentences X Y Z copied as Z X Y, with a sentence between X and Y rewritten (a hole
+    of ``hole_a`` words in one text and ``hole_b`` in the other): one reordered passage
+    when the block holds half its words copied, else the pieces as they are."""
+    s_x, s_y, s_z = seq(x, "x"), seq(y, "y"), seq(z, "z")
+    source = " ".join([*seq(10, "h"), *s_x, *seq(hole_a, "old"), *s_y, *s_z, *seq(10, "t")])
+    copy = " ".join([*seq(10, "k"), *s_z, *s_x, *seq(hole_b, "new"), *s_y, *seq(10, "e")])
+    passages, edits, _ = align_texts(source, copy)
+    copied, span = x + y + z, x + y + z + max(hole_a, hole_b)
+    if 2 * copied >= span:
+        assert passages[:, :4].tolist() == [[10, 10 + copied + hole_a, 10, 10 + copied + hole_b]]
+        assert edits[:, KIND].tolist() == [REORDERED]
+        assert passages[0, MATCHED_A] == copied
+    else:
+        assert sorted(passages[:, MATCHED_A].tolist()) != [copied]
+
+
+@given(st.lists(st.tuples(*[st.integers(0, 60)] * 4, st.integers(0, 40)), max_size=6))
+def test_compiled_echoes_equal_the_reference(spans):
+    from dedup.edit_kernels import _echoes_kernel
+    from dedup.edits import _echo_reference
+
+    rows = [[a, a + da, b, b + db, m, m] for a, da, b, db, m in spans]
+    array = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    expected = [_echo_reference(rows, x) for x in range(len(rows))]
+    assert _echoes_kernel(array).tolist() == expected
+
+
+def test_an_echo_is_inside_in_one_document_only():
+    from dedup.edits import _echo_reference
+
+    strong = [0, 100, 0, 100, 90, 90]
+    echo = [50, 80, 300, 330, 25, 25]  # inside in a, elsewhere in b
+    repeat = [70, 104, 30, 64, 25, 25]  # inside in b, half inside in a, another diagonal
+    continuation = [60, 130, 55, 125, 40, 40]  # half inside in both, and reaching past
+    assert _echo_reference([strong, echo], 1)
+    assert _echo_reference([strong, repeat], 1)
+    assert not _echo_reference([strong, continuation], 1)
+    assert not _echo_reference([strong, echo], 0)  # the stronger one stays

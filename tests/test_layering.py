@@ -36,6 +36,7 @@ STAGES = [
     "edit_kernels",
     "segments",
     "align",
+    "bags",  # shuffled words: sentences matched by their bag of words (issue #20)
     "edit_marks",
     "story_store",
     "store",
@@ -88,7 +89,7 @@ STAGES = [
     "cli",
     "__main__",
 ]
-KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align"}
+KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align", "bags"}
 ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
 
 

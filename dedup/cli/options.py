@@ -38,6 +38,7 @@ SCAN_SETTINGS = (
     "max_bridge_words",
     "min_exact_share",
     "min_fragment_words",
+    "min_shuffled_sentences",
     "common_fraction",
     "common_min_docs",
 )
