@@ -13,15 +13,17 @@ back; the texts of the passages are cut by tasks as well.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from dedup.candidates import measure_overlaps
 from dedup.config import Config
 from dedup.parallel import Engine, LocalEngine
-from dedup.ray_shards import read_texts
+from dedup.ray_shards import TEXT_ERRORS, read_texts
 from dedup.shingle import Tokens
 from dedup.spilled import SPILL_BLOCK_DOCS, pair_blocks
 from dedup.stages import concat_clearing, cut_runs
@@ -114,20 +116,23 @@ class ShardWords:
         return [shingled.doc_shingles(k).tobytes() for k in range(len(docs))]
 
     def passage_texts(self, passages: list) -> list:
-        """``passages`` with the text cuts :class:`DeferredText` noted made, by tasks."""
+        """``passages`` with the text cuts :class:`DeferredText` noted made, by tasks. Each
+        task writes its cuts to a file of its own, read back here: returned, they would pass
+        through Ray's object store, whose pages this process would then hold."""
         cuts = [p.text for p in passages]
         docs = np.array([c.doc for c in cuts], dtype=np.int64)
         spans = np.array([(c.start, c.end) for c in cuts], dtype=np.int64).reshape(-1, 2)
         jobs = [
             (
+                job,
                 *self._where(docs[lo : lo + PASSAGE_TEXTS_PER_JOB]),
                 spans[lo : lo + PASSAGE_TEXTS_PER_JOB],
             )
-            for lo in range(0, len(cuts), PASSAGE_TEXTS_PER_JOB)
+            for job, lo in enumerate(range(0, len(cuts), PASSAGE_TEXTS_PER_JOB))
         ]
-        texts = [
-            t for part in self.engine.map_ordered(_cut_job, (self.folder,), jobs) for t in part
-        ]
+        texts: list[str] = []
+        for job, lengths in enumerate(self.engine.map_ordered(_cut_job, (self.folder,), jobs)):
+            texts += _read_cuts(_cut_path(self.folder, job), lengths)
         return [dataclasses.replace(p, text=t) for p, t in zip(passages, texts)]
 
     def _where(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,11 +192,37 @@ def _shingle_job(
     return _shingle_slice(shingle_size, read_texts(folder, shards, starts, ends), first)
 
 
+def _cut_path(folder: str, job: int) -> Path:
+    return Path(folder) / f"cuts-{job:06d}.bin"
+
+
 def _cut_job(
-    folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray, spans: np.ndarray
-) -> list[str]:
+    folder: str,
+    job: int,
+    shards: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    spans: np.ndarray,
+) -> np.ndarray:
+    """The texts at ``spans`` of these documents, written one after another to this job's
+    file (on a worker); returns the length in bytes of each."""
     texts = read_texts(folder, shards, starts, ends)
-    return [text[lo:hi] for text, (lo, hi) in zip(texts, spans.tolist())]
+    cut = [
+        text[lo:hi].encode("utf-8", TEXT_ERRORS) for text, (lo, hi) in zip(texts, spans.tolist())
+    ]
+    with open(_cut_path(folder, job), "wb") as out:
+        out.write(b"".join(cut))
+    return np.array([len(data) for data in cut], dtype=np.int64)
+
+
+def _read_cuts(path: Path, lengths: np.ndarray) -> list[str]:
+    """The texts a cut job wrote to ``path`` (removed once read)."""
+    data = path.read_bytes()
+    if len(data) != int(lengths.sum()):
+        raise OSError(f"{path}: {len(data)} bytes, {int(lengths.sum())} written")
+    path.unlink()
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    return [data[lo:hi].decode("utf-8", TEXT_ERRORS) for lo, hi in itertools.pairwise(bounds)]
 
 
 class DeferredText:
