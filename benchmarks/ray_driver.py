@@ -7,7 +7,10 @@ files of about equal size in ``--work`` (whole lines, in order), then scanned by
 * **ray**: ``python -m dedup scan SHARDS -o OUT -q --engine ray -j W``, which starts a local
   Ray instance with W CPUs; its workers read the shards (``dedup.ray_scan``);
 * **local** (with ``--local``): ``python -m dedup scan SHARDS -o OUT -q -j W``, the
-  spilled scan of one process, to compare the files with.
+  spilled scan of one process, to compare the files with;
+* **baseline** (with ``--baseline TREE``): the same Ray scan run from another checkout of
+  ``dedup`` (e.g. ``git worktree add /tmp/base main``), so that a change's driver peak is
+  measured before and after in one run, on the same machine and load.
 
 The driver's peak is the ``VmHWM`` (peak resident set) of the ``dedup`` process itself,
 polled from ``/proc`` until it ends: the Ray processes it starts (GCS, raylet, workers, the
@@ -18,7 +21,7 @@ SHA-256 of pairs.jsonl, passages.jsonl, documents.jsonl and rejects.jsonl of bot
 compared.
 
     python benchmarks/ray_driver.py --corpus /tmp/gen100k/corpus.jsonl --shards 8 \\
-        --work /tmp/raydrv100k --local
+        --work /tmp/raydrv100k --local --baseline /tmp/base
 """
 
 from __future__ import annotations
@@ -94,15 +97,16 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-def run(args: list[str], timeout: float) -> dict:
-    """``python -m dedup ARGS``: seconds, the process' own peak RSS (MB), the largest peak
-    RSS among the Ray workers seen below it, and the exit status."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
+    """``python -m dedup ARGS`` with ``dedup`` imported from ``tree``: seconds, the
+    process' own peak RSS (MB), the largest peak RSS among the Ray workers seen below it,
+    and the exit status."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "dedup", *args],
         env=env,
-        cwd=ROOT,
+        cwd=tree,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -149,6 +153,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--workers", "-j", type=int, default=2)
     parser.add_argument("--local", action="store_true", help="also scan locally and compare")
+    parser.add_argument(
+        "--baseline", type=Path, help="also run the Ray scan from this checkout of dedup"
+    )
     parser.add_argument("--timeout", type=float, default=3600)
     options = parser.parse_args()
     options.work.mkdir(parents=True, exist_ok=True)
@@ -173,19 +180,24 @@ def main() -> None:
         "workers": options.workers,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
-    engines = {"ray": ["--engine", "ray", "-j", str(options.workers)]}
+    ray = ["--engine", "ray", "-j", str(options.workers)]
+    engines: dict[str, tuple[list[str], Path]] = {}
+    if options.baseline:
+        report["baseline_tree"] = str(options.baseline)
+        engines["baseline"] = (ray, options.baseline.resolve())
+    engines["ray"] = (ray, ROOT)
     if options.local:
-        engines["local"] = ["-j", str(options.workers)]
-    for name, extra in engines.items():
+        engines["local"] = (["-j", str(options.workers)], ROOT)
+    for name, (extra, tree) in engines.items():
         out = options.work / f"out-{name}"
-        measured = run(
-            ["scan", str(shards), "-o", str(out), "-q", "--force", *extra], options.timeout
-        )
+        args = ["scan", str(shards.resolve()), "-o", str(out.resolve()), "-q", "--force", *extra]
+        measured = run(args, options.timeout, tree)
         measured["sha256"] = digests(out)
         report[name] = measured
         print(name, json.dumps(measured), file=sys.stderr, flush=True)
-    if options.local:
-        report["same_files"] = report["ray"]["sha256"] == report["local"]["sha256"]
+    for other in ("local", "baseline"):
+        if other in report:
+            report[f"same_files_as_{other}"] = report["ray"]["sha256"] == report[other]["sha256"]
     print(json.dumps(report, indent=2))
 
 

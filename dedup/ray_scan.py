@@ -14,9 +14,9 @@ numbers, so the result is the same bit for bit; only who reads and writes what d
 3. **candidates**: a task per key partition reads its slice of every words task's key file,
    finds its passage hits and writes them grouped by hit partition; a task per hit partition
    reads its slices and returns its two-hit candidates.
-4. **copy groups, verification and alignment**: each block of documents' words is computed
-   by tasks that read the texts themselves; the driver hands the block's arrays to the
-   measuring and aligning tasks. The passages' texts are cut by tasks too.
+4. **copy groups, verification and alignment**: a task per block of candidate pairs reads
+   its documents' texts, computes their words, measures and aligns its pairs, and returns
+   only what it found (:mod:`dedup.ray_verify`). The passages' texts are cut by tasks too.
 
 The driver never opens an input file or a text file. What it holds grows with the number of
 documents (their metadata, 8 bytes a band of each, the candidate pairs and the results),
@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -37,7 +37,6 @@ import numpy as np
 
 from dedup.assemble import DocTable
 from dedup.bags import check_in_memory
-from dedup.candidates import measure_overlaps
 from dedup.config import Config
 from dedup.copies import CopyGroups, find_copy_groups, near_group_jaccard
 from dedup.ingest import CorpusReader
@@ -45,7 +44,7 @@ from dedup.lsh import candidate_pairs
 from dedup.parallel import Engine
 from dedup.passage_keys import PassageCandidates, merge_passage_candidates
 from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
-from dedup.shingle import Tokens
+from dedup.ray_verify import DeferredText, ShardWords
 from dedup.spilled import (
     CHARS_PER_KEY,
     HIT_ROW,
@@ -58,17 +57,17 @@ from dedup.spilled import (
     _spilled_two_hits,
     is_spill_failure,
     make_scratch,
-    pair_blocks,
     spill_error,
 )
 from dedup.spilled_words import words_job
-from dedup.stages import concat, concat_clearing, cut_runs, lap
+from dedup.stages import concat, cut_runs, lap
 from dedup.types import ProgressFn, Reject, ScanResult
 from dedup.verify import verify_candidates
-from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
+from dedup.words import BATCH_CHARS
 
-#: documents whose words one block of verified pairs holds: the block's arrays pass through
-#: the driver (from the tasks that compute them to those that measure and align them)
+#: documents whose words one block of verified pairs holds: each block is read, worded,
+#: measured and aligned by a task of its own (dedup.ray_verify), so this bounds a worker's
+#: memory, not the driver's
 RAY_BLOCK_DOCS = SPILL_BLOCK_DOCS // 2
 
 
@@ -112,7 +111,7 @@ def scan_shards(
         n_docs = len(words.index)
         seconds["words"], clock = lap(clock)
         seconds["signatures"] = 0.0
-        source = _ShardWords(
+        source = ShardWords(
             str(folder),
             corpus.shard[words.index],
             corpus.start[words.index],
@@ -124,7 +123,7 @@ def scan_shards(
         )
         groups = CopyGroups.none(n_docs)
         if not expand_pairs:
-            groups = _copy_groups(words, source, config, engine)
+            groups = _copy_groups(words, source, config)
         kept = groups.kept() if len(groups) else None
         if kept is None:
             lsh_pairs = candidate_pairs(words.band_keys)
@@ -143,9 +142,7 @@ def scan_shards(
             [corpus.meta[i] for i in words.index.tolist()],
             words.words,
             corpus.chars[words.index],
-            cast(
-                "Callable[[int], str]", _DeferredText
-            ),  # the passages' texts are cut by tasks below
+            cast("Callable[[int], str]", DeferredText),  # passages' texts cut by tasks below
         )
         found, clock = verify_candidates(
             source,
@@ -394,136 +391,16 @@ def _join_files(folder: str, jobs: int, name: str) -> None:
             part.unlink()
 
 
-def _copy_groups(words: _Words, source: _ShardWords, config: Config, engine: Engine) -> CopyGroups:
-    """:func:`dedup.spilled._spilled_copy_groups` with the words read by tasks."""
-
-    def measure(pairs: np.ndarray) -> np.ndarray:
-        found = [
-            overlap.jaccard
-            for shingled, local, _, _ in source.blocks(pairs)
-            for overlap in measure_overlaps(shingled, local, engine)
-        ]
-        return np.array(found, dtype=np.float64)
-
+def _copy_groups(words: _Words, source: ShardWords, config: Config) -> CopyGroups:
+    """:func:`dedup.spilled._spilled_copy_groups` with the words read and measured by tasks."""
     return find_copy_groups(
         words.exact_keys,
         source.shingle_bytes,
         words.band_keys,
-        measure,
+        source.measure,
         near_group_jaccard(config, None),
         link_jaccard=config.threshold,
     )
-
-
-class _DeferredText:
-    """The text of a document as :class:`DocTable` hands it to the passages: its cut is
-    noted, and made by a task afterwards (:meth:`_ShardWords.passage_texts`)."""
-
-    __slots__ = ("doc",)
-
-    def __init__(self, doc: int) -> None:
-        self.doc = doc
-
-    def __getitem__(self, cut: slice) -> _TextCut:
-        return _TextCut(self.doc, cut.start, cut.stop)
-
-
-@dataclass(frozen=True, slots=True)
-class _TextCut:
-    doc: int
-    start: int
-    end: int
-
-
-PASSAGE_TEXTS_PER_JOB = 4096  # passages whose texts one task cuts
-
-
-@dataclass(frozen=True, slots=True)
-class _ShardWords:
-    """The words of scanned documents, each block's computed by tasks that read the texts
-    (a :class:`dedup.verify.WordSource`); ``shard``, ``start``, ``end`` and ``chars`` are of
-    each scanned document."""
-
-    folder: str
-    shard: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    chars: np.ndarray
-    shingle_size: int
-    engine: Engine
-    block_docs: int = SPILL_BLOCK_DOCS
-
-    def blocks(
-        self, pairs: np.ndarray
-    ) -> Iterator[tuple[Shingled, np.ndarray, np.ndarray | None, int]]:
-        """The blocks of :class:`dedup.spilled._SpilledWords`, cut the same way."""
-        for start, end, numbers in pair_blocks(pairs, self.block_docs):
-            yield self.shingled(numbers), np.searchsorted(numbers, pairs[start:end]), numbers, end
-
-    def shingled(self, docs: np.ndarray) -> Shingled:
-        """:func:`dedup.words.shingle_corpus` of the texts of ``docs``, a task per run of
-        about ``BATCH_CHARS`` characters."""
-        bounds = cut_runs(np.cumsum(self.chars[docs]), BATCH_CHARS)
-        jobs = [(*self._where(docs[lo:hi]), lo) for lo, hi in bounds]
-        parts = list(self.engine.map_ordered(_shingle_job, (self.folder, self.shingle_size), jobs))
-        columns = [list(column) for column in zip(*parts)] if parts else [[] for _ in range(7)]
-        del parts
-        hashes, starts, ends, counts, shingles, shingle_counts, _ = columns
-        doc_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        shingle_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        if counts:
-            np.cumsum(concat_clearing(counts, np.int64), out=doc_ptr[1:])
-            np.cumsum(concat_clearing(shingle_counts, np.int64), out=shingle_ptr[1:])
-        tokens = Tokens(
-            concat_clearing(hashes, np.uint64),
-            concat_clearing(starts, np.int64),
-            concat_clearing(ends, np.int64),
-            doc_ptr,
-        )
-        return Shingled(tokens, concat_clearing(shingles, np.uint64), shingle_ptr)
-
-    def shingle_bytes(self, docs: list[int]) -> list[bytes]:
-        """Each document's shingles as bytes (:data:`dedup.copies.ShinglesFn`)."""
-        shingled = self.shingled(np.array(docs, dtype=np.int64))
-        return [shingled.doc_shingles(k).tobytes() for k in range(len(docs))]
-
-    def passage_texts(self, passages: list) -> list:
-        """``passages`` with the text cuts :class:`_DeferredText` noted made, by tasks."""
-        cuts = [p.text for p in passages]
-        docs = np.array([c.doc for c in cuts], dtype=np.int64)
-        spans = np.array([(c.start, c.end) for c in cuts], dtype=np.int64).reshape(-1, 2)
-        jobs = [
-            (
-                *self._where(docs[lo : lo + PASSAGE_TEXTS_PER_JOB]),
-                spans[lo : lo + PASSAGE_TEXTS_PER_JOB],
-            )
-            for lo in range(0, len(cuts), PASSAGE_TEXTS_PER_JOB)
-        ]
-        texts = [
-            t for part in self.engine.map_ordered(_cut_job, (self.folder,), jobs) for t in part
-        ]
-        return [dataclasses.replace(p, text=t) for p, t in zip(passages, texts)]
-
-    def _where(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.shard[docs], self.start[docs], self.end[docs]
-
-
-def _shingle_job(
-    folder: str,
-    shingle_size: int,
-    shards: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    first: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    return _shingle_slice(shingle_size, read_texts(folder, shards, starts, ends), first)
-
-
-def _cut_job(
-    folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray, spans: np.ndarray
-) -> list[str]:
-    texts = read_texts(folder, shards, starts, ends)
-    return [text[lo:hi] for text, (lo, hi) in zip(texts, spans.tolist())]
 
 
 __all__ = ["scan_shards"]

@@ -34,7 +34,7 @@ from dedup.ingest.rows import record_problem
 from dedup.prepare import printable_source
 from dedup.types import Record, Reject
 
-_TEXT_ERRORS = "surrogatepass"  # as dedup.spill.TextSpill
+TEXT_ERRORS = "surrogatepass"  # as dedup.spill.TextSpill
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,7 @@ def read_shard(options: ReadOptions, folder: str, shard: Shard) -> ShardRead:
             found.chars.append(len(record.text))
             found.starts.append(offset)
             if problem is None:
-                data = record.text.encode("utf-8", _TEXT_ERRORS)
+                data = record.text.encode("utf-8", TEXT_ERRORS)
                 out.write(data)
                 offset += len(data)
             found.ends.append(offset)
@@ -281,7 +281,7 @@ def read_texts(folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.nda
             data = os.pread(handle, end - start, start)
             if len(data) != end - start:
                 raise OSError(f"{text_path(folder, shard)}: short read at byte {start}")
-            texts.append(data.decode("utf-8", _TEXT_ERRORS))
+            texts.append(data.decode("utf-8", TEXT_ERRORS))
     finally:
         for handle in handles.values():
             os.close(handle)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -188,51 +188,19 @@ def verify_candidates(
     spans: list[np.ndarray] = []
     aligned = 0
     array = np.array(candidates, dtype=np.int64).reshape(-1, 2)
-    for shingled, local, numbers, done in words.blocks(array):
-        whole = numbers is None  # the corpus itself: chunks resume and show progress
-        pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
-        is_lsh = np.array([pair in lsh for pair in pairs], dtype=bool)
-        is_star = (
-            np.array([pair in star for pair in pairs], dtype=bool)
-            if star
-            else np.zeros_like(is_lsh)
+    if isinstance(words, BlockVerifier):  # each block verified where its words are
+        verified = words.verify_blocks(array, lsh, star, passage_pairs, config)
+    else:
+        verified = _verify_here(
+            words, array, lsh, star, passage_pairs, config, progress, work, engine, shuffled
         )
-        measured = is_lsh | is_star
-        for k, stats in zip(
-            np.flatnonzero(measured).tolist(), measure_overlaps(shingled, local[measured], engine)
-        ):
-            measures[pairs[k]] = stats
-            if stats.jaccard >= config.threshold and is_lsh[k]:
-                near_duplicates[pairs[k]] = stats
-        to_align = is_star | np.array(
-            [
-                pair in passage_pairs or pair in near_duplicates or pair[0] == pair[1]
-                for pair in pairs
-            ],
-            dtype=bool,
-        )
-        aligned += int(to_align.sum())
-        part = align_candidates(
-            shingled,
-            local[to_align],
-            config,
-            progress if whole else None,
-            work if whole else None,
-            engine,
-        )
-        if shuffled and whole:
-            part = _with_shuffled(part, shuffled)
-        span_docs, starts, ends = span_offsets(part, shingled.tokens)
-        if numbers is not None:
-            part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
-            span_docs = numbers[span_docs]
-        # the exact measures of the other aligned pairs, while their words are at hand
-        others = sorted({(a, b) for a, b, _ in part if a != b} - measures.keys())
-        in_block = np.searchsorted(numbers, others) if numbers is not None else np.array(others)
-        measures.update(zip(others, measure_overlaps(shingled, in_block, engine)))
-        raw += part
-        spans.append(np.stack([span_docs, starts, ends]))
-        if progress and not whole:
+    for block, done in verified:
+        near_duplicates.update(block.near_duplicates)
+        measures.update(block.measures)
+        raw += block.raw
+        spans.append(block.spans)
+        aligned += block.aligned
+        if progress and done is not None:
             progress("align", done, len(array))
     seconds["align"], clock = lap(clock)
 
@@ -258,6 +226,129 @@ def verify_candidates(
     seconds["passages"], clock = lap(clock)
     found = Verified(near_duplicates, aligned, assembled, passages, documents, copy_groups, implied)
     return found, clock
+
+
+@dataclass(frozen=True, slots=True)
+class BlockFound:
+    """What the verification of one block of candidate pairs found (document numbers of the
+    corpus): the exact measures of the pairs measured, those that are near duplicates, the
+    alignment rows, the document and character span of both sides of each row
+    (:func:`dedup.assemble.span_offsets`, shape (3, 2 * len(raw))) and the pairs aligned."""
+
+    measures: dict[tuple[int, int], Overlap]
+    near_duplicates: dict[tuple[int, int], Overlap]
+    raw: list[tuple[int, int, list[int]]]
+    spans: np.ndarray
+    aligned: int
+
+
+@runtime_checkable
+class BlockVerifier(Protocol):
+    """A word source that verifies each block of pairs itself, where its words are (on the
+    workers of a cluster), handing back only what was found."""
+
+    def verify_blocks(
+        self,
+        pairs: np.ndarray,
+        lsh: set[tuple[int, int]],
+        star: set[tuple[int, int]],
+        passage_pairs: set[tuple[int, int]],
+        config: Config,
+    ) -> Iterator[tuple[BlockFound, int | None]]:
+        """:func:`verify_block` of each block of ``pairs`` (shape (n, 2)), in order, and
+        how many pairs are done with it."""
+        ...
+
+
+def _verify_here(
+    words: WordSource,
+    array: np.ndarray,
+    lsh: set[tuple[int, int]],
+    star: set[tuple[int, int]],
+    passage_pairs: set[tuple[int, int]],
+    config: Config,
+    progress: ProgressFn | None,
+    work: Workspace | None,
+    engine: Engine,
+    shuffled: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Iterator[tuple[BlockFound, int | None]]:
+    """:func:`verify_block` of each block of ``words``, here (the pairs done after each
+    block, or None when it was the corpus itself, which shows its own progress), with the
+    ``shuffled`` passages when the block is the corpus itself."""
+    for shingled, local, numbers, done in words.blocks(array):
+        whole = numbers is None  # the corpus itself: chunks resume and show progress
+        pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
+        flags = block_flags(pairs, lsh, star, passage_pairs)
+        found = verify_block(
+            shingled, local, numbers, *flags, config, engine,
+            progress if whole else None, work if whole else None,
+            shuffled if whole else None,
+        )  # fmt: skip
+        yield found, None if whole else done
+
+
+def block_flags(
+    pairs: list[tuple[int, int]],
+    lsh: set[tuple[int, int]],
+    star: set[tuple[int, int]],
+    passage_pairs: set[tuple[int, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each of ``pairs`` is an LSH candidate, a copy group's star pair and a
+    passage candidate (ndarrays of bool)."""
+    is_lsh = np.array([pair in lsh for pair in pairs], dtype=bool)
+    is_star = (
+        np.array([pair in star for pair in pairs], dtype=bool) if star else np.zeros_like(is_lsh)
+    )
+    is_passage = np.array([pair in passage_pairs for pair in pairs], dtype=bool)
+    return is_lsh, is_star, is_passage
+
+
+def verify_block(
+    shingled: Shingled,
+    local: np.ndarray,
+    numbers: np.ndarray | None,
+    is_lsh: np.ndarray,
+    is_star: np.ndarray,
+    is_passage: np.ndarray,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None = None,
+    work: Workspace | None = None,
+    shuffled: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> BlockFound:
+    """One block of candidates checked on its words (``local``: the pairs numbered as in
+    ``shingled``; ``numbers``: their documents' numbers in the corpus, None when the words
+    are the corpus'): LSH pairs and star pairs measured, and near duplicates, star pairs,
+    passage pairs and self-repeat candidates aligned. Each pair is in one block only, so
+    what one block finds does not depend on the others."""
+    pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
+    measures: dict[tuple[int, int], Overlap] = {}
+    near_duplicates: dict[tuple[int, int], Overlap] = {}
+    measured = is_lsh | is_star
+    for k, stats in zip(
+        np.flatnonzero(measured).tolist(), measure_overlaps(shingled, local[measured], engine)
+    ):
+        measures[pairs[k]] = stats
+        if stats.jaccard >= config.threshold and is_lsh[k]:
+            near_duplicates[pairs[k]] = stats
+    to_align = (
+        is_star
+        | is_passage
+        | np.array([pair in near_duplicates or pair[0] == pair[1] for pair in pairs], dtype=bool)
+    )
+    part = align_candidates(shingled, local[to_align], config, progress, work, engine)
+    if shuffled:
+        part = _with_shuffled(part, shuffled)
+    span_docs, starts, ends = span_offsets(part, shingled.tokens)
+    if numbers is not None:
+        part = [(int(numbers[a]), int(numbers[b]), row) for a, b, row in part]
+        span_docs = numbers[span_docs]
+    # the exact measures of the other aligned pairs, while their words are at hand
+    others = sorted({(a, b) for a, b, _ in part if a != b} - measures.keys())
+    in_block = np.searchsorted(numbers, others) if numbers is not None else np.array(others)
+    measures.update(zip(others, measure_overlaps(shingled, in_block, engine)))
+    spans = np.stack([span_docs, starts, ends])
+    return BlockFound(measures, near_duplicates, part, spans, int(to_align.sum()))
 
 
 #: ``expand(raw, near_duplicates, measures)`` → the same, and the span table, of the

@@ -76,6 +76,7 @@ STAGES = [
     "spilled_words",
     "spilled",
     "ray_shards",  # Ray's workers read the input shards
+    "ray_verify",  # verification on Ray, a task per block of pairs
     "ray_scan",  # a scan on Ray whose driver reads no text
     "duplicates",
     "jobs",

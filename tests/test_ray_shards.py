@@ -150,3 +150,41 @@ def test_patterns_are_shards_and_missing_inputs_are_read_here(shards, small_jobs
     result = scan_shards(there, found, None, LocalEngine(2), spill_dir=tmp_path / "spill")
     assert_same_scan(result, expected)
     assert (there.rejects, there.warnings) == (here.rejects, here.warnings) and here.rejects
+
+
+class TaskLog:
+    """A local engine that notes each map's task and number of jobs."""
+
+    reads_shards = True
+    objects_shared = False
+
+    def __init__(self, engine: LocalEngine) -> None:
+        self.engine = engine
+        self.maps: list[tuple[str, int]] = []
+
+    @property
+    def workers(self) -> int:
+        return self.engine.workers
+
+    def map_ordered(self, task, shared, jobs):
+        jobs = list(jobs)
+        self.maps.append((task.__name__, len(jobs)))
+        return self.engine.map_ordered(task, shared, jobs)
+
+
+def test_each_block_of_pairs_is_verified_by_a_task(shards, small_jobs, tmp_path, monkeypatch):
+    monkeypatch.setattr("dedup.ray_scan.RAY_BLOCK_DOCS", 4)  # many blocks
+    expected = scan(CorpusReader([str(shards)]), spill="never")
+    reader = CorpusReader([str(shards)])
+    engine = TaskLog(LocalEngine(2))
+    found = scan_shards(
+        reader, input_shards(reader.paths, reader.options) or [], None, engine, spill_dir=tmp_path
+    )
+    assert_same_scan(found, expected)
+    assert found.groups == expected.groups and expected.groups
+    blocks = [jobs for name, jobs in engine.maps if name == "_verify_block_job"]
+    assert len(blocks) == 1 and blocks[0] > 1  # one map, a task per block
+    # the driver neither measures nor aligns: those run inside the block's task
+    names = {name for name, _ in engine.maps}
+    assert not names & {"_align_chunk", "shingle_overlaps"}
+    assert "_measure_job" in names  # the copy groups' measures, by tasks too
