@@ -33,11 +33,11 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
 from dedup.config import Config
 from dedup.edits import REORDERED
 from dedup.errors import ConfigError
+from dedup.kernels import njit
 from dedup.shingle import Tokens
 
 #: Shortest and longest sentences matched by their bag of words.
