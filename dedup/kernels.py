@@ -17,15 +17,24 @@ overflow warnings off (the kernels' uint64 arithmetic wraps by design, as in num
 give the same values as the compiled kernel, which ``tests/test_kernels.py`` checks, so the
 output of a scan does not depend on which ran. A kernel numba has compiled in the process
 runs compiled from then on.
+
+numba's cache knows a kernel's own file, not the files of the kernels it calls: after a
+change to ``edit_kernels.py`` alone, the cached ``align`` kernels that call it would run
+the old code. :func:`forget_stale_cache` (before the first compilation in a process)
+removes the cached kernels of ``dedup`` beside its sources when any file that defines
+kernels has changed since they were cached.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 _SMALL: ContextVar[bool] = ContextVar("dedup_small_input", default=False)
@@ -47,6 +56,7 @@ class Kernel:
         if self._dispatcher is None:
             with _COMPILING:
                 if self._dispatcher is None:
+                    forget_stale_cache()
                     import numba
 
                     self._dispatcher = numba.njit(**self.options)(self.py_func)
@@ -57,6 +67,51 @@ class Kernel:
         if self._dispatcher is None and _SMALL.get():
             return (self.plain or self.py_func)(*args)
         return self.compiled()(*args)
+
+
+#: The file, in ``dedup``'s ``__pycache__``, naming the kernels' sources the cache was made from.
+CACHE_STAMP = "dedup-kernels.sha256"
+_CHECKED: list[bool] = []
+
+
+def kernel_sources(package: Path) -> list[Path]:
+    """The modules of ``package`` that define kernels (they import this module's njit)."""
+    return [
+        path
+        for path in sorted(package.glob("*.py"))
+        if "dedup.kernels import njit" in path.read_text(encoding="utf-8")
+    ]
+
+
+def forget_stale_cache(package: Path | None = None) -> bool:
+    """Remove numba's cached kernels in ``package``'s ``__pycache__`` (``dedup``'s by
+    default) when the kernels' sources differ from those they were cached from; once a
+    process. True when it removed them. A cache it may not write is left as it is."""
+    if package is None:
+        if _CHECKED:
+            return False
+        _CHECKED.append(True)
+        package = Path(__file__).parent
+    cache = package / "__pycache__"
+    try:
+        sources = kernel_sources(package)
+        digest = hashlib.sha256()
+        for path in sources:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        stamp = cache / CACHE_STAMP
+        if stamp.is_file() and stamp.read_text(encoding="ascii") == digest.hexdigest():
+            return False
+        names = {path.stem for path in sources}
+        cached = [path for path in cache.glob("*.nb[ic]") if path.name.split(".", 1)[0] in names]
+        for path in cached:
+            path.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        partial = cache / f"{CACHE_STAMP}.{os.getpid()}.tmp"
+        partial.write_text(digest.hexdigest(), encoding="ascii")
+        partial.replace(stamp)
+        return bool(cached)
+    except OSError:
+        return False
 
 
 def _bind(namespace: dict[str, Any]) -> None:

@@ -182,3 +182,28 @@ def test_a_small_scan_without_numba_finds_what_the_compiled_kernels_find(
     assert documents == expected.documents
     assert counts == expected.counts
     assert signatures.tobytes() == expected.signatures.tobytes()
+
+
+def test_the_cached_kernels_are_forgotten_when_a_kernel_source_changes(tmp_path):
+    # numba's cache checks a kernel's own file only: a change to a file of kernels it
+    # calls must drop the cache, and nothing but dedup's cached kernels is removed
+    from dedup.kernels import CACHE_STAMP, forget_stale_cache
+
+    (tmp_path / "calls.py").write_text("from dedup.kernels import njit\n")
+    (tmp_path / "called.py").write_text("from dedup.kernels import njit\nX = 1\n")
+    (tmp_path / "plain.py").write_text("X = 1\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    kept = [cache / "plain.f-1.py311.nbi", cache / "calls.cpython-311.pyc"]
+    for path in [cache / "calls.f-3.py311.nbi", cache / "calls.f-3.py311.0.nbc", *kept]:
+        path.write_bytes(b"x")
+
+    assert forget_stale_cache(tmp_path)  # no stamp yet: the cache's sources are unknown
+    assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_STAMP, *(p.name for p in kept)])
+    (cache / "calls.f-3.py311.nbi").write_bytes(b"x")
+    assert not forget_stale_cache(tmp_path)  # same sources: the cache stays
+    assert (cache / "calls.f-3.py311.nbi").exists()
+    (tmp_path / "called.py").write_text("from dedup.kernels import njit\nX = 2\n")
+    assert forget_stale_cache(tmp_path)
+    assert not (cache / "calls.f-3.py311.nbi").exists()
+    assert all(path.exists() for path in kept)
