@@ -17,7 +17,8 @@ Reuters-21578 has no story labels; on its articles with a body (the whole ``dedu
 path, defaults) the two goals of issue #22 that can be checked without labels are printed:
 the share of dated articles in events spanning more than 7 days (goal: at most 5 %) and the
 groups of re-sent items (``exact_dup_group``) each inside one event (goal: all 282).
-``--no-reuters`` leaves it out (it is the longest run of the stories section).
+``--no-reuters`` leaves it out (it is the longest run of the stories section);
+``--reuters-only`` runs it alone.
 
 Passage reuse runs ``dedup.pipeline.scan`` with its defaults on all 100 Clough–Stevenson
 texts; an answer counts as reuse detected when the pair (answer, its source text) is
@@ -30,6 +31,7 @@ at the threshold with the best F1 on the dev half.
 
     python benchmarks/quality.py
     python benchmarks/quality.py --reuse-only --set min_fragment_words=12   # a dev sweep
+    python benchmarks/quality.py --reuters-only
 """
 
 from __future__ import annotations
@@ -374,6 +376,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse-only", action="store_true", help="Clough–Stevenson only")
     parser.add_argument("--no-reuters", action="store_true", help="leave Reuters-21578 out")
+    parser.add_argument("--reuters-only", action="store_true", help="the Reuters-21578 goals only")
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="a Config setting"
     )
@@ -382,6 +385,9 @@ def main() -> None:
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
     print(f"machine: Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d}")
     print()
+    if args.reuters_only:
+        reuters_table()
+        return
     if not args.reuse_only:
         story_tables(reuters=not args.no_reuters)
     print(f"Passage reuse on Clough–Stevenson (dedup scan, Config({', '.join(args.set)})):")
@@ -409,9 +415,13 @@ def story_tables(reuters: bool = True) -> None:
     print()
     print_table(shared_labels("basil") + shared_labels("googlenews-ts"))
     if reuters:
-        print("Reuters-21578 (no labels): the goals on events, dedup defaults:")
-        print()
-        print_table(reuters_goals())
+        reuters_table()
+
+
+def reuters_table() -> None:
+    print("Reuters-21578 (no labels): the goals on events, dedup defaults:")
+    print()
+    print_table(reuters_goals())
 
 
 if __name__ == "__main__":
