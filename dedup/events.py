@@ -135,11 +135,10 @@ def find_events(
     links_before = np.bincount(story_of[inside.row[inside_story]], minlength=n_stories)
     inner_coo = inner.tocoo()
     links_after = np.bincount(story_of[inner_coo.row], minlength=n_stories)
-    changed = links_after < links_before
+    lost_a_link = links_after < links_before
     if divide_dated:
-        changed[np.unique(story_of[days >= 0])] = True
-    changed = np.flatnonzero(changed)
-    nodes = np.flatnonzero(np.isin(story_of, changed))
+        lost_a_link[np.unique(story_of[days >= 0])] = True
+    nodes = np.flatnonzero(np.isin(story_of, np.flatnonzero(lost_a_link)))
     if len(nodes):
         part = sp.csr_matrix(inner[nodes][:, nodes])
         divided = split_communities(part, resolution, min_conductance, runs, random_state)
