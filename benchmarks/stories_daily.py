@@ -23,6 +23,14 @@ runs the batch a second time with its Leiden runs seeded otherwise (``random_sta
 prints the ARI between the two batch runs: agreement that daily placement cannot be asked to
 exceed.
 
+``--prefix-check`` asks how far a batch run is stable as the corpus grows, which bounds how
+close the daily run can come (the daily index's last fit is a batch run on the articles it
+held then): the batch on the first ``--prefix`` share of the articles (in the days' order)
+against the batch on all, on that prefix's articles, at the event and story level; then the
+same with the prefix run taking out the templates that the run on all learnt
+(:func:`dedup.templates.learn_templates` on the texts the clusterer read), instead of
+learning its own from the prefix: the part of the gap that templates explain.
+
 ``--split dev`` (or ``test``) keeps only the stories of that half (``quality.part_of``);
 ``JOIN_SHARE`` was chosen on ``--split dev``, the figures are reported on ``--split test``
 and ``--split full``. ``--join-share`` overrides it for a dev sweep.
@@ -105,6 +113,7 @@ def run_set(
     seed: int,
     per_day: list | None = None,
     seed_check: bool = False,
+    prefix: float | None = None,
 ) -> dict:
     """One set grouped in batch and day by day; the table row (and with ``per_day``, a row
     per day appended to it)."""
@@ -159,6 +168,8 @@ def run_set(
         "placed day s (median)": statistics.median(placed_seconds) if placed_seconds else 0.0,
         "placed day s (max)": max(placed_seconds) if placed_seconds else 0.0,
     }
+    if prefix is not None:
+        row.update(prefix_check(records, [r for day in days for r, _ in day], prefix, batch))
     if seed_check:  # the batch again, its Leiden runs seeded otherwise: how stable it is
         other = stories(records, clusterer=story_clusterer(Config()).set_params(random_state=1))
         for level, mine, theirs in (
@@ -169,6 +180,41 @@ def run_set(
                 [mine[i] for i in ids], [theirs[i] for i in ids]
             )
     return row
+
+
+def prefix_check(records: list[Record], ordered: list[Record], share: float, batch) -> dict:
+    """Batch on the first ``share`` of ``ordered`` against ``batch`` (the batch on all), on
+    the prefix's articles; then with the templates of the run on all (see the docstring)."""
+    import dedup.clustering
+    from dedup.templates import apply_templates, learn_templates
+
+    prefix = ordered[: int(share * len(ordered))]
+    learnt: list = []
+    strip = dedup.clustering.strip_templates
+
+    def learning(texts, outlets, days):  # the run on all: keep what it learns
+        learnt.append(learn_templates(texts, outlets, days))
+        return strip(texts, outlets, days)
+
+    def applying(texts, outlets, days):  # the prefix run: the templates of the run on all
+        return apply_templates(texts, outlets, learnt[0])
+
+    out = {}
+    try:
+        dedup.clustering.strip_templates = learning
+        stories(records)
+        for name, how in (("own templates", strip), ("templates of all", applying)):
+            dedup.clustering.strip_templates = how
+            part = stories(prefix)
+            for level, groups in (("event", "events"), ("story", "stories")):
+                mine, whole = labels_of(getattr(part, groups)), labels_of(getattr(batch, groups))
+                ids = [r.id for r in prefix if r.id in mine and r.id in whole]
+                out[f"prefix {share:.0%}~batch ARI {level}, {name}"] = adjusted_rand_score(
+                    [mine[i] for i in ids], [whole[i] for i in ids]
+                )
+    finally:
+        dedup.clustering.strip_templates = strip
+    return out
 
 
 def day_row(name: str, number: int, day: list, counts: dict, index: Index, batch) -> dict:
@@ -221,6 +267,12 @@ def main() -> None:
         action="store_true",
         help="also the batch run again with its Leiden runs seeded otherwise, against the first",
     )
+    parser.add_argument(
+        "--prefix-check",
+        action="store_true",
+        help="also the batch on the first --prefix of the articles against the batch on all",
+    )
+    parser.add_argument("--prefix", type=float, default=0.8)
     args = parser.parse_args()
     if args.join_share is not None:
         dedup.placement.JOIN_SHARE = args.join_share
@@ -239,7 +291,15 @@ def main() -> None:
     print()
     per_day: list | None = [] if args.per_day else None
     rows = [
-        run_set(name, args.split, args.days, args.seed, per_day, args.seed_check)
+        run_set(
+            name,
+            args.split,
+            args.days,
+            args.seed,
+            per_day,
+            args.seed_check,
+            args.prefix if args.prefix_check else None,
+        )
         for name in args.sets
     ]
     print_table(rows)

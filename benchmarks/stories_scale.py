@@ -90,9 +90,7 @@ def child(n_docs: int, pipeline: bool) -> dict:
 
 
 def reuters_child() -> dict:
-    from datetime import date
-
-    from quality import load
+    from quality import days_spanned, load, reuters_checks
 
     from dedup.pipeline import stories
     from dedup.types import Record
@@ -113,17 +111,7 @@ def reuters_child() -> dict:
         if r.get("exact_dup_group") is not None:
             groups.setdefault(str(r["exact_dup_group"]), []).append(str(r["id"]))
     whole = sum(len({story_of[m] for m in members}) == 1 for members in groups.values())
-    event_of = {m: e.id for e in result.events for m in e.members}
-    in_one_event = sum(len({event_of[m] for m in members}) == 1 for members in groups.values())
-    dated = sum(1 for r in records if r.date)
-
-    def span(story) -> int:
-        if not story.first_date:
-            return 0
-        first, last = date.fromisoformat(story.first_date), date.fromisoformat(story.last_date)
-        return (last - first).days
-
-    long_events = sum(len(e.members) for e in result.events if span(e) > 7)
+    checks = reuters_checks(rows, result)
     return {
         "docs": len(records),
         "MB": megabytes,
@@ -132,12 +120,14 @@ def reuters_child() -> dict:
         "stories": len(result.stories),
         "alone": sum(len(s.members) == 1 for s in result.stories),
         "largest": max(len(s.members) for s in result.stories),
-        "in stories over 30 days": sum(len(s.members) for s in result.stories if span(s) > 30),
+        "in stories over 30 days": sum(
+            len(s.members) for s in result.stories if days_spanned(s) > 30
+        ),
         "re-sent groups in one story": f"{whole}/{len(groups)}",
-        "events": len(result.events),
-        "largest event": max(len(e.members) for e in result.events),
-        "dated in events over 7 days": f"{long_events / dated:.1%}",
-        "re-sent groups in one event": f"{in_one_event}/{len(groups)}",
+        "events": checks["events"],
+        "largest event": checks["largest event"],
+        "dated in events over 7 days": checks["dated in events over 7 days"],
+        "re-sent groups in one event": checks["re-sent groups in one event"],
     }
 
 

@@ -109,9 +109,15 @@ def find_events(
     runs: int,
     random_state: np.random.RandomState,
     window_days: float = EVENT_WINDOW_DAYS,
+    *,
+    divide_dated: bool = False,
 ) -> np.ndarray:
     """Event of each document: communities of :func:`event_graph`, each inside one story,
     then :func:`cut_long_events`.
+
+    ``divide_dated`` divides every story that holds a dated document too, whether or not the
+    window took a link from it: for groups that were never divided as a whole, such as the
+    new articles of a story that joined none of its events (:mod:`dedup.placement`).
 
     A story that the window takes no link from is divided no further: its graph is the one
     that came back whole as a story. Only the stories that lost a link are divided again.
@@ -129,8 +135,10 @@ def find_events(
     links_before = np.bincount(story_of[inside.row[inside_story]], minlength=n_stories)
     inner_coo = inner.tocoo()
     links_after = np.bincount(story_of[inner_coo.row], minlength=n_stories)
-    changed = np.flatnonzero(links_after < links_before)
-    nodes = np.flatnonzero(np.isin(story_of, changed))
+    lost_a_link = links_after < links_before
+    if divide_dated:
+        lost_a_link[np.unique(story_of[days >= 0])] = True
+    nodes = np.flatnonzero(np.isin(story_of, np.flatnonzero(lost_a_link)))
     if len(nodes):
         part = sp.csr_matrix(inner[nodes][:, nodes])
         divided = split_communities(part, resolution, min_conductance, runs, random_state)

@@ -230,9 +230,11 @@ def place_events(
     left = np.flatnonzero(labels < 0)
     if len(left):
         part = sp.csr_matrix(inner[left][:, left])
+        # the new articles of a story that joined none of its events were never divided as
+        # a whole (the batch divides a dated story's graph into events): divided here
         groups = find_events(
             part, stories[left], days[left], settings.resolution, settings.min_conductance,
-            settings.n_consensus, random_state, window_days,
+            settings.n_consensus, random_state, window_days, divide_dated=True,
         )  # fmt: skip
         _, groups = np.unique(groups, return_inverse=True)
         labels[left] = groups.astype(np.int64) + (int(old_events.max()) + 1 if n_old else 0)

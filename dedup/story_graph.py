@@ -48,7 +48,9 @@ def neighbour_graph(
     graph : csr_matrix of float32, shape (n_docs, n_docs)
         Positive similarities only; not symmetric; rows before ``first_row`` empty.
     """
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    # a copy when the type changes: scipy's would share the caller's indices, which the sort
+    # below would then put out of step with the caller's values
+    vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=vectors.dtype != np.float32)
     vectors.sort_indices()
     n_docs = vectors.shape[0]
     k = min(n_neighbors, n_docs - 1)

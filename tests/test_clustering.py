@@ -445,6 +445,24 @@ def test_basil_events_are_recovered():
     assert adjusted_rand_score([r["story"] for r in chosen], labels) >= 0.8
 
 
+@pytest.mark.skipif(not BASIL.exists(), reason="../shared/data/basil is not here")
+def test_neighbour_graph_leaves_the_callers_float64_vectors_as_they_were():
+    """BASIL texts through scikit-learn's TfidfVectorizer (float64, indices not sorted): the
+    graph is the same on every call, and the caller's matrix is not changed."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    with gzip.open(BASIL, "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle][:90]
+    vectors = TfidfVectorizer(sublinear_tf=True).fit_transform(texts)
+    assert vectors.dtype == np.float64 and not vectors.has_sorted_indices
+    before = vectors.toarray()
+    first = neighbour_graph(vectors, 3)
+    assert np.array_equal(vectors.toarray(), before)
+    assert (neighbour_graph(vectors, 3) != first).nnz == 0
+    same = neighbour_graph(sp.csr_matrix(before, dtype=np.float32), 3)
+    assert np.array_equal(same.indices, first.indices)
+
+
 # --- kernels --------------------------------------------------------------------------------
 
 

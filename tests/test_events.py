@@ -137,3 +137,54 @@ def test_groups_within_the_window_keep_their_labels():
     labels = np.array([0, 0, 1, 1])
     out = cut_long_events(labels, days, symmetric(4, []), 4)
     assert out.tolist() == labels.tolist()
+
+
+def test_new_articles_of_a_story_are_divided_into_events_when_placed():
+    """Two BASIL events (3 reports each) given the same day and put in one story: the
+    window takes no link, so ``find_events`` keeps the story as one event (the batch's
+    story came back whole from its own division); placed articles were never divided as a
+    whole, so with ``divide_dated`` (as :func:`dedup.placement.place_events` asks) they
+    become the two events, and undated ones stay one."""
+    import gzip
+    import json
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dedup.config import Config
+    from dedup.placement import GraphSettings, place_events
+    from dedup.story_graph import neighbour_graph, weighted_graph
+    from tests.conftest import SHARED_DATA
+
+    basil = SHARED_DATA / "basil" / "basil.jsonl.gz"
+    if not basil.exists():
+        import pytest
+
+        pytest.skip("../shared/data/basil is not here")
+    with gzip.open(basil, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    events = sorted({row["story"] for row in rows})[:2]
+    chosen = [row for row in rows if row["story"] in events]
+    vectors = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+        [r["text"] for r in chosen]
+    )
+    days = np.full(len(chosen), date(2020, 1, 1).toordinal())
+    graph = weighted_graph(
+        neighbour_graph(vectors, 2), vectors, days, None, window_days=7.0, min_lift=0.0,
+        similarity_power=2.0,
+    )  # fmt: skip
+    one_story = np.zeros(len(chosen), dtype=np.int64)
+    true = [r["story"] for r in chosen]
+    config = Config()
+    kept = find_events(graph, one_story, days, 1.0, 0.03, 5, np.random.RandomState(0))
+    assert len(set(kept.tolist())) == 1
+    settings = GraphSettings(10, 2.0, 3.0, 7.0, 1.0, config.story_min_conductance, 5)
+    placed = place_events(
+        graph, one_story, np.zeros(0, dtype=np.int64), days, settings, np.random.RandomState(0)
+    )
+    assert len(set(placed.tolist())) == 2
+    assert len({(t, p) for t, p in zip(true, placed.tolist())}) == 2  # the labels' events
+    undated = place_events(
+        graph, one_story, np.zeros(0, dtype=np.int64), np.full(len(chosen), -1), settings,
+        np.random.RandomState(0),
+    )  # fmt: skip
+    assert len(set(undated.tolist())) == 1
