@@ -56,13 +56,13 @@ split of ``benchmarks/syndication.py``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 import numpy as np
 
 from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_order
+from dedup.copy_words import Shared, shared_outside
 from dedup.types import PassageCluster
 
 #: Words a candidate may miss of what another covers and still explain it.
@@ -92,16 +92,6 @@ class Habit:
     cases: int
 
 
-@dataclass(slots=True)
-class Shared:
-    """What a target shares with each candidate: a mask over its words and the passages."""
-
-    masks: dict[str, np.ndarray] = field(default_factory=dict)
-    passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    #: the target's words that can be shared: first occurrences outside its furniture
-    countable: int = 0
-
-
 @dataclass(frozen=True, slots=True)
 class Parent:
     """One decided source of a target: a document, or an inferred node (``source`` None
@@ -113,94 +103,6 @@ class Parent:
     via: tuple[str, ...]  # candidates whose copy it explains
     rivals: tuple[str, ...]  # candidates no other explains but not taken
     alike: tuple[str, ...] = ()  # hung from their common source: they hold the same words
-
-
-def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One bool per word of ``a``: True where it is matched, in order, by a word of ``b``
-    (the common prefix and suffix; between them word by word when they are as long and
-    differ in at most one word of ten, else :class:`difflib.SequenceMatcher`'s blocks)."""
-    n, m = len(a), len(b)
-    out = np.zeros(n, dtype=bool)
-    k = min(n, m)
-    differ = np.flatnonzero(a[:k] != b[:k])
-    head = int(differ[0]) if len(differ) else k
-    rest = min(n, m) - head
-    differ = np.flatnonzero(a[n - rest :][::-1] != b[m - rest :][::-1]) if rest else differ[:0]
-    tail = int(differ[0]) if len(differ) else rest
-    out[:head] = True
-    out[n - tail :] = True
-    middle_a, middle_b = a[head : n - tail], b[head : m - tail]
-    if len(middle_a) == len(middle_b):
-        # substitutions only (the usual edit: "pct" for "percent"): word by word
-        same = middle_a == middle_b
-        if np.count_nonzero(~same) * 10 <= len(same):
-            out[head : n - tail] = same
-            return out
-    if len(middle_a) and len(middle_b):
-        matcher = SequenceMatcher(None, middle_a.tolist(), middle_b.tolist(), autojunk=False)
-        for i, _, size in matcher.get_matching_blocks():
-            out[head + i : head + i + size] = True
-    return out
-
-
-def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, Shared]:
-    """Per document, per other document: its words that read the same in both, inside the
-    passages both carry (a word one of them changed is not shared: edits show). Each
-    distinct reading of a passage is compared once with each other one."""
-    out: dict[str, Shared] = defaultdict(Shared)
-    for passage in passages:
-        readings: dict[bytes, np.ndarray] = {}
-        read: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
-        for witness in passage.witnesses:
-            start, found = words.hashes(witness.doc, witness.start, witness.end)
-            key = found.tobytes()
-            readings.setdefault(key, found)
-            read[witness.doc].append((start, key))
-        matched: dict[tuple[bytes, bytes], np.ndarray] = {}
-        for doc, mine in read.items():
-            shared = out[doc]
-            for other, theirs in read.items():
-                if other == doc:
-                    continue
-                mask = shared.masks.get(other)
-                if mask is None:
-                    mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
-                base = theirs[0][1]
-                for start, key in mine:
-                    if (key, base) not in matched:
-                        matched[(key, base)] = matched_words(readings[key], readings[base])
-                    found = matched[(key, base)]
-                    mask[start : start + len(found)] |= found
-                shared.passages[other].append(passage.id)
-    for doc, shared in out.items():
-        canon = first_occurrence(words, doc)
-        shared.countable = int(np.count_nonzero(canon == np.arange(len(canon))))
-        for other, mask in shared.masks.items():
-            folded = np.zeros_like(mask)
-            folded[canon[mask]] = True
-            shared.masks[other] = folded
-    return out
-
-
-#: Words of context that make two places in one document the same text.
-REPEAT_WORDS = 4
-
-
-def first_occurrence(words: Words, doc: str) -> np.ndarray:
-    """Per word of ``doc``, the first position where the same :data:`REPEAT_WORDS` words
-    begin: a text a document prints twice (a scraper's flat second copy of its body) is
-    counted once, so repeating a source's text does not make a copy look closer."""
-    _, hashes = words.hashes(doc, 0, 1 << 62)
-    n = len(hashes)
-    if n < REPEAT_WORDS:
-        return np.arange(n)
-    key = hashes.astype(np.uint64)
-    for shift in range(1, REPEAT_WORDS):
-        nxt = np.zeros(n, dtype=np.uint64)
-        nxt[: n - shift] = hashes[shift:].astype(np.uint64)
-        key = key * np.uint64(1_000_003) + nxt
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first[inverse]
 
 
 def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int, str | None]:
@@ -514,24 +416,6 @@ class Forest:
     alike: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def shared_outside(
-    passages: Sequence[PassageCluster],
-    words: Words,
-    furniture: dict[str, list[tuple[int, int]]] | None,
-) -> dict[str, Shared]:
-    """:func:`shared_words`, the words inside ``furniture`` left out of every mask."""
-    shared = shared_words(passages, words)
-    for doc, found in shared.items():
-        spans = (furniture or {}).get(doc)
-        if spans:
-            keep = ~words.mask(doc, spans)
-            for mask in found.masks.values():
-                mask &= keep
-            canon = first_occurrence(words, doc)
-            found.countable = int(np.count_nonzero(keep & (canon == np.arange(len(canon)))))
-    return shared
-
-
 def decide(
     passages: Sequence[PassageCluster],
     docs: dict[str, Carrier],
@@ -539,15 +423,16 @@ def decide(
     credited: dict[str, bool],
     furniture: dict[str, list[tuple[int, int]]] | None = None,
     habits: dict[str | None, Habit] | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[Forest, dict[str, Shared]]:
     """Every target's parents (see the module docstring). Words inside ``furniture`` (an
     outlet's footer, share lines: not copy) are not compared. ``habits`` are learnt from
     the passages unless given (learnt from the whole corpus when it is decided a part at a
-    time)."""
+    time). Documents in ``skip`` are candidates only (copy groups' members, decided apart)."""
     shared = shared_outside(passages, words, furniture)
-    targets = sorted(shared, key=lambda t: order_key(docs[t]))
+    targets = sorted((t for t in shared if t not in skip), key=lambda t: order_key(docs[t]))
     if habits is None:
-        habits = learn_habits(shared, docs)
+        habits = learn_habits({t: shared[t] for t in targets}, docs)
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}

@@ -9,7 +9,8 @@ import random
 import numpy as np
 
 from dedup.config import Config
-from dedup.parents import REPUBLISHER, WIRE, matched_words
+from dedup.copy_words import matched_words
+from dedup.parents import REPUBLISHER, WIRE
 from dedup.pipeline import chains
 from dedup.types import Record
 
