@@ -83,19 +83,29 @@ _Key = tuple[str, int, int, int]
 WHOLE = 1 << 62
 
 
-def _own_keys(
+def _keyed(reading: np.ndarray, where: np.ndarray, tag: str) -> set[_Key]:
+    padded = np.concatenate((np.zeros(1, reading.dtype), reading, np.zeros(1, reading.dtype)))
+    return {
+        (tag, int(padded[i]), int(padded[i + 1]), int(padded[i + 2])) for i in np.flatnonzero(where)
+    }
+
+
+def _changed_keys(
     reading: np.ndarray, base: np.ndarray, rep: str, keep: np.ndarray | None = None
 ) -> set[_Key]:
     """The words of ``reading`` that ``base`` (the representative's reading) does not match
-    (and ``keep`` keeps: outside furniture), each keyed by the representative and the word
-    with its neighbours."""
-    lost = ~matched_words(reading, base)
+    (and ``keep`` keeps: outside furniture), and the words of ``base`` between its first and
+    last word matched by ``reading`` that ``reading`` lacks (a dropped paragraph), each
+    keyed by the representative (and which side) and the word with its neighbours."""
+    own = ~matched_words(reading, base)
     if keep is not None:
-        lost &= keep
-    padded = np.concatenate((np.zeros(1, reading.dtype), reading, np.zeros(1, reading.dtype)))
-    return {
-        (rep, int(padded[i]), int(padded[i + 1]), int(padded[i + 2])) for i in np.flatnonzero(lost)
-    }
+        own &= keep
+    held = matched_words(base, reading)
+    lost = np.zeros_like(held)
+    if held.any():
+        lo, hi = int(held.argmax()), len(held) - int(held[::-1].argmax())
+        lost[lo:hi] = ~held[lo:hi]
+    return _keyed(reading, own, rep) | _keyed(base, lost, "-" + rep)
 
 
 def peers_of(
@@ -105,7 +115,8 @@ def peers_of(
     furniture: dict[str, list[tuple[int, int]]] | None = None,
 ) -> dict[str, set[str]]:
     """Per document sharing a passage with a copy group, the group's members (not itself)
-    that carry a word of it its representative does not match (see the module docstring):
+    that carry a word of it its representative does not match, or lack a word of the
+    representative it lacks too (see the module docstring):
     a member's words are its whole text outside its furniture, another document's those
     of the passages it shares with the group."""
     keys: dict[str, set[_Key]] = defaultdict(set)
@@ -113,7 +124,7 @@ def peers_of(
         reading = words.hashes(member, 0, WHOLE)[1]
         spans = (furniture or {}).get(member)
         keep = ~words.mask(member, spans) if spans else None
-        keys[member] = _own_keys(reading, words.hashes(rep, 0, WHOLE)[1], rep, keep)
+        keys[member] = _changed_keys(reading, words.hashes(rep, 0, WHOLE)[1], rep, keep)
     reps = set(representative.values())
     for passage in reuse:
         docs = {w.doc for w in passage.witnesses}
@@ -125,7 +136,7 @@ def peers_of(
             for w in passage.witnesses:
                 if w.doc != rep and w.doc not in representative:
                     reading = words.hashes(w.doc, w.start, w.end)[1]
-                    keys[w.doc] |= _own_keys(reading, base, rep)
+                    keys[w.doc] |= _changed_keys(reading, base, rep)
     holders: dict[_Key, list[str]] = defaultdict(list)
     for member in sorted(representative):
         for key in keys[member]:

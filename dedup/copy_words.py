@@ -28,6 +28,10 @@ class Shared:
     passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     #: the target's words that can be shared: first occurrences outside its furniture
     countable: int = 0
+    #: per candidate, its own words (first occurrences outside its furniture) between its
+    #: first and last word shared with the target that the target lacks: what the target
+    #: left out of the candidate's text, seen from the candidate's side
+    gaps: dict[str, int] = field(default_factory=dict)
 
 
 def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -123,14 +127,47 @@ def shared_outside(
     words: Words,
     furniture: dict[str, list[tuple[int, int]]] | None,
 ) -> dict[str, Shared]:
-    """:func:`shared_words`, the words inside ``furniture`` left out of every mask."""
+    """:func:`shared_words`, the words inside ``furniture`` left out of every mask, with
+    each candidate's :attr:`Shared.gaps`."""
     shared = shared_words(passages, words)
+    countable: dict[str, np.ndarray] = {}
     for doc, found in shared.items():
+        canon = first_occurrence(words, doc)
+        keep = canon == np.arange(len(canon))
         spans = (furniture or {}).get(doc)
         if spans:
-            keep = ~words.mask(doc, spans)
+            outside = ~words.mask(doc, spans)
             for mask in found.masks.values():
-                mask &= keep
-            canon = first_occurrence(words, doc)
-            found.countable = int(np.count_nonzero(keep & (canon == np.arange(len(canon)))))
+                mask &= outside
+            keep &= outside
+            found.countable = int(np.count_nonzero(keep))
+        countable[doc] = keep
+    for doc, found in shared.items():
+        for other in found.masks:
+            theirs = shared[other].masks.get(doc) if other in shared else None
+            if theirs is not None and theirs.any():
+                found.gaps[other] = left_out(theirs, countable[other])
     return shared
+
+
+#: Shortest run of shared words that bounds the text a copy took from a candidate: a
+#: stray word or two shared elsewhere does not, a dateline's "WELLINGTON, Nov 13" does.
+RUN_WORDS = 3
+
+
+def left_out(mask: np.ndarray, countable: np.ndarray) -> int:
+    """The ``countable`` words that ``mask`` lacks between the first and the last run of
+    :data:`RUN_WORDS` countable words it holds, in stretches each shorter than the words it
+    holds there (a dropped paragraph, a struck word; not a text the candidate prints twice
+    of which the copy took one)."""
+    held = mask[countable]
+    if len(held) < RUN_WORDS:
+        return 0
+    window = np.convolve(held.astype(np.int32), np.ones(RUN_WORDS, dtype=np.int32), "valid")
+    runs = np.flatnonzero(window == RUN_WORDS)
+    if not len(runs):
+        return 0
+    inside = held[int(runs[0]) : int(runs[-1]) + RUN_WORDS]
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], inside.astype(np.int8), [1]))))
+    lengths = edges[1::2] - edges[::2]  # each stretch of words the copy lacks
+    return int(lengths[lengths < np.count_nonzero(inside)].sum())

@@ -122,10 +122,12 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
     return 0, None
 
 
-def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
+def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False, gain: int = 0) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
     MARGIN words more between ``b``'s first and last covered word (``edge``: or the word
-    just before or after them)."""
+    just before or after them). ``gain``: how many more of its own words ``b``'s candidate
+    holds that the copy left out than ``a``'s does (see :attr:`Shared.gaps`); each counts
+    as a word more for ``a``, each one fewer as a word less."""
     missing = int(np.count_nonzero(b & ~a))
     # words beyond b's first and last shared word show where b's passage ends, not an edit
     lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
@@ -133,25 +135,39 @@ def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
         # a few paragraphs among the copy's own text: where a changed word ends b's run and
         # the copy's own text begins, that word is the change (a paragraph's last "says")
         lo, hi = max(0, lo - 1), min(len(b), hi + 1)
-    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
+    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi])) + gain
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
+def _gain(shared: Shared, b: str, a: str) -> int:
+    """How many more of its own words candidate ``b`` holds that the copy left out than
+    candidate ``a`` does (:attr:`Shared.gaps`)."""
+    return shared.gaps.get(b, 0) - shared.gaps.get(a, 0)
+
+
 def _unexplained(
-    pool: Sequence[str], masks: dict[str, np.ndarray], edge: bool = False
+    pool: Sequence[str],
+    masks: dict[str, np.ndarray],
+    edge: bool = False,
+    gaps: dict[str, int] | None = None,
 ) -> list[str]:
-    """The candidates no other explains. Candidates covering the same words never explain
-    each other, so each distinct coverage is tested once, against those covering at least
-    as many words (only they can explain it)."""
-    by_cover: dict[bytes, list[str]] = defaultdict(list)
+    """The candidates no other explains. Candidates covering the same words and leaving
+    out as many of their own (``gaps``) never explain each other, so each distinct coverage
+    is tested once, against those covering at least as many words (only they can explain
+    it)."""
+    gaps = gaps or {}
+    by_cover: dict[tuple[bytes, int], list[str]] = defaultdict(list)
     for c in pool:
-        by_cover[np.packbits(masks[c]).tobytes()].append(c)
-    covers = [(int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], cs) for cs in by_cover.values()]
-    covers.sort(key=lambda item: -item[0])
+        by_cover[(np.packbits(masks[c]).tobytes(), gaps.get(c, 0))].append(c)
+    covers = [
+        (int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], gap, cs)
+        for (_, gap), cs in by_cover.items()
+    ]
+    covers.sort(key=lambda item: (-item[0], item[2]))
     out: list[str] = []
-    for k, (size, mask, members) in enumerate(covers):
-        rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
-        if not any(_explains(other, mask, edge) for other in rivals):
+    for k, (size, mask, gap, members) in enumerate(covers):
+        rivals = ((m, g) for s, m, g, _ in covers[:k] + covers[k + 1 :] if s >= size)
+        if not any(_explains(other, mask, edge, gap - g) for other, g in rivals):
             out.extend(members)
     rank = {c: k for k, c in enumerate(pool)}
     return sorted(out, key=rank.__getitem__)
@@ -204,15 +220,23 @@ def _common_source(
     orders: dict[str, tuple[int, str | None]],
     docs: dict[str, Carrier],
     decided: dict[str, list[tuple[str, str]]],
+    gaps: dict[str, int] | None = None,
 ) -> tuple[str, tuple[str, ...]] | None:
     """When other outlets' articles dated before the copy hold exactly the words it shares
     with ``first``, the text cannot tell which it took: their common source (the agency's
     article) and the alike candidates, but not one ``decided`` to descend from another
-    alike one (a scraper of the subscriber: the subscriber is their common source)."""
+    alike one (a scraper of the subscriber: the subscriber is their common source).
+    ``gaps``: :attr:`Shared.gaps` (alike candidates left out as many of their words)."""
+    gaps = gaps or {}
     group = [
         c
         for c in top
-        if c == first or (orders[c][0] > 0 and np.array_equal(masks[c], masks[first]))
+        if c == first
+        or (
+            orders[c][0] > 0
+            and np.array_equal(masks[c], masks[first])
+            and gaps.get(c, 0) == gaps.get(first, 0)
+        )
     ]
 
     def ancestors(c: str) -> set[str]:
@@ -239,7 +263,10 @@ def _common_source(
         for a in pool
         if docs[a].agency
         and orders[a][0] > 0
-        and all(_explains(masks[c], masks[a], True) for c in (first, *alike))
+        and all(
+            _explains(masks[c], masks[a], True, gaps.get(a, 0) - gaps.get(c, 0))
+            for c in (first, *alike)
+        )
     ]
     if len(agency) != 1:
         return None
@@ -287,7 +314,9 @@ def choose(
         pool = agency
     if not pool:
         return None
-    top = _unexplained(pool, masks, part) or list(pool)  # a cycle of near-ties: all stay
+    top = _unexplained(pool, masks, part, shared.gaps) or list(
+        pool
+    )  # a cycle of near-ties: all stay
     # a rewrite is no re-publication: its outlet's habit says nothing of its passages
     republishes = bool(habit and habit.kind == REPUBLISHER) and not part
 
@@ -310,8 +339,8 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
-    if part and by == "date":
-        common = _common_source(first, top, masks, pool, orders, docs, decided or {})
+    if by == "date":
+        common = _common_source(first, top, masks, pool, orders, docs, decided or {}, shared.gaps)
         if common is not None:
             # the passages carry changes two earlier outlets made alike: no text tells
             # which one the rewrite took them from, so it hangs from their common source
@@ -322,7 +351,10 @@ def choose(
         and not docs[first].agency
         and not d.agency
         and (
-            any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+            any(
+                docs[c].agency and _explains(masks[first], masks[c], gain=_gain(shared, c, first))
+                for c in pool
+            )
             or (part and _carries_changes(first, masks, pool, orders, docs))
         )
     ):
