@@ -62,10 +62,15 @@ def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, Shared]:
+def shared_words(
+    passages: Sequence[PassageCluster],
+    words: Words,
+    furniture: dict[str, list[tuple[int, int]]] | None = None,
+) -> dict[str, Shared]:
     """Per document, per other document: its words that read the same in both, inside the
-    passages both carry (a word one of them changed is not shared: edits show). Each
-    distinct reading of a passage is compared once with each other one."""
+    passages both carry (a word one of them changed is not shared: edits show), and
+    :attr:`Shared.gaps`. Each distinct reading of a passage is compared once with each other
+    one. Words inside ``furniture`` are left out."""
     out: dict[str, Shared] = defaultdict(Shared)
     for passage in passages:
         readings: dict[bytes, np.ndarray] = {}
@@ -91,13 +96,25 @@ def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, 
                     found = matched[(key, base)]
                     mask[start : start + len(found)] |= found
                 shared.passages[other].append(passage.id)
+    outside: dict[str, np.ndarray] = {}
+    for doc in out:
+        spans = (furniture or {}).get(doc)
+        outside[doc] = ~words.mask(doc, spans) if spans else np.ones(words.size(doc), dtype=bool)
+    for doc, shared in out.items():
+        # the candidate's words as it prints them (a text it prints twice is not folded:
+        # the copy took one of the two, and the other is one long stretch it lacks)
+        for other in shared.masks:
+            held = out[other].masks.get(doc) if other in out else None
+            if held is not None and held.any():
+                shared.gaps[other] = left_out(held & outside[other], outside[other])
     for doc, shared in out.items():
         canon = first_occurrence(words, doc)
-        shared.countable = int(np.count_nonzero(canon == np.arange(len(canon))))
+        keep = outside[doc] & (canon == np.arange(len(canon)))
+        shared.countable = int(np.count_nonzero(keep))
         for other, mask in shared.masks.items():
             folded = np.zeros_like(mask)
             folded[canon[mask]] = True
-            shared.masks[other] = folded
+            shared.masks[other] = folded & outside[doc]
     return out
 
 
@@ -106,8 +123,9 @@ REPEAT_WORDS = 4
 
 
 def first_occurrence(words: Words, doc: str) -> np.ndarray:
-    """Per word of ``doc``, the first position where the same :data:`REPEAT_WORDS` words
-    begin: a text a document prints twice (a scraper's flat second copy of its body) is
+    """Per word of ``doc``, its place in the first occurrence of a run of
+    :data:`REPEAT_WORDS` words it lies in and that the document printed before: a text a
+    document prints twice (a scraper's flat second copy of its body) is
     counted once, so repeating a source's text does not make a copy look closer."""
     _, hashes = words.hashes(doc, 0, 1 << 62)
     n = len(hashes)
@@ -119,7 +137,16 @@ def first_occurrence(words: Words, doc: str) -> np.ndarray:
         nxt[: n - shift] = hashes[shift:].astype(np.uint64)
         key = key * np.uint64(1_000_003) + nxt
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first[inverse]
+    start = first[inverse]  # per window of words, where the same window first begins
+    canon = np.arange(n)
+    for shift in range(REPEAT_WORDS):
+        # a word lies in the windows beginning up to REPEAT_WORDS - 1 words before it: in a
+        # repeated one, it repeats (the last words of a paragraph a teaser follows too)
+        at = np.arange(n - shift)
+        earlier = start[: n - shift] < at
+        moved = at[earlier] + shift
+        canon[moved] = np.minimum(canon[moved], start[: n - shift][earlier] + shift)
+    return canon
 
 
 def shared_outside(
@@ -127,27 +154,8 @@ def shared_outside(
     words: Words,
     furniture: dict[str, list[tuple[int, int]]] | None,
 ) -> dict[str, Shared]:
-    """:func:`shared_words`, the words inside ``furniture`` left out of every mask, with
-    each candidate's :attr:`Shared.gaps`."""
-    shared = shared_words(passages, words)
-    countable: dict[str, np.ndarray] = {}
-    for doc, found in shared.items():
-        canon = first_occurrence(words, doc)
-        keep = canon == np.arange(len(canon))
-        spans = (furniture or {}).get(doc)
-        if spans:
-            outside = ~words.mask(doc, spans)
-            for mask in found.masks.values():
-                mask &= outside
-            keep &= outside
-            found.countable = int(np.count_nonzero(keep))
-        countable[doc] = keep
-    for doc, found in shared.items():
-        for other in found.masks:
-            theirs = shared[other].masks.get(doc) if other in shared else None
-            if theirs is not None and theirs.any():
-                found.gaps[other] = left_out(theirs, countable[other])
-    return shared
+    """:func:`shared_words`, the words inside ``furniture`` left out."""
+    return shared_words(passages, words, furniture)
 
 
 #: Shortest run of shared words that bounds the text a copy took from a candidate: a
@@ -158,8 +166,8 @@ RUN_WORDS = 3
 def left_out(mask: np.ndarray, countable: np.ndarray) -> int:
     """The ``countable`` words that ``mask`` lacks between the first and the last run of
     :data:`RUN_WORDS` countable words it holds, in stretches each shorter than the words it
-    holds there (a dropped paragraph, a struck word; not a text the candidate prints twice
-    of which the copy took one)."""
+    holds on the longer side of it (a dropped paragraph, a struck word; not the second copy
+    of a text the candidate prints twice, of which the copy took one)."""
     held = mask[countable]
     if len(held) < RUN_WORDS:
         return 0
@@ -169,5 +177,8 @@ def left_out(mask: np.ndarray, countable: np.ndarray) -> int:
         return 0
     inside = held[int(runs[0]) : int(runs[-1]) + RUN_WORDS]
     edges = np.flatnonzero(np.diff(np.concatenate(([1], inside.astype(np.int8), [1]))))
-    lengths = edges[1::2] - edges[::2]  # each stretch of words the copy lacks
-    return int(lengths[lengths < np.count_nonzero(inside)].sum())
+    starts, ends = edges[::2], edges[1::2]  # each stretch of words the copy lacks
+    before = np.cumsum(inside)[np.maximum(starts - 1, 0)] * (starts > 0)
+    after = int(np.count_nonzero(inside)) - before
+    lengths = ends - starts
+    return int(lengths[lengths < np.maximum(before, after)].sum())
