@@ -92,11 +92,12 @@ def _keyed(reading: np.ndarray, where: np.ndarray, tag: str) -> set[_Key]:
 
 def _changed_keys(
     reading: np.ndarray, base: np.ndarray, rep: str, keep: np.ndarray | None = None
-) -> set[_Key]:
+) -> tuple[set[_Key], np.ndarray]:
     """The words of ``reading`` that ``base`` (the representative's reading) does not match
     (and ``keep`` keeps: outside furniture), and the words of ``base`` between its first and
     last word matched by ``reading`` that ``reading`` lacks (a dropped paragraph), each
-    keyed by the representative (and which side) and the word with its neighbours."""
+    keyed by the representative (and which side) and the word with its neighbours; and
+    which words of ``base`` ``reading`` holds."""
     own = ~matched_words(reading, base)
     if keep is not None:
         own &= keep
@@ -105,7 +106,7 @@ def _changed_keys(
     if held.any():
         lo, hi = int(held.argmax()), len(held) - int(held[::-1].argmax())
         lost[lo:hi] = ~held[lo:hi]
-    return _keyed(reading, own, rep) | _keyed(base, lost, "-" + rep)
+    return _keyed(reading, own, rep) | _keyed(base, lost, "-" + rep), held
 
 
 def peers_of(
@@ -113,18 +114,22 @@ def peers_of(
     representative: dict[str, str],
     words: Words,
     furniture: dict[str, list[tuple[int, int]]] | None = None,
-) -> dict[str, set[str]]:
+) -> tuple[dict[str, set[str]], dict[str, np.ndarray]]:
     """Per document sharing a passage with a copy group, the group's members (not itself)
     that carry a word of it its representative does not match, or lack a word of the
     representative it lacks too (see the module docstring):
     a member's words are its whole text outside its furniture, another document's those
-    of the passages it shares with the group."""
+    of the passages it shares with the group. And per member, which words of its
+    representative it holds."""
     keys: dict[str, set[_Key]] = defaultdict(set)
+    holds: dict[str, np.ndarray] = {}
     for member, rep in sorted(representative.items()):
         reading = words.hashes(member, 0, WHOLE)[1]
         spans = (furniture or {}).get(member)
         keep = ~words.mask(member, spans) if spans else None
-        keys[member] = _changed_keys(reading, words.hashes(rep, 0, WHOLE)[1], rep, keep)
+        keys[member], holds[member] = _changed_keys(
+            reading, words.hashes(rep, 0, WHOLE)[1], rep, keep
+        )
     reps = set(representative.values())
     for passage in reuse:
         docs = {w.doc for w in passage.witnesses}
@@ -136,7 +141,7 @@ def peers_of(
             for w in passage.witnesses:
                 if w.doc != rep and w.doc not in representative:
                     reading = words.hashes(w.doc, w.start, w.end)[1]
-                    keys[w.doc] |= _changed_keys(reading, base, rep)
+                    keys[w.doc] |= _changed_keys(reading, base, rep)[0]
     holders: dict[_Key, list[str]] = defaultdict(list)
     for member in sorted(representative):
         for key in keys[member]:
@@ -152,6 +157,39 @@ def peers_of(
         }
         if peers:
             out[doc] = peers
+    return out, holds
+
+
+#: Share of a passage's words in its representative's text a member must hold to carry it.
+HOLD_SHARE = 0.8
+
+
+def _holders(
+    passage: PassageCluster,
+    docs: set[str],
+    representative: dict[str, str],
+    members_of: dict[str, list[str]],
+    holds: dict[str, np.ndarray],
+    words: Words,
+) -> list[str]:
+    """The members of a copy group that are no witness of ``passage``, a passage of their
+    representative with an article outside the group (a rewrite's paragraph), but hold its
+    text (:data:`HOLD_SHARE` of the representative's words there): the scan aligned them
+    with the representative only, so it could not find them among the witnesses."""
+    out = []
+    for rep in sorted(set(members_of) & docs):
+        if not any(d != rep and d not in representative for d in docs):
+            continue
+        w = next(w for w in passage.witnesses if w.doc == rep)
+        first, hashes = words.hashes(rep, w.start, w.end)
+        if not len(hashes):
+            continue
+        for member in members_of[rep]:
+            held = holds.get(member)
+            if member in docs or held is None:
+                continue
+            if np.count_nonzero(held[first : first + len(hashes)]) >= HOLD_SHARE * len(hashes):
+                out.append(member)
     return out
 
 
@@ -166,11 +204,13 @@ def without_members(
     left with fewer than two documents is dropped from the passages decided pairwise (its
     members are decided by :func:`hang_members`)."""
     representative = {m.doc: g.representative for g in groups for m in g.members}
-    peers = (
-        peers_of(reuse, representative, words, furniture)
-        if words is not None and representative
-        else {}
-    )
+    peers: dict[str, set[str]] = {}
+    holds: dict[str, np.ndarray] = {}
+    if words is not None and representative:
+        peers, holds = peers_of(reuse, representative, words, furniture)
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for member, rep in sorted(representative.items()):
+        members_of[rep].append(member)
     kept: list[PassageCluster] = []
     member_passages: dict[str, list[str]] = defaultdict(list)
     for passage in reuse:
@@ -178,6 +218,9 @@ def without_members(
         outside = [w for w in passage.witnesses if w.doc not in representative]
         for doc in sorted(docs - {w.doc for w in outside}):
             if representative[doc] in docs:
+                member_passages[doc].append(passage.id)
+        if words is not None and holds:
+            for doc in _holders(passage, docs, representative, members_of, holds, words):
                 member_passages[doc].append(passage.id)
         wanted = {m for w in outside for m in peers.get(w.doc, ())} & docs
         if wanted:

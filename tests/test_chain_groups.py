@@ -172,3 +172,22 @@ def test_members_carrying_the_same_words_are_peers():
     assert peers["edited-a"] == {"edited-b"} and peers["edited-b"] == {"edited-a"}
     # the copies that changed nothing of the representative's, or other words, have none
     assert not any(d.startswith("copy-") and peers.get(d, set()) & {"edited-a"} for d in peers)
+
+
+def test_members_holding_a_rewrites_passage_list_it_on_their_edges():
+    """A rewrite embeds a stretch of the agency's article among other text. The scan aligns
+    it with the group's representative only, yet every copy holding that stretch lists the
+    rewrite's passage on its own edge, so the rewrite and each copy are linked."""
+    records = _wire_and_copies(MIN_GROUP_DOCS + 2)
+    wire_words = records[0].text.split(" ")
+    taken = " ".join(wire_words[40:120])
+    own = [_seed("003").split(" ")[:150], _seed("004").split(" ")[:150]]
+    rewrite = " ".join(own[0]) + "\n\n" + taken + "\n\n" + " ".join(own[1])
+    records.append(Record("rewrite", rewrite, outlet="Rewrites", date="2016-12-16"))
+    result = jobs.chains(records)
+    assert result.scan.groups
+    into_rewrite = {p for e in result.edges if e.target == "rewrite" for p in e.passages}
+    assert into_rewrite
+    for i in range(MIN_GROUP_DOCS + 2):
+        mine = {p for e in result.edges if e.target == f"copy-{i:03d}" for p in e.passages}
+        assert mine & into_rewrite, f"copy-{i:03d}"
