@@ -221,10 +221,11 @@ def _common_source(
     docs: dict[str, Carrier],
     decided: dict[str, list[tuple[str, str]]],
     gaps: dict[str, int] | None = None,
-) -> tuple[str, tuple[str, ...]] | None:
+) -> tuple[str | None, tuple[str, ...]] | None:
     """When other outlets' articles dated before the copy hold exactly the words it shares
     with ``first``, the text cannot tell which it took: their common source (the agency's
-    article) and the alike candidates, but not one ``decided`` to descend from another
+    article, or None when no agency article among the candidates is) and the alike
+    candidates, but not one ``decided`` to descend from another
     alike one (a scraper of the subscriber: the subscriber is their common source).
     ``gaps``: :attr:`Shared.gaps` (alike candidates left out as many of their words)."""
     gaps = gaps or {}
@@ -268,8 +269,8 @@ def _common_source(
             for c in (first, *alike)
         )
     ]
-    if len(agency) != 1:
-        return None
+    if len(agency) != 1:  # no agency article is their common source: none is named
+        return None, tuple(sorted((first, *alike)))
     return agency[0], tuple(sorted((first, *alike)))
 
 
@@ -345,6 +346,8 @@ def choose(
             # the passages carry changes two earlier outlets made alike: no text tells
             # which one the rewrite took them from, so it hangs from their common source
             source, alike = common
+            if source is None:  # hangs with them from an inferred common source
+                return Parent(first, False, "alike", via, rivals, alike)
             return Parent(source, True, "agency", via, rivals, alike)
     if (
         by == "date"

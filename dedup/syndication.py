@@ -17,9 +17,10 @@ Edges
   source the evidence cannot name or order; its ``order`` evidence gives the reason:
   ``unordered`` (same day without a time, or undated, and no outlet habit orders them),
   ``date-only`` (dated first, but neither is an agency article and the later one's outlet
-  is not known to re-publish), ``wire-habit`` (their outlets take their copy from the wire,
-  and the wire's article is not in the corpus) or ``credit`` (an agency credit line, and no
-  agency article among the candidates).
+  is not known to re-publish), ``alike`` (earlier articles that hold exactly the words it
+  took, none of them an agency's: the text cannot tell which), ``wire-habit`` (their
+  outlets take their copy from the wire, and the wire's article is not in the corpus) or
+  ``credit`` (an agency credit line, and no agency article among the candidates).
 
 Evidence kinds: ``agency``, ``date``, ``credit``, ``containment`` (what the target shares
 with its parent and with the others), ``via`` (a candidate explained by the parent: its edge
@@ -128,6 +129,8 @@ _REASONS = {
     "date-only": "one is dated first, but nothing shows the later one took the text from it "
     "rather than from a common source (neither is an agency article, and the later one's "
     "outlet is not known to re-publish)",
+    "alike": "two or more earlier articles hold exactly the words it took, and no agency "
+    "article among them is their common source: the text cannot tell which one it took",
 }
 
 

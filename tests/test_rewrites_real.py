@@ -108,3 +108,22 @@ def test_a_paragraph_dropped_by_two_subscribers_names_no_one_of_them() -> None:
     for k in range(3):
         into = {e.source for e in result.edges if e.target == f"s{k}-copy" and e.directed}
         assert not into & {f"s{k}-sub", f"s{k}-sub2"}
+
+
+def test_a_copy_two_outlets_could_have_given_without_the_wire_hangs_from_a_common_source():
+    """Without the agency's article, two outlets print the same version and a third copies
+    it later: the text cannot tell which of the two it took, so it hangs from an inferred
+    common source with them, undirected, and says why."""
+    records = [r for r in dropped_paragraph_network() if not r.id.endswith("-wire")]
+    records += [
+        Record(r.id.replace("-sub", "-sub2"), r.text, outlet="Other Daily",
+               date=r.date.replace("12:00", "13:00"))
+        for r in records
+        if r.id.endswith("-sub")
+    ]  # fmt: skip
+    result = chains(records, Config())
+    for k in range(3):
+        into = [e for e in result.edges if e.target == f"s{k}-copy"]
+        assert [e.directed for e in into] == [False]
+        assert into[0].source.startswith("inferred:")
+        assert any("undirected (alike)" in item.detail for item in into[0].evidence)
