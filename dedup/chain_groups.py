@@ -79,6 +79,10 @@ MAX_PEERS = 32
 _Key = tuple[str, int, int, int]
 
 
+#: Shortest stretch of the representative's words a member lacks that keys it (a dropped
+#: sentence or paragraph).
+LOST_WORDS = 3
+
 #: An end offset past any text: a witness ``[0, WHOLE)`` is the whole document.
 WHOLE = 1 << 62
 
@@ -95,7 +99,8 @@ def _changed_keys(
 ) -> tuple[set[_Key], np.ndarray]:
     """The words of ``reading`` that ``base`` (the representative's reading) does not match
     (and ``keep`` keeps: outside furniture), and the words of ``base`` between its first and
-    last word matched by ``reading`` that ``reading`` lacks (a dropped paragraph), each
+    last word matched by ``reading`` that ``reading`` lacks in stretches of
+    :data:`LOST_WORDS` or more (a dropped paragraph), each
     keyed by the representative (and which side) and the word with its neighbours; and
     which words of ``base`` ``reading`` holds."""
     own = ~matched_words(reading, base)
@@ -106,6 +111,13 @@ def _changed_keys(
     if held.any():
         lo, hi = int(held.argmax()), len(held) - int(held[::-1].argmax())
         lost[lo:hi] = ~held[lo:hi]
+        # only stretches of LOST_WORDS or more: a dropped sentence or paragraph, not the
+        # representative's word where another word stands (copies that changed the same
+        # word each their own way share no change)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], lost.astype(np.int8), [0]))))
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
+            if end - start < LOST_WORDS:
+                lost[start:end] = False
     return _keyed(reading, own, rep) | _keyed(base, lost, "-" + rep), held
 
 
