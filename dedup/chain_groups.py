@@ -79,8 +79,9 @@ MAX_PEERS = 32
 _Key = tuple[str, int, int, int]
 
 
-#: Shortest stretch of the representative's words a member lacks that keys it (a dropped
-#: sentence or paragraph).
+#: Shortest stretch of the representative's words a member lacks, with words of its own in
+#: their place, that keys it (a dropped sentence; shorter ones key it when nothing stands in
+#: their place: a struck word).
 LOST_WORDS = 3
 
 #: An end offset past any text: a witness ``[0, WHOLE)`` is the whole document.
@@ -103,7 +104,8 @@ def _changed_keys(
     :data:`LOST_WORDS` or more (a dropped paragraph), each
     keyed by the representative (and which side) and the word with its neighbours; and
     which words of ``base`` ``reading`` holds."""
-    own = ~matched_words(reading, base)
+    found = matched_words(reading, base)
+    own = ~found
     if keep is not None:
         own &= keep
     held = matched_words(base, reading)
@@ -111,12 +113,16 @@ def _changed_keys(
     if held.any():
         lo, hi = int(held.argmax()), len(held) - int(held[::-1].argmax())
         lost[lo:hi] = ~held[lo:hi]
-        # only stretches of LOST_WORDS or more: a dropped sentence or paragraph, not the
-        # representative's word where another word stands (copies that changed the same
-        # word each their own way share no change)
+        # a stretch where the reading prints nothing (a struck word, a dropped paragraph),
+        # or of LOST_WORDS or more; not the representative's word where another word stands
+        # (copies that changed the same word each their own way share no change)
+        at = np.flatnonzero(found)  # the k-th matched word of base is the k-th of reading
+        rank = np.cumsum(held) - 1
         edges = np.flatnonzero(np.diff(np.concatenate(([0], lost.astype(np.int8), [0]))))
         for start, end in zip(edges[::2], edges[1::2], strict=True):
-            if end - start < LOST_WORDS:
+            k = int(rank[start - 1])
+            gapless = k + 1 < len(at) and at[k + 1] == at[k] + 1
+            if end - start < LOST_WORDS and not gapless:
                 lost[start:end] = False
     return _keyed(reading, own, rep) | _keyed(base, lost, "-" + rep), held
 
