@@ -17,14 +17,14 @@ quadratic in the copies). Instead:
    has one).
 
 A member that carries words its representative lacks (an outlet's changed word, a lead
-sentence, a re-publisher's copy of those) is compared with the other members carrying the
-same words too, its *peers* (:func:`peers_of`), and decided among them as the pairwise
-path would: a scraper of a subscriber hangs from the subscriber, not the wire. Likewise an
-article outside the group keeps, among its candidates, the members carrying words of its own
-that the representative lacks (a rewrite of a subscriber's paragraph with its "says"). The
-words are keyed with their neighbours and a key carried by more than :data:`MAX_PEERS`
-documents is no evidence, so the cost stays linear in the copies when each carries its own
-changes.
+sentence, a re-publisher's copy of those), or lacks some of its words (a dropped paragraph),
+is compared with the other members carrying (or lacking) the same words too, its *peers*
+(:func:`peers_of`), and decided among them as the pairwise path would: a scraper of a
+subscriber hangs from the subscriber, not the wire. Likewise an article outside the group
+keeps, among its candidates, the members carrying words of its own that the representative
+lacks (a rewrite of a subscriber's paragraph with its "says"). The words are keyed with
+their neighbours and a key carried by more than :data:`MAX_PEERS` documents is no evidence,
+so the cost stays linear in the copies when each carries its own changes.
 
 The chains scan picks as representative the copy that would come first
 (:func:`source_first`: a wire agency's article, then the earliest date), so the group's
@@ -100,10 +100,10 @@ def _changed_keys(
 ) -> tuple[set[_Key], np.ndarray]:
     """The words of ``reading`` that ``base`` (the representative's reading) does not match
     (and ``keep`` keeps: outside furniture), and the words of ``base`` between its first and
-    last word matched by ``reading`` that ``reading`` lacks in stretches of
-    :data:`LOST_WORDS` or more (a dropped paragraph), each
-    keyed by the representative (and which side) and the word with its neighbours; and
-    which words of ``base`` ``reading`` holds."""
+    last word matched by ``reading`` that ``reading`` lacks, in stretches of
+    :data:`LOST_WORDS` or more or with nothing in their place (a dropped paragraph, a struck
+    word), each keyed by the representative (and which side) and the word with its
+    neighbours; and which words of ``base`` ``reading`` holds."""
     found = matched_words(reading, base)
     own = ~found
     if keep is not None:
