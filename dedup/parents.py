@@ -56,13 +56,13 @@ split of ``benchmarks/syndication.py``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 import numpy as np
 
 from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_order
+from dedup.copy_words import Shared, shared_outside
 from dedup.types import PassageCluster
 
 #: Words a candidate may miss of what another covers and still explain it.
@@ -92,16 +92,6 @@ class Habit:
     cases: int
 
 
-@dataclass(slots=True)
-class Shared:
-    """What a target shares with each candidate: a mask over its words and the passages."""
-
-    masks: dict[str, np.ndarray] = field(default_factory=dict)
-    passages: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    #: the target's words that can be shared: first occurrences outside its furniture
-    countable: int = 0
-
-
 @dataclass(frozen=True, slots=True)
 class Parent:
     """One decided source of a target: a document, or an inferred node (``source`` None
@@ -113,94 +103,6 @@ class Parent:
     via: tuple[str, ...]  # candidates whose copy it explains
     rivals: tuple[str, ...]  # candidates no other explains but not taken
     alike: tuple[str, ...] = ()  # hung from their common source: they hold the same words
-
-
-def matched_words(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One bool per word of ``a``: True where it is matched, in order, by a word of ``b``
-    (the common prefix and suffix; between them word by word when they are as long and
-    differ in at most one word of ten, else :class:`difflib.SequenceMatcher`'s blocks)."""
-    n, m = len(a), len(b)
-    out = np.zeros(n, dtype=bool)
-    k = min(n, m)
-    differ = np.flatnonzero(a[:k] != b[:k])
-    head = int(differ[0]) if len(differ) else k
-    rest = min(n, m) - head
-    differ = np.flatnonzero(a[n - rest :][::-1] != b[m - rest :][::-1]) if rest else differ[:0]
-    tail = int(differ[0]) if len(differ) else rest
-    out[:head] = True
-    out[n - tail :] = True
-    middle_a, middle_b = a[head : n - tail], b[head : m - tail]
-    if len(middle_a) == len(middle_b):
-        # substitutions only (the usual edit: "pct" for "percent"): word by word
-        same = middle_a == middle_b
-        if np.count_nonzero(~same) * 10 <= len(same):
-            out[head : n - tail] = same
-            return out
-    if len(middle_a) and len(middle_b):
-        matcher = SequenceMatcher(None, middle_a.tolist(), middle_b.tolist(), autojunk=False)
-        for i, _, size in matcher.get_matching_blocks():
-            out[head + i : head + i + size] = True
-    return out
-
-
-def shared_words(passages: Sequence[PassageCluster], words: Words) -> dict[str, Shared]:
-    """Per document, per other document: its words that read the same in both, inside the
-    passages both carry (a word one of them changed is not shared: edits show). Each
-    distinct reading of a passage is compared once with each other one."""
-    out: dict[str, Shared] = defaultdict(Shared)
-    for passage in passages:
-        readings: dict[bytes, np.ndarray] = {}
-        read: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
-        for witness in passage.witnesses:
-            start, found = words.hashes(witness.doc, witness.start, witness.end)
-            key = found.tobytes()
-            readings.setdefault(key, found)
-            read[witness.doc].append((start, key))
-        matched: dict[tuple[bytes, bytes], np.ndarray] = {}
-        for doc, mine in read.items():
-            shared = out[doc]
-            for other, theirs in read.items():
-                if other == doc:
-                    continue
-                mask = shared.masks.get(other)
-                if mask is None:
-                    mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
-                base = theirs[0][1]
-                for start, key in mine:
-                    if (key, base) not in matched:
-                        matched[(key, base)] = matched_words(readings[key], readings[base])
-                    found = matched[(key, base)]
-                    mask[start : start + len(found)] |= found
-                shared.passages[other].append(passage.id)
-    for doc, shared in out.items():
-        canon = first_occurrence(words, doc)
-        shared.countable = int(np.count_nonzero(canon == np.arange(len(canon))))
-        for other, mask in shared.masks.items():
-            folded = np.zeros_like(mask)
-            folded[canon[mask]] = True
-            shared.masks[other] = folded
-    return out
-
-
-#: Words of context that make two places in one document the same text.
-REPEAT_WORDS = 4
-
-
-def first_occurrence(words: Words, doc: str) -> np.ndarray:
-    """Per word of ``doc``, the first position where the same :data:`REPEAT_WORDS` words
-    begin: a text a document prints twice (a scraper's flat second copy of its body) is
-    counted once, so repeating a source's text does not make a copy look closer."""
-    _, hashes = words.hashes(doc, 0, 1 << 62)
-    n = len(hashes)
-    if n < REPEAT_WORDS:
-        return np.arange(n)
-    key = hashes.astype(np.uint64)
-    for shift in range(1, REPEAT_WORDS):
-        nxt = np.zeros(n, dtype=np.uint64)
-        nxt[: n - shift] = hashes[shift:].astype(np.uint64)
-        key = key * np.uint64(1_000_003) + nxt
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first[inverse]
 
 
 def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int, str | None]:
@@ -220,10 +122,12 @@ def order(c: Carrier, d: Carrier, habits: dict[str | None, Habit]) -> tuple[int,
     return 0, None
 
 
-def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
+def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False, gain: int = 0) -> bool:
     """``a`` covers all ``b`` covers (up to SLACK words, and fewer than it adds) and at least
     MARGIN words more between ``b``'s first and last covered word (``edge``: or the word
-    just before or after them)."""
+    just before or after them). ``gain``: how many more of its own words ``b``'s candidate
+    holds that the copy left out than ``a``'s does (see :attr:`Shared.gaps`); each counts
+    as a word more for ``a``, each one fewer as a word less."""
     missing = int(np.count_nonzero(b & ~a))
     # words beyond b's first and last shared word show where b's passage ends, not an edit
     lo, hi = int(b.argmax()), len(b) - int(b[::-1].argmax())
@@ -231,25 +135,39 @@ def _explains(a: np.ndarray, b: np.ndarray, edge: bool = False) -> bool:
         # a few paragraphs among the copy's own text: where a changed word ends b's run and
         # the copy's own text begins, that word is the change (a paragraph's last "says")
         lo, hi = max(0, lo - 1), min(len(b), hi + 1)
-    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi]))
+    extra = int(np.count_nonzero(a[lo:hi] & ~b[lo:hi])) + gain
     return missing <= SLACK and extra >= MARGIN and extra > missing
 
 
+def _gain(shared: Shared, b: str, a: str) -> int:
+    """How many more of its own words candidate ``b`` holds that the copy left out than
+    candidate ``a`` does (:attr:`Shared.gaps`)."""
+    return shared.gaps.get(b, 0) - shared.gaps.get(a, 0)
+
+
 def _unexplained(
-    pool: Sequence[str], masks: dict[str, np.ndarray], edge: bool = False
+    pool: Sequence[str],
+    masks: dict[str, np.ndarray],
+    edge: bool = False,
+    gaps: dict[str, int] | None = None,
 ) -> list[str]:
-    """The candidates no other explains. Candidates covering the same words never explain
-    each other, so each distinct coverage is tested once, against those covering at least
-    as many words (only they can explain it)."""
-    by_cover: dict[bytes, list[str]] = defaultdict(list)
+    """The candidates no other explains. Candidates covering the same words and leaving
+    out as many of their own (``gaps``) never explain each other, so each distinct coverage
+    is tested once, against those covering at least as many words (only they can explain
+    it)."""
+    gaps = gaps or {}
+    by_cover: dict[tuple[bytes, int], list[str]] = defaultdict(list)
     for c in pool:
-        by_cover[np.packbits(masks[c]).tobytes()].append(c)
-    covers = [(int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], cs) for cs in by_cover.values()]
-    covers.sort(key=lambda item: -item[0])
+        by_cover[(np.packbits(masks[c]).tobytes(), gaps.get(c, 0))].append(c)
+    covers = [
+        (int(np.count_nonzero(masks[cs[0]])), masks[cs[0]], gap, cs)
+        for (_, gap), cs in by_cover.items()
+    ]
+    covers.sort(key=lambda item: (-item[0], item[2]))
     out: list[str] = []
-    for k, (size, mask, members) in enumerate(covers):
-        rivals = (m for s, m, _ in covers[:k] + covers[k + 1 :] if s >= size)
-        if not any(_explains(other, mask, edge) for other in rivals):
+    for k, (size, mask, gap, members) in enumerate(covers):
+        rivals = ((m, g) for s, m, g, _ in covers[:k] + covers[k + 1 :] if s >= size)
+        if not any(_explains(other, mask, edge, gap - g) for other, g in rivals):
             out.extend(members)
     rank = {c: k for k, c in enumerate(pool)}
     return sorted(out, key=rank.__getitem__)
@@ -302,15 +220,24 @@ def _common_source(
     orders: dict[str, tuple[int, str | None]],
     docs: dict[str, Carrier],
     decided: dict[str, list[tuple[str, str]]],
-) -> tuple[str, tuple[str, ...]] | None:
+    gaps: dict[str, int] | None = None,
+) -> tuple[str | None, tuple[str, ...]] | None:
     """When other outlets' articles dated before the copy hold exactly the words it shares
     with ``first``, the text cannot tell which it took: their common source (the agency's
-    article) and the alike candidates, but not one ``decided`` to descend from another
-    alike one (a scraper of the subscriber: the subscriber is their common source)."""
+    article, or None when no agency article among the candidates is) and the alike
+    candidates, but not one ``decided`` to descend from another
+    alike one (a scraper of the subscriber: the subscriber is their common source).
+    ``gaps``: :attr:`Shared.gaps` (alike candidates left out as many of their words)."""
+    gaps = gaps or {}
     group = [
         c
         for c in top
-        if c == first or (orders[c][0] > 0 and np.array_equal(masks[c], masks[first]))
+        if c == first
+        or (
+            orders[c][0] > 0
+            and np.array_equal(masks[c], masks[first])
+            and gaps.get(c, 0) == gaps.get(first, 0)
+        )
     ]
 
     def ancestors(c: str) -> set[str]:
@@ -337,10 +264,13 @@ def _common_source(
         for a in pool
         if docs[a].agency
         and orders[a][0] > 0
-        and all(_explains(masks[c], masks[a], True) for c in (first, *alike))
+        and all(
+            _explains(masks[c], masks[a], True, gaps.get(a, 0) - gaps.get(c, 0))
+            for c in (first, *alike)
+        )
     ]
-    if len(agency) != 1:
-        return None
+    if len(agency) != 1:  # no agency article is their common source: none is named
+        return None, tuple(sorted((first, *alike)))
     return agency[0], tuple(sorted((first, *alike)))
 
 
@@ -385,7 +315,9 @@ def choose(
         pool = agency
     if not pool:
         return None
-    top = _unexplained(pool, masks, part) or list(pool)  # a cycle of near-ties: all stay
+    top = _unexplained(pool, masks, part, shared.gaps) or list(
+        pool
+    )  # a cycle of near-ties: all stay
     # a rewrite is no re-publication: its outlet's habit says nothing of its passages
     republishes = bool(habit and habit.kind == REPUBLISHER) and not part
 
@@ -408,19 +340,24 @@ def choose(
     o, by = orders[first]
     if o <= 0:
         return Parent(first, False, "unordered", via, rivals)
-    if part and by == "date":
-        common = _common_source(first, top, masks, pool, orders, docs, decided or {})
+    if by == "date":
+        common = _common_source(first, top, masks, pool, orders, docs, decided or {}, shared.gaps)
         if common is not None:
             # the passages carry changes two earlier outlets made alike: no text tells
             # which one the rewrite took them from, so it hangs from their common source
             source, alike = common
+            if source is None:  # hangs with them from an inferred common source
+                return Parent(first, False, "alike", via, rivals, alike)
             return Parent(source, True, "agency", via, rivals, alike)
     if (
         by == "date"
         and not docs[first].agency
         and not d.agency
         and (
-            any(docs[c].agency and _explains(masks[first], masks[c]) for c in pool)
+            any(
+                docs[c].agency and _explains(masks[first], masks[c], gain=_gain(shared, c, first))
+                for c in pool
+            )
             or (part and _carries_changes(first, masks, pool, orders, docs))
         )
     ):
@@ -514,24 +451,6 @@ class Forest:
     alike: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def shared_outside(
-    passages: Sequence[PassageCluster],
-    words: Words,
-    furniture: dict[str, list[tuple[int, int]]] | None,
-) -> dict[str, Shared]:
-    """:func:`shared_words`, the words inside ``furniture`` left out of every mask."""
-    shared = shared_words(passages, words)
-    for doc, found in shared.items():
-        spans = (furniture or {}).get(doc)
-        if spans:
-            keep = ~words.mask(doc, spans)
-            for mask in found.masks.values():
-                mask &= keep
-            canon = first_occurrence(words, doc)
-            found.countable = int(np.count_nonzero(keep & (canon == np.arange(len(canon)))))
-    return shared
-
-
 def decide(
     passages: Sequence[PassageCluster],
     docs: dict[str, Carrier],
@@ -539,15 +458,16 @@ def decide(
     credited: dict[str, bool],
     furniture: dict[str, list[tuple[int, int]]] | None = None,
     habits: dict[str | None, Habit] | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[Forest, dict[str, Shared]]:
     """Every target's parents (see the module docstring). Words inside ``furniture`` (an
     outlet's footer, share lines: not copy) are not compared. ``habits`` are learnt from
     the passages unless given (learnt from the whole corpus when it is decided a part at a
-    time)."""
+    time). Documents in ``skip`` are candidates only (copy groups' members, decided apart)."""
     shared = shared_outside(passages, words, furniture)
-    targets = sorted(shared, key=lambda t: order_key(docs[t]))
+    targets = sorted((t for t in shared if t not in skip), key=lambda t: order_key(docs[t]))
     if habits is None:
-        habits = learn_habits(shared, docs)
+        habits = learn_habits({t: shared[t] for t in targets}, docs)
     parents: dict[str, list[tuple[str, str]]] = {}
     via: dict[str, tuple[str, ...]] = {}
     rivals: dict[str, tuple[str, ...]] = {}

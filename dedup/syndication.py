@@ -17,9 +17,10 @@ Edges
   source the evidence cannot name or order; its ``order`` evidence gives the reason:
   ``unordered`` (same day without a time, or undated, and no outlet habit orders them),
   ``date-only`` (dated first, but neither is an agency article and the later one's outlet
-  is not known to re-publish), ``wire-habit`` (their outlets take their copy from the wire,
-  and the wire's article is not in the corpus) or ``credit`` (an agency credit line, and no
-  agency article among the candidates).
+  is not known to re-publish), ``alike`` (earlier articles that hold exactly the words it
+  took, none of them an agency's: the text cannot tell which), ``wire-habit`` (their
+  outlets take their copy from the wire, and the wire's article is not in the corpus) or
+  ``credit`` (an agency credit line, and no agency article among the candidates).
 
 Evidence kinds: ``agency``, ``date``, ``credit``, ``containment`` (what the target shares
 with its parent and with the others), ``via`` (a candidate explained by the parent: its edge
@@ -57,6 +58,7 @@ from dedup.carriers import (
 )
 from dedup.chain_groups import hang_members, without_members
 from dedup.config import Config
+from dedup.copy_words import Shared, shared_outside
 from dedup.credits import credit_lines, find_credits, outlet_agency
 from dedup.errors import StageError
 from dedup.furniture import (
@@ -72,10 +74,8 @@ from dedup.parents import (
     REPUBLISHER,
     WIRE,
     Forest,
-    Shared,
     decide,
     habit_cases,
-    shared_outside,
 )
 from dedup.types import (
     ArticleReuse,
@@ -129,6 +129,8 @@ _REASONS = {
     "date-only": "one is dated first, but nothing shows the later one took the text from it "
     "rather than from a common source (neither is an agency article, and the later one's "
     "outlet is not known to re-publish)",
+    "alike": "two or more earlier articles hold exactly the words it took, and no agency "
+    "article among them is their common source: the text cannot tell which one it took",
 }
 
 
@@ -341,9 +343,11 @@ def part_habit_cases(
     (:func:`dedup.parents.habit_cases`; the parts' counts add up to the corpus'), from the
     passages :func:`build_chains` decides pairwise (copy groups' members left out, as there)."""
     part = _reuse_of(records, scan_result, config, corpus)
-    passages = without_members(part.reuse, scan_result.groups).passages
-    shared = shared_outside(passages, part.words, part.furniture)
-    return habit_cases(shared, part.docs)
+    grouped = without_members(part.reuse, scan_result.groups, part.words, part.furniture)
+    shared = shared_outside(grouped.passages, part.words, part.furniture)
+    return habit_cases(
+        {d: found for d, found in shared.items() if d not in grouped.representative}, part.docs
+    )
 
 
 def outlet_reuse(
@@ -385,10 +389,10 @@ def build_chains(
     part = _reuse_of(records, scan_result, config, corpus)
     words, docs, kinds, reuse = part.words, part.docs, part.kinds, part.reuse
     boilerplate_only, credited = part.boilerplate_only, part.credited
-    grouped = without_members(reuse, scan_result.groups)
+    grouped = without_members(reuse, scan_result.groups, words, part.furniture)
     forest, shared = decide(
         grouped.passages, docs, words, credited, part.furniture,
-        habits=corpus.habits if corpus is not None else None,
+        habits=corpus.habits if corpus is not None else None, skip=grouped.representative,
     )  # fmt: skip
     if grouped.member_passages:
         forest = hang_members(grouped, reuse, forest, shared, docs, words, credited, part.furniture)

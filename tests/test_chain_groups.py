@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dedup import jobs
+from dedup.carriers import Words
 from dedup.chain_groups import source_first, without_members
 from dedup.chains_spilled import chains_spilled
 from dedup.config import Config
@@ -131,3 +132,62 @@ def test_spilled_chains_of_a_group_equal_in_memory(tmp_path, block_docs):
     spilled = chains_spilled(records, spill_dir=tmp_path, block_docs=block_docs)
     assert spilled.edges == memory.edges
     assert spilled.articles == memory.articles
+
+
+def test_a_copy_of_an_outlets_edited_copy_hangs_from_that_outlet_inside_a_group():
+    """A subscriber changes two words of the agency's article; a later outlet re-publishes
+    the subscriber's version. Both are members of the agency article's copy group, yet the
+    re-publication hangs from the subscriber whose changes it carries, as pairwise."""
+    records = _wire_and_copies(MIN_GROUP_DOCS + 2)
+    wire = records[0].text
+    words = wire.split(" ")
+    words[5], words[40] = "reportedly", "substantially"
+    edited = " ".join(words)
+    records.append(Record("subscriber", edited, outlet="Edited Daily", date="2016-12-15"))
+    records.append(Record("republished", edited, outlet="Copy Site", date="2016-12-16"))
+    grouped = jobs.chains(records)
+    members = {m.doc for g in grouped.scan.groups for m in g.members}
+    assert {"subscriber", "republished"} <= members
+    tree = _tree(grouped)
+    assert ("subscriber", "republished", True) in tree
+    assert ("wire", "republished", True) not in tree
+    assert ("wire", "subscriber", True) in tree
+    assert tree == _tree(_pairwise_chains(records))
+
+
+def test_members_carrying_the_same_words_are_peers():
+    records = _wire_and_copies(MIN_GROUP_DOCS + 2)
+    words = records[0].text.split(" ")
+    words[12] = "reportedly"
+    edited = " ".join(words)
+    records += [
+        Record("edited-a", edited, outlet="A", date="2016-12-15"),
+        Record("edited-b", edited, outlet="B", date="2016-12-16"),
+    ]
+    config = Config()
+    result = scan(records, config, representative_key=source_first(config))
+    peers = without_members(
+        result.passages, result.groups, Words({r.id: r.text for r in records})
+    ).peers
+    assert peers["edited-a"] == {"edited-b"} and peers["edited-b"] == {"edited-a"}
+    # the copies that changed nothing of the representative's, or other words, have none
+    assert not any(d.startswith("copy-") and peers.get(d, set()) & {"edited-a"} for d in peers)
+
+
+def test_members_holding_a_rewrites_passage_list_it_on_their_edges():
+    """A rewrite embeds a stretch of the agency's article among other text. The scan aligns
+    it with the group's representative only, yet every copy holding that stretch lists the
+    rewrite's passage on its own edge, so the rewrite and each copy are linked."""
+    records = _wire_and_copies(MIN_GROUP_DOCS + 2)
+    wire_words = records[0].text.split(" ")
+    taken = " ".join(wire_words[40:120])
+    own = [_seed("003").split(" ")[:150], _seed("004").split(" ")[:150]]
+    rewrite = " ".join(own[0]) + "\n\n" + taken + "\n\n" + " ".join(own[1])
+    records.append(Record("rewrite", rewrite, outlet="Rewrites", date="2016-12-16"))
+    result = jobs.chains(records)
+    assert result.scan.groups
+    into_rewrite = {p for e in result.edges if e.target == "rewrite" for p in e.passages}
+    assert into_rewrite
+    for i in range(MIN_GROUP_DOCS + 2):
+        mine = {p for e in result.edges if e.target == f"copy-{i:03d}" for p in e.passages}
+        assert mine & into_rewrite, f"copy-{i:03d}"

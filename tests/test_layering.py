@@ -53,6 +53,7 @@ STAGES = [
     "story_copies",
     "credits",
     "carriers",
+    "copy_words",  # what a copy shares with each candidate, word by word
     "parents",
     "furniture",
     "chain_groups",

@@ -9,7 +9,8 @@ import random
 import numpy as np
 
 from dedup.config import Config
-from dedup.parents import REPUBLISHER, WIRE, matched_words
+from dedup.copy_words import left_out, matched_words
+from dedup.parents import REPUBLISHER, WIRE
 from dedup.pipeline import chains
 from dedup.types import Record
 
@@ -58,6 +59,21 @@ def test_matched_words_sees_one_changed_word_and_a_shift():
     shifted = np.array([1, 2, 3, 4, 99, 98, 5, 6, 7, 8])
     assert matched_words(a, shifted).all()
     assert matched_words(shifted, a).tolist().count(False) == 2
+
+
+def test_left_out_counts_what_the_copy_lacks_between_the_runs_it_holds():
+    every = np.ones(30, dtype=bool)
+    held = np.zeros(30, dtype=bool)
+    held[2:10] = held[13:25] = True  # a copy lacking three words in between
+    assert left_out(held, every) == 3
+    held[0] = True  # a stray word held far off bounds nothing
+    assert left_out(held, every) == 3
+    twice = np.zeros(30, dtype=bool)
+    twice[0:5] = twice[25:30] = True  # the candidate prints the text twice; the copy took one
+    assert left_out(twice, every) == 0
+    held[11] = True
+    assert left_out(held, every) == 2
+    assert left_out(held, every & (np.arange(30) != 10)) == 1  # a repeat is not counted
 
 
 def test_scraper_hangs_from_the_subscriber_whose_edit_it_carries():

@@ -63,3 +63,67 @@ def test_a_rewrite_two_subscribers_could_have_given_hangs_from_the_wire() -> Non
         into = [e for e in result.edges if e.target == f"s{k}-rew"]
         assert [(e.source, e.directed) for e in into] == [(f"s{k}-wire", True)]
         assert any("hold the same words" in item.detail for item in into[0].evidence)
+
+
+def dropped_paragraph_network() -> list[Record]:
+    """Three Reuters stories of at least 5 paragraphs; "Daily" prints each the same day
+    with its third paragraph dropped and no other change, and "Copies" re-publishes the
+    Daily's version word for word the next day."""
+    wires = [s for s in sources.wire_stories("dev") if len(s.paragraphs) >= 5][:3]
+    out = []
+    for k, wire in enumerate(wires):
+        day = 10 + 4 * k
+        kept = [p for n, p in enumerate(wire.paragraphs) if n != 2]
+        out += [
+            Record(f"s{k}-wire", "\n\n".join(wire.paragraphs), outlet="Reuters",
+                   date=f"2016-12-{day:02d}T09:00:00"),
+            Record(f"s{k}-sub", "\n\n".join(kept), outlet="Daily",
+                   date=f"2016-12-{day:02d}T12:00:00"),
+            Record(f"s{k}-copy", "\n\n".join(kept), outlet="Copies",
+                   date=f"2016-12-{day + 1:02d}T08:00:00"),
+        ]  # fmt: skip
+    return out
+
+
+def test_a_copy_lacking_the_paragraph_a_subscriber_dropped_hangs_from_the_subscriber() -> None:
+    """The copy holds the same words as the wire's article and the Daily's: only the wire's
+    side shows a difference, the paragraph the copy lacks as the Daily does."""
+    result = chains(dropped_paragraph_network(), Config())
+    directed = {e.target: e.source for e in result.edges if e.directed}
+    for k in range(3):
+        assert directed[f"s{k}-sub"] == f"s{k}-wire"
+        assert directed[f"s{k}-copy"] == f"s{k}-sub"
+
+
+def test_a_paragraph_dropped_by_two_subscribers_names_no_one_of_them() -> None:
+    """Two outlets dropped the same paragraph; the copy is dated after both. Either could be
+    its source, so neither gets a directed edge to it."""
+    records = dropped_paragraph_network()
+    extra = [
+        Record(r.id.replace("-sub", "-sub2"), r.text, outlet="Other Daily", date=r.date)
+        for r in records
+        if r.id.endswith("-sub")
+    ]
+    result = chains(records + extra, Config())
+    for k in range(3):
+        into = {e.source for e in result.edges if e.target == f"s{k}-copy" and e.directed}
+        assert not into & {f"s{k}-sub", f"s{k}-sub2"}
+
+
+def test_a_copy_two_outlets_could_have_given_without_the_wire_hangs_from_a_common_source():
+    """Without the agency's article, two outlets print the same version and a third copies
+    it later: the text cannot tell which of the two it took, so it hangs from an inferred
+    common source with them, undirected, and says why."""
+    records = [r for r in dropped_paragraph_network() if not r.id.endswith("-wire")]
+    records += [
+        Record(r.id.replace("-sub", "-sub2"), r.text, outlet="Other Daily",
+               date=r.date.replace("12:00", "13:00"))
+        for r in records
+        if r.id.endswith("-sub")
+    ]  # fmt: skip
+    result = chains(records, Config())
+    for k in range(3):
+        into = [e for e in result.edges if e.target == f"s{k}-copy"]
+        assert [e.directed for e in into] == [False]
+        assert into[0].source.startswith("inferred:")
+        assert any("undirected (alike)" in item.detail for item in into[0].evidence)
