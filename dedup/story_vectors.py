@@ -149,17 +149,20 @@ def _vectors(
     if len(keys) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
     names = list(words)
+    del words
     column = _column_order(keys, names)
     table = _table(keys, frequencies, column, names, n_docs)
     by_key = np.argsort(keys)
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
+    n_terms = len(keys)
+    del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
     parts = (
         lookup.rows(batch_keys, counts, lengths, table.idf)
         for batch_keys, counts, lengths in store.batches()
     )
     if store.folder is None:
-        return _stack(list(parts), n_docs, len(keys)), table
-    return _stack_from_files(parts, n_docs, len(keys), store.folder, store.position), table
+        return _stack(list(parts), n_docs, n_terms), table
+    return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
 
 
 def _document_count(share: float, n_docs: int) -> float:
