@@ -6,11 +6,12 @@ In memory, the stories job holds every original text, its words and cuts for the
 every cleaned text's words, shingles and keys for the scan of passage links; those, not the
 clustering, are most of its memory. Here the clean is :func:`dedup.clean_spilled.clean_spilled`
 (the texts on disk, a batch at a time) and the links come from
-:func:`dedup.spilled.scan_spilled`; the cleaned texts are then read back once, for the
-clusterer (:func:`dedup.story_copies.fit_with_copies`), which still holds them, their TF-IDF
-vectors and the graph. The vectors are built a batch of texts at a time
-(:mod:`dedup.story_vectors`), each batch's term counts kept in the scratch folder, so the
-vocabulary of every word pair of the corpus is never held as strings.
+:func:`dedup.spilled.scan_spilled`; the cleaned texts go to a spill of their own, and the
+clusterer (:func:`dedup.story_copies.fit_with_copies`) is handed them as
+:class:`dedup.story_texts.SpilledRecords`, which it reads one text (or one outlet's texts) at
+a time. It still holds the TF-IDF vectors and the graph. The vectors are built a batch of
+texts at a time (:mod:`dedup.story_vectors`), each batch's term counts kept in the scratch
+folder, so the vocabulary of every word pair of the corpus is never held as strings.
 """
 
 from __future__ import annotations
