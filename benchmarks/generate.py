@@ -35,7 +35,9 @@ import gzip
 import json
 import os
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -173,74 +175,129 @@ def generate(n_docs: int, seed: int = 0) -> tuple[list[dict], Truth]:
     """Records ``{"id", "text", "outlet", "date"}`` and the planted truth.
 
     The same ``(n_docs, seed)`` gives the same corpus on any machine (numpy's
-    ``default_rng``); memory and time are linear in ``n_docs``.
+    ``default_rng``); memory and time are linear in ``n_docs``. ``stream`` gives the same
+    records one at a time.
+    """
+    truth = Truth()
+    with tempfile.TemporaryDirectory() as scratch:
+        records = list(stream(n_docs, seed, truth, Path(scratch)))
+    return records, truth
+
+
+class _Bodies:
+    """Rendered bodies kept in a scratch file, read back by document number."""
+
+    def __init__(self, path: Path, n_docs: int) -> None:
+        self.handle = open(path, "w+b")  # noqa: SIM115 (closed by close)
+        self.starts = np.zeros(n_docs + 1, dtype=np.int64)
+        self.count = 0
+
+    def add(self, paragraphs: list[list[str]]) -> None:
+        data = "\n\n".join(" ".join(paragraph) for paragraph in paragraphs).encode("utf-8")
+        self.handle.write(data)
+        self.count += 1
+        self.starts[self.count] = self.starts[self.count - 1] + len(data)
+
+    def text(self, doc: int) -> str:
+        self.handle.flush()
+        start, end = int(self.starts[doc]), int(self.starts[doc + 1])
+        return os.pread(self.handle.fileno(), end - start, start).decode("utf-8")
+
+    def paragraphs(self, doc: int) -> list[list[str]]:
+        return [paragraph.split(" ") for paragraph in self.text(doc).split("\n\n")]
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def stream(n_docs: int, seed: int, truth: Truth, scratch: Path) -> Iterator[dict]:
+    """The records of ``generate(n_docs, seed)``, one at a time, filling ``truth`` as they
+    come (complete once the last is yielded).
+
+    The bodies are written to a file in ``scratch`` as they are made and read back (an
+    original when it is copied, each in order at the end), so memory does not grow with the
+    text: only a few numbers a document and the truth are held.
     """
     rng = np.random.default_rng(seed)
     writer = _Writer(rng)
-    truth = Truth()
-    bodies: list[list[list[str]]] = []
-    originals: list[int] = []  # documents written fresh, in order
-    copied: set[int] = set()
+    bodies = _Bodies(scratch / "bodies.txt", n_docs)
+    try:
+        yield from _stream(n_docs, rng, writer, truth, bodies)
+    finally:
+        bodies.close()
+
+
+def _stream(
+    n_docs: int, rng: np.random.Generator, writer: _Writer, truth: Truth, bodies: _Bodies
+) -> Iterator[dict]:
+    originals = np.zeros(n_docs, dtype=np.int64)  # documents written fresh, in order
+    n_originals = 0
+    copied = np.zeros(n_docs, dtype=bool)
     for doc in range(n_docs):
-        if len(originals) >= 10 and rng.random() < COPY_SHARE:
-            base = originals[int(rng.integers(0, len(originals)))]
+        if n_originals >= 10 and rng.random() < COPY_SHARE:
+            base = int(originals[int(rng.integers(0, n_originals))])
             rate = float(rng.uniform(*COPY_EDIT_RATE))
-            body, n_edits = writer.edit(bodies[base], rate)
-            bodies.append(body)
-            copied.add(base)
-            n_base = sum(len(p) for p in bodies[base])
+            base_body = bodies.paragraphs(base)
+            body, n_edits = writer.edit(base_body, rate)
+            bodies.add(body)
+            copied[base] = True
+            n_base = sum(len(p) for p in base_body)
             truth.near_duplicates.append(
                 {"a": _id(base), "b": _id(doc), "edit_rate": round(n_edits / n_base, 4)}
             )
         else:
-            bodies.append(writer.paragraphs(int(rng.integers(*DOC_WORDS, endpoint=True))))
-            originals.append(doc)
+            bodies.add(writer.paragraphs(int(rng.integers(*DOC_WORDS, endpoint=True))))
+            originals[n_originals] = doc
+            n_originals += 1
 
     # passages go into originals that were not copied, each host receiving one passage
-    hosts = np.array([d for d in originals if d not in copied], dtype=np.int64)
+    fresh = originals[:n_originals]
+    hosts = fresh[~copied[fresh]]
+    del originals, copied
     rng.shuffle(hosts)
-    planted: dict[int, tuple[int, list[str]]] = {}
+    planted_number = np.full(n_docs, -1, dtype=np.int64)
+    planted_text: dict[int, str] = {}  # a passage's words, by number, while copies remain
     budget = min(int(PASSAGE_HOST_SHARE * n_docs), len(hosts))
     cursor = 0
+    edited: dict[int, str] = {}  # a host's own edited copy of its passage
     while budget - cursor >= PASSAGE_COPIES[0]:
         copies = min(int(rng.integers(*PASSAGE_COPIES, endpoint=True)), budget - cursor)
         passage_words = int(rng.integers(*PASSAGE_WORDS, endpoint=True))
         source = [w for paragraph in writer.paragraphs(passage_words) for w in paragraph]
         number = len(truth.passages)
         for host in hosts[cursor : cursor + copies].tolist():
-            words = source
             if rng.random() < PASSAGE_EDITED_SHARE:
                 words = list(source)
                 for _ in range(int(rng.integers(1, 2, endpoint=True))):
                     words[int(rng.integers(5, len(words) - 5))] = writer.draw(1)[0]
-            planted[host] = (number, words)
+                edited[host] = " ".join(words)
+            planted_number[host] = number
+        planted_text[number] = " ".join(source)
         truth.passages.append({"id": f"t{number}", "words": len(source), "witnesses": []})
         cursor += copies
 
-    records = []
     for doc in range(n_docs):
-        paragraphs = bodies[doc]
-        where = None
-        if doc in planted:
-            number, words = planted[doc]
+        paragraphs = bodies.text(doc).split("\n\n")
+        number = int(planted_number[doc])
+        if number >= 0:
+            passage = edited.pop(doc, None) or planted_text[number]
             where = int(rng.integers(1, len(paragraphs), endpoint=True))  # never first
-            paragraphs = [*paragraphs[:where], words, *paragraphs[where:]]
-        text, spans = render(paragraphs)
-        if where is not None:
-            start, end = spans[where]
-            assert text[start:end] == " ".join(words), (doc, number)
+            start = sum(len(paragraph) + 2 for paragraph in paragraphs[:where])
+            paragraphs.insert(where, passage)
+            text = "\n\n".join(paragraphs)
+            end = start + len(passage)
+            assert text[start:end] == passage, (doc, number)
             truth.passages[number]["witnesses"].append(
                 {"doc": _id(doc), "start": start, "end": end}
             )
-        records.append(
-            {
-                "id": _id(doc),
-                "text": text,
-                "outlet": f"outlet{doc % 50:02d}",
-                "date": f"2016-12-{1 + doc % 28:02d}",
-            }
-        )
-    return records, truth
+        else:
+            text = "\n\n".join(paragraphs)
+        yield {
+            "id": _id(doc),
+            "text": text,
+            "outlet": f"outlet{doc % 50:02d}",
+            "date": f"2016-12-{1 + doc % 28:02d}",
+        }
 
 
 def load(folder: str | Path) -> tuple[list[dict], dict]:
@@ -263,19 +320,24 @@ def main() -> None:
     parser.add_argument("-o", "--out", required=True, type=Path, help="folder to write")
     args = parser.parse_args()
     clock = time.perf_counter()
-    records, truth = generate(args.docs, args.seed)
-    seconds = time.perf_counter() - clock
     args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "corpus.jsonl", "w", encoding="utf-8") as handle:
-        for record in records:
+    truth = Truth()
+    n_records, size = 0, 0
+    with (
+        tempfile.TemporaryDirectory(dir=args.out) as scratch,
+        open(args.out / "corpus.jsonl", "w", encoding="utf-8") as handle,
+    ):
+        for record in stream(args.docs, args.seed, truth, Path(scratch)):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n_records += 1
+            size += len(record["text"].encode())
     (args.out / "truth.json").write_text(json.dumps(truth.to_dict()), encoding="utf-8")
-    size = sum(len(r["text"].encode()) for r in records) / 1e6
+    seconds = time.perf_counter() - clock
     witnesses = sum(len(p["witnesses"]) for p in truth.passages)
     print(
-        f"{len(records):,} documents, {size:.1f} MB, {len(truth.near_duplicates):,} planted "
+        f"{n_records:,} documents, {size / 1e6:.1f} MB, {len(truth.near_duplicates):,} planted "
         f"copies, {len(truth.passages):,} planted passages in {witnesses:,} documents, "
-        f"generated in {seconds:.1f} s → {args.out}"
+        f"generated and written in {seconds:.1f} s → {args.out}"
     )
 
 

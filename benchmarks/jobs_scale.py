@@ -9,9 +9,10 @@ own ``ru_maxrss`` from ``os.wait4`` (this parent stays small and the child is st
 ``posix_spawn``, so no peak is carried over). Beside the wall time: the child's CPU seconds
 (user + system) and the mean 1-minute load average while it ran, since the machine may be
 shared and the wall time then says little. A job still running after ``--timeout``
-seconds is stopped and shown as such, with its peak so far (``VmHWM``). Before any is
-timed, each job runs once untimed on 200 articles, so that numba's cache of compiled kernels
-is filled (a fresh checkout's first run compiles them, for minutes under load).
+seconds, or whose peak passes ``--max-mb``, is stopped and shown as such, with its peak so
+far (``VmHWM``). Before any is timed, each job runs once untimed on 200 articles, so that
+numba's cache of compiled kernels is filled (a fresh checkout's first run compiles them, for
+minutes under load).
 
 ``--baseline ROOT`` runs the same jobs a second time with ``PYTHONPATH=ROOT`` (a checkout of
 another revision), so one run gives before and after:
@@ -90,9 +91,12 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def run_job(python: str, root: Path, args: list[str], timeout: float) -> Run:
+def run_job(
+    python: str, root: Path, args: list[str], timeout: float, max_mb: float | None = None
+) -> Run:
     """Run ``python -m dedup ARGS`` with ``root`` first on the path: seconds, peak RSS in kB,
-    status, CPU seconds and the mean load average while it ran."""
+    status, CPU seconds and the mean load average while it ran. A job still running after
+    ``timeout`` seconds, or whose peak passes ``max_mb``, is stopped."""
     env = dict(os.environ, PYTHONPATH=str(root))
     start = time.perf_counter()
     child = subprocess.Popen(
@@ -121,11 +125,13 @@ def run_job(python: str, root: Path, args: list[str], timeout: float) -> Run:
         cpu = max(cpu, _cpu_seconds(child.pid))
         if len(loads) < (time.perf_counter() - start) / 5:
             loads.append(os.getloadavg()[0])
-        if time.perf_counter() - start > timeout:
+        over = max_mb is not None and peak > max_mb * 1024
+        if over or time.perf_counter() - start > timeout:
             child.send_signal(signal.SIGTERM)
             child.wait()
             seconds = time.perf_counter() - start
-            return Run(seconds, peak, "stopped", cpu, sum(loads) / len(loads))
+            status = f"stopped over {max_mb:,.0f} MB" if over else "stopped"
+            return Run(seconds, peak, status, cpu, sum(loads) / len(loads))
         time.sleep(0.2)
 
 
@@ -189,6 +195,12 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds before a job is stopped"
     )
+    parser.add_argument(
+        "--max-mb",
+        type=float,
+        help="stop a job whose peak RSS passes this many MB (on a shared machine, before the "
+        "kernel's out-of-memory killer picks a process)",
+    )
     parser.add_argument("--baseline", type=Path, help="a checkout to run the same jobs with, first")
     parser.add_argument("--tree", type=Path, help="a checkout to run instead of this one")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs dedup")
@@ -215,7 +227,7 @@ def main() -> None:
             out = options.work / f"out-{label.replace(' ', '-')}-{job}"
             shutil.rmtree(out, ignore_errors=True)
             args = job_args(job, corpus, out, options.workers)
-            run = run_job(options.python, root, args, options.timeout)
+            run = run_job(options.python, root, args, options.timeout, options.max_mb)
             rows.append(
                 Measured(label, job, run.seconds, run.peak_kb / 1024, run.status,
                          run.cpu_seconds, run.load)

@@ -44,6 +44,7 @@ labelled sets and are reported on the other half (``benchmarks/quality.py``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -67,8 +68,10 @@ from dedup.events import (
     numbered,
     ordered_groups,
 )
+from dedup.spill import TextSpill
 from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
 from dedup.story_refine import place_by_centroids
+from dedup.story_texts import SpilledRecords, SpilledTexts
 from dedup.story_vectors import TermTable, fitted_vectorizer, supported, tfidf_vectors
 from dedup.story_words import stop_word_options
 from dedup.templates import strip_templates
@@ -298,22 +301,38 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             (:mod:`dedup.story_vectors`; else in memory). The result is the same.
         """
         self._check_params()
-        records = [r if isinstance(r, Record) else Record(str(k), r) for k, r in enumerate(X)]
+        records: Sequence[Record] = (
+            X.meta
+            if isinstance(X, SpilledRecords)
+            else [r if isinstance(r, Record) else Record(str(k), r) for k, r in enumerate(X)]
+        )
         if not records:
             raise ValueError("StoryClusterer needs at least one record")
         # a canonical order (by id) makes the result independent of the input order
         order = np.array(sorted(range(len(records)), key=lambda k: records[k].id), dtype=np.int64)
-        ordered = [records[k] for k in order]
+        ordered = [records[k] for k in order]  # a spilled record's metadata only
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
 
-        texts = [_text_of(r, self.title_weight) for r in ordered]
         days = _days(ordered)
         self.n_template_words_ = 0
-        if self.learn_templates:
-            texts, self.n_template_words_ = strip_templates(
-                texts, [r.outlet for r in ordered], days
+        texts: Sequence[str]
+        if isinstance(X, SpilledRecords):  # the texts read back one at a time, or a pool
+            in_order = X.take(order)
+            texts, self.n_template_words_ = _spilled_texts(
+                in_order, days, self.title_weight, self.learn_templates
             )
+            with_texts: Sequence[Record] = in_order
+        else:
+            with_texts = ordered
+            texts = [_text_of(r, self.title_weight) for r in ordered]
+            if self.learn_templates:
+                texts, self.n_template_words_ = strip_templates(
+                    texts, [r.outlet for r in ordered], days
+                )
+        # read before the vectors, as it reads the texts again (it takes no random state)
+        sent = first_sent(with_texts, days)
+        del with_texts
         vectorizer = TfidfVectorizer(
             sublinear_tf=True,
             **stop_word_options(texts),  # each document's language's stop words
@@ -331,6 +350,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 terms = vectorizer.get_feature_names_out()
         except ValueError:  # no term left (tiny or empty corpus): every record alone
             vectors = sp.csr_matrix((len(ordered), 0), dtype=np.float32)
+        finally:
+            if isinstance(texts, SpilledTexts):  # read: its file goes
+                texts.spill.close()
+                texts.spill.path.unlink(missing_ok=True)
         del texts
         pairs = None
         if links is not None and len(links):
@@ -351,7 +374,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         # the centroids know no dates: dated articles stay where the dated graph put them
         labels = place_by_centroids(vectors, graph, labels, movable=days < 0)
         event_labels = find_events(
-            graph, labels, first_sent(ordered, days), self.resolution, self.min_conductance,
+            graph, labels, sent, self.resolution, self.min_conductance,
             self.n_consensus, random_state,
         )  # fmt: skip
         stories, story_of, events, event_of = _stories(
@@ -391,6 +414,40 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 def _text_of(record: Record, title_weight: int) -> str:
     title = (record.title or "").strip()
     return "\n".join([title] * title_weight + [record.text]) if title else record.text
+
+
+def _spilled_texts(
+    records: SpilledRecords, days: np.ndarray, title_weight: int, learn_templates: bool
+) -> tuple[SpilledTexts, int]:
+    """The texts the vectors are made of (:func:`_text_of`, and with ``learn_templates`` each
+    outlet's template words taken out), written to a spill in the records' folder, and the
+    number of words taken out.
+
+    :func:`dedup.templates.strip_templates` learns and strips each outlet's texts apart from
+    the others', so it is run here on one outlet's texts at a time (the same texts, in the
+    same order, as it takes them from the whole corpus): only one outlet's texts are held.
+    """
+    spill = TextSpill(records.folder / f"story-texts-{next(_SPILL_NUMBERS)}.bin")
+    numbers = np.zeros(len(records), dtype=np.int64)
+    if not learn_templates:
+        for k, record in enumerate(records):
+            numbers[k] = spill.append(_text_of(record, title_weight))
+        return SpilledTexts(spill, numbers), 0
+    pools: dict[str | None, list[int]] = {}
+    for k, record in enumerate(records.meta):
+        pools.setdefault(record.outlet, []).append(k)
+    removed = 0
+    for outlet, members in pools.items():
+        pool = [_text_of(records[k], title_weight) for k in members]
+        stripped, n_removed = strip_templates(pool, [outlet] * len(pool), days[members])
+        del pool
+        for k, text in zip(members, stripped):
+            numbers[k] = spill.append(text)
+        removed += n_removed
+    return SpilledTexts(spill, numbers), removed
+
+
+_SPILL_NUMBERS = itertools.count()
 
 
 def _days(records: Sequence[Record]) -> np.ndarray:

@@ -6,27 +6,32 @@ In memory, the stories job holds every original text, its words and cuts for the
 every cleaned text's words, shingles and keys for the scan of passage links; those, not the
 clustering, are most of its memory. Here the clean is :func:`dedup.clean_spilled.clean_spilled`
 (the texts on disk, a batch at a time) and the links come from
-:func:`dedup.spilled.scan_spilled`; the cleaned texts are then read back once, for the
-clusterer (:func:`dedup.story_copies.fit_with_copies`), which still holds them, their TF-IDF
-vectors and the graph. The vectors are built a batch of texts at a time
-(:mod:`dedup.story_vectors`), each batch's term counts kept in the scratch folder, so the
-vocabulary of every word pair of the corpus is never held as strings.
+:func:`dedup.spilled.scan_spilled`; the cleaned texts go to a spill of their own, and the
+clusterer (:func:`dedup.story_copies.fit_with_copies`) is handed them as
+:class:`dedup.story_texts.SpilledRecords`, which it reads one text (or one outlet's texts) at
+a time. It still holds the TF-IDF vectors and the graph. The vectors are built a batch of
+texts at a time (:mod:`dedup.story_vectors`), each batch's term counts kept in the scratch
+folder, so the vocabulary of every word pair of the corpus is never held as strings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from dedup.clean_spilled import clean_spilled
 from dedup.config import Config
 from dedup.jobs import story_clusterer
 from dedup.parallel import Engine, resolve_engine
 from dedup.prepare import prepare_records
+from dedup.spill import TextSpill
 from dedup.spilled import is_spill_failure, make_scratch, scan_spilled, spill_error
+from dedup.story_texts import SpilledRecords, SpilledTexts, metadata
 from dedup.types import ProgressFn, Record, Reject, StoriesResult
 
 if TYPE_CHECKING:  # scikit-learn loads when the clusterer is made
@@ -50,12 +55,13 @@ def stories_spilled(
     engine = resolve_engine(workers)
     clusterer = clusterer or story_clusterer(config)
     where, folder = make_scratch(spill_dir)
+    texts: Sequence[Record] = []
     try:
         texts, rejects = _texts(records, config, use_clean, folder, progress, engine)
         links: list[tuple[int, int]] = []
         copies: list[list[int]] = []
         if use_links:
-            position = {record.id: k for k, record in enumerate(texts)}
+            position = {record.id: k for k, record in enumerate(metadata(texts))}
             found = scan_spilled(
                 (t for t in texts if t.text.strip()), config, spill_dir=folder, workers=engine
             )
@@ -73,6 +79,8 @@ def stories_spilled(
             raise
         raise spill_error(where, error) from error
     finally:
+        if isinstance(texts, SpilledRecords):
+            texts.texts.spill.close()
         shutil.rmtree(folder, ignore_errors=True)
     counts = {
         "documents": len(texts),
@@ -93,13 +101,20 @@ def _texts(
     folder: Path,
     progress: ProgressFn | None,
     engine: Engine,
-) -> tuple[list[Record], list[Reject]]:
-    """The records in id order, their texts cleaned (``use_clean``), and the rejects."""
+) -> tuple[Sequence[Record], list[Reject]]:
+    """The records in id order, their texts cleaned (``use_clean``: then kept in a spill in
+    ``folder``, read back as they are used), and the rejects."""
     if not use_clean:
         return prepare_records(records)
+    spill = TextSpill(folder / "stories-cleaned.bin")
     with clean_spilled(
         records, config, spill_dir=folder, progress=progress, workers=engine,
         count_duplicates=False,
     ) as cleaned:  # fmt: skip
-        texts = [dataclasses.replace(d.record, text=d.text) for d in cleaned.documents]
-        return texts, list(cleaned.rejects)
+        meta = []
+        for document in cleaned.documents:
+            meta.append(dataclasses.replace(document.record, text=""))
+            spill.append(document.text)
+        rejects = list(cleaned.rejects)
+    texts = SpilledTexts(spill, np.arange(len(meta), dtype=np.int64))
+    return SpilledRecords(meta, texts, folder), rejects

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from dedup.clustering import StoryClusterer, nested_groups
 from dedup.events import numbered, ordered_groups
+from dedup.story_texts import SpilledRecords, metadata
 from dedup.types import Record
 
 
@@ -58,9 +59,13 @@ def fit_with_copies(
     pairs = np.asarray(links, dtype=np.int64).reshape(-1, 2)
     pairs = position[pairs]
     pairs = pairs[(pairs >= 0).all(axis=1)]
-    clusterer.fit([records[k] for k in kept.tolist()], links=pairs, scratch=scratch)
+    if isinstance(records, SpilledRecords):  # the texts stay on disk
+        clusterer.fit(records.take(kept), links=pairs, scratch=scratch)
+    else:
+        clusterer.fit([records[k] for k in kept.tolist()], links=pairs, scratch=scratch)
     index = position[stand_for]
-    _spread(clusterer, records, clusterer.labels_[index], clusterer.event_labels_[index])
+    labels, event_labels = clusterer.labels_[index], clusterer.event_labels_[index]
+    _spread(clusterer, metadata(records), labels, event_labels)
     graph = clusterer.graph_.tocoo()
     clusterer.graph_ = sp.csr_matrix(
         (graph.data, (kept[graph.row], kept[graph.col])), shape=(n_records, n_records)

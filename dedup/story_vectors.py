@@ -149,15 +149,20 @@ def _vectors(
     if len(keys) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
     names = list(words)
+    del words
     column = _column_order(keys, names)
     table = _table(keys, frequencies, column, names, n_docs)
     by_key = np.argsort(keys)
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
-    parts = [
+    n_terms = len(keys)
+    del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
+    parts = (
         lookup.rows(batch_keys, counts, lengths, table.idf)
         for batch_keys, counts, lengths in store.batches()
-    ]
-    return _stack(parts, n_docs, len(keys)), table
+    )
+    if store.folder is None:
+        return _stack(list(parts), n_docs, n_terms), table
+    return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
 
 
 def _document_count(share: float, n_docs: int) -> float:
@@ -336,6 +341,39 @@ def _stack(
     indices = np.concatenate([p[1].astype(index) for p in parts]) if parts else np.zeros(0, index)
     lengths = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
     indptr = np.r_[0, np.cumsum(lengths)].astype(index)
+    return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
+
+
+def _stack_from_files(
+    parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    n_docs: int,
+    n_terms: int,
+    folder: Path,
+    most_entries: int,
+) -> sp.csr_matrix:
+    """:func:`_stack` of ``parts`` made one at a time: each written to files in ``folder``
+    as it comes, then read back whole, so that the matrix is held once, not twice
+    (``most_entries``: at least the matrix's entries)."""
+    narrow = max(most_entries, n_terms) < np.iinfo(np.int32).max
+    written = np.int32 if narrow else np.int64
+    data_path, indices_path = folder / "vector-data.bin", folder / "vector-indices.bin"
+    lengths = []
+    try:
+        with open(data_path, "wb") as data_file, open(indices_path, "wb") as indices_file:
+            for data, columns, row_lengths in parts:
+                data_file.write(np.ascontiguousarray(data, dtype=np.float32).tobytes())
+                indices_file.write(np.ascontiguousarray(columns, dtype=written).tobytes())
+                lengths.append(row_lengths)
+        data = np.fromfile(data_path, dtype=np.float32)
+        indices = np.fromfile(indices_path, dtype=written)
+    finally:
+        data_path.unlink(missing_ok=True)
+        indices_path.unlink(missing_ok=True)
+    nnz = len(data)
+    index = np.int32 if max(nnz, n_terms) < np.iinfo(np.int32).max else np.int64
+    indices = indices.astype(index, copy=False)
+    row_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    indptr = np.r_[0, np.cumsum(row_lengths)].astype(index)
     return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
 
 

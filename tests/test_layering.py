@@ -42,6 +42,7 @@ STAGES = [
     "store",
     "rules",
     "story_vectors",  # the stories' TF-IDF vectors a batch at a time, and their dot kernel
+    "story_texts",  # the stories' records with their texts on disk
     "story_graph",
     "communities",
     "story_refine",
