@@ -209,14 +209,20 @@ def reuters_checks(rows: list[dict], result) -> dict:
     }
 
 
-def reuters_goals() -> list[dict]:
-    """The Reuters-21578 goals, on the ``dedup stories`` path with its defaults."""
+def reuters_records() -> tuple[list[dict], list[Record]]:
+    """Reuters-21578's rows with a text, and their records (title, date and outlet kept)."""
     rows = [r for r in load("reuters21578") if r["text"].strip()]
     records = [
         Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date"),
                outlet=r.get("outlet"))
         for r in rows
     ]  # fmt: skip
+    return rows, records
+
+
+def reuters_goals() -> list[dict]:
+    """The Reuters-21578 goals, on the ``dedup stories`` path with its defaults."""
+    rows, records = reuters_records()
     return [reuters_checks(rows, stories(records))]
 
 

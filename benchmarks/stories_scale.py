@@ -90,17 +90,11 @@ def child(n_docs: int, pipeline: bool) -> dict:
 
 
 def reuters_child() -> dict:
-    from quality import days_spanned, load, reuters_checks
+    from quality import days_spanned, reuters_checks, reuters_records
 
     from dedup.pipeline import stories
-    from dedup.types import Record
 
-    rows = [r for r in load("reuters21578") if r["text"].strip()]
-    records = [
-        Record(str(r["id"]), r["text"], title=r.get("title"), date=r.get("date"),
-               outlet=r.get("outlet"))
-        for r in rows
-    ]  # fmt: skip
+    rows, records = reuters_records()
     megabytes = sum(len(r.text.encode("utf-8")) for r in records) / 1e6
     start = time.perf_counter()
     result = stories(records)
