@@ -57,6 +57,7 @@ class Kernel:
             with _COMPILING:
                 if self._dispatcher is None:
                     forget_stale_cache()
+                    _announce()
                     import numba
 
                     self._dispatcher = numba.njit(**self.options)(self.py_func)
@@ -67,6 +68,23 @@ class Kernel:
         if self._dispatcher is None and _SMALL.get():
             return (self.plain or self.py_func)(*args)
         return self.compiled()(*args)
+
+
+_NOTICE: list[Callable[[], None]] = []
+
+
+def before_first_compile(notice: Callable[[], None] | None) -> None:
+    """Have ``notice`` called once, before the first kernel of the process is compiled or
+    loaded from numba's cache (the command line says there that a first run compiles); None
+    removes it. A run that compiles no kernel (a small scan) never calls it."""
+    _NOTICE.clear()
+    if notice is not None:
+        _NOTICE.append(notice)
+
+
+def _announce() -> None:
+    if _NOTICE:
+        _NOTICE.pop()()
 
 
 #: The file, in ``dedup``'s ``__pycache__``, naming the kernels' sources the cache was made from.

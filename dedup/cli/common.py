@@ -11,6 +11,7 @@ for the traceback); 130 interrupted.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import os
@@ -65,6 +66,7 @@ from dedup.cli.options import (
 from dedup.config import Config
 from dedup.errors import InputError
 from dedup.formats import formatted_name
+from dedup.kernels import before_first_compile
 from dedup.outputs import RUN, WORK_DIR, check_output
 
 if TYPE_CHECKING:  # reading inputs (numpy) and rich load when a command runs, not for --help
@@ -212,7 +214,7 @@ class Run:
         default format (``pairs.jsonl``): the run names them in its ``--output-format``."""
         options = pop_read_options(kwargs)
         output_format = kwargs.pop("output_format", "jsonl")
-        say_compiling(quiet)
+        before_first_compile(functools.partial(say_compiling, quiet))
         if make_config is not None:
             config = make_config(kwargs)
         else:
@@ -383,7 +385,8 @@ def kernels_cached(package: Path | None = None) -> bool:
 
 def say_compiling(quiet: bool) -> None:
     """A line on stderr before the first run on this machine compiles the kernels, which
-    takes a while and shows nothing else in a pipe."""
+    takes a while and shows nothing else in a pipe (called when the first kernel is about to
+    be compiled: :func:`dedup.kernels.before_first_compile`)."""
     if not quiet and not kernels_cached():
         click.echo(
             "note: compiling dedup's kernels for this machine (once; about half a minute)",

@@ -3,6 +3,9 @@ goes away, a warning when nothing will be shown or written, and --json for scrip
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
 import subprocess
 import sys
@@ -66,10 +69,25 @@ def test_the_first_compile_is_announced(tmp_path, monkeypatch):
     (package / "__pycache__" / "align._align_kernel-231.py311.nbi").write_bytes(b"")
     assert common.kernels_cached(package)
     monkeypatch.setattr(common, "kernels_cached", lambda: False)
-    result = CliRunner().invoke(main, ["scan", str(CORPUS)])
-    assert result.output.startswith("note: compiling dedup's kernels for this machine")
-    quiet = CliRunner().invoke(main, ["scan", str(CORPUS), "-q", "--json"])
-    assert "compiling" not in quiet.output
+    # a scan of corpus/ compiles nothing (its kernels run as numpy): no note
+    small = CliRunner().invoke(main, ["scan", str(CORPUS)])
+    assert small.exit_code == 0 and "compiling" not in small.output
+    # the note comes when the first kernel is about to be compiled, once
+    from dedup import kernels
+
+    square = kernels.njit(lambda x: x * x)
+    noisy = CliRunner().invoke(main, ["scan", str(CORPUS), "-q", "--json"])
+    kernels.before_first_compile(functools.partial(common.say_compiling, False))
+    with contextlib.redirect_stderr(io.StringIO()) as said:
+        assert square(3) == 9 and square(4) == 16
+    assert said.getvalue().startswith("note: compiling dedup's kernels for this machine")
+    assert said.getvalue().count("note:") == 1
+    assert "compiling" not in noisy.output
+    kernels.before_first_compile(functools.partial(common.say_compiling, True))  # -q
+    with contextlib.redirect_stderr(io.StringIO()) as said:
+        assert kernels.njit(lambda x: x + 1)(1) == 2
+    assert said.getvalue() == ""
+    kernels.before_first_compile(None)
 
 
 def test_chains_draws_the_top_chains_as_trees_with_whole_ids():
