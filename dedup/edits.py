@@ -508,13 +508,7 @@ def _tiled_reference(
 def _one_block(boxes: list[list[int]], max_gap: int) -> bool:
     """Whether the spans in ``b`` of these boxes leave no hole of more than ``max_gap`` and
     overlap by at most ``max_gap`` words."""
-    spans = sorted((box[2], box[3]) for box in boxes)
-    reach = spans[0][1]
-    for lo, hi in spans[1:]:
-        if not reach - max_gap <= lo <= reach + max_gap:
-            return False
-        reach = max(reach, hi)
-    return True
+    return _tiles([(box[2], box[3]) for box in boxes], max_gap, max_gap)
 
 
 def _joined_reference(pieces: list[dict]) -> tuple[list[int], list[int]]:
