@@ -31,17 +31,21 @@ except SystemExit as done:
 """
 
 
-def loaded_after(code: str) -> set[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_python(code: str) -> str:
+    """What ``code`` prints, run by a fresh interpreter in the repository."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(code=code)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         check=True,
     )
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return done.stdout
+
+
+def loaded_after(code: str, probe: str = PROBE) -> set[str]:
+    return set(json.loads(run_python(probe.format(code=code)).strip().splitlines()[-1]))
 
 
 def test_the_probe_sees_an_eager_import() -> None:
@@ -71,15 +75,7 @@ def test_importing_the_api_runs_no_kernel() -> None:
     probe = "import sys, dedup.api; print('numba.np.arraymath' in sys.modules)"
     ran = "from dedup.shingle import mix64; import numpy as np; mix64(np.zeros(1, np.uint64))"
     for code, readied in ((probe, "False"), (f"{ran}; {probe}", "True")):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            cwd=ROOT,
-            check=True,
-        )
-        assert done.stdout.split() == [readied]
+        assert run_python(code).split() == [readied]
 
 
 def test_a_scan_loads_no_library_of_the_later_stages(tmp_path: Path) -> None:
@@ -112,16 +108,8 @@ print(json.dumps(sorted(sys.modules)))
 
 def test_a_quiet_scan_loads_neither_the_tables_nor_the_other_jobs(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = PROBE_MODULES.format(code=RUN_CLI.format(args=["scan", "corpus", "-o", str(out), "-q"]))
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        check=True,
-    )
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    args = ["scan", "corpus", "-o", str(out), "-q"]
+    loaded = loaded_after(RUN_CLI.format(args=args), PROBE_MODULES)
     assert (out / "pairs.jsonl").is_file()
     assert "dedup.spilled" in loaded  # the probe sees the scan's own modules
     # nothing printed: no rich; chains, stories and clean are other commands' modules
