@@ -92,6 +92,7 @@ from syndication_report import (
     print_common_nodes,
     print_corpus,
     print_debris,
+    print_goals,
     print_links,
     print_outcomes,
     print_reasons,
@@ -101,6 +102,7 @@ from syndication_report import (
 from syndication_scoring import (
     chains_prediction,
     edge_reason,
+    goals,
     naive_prediction,
     reads_as_the_wire,
     score_debris,
@@ -121,6 +123,7 @@ __all__ = [
     "chains_prediction",
     "edge_reason",
     "generate_network",
+    "goals",
     "load",
     "naive_prediction",
     "reads_as_the_wire",
@@ -215,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_reasons(reasons)
     print_debris(debris)
     print(markdown(["step", "seconds"], [[k, f"{v:.1f}"] for k, v in times.items()]))
+    print_goals(goals(scores["dedup chains"], debris))
 
 
 if __name__ == "__main__":

@@ -317,3 +317,10 @@ def print_reasons(reasons: dict[str, tuple[int, int]]) -> None:
     print("dedup chains: directed edges by what orders them (the confidence table's figures):\n")
     rows = [[k, n, right, _ratio(right, n)] for k, (n, right) in reasons.items()]
     print(markdown(["ordered by", "edges", "right", "share right"], rows))
+
+
+def print_goals(rows: Sequence[tuple[str, str, bool]]) -> None:
+    print("Issue #21's goals (dedup chains and dedup clean, defaults):\n")
+    for goal, figures, met in rows:
+        print(f"- {goal}: {figures}: {'met' if met else 'NOT met'}")
+    print()

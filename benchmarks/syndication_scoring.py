@@ -480,6 +480,8 @@ def edge_reason(row: dict) -> str:
         return "agency, part" if "a few passages" in details else "agency, whole"
     if "changes to the agency's text" in details:
         return "edits"
+    if "their common reading stands for the original" in details:
+        return "reading"
     if ("outlet", row["source"]) in favours:
         return "outlet"
     return "date"
@@ -496,3 +498,57 @@ def score_reasons(truth: dict, rows: Iterable[dict]) -> dict[str, tuple[int, int
             counts[0] += 1
             counts[1] += (row["source"], row["target"]) in true
     return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+def goals(score: dict, debris: dict | None = None) -> list[tuple[str, str, bool]]:
+    """The "Done when" goals of issue #21 on one method's :func:`score_links` (and
+    :func:`score_debris` for ``dedup clean``): per goal its text, the figures measured and
+    whether it is met. Edge precision and recall are the strict ones (only the true source
+    is right); direction is right ÷ (right + reversed) over the copies a directed edge
+    answers either way."""
+    pairs, edges = score["pairs"], score["edges"]
+    siblings = sum(s["directed edge"] for s in score["siblings"].values())
+    outcome = score["outcomes"].get("all", {})
+    right, reversed_ = outcome.get("right", 0), outcome.get("reversed", 0)
+    direction = _ratio(right, right + reversed_)
+    top = [row for row in score["calibration"] if row["bin"] == "≥ 0.9"]
+    top_right = top[0]["share right"] if top else None
+
+    def at_least(value: float | None, bar: float) -> bool:
+        return value is not None and value >= bar
+
+    def fig(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    out = [
+        (
+            "pair precision ≥ 0.98 at recall ≥ 0.98",
+            f"{fig(pairs['precision'])} / {fig(pairs['recall'])}",
+            at_least(pairs["precision"], 0.98) and at_least(pairs["recall"], 0.98),
+        ),
+        (
+            "chain-edge precision ≥ 0.95 and recall ≥ 0.95 (strict)",
+            f"{fig(edges['precision'])} / {fig(edges['recall'])}",
+            at_least(edges["precision"], 0.95) and at_least(edges["recall"], 0.95),
+        ),
+        ("no edge between siblings", f"{siblings}", siblings == 0),
+        (
+            "direction right on ≥ 0.95 of the directed copies",
+            fig(direction),
+            at_least(direction, 0.95),
+        ),
+        (
+            "of the edges at confidence ≥ 0.9, ≥ 90 % right",
+            fig(top_right),
+            at_least(top_right, 0.9),
+        ),
+    ]
+    if debris is not None:
+        out.append(
+            (
+                "debris F1 ≥ 0.95 with ≥ 0.995 of other text kept",
+                f"{fig(debris['f1'])} / {fig(debris['other text kept'])}",
+                at_least(debris["f1"], 0.95) and at_least(debris["other text kept"], 0.995),
+            )
+        )
+    return out

@@ -120,6 +120,25 @@ def test_a_reversed_edge_scores_less(network: tuple[dict[str, dict], dict]) -> N
     assert score["outcomes"]["all"]["reversed"] == 1
 
 
+def test_the_goals_are_met_by_the_truth_and_not_by_a_sibling_edge(
+    network: tuple[dict[str, dict], dict],
+) -> None:
+    _, truth = network
+    prediction = syndication.truth_prediction(truth)
+    met = syndication.goals(syndication.score_links(truth, prediction))
+    assert [m for _, _, m in met] == [True] * 5
+    sibling = next(p for p in truth["pairs"] if p["relation"] == "sibling")
+    prediction.directed[(sibling["a"], sibling["b"])] = 1.0
+    met = dict(
+        (goal, (figures, m))
+        for goal, figures, m in syndication.goals(syndication.score_links(truth, prediction))
+    )
+    assert met["no edge between siblings"] == ("1", False)
+    debris = {"f1": 0.96, "other text kept": 0.99}
+    last = syndication.goals(syndication.score_links(truth, prediction), debris)[-1]
+    assert last == ("debris F1 ≥ 0.95 with ≥ 0.995 of other text kept", "0.960 / 0.990", False)
+
+
 def test_naive_links_every_pair_sharing_an_8_gram() -> None:
     records = [
         {"id": "b", "date": "2016-12-10", "text": "one two three four five six seven eight nine"},
@@ -142,6 +161,8 @@ def test_edge_reasons_are_read_from_the_evidence() -> None:
     edits = ("containment", "s", "… it carries s's changes to the agency's text, which w lacks")
     assert syndication.edge_reason(row("s", ("date", "s", ""), edits)) == "edits"
     assert syndication.edge_reason(row("s", ("outlet", "s", ""))) == "outlet"
+    reading = ("containment", "s", "… their common reading stands for the original)")
+    assert syndication.edge_reason(row("s", ("date", None, ""), reading)) == "reading"
     assert syndication.edge_reason(row("s", ("date", "s", ""), ("agency", "w", ""))) == "date"
     truth = {"edges": [{"source": "s", "target": "t"}]}
     rows = [row("s", ("outlet", "s", "")), row("x", ("outlet", "x", ""))]
