@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from dedup.carriers import Words
-from dedup.types import PassageCluster
+from dedup.types import PassageCluster, Witness
 
 
 @dataclass(slots=True)
@@ -89,12 +89,14 @@ def shared_words(
                 mask = shared.masks.get(other)
                 if mask is None:
                     mask = shared.masks[other] = np.zeros(words.size(doc), dtype=bool)
-                base = theirs[0][1]
+                # each of its occurrences against each of the other's (a passage the scan
+                # split at a paragraph break gives a document two witnesses)
                 for start, key in mine:
-                    if (key, base) not in matched:
-                        matched[(key, base)] = matched_words(readings[key], readings[base])
-                    found = matched[(key, base)]
-                    mask[start : start + len(found)] |= found
+                    for base in dict.fromkeys(k for _, k in theirs):
+                        if (key, base) not in matched:
+                            matched[(key, base)] = matched_words(readings[key], readings[base])
+                        found = matched[(key, base)]
+                        mask[start : start + len(found)] |= found
                 shared.passages[other].append(passage.id)
     outside: dict[str, np.ndarray] = {}
     for doc in out:
@@ -156,6 +158,24 @@ def shared_outside(
 ) -> dict[str, Shared]:
     """:func:`shared_words`, the words inside ``furniture`` left out."""
     return shared_words(passages, words, furniture)
+
+
+#: An end offset past any text: a witness ``[0, WHOLE)`` is the whole document.
+WHOLE = 1 << 62
+
+
+def compared_whole(
+    doc: str,
+    others: Sequence[str],
+    words: Words,
+    furniture: dict[str, list[tuple[int, int]]] | None,
+) -> Shared:
+    """What ``doc`` shares with each of ``others``, compared word by word over their whole
+    texts (outside furniture) rather than inside the passages the scan found: a copy
+    group's member was aligned with its representative only, so the passages it witnesses
+    with another article may hold a part of what the two share."""
+    whole = PassageCluster("", "", tuple(Witness(d, 0, WHOLE) for d in sorted({doc, *others})))
+    return shared_outside([whole], words, furniture)[doc]
 
 
 #: Shortest run of shared words that bounds the text a copy took from a candidate: a

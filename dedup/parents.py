@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dedup.carriers import Carrier, Words, compare_dates, order_key, passage_order
-from dedup.copy_words import Shared, shared_outside
+from dedup.copy_words import Shared, compared_whole, shared_outside
 from dedup.types import PassageCluster
 
 #: Words a candidate may miss of what another covers and still explain it.
@@ -459,12 +459,25 @@ def decide(
     furniture: dict[str, list[tuple[int, int]]] | None = None,
     habits: dict[str | None, Habit] | None = None,
     skip: Collection[str] = (),
+    whole: dict[str, set[str]] | None = None,
 ) -> tuple[Forest, dict[str, Shared]]:
     """Every target's parents (see the module docstring). Words inside ``furniture`` (an
     outlet's footer, share lines: not copy) are not compared. ``habits`` are learnt from
     the passages unless given (learnt from the whole corpus when it is decided a part at a
-    time). Documents in ``skip`` are candidates only (copy groups' members, decided apart)."""
+    time). Documents in ``skip`` are candidates only (copy groups' members, decided apart).
+    ``whole``: per target, candidates compared with it over their whole texts
+    (:func:`dedup.copy_words.compared_whole`: copy groups' members and their
+    representatives, which the scan aligned with each other only)."""
     shared = shared_outside(passages, words, furniture)
+    for t, others in sorted((whole or {}).items()):
+        again = sorted(others & set(shared[t].masks)) if t in shared else []
+        if again:
+            found = compared_whole(t, again, words, furniture)
+            # words the passages hold (not a stray word of the target's own text)
+            inside = np.logical_or.reduce(list(shared[t].masks.values()))
+            for c in again:
+                shared[t].masks[c] = found.masks[c] & inside
+                shared[t].gaps[c] = found.gaps.get(c, 0)
     targets = sorted((t for t in shared if t not in skip), key=lambda t: order_key(docs[t]))
     if habits is None:
         habits = learn_habits({t: shared[t] for t in targets}, docs)

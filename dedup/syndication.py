@@ -56,7 +56,7 @@ from dedup.carriers import (
     passage_order,
     passage_spans,
 )
-from dedup.chain_groups import hang_members, without_members
+from dedup.chain_groups import GroupedReuse, hang_members, without_members
 from dedup.config import Config
 from dedup.copy_words import Shared, shared_outside
 from dedup.credits import credit_lines, find_credits, outlet_agency
@@ -250,6 +250,17 @@ def _directed_edge(
     )
 
 
+def _peers_whole(grouped: GroupedReuse) -> dict[str, set[str]]:
+    """Per article outside the copy groups, the members kept among its candidates (its
+    peers) and their representatives: what each shares with it is compared over the
+    whole texts (the scan aligned the members with their representative only)."""
+    out = {}
+    for doc, peers in grouped.peers.items():
+        if doc not in grouped.representative:
+            out[doc] = peers | {grouped.representative[m] for m in peers}
+    return out
+
+
 def _inferred_edges(
     node: str, members: Sequence[str], forest: Forest, shared: dict[str, Shared],
     docs: dict[str, Carrier],
@@ -393,6 +404,7 @@ def build_chains(
     forest, shared = decide(
         grouped.passages, docs, words, credited, part.furniture,
         habits=corpus.habits if corpus is not None else None, skip=grouped.representative,
+        whole=_peers_whole(grouped),
     )  # fmt: skip
     if grouped.member_passages:
         forest = hang_members(grouped, reuse, forest, shared, docs, words, credited, part.furniture)

@@ -244,3 +244,37 @@ def test_a_rewrite_two_subscribers_could_have_given_hangs_from_their_common_sour
         "s0-sub0, s0-sub1 hold the same words" in item.detail and "common source" in item.detail
         for item in into[0].evidence
     )
+
+
+def test_a_passage_a_candidate_witnesses_twice_is_matched_against_both_occurrences():
+    # the scan split one passage at a paragraph break in the subscriber ("sub") but not in
+    # its scraper: the scraper's one occurrence is compared with both of the subscriber's,
+    # so it shares every word of both paragraphs with it (was: the first paragraph's only)
+    from dedup.carriers import Words
+    from dedup.copy_words import shared_words
+    from dedup.types import PassageCluster, Witness
+
+    first = (
+        "LONDON, Nov 28 (Reuters) - Turkey is holding a buying tender for 100,000 tonnes "
+        "of white sugar on March 24, traders here says."
+    )
+    second = (
+        "The sugar is being reported for early arrival and will probably be met with "
+        "April/May shipment sugar, they added."
+    )
+    sub = f"{first}\n\n{second}"
+    scraper = f"{first} {second}\n\nRead more: Chad Says Troops Killed 1,200 Libyans"
+    words = Words({"sub": sub, "scraper": scraper})
+    passage = PassageCluster(
+        "p1",
+        sub,
+        (
+            Witness("scraper", 0, len(first) + 1 + len(second)),
+            Witness("sub", 0, len(first)),
+            Witness("sub", len(first) + 2, len(sub)),
+        ),
+    )
+    found = shared_words([passage], words)
+    both = words.size("sub")
+    assert int(found["scraper"].masks["sub"].sum()) == both
+    assert int(found["sub"].masks["scraper"].sum()) == both
