@@ -8,7 +8,7 @@ carry). The decision, in order:
    a wire agency's own article comes before the outlets that carry it (``agency``), an
    earlier date or time comes first (``date``), and on one day without times an outlet
    that re-publishes other outlets' copy comes after one that does not (``outlet``, learnt
-   below). Otherwise the two are *unordered*.
+   below; not for a rewrite, 2b). Otherwise the two are *unordered*.
 2. **Containment.** A copy holds only what its source holds, and carries its source's
    changes: a candidate that covers all the target shares with another (up to :data:`SLACK`
    words, fewer than it adds) and at least :data:`MARGIN` words more, between the other's
@@ -29,7 +29,8 @@ carry). The decision, in order:
    took them from: it hangs from their common source, the agency's article (which holds
    the same words, or which they all explain), and the evidence names them. An outlet's
    article carrying changes the rewrite carries comes first even on one day without
-   times, and the rewrite's outlet's re-publishing habit does not direct it.
+   times, and the rewrite's outlet's re-publishing habit neither directs it nor puts
+   another outlet's article before it on one day without times.
 3. **Common sources.** Two copies of one source get no edge between them. An unordered
    parent, a parent only dated first (neither is an agency article, the target's outlet is
    not known to re-publish, and the parent does not explain an agency article among the
@@ -292,6 +293,11 @@ def choose(
     wire_habit = habit is not None and habit.kind == WIRE
     part = bool(pool) and not d.agency and _is_part(masks, pool, shared.countable)
     if part:
+        # a rewrite is no re-publication: its outlet's habit of re-publishing does not put
+        # another outlet's article before it on one day without times
+        for c in pool:
+            if orders[c] == (1, "outlet"):
+                orders[c] = (0, None)
         # a rewrite carrying an outlet's changes to the agency's text took them from that
         # outlet's article, even on one day without times (a whole copy is not taken
         # from a few paragraphs among another's own text)

@@ -98,6 +98,30 @@ def test_outlet_habit_orders_a_same_day_reprint():
     assert result.counts["outlets_republishing"] == 1
 
 
+def test_a_re_publishing_outlets_rewrite_is_not_ordered_by_its_habit():
+    # scrape.example re-publishes (its whole copies come from Daily's versions); a rewrite
+    # of its own, printed on Daily's day without times and holding one of Daily's paragraphs
+    # among its own, is no re-publication: the habit does not put Daily's article first
+    records = network(stories=4, last_same_day=False)
+    rng = random.Random(11)
+    wire, own = story(rng), story(rng, 3)
+    records += [
+        Record("s4-daily", "\n\n".join(wire), outlet="Daily", date="2020-03-01"),
+        Record("s4-rew", "\n\n".join([own[0], wire[1], *own[1:]]), outlet="scrape.example",
+               date="2020-03-01"),
+    ]  # fmt: skip
+    result = chains(records, Config())
+    assert result.counts["outlets_republishing"] == 1
+    into = [e for e in result.edges if e.target == "s4-rew"]
+    assert [e.directed for e in into] == [False] and into[0].source.startswith("inferred:")
+    # a whole copy of Daily's on that day is still ordered by the habit
+    records[-1] = Record("s4-rew", "\n\n".join(wire), outlet="scrape.example", date="2020-03-01")
+    whole = chains(records, Config())
+    assert [(e.source, e.directed) for e in whole.edges if e.target == "s4-rew"] == [
+        ("s4-daily", True)
+    ]
+
+
 def test_without_the_wire_two_subscribers_hang_from_one_inferred_source():
     records = network(stories=4, last_same_day=False)
     rng = random.Random(9)
