@@ -554,15 +554,21 @@ def goals(score: dict, debris: dict | None = None) -> list[tuple[str, str, bool]
     return out
 
 
-def agency_alike(truth: dict, equivalents: dict[tuple[str, str], set[str]]) -> int:
+def agency_alike(
+    truth: dict,
+    equivalents: dict[tuple[str, str], set[str]],
+    directed: Iterable[tuple[str, str]] = (),
+) -> tuple[int, int]:
     """True copies taken from an outlet's article whose copied words the wire story's own
-    article (in the corpus, not dated after the copy) holds as well (:func:`text_equivalents`
-    allows it): a method naming the agency's article wherever it holds the same words, the
-    source the text and the dates favour, misses these under strict scoring, so strict
-    recall can reach at most 1 - this / the true copies."""
+    article (in the corpus, not dated after the copy) holds too, word for word
+    (:func:`text_equivalents` allows it): only what the copy left out of the wire's text (a
+    struck credit) can tell them from the wire. Returns how many, and how many of them no
+    edge of ``directed`` (source, target) answers."""
     roles = {doc: article["role"] for doc, article in truth["articles"].items()}
-    return sum(
-        1
-        for (source, _), allowed in equivalents.items()
-        if roles[source] != "wire" and any(roles[a] == "wire" for a in allowed)
-    )
+    found = set(directed)
+    alike = [
+        edge
+        for edge, allowed in equivalents.items()
+        if roles[edge[0]] != "wire" and any(roles[a] == "wire" for a in allowed)
+    ]
+    return len(alike), sum(1 for edge in alike if edge not in found)

@@ -139,7 +139,7 @@ def test_the_goals_are_met_by_the_truth_and_not_by_a_sibling_edge(
     assert last == ("debris F1 ≥ 0.95 with ≥ 0.995 of other text kept", "0.960 / 0.990", False)
 
 
-def test_copies_the_agency_holds_alike_bound_strict_recall() -> None:
+def test_copies_the_agency_holds_alike_are_counted_and_missed_ones_apart() -> None:
     truth = {
         "articles": {
             "w": {"role": "wire"},
@@ -149,8 +149,9 @@ def test_copies_the_agency_holds_alike_bound_strict_recall() -> None:
         }
     }
     same = {("s", "r"): {"s", "w"}, ("s", "x"): {"s", "r"}, ("w", "r"): {"w", "s"}}
-    # only s -> r: an outlet's article the wire's article holds alike
-    assert syndication.agency_alike(truth, same) == 1
+    # only s -> r: an outlet's article the wire's article holds alike; missed unless answered
+    assert syndication.agency_alike(truth, same) == (1, 1)
+    assert syndication.agency_alike(truth, same, [("s", "r"), ("w", "x")]) == (1, 0)
 
 
 def test_naive_links_every_pair_sharing_an_8_gram() -> None:
