@@ -480,8 +480,6 @@ def edge_reason(row: dict) -> str:
         return "agency, part" if "a few passages" in details else "agency, whole"
     if "changes to the agency's text" in details:
         return "edits"
-    if "their common reading stands for the original" in details:
-        return "reading"
     if ("outlet", row["source"]) in favours:
         return "outlet"
     return "date"

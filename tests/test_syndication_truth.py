@@ -176,8 +176,6 @@ def test_edge_reasons_are_read_from_the_evidence() -> None:
     edits = ("containment", "s", "… it carries s's changes to the agency's text, which w lacks")
     assert syndication.edge_reason(row("s", ("date", "s", ""), edits)) == "edits"
     assert syndication.edge_reason(row("s", ("outlet", "s", ""))) == "outlet"
-    reading = ("containment", "s", "… their common reading stands for the original)")
-    assert syndication.edge_reason(row("s", ("date", None, ""), reading)) == "reading"
     assert syndication.edge_reason(row("s", ("date", "s", ""), ("agency", "w", ""))) == "date"
     truth = {"edges": [{"source": "s", "target": "t"}]}
     rows = [row("s", ("outlet", "s", "")), row("x", ("outlet", "x", ""))]
