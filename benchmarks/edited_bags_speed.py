@@ -22,9 +22,10 @@ import os
 import statistics
 import time
 
-from dedup.bags import bag_hits, corpus_sentences
+from dedup.bags import bag_hits
 from dedup.config import Config
 from dedup.pipeline import scan
+from dedup.sentences import corpus_sentences
 from dedup.shingle import tokenize
 from dedup.types import Record
 
