@@ -33,9 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.config import Config
 from dedup.edits import REORDERED
-from dedup.errors import ConfigError
 from dedup.kernels import njit
 from dedup.sentences import corpus_sentences
 from dedup.shingle import Tokens
@@ -391,14 +389,3 @@ def bag_passages(
 
 def _overlap(row: list[int], other: list[int]) -> bool:
     return (row[0] < other[1] and other[0] < row[1]) or (row[2] < other[3] and other[2] < row[3])
-
-
-def check_in_memory(config: Config, where: str) -> None:
-    """Refuse ``min_shuffled_sentences`` where the corpus is not held in memory (``where``:
-    the kind of scan), rather than ignore it."""
-    if config.min_shuffled_sentences > 0:
-        raise ConfigError(
-            "min_shuffled_sentences",
-            f"reads every document's sentences, which {where} does not: "
-            "scan in memory (--spill never), or leave it at 0",
-        )

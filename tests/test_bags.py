@@ -108,8 +108,8 @@ def test_a_reuters_lead_with_shuffled_sentences_is_found_with_its_offsets():
     cut = host.index("\n    ") + 1
     suspicious = host[:cut] + "    " + lead + "\n" + host[cut:]
     records = [Record("source", source), Record("shuffled", suspicious)]
-    assert scan(records, Config()).pairs == ()  # off by default
-    (pair,) = scan(records, Config(min_shuffled_sentences=2)).pairs
+    assert scan(records, Config(min_shuffled_sentences=0)).pairs == ()  # the route off
+    (pair,) = scan(records, Config()).pairs  # on by default
     (one,) = pair.alignments
     assert one.reuse_kind == "reordered"
     spans = {pair.a: (one.a_start, one.a_end), pair.b: (one.b_start, one.b_end)}
@@ -133,14 +133,21 @@ def test_the_corpus_sentences_are_each_documents_own():
         assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
 
 
-def test_a_spilled_scan_refuses_the_route_rather_than_ignore_it(tmp_path):
-    from dedup.errors import ConfigError
+def test_a_spilled_scan_leaves_the_route_aside_and_the_command_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import main
     from dedup.spilled import scan_spilled
 
     records = [Record("a", "One two three four five six seven eight nine ten.")]
-    with pytest.raises(ConfigError, match="min_shuffled_sentences"):
-        scan_spilled(records, Config(min_shuffled_sentences=2), spill_dir=tmp_path)
     assert scan_spilled(records, Config(), spill_dir=tmp_path).pairs == ()
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text('{"id": "a", "text": "One two three four five six seven eight."}\n')
+    said = CliRunner().invoke(main, ["scan", str(corpus), "--spill", "always"])
+    assert said.exit_code == 0, said.output
+    assert "words shuffled inside sentences were not looked for" in said.output
+    quiet = ["scan", str(corpus), "--spill", "always", "--min-shuffled-sentences", "0"]
+    assert "shuffled" not in CliRunner().invoke(main, quiet).output
 
 
 PIECES = [
