@@ -1,6 +1,6 @@
 """What the sentence-bag route for shuffled words (``min_shuffled_sentences``, issue #20)
-costs: ``dedup.pipeline.scan`` of the same records with it off (the default) and at 2, in
-turn, ``--runs`` times each in this process (CPU seconds of the process, threads included,
+costs: ``dedup.pipeline.scan`` of the same records with it off (0) and at 2 (the default),
+in turn, ``--runs`` times each in this process (CPU seconds of the process, threads included,
 and wall seconds; medians), and the route's own steps on the whole corpus (sentences, then
 hits). Also the pairs each scan links, which should be the same on a corpus without shuffled
 copies.
@@ -22,9 +22,10 @@ import os
 import statistics
 import time
 
-from dedup.bags import bag_hits, corpus_sentences
+from dedup.bags import bag_hits
 from dedup.config import Config
 from dedup.pipeline import scan
+from dedup.sentences import corpus_sentences
 from dedup.shingle import tokenize
 from dedup.types import Record
 

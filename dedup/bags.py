@@ -4,18 +4,18 @@ A copy whose every sentence has its words reordered keeps no run of words, so ne
 passage keys nor the alignment see it. What it keeps is each sentence's *bag* (multiset)
 of words, and the sentences' order. This route finds it from that:
 
-1. **Sentences** of each document, from its text: a sentence ends at ``.``, ``!`` or ``?``
-   (closing quotes and brackets after it included) followed by white space and a capital
-   letter, a digit or an opening quote, or at a paragraph break (a line break followed by
-   indentation or a blank line). Sentences of ``BAG_MIN_WORDS`` to ``BAG_MAX_WORDS`` words
-   get a key: the sum (mod 2**64) of their word hashes, mixed with their length, which
-   does not depend on the words' order.
-2. **Windows**: in every other document, each run of ``n`` consecutive words, for each
-   length ``n`` some sentence has, is keyed the same way (from prefix sums of the word
-   hashes) and looked up. The shuffled copy need not be cut into sentences: its shuffled
-   sentence is still a run of ``n`` words. A window whose words equal the sentence's in
-   order is an exact copy, left to the aligner; a key held by more than ``BAG_MAX_DOCS``
-   sentences (a stock sentence) is not looked up.
+1. **Sentences** of each document (:func:`dedup.sentences.corpus_sentences`, from the
+   characters between its words): a sentence ends at ``.``, ``!`` or ``?`` followed by white
+   space and a capital letter, a digit or an opening quote, or at a paragraph break.
+   Sentences of ``BAG_MIN_WORDS`` to ``BAG_MAX_WORDS`` words get a key: the sum (mod 2**64)
+   of their word hashes, which does not depend on the words' order.
+2. **Windows**: a sentence is looked for around its *anchor*, its rarest word, in the
+   runs of ``n`` consecutive words of every other document (``n`` its length) that hold an
+   occurrence of the anchor and one of its second rarest word; a run is keyed the same way.
+   The shuffled copy need not be cut into sentences: its shuffled sentence is still a run
+   of ``n`` words. A run that keeps the sentence's order is an exact or shifted copy, left
+   to the aligner; an anchor more than ``ANCHOR_MAX_SENTENCES`` sentences share (a stock
+   sentence) is not looked up.
 3. **Runs**: hits of consecutive sentences of one document that fall on consecutive
    windows of the other (the next sentence right after the last, in both) make a run; a run
    of ``min_sentences`` sentences or more is one ``REORDERED`` passage, with the word
@@ -29,15 +29,13 @@ adds them for the pairs the aligner found nothing in. The kernel is
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.config import Config
 from dedup.edits import REORDERED
-from dedup.errors import ConfigError
 from dedup.kernels import njit
+from dedup.sentences import corpus_sentences
 from dedup.shingle import Tokens
 
 #: Shortest and longest sentences matched by their bag of words.
@@ -55,42 +53,6 @@ ANCHOR_MAX_COUNT = 200
 #: not looked up: those copies are the aligner's.
 ANCHOR_MAX_SENTENCES = 16
 _BUCKETS = 1 << 20
-
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[A-Z0-9\"'(<])|\n(?:[ \t]+|\s*\n)")
-
-
-def sentence_starts(text: str, word_starts: np.ndarray) -> np.ndarray:
-    """Index of the first word of each sentence of ``text`` (0 first), given the character
-    offset of each of its words: the words that begin after a sentence end."""
-    cuts = np.fromiter((m.end() for m in _SENTENCE_END.finditer(text)), dtype=np.int64)
-    firsts = np.searchsorted(word_starts, cuts, side="left")
-    firsts = firsts[firsts < len(word_starts)]
-    return np.unique(np.concatenate([np.zeros(1 if len(word_starts) else 0, np.int64), firsts]))
-
-
-def corpus_sentences(texts: Sequence[str], tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence starts of every document (word indices into the corpus) in CSR layout:
-    ``starts[ptr[d]:ptr[d + 1]]`` are document ``d``'s (as :func:`sentence_starts` gives
-    them, one document at a time)."""
-    counts = np.diff(tokens.doc_ptr)
-    base = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=base[1:])
-    # every word's and every sentence end's offset in the texts put end to end
-    starts = tokens.starts + np.repeat(base[:-1], counts)
-    cuts = np.array(
-        [
-            m.end() + b
-            for text, b in zip(texts, base.tolist())
-            for m in _SENTENCE_END.finditer(text)
-        ],
-        dtype=np.int64,
-    )
-    firsts = np.searchsorted(starts, cuts, side="left")
-    # a cut past a document's last word gives the next document's first word: a start anyway
-    firsts = np.unique(
-        np.concatenate([firsts[firsts < len(starts)], tokens.doc_ptr[:-1][counts > 0]])
-    )
-    return firsts.astype(np.int64), np.searchsorted(firsts, tokens.doc_ptr).astype(np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -163,21 +125,46 @@ def bag_hits_reference(
     return np.array(sorted(hits), dtype=np.int64).reshape(-1, 5)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, boundscheck=False)
+def _rarity_kernel(hashes, chars, min_chars, max_count, buckets):  # pragma: no cover
+    """:func:`_rarity`, compiled, as uint8 (counts up to ``max_count`` < 256): the words are
+    read in order twice, and the counts (int32) looked up once per word."""
+    mask = np.uint64(buckets - 1)
+    counts = np.zeros(buckets, dtype=np.int32)
+    for k in range(len(hashes)):
+        if chars[k] >= min_chars:
+            counts[hashes[k] & mask] += 1
+    rarity = np.zeros(len(hashes), dtype=np.uint8)
+    for k in range(len(hashes)):
+        if chars[k] >= min_chars:
+            count = counts[hashes[k] & mask]
+            if count <= max_count:
+                rarity[k] = count
+    return rarity
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def _bag_hits_kernel(
     hashes, rarity, doc_ptr, starts, start_ptr, min_words, max_words, max_sentences
-):  # pragma: no cover - compiled
-    """:func:`bag_hits_reference`, unsorted (and a hit may come twice)."""
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`bag_hits_reference`, unsorted (and a hit may come twice).
+
+    Each sentence keeps its anchor (its rarest word) and its second rarest word (by the
+    same order), and the anchor's occurrences are read from a list of the occurrences of
+    the words some sentence needs (made in two passes over the words that can be anchors).
+    Around an occurrence of the anchor, the windows are summed only when the second word
+    occurs within the sentence's length of it (in another place of the text when it is the
+    same word): a window with the sentence's bag holds both."""
     n_docs = len(doc_ptr) - 1
-    prefix = np.zeros(len(hashes) + 1, dtype=np.uint64)
-    for k in range(len(hashes)):
-        prefix[k + 1] = prefix[k] + hashes[k]
-    # the sentences in range that have an anchor, with their anchor
+    # the sentences in range that have an anchor: anchor, second word, document, first, n, sum
     m = len(starts)
-    anchor = np.empty(m, dtype=np.uint64)
+    first_word = np.empty(m, dtype=np.uint64)
+    second_word = np.empty(m, dtype=np.uint64)
+    has_second = np.zeros(m, dtype=np.bool_)
     sent_doc = np.empty(m, dtype=np.int64)
     sent_lo = np.empty(m, dtype=np.int64)
     sent_n = np.empty(m, dtype=np.int64)
+    sent_sum = np.empty(m, dtype=np.uint64)
     m = 0
     for d in range(n_docs):
         for s in range(start_ptr[d], start_ptr[d + 1]):
@@ -185,69 +172,134 @@ def _bag_hits_kernel(
             hi = starts[s + 1] if s + 1 < start_ptr[d + 1] else doc_ptr[d + 1]
             if not min_words <= hi - lo <= max_words:
                 continue
-            best = -1
+            best, second = -1, -1
+            rank_best, rank_second = 0, 0
+            total = np.uint64(0)
             for k in range(lo, hi):
-                if rarity[k] > 0 and (
-                    best < 0
-                    or rarity[k] < rarity[best]
-                    or (rarity[k] == rarity[best] and hashes[k] < hashes[best])
+                total += hashes[k]
+                r = np.int64(rarity[k])
+                if r == 0:
+                    continue
+                if best < 0 or r < rank_best or (r == rank_best and hashes[k] < hashes[best]):
+                    second, rank_second = best, rank_best
+                    best, rank_best = k, r
+                elif (
+                    second < 0
+                    or r < rank_second
+                    or (r == rank_second and hashes[k] < hashes[second])
                 ):
-                    best = k
-            if best >= 0:
-                anchor[m], sent_doc[m], sent_lo[m], sent_n[m] = hashes[best], d, lo, hi - lo
-                m += 1
-    order = np.argsort(anchor[:m], kind="mergesort")
-    anchor, sent_doc = anchor[order], sent_doc[order]
-    sent_lo, sent_n = sent_lo[order], sent_n[order]
+                    second, rank_second = k, r
+            if best < 0:
+                continue
+            first_word[m], sent_doc[m], sent_lo[m], sent_n[m] = hashes[best], d, lo, hi - lo
+            sent_sum[m] = total
+            if second >= 0:
+                second_word[m], has_second[m] = hashes[second], True
+            m += 1
+    # the words looked up, in a table: the anchors, with the number of sentences of each
+    # (an anchor more than max_sentences sentences share is not looked up), and the second
+    # words of the sentences whose anchor is
     size = 1
     while size < 2 * m + 2:
         size *= 2
     slot_mask = np.uint64(size - 1)
-    table = np.full(size, -1, dtype=np.int64)
-    for r in range(m):
-        if r > 0 and anchor[r] == anchor[r - 1]:
-            continue
-        at = anchor[r] & slot_mask
-        while table[at] >= 0:
-            at = (at + np.uint64(1)) & slot_mask
-        table[at] = r
-    out = np.empty((64, 5), dtype=np.int64)
-    n_out = 0
-    for y in range(n_docs):
-        lo_y, hi_y = doc_ptr[y], doc_ptr[y + 1]
-        for p in range(lo_y, hi_y):
-            if rarity[p] == 0:
+    table_word = np.zeros(size, dtype=np.uint64)
+    table_id = np.full(size, -1, dtype=np.int64)
+    word_sentences = np.zeros(2 * m + 1, dtype=np.int64)
+    n_words = 0
+    word_id = np.full((m, 2), -1, dtype=np.int64)
+    for c in range(2):
+        for t in range(m):
+            if c == 1 and (not has_second[t] or word_sentences[word_id[t, 0]] > max_sentences):
                 continue
-            word = hashes[p]
+            word = first_word[t] if c == 0 else second_word[t]
             at = word & slot_mask
-            first = -1
-            while table[at] >= 0:
-                if anchor[table[at]] == word:
-                    first = table[at]
+            while table_id[at] >= 0 and table_word[at] != word:
+                at = (at + np.uint64(1)) & slot_mask
+            if table_id[at] < 0:
+                table_word[at], table_id[at] = word, n_words
+                n_words += 1
+            word_id[t, c] = table_id[at]
+            if c == 0:
+                word_sentences[table_id[at]] += 1
+    # their occurrences, in corpus order, in CSR layout by word
+    occ_ptr = np.zeros(n_words + 1, dtype=np.int64)
+    for k in range(len(hashes)):
+        if rarity[k] > 0:
+            at = hashes[k] & slot_mask
+            while table_id[at] >= 0:
+                if table_word[at] == hashes[k]:
+                    occ_ptr[table_id[at] + 1] += 1
                     break
                 at = (at + np.uint64(1)) & slot_mask
-            last = first
-            while first >= 0 and last + 1 < m and anchor[last + 1] == word:
-                last += 1
-            if last - first + 1 > max_sentences:
-                continue  # a sentence copied into many documents: left to the aligner
-            r = first
-            while r >= 0 and r < m and anchor[r] == word:
-                x, i, n = sent_doc[r], sent_lo[r], sent_n[r]
-                r += 1
-                if x == y:
+    for w in range(n_words):
+        occ_ptr[w + 1] += occ_ptr[w]
+    fill = occ_ptr[:-1].copy()
+    occ_at = np.empty(occ_ptr[-1], dtype=np.int64)
+    occ_doc = np.empty(occ_ptr[-1], dtype=np.int64)
+    d = 0
+    for k in range(len(hashes)):
+        if rarity[k] > 0:
+            at = hashes[k] & slot_mask
+            while table_id[at] >= 0:
+                if table_word[at] == hashes[k]:
+                    while doc_ptr[d + 1] <= k:
+                        d += 1
+                    w = table_id[at]
+                    occ_at[fill[w]], occ_doc[fill[w]] = k, d
+                    fill[w] += 1
+                    break
+                at = (at + np.uint64(1)) & slot_mask
+    out = np.empty((64, 5), dtype=np.int64)
+    n_out = 0
+    for t in range(m):
+        if word_sentences[word_id[t, 0]] > max_sentences:
+            continue
+        x, i, n, total = sent_doc[t], sent_lo[t], sent_n[t], sent_sum[t]
+        w1, w2 = word_id[t, 0], word_id[t, 1]
+        q = occ_ptr[w2] if w2 >= 0 else 0
+        q_end = occ_ptr[w2 + 1] if w2 >= 0 else 0
+        for e in range(occ_ptr[w1], occ_ptr[w1 + 1]):
+            p, y = occ_at[e], occ_doc[e]
+            if y == x:
+                continue
+            j_lo = max(doc_ptr[y], p - n + 1)
+            j_hi = min(p, doc_ptr[y + 1] - n)
+            if w2 >= 0:
+                # the windows that hold p and an occurrence of the second word
+                while q < q_end and occ_at[q] < p - n + 1:
+                    q += 1
+                before, after = -1, -1
+                for u in range(q, q_end):
+                    if occ_at[u] > p + n - 1:
+                        break
+                    if occ_at[u] < p:
+                        before = occ_at[u]
+                    elif occ_at[u] > p and after < 0:
+                        after = occ_at[u]
+                if before < 0 and after < 0:
                     continue
-                total = prefix[i + n] - prefix[i]
-                for j in range(max(lo_y, p - n + 1), min(p, hi_y - n) + 1):
-                    if prefix[j + n] - prefix[j] != total or _in_order(hashes, i, j, n):
-                        continue
-                    if n_out == len(out):
-                        bigger = np.empty((2 * n_out, 5), dtype=np.int64)
-                        bigger[:n_out] = out
-                        out = bigger
-                    out[n_out, 0], out[n_out, 1], out[n_out, 2] = x, i, y
-                    out[n_out, 3], out[n_out, 4] = j, n
-                    n_out += 1
+                if before < 0:
+                    j_lo = max(j_lo, after - n + 1)
+                if after < 0:
+                    j_hi = min(j_hi, before)
+            if j_lo > j_hi:
+                continue
+            window = np.uint64(0)
+            for k in range(j_lo, j_lo + n):
+                window += hashes[k]
+            for j in range(j_lo, j_hi + 1):
+                if j > j_lo:
+                    window += hashes[j + n - 1] - hashes[j - 1]
+                if window != total or _in_order(hashes, i, j, n):
+                    continue
+                if n_out == len(out):
+                    bigger = np.empty((2 * n_out, 5), dtype=np.int64)
+                    bigger[:n_out] = out
+                    out = bigger
+                out[n_out, 0], out[n_out, 1], out[n_out, 2] = x, i, y
+                out[n_out, 3], out[n_out, 4] = j, n
+                n_out += 1
     return out[:n_out].copy()
 
 
@@ -263,10 +315,11 @@ def bag_hits(
     """:func:`bag_hits_reference`, compiled: rows ``(doc_x, first_x, doc_y, first_y, n)``,
     sorted."""
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
-    chars = np.asarray(chars, dtype=np.int64)
+    chars = np.ascontiguousarray(chars, dtype=np.int64)
+    rarity = _rarity_kernel(hashes, chars, ANCHOR_MIN_CHARS, ANCHOR_MAX_COUNT, _BUCKETS)
     hits = _bag_hits_kernel(
         hashes,
-        _rarity(hashes, chars),
+        rarity,
         np.ascontiguousarray(doc_ptr, dtype=np.int64),
         np.ascontiguousarray(starts, dtype=np.int64),
         np.ascontiguousarray(start_ptr, dtype=np.int64),
@@ -336,14 +389,3 @@ def bag_passages(
 
 def _overlap(row: list[int], other: list[int]) -> bool:
     return (row[0] < other[1] and other[0] < row[1]) or (row[2] < other[3] and other[2] < row[3])
-
-
-def check_in_memory(config: Config, where: str) -> None:
-    """Refuse ``min_shuffled_sentences`` where the corpus is not held in memory (``where``:
-    the kind of scan), rather than ignore it."""
-    if config.min_shuffled_sentences > 0:
-        raise ConfigError(
-            "min_shuffled_sentences",
-            f"reads every document's sentences, which {where} does not: "
-            "scan in memory (--spill never), or leave it at 0",
-        )

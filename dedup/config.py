@@ -176,8 +176,11 @@ class Config:
         With N > 0, a pair the aligner found no passage in gets one where N or more
         sentences of one document in a row each stand, words reordered, as a run of words
         of the other, one after another (:mod:`dedup.bags`): a copy with the words of
-        every sentence shuffled. Off (0) by default: it reads every document's sentences
-        and about doubles a scan's CPU time. See docs/method-alignment.md.
+        every sentence shuffled. 2 by default (chosen on the dev split of
+        benchmarks/edited.py); 0 looks for none. Only a scan that holds the corpus in memory
+        looks for them: a spilled or Ray scan and an index leave the setting aside (the
+        route looks every sentence up among all the corpus's words at once). See
+        docs/method-alignment.md.
     """
 
     shingle_size: int = setting(5, 1, 32, "Words per shingle.")
@@ -294,11 +297,12 @@ class Config:
         "passage of --min-passage-words (a heavy revision); 0 keeps no such pieces.",
     )
     min_shuffled_sentences: int = setting(
-        0,
+        2,
         0,
         1000,
         "Least sentences in a row, each with its words reordered, that make a passage in a "
-        "pair with no other passage (a copy with shuffled words); 0 looks for none.",
+        "pair with no other passage (a copy with shuffled words); 0 looks for none. Scans "
+        "held in memory only.",
     )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from dedup.assemble import DocTable
-from dedup.bags import check_in_memory
 from dedup.candidates import hit_candidates
 from dedup.config import Config
 from dedup.faults import fault_point
@@ -244,7 +243,6 @@ def index_query(
         if config_given is not None:
             store.check_config(config_given)
         config = config_given or store.config
-        check_in_memory(config, "an index")
         with store.reading():
             new_rows, kept, _ = index_rows(docs, config, engine)
             rejects += _no_words(docs, kept)

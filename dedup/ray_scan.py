@@ -36,7 +36,6 @@ from typing import cast
 import numpy as np
 
 from dedup.assemble import DocTable
-from dedup.bags import check_in_memory
 from dedup.config import Config
 from dedup.copies import CopyGroups, find_copy_groups, near_group_jaccard
 from dedup.ingest import CorpusReader
@@ -87,7 +86,6 @@ def scan_shards(
     ``engine``. ``reader``'s rejects, warnings and counts are filled in as reading it would.
     The scratch folder under ``spill_dir`` must be seen by every worker at the same path."""
     config = config or Config()
-    check_in_memory(config, "a Ray scan")
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     where, folder = make_scratch(spill_dir)

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from dedup.assemble import DocTable
-from dedup.bags import check_in_memory
 from dedup.candidates import hit_candidates, measure_overlaps
 from dedup.config import Config
 from dedup.copies import (
@@ -130,7 +129,6 @@ def scan_spilled(
         Its ``signatures`` are a read-only memory map of a file that no longer has a name.
     """
     config = config or Config()
-    check_in_memory(config, "a spilled scan")
     engine = resolve_engine(workers)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()

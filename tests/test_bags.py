@@ -16,13 +16,12 @@ from dedup.bags import (
     bag_hits_reference,
     bag_passages,
     bag_runs,
-    corpus_sentences,
-    sentence_starts,
 )
 from dedup.config import Config
 from dedup.edits import REORDERED
 from dedup.normalize import words
 from dedup.pipeline import scan
+from dedup.sentences import corpus_sentences, sentence_starts
 from dedup.shingle import tokenize
 from dedup.types import Record
 
@@ -109,8 +108,8 @@ def test_a_reuters_lead_with_shuffled_sentences_is_found_with_its_offsets():
     cut = host.index("\n    ") + 1
     suspicious = host[:cut] + "    " + lead + "\n" + host[cut:]
     records = [Record("source", source), Record("shuffled", suspicious)]
-    assert scan(records, Config()).pairs == ()  # off by default
-    (pair,) = scan(records, Config(min_shuffled_sentences=2)).pairs
+    assert scan(records, Config(min_shuffled_sentences=0)).pairs == ()  # the route off
+    (pair,) = scan(records, Config()).pairs  # on by default
     (one,) = pair.alignments
     assert one.reuse_kind == "reordered"
     spans = {pair.a: (one.a_start, one.a_end), pair.b: (one.b_start, one.b_end)}
@@ -134,11 +133,50 @@ def test_the_corpus_sentences_are_each_documents_own():
         assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
 
 
-def test_a_spilled_scan_refuses_the_route_rather_than_ignore_it(tmp_path):
-    from dedup.errors import ConfigError
+def test_a_spilled_scan_leaves_the_route_aside_and_the_command_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import main
     from dedup.spilled import scan_spilled
 
     records = [Record("a", "One two three four five six seven eight nine ten.")]
-    with pytest.raises(ConfigError, match="min_shuffled_sentences"):
-        scan_spilled(records, Config(min_shuffled_sentences=2), spill_dir=tmp_path)
     assert scan_spilled(records, Config(), spill_dir=tmp_path).pairs == ()
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text('{"id": "a", "text": "One two three four five six seven eight."}\n')
+    said = CliRunner().invoke(main, ["scan", str(corpus), "--spill", "always"])
+    assert said.exit_code == 0, said.output
+    assert "words shuffled inside sentences were not looked for" in said.output
+    quiet = ["scan", str(corpus), "--spill", "always", "--min-shuffled-sentences", "0"]
+    assert "shuffled" not in CliRunner().invoke(main, quiet).output
+
+
+PIECES = [
+    "word", "Word", "U.S.", "7", "x", "é", ".", ". ", "? ", "! ", '." ', ".) ", " ", "  ",
+    "\n", "\n    ", "\n\n", "\t", "\u00a0", "\u2003", '"', "'", "(", "<", ",", "-", "Ärger",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=40), min_size=1, max_size=6))
+@settings(max_examples=200)
+def test_the_sentence_kernel_cuts_where_the_regular_expression_does(pieces):
+    """The kernel reads only the characters between words; the reference runs a regular
+    expression over each whole text (quotes, brackets, line breaks, Unicode spaces)."""
+    texts = ["".join(p) for p in pieces]
+    tokens = tokenize(texts)
+    starts, ptr = corpus_sentences(texts, tokens)
+    for d, text in enumerate(texts):
+        lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
+        own = sentence_starts(text, tokens.starts[lo:hi]) + lo
+        assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
+
+
+def test_the_corpus_sentences_come_a_batch_of_texts_at_a_time(monkeypatch):
+    import dedup.sentences
+
+    texts = ["One two. Three four.\n\nFive", "Six. Seven eight", "", "Nine.\n  Ten"] * 5
+    tokens = tokenize(texts)
+    whole = corpus_sentences(texts, tokens)
+    monkeypatch.setattr(dedup.sentences, "BATCH_CHARS", 7)
+    parts = corpus_sentences(texts, tokens)
+    assert [a.tolist() for a in parts] == [a.tolist() for a in whole]
+    assert len(whole[0]) == 7 * 5  # 3 + 2 + 0 + 2 sentences

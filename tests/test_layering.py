@@ -36,6 +36,7 @@ STAGES = [
     "edit_kernels",
     "segments",
     "align",
+    "sentences",  # sentence starts from the words' offsets (for bags)
     "bags",  # shuffled words: sentences matched by their bag of words (issue #20)
     "edit_marks",
     "story_store",
@@ -92,7 +93,7 @@ STAGES = [
     "cli",
     "__main__",
 ]
-KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align", "bags"}
+KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align", "sentences", "bags"}
 ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
 
 
