@@ -88,7 +88,7 @@ def scan_command(
     from dedup.api import scan
     from dedup.writers import write_scan
 
-    with runtime.fewer_collections():
+    with runtime.collector_paused():
         run = Run.start(
             inputs, out, kwargs, config_file=config_file, quiet=quiet,
             fail_on_rejects=fail_on_rejects, names=output_names("scan"),

@@ -1,8 +1,9 @@
-"""The Python runtime settings a scan makes for its process (dedup.cli.runtime): fewer garbage
-collections while it runs, and no OpenBLAS threads."""
+"""The Python runtime settings a scan makes for its process (dedup.cli.runtime): no garbage
+collection while it runs, and no OpenBLAS threads."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import subprocess
@@ -17,32 +18,35 @@ from tests.conftest import CORPUS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_fewer_collections_while_it_lasts_then_as_before():
-    before = gc.get_threshold()
-    frozen = gc.get_freeze_count()
-    kept = [[] for _ in range(100)]  # objects made before: frozen out of the collector's reach
-    with runtime.fewer_collections():
-        assert gc.get_threshold()[0] == runtime.COLLECT_EVERY > before[0]
-        assert gc.get_threshold()[1:] == before[1:]
-        assert gc.get_freeze_count() >= frozen + len(kept)
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
+def test_no_collection_while_it_lasts_then_as_before():
+    assert gc.isenabled()
+    with runtime.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with runtime.collector_paused():
+            pass
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
 
 
-def test_a_scan_runs_with_fewer_collections(monkeypatch, tmp_path):
+def test_a_scan_runs_with_the_collector_paused(monkeypatch, tmp_path):
     seen = []
-    real = runtime.fewer_collections
 
+    @contextlib.contextmanager
     def spy():
-        seen.append(gc.get_threshold())
-        return real()
+        with real():
+            seen.append(gc.isenabled())
+            yield
 
-    monkeypatch.setattr(runtime, "fewer_collections", spy)
-    before = gc.get_threshold()
+    real = runtime.collector_paused
+    monkeypatch.setattr(runtime, "collector_paused", spy)
     result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
-    assert seen == [before]
-    assert gc.get_threshold() == before
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 # a scan of corpus/ in a fresh process, then the OpenBLAS setting and the process's threads
