@@ -176,8 +176,8 @@ def text_lines(
     the byte ``\\n`` (UTF-16, UTF-32) is decoded as one stream, so a decoding error there
     ends the file (raised)."""
     if not _ascii_compatible(options.encoding):
-        text = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
-        yield from enumerate(text, 1)
+        stream = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
+        yield from enumerate(stream, 1)
         return
     decoding = options.decoding
     decoder = codecs.getincrementaldecoder(decoding)()
