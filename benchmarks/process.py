@@ -18,8 +18,9 @@ Tools:
   (``{"a", "b"}`` JSON lines, sorted). It does no verification, so it does less work than
   dedup.
 
-Runs go round the tools in turn (run 1 of every tool, then run 2, …), so a load that comes
-and goes on a shared machine falls on all of them; the table gives the median wall time of
+Runs go round the tools in turn (run 1 of every tool, then run 2, …), each round starting one
+tool further on, so a load that comes and goes on a shared machine falls on all of them and
+no tool always follows the same one; the table gives the median wall time of
 the runs, the median CPU time (user + system of the process and its threads), the highest
 peak RSS, dedup's speed as a multiple of rensa's from the same round of runs, and rensa's CPU
 time over dedup's (less swayed by other processes on the machine than wall time). Before the
@@ -139,6 +140,14 @@ def run_once(tool: str, corpus: Path, out: Path, peers_python: str, baseline: Pa
     }
 
 
+def rotated(tools: list[str], round_number: int) -> list[str]:
+    """The tools in the order of round ``round_number``: each round starts one tool further
+    on, so that what the process before leaves behind (memory the kernel is still
+    reclaiming, say) does not always fall on the same tool."""
+    shift = round_number % len(tools)
+    return tools[shift:] + tools[:shift]
+
+
 def corpus_of(docs: int, work: Path) -> Path:
     """benchmarks/generate.py's corpus of ``docs`` documents (seed 0), generated once."""
     folder = work / f"gen{docs}"
@@ -225,8 +234,8 @@ def main() -> None:
         for tool in tools:
             run_once(tool, warm, args.work / f"out-{tool}", args.peers_python, args.baseline)
         runs: dict[str, list[dict]] = {tool: [] for tool in tools}
-        for _ in range(args.runs):
-            for tool in tools:
+        for round_number in range(args.runs):
+            for tool in rotated(tools, round_number):
                 out = args.work / f"out-{tool}"
                 runs[tool].append(run_once(tool, corpus, out, args.peers_python, args.baseline))
         size_mb = corpus.stat().st_size / 1e6

@@ -27,6 +27,9 @@ import numpy as np
 _TEXT_ERRORS = "surrogatepass"
 
 
+WRITE_BUFFER = 1 << 20  # bytes of text written to the spill file at a time
+
+
 def group_by_partition(partition: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:
     """The order that groups rows by partition, keeping their order within each (a stable
     sort, which for small integers numpy does as a radix sort, linear in the rows), and the
@@ -41,7 +44,8 @@ class TextSpill:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        self._handle: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        # written a megabyte at a time (the texts are a few kilobytes each)
+        self._handle: BinaryIO = open(self.path, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115
         self._offsets = array("q", [0])
         self._read_fd: int | None = None
         self._unflushed = False

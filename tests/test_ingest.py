@@ -330,3 +330,37 @@ def test_random_lines_in_jsonl(tmp_path_factory, junk):
     assert "g0" in ids and "g1" in ids
     with contextlib.suppress(InputError):
         read_corpus([path], STRICT)
+
+
+def _text_lines_one_decoder(data: bytes, decoding: str) -> list:
+    """text_lines as it was: every line after the first through one incremental decoder."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(decoding)()
+    out: list = []
+    for number, raw in enumerate(io.BytesIO(data), 1):
+        try:
+            out.append((number, decoder.decode(raw) if number > 1 else raw.decode(decoding)))
+        except UnicodeDecodeError as err:
+            decoder.reset()
+            out.append((number, (err.start, err.end, err.reason)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": 1}\n\xef\xbb\xbf{"b": 2}\n\xef\xbb\xbf{"c": 3}\n',  # BOMs on lines 2 and 3
+        b'{"a": 1}\n{"b": "\xff"}\n\xef\xbb\xbf{"c": 3}\n{"d": "\xc3\xa9"}\n',  # after a bad line
+        b'{"a": 1}\n{"b": 2}\n{"c": "\xc3',  # the last line cut inside a character
+        b'{"a": 1}\n{"b": 2}\n{"c": "\xc3\xa9\xe2\x82\xac"}\n\n  \n',
+    ],
+)
+def test_text_lines_decode_as_one_incremental_decoder_did(data):
+    from dedup.ingest.jsonl import text_lines
+
+    found = [
+        (n, (t.start, t.end, t.reason) if isinstance(t, UnicodeDecodeError) else t)
+        for n, t in text_lines(io.BytesIO(data), ReadOptions())
+    ]
+    assert found == _text_lines_one_decoder(data, "utf-8-sig")

@@ -214,6 +214,7 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
         if engine == "local" and ray_address:
             raise click.UsageError("--ray-address needs --engine ray")
         allocator.keep_freed_memory()
+        allocator.no_huge_pages()
         if engine == "local":
             return command(*args, workers=workers, **kwargs)
         from dedup.parallel import RayEngine

@@ -82,32 +82,36 @@ def scan_command(
     INPUTS are folders of .txt files (id = file name), .jsonl/.csv/.parquet files, or - for
     JSON lines on standard input.
     """
+    from dedup.cli import runtime
+
+    runtime.one_blas_thread()  # before numpy loads
     from dedup.api import scan
     from dedup.writers import write_scan
 
-    run = Run.start(
-        inputs, out, kwargs, config_file=config_file, quiet=quiet,
-        fail_on_rejects=fail_on_rejects, names=output_names("scan"),
-    )  # fmt: skip
-    run.warn_if_silent(as_json)
-    with run.progress() as progress:
-        reader = run.open(progress)
-        result = scan(
-            reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
-            force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
+    with runtime.collector_paused():
+        run = Run.start(
+            inputs, out, kwargs, config_file=config_file, quiet=quiet,
+            fail_on_rejects=fail_on_rejects, names=output_names("scan"),
         )  # fmt: skip
-        run.check_read()
-    if not quiet:
-        say_spilled(result.spilled, spill, result.config.min_shuffled_sentences)
-        say_resumed(result.resumed, run.workdir)
-    rejects, result = run.collect(result)
-    files = files_written(write_scan(result, out, **run.provenance()) if out else None)
-    if as_json:
-        run.print_json("scan", result.counts, files)
-    elif not quiet:
-        show_scan(result, run.seconds(), top)
-        run.written(files, "pairs and passages")
-    run.finish(rejects)
+        run.warn_if_silent(as_json)
+        with run.progress() as progress:
+            reader = run.open(progress)
+            result = scan(
+                reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+                force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
+            )  # fmt: skip
+            run.check_read()
+        if not quiet:
+            say_spilled(result.spilled, spill, result.config.min_shuffled_sentences)
+            say_resumed(result.resumed, run.workdir)
+        rejects, result = run.collect(result)
+        files = files_written(write_scan(result, out, **run.provenance()) if out else None)
+        if as_json:
+            run.print_json("scan", result.counts, files)
+        elif not quiet:
+            show_scan(result, run.seconds(), top)
+            run.written(files, "pairs and passages")
+        run.finish(rejects)
 
 
 def say_spilled(spilled: bool, spill: str, shuffled_sentences: int = 0) -> None:

@@ -89,6 +89,11 @@ def _stem(path: Path) -> str:
     return name
 
 
+#: Bytes read from a file at a time: lines are read from a buffer this size (with the
+#: default of 8 KiB, reading a file of JSON lines took a system call every two lines).
+READ_BUFFER = 1 << 20
+
+
 def open_binary(path: Path) -> BinaryIO:
     """``path`` opened read-only, decompressed as its extension says."""
     suffix = path.suffix.lower()
@@ -100,7 +105,7 @@ def open_binary(path: Path) -> BinaryIO:
         return cast(BinaryIO, lzma.open(path, "rb"))  # a BufferedIOBase: reads bytes
     if suffix == ".zst":
         return io.BufferedReader(_ZstdReader(open(path, "rb")))
-    return open(path, "rb")
+    return open(path, "rb", buffering=READ_BUFFER)
 
 
 class _ZstdReader(io.RawIOBase):

@@ -176,18 +176,30 @@ def text_lines(
     the byte ``\\n`` (UTF-16, UTF-32) is decoded as one stream, so a decoding error there
     ends the file (raised)."""
     if not _ascii_compatible(options.encoding):
-        text = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
-        yield from enumerate(text, 1)
+        stream = io.TextIOWrapper(handle, encoding=options.decoding, newline="")
+        yield from enumerate(stream, 1)
         return
-    decoder = codecs.getincrementaldecoder(options.decoding)()
+    decoding = options.decoding
+    decoder = codecs.getincrementaldecoder(decoding)()
+    # UTF-8 (with or without a BOM): once the incremental decoder has decoded a line (the
+    # decoder of "utf-8-sig" drops a BOM at the start of the first it is given), a line that
+    # ends in a newline decodes as plain UTF-8 does (no character's bytes hold a newline, so
+    # nothing is left pending): one C call instead of the decoder's Python wrapper
+    plain = "utf-8" if decoding in ("utf-8", "utf-8-sig") else None
+    fresh = True  # the decoder has decoded nothing since it was made or reset
     for line_number, raw in enumerate(handle, 1):
         try:
-            yield (
-                line_number,
-                decoder.decode(raw) if line_number > 1 else raw.decode(options.decoding),
-            )
+            if line_number == 1:
+                text = raw.decode(decoding)
+            elif plain is not None and not fresh and raw.endswith(b"\n"):
+                text = raw.decode(plain)
+            else:
+                text = decoder.decode(raw)
+                fresh = False
+            yield line_number, text
         except UnicodeDecodeError as err:
             decoder.reset()
+            fresh = True
             yield line_number, err
 
 

@@ -54,7 +54,7 @@ def _text_or_none(value: Any) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
+    return None if not text or text.isspace() else text
 
 
 def _fail(error: InputError, options: ReadOptions) -> Reject:

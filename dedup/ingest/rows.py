@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -60,13 +61,19 @@ def record_problem(record: Record) -> str | None:
     file could hold."""
     if isinstance(record, UnusableRecord):
         return record.problem
-    for name in ("id", "text", "outlet", "date", "url", "title"):
-        if _holds_surrogate(getattr(record, name)):
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        # ASCII text (isascii() is O(1)) holds no surrogate: most fields, tested inline
+        ascii_text = type(value) is str and value.isascii()
+        if value is not None and not ascii_text and _holds_surrogate(value):
             return _surrogate_message(name)
     for key, value in record.extra.items():
         if _holds_surrogate(key) or _holds_surrogate(value):
             return _surrogate_message(str(key).encode("utf-8", "backslashreplace").decode())
     return None
+
+
+_TEXT_FIELDS = ("id", "text", "outlet", "date", "url", "title")
 
 
 def records_of_rows(
@@ -97,17 +104,10 @@ def _record_from_row(
         return _fail(
             InputError(name, line, f'field "{options.text_field}" is {kind}, not text'), options
         )
-    if not text.strip():
+    if not text or text.isspace():  # (what strip() would leave nothing of, without a copy)
         return _fail(InputError(name, line, "empty text"), options)
     doc_id = _text_or_none(row.get(options.id_field)) or default_id
-    mapped = {
-        options.id_field,
-        options.text_field,
-        options.outlet_field,
-        options.date_field,
-        options.url_field,
-        options.title_field,
-    }
+    mapped = _mapped_fields(options)
     return Record(
         id=doc_id,
         text=text,
@@ -117,4 +117,19 @@ def _record_from_row(
         title=_text_or_none(row.get(options.title_field)),
         source=f"{name}:{line}",
         extra={key: value for key, value in row.items() if key not in mapped},
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _mapped_fields(options: ReadOptions) -> frozenset[str]:
+    """The keys of a row that are a record's fields (the others go to its ``extra``)."""
+    return frozenset(
+        (
+            options.id_field,
+            options.text_field,
+            options.outlet_field,
+            options.date_field,
+            options.url_field,
+            options.title_field,
+        )
     )

@@ -86,3 +86,40 @@ def test_a_command_asks_for_it_and_importing_dedup_does_not(monkeypatch, tmp_pat
 def test_elsewhere_than_on_glibc_it_does_nothing(monkeypatch):
     monkeypatch.setattr(allocator, "is_glibc", lambda: False)
     assert allocator.keep_freed_memory() is False
+
+
+def thp_enabled(code: str) -> str | None:
+    """The THP_enabled value of /proc/self/status after ``code`` runs in a fresh process
+    whose huge pages were first turned back on (this process may have turned them off for
+    itself and its children, by running a command)."""
+    check = (
+        "import ctypes; ctypes.CDLL(None).prctl(41, 0, 0, 0, 0)\n"
+        + code
+        + "\nprint(' '.join(l.split()[1] for l in open('/proc/self/status') if 'THP_en' in l))"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    return done.stdout.strip() or None
+
+
+linux_thp = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or thp_enabled("") is None,
+    reason="Linux's per-process huge page setting (shown by kernels since 6.x)",
+)
+
+
+@linux_thp
+def test_huge_pages_are_turned_off_for_the_process():
+    assert thp_enabled("") == "1"
+    turned_off = "from dedup.cli.allocator import no_huge_pages; assert no_huge_pages()"
+    assert thp_enabled(turned_off) == "0"
+
+
+def test_a_command_turns_huge_pages_off_and_importing_dedup_does_not(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(allocator, "no_huge_pages", lambda: calls.append(1) or True)
+    import dedup.api  # noqa: F401 - the API alone: no call
+
+    assert calls == []
+    result = CliRunner().invoke(main, ["scan", str(CORPUS), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert calls == [1]
