@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import click
@@ -82,21 +83,31 @@ def scan_command(
     INPUTS are folders of .txt files (id = file name), .jsonl/.csv/.parquet files, or - for
     JSON lines on standard input.
     """
-    from dedup.api import scan
-    from dedup.writers import write_scan
+    from dedup.api import scan_streamed
 
     run = Run.start(
         inputs, out, kwargs, config_file=config_file, quiet=quiet,
         fail_on_rejects=fail_on_rejects, names=output_names("scan"),
     )  # fmt: skip
     run.warn_if_silent(as_json)
-    with run.progress() as progress:
-        reader = run.open(progress)
-        result = scan(
-            reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
-            force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
-        )  # fmt: skip
-        run.check_read()
+    with ExitStack() as held:  # on Ray, the result reads its scratch until written
+        with run.progress() as progress:
+            reader = run.open(progress)
+            scanned = scan_streamed(
+                reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+                force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
+            )  # fmt: skip
+            result = held.enter_context(scanned)
+            run.check_read()
+        _finish_scan(run, result, out, spill, top, quiet, as_json)
+
+
+def _finish_scan(
+    run: Run, result: Any, out: str | None, spill: str, top: int, quiet: bool, as_json: bool
+) -> None:
+    """What ``dedup scan`` says and writes of its ``result``."""
+    from dedup.writers import write_scan
+
     if not quiet:
         say_spilled(result.spilled, spill)
         say_resumed(result.resumed, run.workdir)
