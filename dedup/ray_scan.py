@@ -53,7 +53,6 @@ from dedup.spilled import (
     KEY_ROW,
     SPILL_BLOCK_DOCS,
     SPILL_PART_KEYS,
-    _first_of_each_id,
     _signature_map,
     _spilled_key_hits,
     _spilled_two_hits,
@@ -150,8 +149,8 @@ def _scan(
             progress("read", done, len(shards))
     corpus = merger.finish()
     del merger
-    order, duplicates = _first_of_each_id(corpus.meta)
-    rejects: list[Reject] = corpus.unusable + duplicates
+    order = corpus.meta.id_order()  # no id twice: the merger rejected the later ones
+    rejects: list[Reject] = list(corpus.unusable)
     chars = int(corpus.chars.sum())
     parts = partitions or max(1, -(-chars // (CHARS_PER_KEY * SPILL_PART_KEYS)))
     words = _words_stage(corpus, order, folder, parts, config, engine, progress)
@@ -187,7 +186,7 @@ def _scan(
         passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
     seconds["candidates"], clock = lap(clock)
     table = DocTable(
-        [corpus.meta[i] for i in words.index.tolist()],
+        corpus.meta.take(words.index),
         words.words,
         corpus.chars[words.index],
         cast("Callable[[int], str]", DeferredText),  # passages' texts cut by tasks below

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dedup.api import scan, scan_streamed
 from dedup.ingest import CorpusReader
 from dedup.parallel import LocalEngine
+from dedup.ray_meta import RecordColumnsBuilder
 from dedup.ray_result import DocumentColumns, PassageTexts
+from dedup.types import Record
 from dedup.writers import write_scan
 from tests.test_ray_shards import shard_corpus, write_shards
 
@@ -95,6 +98,29 @@ def test_streamed_scan_elsewhere_is_the_scan(shards, tmp_path):
         assert result.pairs == expected.pairs and result.passages == expected.passages
     with scan_streamed(CorpusReader([str(shards)]), workers=ShardReading(2), spill="never") as got:
         assert isinstance(got.passages, tuple) and got.documents == expected.documents
-    with pytest.raises(ValueError, match="spill must be one of"):
-        with scan_streamed([], spill="sometimes"):
-            pass
+    with pytest.raises(ValueError, match="spill must be one of"), scan_streamed([], spill="no"):
+        pass
+
+
+def test_record_columns_give_back_the_records():
+    records = [
+        Record("b", "", "Wire", "2024-01-02", None, None, "part-0.jsonl:1"),
+        Record("a", "", None, None, None, None, "caf\udce9/part-1.jsonl:7"),  # a path's bad byte
+        Record("c", "", "Wire", None, None, None, ""),
+    ]
+    building = RecordColumnsBuilder()
+    for r in records:
+        building.add(r.id, r.outlet, r.date, r.source)
+    columns = building.finish()
+    assert list(columns) == records and len(columns) == 3
+    assert columns.values == [None, "Wire", "2024-01-02"]  # each outlet and date once
+    assert columns[-1] == records[-1] and list(columns[1:]) == records[1:]
+    assert columns.id_order().tolist() == [1, 0, 2]
+    taken = columns.take(np.array([2, 1]))
+    assert list(taken) == [records[2], records[1]] and taken.take(np.array([1]))[0] == records[1]
+    assert taken.id_order().tolist() == [1, 0]
+    twice = RecordColumnsBuilder()
+    twice.add("x", None, None, "s:1")
+    twice.add("x", None, None, "s:2")
+    with pytest.raises(ValueError, match='id "x" is held twice'):
+        twice.finish().id_order()
