@@ -110,9 +110,9 @@ def _is_worker(pid: int) -> bool:
 def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
     """``python -m dedup ARGS`` with ``dedup`` imported from ``tree``: seconds, the
     process' own peak RSS (MB) and CPU seconds, the largest peak RSS among the Ray workers
-    seen below it, the CPU seconds of every process it started that ended (``resource``'s
-    children: itself and what it reaped), the load average before and after, and the exit
-    status."""
+    seen below it and their CPU seconds (as last polled), the CPU seconds of every process
+    it started that ended (``resource``'s children: itself and what it reaped), the load
+    average before and after, and the exit status."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     load_before = os.getloadavg()[0]
     children_before = _children_cpu()
@@ -126,6 +126,7 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
     )
     peak = workers = 0
     cpu = 0.0
+    worker_cpu: dict[int, float] = {}  # the last CPU seconds seen of each worker
     status = "ok"
     while child.poll() is None:
         peak = max(peak, _status_kb(child.pid, "VmHWM:"))
@@ -133,6 +134,7 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
         for pid in _descendants(child.pid):
             if _is_worker(pid):
                 workers = max(workers, _status_kb(pid, "VmHWM:"))
+                worker_cpu[pid] = max(worker_cpu.get(pid, 0.0), _cpu_seconds(pid))
         if time.perf_counter() - start > timeout:
             child.send_signal(signal.SIGTERM)
             child.wait()
@@ -149,6 +151,7 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
         "driver_peak_mb": round(peak / 1024, 1),
         "worker_peak_mb": round(workers / 1024, 1),
         "driver_cpu_s": round(cpu, 1),
+        "workers_cpu_s": round(sum(worker_cpu.values()), 1),
         "reaped_cpu_s": round(_children_cpu() - children_before, 1),
         "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "status": status,
