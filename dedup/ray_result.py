@@ -11,6 +11,7 @@ Both are read-only sequences, equal item for item to the tuples of a local scan;
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast, overload
@@ -140,6 +141,21 @@ def streamed_result(
     return result.replace(documents=documents, passages=passages, counts=counts)
 
 
+def for_display(result: ScanResult, top: int) -> ScanResult:
+    """``result`` with only the passages the top-pairs table may show (the passages of the
+    ``top`` pairs that share the most words, ranked as :func:`dedup.writers.top_pairs_table`
+    ranks them), so that showing it reads no other passage's text."""
+    passages = result.passages
+    if not isinstance(passages, PassageTexts):
+        return result
+    ranked = heapq.nsmallest(
+        top, result.pairs, key=lambda p: (-max(p.reused_words_a, p.reused_words_b), p.a, p.b)
+    )
+    wanted = {alignment.cluster for pair in ranked for alignment in pair.alignments}
+    shown = [passages[k] for k, p in enumerate(passages.passages) if p.id in wanted]
+    return result.replace(passages=tuple(shown))
+
+
 def materialized(result: ScanResult) -> ScanResult:
     """``result`` with its documents and passages read into tuples (before its scratch
     folder goes)."""
@@ -149,4 +165,11 @@ def materialized(result: ScanResult) -> ScanResult:
     )
 
 
-__all__ = ["DocumentColumns", "PassageTexts", "document_columns", "materialized", "streamed_result"]
+__all__ = [
+    "DocumentColumns",
+    "PassageTexts",
+    "document_columns",
+    "for_display",
+    "materialized",
+    "streamed_result",
+]

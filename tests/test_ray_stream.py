@@ -17,7 +17,7 @@ from dedup.api import scan, scan_streamed
 from dedup.ingest import CorpusReader
 from dedup.parallel import LocalEngine
 from dedup.ray_meta import RecordColumnsBuilder
-from dedup.ray_result import DocumentColumns, PassageTexts
+from dedup.ray_result import DocumentColumns, PassageTexts, for_display
 from dedup.types import Record
 from dedup.writers import write_scan
 from tests.test_ray_shards import shard_corpus, write_shards
@@ -80,6 +80,14 @@ def test_streamed_ray_scan_writes_the_local_files(shards, small_files, tmp_path)
         assert [result.passages[k] for k in reversed(range(len(passages)))] == passages[::-1]
         assert result.passages[-1] == passages[-1]
         assert result.documents[1:3] == list(result.documents)[1:3]
+        # the top-pairs table is shown the passages of the top pairs, and no other
+        shown = for_display(result, 3)
+        ranked = sorted(
+            result.pairs, key=lambda p: (-max(p.reused_words_a, p.reused_words_b), p.a, p.b)
+        )
+        top = ranked[:3]
+        assert {p.id for p in shown.passages} == {a.cluster for p in top for a in p.alignments}
+        assert set(shown.passages) < set(passages)
     assert not spill.exists()  # the scratch is removed (and the folder made for it)
     assert result.counts["passages"] == len(passages) > 3
     assert result.counts["documents_with_repeats"] == sum(

@@ -116,7 +116,9 @@ def _finish_scan(
     if as_json:
         run.print_json("scan", result.counts, files)
     elif not quiet:
-        show_scan(result, run.seconds(), top)
+        from dedup.ray_result import for_display
+
+        show_scan(for_display(result, top), run.seconds(), top)
         run.written(files, "pairs and passages")
     run.finish(rejects)
 
