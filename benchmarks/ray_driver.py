@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -90,6 +91,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _is_worker(pid: int) -> bool:
     try:
         return b"ray::" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -99,9 +109,13 @@ def _is_worker(pid: int) -> bool:
 
 def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
     """``python -m dedup ARGS`` with ``dedup`` imported from ``tree``: seconds, the
-    process' own peak RSS (MB), the largest peak RSS among the Ray workers seen below it,
-    and the exit status."""
+    process' own peak RSS (MB) and CPU seconds, the largest peak RSS among the Ray workers
+    seen below it and their CPU seconds (as last polled), the CPU seconds of every process
+    it started that ended (``resource``'s children: itself and what it reaped), the load
+    average before and after, and the exit status."""
     env = dict(os.environ, PYTHONPATH=str(tree))
+    load_before = os.getloadavg()[0]
+    children_before = _children_cpu()
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "dedup", *args],
@@ -111,12 +125,16 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
         stderr=subprocess.PIPE,
     )
     peak = workers = 0
+    cpu = 0.0
+    worker_cpu: dict[int, float] = {}  # the last CPU seconds seen of each worker
     status = "ok"
     while child.poll() is None:
         peak = max(peak, _status_kb(child.pid, "VmHWM:"))
+        cpu = max(cpu, _cpu_seconds(child.pid))
         for pid in _descendants(child.pid):
             if _is_worker(pid):
                 workers = max(workers, _status_kb(pid, "VmHWM:"))
+                worker_cpu[pid] = max(worker_cpu.get(pid, 0.0), _cpu_seconds(pid))
         if time.perf_counter() - start > timeout:
             child.send_signal(signal.SIGTERM)
             child.wait()
@@ -132,8 +150,17 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
         "seconds": round(seconds, 1),
         "driver_peak_mb": round(peak / 1024, 1),
         "worker_peak_mb": round(workers / 1024, 1),
+        "driver_cpu_s": round(cpu, 1),
+        "workers_cpu_s": round(sum(worker_cpu.values()), 1),
+        "reaped_cpu_s": round(_children_cpu() - children_before, 1),
+        "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "status": status,
     }
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def digests(out: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ are traced too (``tracemalloc``; slower, and the trace adds to the resident memo
 the result's largest holders are listed by source line.
 
     python benchmarks/ray_driver_memory.py /tmp/raydrv100k/shards8 --trace
+    python benchmarks/ray_driver_memory.py /tmp/raydrv100k/shards8 --write /tmp/out
 """
 
 from __future__ import annotations
@@ -86,11 +87,19 @@ def main() -> None:
     parser.add_argument("--workers", "-j", type=int, default=2)
     parser.add_argument("--trace", action="store_true", help="trace Python's allocations")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--write",
+        type=Path,
+        help="write the scan's files to this folder as dedup scan does (dedup.api.scan_streamed"
+        " and dedup.writers.write_scan: the result read from its columns and files), marked"
+        " 'written'",
+    )
     options = parser.parse_args()
 
-    from dedup.api import scan
+    from dedup.api import scan, scan_streamed
     from dedup.ingest import CorpusReader
     from dedup.parallel import RayEngine
+    from dedup.writers import write_scan
 
     watch = Watch()
     report: dict[str, Any] = {"shards": str(options.shards), "workers": options.workers}
@@ -100,14 +109,23 @@ def main() -> None:
         if options.trace:
             tracemalloc.start()
         started = time.perf_counter()
-        result = scan(
-            CorpusReader([str(options.shards)]), workers=engine, spill_dir=spill,
-            progress=watch.progress,
-        )  # fmt: skip
-        report["seconds"] = round(time.perf_counter() - started, 1)
-        watch.mark("result")
-        if options.trace:
-            report["largest_holders"] = largest_holders(options.top)
+        reader = CorpusReader([str(options.shards)])
+        if options.write is None:
+            result = scan(reader, workers=engine, spill_dir=spill, progress=watch.progress)
+            report["seconds"] = round(time.perf_counter() - started, 1)
+            watch.mark("result")
+            if options.trace:
+                report["largest_holders"] = largest_holders(options.top)
+        else:
+            with scan_streamed(
+                reader, workers=engine, spill_dir=spill, progress=watch.progress
+            ) as result:
+                watch.mark("result")
+                if options.trace:
+                    report["largest_holders"] = largest_holders(options.top)
+                write_scan(result, options.write, warnings=reader.warnings)
+                report["seconds"] = round(time.perf_counter() - started, 1)
+                watch.mark("written")
         report["counts"] = {k: result.counts[k] for k in ("documents", "pairs", "passages")}
     report["marks"] = watch.marks
     report["peak"] = watch.peak

@@ -23,7 +23,7 @@ from dedup.outputs import is_dedup_work
 from dedup.parallel import Engine
 from dedup.plain_kernels import SMALL_INPUT_CHARS, small_input
 from dedup.prepare import as_records
-from dedup.ray_scan import scan_shards
+from dedup.ray_scan import scan_shards, streamed_shards
 from dedup.ray_shards import Shard, input_shards
 from dedup.spilled import scan_spilled
 from dedup.types import (
@@ -150,6 +150,43 @@ def scan(
             return result
         workspace.finish()
     return result.replace(resumed=tuple(workspace.resumed))
+
+
+@contextlib.contextmanager
+def scan_streamed(
+    data: Any,
+    config: Config | None = None,
+    *,
+    spill: str = "auto",
+    workdir: str | Path | None = None,
+    spill_dir: str | Path | None = None,
+    force: bool = False,
+    workers: int | Engine = 1,
+    progress: ProgressFn | None = None,
+    expand_pairs: bool = False,
+    **fields: str,
+) -> Iterator[ScanResult]:
+    """:func:`scan` as a context: on Ray (input files read by the workers), the result's
+    ``documents`` are made from columns as they are read and its passages' texts are read
+    from the files the tasks wrote (:mod:`dedup.ray_result`), until the block ends; so that
+    writing its files (:func:`dedup.writers.write_scan`) holds neither every document's
+    record nor every passage's text at once. Elsewhere, the result of :func:`scan`."""
+    if spill not in SPILL_CHOICES:
+        raise ValueError(f"spill must be one of {', '.join(SPILL_CHOICES)}, got {spill!r}")
+    if spill != "never" and (shards := _worker_shards(data, workers)) is not None:
+        with (
+            _scratch(spill_dir or workdir, own=spill_dir is None) as folder,
+            streamed_shards(
+                data, shards, config, cast(Engine, workers), spill_dir=folder,
+                progress=progress, expand_pairs=expand_pairs,
+            ) as result,
+        ):  # fmt: skip
+            yield result.replace(spilled=True)
+        return
+    yield scan(
+        data, config, spill=spill, workdir=workdir, spill_dir=spill_dir, force=force,
+        workers=workers, progress=progress, expand_pairs=expand_pairs, **fields,
+    )  # fmt: skip
 
 
 def _input_bytes(data: Any) -> int | None:

@@ -207,8 +207,11 @@ def assemble_pairs(
     return pairs
 
 
-def document_infos(table: DocTable, raw: list[tuple[int, int, list[int]]]) -> list[DocumentInfo]:
-    n_docs = len(table.records)
+def document_measures(
+    n_docs: int, raw: list[tuple[int, int, list[int]]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's reused and repeated words (ndarrays of int64, length ``n_docs``), from
+    the alignment rows ``raw``."""
     rows = np.array([row for _, _, row in raw], dtype=np.int64).reshape(-1, ROW_WIDTH)
     a = np.array([a for a, _, _ in raw], dtype=np.int64)
     b = np.array([b for _, b, _ in raw], dtype=np.int64)
@@ -218,8 +221,14 @@ def document_infos(table: DocTable, raw: list[tuple[int, int, list[int]]]) -> li
         np.concatenate([rows[cross, A_LO], rows[cross, B_LO]]),
         np.concatenate([rows[cross, A_HI], rows[cross, B_HI]]),
         n_docs,
-    ).tolist()
-    repeated = union_lengths(a[same], rows[same, B_LO], rows[same, B_HI], n_docs).tolist()
+    )
+    repeated = union_lengths(a[same], rows[same, B_LO], rows[same, B_HI], n_docs)
+    return reused, repeated
+
+
+def document_infos(table: DocTable, raw: list[tuple[int, int, list[int]]]) -> list[DocumentInfo]:
+    reused_words, repeated_words = document_measures(len(table.records), raw)
+    reused, repeated = reused_words.tolist(), repeated_words.tolist()
     return [
         DocumentInfo(
             id=record.id,

@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -42,6 +43,7 @@ from dedup.ingest import CorpusReader
 from dedup.lsh import candidate_pairs
 from dedup.parallel import Engine
 from dedup.passage_keys import PassageCandidates, merge_passage_candidates
+from dedup.ray_result import DocumentColumns, document_columns, materialized, streamed_result
 from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
 from dedup.ray_verify import DeferredText, ShardWords
 from dedup.spilled import (
@@ -50,7 +52,6 @@ from dedup.spilled import (
     KEY_ROW,
     SPILL_BLOCK_DOCS,
     SPILL_PART_KEYS,
-    _first_of_each_id,
     _signature_map,
     _spilled_key_hits,
     _spilled_two_hits,
@@ -85,88 +86,139 @@ def scan_shards(
     ``shards`` (:func:`dedup.ray_shards.input_shards` of its paths) read by a task on
     ``engine``. ``reader``'s rejects, warnings and counts are filled in as reading it would.
     The scratch folder under ``spill_dir`` must be seen by every worker at the same path."""
+    with streamed_shards(
+        reader, shards, config, engine, spill_dir=spill_dir, progress=progress,
+        partitions=partitions, expand_pairs=expand_pairs,
+    ) as result:  # fmt: skip
+        return materialized(result)
+
+
+@contextmanager
+def streamed_shards(
+    reader: CorpusReader,
+    shards: list[Shard],
+    config: Config | None,
+    engine: Engine,
+    *,
+    spill_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    partitions: int | None = None,
+    expand_pairs: bool = False,
+) -> Iterator[ScanResult]:
+    """:func:`scan_shards`, whose result holds its documents as columns and its passages'
+    texts in the files the tasks that cut them wrote (:mod:`dedup.ray_result`): it is good
+    until the block ends, when the scratch folder goes."""
     config = config or Config()
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
     where, folder = make_scratch(spill_dir)
     try:
-        merger = ShardMerger(reader)
-        jobs = [(shard,) for shard in shards]
-        for done, read in enumerate(
-            engine.map_ordered(read_shard, (reader.options, str(folder)), jobs), 1
-        ):
-            merger.add(read)
-            if progress:
-                progress("read", done, len(shards))
-        corpus = merger.finish()
-        del merger
-        order, duplicates = _first_of_each_id(corpus.meta)
-        rejects: list[Reject] = corpus.unusable + duplicates
-        chars = int(corpus.chars.sum())
-        parts = partitions or max(1, -(-chars // (CHARS_PER_KEY * SPILL_PART_KEYS)))
-        words = _words_stage(corpus, order, folder, parts, config, engine, progress)
-        rejects += words.rejects
-        n_docs = len(words.index)
-        seconds["words"], clock = lap(clock)
-        seconds["signatures"] = 0.0
-        source = ShardWords(
-            str(folder),
-            corpus.shard[words.index],
-            corpus.start[words.index],
-            corpus.end[words.index],
-            corpus.chars[words.index],
-            config.shingle_size,
-            engine,
-            RAY_BLOCK_DOCS,
-        )
-        groups = CopyGroups.none(n_docs)
-        if not expand_pairs:
-            groups = _copy_groups(words, source, config)
-        kept = groups.kept() if len(groups) else None
-        if kept is None:
-            lsh_pairs = candidate_pairs(words.band_keys)
-        else:
-            lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
-        words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
-        passage, common_keys = _candidates(
-            words, folder, parts, n_docs, config, engine, progress,
-            groups if kept is not None else None,
-        )  # fmt: skip
-        if kept is not None:
-            self_docs = groups.with_members(kept[passage.self_docs])
-            passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
-        seconds["candidates"], clock = lap(clock)
-        table = DocTable(
-            [corpus.meta[i] for i in words.index.tolist()],
-            words.words,
-            corpus.chars[words.index],
-            cast("Callable[[int], str]", DeferredText),  # passages' texts cut by tasks below
-        )
-        found, clock = verify_candidates(
-            source,
-            table,
-            lsh_pairs.tolist(),
-            set(map(tuple, passage.pairs.tolist())),
-            passage.self_docs.tolist(),
-            config,
-            progress=progress,
-            work=None,
-            engine=engine,
-            seconds=seconds,
-            clock=clock,
-            groups=groups if kept is not None else None,
-        )
-        found = dataclasses.replace(found, passages=source.passage_texts(found.passages))
-        list(engine.map_ordered(_join_files, (str(folder),), [(words.jobs, "signatures")]))
-        signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
-    except OSError as error:
-        if not is_spill_failure(error, folder):
-            raise
-        raise spill_error(where, error) from error
+        try:
+            result = _scan(
+                reader, shards, config, engine, folder, progress, partitions, expand_pairs
+            )
+        except OSError as error:
+            if not is_spill_failure(error, folder):
+                raise
+            raise spill_error(where, error) from error
+        yield result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scan(
+    reader: CorpusReader,
+    shards: list[Shard],
+    config: Config,
+    engine: Engine,
+    folder: Path,
+    progress: ProgressFn | None,
+    partitions: int | None,
+    expand_pairs: bool,
+) -> ScanResult:
+    """The stages of :func:`streamed_shards`, their scratch in ``folder``."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    merger = ShardMerger(reader)
+    jobs = [(shard,) for shard in shards]
+    for done, read in enumerate(
+        engine.map_ordered(read_shard, (reader.options, str(folder)), jobs), 1
+    ):
+        merger.add(read)
+        if progress:
+            progress("read", done, len(shards))
+    corpus = merger.finish()
+    del merger
+    order = corpus.meta.id_order()  # no id twice: the merger rejected the later ones
+    rejects: list[Reject] = list(corpus.unusable)
+    chars = int(corpus.chars.sum())
+    parts = partitions or max(1, -(-chars // (CHARS_PER_KEY * SPILL_PART_KEYS)))
+    words = _words_stage(corpus, order, folder, parts, config, engine, progress)
+    rejects += words.rejects
+    n_docs = len(words.index)
+    seconds["words"], clock = lap(clock)
+    seconds["signatures"] = 0.0
+    source = ShardWords(
+        str(folder),
+        corpus.shard[words.index],
+        corpus.start[words.index],
+        corpus.end[words.index],
+        corpus.chars[words.index],
+        config.shingle_size,
+        engine,
+        RAY_BLOCK_DOCS,
+    )
+    groups = CopyGroups.none(n_docs)
+    if not expand_pairs:
+        groups = _copy_groups(words, source, config)
+    kept = groups.kept() if len(groups) else None
+    if kept is None:
+        lsh_pairs = candidate_pairs(words.band_keys)
+    else:
+        lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
+    words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
+    passage, common_keys = _candidates(
+        words, folder, parts, n_docs, config, engine, progress,
+        groups if kept is not None else None,
+    )  # fmt: skip
+    if kept is not None:
+        self_docs = groups.with_members(kept[passage.self_docs])
+        passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
+    seconds["candidates"], clock = lap(clock)
+    table = DocTable(
+        corpus.meta.take(words.index),
+        words.words,
+        corpus.chars[words.index],
+        cast("Callable[[int], str]", DeferredText),  # passages' texts cut by tasks below
+    )
+    found, clock = verify_candidates(
+        source,
+        table,
+        lsh_pairs.tolist(),
+        set(map(tuple, passage.pairs.tolist())),
+        passage.self_docs.tolist(),
+        config,
+        progress=progress,
+        work=None,
+        engine=engine,
+        seconds=seconds,
+        clock=clock,
+        groups=groups if kept is not None else None,
+        documents_of=document_columns,
+    )
+    passages = source.passage_texts(found.passages)
+    list(engine.map_ordered(_join_files, (str(folder),), [(words.jobs, "signatures")]))
+    signatures = _signature_map(folder / "signatures.bin", n_docs, config.num_perm)
     candidates = (len(lsh_pairs), len(passage.pairs), len(passage.self_docs), common_keys)
-    return found.scan_result(config, table, rejects, signatures, candidates, seconds)
+    return streamed_result(
+        found,
+        cast(DocumentColumns, found.documents),
+        passages,
+        config=config,
+        table=table,
+        rejects=rejects,
+        signatures=signatures,
+        candidates=candidates,
+        seconds=seconds,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,4 +453,4 @@ def _copy_groups(words: _Words, source: ShardWords, config: Config) -> CopyGroup
     )
 
 
-__all__ = ["scan_shards"]
+__all__ = ["scan_shards", "streamed_shards"]

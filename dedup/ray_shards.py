@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import glob
 import os
-import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from dedup.ingest.options import Note, _reject
 from dedup.ingest.reader import iter_path
 from dedup.ingest.rows import record_problem
 from dedup.prepare import printable_source
+from dedup.ray_meta import RecordColumns, RecordColumnsBuilder
 from dedup.types import Record, Reject
 
 TEXT_ERRORS = "surrogatepass"  # as dedup.spill.TextSpill
@@ -179,7 +179,7 @@ class ShardedCorpus:
     unusable : the records the scan cannot write out, as ``usable_records`` rejects them
     """
 
-    meta: list[Record]
+    meta: RecordColumns
     chars: np.ndarray
     shard: np.ndarray
     start: np.ndarray
@@ -196,11 +196,10 @@ class ShardMerger:
     def __init__(self, reader: CorpusReader) -> None:
         self.reader = reader
         self.first_seen: dict[str, str] = {}
-        self.meta: list[Record] = []
+        self.meta = RecordColumnsBuilder()
         self.unusable: list[Reject] = []
         self.columns = [array("q") for _ in range(4)]  # chars, shard, start, end
         self.shards = 0
-        self.no_extra: dict = {}  # one empty dict for all: these records stay in the scan
 
     def add(self, read: ShardRead) -> None:
         events = iter(read.events)
@@ -237,20 +236,8 @@ class ShardMerger:
         if problem is not None:
             self.unusable.append(problem)
             return
-        # outlets and dates repeat: one string of each is kept
-        outlet, date = read.outlets[number], read.dates[number]
-        self.meta.append(
-            Record(
-                doc_id,
-                "",
-                None if outlet is None else sys.intern(outlet),
-                None if date is None else sys.intern(date),
-                None,
-                None,
-                source,
-                self.no_extra,
-            )
-        )
+        # as columns: outlets and dates repeat, and are kept once each
+        self.meta.add(doc_id, read.outlets[number], read.dates[number], source)
         chars, shard, start, end = self.columns
         chars.append(read.chars[number])
         shard.append(self.shards)
@@ -266,7 +253,7 @@ class ShardMerger:
         chars, shard, start, end = (
             np.frombuffer(values, dtype=np.int64).copy() for values in self.columns
         )
-        return ShardedCorpus(self.meta, chars, shard, start, end, self.unusable)
+        return ShardedCorpus(self.meta.finish(), chars, shard, start, end, self.unusable)
 
 
 def read_texts(folder: str, shards: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[str]:

@@ -12,21 +12,22 @@ back; the texts of the passages are cut by tasks as well.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from dedup.candidates import measure_overlaps
 from dedup.config import Config
 from dedup.parallel import Engine, LocalEngine
+from dedup.ray_result import PassageTexts
 from dedup.ray_shards import TEXT_ERRORS, read_texts
 from dedup.shingle import Tokens
 from dedup.spilled import SPILL_BLOCK_DOCS, pair_blocks
-from dedup.stages import concat_clearing, cut_runs
+from dedup.stages import concat, concat_clearing, cut_runs
+from dedup.types import PassageCluster
 from dedup.verify import BlockFound, block_flags, verify_block
 from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
 
@@ -115,11 +116,11 @@ class ShardWords:
         shingled = self.shingled(np.array(docs, dtype=np.int64))
         return [shingled.doc_shingles(k).tobytes() for k in range(len(docs))]
 
-    def passage_texts(self, passages: list) -> list:
-        """``passages`` with the text cuts :class:`DeferredText` noted made, by tasks. Each
-        task writes its cuts to a file of its own, read back here: returned, they would pass
-        through Ray's object store, whose pages this process would then hold."""
-        cuts = [p.text for p in passages]
+    def passage_texts(self, passages: list[PassageCluster]) -> PassageTexts:
+        """``passages`` (their texts the cuts :class:`DeferredText` noted) with the cuts made
+        by tasks, a file each, and read from those files when asked for: returned, they
+        would pass through Ray's object store, whose pages this process would then hold."""
+        cuts = cast(list[TextCut], [p.text for p in passages])
         docs = np.array([c.doc for c in cuts], dtype=np.int64)
         spans = np.array([(c.start, c.end) for c in cuts], dtype=np.int64).reshape(-1, 2)
         jobs = [
@@ -130,10 +131,11 @@ class ShardWords:
             )
             for job, lo in enumerate(range(0, len(cuts), PASSAGE_TEXTS_PER_JOB))
         ]
-        texts: list[str] = []
-        for job, lengths in enumerate(self.engine.map_ordered(_cut_job, (self.folder,), jobs)):
-            texts += _read_cuts(_cut_path(self.folder, job), lengths)
-        return [dataclasses.replace(p, text=t) for p, t in zip(passages, texts)]
+        lengths = [
+            found.copy() for found in self.engine.map_ordered(_cut_job, (self.folder,), jobs)
+        ]
+        paths = [_cut_path(self.folder, job) for job in range(len(jobs))]
+        return PassageTexts(passages, paths, concat(lengths, np.int64), PASSAGE_TEXTS_PER_JOB)
 
     def _where(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.shard[docs], self.start[docs], self.end[docs]
@@ -213,16 +215,6 @@ def _cut_job(
     with open(_cut_path(folder, job), "wb") as out:
         out.write(b"".join(cut))
     return np.array([len(data) for data in cut], dtype=np.int64)
-
-
-def _read_cuts(path: Path, lengths: np.ndarray) -> list[str]:
-    """The texts a cut job wrote to ``path`` (removed once read)."""
-    data = path.read_bytes()
-    if len(data) != int(lengths.sum()):
-        raise OSError(f"{path}: {len(data)} bytes, {int(lengths.sum())} written")
-    path.unlink()
-    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-    return [data[lo:hi].decode("utf-8", TEXT_ERRORS) for lo, hi in itertools.pairwise(bounds)]
 
 
 class DeferredText:

@@ -72,6 +72,10 @@ def _global(local: np.ndarray, numbers: np.ndarray | None) -> np.ndarray:
     return local if numbers is None else numbers[local]
 
 
+#: What makes the documents' records from the table and the alignment rows
+DocumentsFn = Callable[[DocTable, list[tuple[int, int, list[int]]]], Sequence[DocumentInfo]]
+
+
 @dataclass(frozen=True, slots=True)
 class Verified:
     """What the verification and alignment of a set of candidates found."""
@@ -80,7 +84,7 @@ class Verified:
     aligned_pairs: int
     pairs: list[Pair]
     passages: list[PassageCluster]
-    documents: list[DocumentInfo]
+    documents: Sequence[DocumentInfo]
     groups: list[CopyGroup] = field(default_factory=list)
     implied_pairs: int = 0
 
@@ -158,6 +162,7 @@ def verify_candidates(
     groups: CopyGroups | None = None,
     expand: ExpandFn | None = None,
     shuffled: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None,
+    documents_of: DocumentsFn = document_infos,
 ) -> tuple[Verified, float]:
     """Check every candidate on the words: LSH pairs whose exact Jaccard reaches the
     threshold, passage pairs and self-repeat candidates are aligned, and the alignments
@@ -175,7 +180,10 @@ def verify_candidates(
     every member, as if there were no groups.
 
     ``shuffled`` (a corpus in one block only): passages of shuffled sentences by pair
-    (:func:`dedup.bags.bag_passages`), added for the pairs the aligner found nothing in."""
+    (:func:`dedup.bags.bag_passages`), added for the pairs the aligner found nothing in.
+
+    ``documents_of`` makes the documents' records from the table and the alignment rows
+    (:func:`dedup.assemble.document_infos`; a Ray scan keeps them as columns)."""
     lsh = {(int(a), int(b)) for a, b in lsh_pairs}
     star = (
         {(int(a), int(b)) for a, b in groups.star_pairs().tolist()} if groups is not None else set()
@@ -216,7 +224,7 @@ def verify_candidates(
     if groups is not None and star:
         linked = near_duplicates.keys() | {(a, b) for a, b, _, _ in paired}
         implied = implied_pairs(groups, linked)
-    documents = document_infos(table, raw)
+    documents = documents_of(table, raw)
     copy_groups = []
     if groups is not None and star:
         in_star = [item for item in alignments if (item[0], item[1]) in star]

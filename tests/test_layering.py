@@ -78,7 +78,9 @@ STAGES = [
     "inmemory",
     "spilled_words",
     "spilled",
+    "ray_meta",  # the records' metadata of a Ray scan, as columns
     "ray_shards",  # Ray's workers read the input shards
+    "ray_result",  # a Ray scan's documents and passages' texts, read when written
     "ray_verify",  # verification on Ray, a task per block of pairs
     "ray_scan",  # a scan on Ray whose driver reads no text
     "duplicates",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import click
@@ -85,8 +86,7 @@ def scan_command(
     from dedup.cli import runtime
 
     runtime.one_blas_thread()  # before numpy loads
-    from dedup.api import scan
-    from dedup.writers import write_scan
+    from dedup.api import scan_streamed
 
     with runtime.collector_paused():
         run = Run.start(
@@ -94,24 +94,37 @@ def scan_command(
             fail_on_rejects=fail_on_rejects, names=output_names("scan"),
         )  # fmt: skip
         run.warn_if_silent(as_json)
-        with run.progress() as progress:
-            reader = run.open(progress)
-            result = scan(
-                reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
-                force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
-            )  # fmt: skip
-            run.check_read()
-        if not quiet:
-            say_spilled(result.spilled, spill, result.config.min_shuffled_sentences)
-            say_resumed(result.resumed, run.workdir)
-        rejects, result = run.collect(result)
-        files = files_written(write_scan(result, out, **run.provenance()) if out else None)
-        if as_json:
-            run.print_json("scan", result.counts, files)
-        elif not quiet:
-            show_scan(result, run.seconds(), top)
-            run.written(files, "pairs and passages")
-        run.finish(rejects)
+        with ExitStack() as held:  # on Ray, the result reads its scratch until written
+            with run.progress() as progress:
+                reader = run.open(progress)
+                scanned = scan_streamed(
+                    reader, run.config, spill=spill, workdir=run.workdir, spill_dir=spill_dir,
+                    force=force, workers=workers, progress=progress, expand_pairs=expand_pairs,
+                )  # fmt: skip
+                result = held.enter_context(scanned)
+                run.check_read()
+            _finish_scan(run, result, out, spill, top, quiet, as_json)
+
+
+def _finish_scan(
+    run: Run, result: Any, out: str | None, spill: str, top: int, quiet: bool, as_json: bool
+) -> None:
+    """What ``dedup scan`` says and writes of its ``result``."""
+    from dedup.writers import write_scan
+
+    if not quiet:
+        say_spilled(result.spilled, spill, result.config.min_shuffled_sentences)
+        say_resumed(result.resumed, run.workdir)
+    rejects, result = run.collect(result)
+    files = files_written(write_scan(result, out, **run.provenance()) if out else None)
+    if as_json:
+        run.print_json("scan", result.counts, files)
+    elif not quiet:
+        from dedup.ray_result import for_display
+
+        show_scan(for_display(result, top), run.seconds(), top)
+        run.written(files, "pairs and passages")
+    run.finish(rejects)
 
 
 def say_spilled(spilled: bool, spill: str, shuffled_sentences: int = 0) -> None:
