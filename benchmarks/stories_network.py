@@ -16,10 +16,15 @@ average linkage, its threshold chosen on the very corpus it is scored on).
 
 Rules are chosen on the **dev** networks (``--split dev``: Reuters and BASIL texts of the
 dev halves, seed 0) and reported on the **test** networks (``--split test``, seeds 1–3).
-``--errors`` lists, for each run, the merges and splits by the articles' roles.
+``--errors`` lists, for each run, the merges and splits by the articles' roles;
+``--before`` also runs each network with the rule that loosely tied members leave their
+event turned off (``dedup.events.LOOSE_TIE_SHARE`` 0), the figures before it.
+``--shares`` sweeps that rule's share on the dev networks and on BASIL's dev half (event
+level), the sweep its default was chosen from; it refuses the test split.
 
-    python benchmarks/stories_network.py --split dev --seeds 0 --errors
-    python benchmarks/stories_network.py --split test --seeds 1,2,3
+    python benchmarks/stories_network.py --split dev --seeds 0,1 --errors --before
+    python benchmarks/stories_network.py --split test --seeds 1,2,3 --before
+    python benchmarks/stories_network.py --split dev --seeds 0,1 --shares 0,0.01,0.02,0.03,0.05
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from quality import baseline, print_table  # noqa: E402
+from quality import baseline, load, part_of, print_table  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
     adjusted_rand_score,
     completeness_score,
@@ -44,6 +49,7 @@ from sklearn.metrics import (  # noqa: E402
 )
 from syndication_generator import generate_network  # noqa: E402
 
+import dedup.events  # noqa: E402
 from dedup.pipeline import stories  # noqa: E402
 from dedup.types import Record  # noqa: E402
 
@@ -122,21 +128,62 @@ def errors(detail: dict) -> list[dict]:
     ]
 
 
+def basil_dev_ari() -> float:
+    """Event-level ARI of the ``dedup stories`` path on BASIL's dev half."""
+    rows = [r for r in load("basil") if part_of(str(r["story"])) == "dev"]
+    result = stories(network_records([{**r, "id": str(r["id"])} for r in rows]))
+    found = {member: event.id for event in result.events for member in event.members}
+    return adjusted_rand_score([str(r["story"]) for r in rows], [found[str(r["id"])] for r in rows])
+
+
+def sweep(shares: list[float], seeds: list[int], stories_count: int) -> list[dict]:
+    """Event-level ARI of each dev network and of BASIL's dev half at each loose-tie share."""
+    default = dedup.events.LOOSE_TIE_SHARE
+    out = []
+    try:
+        for share in shares:
+            dedup.events.LOOSE_TIE_SHARE = share
+            row: dict = {"share": share, "default": "yes" if share == default else ""}
+            for seed in seeds:
+                row[f"dev network {seed} ARI"] = score_network("dev", seed, stories_count)[0]["ARI"]
+            row["basil dev ARI"] = basil_dev_ari()
+            out.append(row)
+    finally:
+        dedup.events.LOOSE_TIE_SHARE = default
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("dev", "test"), default="dev")
     parser.add_argument("--seeds", default="0", help="comma-separated generator seeds")
     parser.add_argument("--stories", type=int, default=STORIES, help="wire stories per network")
     parser.add_argument("--errors", action="store_true", help="merges and splits by role")
+    parser.add_argument("--before", action="store_true", help="also without the loose-tie rule")
+    parser.add_argument(
+        "--shares", help="comma-separated loose-tie shares to sweep (dev only, with BASIL dev)"
+    )
     args = parser.parse_args()
+    if args.shares and args.split != "dev":
+        parser.error("--shares sweeps on the dev networks only")
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}".rstrip())
     print(f"machine: Python {platform.python_version()}, {datetime.now(timezone.utc):%Y-%m-%d}")
     print()
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    if args.shares:
+        print("Event-level ARI by the loose-tie share, dev networks and BASIL's dev half:")
+        print()
+        print_table(sweep([float(s) for s in args.shares.split(",")], seeds, args.stories))
+        return
     table, details = [], []
-    for seed in (int(s) for s in args.seeds.split(",") if s):
-        row, detail = score_network(args.split, seed, args.stories)
-        table.append(row)
-        details.append((seed, detail))
+    share = dedup.events.LOOSE_TIE_SHARE
+    for seed in seeds:
+        for rule in ("off", "on") if args.before else ("on",):
+            dedup.events.LOOSE_TIE_SHARE = share if rule == "on" else 0.0
+            row, detail = score_network(args.split, seed, args.stories)
+            table.append({"loose-tie rule": rule, **row} if args.before else row)
+            details.append((f"{seed}, rule {rule}", detail))
+    dedup.events.LOOSE_TIE_SHARE = share
     print("Simulated wire networks, dedup stories event level (defaults) vs the tuned baseline:")
     print()
     print_table(table)
