@@ -7,7 +7,9 @@ articles are at most :data:`EVENT_WINDOW_DAYS` apart (or either is undated), and
 that graph as the stories are divided (:func:`dedup.communities.split_communities`). An
 event is one happening reported within days, so a community whose dates still span more than
 the window (a chain of daily coverage, each day tied to the next) is cut in time
-(:func:`cut_long_events`): no event spans more than :data:`EVENT_WINDOW_DAYS` days. An
+(:func:`cut_long_events`): no event spans more than :data:`EVENT_WINDOW_DAYS` days. Last,
+a dated article tied to its event far more loosely than the event's members are to each
+other is an event of its own (:func:`loose_members_apart`). An
 undated corpus has one event per story. The window is part of the method,
 not a setting: it is the longest span of one event's reports in the dev half of BASIL, the
 only labelled set with dates (``benchmarks/quality.py`` prints it).
