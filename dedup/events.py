@@ -7,7 +7,9 @@ articles are at most :data:`EVENT_WINDOW_DAYS` apart (or either is undated), and
 that graph as the stories are divided (:func:`dedup.communities.split_communities`). An
 event is one happening reported within days, so a community whose dates still span more than
 the window (a chain of daily coverage, each day tied to the next) is cut in time
-(:func:`cut_long_events`): no event spans more than :data:`EVENT_WINDOW_DAYS` days. An
+(:func:`cut_long_events`): no event spans more than :data:`EVENT_WINDOW_DAYS` days. Last,
+a dated article tied to its event far more loosely than the event's members are to each
+other is an event of its own (:func:`loose_members_apart`). An
 undated corpus has one event per story. The window is part of the method,
 not a setting: it is the longest span of one event's reports in the dev half of BASIL, the
 only labelled set with dates (``benchmarks/quality.py`` prints it).
@@ -30,6 +32,11 @@ from dedup.types import Record
 
 #: Two articles more days apart than this are never tied directly inside one event.
 EVENT_WINDOW_DAYS = 4
+#: A dated article whose strongest tie inside its event is below this share of the event's
+#: typical strongest tie (the median over its members) is an event of its own
+#: (:func:`loose_members_apart`). Chosen on the dev networks of
+#: ``benchmarks/stories_network.py`` and BASIL's dev half (docs/accuracy.md).
+LOOSE_TIE_SHARE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +150,54 @@ def find_events(
         part = sp.csr_matrix(inner[nodes][:, nodes])
         divided = split_communities(part, resolution, min_conductance, runs, random_state)
         labels[nodes] = divided + n_stories
-    return cut_long_events(labels, days, inner, window_days)
+    labels = cut_long_events(labels, days, inner, window_days)
+    return loose_members_apart(labels, inner, days, LOOSE_TIE_SHARE)
+
+
+def loose_members_apart(
+    labels: np.ndarray, graph: sp.csr_matrix, days: np.ndarray, share: float
+) -> np.ndarray:
+    """Make each loosely tied dated member of a group of three or more a group of its own.
+
+    A member's *tie* is its strongest edge to another member of its group; the group's
+    typical tie is the median of its members' ties (the lower one of an even count). A dated
+    member whose tie is below ``share`` times the typical one leaves: an article that joined
+    copies of one report by a faint word tie (an unrelated report of the same week on the
+    same subject) is not part of that happening. Undated members stay (an undated corpus
+    keeps one event per story), and so do the members of groups of two (each one's tie is
+    the other's).
+
+    Parameters
+    ----------
+    labels : ndarray of int64, shape (n_docs,)
+    graph : csr_matrix, shape (n_docs, n_docs), symmetric
+    days : ndarray of int64, shape (n_docs,)
+        Day number of each document; -1 when unknown.
+    share : float
+
+    Returns
+    -------
+    labels : ndarray of int64, shape (n_docs,)
+        The members that leave get new labels above every old one, in document order.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    if share <= 0 or len(labels) == 0:
+        return labels.copy()
+    coo = graph.tocoo()
+    inside = labels[coo.row] == labels[coo.col]
+    tie = np.zeros(len(labels), dtype=np.float64)
+    np.maximum.at(tie, coo.row[inside], coo.data[inside].astype(np.float64))
+    order = np.lexsort((tie, labels))
+    starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    typical = np.empty(len(labels), dtype=np.float64)
+    typical[order] = np.repeat(tie[order[starts + (sizes - 1) // 2]], sizes)
+    size_of = np.empty(len(labels), dtype=np.int64)
+    size_of[order] = np.repeat(sizes, sizes)
+    leaves = np.flatnonzero((size_of >= 3) & (days >= 0) & (tie < share * typical))
+    out = labels.copy()
+    out[leaves] = int(labels.max()) + 1 + np.arange(len(leaves))
+    return out
 
 
 def cut_long_events(
