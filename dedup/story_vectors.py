@@ -38,6 +38,9 @@ import scipy.sparse as sp
 from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dedup.story_kernels import row_dots  # noqa: F401 (its place before)
+from dedup.story_rows import DiskRows
+
 #: Documents analysed at once.
 BATCH_DOCS = 8192
 #: Partitions of the term keys whose document frequencies are reduced at once.
@@ -101,7 +104,8 @@ def tfidf_vectors(
     *,
     scratch: str | Path | None = None,
     batch_docs: int = BATCH_DOCS,
-) -> tuple[sp.csr_matrix, TermTable]:
+    on_disk: bool = False,
+) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     """``vectorizer.fit_transform(texts)`` (the same numbers, in the same order in each
     row) and its terms, read once; ``vectorizer`` is only read (:func:`supported` must hold).
 
@@ -111,6 +115,10 @@ def tfidf_vectors(
         Read once, a batch at a time.
     scratch : folder, optional
         Where each batch's term counts go (else they stay in memory).
+    on_disk : bool, default=False
+        With ``scratch``: the matrix is left in files of ``scratch`` and returned as a
+        :class:`dedup.story_rows.DiskRows`, each row's entries sorted by column (the same
+        numbers; the caller closes it, which removes its files).
 
     Raises
     ------
@@ -120,16 +128,22 @@ def tfidf_vectors(
     """
     if not supported(vectorizer):
         raise ValueError("tfidf_vectors: unsupported TfidfVectorizer settings")
+    if on_disk and scratch is None:
+        raise ValueError("tfidf_vectors: on_disk needs a scratch folder")
     store = _Store(None if scratch is None else Path(scratch))
     try:
-        return _vectors(texts, vectorizer, store, batch_docs)
+        return _vectors(texts, vectorizer, store, batch_docs, on_disk)
     finally:
         store.close()
 
 
 def _vectors(
-    texts: Iterable[str], vectorizer: TfidfVectorizer, store: _Store, batch_docs: int
-) -> tuple[sp.csr_matrix, TermTable]:
+    texts: Iterable[str],
+    vectorizer: TfidfVectorizer,
+    store: _Store,
+    batch_docs: int,
+    on_disk: bool = False,
+) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     words: dict[str, int] = {}
     n_docs = 0
     for batch in _batches(texts, batch_docs):
@@ -162,6 +176,8 @@ def _vectors(
     )
     if store.folder is None:
         return _stack(list(parts), n_docs, n_terms), table
+    if on_disk:
+        return _rows_to_files(parts, n_terms, store.folder), table
     return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
 
 
@@ -377,6 +393,37 @@ def _stack_from_files(
     return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
 
 
+def _rows_to_files(
+    parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int, folder: Path
+) -> DiskRows:
+    """``parts`` written to files of ``folder`` as they come, each row's entries sorted by
+    column (as ``csr_matrix.sort_indices`` sorts them), and left there as a
+    :class:`~dedup.story_rows.DiskRows`."""
+    written = np.int32 if n_terms < np.iinfo(np.int32).max else np.int64
+    data_path, indices_path = folder / "rows-data.bin", folder / "rows-indices.bin"
+    lengths = []
+    try:
+        with open(data_path, "wb") as data_file, open(indices_path, "wb") as indices_file:
+            for data, columns, row_lengths in parts:
+                indptr = np.r_[0, np.cumsum(row_lengths)]
+                block = sp.csr_matrix(
+                    (data, columns.astype(np.int64), indptr.astype(np.int64)),
+                    shape=(len(row_lengths), n_terms),
+                    copy=False,
+                )
+                block.sort_indices()
+                data_file.write(np.ascontiguousarray(block.data, dtype=np.float32).tobytes())
+                indices_file.write(np.ascontiguousarray(block.indices, dtype=written).tobytes())
+                lengths.append(row_lengths)
+                del block
+    except BaseException:
+        data_path.unlink(missing_ok=True)
+        indices_path.unlink(missing_ok=True)
+        raise
+    row_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    return DiskRows(data_path, indices_path, np.r_[0, np.cumsum(row_lengths)], n_terms)
+
+
 class _Store:
     """Each batch's document terms, and the document frequencies per key partition, in
     memory or in files of ``folder``."""
@@ -446,120 +493,3 @@ class _Store:
             for stored in [*self._batches, *itertools.chain.from_iterable(self._parts)]:
                 Path(str(stored[0])).unlink(missing_ok=True)
         self._batches, self._parts = [], []
-
-
-def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
-    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives, without making those rows:
-    the nonzero products in column order, summed as NumPy's ``add.reduceat`` sums them (the
-    first, then the rest pairwise, :func:`_pairwise`).
-
-    Parameters
-    ----------
-    vectors : csr_matrix of float32 (its indices are sorted first when they are not)
-    row, col : ndarray of int, shape (n,)
-
-    Returns
-    -------
-    ndarray of float32, shape (n,)
-    """
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    if not vectors.has_sorted_indices:
-        vectors = vectors.sorted_indices()
-    out = np.empty(len(row), dtype=np.float32)
-    _dots_kernel(
-        vectors.data, vectors.indices.astype(np.int64), vectors.indptr.astype(np.int64),
-        np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64), out,
-    )  # fmt: skip
-    return out
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _block_sum(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
-    """``values[low:low + n]`` (n ≤ 128) summed in float32 as NumPy sums a block: one by
-    one below 8 values, else in 8 running sums joined pairwise, then the rest one by one."""
-    if n < 8:
-        total = np.float32(0.0)
-        for i in range(n):
-            total = np.float32(total + values[low + i])
-        return total
-    r = np.empty(8, dtype=np.float32)
-    for j in range(8):
-        r[j] = values[low + j]
-    i = 8
-    while i < n - (n % 8):
-        for j in range(8):
-            r[j] = np.float32(r[j] + values[low + i + j])
-        i += 8
-    left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
-    right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
-    total = np.float32(left + right)
-    while i < n:
-        total = np.float32(total + values[low + i])
-        i += 1
-    return total
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
-    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does: above
-    128 values, the two halves (the first a multiple of 8) summed so and added. Written with
-    an explicit stack (numba's cache does not load recursive functions safely)."""
-    size = 192
-    task_low = np.empty(size, dtype=np.int64)
-    task_n = np.empty(size, dtype=np.int64)
-    task_join = np.zeros(size, dtype=np.bool_)
-    sums = np.empty(size, dtype=np.float32)
-    tasks, done = 1, 0
-    task_low[0], task_n[0], task_join[0] = low, n, False
-    while tasks:
-        tasks -= 1
-        at, m, join = task_low[tasks], task_n[tasks], task_join[tasks]
-        if join:  # both halves summed: the left below the right
-            done -= 1
-            sums[done - 1] = np.float32(sums[done - 1] + sums[done])
-        elif m <= 128:
-            sums[done] = _block_sum(values, at, m)
-            done += 1
-        else:
-            half = m // 2
-            half -= half % 8
-            # popped in reverse: the left half first, then the right, then their join
-            task_low[tasks], task_n[tasks], task_join[tasks] = at, m, True
-            task_low[tasks + 1], task_n[tasks + 1] = at + half, m - half
-            task_join[tasks + 1] = False
-            task_low[tasks + 2], task_n[tasks + 2], task_join[tasks + 2] = at, half, False
-            tasks += 3
-    return sums[0]
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _dots_kernel(
-    data: np.ndarray,
-    indices: np.ndarray,
-    indptr: np.ndarray,
-    row: np.ndarray,
-    col: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - numba
-    products = np.empty(64, dtype=np.float32)
-    for p in range(len(row)):
-        a, a_end = indptr[row[p]], indptr[row[p] + 1]
-        b, b_end = indptr[col[p]], indptr[col[p] + 1]
-        need = min(a_end - a, b_end - b)
-        if need > len(products):
-            products = np.empty(2 * need, dtype=np.float32)
-        n = 0
-        while a < a_end and b < b_end:
-            if indices[a] == indices[b]:
-                product = np.float32(data[a] * data[b])
-                if product != 0:  # a zero product is no entry of the elementwise product
-                    products[n] = product
-                    n += 1
-                a += 1
-                b += 1
-            elif indices[a] < indices[b]:
-                a += 1
-            else:
-                b += 1
-        out[p] = 0.0 if n == 0 else np.float32(products[0] + _pairwise(products, 1, n - 1))
