@@ -288,6 +288,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         *,
         links: Sequence[tuple[int, int]] | np.ndarray | None = None,
         scratch: str | Path | None = None,
+        workers: int = 1,
     ) -> StoryClusterer:
         """Find the stories.
 
@@ -299,7 +300,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             Pairs of positions in ``X`` known to share reused passages.
         scratch : folder, optional
             Where the TF-IDF vectors' term counts are kept while they are built
-            (:mod:`dedup.story_vectors`; else in memory). The result is the same.
+            (:mod:`dedup.story_vectors`; else in memory), and the vectors themselves
+            (:mod:`dedup.story_rows`). The result is the same.
+        workers : int, default=1
+            Processes that make the TF-IDF vectors. The result is the same.
         """
         self._check_params()
         records: Sequence[Record] = (
@@ -348,8 +352,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             if supported(vectorizer):  # the same numbers, a batch of texts at a time
                 # with a scratch folder the vectors stay there, read a block at a time
                 vectors, terms = tfidf_vectors(
-                    texts, vectorizer, scratch=scratch, on_disk=scratch is not None
-                )
+                    texts, vectorizer, scratch=scratch, on_disk=scratch is not None,
+                    workers=workers,
+                )  # fmt: skip
             else:
                 vectors = vectorizer.fit_transform(texts)
                 terms = vectorizer.get_feature_names_out()

@@ -73,7 +73,10 @@ def stories_spilled(
         from dedup.story_copies import fit_with_copies
 
         # the TF-IDF term counts of each batch go to the scratch folder too
-        fit_with_copies(clusterer, texts, links, copies, scratch=folder / "vectors")
+        # and the vectors are made by -j processes
+        fit_with_copies(
+            clusterer, texts, links, copies, scratch=folder / "vectors", workers=engine.workers
+        )
     except OSError as error:
         if not is_spill_failure(error, folder):
             raise

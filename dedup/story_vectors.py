@@ -28,10 +28,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,6 +50,8 @@ BATCH_DOCS = 8192
 #: Partitions of the term keys whose document frequencies are reduced at once.
 PARTITIONS = 16
 _LOW = np.uint64(0xFFFFFFFF)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 _SHIFT = np.uint64(32)
 
 
@@ -105,6 +111,7 @@ def tfidf_vectors(
     scratch: str | Path | None = None,
     batch_docs: int = BATCH_DOCS,
     on_disk: bool = False,
+    workers: int = 1,
 ) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     """``vectorizer.fit_transform(texts)`` (the same numbers, in the same order in each
     row) and its terms, read once; ``vectorizer`` is only read (:func:`supported` must hold).
@@ -119,6 +126,10 @@ def tfidf_vectors(
         With ``scratch``: the matrix is left in files of ``scratch`` and returned as a
         :class:`dedup.story_rows.DiskRows`, each row's entries sorted by column (the same
         numbers; the caller closes it, which removes its files).
+    workers : int, default=1
+        Processes that analyse the batches (each with its own numbers of words, made the
+        corpus' in batch order, so the result is the same for any number), and threads
+        that make the rows.
 
     Raises
     ------
@@ -132,7 +143,7 @@ def tfidf_vectors(
         raise ValueError("tfidf_vectors: on_disk needs a scratch folder")
     store = _Store(None if scratch is None else Path(scratch))
     try:
-        return _vectors(texts, vectorizer, store, batch_docs, on_disk)
+        return _vectors(texts, vectorizer, store, batch_docs, on_disk, workers)
     finally:
         store.close()
 
@@ -143,16 +154,19 @@ def _vectors(
     store: _Store,
     batch_docs: int,
     on_disk: bool = False,
+    workers: int = 1,
 ) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     words: dict[str, int] = {}
     n_docs = 0
-    for batch in _batches(texts, batch_docs):
-        keys, lengths = _analyse(batch, vectorizer, words)
-        doc_keys, counts, firsts, doc_lengths = _document_terms(keys, lengths, store.position)
-        store.position += len(keys)
-        store.add_batch(doc_keys, counts, doc_lengths)
-        store.add_frequencies(*_batch_frequencies(doc_keys, firsts))
-        n_docs += len(batch)
+    for part in _batch_terms(texts, vectorizer, batch_docs, words, workers):
+        if part.words is not None:  # numbered by a worker: as this corpus numbers them
+            table = _renumbering(part.words, words)
+            part.doc_keys, part.keys = _rekey(part.doc_keys, table), _rekey(part.keys, table)
+        store.add_batch(part.doc_keys, part.counts, part.doc_lengths)
+        part.firsts += store.position  # its places in the batch, made the corpus'
+        store.add_frequencies(part.keys, part.frequencies, part.firsts)
+        store.position += part.n_keys
+        n_docs += part.n_docs
     if store.n_keys == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     high = _document_count(vectorizer.max_df, n_docs)
@@ -170,15 +184,108 @@ def _vectors(
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
     n_terms = len(keys)
     del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
-    parts = (
-        lookup.rows(batch_keys, counts, lengths, table.idf)
-        for batch_keys, counts, lengths in store.batches()
+    parts = _in_order(
+        lambda stored: lookup.rows(*stored, table.idf), store.batches(), max(workers, 1)
     )
     if store.folder is None:
         return _stack(list(parts), n_docs, n_terms), table
     if on_disk:
         return _rows_to_files(parts, n_terms, store.folder), table
     return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
+
+
+@dataclass
+class _BatchTerms:
+    """One batch's document terms (:func:`_document_terms`) and document frequencies
+    (:func:`_batch_frequencies`), its places counted from the batch's first key; ``words``:
+    the words its keys number, when numbered apart from the corpus (else None)."""
+
+    doc_keys: np.ndarray
+    counts: np.ndarray
+    doc_lengths: np.ndarray
+    keys: np.ndarray
+    frequencies: np.ndarray
+    firsts: np.ndarray
+    n_keys: int
+    n_docs: int
+    words: list[str] | None
+
+
+def _terms_of(batch: list[str], vectorizer: TfidfVectorizer, words: dict[str, int]) -> _BatchTerms:
+    keys, lengths = _analyse(batch, vectorizer, words)
+    doc_keys, counts, firsts, doc_lengths = _document_terms(keys, lengths, 0)
+    unique, frequencies, first_places = _batch_frequencies(doc_keys, firsts)
+    return _BatchTerms(
+        doc_keys, counts, doc_lengths, unique, frequencies, first_places, len(keys), len(batch),
+        None,
+    )  # fmt: skip
+
+
+def _terms_apart(batch: list[str], vectorizer: TfidfVectorizer) -> _BatchTerms:
+    """:func:`_terms_of` in a worker process, its words numbered from 0."""
+    words: dict[str, int] = {}
+    part = _terms_of(batch, vectorizer, words)
+    part.words = list(words)
+    return part
+
+
+def _batch_terms(
+    texts: Iterable[str],
+    vectorizer: TfidfVectorizer,
+    batch_docs: int,
+    words: dict[str, int],
+    workers: int,
+) -> Iterator[_BatchTerms]:
+    """Each batch's terms, in order: here (numbered in ``words``) with one worker or one
+    batch, else in ``workers`` processes (a few batches in flight)."""
+    batches = _batches(texts, batch_docs)
+    first = next(batches, None)
+    second = next(batches, None) if first is not None else None
+    if workers <= 1 or second is None:
+        for batch in itertools.chain([first, second], batches):
+            if batch is not None:
+                yield _terms_of(batch, vectorizer, words)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[_BatchTerms]] = deque()
+        for batch in itertools.chain([first, second], batches):
+            pending.append(pool.submit(_terms_apart, batch, vectorizer))
+            del batch
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _renumbering(batch_words: list[str], words: dict[str, int]) -> np.ndarray:
+    """The corpus number + 1 of each of a batch's words + 1 (0 stays 0), numbering the
+    words not seen before in their order, as one pass over the corpus numbers them."""
+    table = np.zeros(len(batch_words) + 1, dtype=np.uint64)
+    table[1:] = [words.setdefault(w, len(words)) + 1 for w in batch_words]
+    return table
+
+
+def _rekey(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Term keys with both their word numbers renumbered by ``table``."""
+    first = table[(keys >> _SHIFT).astype(np.int64)]
+    second = table[(keys & _LOW).astype(np.int64)]
+    return (first << _SHIFT) | second
+
+
+def _in_order(task: Callable[[_T], _R], items: Iterable[_T], workers: int) -> Iterator[_R]:
+    """``task`` of each item, in order, on ``workers`` threads (a few items in flight)."""
+    if workers <= 1:
+        yield from map(task, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="dedup-rows") as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            pending.append(pool.submit(task, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _document_count(share: float, n_docs: int) -> float:

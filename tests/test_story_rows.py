@@ -128,3 +128,21 @@ def test_read_pages_are_dropped(tmp_path: Path) -> None:
     grown = resident_file_kb() - before
     assert grown < 4_000, f"{grown} kB of the vectors' files still resident"
     rows.close()
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_vectors_the_same_for_any_number_of_workers(on_disk: bool, tmp_path: Path) -> None:
+    """Batches analysed in worker processes, each numbering its words apart, and rows made
+    on threads: the bits of one worker."""
+    texts = labelled("reuters", 700)
+    one, terms = tfidf_vectors(texts, vectorizer(texts), batch_docs=150)
+    scratch = tmp_path if on_disk else None
+    got, got_terms = tfidf_vectors(
+        texts, vectorizer(texts), batch_docs=150, workers=2, scratch=scratch, on_disk=on_disk
+    )
+    if isinstance(got, DiskRows):
+        got = got.to_csr()
+        one.sort_indices()
+    same_bits(got, one)
+    assert [got_terms[c] for c in range(len(got_terms))] == [terms[c] for c in range(len(terms))]
+    assert np.array_equal(got_terms.idf.view(np.uint32), terms.idf.view(np.uint32))
