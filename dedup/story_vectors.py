@@ -47,8 +47,9 @@ from dedup.story_rows import DiskRows
 
 #: Documents analysed at once.
 BATCH_DOCS = 8192
-#: Partitions of the term keys whose document frequencies are reduced at once.
-PARTITIONS = 16
+#: Partitions of the term keys whose document frequencies are reduced at once (a power of
+#: two; at a million articles each holds some tens of millions of a batch's distinct keys).
+PARTITIONS = 64
 _LOW = np.uint64(0xFFFFFFFF)
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -405,8 +406,9 @@ def _table(
     idf /= df
     np.log(idf, out=idf)
     idf += 1.0
-    first = (in_order >> _SHIFT).astype(np.int64) - 1
-    second = (in_order & _LOW).astype(np.int64) - 1
+    # word numbers: int32 (a word of the corpus' dict, fewer than 2**31), 8 bytes a term
+    first = ((in_order >> _SHIFT).astype(np.int64) - 1).astype(np.int32)
+    second = ((in_order & _LOW).astype(np.int64) - 1).astype(np.int32)
     return TermTable(words, first, second, idf)
 
 
@@ -566,9 +568,12 @@ class _Store:
         self, keys: np.ndarray, frequencies: np.ndarray, firsts: np.ndarray
     ) -> None:
         self.n_keys += len(keys)
-        part = (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(60)
+        bits = np.uint64(64 - (PARTITIONS - 1).bit_length())
+        part = (keys * np.uint64(0x9E3779B97F4A7C15)) >> bits
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(PARTITIONS + 1))
         for p in range(PARTITIONS):
-            mine = part == p
+            mine = order[bounds[p] : bounds[p + 1]]
             name = f"df-{p}-{len(self._parts[p])}"
             self._parts[p].append(self._put(name, (keys[mine], frequencies[mine], firsts[mine])))
 
