@@ -32,6 +32,7 @@ import contextlib
 import mmap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -191,7 +192,8 @@ def _read(path: Path, dtype: np.dtype, start: int, end: int) -> np.ndarray:
     return out
 
 
-Vectors = sp.csr_matrix | DiskRows
+#: The vectors as the stories' steps take them: in memory or on disk.
+Vectors: TypeAlias = sp.csr_matrix | DiskRows
 
 
 def row_block(vectors: Vectors, low: int, high: int) -> sp.csr_matrix:

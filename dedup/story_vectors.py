@@ -161,8 +161,9 @@ def _vectors(
     n_docs = 0
     for part in _batch_terms(texts, vectorizer, batch_docs, words, workers):
         if part.words is not None:  # numbered by a worker: as this corpus numbers them
-            table = _renumbering(part.words, words)
-            part.doc_keys, part.keys = _rekey(part.doc_keys, table), _rekey(part.keys, table)
+            renumber = _renumbering(part.words, words)
+            part.doc_keys = _rekey(part.doc_keys, renumber)
+            part.keys = _rekey(part.keys, renumber)
         store.add_batch(part.doc_keys, part.counts, part.doc_lengths)
         part.firsts += store.position  # its places in the batch, made the corpus'
         store.add_frequencies(part.keys, part.frequencies, part.firsts)
@@ -240,17 +241,15 @@ def _batch_terms(
     """Each batch's terms, in order: here (numbered in ``words``) with one worker or one
     batch, else in ``workers`` processes (a few batches in flight)."""
     batches = _batches(texts, batch_docs)
-    first = next(batches, None)
-    second = next(batches, None) if first is not None else None
-    if workers <= 1 or second is None:
-        for batch in itertools.chain([first, second], batches):
-            if batch is not None:
-                yield _terms_of(batch, vectorizer, words)
+    started = list(itertools.islice(batches, 2))
+    if workers <= 1 or len(started) < 2:
+        for batch in itertools.chain(started, batches):
+            yield _terms_of(batch, vectorizer, words)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future[_BatchTerms]] = deque()
-        for batch in itertools.chain([first, second], batches):
+        for batch in itertools.chain(started, batches):
             pending.append(pool.submit(_terms_apart, batch, vectorizer))
             del batch
             if len(pending) > workers:
