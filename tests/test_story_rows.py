@@ -1,6 +1,7 @@
 """The stories' TF-IDF vectors on disk (dedup.story_rows.DiskRows) give every step that
 reads them the same bits as the matrix in memory: the vectors themselves, the neighbour
-graph, the background similarity, the centroid placement and the stories' terms; and their
+graph (its pruned vectors and their transpose on disk too, dedup.story_neighbours), the
+background similarity, the centroid placement and the stories' terms; and their
 pages do not stay in the process's memory."""
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(story_rows, "BLOCK_ENTRIES", 97)
     monkeypatch.setattr(story_rows, "DOT_PAIRS", 13)
     monkeypatch.setattr(story_graph, "SLICE_ENTRIES", 101)
+    monkeypatch.setattr(story_graph, "BLOCK_ROWS", 7)
     monkeypatch.setattr(story_refine, "CHUNK_ENTRIES", 89)
 
 
@@ -107,6 +109,17 @@ def test_graph_placement_and_terms_the_same_from_disk(tmp_path: Path) -> None:
     assert group_terms(story_of, n_stories, rows, terms, 5) == group_terms(
         story_of, n_stories, matrix, terms, 5
     )
+
+
+@pytest.mark.usefixtures("small_blocks")
+@pytest.mark.parametrize("first_row", [0, 250])
+def test_neighbours_from_disk_for_any_first_row(first_row: int, tmp_path: Path) -> None:
+    matrix = random_vectors(400, 300, seed=3)
+    rows = DiskRows.write(matrix, tmp_path)
+    expected = story_graph.neighbour_graph(matrix, 5, 8, first_row=first_row)
+    assert expected.nnz > (400 - first_row) * 3
+    same_bits(story_graph.neighbour_graph(rows, 5, 8, first_row=first_row), expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows-data.bin", "rows-indices.bin"]
 
 
 def resident_file_kb() -> int:
