@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from dedup.story_rows import Vectors, column_sums, matvec, row_block, sorted_rows
+from dedup.story_rows import DiskRows, Vectors, column_sums, matvec, row_block, sorted_rows
 
 #: Rows whose candidate neighbours are found at once.
 BLOCK_ROWS = 2048
@@ -58,6 +58,26 @@ def neighbour_graph(
     k = min(n_neighbors, n_docs - 1)
     if k <= 0 or vectors.shape[1] == 0 or first_row >= n_docs:
         return sp.csr_matrix((n_docs, n_docs), dtype=np.float32)
+    if isinstance(vectors, DiskRows):  # the pruned vectors and their transpose on disk too
+        from dedup.story_neighbours import disk_candidates
+
+        row, col = disk_candidates(vectors, 2 * k, candidate_terms, first_row, BLOCK_ROWS)
+    else:
+        row, col = _candidates(vectors, k, candidate_terms, first_row)
+    similarity = row_dots(vectors, row, col)
+    keep = top_per_row(row, col, similarity, k)
+    keep = keep[similarity[keep] > 0]
+    return sp.csr_matrix(
+        (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
+    )
+
+
+def _candidates(
+    vectors: sp.csr_matrix, k: int, candidate_terms: int, first_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``2 * k`` best candidates by the product of the pruned vectors with their
+    transpose, sorted by (row, -score, col)."""
+    n_docs = vectors.shape[0]
     pruned = top_terms(vectors, candidate_terms)
     transposed = pruned.T.tocsr()
     block = max(1, BLOCK_ROWS)
@@ -76,13 +96,7 @@ def neighbour_graph(
             rows.append(row[keep])
             cols.append(col[keep])
         del products
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    similarity = row_dots(vectors, row, col)
-    keep = top_per_row(row, col, similarity, k)
-    keep = keep[similarity[keep] > 0]
-    return sp.csr_matrix(
-        (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
-    )
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def row_slices(indptr: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
