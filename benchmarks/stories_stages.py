@@ -1,7 +1,7 @@
 """Where the spilled ``dedup stories`` job spends its time and memory: each stage's wall
 seconds and CPU seconds (this process's and its finished worker processes', the TF-IDF
-vectors' with ``-j`` > 1), the RSS before and after it, and the peak RSS so far (sampled every 0.2 s), in one
-process, on a corpus file (e.g. ``benchmarks/generate.py``'s ``corpus.jsonl``).
+vectors' with ``-j`` > 1), the RSS before and after it, and the peak RSS so far (sampled
+every 0.2 s), in one process, on a corpus file (e.g. ``benchmarks/generate.py``'s ``corpus.jsonl``).
 
 The stages are the functions that ``dedup.stories_spilled`` and ``dedup.clustering`` call,
 timed by wrapping them (the work they do is unchanged):
