@@ -8,7 +8,8 @@ transpose. In memory that is scipy's product of two CSR matrices. For a
 twice), :func:`disk_candidates` writes the pruned rows to a file a block at a time, the
 transpose to another (a count of each term's rows, then each entry put in its place on a
 memory map, the map's pages dropped after each block), and sums each block's products on
-the memory map of the transpose (:func:`_block_candidates`): each product in the order
+the memory map of the transpose (:func:`_block_candidates`, the blocks on the vectors'
+threads): each product in the order
 scipy's ``csr_matmat`` adds it, so the scores, and the candidates kept (each row's best by
 score, then the lower column), are the same bits.
 """
@@ -16,12 +17,13 @@ score, then the lower column), are the same bits.
 from __future__ import annotations
 
 import mmap
+import threading
 from pathlib import Path
 
 import numpy as np
 from numba import njit
 
-from dedup.story_rows import DiskRows
+from dedup.story_rows import DiskRows, in_order
 
 
 def disk_candidates(
@@ -43,7 +45,9 @@ def disk_candidates(
     try:
         transposed = _transposed(pruned, folder)
         try:
-            return _candidates(pruned, transposed, n_candidates, first_row, block_rows)
+            return _candidates(
+                pruned, transposed, n_candidates, first_row, block_rows, vectors.workers
+            )
         finally:
             transposed.close()
     finally:
@@ -106,29 +110,40 @@ def _transposed(pruned: DiskRows, folder: Path) -> DiskRows:
 
 
 def _candidates(
-    pruned: DiskRows, transposed: DiskRows, n_candidates: int, first_row: int, block_rows: int
+    pruned: DiskRows,
+    transposed: DiskRows,
+    n_candidates: int,
+    first_row: int,
+    block_rows: int,
+    workers: int,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of each block of rows, on ``workers`` threads (each with scratch
+    arrays of its own), joined in the blocks' order."""
     n_docs = pruned.shape[0]
     t_data, t_indices = transposed._mapped()
-    sums = np.zeros(n_docs, dtype=np.float32)
-    touched = np.zeros(n_docs, dtype=np.int64)
-    seen = np.zeros(n_docs, dtype=np.bool_)
-    rows, cols = [], []
-    for first in range(first_row, n_docs, max(1, block_rows)):
+    scratch = threading.local()
+
+    def block_candidates(first: int) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(scratch, "sums"):
+            scratch.sums = np.zeros(n_docs, dtype=np.float32)
+            scratch.touched = np.zeros(n_docs, dtype=np.int64)
+            scratch.seen = np.zeros(n_docs, dtype=np.bool_)
         block = pruned.block(first, min(first + block_rows, n_docs))
         out_rows = np.empty(block.shape[0] * n_candidates, dtype=np.int64)
         out_cols = np.empty(block.shape[0] * n_candidates, dtype=np.int64)
         found = _block_candidates(
             block.data, block.indices, block.indptr.astype(np.int64), first,
             t_data, t_indices, transposed.indptr, n_candidates,
-            sums, touched, seen, out_rows, out_cols,
+            scratch.sums, scratch.touched, scratch.seen, out_rows, out_cols,
         )  # fmt: skip
         transposed.drop()
-        rows.append(out_rows[:found])
-        cols.append(out_cols[:found])
-    if not rows:
+        return out_rows[:found], out_cols[:found]
+
+    starts = range(first_row, n_docs, max(1, block_rows))
+    found = list(in_order(block_candidates, starts, workers))
+    if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(rows), np.concatenate(cols)
+    return np.concatenate([r for r, _c in found]), np.concatenate([c for _r, c in found])
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

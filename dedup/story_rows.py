@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import mmap
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,6 +43,9 @@ import scipy.sparse as sp
 BLOCK_ENTRIES = 1 << 24
 #: Pairs of rows whose dot products are summed between two drops of the mapped pages.
 DOT_PAIRS = 1 << 15
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class DiskRows:
@@ -53,18 +58,26 @@ class DiskRows:
     indptr : ndarray of int64, shape (n_rows + 1,)
         Where each row's entries begin (in memory).
     n_columns : int
+    workers : int, default=1
+        Threads that the steps reading it may use (each on its own rows; the same result).
     """
 
     dtype = np.dtype(np.float32)
 
     def __init__(
-        self, data_path: Path, indices_path: Path, indptr: np.ndarray, n_columns: int
+        self,
+        data_path: Path,
+        indices_path: Path,
+        indptr: np.ndarray,
+        n_columns: int,
+        workers: int = 1,
     ) -> None:
         self.data_path = Path(data_path)
         self.indices_path = Path(indices_path)
         self.indptr = np.asarray(indptr, dtype=np.int64)
         self.shape = (len(self.indptr) - 1, int(n_columns))
         self.index_dtype = np.dtype(np.int32 if n_columns < np.iinfo(np.int32).max else np.int64)
+        self.workers = max(1, int(workers))
         self._maps: list[mmap.mmap] = []
         self._arrays: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -157,10 +170,14 @@ class DiskRows:
         col = np.asarray(col, dtype=np.int64)
         out = np.empty(len(row), dtype=np.float32)
         data, indices = self._mapped()
-        for first in range(0, len(row), chunk):
+
+        def chunk_dots(first: int) -> None:
             part = slice(first, first + chunk)
             dots_into(data, indices, self.indptr, row[part], col[part], out[part])
             self.drop()
+
+        for _done in in_order(chunk_dots, range(0, len(row), chunk), self.workers):
+            pass
         return out
 
     def to_csr(self) -> sp.csr_matrix:
@@ -250,3 +267,18 @@ def sorted_rows(vectors: Vectors) -> Vectors:
     out = sp.csr_matrix(vectors, dtype=np.float32, copy=vectors.dtype != np.float32)
     out.sort_indices()
     return out
+
+
+def in_order(task: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``task`` of each item, in order, on ``workers`` threads (a few items in flight)."""
+    if workers <= 1:
+        yield from map(task, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="dedup-rows") as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(task, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

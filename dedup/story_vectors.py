@@ -30,12 +30,11 @@ import itertools
 import math
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +42,7 @@ from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.story_kernels import row_dots  # noqa: F401 (its place before)
-from dedup.story_rows import DiskRows
+from dedup.story_rows import DiskRows, in_order
 
 #: Documents analysed at once.
 BATCH_DOCS = 8192
@@ -51,8 +50,6 @@ BATCH_DOCS = 8192
 #: two; at a million articles each holds some tens of millions of a batch's distinct keys).
 PARTITIONS = 64
 _LOW = np.uint64(0xFFFFFFFF)
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 _SHIFT = np.uint64(32)
 
 
@@ -186,13 +183,13 @@ def _vectors(
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
     n_terms = len(keys)
     del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
-    parts = _in_order(
+    parts = in_order(
         lambda stored: lookup.rows(*stored, table.idf), store.batches(), max(workers, 1)
     )
     if store.folder is None:
         return _stack(list(parts), n_docs, n_terms), table
     if on_disk:
-        return _rows_to_files(parts, n_terms, store.folder), table
+        return _rows_to_files(parts, n_terms, store.folder, workers), table
     return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
 
 
@@ -271,21 +268,6 @@ def _rekey(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
     first = table[(keys >> _SHIFT).astype(np.int64)]
     second = table[(keys & _LOW).astype(np.int64)]
     return (first << _SHIFT) | second
-
-
-def _in_order(task: Callable[[_T], _R], items: Iterable[_T], workers: int) -> Iterator[_R]:
-    """``task`` of each item, in order, on ``workers`` threads (a few items in flight)."""
-    if workers <= 1:
-        yield from map(task, items)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="dedup-rows") as pool:
-        pending: deque[Future[_R]] = deque()
-        for item in items:
-            pending.append(pool.submit(task, item))
-            if len(pending) > workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def _document_count(share: float, n_docs: int) -> float:
@@ -502,7 +484,10 @@ def _stack_from_files(
 
 
 def _rows_to_files(
-    parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int, folder: Path
+    parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    n_terms: int,
+    folder: Path,
+    workers: int = 1,
 ) -> DiskRows:
     """``parts`` written to files of ``folder`` as they come, each row's entries sorted by
     column (as ``csr_matrix.sort_indices`` sorts them), and left there as a
@@ -529,7 +514,8 @@ def _rows_to_files(
         indices_path.unlink(missing_ok=True)
         raise
     row_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-    return DiskRows(data_path, indices_path, np.r_[0, np.cumsum(row_lengths)], n_terms)
+    indptr = np.r_[0, np.cumsum(row_lengths)]
+    return DiskRows(data_path, indices_path, indptr, n_terms, workers=workers)
 
 
 class _Store:

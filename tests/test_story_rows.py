@@ -112,10 +112,13 @@ def test_graph_placement_and_terms_the_same_from_disk(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("small_blocks")
-@pytest.mark.parametrize("first_row", [0, 250])
-def test_neighbours_from_disk_for_any_first_row(first_row: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("first_row", "workers"), [(0, 1), (250, 1), (0, 2)])
+def test_neighbours_from_disk_for_any_first_row_and_threads(
+    first_row: int, workers: int, tmp_path: Path
+) -> None:
     matrix = random_vectors(400, 300, seed=3)
     rows = DiskRows.write(matrix, tmp_path)
+    rows.workers = workers  # the neighbour blocks and the similarities' chunks on threads
     expected = story_graph.neighbour_graph(matrix, 5, 8, first_row=first_row)
     assert expected.nnz > (400 - first_row) * 3
     same_bits(story_graph.neighbour_graph(rows, 5, 8, first_row=first_row), expected)
