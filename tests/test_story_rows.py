@@ -6,16 +6,18 @@ pages do not stay in the process's memory."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dedup import story_graph, story_refine, story_rows
-from dedup.clustering import group_terms
+from dedup import clustering, story_graph, story_refine, story_rows
+from dedup.clustering import StoryClusterer, group_terms
 from dedup.story_rows import DiskRows, column_sums, matvec, row_squares, take_rows
 from dedup.story_vectors import row_dots, tfidf_vectors
+from dedup.types import Record
 from tests.test_story_vectors import labelled, same_bits, vectorizer
 
 
@@ -162,3 +164,20 @@ def test_vectors_the_same_for_any_number_of_workers(on_disk: bool, tmp_path: Pat
     same_bits(got, one)
     assert [got_terms[c] for c in range(len(got_terms))] == [terms[c] for c in range(len(terms))]
     assert np.array_equal(got_terms.idf.view(np.uint32), terms.idf.view(np.uint32))
+
+
+def test_clusterer_with_a_scratch_folder_same_stories_and_no_files_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fit(scratch=...)`` keeps the vectors on disk (and makes them on two processes, a
+    batch of 150 texts each): the stories of the vectors in memory, and the scratch folder
+    left empty."""
+    monkeypatch.setattr(clustering, "tfidf_vectors", partial(tfidf_vectors, batch_docs=150))
+    texts = labelled("googlenews-ts", 500)
+    records = [Record(f"d{k:04d}", text) for k, text in enumerate(texts)]
+    expected = StoryClusterer().fit(records)
+    got = StoryClusterer().fit(records, scratch=tmp_path / "vectors", workers=2)
+    assert np.array_equal(got.labels_, expected.labels_)
+    assert got.stories_ == expected.stories_
+    same_bits(got.graph_, expected.graph_)
+    assert list((tmp_path / "vectors").iterdir()) == []
