@@ -74,12 +74,12 @@ def _transposed(pruned: DiskRows, folder: Path) -> DiskRows:
     """The transpose of ``pruned`` (each term's rows, in row order, as ``.T.tocsr()``
     orders them), written through a memory map whose pages are dropped after each block."""
     n_rows, n_terms = pruned.shape
-    counts = np.zeros(n_terms, dtype=np.int64)
+    cursor = np.zeros(n_terms, dtype=np.int64)  # each term's rows counted, then its place
     for _low, block in pruned.blocks():
-        counts += np.bincount(block.indices, minlength=n_terms)
+        _count(block.indices, cursor)
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
+    np.cumsum(cursor, out=indptr[1:])
+    cursor[:] = indptr[:-1]
     transposed = DiskRows(
         folder / "transposed-data.bin", folder / "transposed-indices.bin", indptr, n_rows
     )
@@ -97,7 +97,6 @@ def _transposed(pruned: DiskRows, folder: Path) -> DiskRows:
             maps.append(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_WRITE))
         arrays.append(np.frombuffer(maps[-1], dtype=dtype))
     try:
-        cursor = indptr[:-1].copy()
         for low, block in pruned.blocks():
             _scatter(block.data, block.indices, block.indptr, low, cursor, arrays[0], arrays[1])
             for mapped in maps:
@@ -144,6 +143,13 @@ def _candidates(
     if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate([r for r, _c in found]), np.concatenate([c for _r, c in found])
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _count(indices: np.ndarray, counts: np.ndarray) -> None:  # pragma: no cover - numba
+    """``counts[t] += 1`` for each entry of term ``t`` (no array of every term made)."""
+    for j in range(len(indices)):
+        counts[indices[j]] += 1
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
