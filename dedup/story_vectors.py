@@ -42,7 +42,7 @@ from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.story_kernels import row_dots  # noqa: F401 (its place before)
-from dedup.story_rows import DiskRows, in_order
+from dedup.story_rows import DiskRows
 
 #: Documents analysed at once.
 BATCH_DOCS = 8192
@@ -126,8 +126,8 @@ def tfidf_vectors(
         numbers; the caller closes it, which removes its files).
     workers : int, default=1
         Processes that analyse the batches (each with its own numbers of words, made the
-        corpus' in batch order, so the result is the same for any number), and threads
-        that make the rows.
+        corpus' in batch order, so the result is the same for any number); the matrix on
+        disk is read on as many threads.
 
     Raises
     ------
@@ -183,9 +183,8 @@ def _vectors(
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
     n_terms = len(keys)
     del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
-    parts = in_order(
-        lambda stored: lookup.rows(*stored, table.idf), store.batches(), max(workers, 1)
-    )
+    # one batch at a time: a batch's rows take several times its entries while made
+    parts = (lookup.rows(*stored, table.idf) for stored in store.batches())
     if store.folder is None:
         return _stack(list(parts), n_docs, n_terms), table
     if on_disk:
@@ -236,8 +235,9 @@ def _batch_terms(
     workers: int,
 ) -> Iterator[_BatchTerms]:
     """Each batch's terms, in order: here (numbered in ``words``) with one worker or one
-    batch, else in ``workers`` processes (a few batches in flight)."""
-    batches = _batches(texts, batch_docs)
+    batch, else in ``workers`` processes, each batch a ``workers``-th of ``batch_docs`` (so
+    that the batches in flight hold about as many documents as one batch here)."""
+    batches = _batches(texts, batch_docs if workers <= 1 else max(1, batch_docs // workers))
     started = list(itertools.islice(batches, 2))
     if workers <= 1 or len(started) < 2:
         for batch in itertools.chain(started, batches):
