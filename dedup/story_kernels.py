@@ -1,7 +1,7 @@
 """Kernels on the rows of the stories' TF-IDF vectors (numba; no I/O): the exact dot
 products of pairs of rows (:func:`row_dots`, the bits of scipy's), rows gathered, and
 column sums, on a ``csr_matrix``'s arrays or on the memory map of a
-:class:`dedup.story_rows.DiskRows`.
+:class:`dedup.story_rows.DiskRows` (which imports them when it needs them).
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from dedup.story_rows import DiskRows
 
-
-def row_dots(vectors: sp.csr_matrix | DiskRows, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
     """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
     ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives, without making those rows:
     the nonzero products in column order, summed as NumPy's ``add.reduceat`` sums them (the
@@ -28,8 +26,6 @@ def row_dots(vectors: sp.csr_matrix | DiskRows, row: np.ndarray, col: np.ndarray
     -------
     ndarray of float32, shape (n,)
     """
-    if isinstance(vectors, DiskRows):  # sorted already; summed on its memory map
-        return vectors.dots(row, col)
     vectors = sp.csr_matrix(vectors, dtype=np.float32)
     if not vectors.has_sorted_indices:
         vectors = vectors.sorted_indices()

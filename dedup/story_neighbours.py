@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import mmap
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 from dedup.story_rows import DiskRows, in_order
@@ -29,19 +31,21 @@ from dedup.story_rows import DiskRows, in_order
 def disk_candidates(
     vectors: DiskRows,
     n_candidates: int,
-    candidate_terms: int,
+    prune: Callable[[sp.csr_matrix], sp.csr_matrix],
+    slice_entries: int,
     first_row: int,
     block_rows: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's (from ``first_row`` on) ``n_candidates`` best candidate neighbours, as
-    ``neighbour_graph`` ranks the product of the pruned vectors with their transpose.
+    ``neighbour_graph`` ranks the product of the pruned vectors with their transpose
+    (``prune``: a block of rows' pruned copy, made a block of ``slice_entries`` at a time).
 
     Returns
     -------
     row, col : ndarray of int64, sorted by (row, -score, col)
     """
     folder = vectors.data_path.parent
-    pruned = _pruned(vectors, candidate_terms, folder)
+    pruned = _pruned(vectors, prune, slice_entries, folder)
     try:
         transposed = _transposed(pruned, folder)
         try:
@@ -54,15 +58,18 @@ def disk_candidates(
         pruned.close()
 
 
-def _pruned(vectors: DiskRows, candidate_terms: int, folder: Path) -> DiskRows:
-    """:func:`dedup.story_graph.top_terms` of ``vectors``, written a block at a time."""
-    from dedup.story_graph import SLICE_ENTRIES, top_terms
-
+def _pruned(
+    vectors: DiskRows,
+    prune: Callable[[sp.csr_matrix], sp.csr_matrix],
+    slice_entries: int,
+    folder: Path,
+) -> DiskRows:
+    """``prune`` of each block of ``vectors``, written a block at a time."""
     data_path, indices_path = folder / "pruned-data.bin", folder / "pruned-indices.bin"
     lengths = [np.zeros(0, dtype=np.int64)]
     with open(data_path, "wb") as data_file, open(indices_path, "wb") as indices_file:
-        for _low, block in vectors.blocks(SLICE_ENTRIES):
-            top = top_terms(block, candidate_terms)
+        for _low, block in vectors.blocks(slice_entries):
+            top = prune(block)
             data_file.write(np.ascontiguousarray(top.data, dtype=np.float32).tobytes())
             indices_file.write(top.indices.astype(vectors.index_dtype).tobytes())
             lengths.append(np.diff(top.indptr).astype(np.int64))

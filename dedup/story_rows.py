@@ -119,10 +119,12 @@ class DiskRows:
 
     def blocks(self, max_entries: int = BLOCK_ENTRIES) -> Iterator[tuple[int, sp.csr_matrix]]:
         """Every row, in blocks of about ``max_entries`` entries: (first row, block)."""
-        from dedup.story_graph import row_slices
-
-        for low, high in row_slices(self.indptr, max_entries):
+        low, n_rows = 0, self.shape[0]
+        while low < n_rows:  # each block at most max_entries entries, or one row
+            high = int(np.searchsorted(self.indptr, self.indptr[low] + max_entries, "right")) - 1
+            high = min(max(high, low + 1), n_rows)
             yield low, self.block(low, high)
+            low = high
 
     def _mapped(self) -> tuple[np.ndarray, np.ndarray]:
         if self._arrays is None:

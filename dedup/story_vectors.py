@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from dedup.story_kernels import row_dots  # noqa: F401 (its place before)
+from dedup.story_kernels import row_dots as csr_row_dots
 from dedup.story_rows import DiskRows
 
 #: Documents analysed at once.
@@ -590,3 +590,13 @@ class _Store:
             for stored in [*self._batches, *itertools.chain.from_iterable(self._parts)]:
                 Path(str(stored[0])).unlink(missing_ok=True)
         self._batches, self._parts = [], []
+
+
+def row_dots(vectors: sp.csr_matrix | DiskRows, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
+    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives
+    (:func:`dedup.story_kernels.row_dots`; for vectors on disk, summed on their memory map).
+    """
+    if isinstance(vectors, DiskRows):  # sorted already
+        return vectors.dots(row, col)
+    return csr_row_dots(vectors, row, col)
