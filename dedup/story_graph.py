@@ -61,7 +61,10 @@ def neighbour_graph(
     if isinstance(vectors, DiskRows):  # the pruned vectors and their transpose on disk too
         from dedup.story_neighbours import disk_candidates
 
-        row, col = disk_candidates(vectors, 2 * k, candidate_terms, first_row, BLOCK_ROWS)
+        def prune(block: sp.csr_matrix) -> sp.csr_matrix:
+            return top_terms(block, candidate_terms)
+
+        row, col = disk_candidates(vectors, 2 * k, prune, SLICE_ENTRIES, first_row, BLOCK_ROWS)
     else:
         row, col = _candidates(vectors, k, candidate_terms, first_row)
     similarity = row_dots(vectors, row, col)
