@@ -1,6 +1,7 @@
 """Where the spilled ``dedup stories`` job spends its time and memory: each stage's wall
-seconds, the RSS before and after it, and the peak RSS so far (sampled every 0.2 s), in one
-process, on a corpus file (e.g. ``benchmarks/generate.py``'s ``corpus.jsonl``).
+seconds and CPU seconds (this process's and its finished worker processes', the TF-IDF
+vectors' with ``-j`` > 1), the RSS before and after it, and the peak RSS so far (sampled
+every 0.2 s), in one process, on a corpus file (e.g. ``benchmarks/generate.py``'s ``corpus.jsonl``).
 
 The stages are the functions that ``dedup.stories_spilled`` and ``dedup.clustering`` call,
 timed by wrapping them (the work they do is unchanged):
@@ -14,6 +15,7 @@ time before ``scan_spilled`` ends.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import threading
@@ -34,6 +36,13 @@ CLUSTERING_STAGES = (
     "weighted_graph", "split_communities", "place_by_centroids", "find_events", "_stories",
 )  # fmt: skip
 JOB_STAGES = ("clean_spilled", "scan_spilled")
+
+
+def cpu_seconds() -> float:
+    """User + system seconds of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def rss_mb() -> int:
@@ -62,12 +71,13 @@ class Watch:
         function: Callable[..., Any] = getattr(module, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            clock, before = time.perf_counter(), rss_mb()
+            clock, cpu, before = time.perf_counter(), cpu_seconds(), rss_mb()
             out = function(*args, **kwargs)
             seconds = time.perf_counter() - clock
             self.totals[name] = self.totals.get(name, 0.0) + seconds
             print(
                 f"{time.perf_counter() - self.start:8.1f} s  {name:20s} {seconds:7.1f} s  "
+                f"{cpu_seconds() - cpu:7.1f} CPU s  "
                 f"RSS {before:,} → {rss_mb():,} MB, peak so far {self.peak:,} MB",
                 flush=True,
             )
@@ -91,7 +101,10 @@ def main() -> None:
     )
     seconds = time.perf_counter() - watch.start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"whole job: {seconds:.1f} s, peak RSS {peak:,.0f} MB, {result.counts}")
+    print(
+        f"whole job: {seconds:.1f} s, {cpu_seconds():.1f} CPU s, load average "
+        f"{os.getloadavg()[0]:.1f} at the end, peak RSS {peak:,.0f} MB, {result.counts}"
+    )
     for name, total in sorted(watch.totals.items(), key=lambda item: -item[1])[:5]:
         print(f"  {name}: {total:.1f} s in all")
 

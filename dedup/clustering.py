@@ -71,6 +71,7 @@ from dedup.events import (
 from dedup.spill import TextSpill
 from dedup.story_graph import neighbour_graph, top_per_row, weighted_graph
 from dedup.story_refine import place_by_centroids
+from dedup.story_rows import DiskRows, Vectors, take_rows
 from dedup.story_texts import SpilledRecords, SpilledTexts
 from dedup.story_vectors import TermTable, fitted_vectorizer, supported, tfidf_vectors
 from dedup.story_words import stop_word_options
@@ -287,6 +288,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         *,
         links: Sequence[tuple[int, int]] | np.ndarray | None = None,
         scratch: str | Path | None = None,
+        workers: int = 1,
     ) -> StoryClusterer:
         """Find the stories.
 
@@ -298,7 +300,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             Pairs of positions in ``X`` known to share reused passages.
         scratch : folder, optional
             Where the TF-IDF vectors' term counts are kept while they are built
-            (:mod:`dedup.story_vectors`; else in memory). The result is the same.
+            (:mod:`dedup.story_vectors`; else in memory), and the vectors themselves
+            (:mod:`dedup.story_rows`). The result is the same.
+        workers : int, default=1
+            Processes that make the TF-IDF vectors. The result is the same.
         """
         self._check_params()
         records: Sequence[Record] = (
@@ -342,9 +347,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             dtype=np.float32,
         )
         terms: TermTable | np.ndarray | None = None
+        vectors: Vectors
         try:
             if supported(vectorizer):  # the same numbers, a batch of texts at a time
-                vectors, terms = tfidf_vectors(texts, vectorizer, scratch=scratch)
+                # with a scratch folder the vectors stay there, read a block at a time
+                vectors, terms = tfidf_vectors(
+                    texts, vectorizer, scratch=scratch, on_disk=scratch is not None,
+                    workers=workers,
+                )  # fmt: skip
             else:
                 vectors = vectorizer.fit_transform(texts)
                 terms = vectorizer.get_feature_names_out()
@@ -355,6 +365,26 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 texts.spill.close()
                 texts.spill.path.unlink(missing_ok=True)
         del texts
+        try:
+            self._cluster(ordered, order, rank, days, sent, vectors, terms, links)
+        finally:
+            if isinstance(vectors, DiskRows):
+                vectors.close()
+        self._vectorizer_terms_ = (vectorizer, terms)
+        return self
+
+    def _cluster(
+        self,
+        ordered: Sequence[Record],
+        order: np.ndarray,
+        rank: np.ndarray,
+        days: np.ndarray,
+        sent: np.ndarray,
+        vectors: Vectors,
+        terms: TermTable | np.ndarray | None,
+        links: Sequence[tuple[int, int]] | np.ndarray | None,
+    ) -> None:
+        """:meth:`fit` from the vectors on: the graph, its divisions and the stories."""
         pairs = None
         if links is not None and len(links):
             pairs = rank[np.asarray(links, dtype=np.int64).reshape(-1, 2)]
@@ -390,8 +420,6 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.graph_ = sp.csr_matrix(
             (graph.data, (order[graph.row], order[graph.col])), shape=graph.shape
         )
-        self._vectorizer_terms_ = (vectorizer, terms)
-        return self
 
     @property
     def vectorizer_(self) -> TfidfVectorizer:
@@ -466,7 +494,7 @@ def _stories(
     records: Sequence[Record],
     labels: np.ndarray,
     event_labels: np.ndarray,
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     terms: TermTable | np.ndarray | None,
     n_terms: int = 5,
 ) -> tuple[list[StoryGroup], np.ndarray, list[EventGroup], np.ndarray]:
@@ -518,7 +546,7 @@ def nested_groups(
 def group_terms(
     story_of: np.ndarray,
     n_stories: int,
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     terms: TermTable | np.ndarray,
     n_terms: int,
 ) -> list[str]:
@@ -542,7 +570,7 @@ def group_terms(
             ),
             shape=(hi - lo, len(members)),
         )
-        totals = (membership @ vectors[members]).tocoo()
+        totals = (membership @ take_rows(vectors, members)).tocoo()
         keep = top_per_row(
             totals.row.astype(np.int64), totals.col.astype(np.int64), totals.data, n_terms
         )

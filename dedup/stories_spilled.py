@@ -70,10 +70,14 @@ def stories_spilled(
                 [position[g.representative], *(position[m.doc] for m in g.members)]
                 for g in found.groups
             ]
+            del found, position  # the scan's pairs are not held while the stories are made
         from dedup.story_copies import fit_with_copies
 
-        # the TF-IDF term counts of each batch go to the scratch folder too
-        fit_with_copies(clusterer, texts, links, copies, scratch=folder / "vectors")
+        # the TF-IDF term counts of each batch go to the scratch folder too, and so do the
+        # vectors (read back a block at a time); -j processes make them
+        fit_with_copies(
+            clusterer, texts, links, copies, scratch=folder / "vectors", workers=engine.workers
+        )
     except OSError as error:
         if not is_spill_failure(error, folder):
             raise

@@ -27,9 +27,10 @@ def fit_with_copies(
     links: Sequence[tuple[int, int]],
     copies: Sequence[Sequence[int]],
     scratch: str | Path | None = None,
+    workers: int = 1,
 ) -> StoryClusterer:
-    """Fit ``clusterer`` on ``records`` with each copy group as one record (``scratch``: as
-    :meth:`StoryClusterer.fit` takes it).
+    """Fit ``clusterer`` on ``records`` with each copy group as one record (``scratch`` and
+    ``workers``: as :meth:`StoryClusterer.fit` takes them).
 
     Parameters
     ----------
@@ -48,7 +49,7 @@ def fit_with_copies(
         cover every record (a member has no edge of its own in ``graph_``).
     """
     if not copies:
-        return clusterer.fit(records, links=links, scratch=scratch)
+        return clusterer.fit(records, links=links, scratch=scratch, workers=workers)
     n_records = len(records)
     stand_for = np.arange(n_records, dtype=np.int64)
     for group in copies:
@@ -60,9 +61,10 @@ def fit_with_copies(
     pairs = position[pairs]
     pairs = pairs[(pairs >= 0).all(axis=1)]
     if isinstance(records, SpilledRecords):  # the texts stay on disk
-        clusterer.fit(records.take(kept), links=pairs, scratch=scratch)
+        clusterer.fit(records.take(kept), links=pairs, scratch=scratch, workers=workers)
     else:
-        clusterer.fit([records[k] for k in kept.tolist()], links=pairs, scratch=scratch)
+        held = [records[k] for k in kept.tolist()]
+        clusterer.fit(held, links=pairs, scratch=scratch, workers=workers)
     index = position[stand_for]
     labels, event_labels = clusterer.labels_[index], clusterer.event_labels_[index]
     _spread(clusterer, metadata(records), labels, event_labels)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.story_rows import DiskRows, Vectors, column_sums, matvec, row_block, sorted_rows
+
 #: Rows whose candidate neighbours are found at once.
 BLOCK_ROWS = 2048
 #: Candidate pairs ranked at once (bounds the ranking's memory, about 50 bytes a pair).
@@ -19,7 +21,7 @@ CANDIDATE_TERMS = 64
 
 
 def neighbour_graph(
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     n_neighbors: int,
     candidate_terms: int = CANDIDATE_TERMS,
     *,
@@ -37,6 +39,7 @@ def neighbour_graph(
     Parameters
     ----------
     vectors : sparse matrix of float32, shape (n_docs, n_terms), rows L2-normalised
+        (or a :class:`dedup.story_rows.DiskRows`, read a block at a time)
     n_neighbors : int
     candidate_terms : int
     first_row : int
@@ -50,12 +53,34 @@ def neighbour_graph(
     """
     # a copy when the type changes: scipy's would share the caller's indices, which the sort
     # below would then put out of step with the caller's values
-    vectors = sp.csr_matrix(vectors, dtype=np.float32, copy=vectors.dtype != np.float32)
-    vectors.sort_indices()
+    vectors = sorted_rows(vectors)
     n_docs = vectors.shape[0]
     k = min(n_neighbors, n_docs - 1)
     if k <= 0 or vectors.shape[1] == 0 or first_row >= n_docs:
         return sp.csr_matrix((n_docs, n_docs), dtype=np.float32)
+    if isinstance(vectors, DiskRows):  # the pruned vectors and their transpose on disk too
+        from dedup.story_neighbours import disk_candidates
+
+        def prune(block: sp.csr_matrix) -> sp.csr_matrix:
+            return top_terms(block, candidate_terms)
+
+        row, col = disk_candidates(vectors, 2 * k, prune, SLICE_ENTRIES, first_row, BLOCK_ROWS)
+    else:
+        row, col = _candidates(vectors, k, candidate_terms, first_row)
+    similarity = row_dots(vectors, row, col)
+    keep = top_per_row(row, col, similarity, k)
+    keep = keep[similarity[keep] > 0]
+    return sp.csr_matrix(
+        (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
+    )
+
+
+def _candidates(
+    vectors: sp.csr_matrix, k: int, candidate_terms: int, first_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``2 * k`` best candidates by the product of the pruned vectors with their
+    transpose, sorted by (row, -score, col)."""
+    n_docs = vectors.shape[0]
     pruned = top_terms(vectors, candidate_terms)
     transposed = pruned.T.tocsr()
     block = max(1, BLOCK_ROWS)
@@ -74,13 +99,7 @@ def neighbour_graph(
             rows.append(row[keep])
             cols.append(col[keep])
         del products
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    similarity = row_dots(vectors, row, col)
-    keep = top_per_row(row, col, similarity, k)
-    keep = keep[similarity[keep] > 0]
-    return sp.csr_matrix(
-        (similarity[keep], (row[keep], col[keep])), shape=(n_docs, n_docs), dtype=np.float32
-    )
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def row_slices(indptr: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
@@ -102,7 +121,7 @@ def row_slices(indptr: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
     return out
 
 
-def top_terms(vectors: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
+def top_terms(vectors: Vectors, n_terms: int) -> sp.csr_matrix:
     """Each row's ``n_terms`` largest entries (ties: the lower column), the rest dropped.
 
     Parameters
@@ -114,22 +133,24 @@ def top_terms(vectors: sp.csr_matrix, n_terms: int) -> sp.csr_matrix:
     csr_matrix of float32, same shape, at most ``n_terms`` entries a row
     """
     # a few rows at a time (each row's choice is its own), so the ranking's arrays stay
-    # small however large the corpus
-    data, rows, cols = [], [], []
+    # small however large the corpus; each slice's rows made a CSR matrix of their own (its
+    # rows the same as the whole's), then stacked
+    parts = []
     for low, high in row_slices(vectors.indptr, SLICE_ENTRIES):
-        coo = vectors[low:high].tocoo()
+        coo = row_block(vectors, low, high).tocoo()
         row = coo.row.astype(np.int64)
         keep = top_per_row(row, coo.col.astype(np.int64), coo.data, n_terms)
-        data.append(coo.data[keep])
-        rows.append(row[keep] + low)
-        cols.append(coo.col[keep].astype(np.int64))
-    if not data:
+        parts.append(
+            sp.csr_matrix(
+                (coo.data[keep], (row[keep], coo.col[keep].astype(np.int64))),
+                shape=(high - low, vectors.shape[1]),
+                dtype=np.float32,
+            )
+        )
+        del coo, row, keep
+    if not parts:
         return sp.csr_matrix(vectors.shape, dtype=np.float32)
-    return sp.csr_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-        shape=vectors.shape,
-        dtype=np.float32,
-    )
+    return sp.csr_matrix(sp.vstack(parts, format="csr"), dtype=np.float32)
 
 
 def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
@@ -192,7 +213,7 @@ def at_least_kth(row: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
 
 
 def row_dots(
-    vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray, chunk: int = 1 << 18
+    vectors: Vectors, row: np.ndarray, col: np.ndarray, chunk: int = 1 << 18
 ) -> np.ndarray:
     """``vectors[row[i]] · vectors[col[i]]`` for every i, chunk by chunk.
 
@@ -210,9 +231,7 @@ def row_dots(
     return out
 
 
-def keep_above_background(
-    graph: sp.csr_matrix, vectors: sp.csr_matrix, min_lift: float
-) -> sp.csr_matrix:
+def keep_above_background(graph: sp.csr_matrix, vectors: Vectors, min_lift: float) -> sp.csr_matrix:
     """Keep the edges at least ``min_lift`` times as similar as their ends' background.
 
     The background of document ``i`` is its mean cosine similarity to every other document,
@@ -221,8 +240,8 @@ def keep_above_background(
     n_docs = vectors.shape[0]
     if n_docs < 2 or graph.nnz == 0 or min_lift == 0:
         return graph
-    total = np.asarray(vectors.sum(axis=0)).ravel()
-    background = np.maximum((vectors @ total - 1.0) / (n_docs - 1), 1e-9)
+    total = column_sums(vectors)  # a block of rows at a time when they are on disk
+    background = np.maximum((matvec(vectors, total) - 1.0) / (n_docs - 1), 1e-9)
     coo = graph.tocoo()
     keep = coo.data >= min_lift * np.sqrt(background[coo.row] * background[coo.col])
     return sp.csr_matrix(
@@ -250,7 +269,7 @@ def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
 
 def weighted_graph(
     graph: sp.csr_matrix,
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     days: np.ndarray,
     pairs: np.ndarray | None,
     *,

@@ -18,13 +18,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from dedup.story_rows import Vectors, row_squares, sorted_rows, take_rows
+
 #: Term look-ups made at once, and centroid entries summed at once (bounds the pass's
 #: memory, about 40 bytes each).
 CHUNK_ENTRIES = 1 << 22
 
 
 def place_by_centroids(
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     graph: sp.csr_matrix,
     labels: np.ndarray,
     movable: np.ndarray | None = None,
@@ -42,6 +44,7 @@ def place_by_centroids(
     Parameters
     ----------
     vectors : sparse matrix, shape (n_docs, n_terms)
+        (or a :class:`dedup.story_rows.DiskRows`: the rows are read as they are needed)
     graph : csr_matrix, shape (n_docs, n_docs)
         The stories' graph; its edges name each article's candidate stories.
     labels : ndarray of int64, shape (n_docs,)
@@ -64,8 +67,7 @@ def place_by_centroids(
     finish = _consecutive if renumber else np.copy
     if n_docs == 0 or graph.nnz == 0 or vectors.shape[1] == 0:
         return finish(labels)
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    vectors.sort_indices()
+    vectors = sorted_rows(vectors)
     n_stories = int(labels.max()) + 1
     coo = graph.tocoo()
     row = coo.row.astype(np.int64)
@@ -84,7 +86,7 @@ def place_by_centroids(
     pair_doc, pair_story = keys // n_stories, keys % n_stories
     dots, squared = story_dots(vectors, labels, pair_doc, pair_story)
     own = pair_story == labels[pair_doc]
-    self_dot = np.asarray(vectors.multiply(vectors).sum(axis=1), dtype=np.float64).ravel()
+    self_dot = row_squares(vectors)
     x2 = np.where(own, self_dot[pair_doc], 0.0)
     norm = np.sqrt(np.maximum(squared - 2 * np.where(own, dots, 0.0) + x2, 1e-12))
     score = (dots - x2) / norm
@@ -100,7 +102,7 @@ def place_by_centroids(
 
 
 def story_dots(
-    vectors: sp.csr_matrix,
+    vectors: Vectors,
     labels: np.ndarray,
     doc: np.ndarray,
     story: np.ndarray,
@@ -137,20 +139,26 @@ def story_dots(
         high = low + max(int(np.searchsorted(reach, chunk_entries, side="right")), 1)
         block = wanted[low:high]
         members = np.flatnonzero(np.isin(labels, block))
+        # the members' rows only (the product adds them in the same order)
         membership = sp.csr_matrix(
             (
                 np.ones(len(members), dtype=np.float32),
-                (np.searchsorted(block, labels[members]), members),
+                (np.searchsorted(block, labels[members]), np.arange(len(members))),
             ),
-            shape=(len(block), len(labels)),
+            shape=(len(block), len(members)),
         )
-        centroids = sp.csr_matrix(membership @ vectors)
+        centroids = sp.csr_matrix(membership @ take_rows(vectors, members))
         centroids.sum_duplicates()
         centroids.sort_indices()
         norms = np.asarray(centroids.multiply(centroids).sum(axis=1), dtype=np.float64).ravel()
         pairs = by_story[pair_starts[low] : pair_starts[high]]
         local = np.searchsorted(block, story[pairs])
-        dots[pairs] = centroid_dots(vectors, centroids, doc[pairs], local, chunk_entries)
+        if isinstance(vectors, sp.csr_matrix):
+            dots[pairs] = centroid_dots(vectors, centroids, doc[pairs], local, chunk_entries)
+        else:  # on disk: the pairs' articles' rows read once
+            docs, at = np.unique(doc[pairs], return_inverse=True)
+            rows = take_rows(vectors, docs)
+            dots[pairs] = centroid_dots(rows, centroids, at.ravel(), local, chunk_entries)
         squared[pairs] = norms[local]
         low = high
     return dots, squared

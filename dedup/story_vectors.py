@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
@@ -38,10 +41,14 @@ import scipy.sparse as sp
 from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dedup.story_kernels import row_dots as csr_row_dots
+from dedup.story_rows import DiskRows
+
 #: Documents analysed at once.
 BATCH_DOCS = 8192
-#: Partitions of the term keys whose document frequencies are reduced at once.
-PARTITIONS = 16
+#: Partitions of the term keys whose document frequencies are reduced at once (a power of
+#: two; at a million articles each holds some tens of millions of a batch's distinct keys).
+PARTITIONS = 64
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 
@@ -101,7 +108,9 @@ def tfidf_vectors(
     *,
     scratch: str | Path | None = None,
     batch_docs: int = BATCH_DOCS,
-) -> tuple[sp.csr_matrix, TermTable]:
+    on_disk: bool = False,
+    workers: int = 1,
+) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     """``vectorizer.fit_transform(texts)`` (the same numbers, in the same order in each
     row) and its terms, read once; ``vectorizer`` is only read (:func:`supported` must hold).
 
@@ -111,6 +120,14 @@ def tfidf_vectors(
         Read once, a batch at a time.
     scratch : folder, optional
         Where each batch's term counts go (else they stay in memory).
+    on_disk : bool, default=False
+        With ``scratch``: the matrix is left in files of ``scratch`` and returned as a
+        :class:`dedup.story_rows.DiskRows`, each row's entries sorted by column (the same
+        numbers; the caller closes it, which removes its files).
+    workers : int, default=1
+        Processes that analyse the batches (each with its own numbers of words, made the
+        corpus' in batch order, so the result is the same for any number); the matrix on
+        disk is read on as many threads.
 
     Raises
     ------
@@ -120,25 +137,35 @@ def tfidf_vectors(
     """
     if not supported(vectorizer):
         raise ValueError("tfidf_vectors: unsupported TfidfVectorizer settings")
+    if on_disk and scratch is None:
+        raise ValueError("tfidf_vectors: on_disk needs a scratch folder")
     store = _Store(None if scratch is None else Path(scratch))
     try:
-        return _vectors(texts, vectorizer, store, batch_docs)
+        return _vectors(texts, vectorizer, store, batch_docs, on_disk, workers)
     finally:
         store.close()
 
 
 def _vectors(
-    texts: Iterable[str], vectorizer: TfidfVectorizer, store: _Store, batch_docs: int
-) -> tuple[sp.csr_matrix, TermTable]:
+    texts: Iterable[str],
+    vectorizer: TfidfVectorizer,
+    store: _Store,
+    batch_docs: int,
+    on_disk: bool = False,
+    workers: int = 1,
+) -> tuple[sp.csr_matrix | DiskRows, TermTable]:
     words: dict[str, int] = {}
     n_docs = 0
-    for batch in _batches(texts, batch_docs):
-        keys, lengths = _analyse(batch, vectorizer, words)
-        doc_keys, counts, firsts, doc_lengths = _document_terms(keys, lengths, store.position)
-        store.position += len(keys)
-        store.add_batch(doc_keys, counts, doc_lengths)
-        store.add_frequencies(*_batch_frequencies(doc_keys, firsts))
-        n_docs += len(batch)
+    for part in _batch_terms(texts, vectorizer, batch_docs, words, workers):
+        if part.words is not None:  # numbered by a worker: as this corpus numbers them
+            renumber = _renumbering(part.words, words)
+            part.doc_keys = _rekey(part.doc_keys, renumber)
+            part.keys = _rekey(part.keys, renumber)
+        store.add_batch(part.doc_keys, part.counts, part.doc_lengths)
+        part.firsts += store.position  # its places in the batch, made the corpus'
+        store.add_frequencies(part.keys, part.frequencies, part.firsts)
+        store.position += part.n_keys
+        n_docs += part.n_docs
     if store.n_keys == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     high = _document_count(vectorizer.max_df, n_docs)
@@ -156,13 +183,91 @@ def _vectors(
     lookup = _Lookup(keys[by_key], column[by_key], firsts[by_key])
     n_terms = len(keys)
     del keys, frequencies, firsts, column, by_key  # the lookup holds what the rows need
-    parts = (
-        lookup.rows(batch_keys, counts, lengths, table.idf)
-        for batch_keys, counts, lengths in store.batches()
-    )
+    # one batch at a time: a batch's rows take several times its entries while made
+    parts = (lookup.rows(*stored, table.idf) for stored in store.batches())
     if store.folder is None:
         return _stack(list(parts), n_docs, n_terms), table
+    if on_disk:
+        return _rows_to_files(parts, n_terms, store.folder, workers), table
     return _stack_from_files(parts, n_docs, n_terms, store.folder, store.position), table
+
+
+@dataclass
+class _BatchTerms:
+    """One batch's document terms (:func:`_document_terms`) and document frequencies
+    (:func:`_batch_frequencies`), its places counted from the batch's first key; ``words``:
+    the words its keys number, when numbered apart from the corpus (else None)."""
+
+    doc_keys: np.ndarray
+    counts: np.ndarray
+    doc_lengths: np.ndarray
+    keys: np.ndarray
+    frequencies: np.ndarray
+    firsts: np.ndarray
+    n_keys: int
+    n_docs: int
+    words: list[str] | None
+
+
+def _terms_of(batch: list[str], vectorizer: TfidfVectorizer, words: dict[str, int]) -> _BatchTerms:
+    keys, lengths = _analyse(batch, vectorizer, words)
+    doc_keys, counts, firsts, doc_lengths = _document_terms(keys, lengths, 0)
+    unique, frequencies, first_places = _batch_frequencies(doc_keys, firsts)
+    return _BatchTerms(
+        doc_keys, counts, doc_lengths, unique, frequencies, first_places, len(keys), len(batch),
+        None,
+    )  # fmt: skip
+
+
+def _terms_apart(batch: list[str], vectorizer: TfidfVectorizer) -> _BatchTerms:
+    """:func:`_terms_of` in a worker process, its words numbered from 0."""
+    words: dict[str, int] = {}
+    part = _terms_of(batch, vectorizer, words)
+    part.words = list(words)
+    return part
+
+
+def _batch_terms(
+    texts: Iterable[str],
+    vectorizer: TfidfVectorizer,
+    batch_docs: int,
+    words: dict[str, int],
+    workers: int,
+) -> Iterator[_BatchTerms]:
+    """Each batch's terms, in order: here (numbered in ``words``) with one worker or one
+    batch, else in ``workers`` processes, each batch a ``workers``-th of ``batch_docs`` (so
+    that the batches in flight hold about as many documents as one batch here)."""
+    batches = _batches(texts, batch_docs if workers <= 1 else max(1, batch_docs // workers))
+    started = list(itertools.islice(batches, 2))
+    if workers <= 1 or len(started) < 2:
+        for batch in itertools.chain(started, batches):
+            yield _terms_of(batch, vectorizer, words)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future[_BatchTerms]] = deque()
+        for batch in itertools.chain(started, batches):
+            pending.append(pool.submit(_terms_apart, batch, vectorizer))
+            del batch
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _renumbering(batch_words: list[str], words: dict[str, int]) -> np.ndarray:
+    """The corpus number + 1 of each of a batch's words + 1 (0 stays 0), numbering the
+    words not seen before in their order, as one pass over the corpus numbers them."""
+    table = np.zeros(len(batch_words) + 1, dtype=np.uint64)
+    table[1:] = [words.setdefault(w, len(words)) + 1 for w in batch_words]
+    return table
+
+
+def _rekey(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Term keys with both their word numbers renumbered by ``table``."""
+    first = table[(keys >> _SHIFT).astype(np.int64)]
+    second = table[(keys & _LOW).astype(np.int64)]
+    return (first << _SHIFT) | second
 
 
 def _document_count(share: float, n_docs: int) -> float:
@@ -282,8 +387,9 @@ def _table(
     idf /= df
     np.log(idf, out=idf)
     idf += 1.0
-    first = (in_order >> _SHIFT).astype(np.int64) - 1
-    second = (in_order & _LOW).astype(np.int64) - 1
+    # word numbers: int32 (a word of the corpus' dict, fewer than 2**31), 8 bytes a term
+    first = ((in_order >> _SHIFT).astype(np.int64) - 1).astype(np.int32)
+    second = ((in_order & _LOW).astype(np.int64) - 1).astype(np.int32)
     return TermTable(words, first, second, idf)
 
 
@@ -377,6 +483,41 @@ def _stack_from_files(
     return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
 
 
+def _rows_to_files(
+    parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    n_terms: int,
+    folder: Path,
+    workers: int = 1,
+) -> DiskRows:
+    """``parts`` written to files of ``folder`` as they come, each row's entries sorted by
+    column (as ``csr_matrix.sort_indices`` sorts them), and left there as a
+    :class:`~dedup.story_rows.DiskRows`."""
+    written = np.int32 if n_terms < np.iinfo(np.int32).max else np.int64
+    data_path, indices_path = folder / "rows-data.bin", folder / "rows-indices.bin"
+    lengths = []
+    try:
+        with open(data_path, "wb") as data_file, open(indices_path, "wb") as indices_file:
+            for data, columns, row_lengths in parts:
+                indptr = np.r_[0, np.cumsum(row_lengths)]
+                block = sp.csr_matrix(
+                    (data, columns.astype(np.int64), indptr.astype(np.int64)),
+                    shape=(len(row_lengths), n_terms),
+                    copy=False,
+                )
+                block.sort_indices()
+                data_file.write(np.ascontiguousarray(block.data, dtype=np.float32).tobytes())
+                indices_file.write(np.ascontiguousarray(block.indices, dtype=written).tobytes())
+                lengths.append(row_lengths)
+                del block
+    except BaseException:
+        data_path.unlink(missing_ok=True)
+        indices_path.unlink(missing_ok=True)
+        raise
+    row_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    indptr = np.r_[0, np.cumsum(row_lengths)]
+    return DiskRows(data_path, indices_path, indptr, n_terms, workers=workers)
+
+
 class _Store:
     """Each batch's document terms, and the document frequencies per key partition, in
     memory or in files of ``folder``."""
@@ -412,9 +553,12 @@ class _Store:
         self, keys: np.ndarray, frequencies: np.ndarray, firsts: np.ndarray
     ) -> None:
         self.n_keys += len(keys)
-        part = (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(60)
+        bits = np.uint64(64 - (PARTITIONS - 1).bit_length())
+        part = (keys * np.uint64(0x9E3779B97F4A7C15)) >> bits
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(PARTITIONS + 1))
         for p in range(PARTITIONS):
-            mine = part == p
+            mine = order[bounds[p] : bounds[p + 1]]
             name = f"df-{p}-{len(self._parts[p])}"
             self._parts[p].append(self._put(name, (keys[mine], frequencies[mine], firsts[mine])))
 
@@ -448,118 +592,11 @@ class _Store:
         self._batches, self._parts = [], []
 
 
-def row_dots(vectors: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+def row_dots(vectors: sp.csr_matrix | DiskRows, row: np.ndarray, col: np.ndarray) -> np.ndarray:
     """``vectors[row[i]] · vectors[col[i]]`` for every i, bit for bit what
-    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives, without making those rows:
-    the nonzero products in column order, summed as NumPy's ``add.reduceat`` sums them (the
-    first, then the rest pairwise, :func:`_pairwise`).
-
-    Parameters
-    ----------
-    vectors : csr_matrix of float32 (its indices are sorted first when they are not)
-    row, col : ndarray of int, shape (n,)
-
-    Returns
-    -------
-    ndarray of float32, shape (n,)
+    ``vectors[row].multiply(vectors[col]).sum(axis=1)`` gives
+    (:func:`dedup.story_kernels.row_dots`; for vectors on disk, summed on their memory map).
     """
-    vectors = sp.csr_matrix(vectors, dtype=np.float32)
-    if not vectors.has_sorted_indices:
-        vectors = vectors.sorted_indices()
-    out = np.empty(len(row), dtype=np.float32)
-    _dots_kernel(
-        vectors.data, vectors.indices.astype(np.int64), vectors.indptr.astype(np.int64),
-        np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64), out,
-    )  # fmt: skip
-    return out
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _block_sum(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
-    """``values[low:low + n]`` (n ≤ 128) summed in float32 as NumPy sums a block: one by
-    one below 8 values, else in 8 running sums joined pairwise, then the rest one by one."""
-    if n < 8:
-        total = np.float32(0.0)
-        for i in range(n):
-            total = np.float32(total + values[low + i])
-        return total
-    r = np.empty(8, dtype=np.float32)
-    for j in range(8):
-        r[j] = values[low + j]
-    i = 8
-    while i < n - (n % 8):
-        for j in range(8):
-            r[j] = np.float32(r[j] + values[low + i + j])
-        i += 8
-    left = np.float32(np.float32(r[0] + r[1]) + np.float32(r[2] + r[3]))
-    right = np.float32(np.float32(r[4] + r[5]) + np.float32(r[6] + r[7]))
-    total = np.float32(left + right)
-    while i < n:
-        total = np.float32(total + values[low + i])
-        i += 1
-    return total
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _pairwise(values: np.ndarray, low: int, n: int) -> np.float32:  # pragma: no cover - numba
-    """``values[low:low + n]`` summed in float32 as NumPy's pairwise summation does: above
-    128 values, the two halves (the first a multiple of 8) summed so and added. Written with
-    an explicit stack (numba's cache does not load recursive functions safely)."""
-    size = 192
-    task_low = np.empty(size, dtype=np.int64)
-    task_n = np.empty(size, dtype=np.int64)
-    task_join = np.zeros(size, dtype=np.bool_)
-    sums = np.empty(size, dtype=np.float32)
-    tasks, done = 1, 0
-    task_low[0], task_n[0], task_join[0] = low, n, False
-    while tasks:
-        tasks -= 1
-        at, m, join = task_low[tasks], task_n[tasks], task_join[tasks]
-        if join:  # both halves summed: the left below the right
-            done -= 1
-            sums[done - 1] = np.float32(sums[done - 1] + sums[done])
-        elif m <= 128:
-            sums[done] = _block_sum(values, at, m)
-            done += 1
-        else:
-            half = m // 2
-            half -= half % 8
-            # popped in reverse: the left half first, then the right, then their join
-            task_low[tasks], task_n[tasks], task_join[tasks] = at, m, True
-            task_low[tasks + 1], task_n[tasks + 1] = at + half, m - half
-            task_join[tasks + 1] = False
-            task_low[tasks + 2], task_n[tasks + 2], task_join[tasks + 2] = at, half, False
-            tasks += 3
-    return sums[0]
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _dots_kernel(
-    data: np.ndarray,
-    indices: np.ndarray,
-    indptr: np.ndarray,
-    row: np.ndarray,
-    col: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - numba
-    products = np.empty(64, dtype=np.float32)
-    for p in range(len(row)):
-        a, a_end = indptr[row[p]], indptr[row[p] + 1]
-        b, b_end = indptr[col[p]], indptr[col[p] + 1]
-        need = min(a_end - a, b_end - b)
-        if need > len(products):
-            products = np.empty(2 * need, dtype=np.float32)
-        n = 0
-        while a < a_end and b < b_end:
-            if indices[a] == indices[b]:
-                product = np.float32(data[a] * data[b])
-                if product != 0:  # a zero product is no entry of the elementwise product
-                    products[n] = product
-                    n += 1
-                a += 1
-                b += 1
-            elif indices[a] < indices[b]:
-                a += 1
-            else:
-                b += 1
-        out[p] = 0.0 if n == 0 else np.float32(products[0] + _pairwise(products, 1, n - 1))
+    if isinstance(vectors, DiskRows):  # sorted already
+        return vectors.dots(row, col)
+    return csr_row_dots(vectors, row, col)

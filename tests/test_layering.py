@@ -42,7 +42,10 @@ STAGES = [
     "story_store",
     "store",
     "rules",
+    "story_kernels",  # kernels on the rows of the stories' vectors (dot products, gathers)
+    "story_rows",  # the stories' vectors on disk, read a block of rows at a time
     "story_vectors",  # the stories' TF-IDF vectors a batch at a time, and their dot kernel
+    "story_neighbours",  # the neighbour search's candidates with the vectors on disk
     "story_texts",  # the stories' records with their texts on disk
     "story_graph",
     "communities",
@@ -95,7 +98,10 @@ STAGES = [
     "cli",
     "__main__",
 ]
-KERNELS = {"normalize", "shingle", "sketch", "lsh", "passage_keys", "align", "sentences", "bags"}
+KERNELS = {
+    "normalize", "shingle", "sketch", "lsh", "passage_keys", "align", "sentences", "bags",
+    "story_kernels",
+}  # fmt: skip
 ORDER = {name: rank for rank, name in enumerate(BASE + STAGES)}
 
 
