@@ -12,12 +12,13 @@ task functions, and both give the results in job order.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,6 +35,29 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+_WORKER_PROCESSES = {"allowed": False}
+
+
+@contextlib.contextmanager
+def worker_processes() -> Iterator[None]:
+    """Let a stage inside the block start worker processes of its own (the stories' TF-IDF
+    analysis, which holds the GIL). They are started with ``spawn``, which imports the
+    caller's main script again in every child: only a script whose work sits under
+    ``if __name__ == "__main__":`` may ask for them (``dedup``'s own command line does).
+    Outside the block the same stages run in this process, with the same result."""
+    was = _WORKER_PROCESSES["allowed"]
+    _WORKER_PROCESSES["allowed"] = True
+    try:
+        yield
+    finally:
+        _WORKER_PROCESSES["allowed"] = was
+
+
+def worker_processes_allowed() -> bool:
+    """Whether :func:`worker_processes` is in force."""
+    return _WORKER_PROCESSES["allowed"]
 
 
 def resolve_workers(workers: int) -> int:

@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dedup.parallel import worker_processes_allowed
 from dedup.story_kernels import row_dots as csr_row_dots
 from dedup.story_rows import DiskRows
 
@@ -237,9 +238,10 @@ def _batch_terms(
     """Each batch's terms, in order: here (numbered in ``words``) with one worker or one
     batch, else in ``workers`` processes, each batch a ``workers``-th of ``batch_docs`` (so
     that the batches in flight hold about as many documents as one batch here)."""
-    batches = _batches(texts, batch_docs if workers <= 1 else max(1, batch_docs // workers))
+    apart = workers > 1 and worker_processes_allowed()
+    batches = _batches(texts, max(1, batch_docs // workers) if apart else batch_docs)
     started = list(itertools.islice(batches, 2))
-    if workers <= 1 or len(started) < 2:
+    if not apart or len(started) < 2:
         for batch in itertools.chain(started, batches):
             yield _terms_of(batch, vectorizer, words)
         return

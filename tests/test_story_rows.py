@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dedup import clustering, story_graph, story_refine, story_rows
+from dedup import clustering, story_graph, story_refine, story_rows, story_vectors
 from dedup.clustering import StoryClusterer, group_terms
+from dedup.parallel import worker_processes
 from dedup.story_rows import DiskRows, column_sums, matvec, row_squares, take_rows
 from dedup.story_vectors import row_dots, tfidf_vectors
 from dedup.types import Record
@@ -155,9 +156,10 @@ def test_vectors_the_same_for_any_number_of_workers(on_disk: bool, tmp_path: Pat
     texts = labelled("reuters", 700)
     one, terms = tfidf_vectors(texts, vectorizer(texts), batch_docs=150)
     scratch = tmp_path if on_disk else None
-    got, got_terms = tfidf_vectors(
-        texts, vectorizer(texts), batch_docs=150, workers=2, scratch=scratch, on_disk=on_disk
-    )
+    with worker_processes():  # pytest's main module is guarded
+        got, got_terms = tfidf_vectors(
+            texts, vectorizer(texts), batch_docs=150, workers=2, scratch=scratch, on_disk=on_disk
+        )
     if isinstance(got, DiskRows):
         got = got.to_csr()
         one.sort_indices()
@@ -176,8 +178,29 @@ def test_clusterer_with_a_scratch_folder_same_stories_and_no_files_left(
     texts = labelled("googlenews-ts", 500)
     records = [Record(f"d{k:04d}", text) for k, text in enumerate(texts)]
     expected = StoryClusterer().fit(records)
-    got = StoryClusterer().fit(records, scratch=tmp_path / "vectors", workers=2)
+    with worker_processes():
+        got = StoryClusterer().fit(records, scratch=tmp_path / "vectors", workers=2)
     assert np.array_equal(got.labels_, expected.labels_)
     assert got.stories_ == expected.stories_
     same_bits(got.graph_, expected.graph_)
     assert list((tmp_path / "vectors").iterdir()) == []
+
+
+def test_no_worker_process_unless_the_caller_allows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process started with ``spawn`` runs the caller's main script again: a script
+    without ``if __name__ == "__main__":`` calling ``stories(workers=2)`` would run twice
+    and fail. So without :func:`dedup.parallel.worker_processes` no process is started, and
+    the vectors are the same bits."""
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(story_vectors, "ProcessPoolExecutor", no_pool)
+    texts = labelled("reuters", 400)
+    one, _ = tfidf_vectors(texts, vectorizer(texts), batch_docs=150)
+    got, _ = tfidf_vectors(texts, vectorizer(texts), batch_docs=150, workers=2)
+    same_bits(got, one)
+    with worker_processes(), pytest.raises(AssertionError, match="worker process"):
+        tfidf_vectors(texts, vectorizer(texts), batch_docs=150, workers=2)

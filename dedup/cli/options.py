@@ -216,7 +216,10 @@ def workers_option(command: Callable[..., Any]) -> Callable[..., Any]:
         allocator.keep_freed_memory()
         allocator.no_huge_pages()
         if engine == "local":
-            return command(*args, workers=workers, **kwargs)
+            from dedup.parallel import worker_processes
+
+            with worker_processes():  # the command line's main module is guarded
+                return command(*args, workers=workers, **kwargs)
         from dedup.parallel import RayEngine
 
         with RayEngine(address=ray_address, workers=workers) as ray_engine:
