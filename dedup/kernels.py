@@ -39,6 +39,9 @@ from typing import Any
 
 _SMALL: ContextVar[bool] = ContextVar("dedup_small_input", default=False)
 _COMPILING = threading.RLock()  # one dispatcher per kernel, whichever thread calls it first
+#: Kernels given a dispatcher by the :meth:`Kernel.compiled` call still running (with the
+#: kernels it binds), shown to other threads only when every global they call is bound.
+_MADE: list[Kernel] = []
 
 
 class Kernel:
@@ -48,21 +51,38 @@ class Kernel:
         self.py_func = py_func
         self.options = options
         self.plain: Callable[..., Any] | None = None
-        self._dispatcher: Any = None
+        self._dispatcher: Any = None  # seen by every thread
+        self._made: Any = None  # seen by the thread binding it, until _dispatcher is set
         functools.update_wrapper(self, py_func)
 
     def compiled(self) -> Any:
-        """numba's dispatcher of this kernel (made, and numba imported, on first use)."""
-        if self._dispatcher is None:
-            with _COMPILING:
-                if self._dispatcher is None:
-                    forget_stale_cache()
-                    _announce()
-                    import numba
+        """numba's dispatcher of this kernel (made, and numba imported, on first use).
 
-                    self._dispatcher = numba.njit(**self.options)(self.py_func)
+        The dispatcher is shown to other threads (``_dispatcher``) only once the globals of
+        its module, and of the modules of the kernels it calls, are dispatchers too: a
+        thread that compiled it earlier would find a :class:`Kernel` where it calls another
+        kernel, which numba cannot type."""
+        if self._dispatcher is not None:
+            return self._dispatcher
+        with _COMPILING:
+            if self._dispatcher is not None:
+                return self._dispatcher
+            if self._made is None:  # else: being bound by this thread, further up
+                outermost = not _MADE
+                forget_stale_cache()
+                _announce()
+                import numba
+
+                self._made = numba.njit(**self.options)(self.py_func)
+                _MADE.append(self)
+                try:
                     _bind(self.py_func.__globals__)
-        return self._dispatcher
+                finally:
+                    if outermost:
+                        for kernel in _MADE:
+                            kernel._dispatcher = kernel._made
+                        _MADE.clear()
+            return self._made
 
     def __call__(self, *args: Any) -> Any:
         if self._dispatcher is None and _SMALL.get():

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import builtins
 import gzip
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import plain_kernels, shingle, sketch
+from dedup import kernels, plain_kernels, shingle, sketch
 from dedup.graphs import SMALL_GRAPH_EDGES, components
 from dedup.kernels import Kernel, njit
 from dedup.parallel import map_ordered
@@ -207,3 +210,39 @@ def test_the_cached_kernels_are_forgotten_when_a_kernel_source_changes(tmp_path)
     assert forget_stale_cache(tmp_path)
     assert not (cache / "calls.f-3.py311.nbi").exists()
     assert all(path.exists() for path in kept)
+
+
+class _SlowToBind(kernels.Kernel):
+    """A kernel whose binding takes a while, so that another thread calls in meanwhile."""
+
+    def compiled(self) -> object:
+        time.sleep(0.4)
+        return super().compiled()
+
+
+def test_no_thread_compiles_a_kernel_before_the_kernels_it_calls_are_bound() -> None:
+    """Two threads call a new kernel at once: the second must not compile it while the first
+    is still making the kernels it calls dispatchers (numba cannot type a call to a
+    :class:`dedup.kernels.Kernel`; a first `dedup stories` after an install failed so)."""
+    namespace: dict[str, object] = {"__builtins__": builtins}
+    exec("def first(x):\n    return x\n", namespace)
+    namespace["first"] = _SlowToBind(namespace["first"], {})  # bound first, slowly
+    exec("def helper(x):\n    return x + 1\n\ndef outer(x):\n    return helper(x) * 2\n", namespace)
+    namespace["helper"] = kernels.Kernel(namespace["helper"], {})
+    outer = kernels.Kernel(namespace["outer"], {})
+    namespace["outer"] = outer
+    results: dict[str, object] = {}
+
+    def call(name: str) -> None:
+        try:
+            results[name] = outer(1)
+        except Exception as error:  # the test reports it
+            results[name] = error
+
+    threads = [threading.Thread(target=call, args=(name,)) for name in ("a", "b")]
+    threads[0].start()
+    time.sleep(0.2)  # while the first thread binds
+    threads[1].start()
+    for thread in threads:
+        thread.join()
+    assert results == {"a": 4, "b": 4}
