@@ -118,6 +118,17 @@ def test_a_reuters_lead_with_shuffled_sentences_is_found_with_its_offsets():
     assert spans["shuffled"] == (start, start + len(lead.rstrip(".")))
 
 
+def assert_each_documents_own_sentences(texts):
+    """The corpus' sentences, cut by the kernel, are each document's own, as the reference
+    (a regular expression over the text alone) cuts them."""
+    tokens = tokenize(texts)
+    starts, ptr = corpus_sentences(texts, tokens)
+    for d, text in enumerate(texts):
+        lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
+        own = sentence_starts(text, tokens.starts[lo:hi]) + lo
+        assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
+
+
 def test_the_corpus_sentences_are_each_documents_own():
     texts = [
         "One two three. Four five? Six",
@@ -125,12 +136,7 @@ def test_the_corpus_sentences_are_each_documents_own():
         "Alpha beta.\n    Gamma. delta U.S. Epsilon",
         "Zeta.",
     ]
-    tokens = tokenize(texts)
-    starts, ptr = corpus_sentences(texts, tokens)
-    for d, text in enumerate(texts):
-        lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
-        own = sentence_starts(text, tokens.starts[lo:hi]) + lo
-        assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
+    assert_each_documents_own_sentences(texts)
 
 
 def test_a_spilled_scan_leaves_the_route_aside_and_the_command_says_so(tmp_path):
@@ -162,12 +168,7 @@ def test_the_sentence_kernel_cuts_where_the_regular_expression_does(pieces):
     """The kernel reads only the characters between words; the reference runs a regular
     expression over each whole text (quotes, brackets, line breaks, Unicode spaces)."""
     texts = ["".join(p) for p in pieces]
-    tokens = tokenize(texts)
-    starts, ptr = corpus_sentences(texts, tokens)
-    for d, text in enumerate(texts):
-        lo, hi = tokens.doc_ptr[d], tokens.doc_ptr[d + 1]
-        own = sentence_starts(text, tokens.starts[lo:hi]) + lo
-        assert starts[ptr[d] : ptr[d + 1]].tolist() == own.tolist()
+    assert_each_documents_own_sentences(texts)
 
 
 def test_the_corpus_sentences_come_a_batch_of_texts_at_a_time(monkeypatch):
