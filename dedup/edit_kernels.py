@@ -346,7 +346,7 @@ def _edit_kernel(
             for q in range(count):
                 b_spans[q, 0] = boxes[chains[k + q], 2]
                 b_spans[q, 1] = boxes[chains[k + q], 3]
-            if _one_block_kernel(b_spans[:count], max_gap):
+            if _tiles_kernel(b_spans[:count], max_gap, max_gap):  # _one_block
                 group_end = e
         row = passages[n_out]
         edit = edits[n_out]
@@ -485,19 +485,6 @@ def _drop_shadowed_kernel(boxes, stats, kept, min_words):  # pragma: no cover - 
             out[n] = c
             n += 1
     return out[:n]
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _one_block_kernel(spans, max_gap):  # pragma: no cover - compiled
-    """:func:`_one_block` of ``[lo, hi]`` rows."""
-    order = np.argsort(spans[:, 0] * (spans[:, 1].max() + 1) + spans[:, 1], kind="mergesort")
-    reach = spans[order[0], 1]
-    for q in range(1, len(order)):
-        lo, hi = spans[order[q], 0], spans[order[q], 1]
-        if not reach - max_gap <= lo <= reach + max_gap:
-            return False
-        reach = max(reach, hi)
-    return True
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
