@@ -16,6 +16,9 @@ Formats
 * a folder holding no ``.txt`` file but shards (``.jsonl``, ``.json``, ``.csv``, ``.tsv``,
   ``.parquet``, compressed or not, at any depth): each shard read as its extension says, in
   path order. A damaged shard is skipped from where it breaks; the others are read.
+* a folder ``dedup clean`` wrote (its ``run.json`` says so): the cleaned corpus in it, with
+  the ids and metadata it was written with. The output folder of any other ``dedup`` run is
+  refused: it holds results, not articles.
 * a glob pattern (``"feeds/*.jsonl.zst"``, ``"crawl/**/*.csv"``) that is not itself a path:
   every file (or folder) it matches, in sorted order.
 * ``.jsonl`` / ``.ndjson``, or ``-`` for standard input: one JSON object a line. A record
@@ -44,7 +47,7 @@ from dedup.ingest.compressed import (
     read_error_message,
 )
 from dedup.ingest.dates import parse_date
-from dedup.ingest.folders import SIDECARS, FolderListing, folder_files
+from dedup.ingest.folders import SIDECARS, FolderListing, folder_files, output_folder_input
 from dedup.ingest.jsonl import is_json_array, json_array_items, text_lines
 from dedup.ingest.options import FORMATS, Note, ReadOptions
 from dedup.ingest.reader import (
@@ -90,6 +93,7 @@ __all__ = [
     "iter_records",
     "json_array_items",
     "open_binary",
+    "output_folder_input",
     "page_metadata",
     "parse_date",
     "plain_suffix",

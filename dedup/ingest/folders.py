@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,3 +241,48 @@ def _read_sidecar(
             doc_id = Path(file_name).with_suffix("").as_posix()
         metadata[doc_id] = (fields, source)
     return metadata, problems
+
+
+# --- a dedup output folder given as input ----------------------------------------------
+
+
+_CLEAN_RECORDS = ("cuts", "duplicates", "rejects", "run")
+
+
+def output_folder_input(path: str | os.PathLike) -> tuple[list[str], Note | None]:
+    """The inputs ``path`` stands for, where it is a folder a ``dedup`` run wrote (its
+    ``run.json`` says so): a ``dedup clean`` folder stands for the cleaned corpus in it
+    (each input written back, read with its own ids and metadata sidecar; the Note says
+    so); any other run's folder is refused (its files are results, not articles). Any
+    other path stands for itself.
+
+    Raises
+    ------
+    InputError
+        For the output folder of a ``dedup`` run other than ``clean``.
+    """
+    folder = Path(path)
+    if str(path) == "-" or not (folder / "run.json").is_file():
+        return [str(path)], None
+    try:
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [str(path)], None
+    if not isinstance(run, dict) or run.get("tool") != "dedup":
+        return [str(path)], None
+    outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
+    # clean writes its records (dedup.outputs.OUTPUT_NAMES) and each input under its name
+    corpus = [str(folder / name) for name in sorted(outputs)]
+    corpus = [name for name in corpus if Path(name).name.split(".")[0] not in _CLEAN_RECORDS]
+    if run.get("command") == "clean" and corpus and all(map(os.path.lexists, corpus)):
+        shown = ", ".join(corpus)
+        note = Reject(str(path), f"read as {shown}: the cleaned corpus of this dedup clean run")
+        return corpus, Note(note)
+    command = run.get("command", "?")
+    read = ", ".join(str(name) for name in run.get("inputs") or []) or "its inputs"
+    raise InputError(
+        str(path),
+        None,
+        f"holds the results of dedup {command} (run.json), not articles; give the articles "
+        f"that run read ({read})",
+    )

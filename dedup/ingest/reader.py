@@ -15,7 +15,14 @@ from pathlib import Path
 from dedup.errors import InputError
 from dedup.ingest.compressed import READ_ERRORS, format_of, read_error_message
 from dedup.ingest.dates import _check_date
-from dedup.ingest.folders import _guarded, _read_file, _read_folder, _txt_record, folder_files
+from dedup.ingest.folders import (
+    _guarded,
+    _read_file,
+    _read_folder,
+    _txt_record,
+    folder_files,
+    output_folder_input,
+)
 from dedup.ingest.jsonl import _read_json, _read_jsonl
 from dedup.ingest.options import FORMATS, Note, ReadOptions, _fail, _reject
 from dedup.ingest.tables import _csv_records, _read_parquet
@@ -55,6 +62,8 @@ class CorpusReader:
     reads, without holding them. Iterating yields each good record once, the first of a
     repeated id; ``rejects``, ``warnings`` and ``files`` fill in as the inputs are read
     (with ``options.strict``, the first bad record raises :class:`InputError` instead).
+    A folder that ``dedup clean`` wrote is read as the cleaned corpus in it, and the
+    output folder of any other ``dedup`` run is refused (:func:`output_folder_input`).
 
     Parameters
     ----------
@@ -72,12 +81,13 @@ class CorpusReader:
         on_progress: Callable[[int], None] | None = None,
         on_done: Callable[[], None] | None = None,
     ) -> None:
-        self.paths = list(paths)
+        resolved = [output_folder_input(path) for path in paths]
+        self.paths: list[str | os.PathLike] = [path for found, _note in resolved for path in found]
         self.options = options or ReadOptions()
         self.on_progress = on_progress
         self.on_done = on_done
         self.rejects: list[Reject] = []
-        self.warnings: list[Reject] = []
+        self.warnings: list[Reject] = [note.warning for _path, note in resolved if note]
         self.files = 0
         self.records = 0  # good records yielded so far
 
