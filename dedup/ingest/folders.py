@@ -270,7 +270,8 @@ def output_folder_input(path: str | os.PathLike) -> tuple[list[str], Note | None
         return [str(path)], None
     if not isinstance(run, dict) or run.get("tool") != "dedup":
         return [str(path)], None
-    outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
+    outputs = run.get("outputs")
+    outputs = outputs if isinstance(outputs, dict) else {}
     # clean writes its records (dedup.outputs.OUTPUT_NAMES) and each input under its name
     corpus = [str(folder / name) for name in sorted(outputs)]
     corpus = [name for name in corpus if Path(name).name.split(".")[0] not in _CLEAN_RECORDS]
