@@ -27,7 +27,9 @@ figures are printed for the whole set and for its two halves by the same hash of
 answer's id (``dev``: even): ``min_fragment_words`` was chosen on the dev half (and on
 ``benchmarks/edited.py --split dev``), nothing else was tuned on it. Beside dedup, in the same
 run, a word 3-gram containment baseline (the share of the answer's 3-grams its source holds)
-at the threshold with the best F1 on the dev half.
+at the threshold with the best F1 on the dev half. Then what each heavy answer dedup misses
+shares with its source, beside the non-reuse answers that share most
+(docs/accuracy-edited.md reads it).
 
     python benchmarks/quality.py
     python benchmarks/quality.py --reuse-only --set min_fragment_words=12   # a dev sweep
