@@ -31,6 +31,10 @@ slice to what was taken and inserted, and that removing the inserted text gives 
 with nothing planted: they measure document-level precision. Same-topic pairs that share a run
 of ``NEGATIVE_MAX_RUN`` (25) words or more are passed over (and counted): they are real,
 unplanted reuse, a story re-written under a new title or a paragraph carried into a follow-up.
+A drawn pair whose stories share an exact run of ``NEGATIVE_EXACT_RUN`` (12) words (a plain
+test on sets of word 12-grams, ``shares_exact_run``) is not scored either: it holds wire
+wording carried from one story to the other, so linking it is not a false detection. Its
+stories stay in the corpus, so the scan and the cases are the same as without the test.
 Every document is used once. The whole draw depends only on ``--seed`` and ``--split``.
 
 **Detectors**, all on the same pairs:
@@ -68,7 +72,7 @@ import statistics
 import time
 
 import numpy as np
-from edited_corpus import NEGATIVE_MAX_RUN, SPLITS, build
+from edited_corpus import NEGATIVE_EXACT_RUN, NEGATIVE_MAX_RUN, SPLITS, build
 from edited_edits import LEVELS
 from edited_scores import (
     CONTAINMENT_NGRAM,
@@ -160,7 +164,10 @@ def main() -> None:
         f"corpus: {len(bench.records):,} documents ({megabytes:.1f} MB): {len(bench.cases)} "
         f"cases (source + suspicious), {len(bench.negatives)} negative pairs "
         f"({bench.negatives_set_aside} same-topic pairs sharing a run of {NEGATIVE_MAX_RUN}+ "
-        f"words passed over as real reuse); built in "
+        f"words passed over as real reuse; {len(bench.negatives_sharing_run)} drawn pairs sharing "
+        f"an exact run of {NEGATIVE_EXACT_RUN}+ words not scored: "
+        f"{', '.join(' / '.join(pair) for pair in bench.negatives_sharing_run) or 'none'}); "
+        f"built in "
         f"{build_seconds:.1f} s; dedup scan {scan_seconds:.1f} s ({len(result.pairs):,} pairs "
         f"in the whole corpus); naive {naive_seconds:.1f} s"
     )

@@ -27,7 +27,9 @@ figures are printed for the whole set and for its two halves by the same hash of
 answer's id (``dev``: even): ``min_fragment_words`` was chosen on the dev half (and on
 ``benchmarks/edited.py --split dev``), nothing else was tuned on it. Beside dedup, in the same
 run, a word 3-gram containment baseline (the share of the answer's 3-grams its source holds)
-at the threshold with the best F1 on the dev half.
+at the threshold with the best F1 on the dev half. Then what each heavy answer dedup misses
+shares with its source, beside the non-reuse answers that share most
+(docs/accuracy-edited.md reads it).
 
     python benchmarks/quality.py
     python benchmarks/quality.py --reuse-only --set min_fragment_words=12   # a dev sweep
@@ -37,11 +39,13 @@ at the threshold with the best F1 on the dev half.
 from __future__ import annotations
 
 import argparse
+import bisect
 import collections
 import difflib
 import gzip
 import hashlib
 import json
+import math
 import platform
 import re
 import sys
@@ -291,7 +295,7 @@ def baseline_links(rows: list[dict]) -> tuple[set[tuple[str, str]], float]:
     return {(r["id"], r["source_id"]) for r in answers if score[r["id"]] >= best}, best
 
 
-def reuse_rows(config: Config | None = None) -> tuple[list[dict], list[dict]]:
+def reuse_rows(config: Config | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     """The reuse table (the whole set, then the dev and test halves of the answers), dedup
     beside the word 3-gram containment baseline (its threshold chosen on the dev half), and
     the cut and light answers not found (with their longest run of words shared with their
@@ -321,7 +325,72 @@ def reuse_rows(config: Config | None = None) -> tuple[list[dict], list[dict]]:
         for row in rows
         if row["category"] in ("cut", "light") and (row["id"], row["source_id"]) not in linked
     ]
-    return out, missed
+    return out, missed, heavy_evidence(rows, linked)
+
+
+def shared_grams(a: str, b: str, n: int) -> int:
+    """How many distinct word ``n``-grams ``a`` and ``b`` share."""
+    words_a, words_b = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
+    grams_a = {tuple(words_a[i : i + n]) for i in range(len(words_a) - n + 1)}
+    return len(grams_a & {tuple(words_b[i : i + n]) for i in range(len(words_b) - n + 1)})
+
+
+def ordered_shared_grams(a: str, b: str, n: int = 3) -> int:
+    """The most word ``n``-grams of ``a`` that ``b`` holds *in the same order*: the longest
+    chain of shared ``n``-gram positions increasing in both texts."""
+    words_a, words_b = re.findall(r"\w+", a.lower()), re.findall(r"\w+", b.lower())
+    where: dict[tuple[str, ...], list[int]] = collections.defaultdict(list)
+    for j in range(len(words_b) - n + 1):
+        where[tuple(words_b[j : j + n])].append(j)
+    tails: list[int] = []  # patience sorting: the least last j of a chain of each length
+    for i in range(len(words_a) - n + 1):
+        for j in reversed(where.get(tuple(words_a[i : i + n]), [])):
+            k = bisect.bisect_left(tails, j)
+            tails[k : k + 1] = [j]
+    return len(tails)
+
+
+def rare_word_share(a: str, b: str, document_frequency: collections.Counter, n_docs: int) -> float:
+    """The share of ``a``'s distinct words that ``b`` holds, each weighted by its inverse
+    document frequency in the set (``log(n_docs / df)``): a topic word every answer uses
+    weighs little, a word only the source and ``a`` use weighs most."""
+    words_a, words_b = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    weight = {w: math.log(n_docs / document_frequency[w]) for w in words_a}
+    total = sum(weight.values())
+    return sum(weight[w] for w in words_a & words_b) / total if total else 0.0
+
+
+def heavy_evidence(rows: list[dict], linked: set[tuple[str, str]]) -> list[dict]:
+    """What each heavy answer dedup misses shares with its source, beside the non-reuse
+    answers that share most (the four with the highest 3-gram containment in each half)."""
+    text = {row["id"]: row["text"] for row in rows}
+    frequency: collections.Counter = collections.Counter()
+    for row in rows:
+        frequency.update(set(re.findall(r"\w+", row["text"].lower())))
+    answers = [r for r in rows if r["category"] != "orig"]
+    score = {r["id"]: containment(r["text"], text[r["source_id"]]) for r in answers}
+    chosen = [
+        r for r in answers if r["category"] == "heavy" and (r["id"], r["source_id"]) not in linked
+    ]
+    for half in ("dev", "test"):
+        non = [r for r in answers if r["category"] == "non" and part_of(r["id"]) == half]
+        chosen += sorted(non, key=lambda r: -score[r["id"]])[:4]
+    return [
+        {
+            "answer": r["id"],
+            "category": r["category"],
+            "half": part_of(r["id"]),
+            "found": (r["id"], r["source_id"]) in linked,
+            "longest run": longest_shared_run(r["text"], text[r["source_id"]]),
+            "shared 5-grams": shared_grams(r["text"], text[r["source_id"]], 5),
+            "3-gram containment": score[r["id"]],
+            "3-grams in order": ordered_shared_grams(r["text"], text[r["source_id"]]),
+            "rare-word share": rare_word_share(
+                r["text"], text[r["source_id"]], frequency, len(rows)
+            ),
+        }
+        for r in sorted(chosen, key=lambda r: (r["category"], part_of(r["id"]), r["id"]))
+    ]
 
 
 def reuse_table(rows: list[dict], linked: set[tuple[str, str]], prefix: str) -> list[dict]:
@@ -398,11 +467,17 @@ def main() -> None:
         story_tables(reuters=not args.no_reuters)
     print(f"Passage reuse on Clough–Stevenson (dedup scan, Config({', '.join(args.set)})):")
     print()
-    reuse, missed = reuse_rows(config)
+    reuse, missed, evidence = reuse_rows(config)
     print_table(reuse)
     print("Copied (cut) and lightly revised answers not found:")
     print()
     print_table(missed)
+    print(
+        "Heavy revisions not found, beside the non-reuse answers sharing most with their "
+        "source (word n-grams, lower-cased; rare-word share: idf-weighted, df over the 100 texts):"
+    )
+    print()
+    print_table(evidence)
 
 
 def story_tables(reuters: bool = True) -> None:
