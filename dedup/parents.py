@@ -40,7 +40,9 @@ carry). The decision, in order:
    when the wire's article is absent, and a copy with an agency credit line whose only
    candidates are other outlets all hang from one *inferred common source* per connected
    set of such copies (``inferred:<first passage id>``, undirected), with the reason on the
-   edge.
+   edge. A rewrite that carries an outlet's changes to the agency's text (2b) hangs from
+   that outlet's article even when it prints a credit line: the agency's article lacks
+   the changes.
 
 **Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
 of an outlet's copies with one agency article among their candidates, a copy took from the
@@ -369,7 +371,13 @@ def choose(
     ):
         # the copy carries this outlet's changes to the agency's text: taken from it
         return Parent(first, True, "edits", via, rivals)
-    if credited and not docs[first].agency and not d.agency and by != "outlet" and not republishes:
+    if (
+        credited
+        and not docs[first].agency
+        and not d.agency
+        and by not in ("outlet", "edits")  # a rewrite carrying the outlet's changes took them
+        and not republishes
+    ):
         return Parent(first, False, "credit", via, rivals)
     if by == "date" and not docs[first].agency and not d.agency and not republishes:
         return Parent(first, False, "date-only", via, rivals)
