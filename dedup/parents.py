@@ -40,7 +40,10 @@ carry). The decision, in order:
    when the wire's article is absent, and a copy with an agency credit line whose only
    candidates are other outlets all hang from one *inferred common source* per connected
    set of such copies (``inferred:<first passage id>``, undirected), with the reason on the
-   edge.
+   edge. A rewrite that carries an outlet's changes to the agency's text (2b), one of them
+   a word no other candidate shares with it, hangs from that outlet's article even when it
+   prints a credit line: the agency's article lacks the change, and no other outlet made
+   it alike.
 
 **Outlet habits** are learnt from the corpus before any decision (:func:`learn_habits`):
 of an outlet's copies with one agency article among their candidates, a copy took from the
@@ -275,6 +278,14 @@ def _common_source(
     return agency[0], tuple(sorted((first, *alike)))
 
 
+def _alone(c: str, masks: dict[str, np.ndarray]) -> bool:
+    """``c`` shares with the copy a word no other candidate shares with it (a change only
+    ``c`` made: no other outlet made it alike)."""
+    others = [m for o, m in masks.items() if o != c]
+    held = np.logical_or.reduce(others) if others else np.zeros_like(masks[c])
+    return bool(np.any(masks[c] & ~held))
+
+
 def choose(
     d: Carrier,
     shared: Shared,
@@ -369,7 +380,14 @@ def choose(
     ):
         # the copy carries this outlet's changes to the agency's text: taken from it
         return Parent(first, True, "edits", via, rivals)
-    if credited and not docs[first].agency and not d.agency and by != "outlet" and not republishes:
+    if (
+        credited
+        and not docs[first].agency
+        and not d.agency
+        and by != "outlet"
+        and not (by == "edits" and _alone(first, masks))
+        and not republishes
+    ):
         return Parent(first, False, "credit", via, rivals)
     if by == "date" and not docs[first].agency and not d.agency and not republishes:
         return Parent(first, False, "date-only", via, rivals)

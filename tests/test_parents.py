@@ -302,3 +302,48 @@ def test_a_passage_a_candidate_witnesses_twice_is_matched_against_both_occurrenc
     both = words.size("sub")
     assert int(found["scraper"].masks["sub"].sum()) == both
     assert int(found["sub"].masks["scraper"].sum()) == both
+
+
+def test_a_credited_rewrite_carrying_an_outlets_edits_on_its_day_hangs_from_it():
+    # "Rewrites" embeds the subscriber's edited second paragraph among its own and ends
+    # with "Reuters contributed to this report."; dated by day only on the subscriber's
+    # day, only the edits order the two: the credit line does not make the subscriber's
+    # article a common source of the copy's (the wire lacks the changes it carries)
+    rng = random.Random(7)
+    wire, own = story(rng), story(rng, 3)
+    sub = edit(wire, "edited")
+    records = [
+        Record("wire", "\n\n".join(wire), outlet="Reuters", date="2020-01-10T09:00:00"),
+        Record("sub", "\n\n".join(sub), outlet="Daily", date="2020-01-11T15:00:00"),
+        Record("rew", "\n\n".join([own[0], sub[1], *own[1:],
+                                    "Reuters contributed to this report."]),
+               outlet="Rewrites", date="2020-01-11"),
+    ]  # fmt: skip
+    result = chains(records, Config())
+    into = [(e.source, e.directed) for e in result.edges if e.target == "rew"]
+    assert into == [("sub", True)]
+    # without the subscriber's changes the credited rewrite hangs from the wire
+    records[2] = Record("rew", "\n\n".join([own[0], wire[1], *own[1:],
+                                            "Reuters contributed to this report."]),
+                        outlet="Rewrites", date="2020-01-11")  # fmt: skip
+    into = [(e.source, e.directed) for e in chains(records, Config()).edges if e.target == "rew"]
+    assert into == [("wire", True)]
+
+
+def test_a_credited_rewrite_carrying_a_change_two_outlets_made_alike_is_not_directed():
+    # a second outlet, on the same day, made the same changes: the credit line stands, no
+    # text says which of them (or the agency's article, changed alike by the rewriter) the
+    # rewrite took: it gets no directed edge
+    rng = random.Random(7)
+    wire, own = story(rng), story(rng, 3)
+    sub = edit(wire, "edited")
+    records = [
+        Record("wire", "\n\n".join(wire), outlet="Reuters", date="2020-01-10T09:00:00"),
+        Record("sub", "\n\n".join(sub), outlet="Daily", date="2020-01-11T15:00:00"),
+        Record("other", "\n\n".join(sub), outlet="Other", date="2020-01-11T16:00:00"),
+        Record("rew", "\n\n".join([own[0], sub[1], *own[1:],
+                                    "Reuters contributed to this report."]),
+               outlet="Rewrites", date="2020-01-11"),
+    ]  # fmt: skip
+    into = [(e.source, e.directed) for e in chains(records, Config()).edges if e.target == "rew"]
+    assert into and not any(directed for _, directed in into)
