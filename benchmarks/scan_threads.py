@@ -17,6 +17,14 @@ threads (each runs slower beside the other), which bounds what ``-j 2`` can gain
 machine: other work on the machine gives the same sign.
 
     python benchmarks/scan_threads.py --cores
+
+``--numba-start`` measures what numba costs a process before its first kernel has run, in
+fresh processes (medians of ``--rounds``): importing numba, then calling one kernel (loaded
+from numba's cache: numba readies its compiler and loads its array functions), with
+numba's check for scipy's BLAS and without it (:func:`dedup.kernels.skip_blas_check`, as
+the scan command asks), and whether ``scipy.linalg`` was loaded.
+
+    python benchmarks/scan_threads.py --numba-start --rounds 5
 """
 
 from __future__ import annotations
@@ -106,14 +114,60 @@ def core_check(rounds: int = 3) -> None:
         )
 
 
+# run in a fresh process: CPU seconds of importing numba and of the first kernel's call
+NUMBA_START = """
+import sys, time
+import numpy as np
+from dedup import kernels, shingle
+if sys.argv[1] == "skip":
+    kernels.skip_blas_check()
+start = time.process_time()
+import numba
+imported = time.process_time()
+shingle.mix64(np.arange(8, dtype=np.uint64))
+print(imported - start, time.process_time() - imported, "scipy.linalg" in sys.modules)
+"""
+
+
+def numba_start(rounds: int) -> None:
+    """Print the CPU seconds numba costs before its first kernel, with and without the
+    BLAS check (medians of ``rounds`` fresh processes)."""
+    import statistics
+    import subprocess
+
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root}
+    command = [sys.executable, "-c", NUMBA_START]
+    subprocess.run([*command, "check"], env=env, check=True, capture_output=True)  # cache
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("| BLAS check | import numba: CPU s | first kernel: CPU s | scipy.linalg loaded |")
+    print("|---|---|---|---|")
+    for mode in ("check", "skip"):
+        found = []
+        for _ in range(rounds):
+            done = subprocess.run(
+                [*command, mode], env=env, check=True, capture_output=True, text=True
+            )
+            found.append(done.stdout.split())
+        imports = statistics.median(float(f[0]) for f in found)
+        first = statistics.median(float(f[1]) for f in found)
+        check = "yes" if mode == "check" else "no"
+        print(f"| {check} | {imports:.3f} | {first:.3f} | {found[0][2]} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", help="a JSONL file (or any input dedup scan reads)")
     parser.add_argument("-j", "--workers", default="2")
     parser.add_argument("--cores", action="store_true", help="measure the machine's cores")
+    parser.add_argument("--numba-start", action="store_true", help="numba's start, BLAS check")
+    parser.add_argument("--rounds", type=int, default=5, help="fresh processes, --numba-start")
     options = parser.parse_args()
     if options.cores:
         core_check()
+        return
+    if options.numba_start:
+        numba_start(options.rounds)
         return
     if options.corpus is None:
         parser.error("a corpus is needed (or --cores)")

@@ -23,6 +23,13 @@ change to ``edit_kernels.py`` alone, the cached ``align`` kernels that call it w
 the old code. :func:`forget_stale_cache` (before the first compilation in a process)
 removes the cached kernels of ``dedup`` beside its sources when any file that defines
 kernels has changed since they were cached.
+
+numba's array functions check, as they load, whether scipy offers BLAS (for ``np.dot`` and
+the like, which no kernel of ``dedup`` calls): importing ``scipy.linalg`` for it took about a
+tenth of a second of CPU, a sixth of numba's start. A process that says so
+(:func:`skip_blas_check`: the command line, which owns its process) loads them without it;
+numba then uses its own loop for the inner products of ``np.cov`` and the like, and still
+imports scipy if a kernel that calls BLAS is compiled.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,6 +81,8 @@ class Kernel:
                 _announce()
                 import numba
 
+                _load_array_functions()
+
                 self._made = numba.njit(**self.options)(self.py_func)
                 _MADE.append(self)
                 try:
@@ -91,6 +101,29 @@ class Kernel:
 
 
 _NOTICE: list[Callable[[], None]] = []
+_SKIP_BLAS_CHECK: list[bool] = []
+
+
+def skip_blas_check() -> None:
+    """Have numba's array functions load, with the first kernel, without importing
+    ``scipy.linalg`` to look for BLAS (see the module's docstring). For a process whose
+    threads import nothing else while the first kernel loads: for that moment
+    ``scipy.linalg`` cannot be imported."""
+    _SKIP_BLAS_CHECK[:] = [True]
+
+
+def _load_array_functions() -> None:
+    """Import ``numba.np.arraymath`` (numba would at its first kernel) with ``scipy.linalg``
+    hidden when :func:`skip_blas_check` asked for it and it is not loaded already."""
+    if not _SKIP_BLAS_CHECK or "scipy.linalg" in sys.modules:
+        return
+    if "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # import fails: no BLAS
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules["scipy.linalg"]
 
 
 def before_first_compile(notice: Callable[[], None] | None) -> None:

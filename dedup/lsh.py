@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dedup.parallel import map_ordered
 from dedup.shingle import mix64
 
 _U64 = np.uint64
@@ -73,12 +74,15 @@ def pairs_in_groups(members: np.ndarray, group_starts: np.ndarray) -> np.ndarray
     return np.stack([members[left], members[right]], axis=1)
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, workers: int = 1) -> np.ndarray:
     """Document pairs that share a key in any column.
 
     Parameters
     ----------
     keys : ndarray of uint64, shape (n_docs, n_columns)
+    workers : int
+        Threads that find the pairs of the columns (each column a job; numpy's sorts
+        release the GIL); the result does not depend on it.
 
     Returns
     -------
@@ -87,11 +91,8 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """
     keys = np.asarray(keys)
     n_docs = keys.shape[0]
-    found = []
-    for column in range(keys.shape[1]):
-        pairs = _column_pairs(keys[:, column], None)
-        if len(pairs):
-            found.append(pairs)
+    jobs = [(keys[:, column], None) for column in range(keys.shape[1])]
+    found = [pairs for pairs in map_ordered(_column_pairs, (), jobs, workers) if len(pairs)]
     return unique_pairs(found, n_docs)
 
 

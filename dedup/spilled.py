@@ -175,10 +175,11 @@ def scan_spilled(
                 words, spilled_words, texts, config, engine, near=near_groups, prefer=prefer
             )
         kept = groups.kept() if len(groups) else None
+        threads = engine.workers if isinstance(engine, LocalEngine) else 1  # the band columns
         if kept is None:
-            lsh_pairs = candidate_pairs(words.band_keys)
+            lsh_pairs = candidate_pairs(words.band_keys, threads)
         else:
-            lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
+            lsh_pairs = kept[candidate_pairs(words.band_keys[kept], threads)]
         words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
         passage, common_keys = _spilled_candidates(
             keys, folder, n_docs, config, engine, progress, groups if kept is not None else None

@@ -8,7 +8,8 @@ byte-identical files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,66 @@ def document_record(doc: DocumentInfo) -> dict[str, Any]:
     }
 
 
+def document_line(doc: DocumentInfo) -> str:
+    """:func:`document_record` as its JSON line (without the newline), the same text the
+    row writer makes of it (``tests/test_writers.py``), written straight from the fields:
+    a scan writes one a document, and encoding a dict per document was most of the time of
+    writing its files."""
+    words, chars, reused, repeated = doc.words, doc.chars, doc.reused_words, doc.repeated_words
+    outlet, date = doc.outlet, doc.date
+    plain = (
+        type(doc.id) is str
+        and type(words) is int
+        and type(chars) is int
+        and type(reused) is int
+        and type(repeated) is int
+        and (outlet is None or type(outlet) is str)
+        and (date is None or type(date) is str)
+    )
+    if not plain:  # a field of another type: the JSON encoder says what it makes of it
+        return json.dumps(document_record(doc), ensure_ascii=False, separators=(",", ":"))
+    fraction = round(reused / words, FLOAT_DIGITS) if words else 0.0
+    return (
+        f'{{"doc":{encode_basestring(doc.id)},"words":{words},"chars":{chars},'
+        f'"reused_words":{reused},"reused_fraction":{fraction!r},'
+        f'"repeated_words":{repeated},"outlet":{_json_text(outlet)},"date":{_json_text(date)}}}'
+    )
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+class JsonLines:
+    """The rows of a file, iterated as records (dicts) for any output format, and given as
+    their JSON lines by ``line`` when the format is JSON lines (:func:`write_row_files`)."""
+
+    def __init__(
+        self,
+        items: Iterable[Any],
+        record: Callable[[Any], dict[str, Any]],
+        line: Callable[[Any], str],
+    ) -> None:
+        self.items, self.record, self.line = items, record, line
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self.record, self.items)
+
+    def lines(self) -> Iterator[str]:
+        return map(self.line, self.items)
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    """Write JSON lines already encoded, atomically; return how many."""
+    count = 0
+    with atomic_write(path) as handle:
+        for line in lines:
+            handle.write(line)
+            handle.write("\n")
+            count += 1
+    return count
+
+
 def reject_record(reject: Reject) -> dict[str, Any]:
     return {"source": reject.source, "doc": reject.id, "reason": reject.reason}
 
@@ -168,12 +229,16 @@ def write_row_files(
     output: OutputSet, files: dict[str, Iterable[dict[str, Any]]], output_format: str
 ) -> dict[str, int]:
     """Write each row file (named as in the default format: ``pairs.jsonl`` → its rows) in
-    ``output_format``; return rows written per file, by the name written."""
+    ``output_format``; return rows written per file, by the name written. Rows given as
+    :class:`JsonLines` are written as their own lines in JSON lines."""
     rows = {}
     for name, records in files.items():
         written = formatted_name(name, output_format)
         kind = name.removesuffix(".jsonl")
-        rows[written] = write_rows(output.path(written), records, output_format, kind)
+        if output_format == "jsonl" and isinstance(records, JsonLines):
+            rows[written] = write_lines(output.path(written), records.lines())
+        else:
+            rows[written] = write_rows(output.path(written), records, output_format, kind)
     return rows
 
 
@@ -208,7 +273,7 @@ def write_scan(
         files: dict[str, Iterable[dict[str, Any]]] = {
             "pairs.jsonl": map(pair_record, result.pairs),
             "passages.jsonl": map(passage_record, result.passages),
-            "documents.jsonl": map(document_record, result.documents),
+            "documents.jsonl": JsonLines(result.documents, document_record, document_line),
             "rejects.jsonl": reject_rows(result.rejects, warnings),
         }
         if result.groups:

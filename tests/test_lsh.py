@@ -38,6 +38,15 @@ def test_candidate_pairs_are_exactly_the_docs_sharing_a_column_value(rows):
     assert got == expected
 
 
+def test_candidate_pairs_are_the_same_on_several_threads():
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 300, size=(2_000, 25)).astype(np.uint64)
+    one = candidate_pairs(keys)
+    assert len(one) > 1_000
+    for workers in (2, 3, 25, 40):
+        assert np.array_equal(candidate_pairs(keys, workers), one)
+
+
 def test_band_keys_equal_only_for_equal_bands():
     signatures = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [2, 1, 3, 4]], dtype=np.uint32)
     keys = band_keys(signatures, bands=2, rows=2)

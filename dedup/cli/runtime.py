@@ -12,6 +12,9 @@ allocator's are in :mod:`dedup.cli.allocator`).
 * One BLAS thread for a scan (:func:`one_blas_thread`): a scan makes no BLAS call, but numba
   imports ``scipy.linalg`` to check for one, and numpy and scipy each start a pool of
   OpenBLAS threads, which spin a while on a core before they sleep.
+* No BLAS check at all (:func:`no_blas_check`): numba's array functions load without
+  importing ``scipy.linalg`` (about a tenth of a second of CPU at the first kernel;
+  :func:`dedup.kernels.skip_blas_check`).
 
 The command owns its process, so only the command line asks for these (a program that
 imports ``dedup`` keeps its own settings).
@@ -47,3 +50,11 @@ def one_blas_thread() -> bool:
         return False
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return True
+
+
+def no_blas_check() -> None:
+    """Load numba's array functions without looking for scipy's BLAS (no kernel of a scan
+    calls it): :func:`dedup.kernels.skip_blas_check`."""
+    from dedup.kernels import skip_blas_check
+
+    skip_blas_check()

@@ -86,6 +86,7 @@ def scan_command(
     from dedup.cli import runtime
 
     runtime.one_blas_thread()  # before numpy loads
+    runtime.no_blas_check()
     from dedup.api import scan_streamed
 
     with runtime.collector_paused():

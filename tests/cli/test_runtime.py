@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dedup.cli import main, runtime
+from dedup.plain_kernels import SMALL_INPUT_CHARS
 from tests.conftest import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +89,39 @@ def test_no_blas_setting_once_numpy_is_loaded(monkeypatch):
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     assert runtime.one_blas_thread() is False
     assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+# a scan too large to run without numba, in a fresh process: which modules it loaded
+SCAN_THEN_MODULES = """
+import sys
+from dedup.cli import main
+try:
+    main(["scan", sys.argv[1], "-o", sys.argv[2], "-q", "-j", "2"])
+except SystemExit as done:
+    assert not done.code, done.code
+print("numba" in sys.modules, "scipy.linalg" in sys.modules)
+"""
+
+
+def test_a_scan_loads_numba_without_scipy_linalg(tmp_path):
+    texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))]
+    rows = [
+        {"id": f"d{number:03d}", "text": f"copy {number} of it. {texts[number % len(texts)]}"}
+        for number in range(80)
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert corpus.stat().st_size > SMALL_INPUT_CHARS  # numba's kernels, not the plain ones
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", SCAN_THEN_MODULES, str(corpus), str(tmp_path / "fresh")],
+        capture_output=True, text=True, env=environment, cwd=ROOT, check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "False"]
+    # the same pairs as a scan in this process, whose numba may have checked for BLAS
+    result = CliRunner().invoke(main, ["scan", str(corpus), "-o", str(tmp_path / "here"), "-q"])
+    assert result.exit_code == 0, result.output
+    for name in ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "groups.jsonl"):
+        fresh = (tmp_path / "fresh" / name).read_bytes()
+        assert fresh == (tmp_path / "here" / name).read_bytes()
+        assert fresh.count(b"\n") > 0
