@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import signal
 import subprocess
@@ -107,12 +108,21 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
+def _scratch_kinds(out: Path) -> list[str]:
+    """The kinds of file in the scan's scratch folder (``OUT/.work``): ``keys``,
+    ``bands``, ``hits``, ``cuts``..., which say the stage it is at."""
+    kinds = {re.sub(r"[-_.]?\d*(\.bin)?$", "", p.name) for p in out.glob(".work/*/*")}
+    return sorted(kinds)
+
+
+def run(args: list[str], timeout: float, tree: Path = ROOT, timeline: list | None = None) -> dict:
     """``python -m dedup ARGS`` with ``dedup`` imported from ``tree``: seconds, the
     process' own peak RSS (MB) and CPU seconds, the largest peak RSS among the Ray workers
     seen below it and their CPU seconds (as last polled), the CPU seconds of every process
     it started that ended (``resource``'s children: itself and what it reaped), the load
-    average before and after, and the exit status."""
+    average before and after, and the exit status. With ``timeline``, the driver's resident
+    MB, the seconds and the scratch folder's kinds of file are noted there whenever the
+    kinds change or the memory moves by 20 MB or more."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     load_before = os.getloadavg()[0]
     children_before = _children_cpu()
@@ -130,6 +140,8 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
     status = "ok"
     while child.poll() is None:
         peak = max(peak, _status_kb(child.pid, "VmHWM:"))
+        if timeline is not None:
+            _note_timeline(timeline, start, child.pid, Path(args[3]))
         cpu = max(cpu, _cpu_seconds(child.pid))
         for pid in _descendants(child.pid):
             if _is_worker(pid):
@@ -158,6 +170,14 @@ def run(args: list[str], timeout: float, tree: Path = ROOT) -> dict:
     }
 
 
+def _note_timeline(timeline: list, start: float, pid: int, out: Path) -> None:
+    resident = _status_kb(pid, "VmRSS:") / 1024
+    kinds = _scratch_kinds(out)
+    if timeline and timeline[-1][2] == kinds and abs(timeline[-1][1] - resident) < 20:
+        return
+    timeline.append((round(time.perf_counter() - start, 1), round(resident), kinds))
+
+
 def _children_cpu() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
@@ -184,6 +204,11 @@ def main() -> None:
         "--baseline", type=Path, help="also run the Ray scan from this checkout of dedup"
     )
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="note each Ray driver's resident memory over time, with the scratch files' kinds",
+    )
     options = parser.parse_args()
     options.work.mkdir(parents=True, exist_ok=True)
     corpus = options.corpus
@@ -218,7 +243,10 @@ def main() -> None:
     for name, (extra, tree) in engines.items():
         out = options.work / f"out-{name}"
         args = ["scan", str(shards.resolve()), "-o", str(out.resolve()), "-q", "--force", *extra]
-        measured = run(args, options.timeout, tree)
+        timeline: list | None = [] if options.timeline and "ray" in extra else None
+        measured = run(args, options.timeout, tree, timeline)
+        if timeline is not None:
+            measured["timeline"] = timeline
         measured["sha256"] = digests(out)
         report[name] = measured
         print(name, json.dumps(measured), file=sys.stderr, flush=True)

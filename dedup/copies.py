@@ -15,7 +15,7 @@ Two kinds:
   ``config.threshold``: a near-duplicate pair) before a union-find joins it, and only in
   components of band edges large enough for a group; then every member verified again, at
   the group's own bound, against the representative (the component's copy
-  nearest its consensus: see :func:`_consensus_members`), so a chain of near-duplicates never
+  nearest its consensus: see :func:`consensus_members`), so a chain of near-duplicates never
   drags in a document unlike the representative; members too far from it are grouped again
   around another.
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -212,10 +213,47 @@ MeasureFn = Callable[[np.ndarray], np.ndarray]
 ShinglesFn = Callable[[list[int]], list[bytes]]
 
 
+class BandBuckets(Protocol):
+    """What near groups need of the LSH band keys (:class:`DenseBands` of a matrix)."""
+
+    def first_links(self, heads: np.ndarray) -> np.ndarray:
+        """Of each band bucket of ``heads`` (ndarray of int64, increasing) that has two or
+        more of them: ``(first, other)`` for each other member (the first the smallest);
+        ndarray of int64, shape (n, 2), in any order, repeats allowed."""
+        ...
+
+    def consensus(self, docs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """:func:`consensus_members` of ``docs`` and ``labels``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DenseBands:
+    """:class:`BandBuckets` of a band key matrix in memory (ndarray of uint64, shape
+    (n_docs, n_bands))."""
+
+    band_keys: np.ndarray
+
+    def first_links(self, heads: np.ndarray) -> np.ndarray:
+        edges = []
+        for column in range(self.band_keys.shape[1]):
+            values = self.band_keys[heads, column]
+            order = np.argsort(values, kind="stable")
+            sorted_values = values[order]
+            first = np.append(True, sorted_values[1:] != sorted_values[:-1])
+            run_head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+            linked = ~first
+            edges.append(np.stack([heads[run_head[linked]], heads[order[linked]]], axis=1))
+        return np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
+
+    def consensus(self, docs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        return consensus_members(docs, labels, self.band_keys)
+
+
 def find_copy_groups(
     keys: np.ndarray,
     shingles_of: ShinglesFn,
-    band_keys: np.ndarray | None,
+    band_keys: np.ndarray | BandBuckets | None,
     measure: MeasureFn | None,
     jaccard: float,
     *,
@@ -233,7 +271,9 @@ def find_copy_groups(
         :func:`exact_copy_keys`.
     shingles_of : callable
         See :data:`ShinglesFn`.
-    band_keys : ndarray of uint64, shape (n_docs, n_bands), optional
+    band_keys : ndarray of uint64, shape (n_docs, n_bands), or BandBuckets, optional
+        The band keys, or what is needed of them where they are kept elsewhere
+        (:class:`BandBuckets`; a Ray scan's are in the files of its tasks).
     measure : callable, optional
         See :data:`MeasureFn`.
     jaccard : float
@@ -271,14 +311,15 @@ def find_copy_groups(
     final = exact_label.copy()
     if band_keys is not None and measure is not None and n_docs:
         link = jaccard if link_jaccard is None else link_jaccard
-        final = _near_groups(exact_label, band_keys, measure, jaccard, link, min_docs, prefer)
+        buckets = DenseBands(band_keys) if isinstance(band_keys, np.ndarray) else band_keys
+        final = _near_groups(exact_label, buckets, measure, jaccard, link, min_docs, prefer)
 
     return _as_groups(final, exact_label, min_docs)
 
 
 def _near_groups(
     exact_label: np.ndarray,
-    band_keys: np.ndarray,
+    band_keys: BandBuckets,
     measure: MeasureFn,
     jaccard: float,
     link_jaccard: float,
@@ -288,17 +329,7 @@ def _near_groups(
     """Each document's group (its representative) after near groups are joined."""
     n_docs = len(exact_label)
     heads = np.flatnonzero(exact_label == np.arange(n_docs))
-    edges = []
-    for column in range(band_keys.shape[1]):
-        values = band_keys[heads, column]
-        order = np.argsort(values, kind="stable")
-        sorted_values = values[order]
-        first = np.append(True, sorted_values[1:] != sorted_values[:-1])
-        run_head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
-        linked = ~first
-        edges.append(np.stack([heads[run_head[linked]], heads[order[linked]]], axis=1))
-    pairs = np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(pairs, axis=1)
+    pairs = np.sort(band_keys.first_links(heads), axis=1)
     pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
     weight = np.bincount(exact_label, minlength=n_docs)
     # only edges inside components of band edges that stand for enough documents are
@@ -323,7 +354,7 @@ def _near_groups(
         # and every other pending document of the component is verified against it, not
         # only along a chain; those that fail try again among themselves
         if head_rank is None:
-            rep = _consensus_members(pending, component[pending], band_keys)
+            rep = band_keys.consensus(pending, component[pending])
         else:
             rep = _first_members(pending, component[pending], head_rank)
         others = pending != rep
@@ -357,7 +388,7 @@ def _in_large_components(
     return docs_in[component[edges[:, 0]]] >= min_docs
 
 
-def _consensus_members(docs: np.ndarray, labels: np.ndarray, band_keys: np.ndarray) -> np.ndarray:
+def consensus_members(docs: np.ndarray, labels: np.ndarray, band_keys: np.ndarray) -> np.ndarray:
     """For each of ``docs`` (increasing), the document of its label nearest the label's
     consensus: the one whose band keys equal the most common key of the label in the most
     bands (ties to the smaller document). Copies of one story, each edited in a few words,

@@ -8,19 +8,21 @@ numbers, so the result is the same bit for bit; only who reads and writes what d
    the records' metadata (:mod:`dedup.ray_shards`); the driver puts them in reading order
    and in id order.
 2. **words, signatures and keys**: a task per run of about ``BATCH_CHARS`` characters, in id
-   order, reads its texts by offset, writes its passage keys (grouped by key partition) and
-   its signatures to files of its own, and returns its words per document, band keys and
-   exact-copy keys and the number of keys of each partition.
-3. **candidates**: a task per key partition reads its slice of every words task's key file,
-   finds its passage hits and writes them grouped by hit partition; a task per hit partition
-   reads its slices and returns its two-hit candidates.
+   order, reads its texts by offset, writes its passage keys and its band keys (each grouped
+   by key partition) and its signatures to files of its own, and returns its words per
+   document and exact-copy keys and the number of keys of each partition.
+3. **candidates**: a task per key partition reads its slice of every words task's band file
+   and returns the pairs of its band buckets (:mod:`dedup.ray_bands`; the copy groups' band
+   buckets are found the same way); a task per key partition reads its slice of every words
+   task's key file, finds its passage hits and writes them grouped by hit partition; a task
+   per hit partition reads its slices and returns its two-hit candidates.
 4. **copy groups, verification and alignment**: a task per block of candidate pairs reads
    its documents' texts, computes their words, measures and aligns its pairs, and returns
    only what it found (:mod:`dedup.ray_verify`). The passages' texts are cut by tasks too.
 
 The driver never opens an input file or a text file. What it holds grows with the number of
-documents (their metadata, 8 bytes a band of each, the candidate pairs and the results),
-never with their text.
+documents (their metadata, the exact-copy keys, the candidate pairs and the results), never
+with their text, and holds no band key.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ from dedup.assemble import DocTable
 from dedup.config import Config
 from dedup.copies import CopyGroups, find_copy_groups, near_group_jaccard
 from dedup.ingest import CorpusReader
-from dedup.lsh import candidate_pairs
 from dedup.parallel import Engine
 from dedup.passage_keys import PassageCandidates, merge_passage_candidates
+from dedup.ray_bands import BandFiles, read_slices, write_band_keys
 from dedup.ray_result import DocumentColumns, document_columns, materialized, streamed_result
 from dedup.ray_shards import Shard, ShardedCorpus, ShardMerger, read_shard, read_texts
 from dedup.ray_verify import DeferredText, ShardWords
@@ -166,15 +168,15 @@ def _scan(
         engine,
         RAY_BLOCK_DOCS,
     )
+    bands = BandFiles(
+        str(folder), words.band_counts, words.doc_base, n_docs, config.bands or 0, engine
+    )
     groups = CopyGroups.none(n_docs)
     if not expand_pairs:
-        groups = _copy_groups(words, source, config)
+        groups = _copy_groups(words, source, bands, config)
     kept = groups.kept() if len(groups) else None
-    if kept is None:
-        lsh_pairs = candidate_pairs(words.band_keys)
-    else:
-        lsh_pairs = kept[candidate_pairs(words.band_keys[kept])]
-    words = dataclasses.replace(words, band_keys=words.band_keys[:0].copy())  # let go
+    lsh_pairs = bands.candidate_pairs(kept)
+    bands.remove()
     passage, common_keys = _candidates(
         words, folder, parts, n_docs, config, engine, progress,
         groups if kept is not None else None,
@@ -226,19 +228,21 @@ class _Words:
     """What the words stage leaves on the driver.
 
     index : each scanned document's number in the corpus (those with words, in id order)
-    words, band_keys, exact_keys : of each scanned document
-    jobs : the number of words tasks (each wrote ``keys-JOB.bin`` and ``signatures-JOB.bin``)
-    key_counts : ndarray (jobs, parts), the keys each task wrote to each key partition
+    words, exact_keys : of each scanned document
+    jobs : the number of words tasks (each wrote ``keys-JOB.bin``, ``bands-JOB.bin`` and
+        ``signatures-JOB.bin``)
+    key_counts, band_counts : ndarray (jobs, parts), the passage keys and the band keys each
+        task wrote to each key partition
     doc_base : ndarray (jobs,), the number of the first scanned document of each task
     """
 
     index: np.ndarray
     words: np.ndarray
-    band_keys: np.ndarray
     exact_keys: np.ndarray
     rejects: list[Reject]
     jobs: int
     key_counts: np.ndarray
+    band_counts: np.ndarray
     doc_base: np.ndarray
 
 
@@ -263,12 +267,11 @@ def _words_stage(
         (job, corpus.shard[order[lo:hi]], corpus.start[order[lo:hi]], corpus.end[order[lo:hi]])
         for job, (lo, hi) in enumerate(runs)
     ]
-    band_rows = np.empty((len(order), config.bands), dtype=np.uint64)
-    index, words, exact, counts, bases = [], [], [], [], []
+    index, words, exact, counts, band_counts, bases = [], [], [], [], [], []
     rejects: list[Reject] = []
     n_kept = 0
     done = engine.map_ordered(_words_job, shared, jobs)
-    for (lo, hi), (n_words, bands, key_counts, exact_keys) in zip(runs, done):
+    for (lo, hi), (n_words, band_parts, key_counts, exact_keys) in zip(runs, done):
         batch = order[lo:hi]
         has = n_words > 0
         for i in batch[~has].tolist():
@@ -276,23 +279,23 @@ def _words_stage(
             rejects.append(Reject(meta.source or meta.id, "no words", meta.id))
         # copies: a view would keep the task's whole result in the object store, and
         # mapped in this process, until the stage ends
-        band_rows[n_kept : n_kept + len(bands)] = bands
         bases.append(n_kept)
         counts.append(key_counts.copy())
+        band_counts.append(band_parts.copy())
         index.append(batch[has])
         words.append(n_words[has])
         exact.append(exact_keys.copy())
-        n_kept += len(bands)
+        n_kept += int(has.sum())
         if progress:
             progress("words", hi, len(order))
     return _Words(
         concat(index, np.int64),
         concat(words, np.int64),
-        band_rows[:n_kept],
         concat(exact, np.uint64),
         rejects,
         len(runs),
         np.array(counts, dtype=np.int64).reshape(len(runs), parts),
+        np.array(band_counts, dtype=np.int64).reshape(len(runs), parts),
         np.array(bases, dtype=np.int64),
     )
 
@@ -312,7 +315,8 @@ def _words_job(
     ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`dedup.spilled_words.words_job` of texts read here; the passage keys (by key
-    partition) and the signatures go to this job's files."""
+    partition), the band keys (:func:`dedup.ray_bands.write_band_keys`) and the signatures
+    go to this job's files; the band keys' counts by partition are returned in their place."""
     texts = read_texts(folder, shards, starts, ends)
     n_words, signatures, band_keys, rows, counts, exact = words_job(
         shingle_size, num_perm, seed, bands, rows_per_band, window, parts, texts
@@ -320,7 +324,8 @@ def _words_job(
     del texts
     _write(Path(folder) / f"keys-{job:06d}.bin", np.ascontiguousarray(rows, dtype=KEY_ROW))
     _write(Path(folder) / f"signatures-{job:06d}.bin", signatures.astype(np.uint32, copy=False))
-    return n_words, band_keys, counts, exact
+    band_counts = write_band_keys(folder, job, band_keys, parts)
+    return n_words, band_counts, counts, exact
 
 
 def _write(path: Path, rows: np.ndarray) -> None:
@@ -377,21 +382,6 @@ def _candidates(
     return merge_passage_candidates(reduced, n_docs), common_keys
 
 
-def _read_slices(
-    paths: list[Path], dtype: np.dtype, counts: np.ndarray, firsts: np.ndarray
-) -> np.ndarray:
-    """Rows ``firsts[k]`` to ``firsts[k] + counts[k] - 1`` of each file ``paths[k]``, in order."""
-    found = [
-        np.fromfile(path, dtype=dtype, count=count, offset=first * dtype.itemsize)
-        for path, count, first in zip(paths, counts.tolist(), firsts.tolist())
-        if count
-    ]
-    for path, rows, count in zip(paths, found, counts[counts > 0].tolist()):
-        if len(rows) != count:
-            raise OSError(f"{path}: {len(rows)} rows, {count} written")
-    return np.concatenate(found) if found else np.zeros(0, dtype=dtype)
-
-
 def _key_hits_job(
     folder: str,
     limit: int,
@@ -407,7 +397,7 @@ def _key_hits_job(
     """The passage hits of key partition ``part``, written grouped by hit partition to
     ``hits-PART.bin``: the number of common keys and of the hits of each hit partition."""
     paths = [Path(folder) / f"keys-{job:06d}.bin" for job in range(len(counts))]
-    rows = _read_slices(paths, KEY_ROW, counts, firsts)
+    rows = read_slices(paths, KEY_ROW, counts, firsts)
     rows["doc"] += np.repeat(doc_base, counts).astype(np.uint32)  # the corpus' numbers
     hits, hit_counts, common_keys = _spilled_key_hits(limit, local, weights, parts, n_docs, rows)
     del rows
@@ -427,7 +417,7 @@ def _two_hits_job(
     """The two-hit candidates of one hit partition, its rows read from every key
     partition's hit file."""
     paths = [Path(folder) / f"hits-{part:06d}.bin" for part in range(len(counts))]
-    rows = _read_slices(paths, HIT_ROW, counts, firsts)
+    rows = read_slices(paths, HIT_ROW, counts, firsts)
     return _spilled_two_hits(n_docs, two_hit_distance, max_shift, fragment_hits, rows)
 
 
@@ -441,12 +431,13 @@ def _join_files(folder: str, jobs: int, name: str) -> None:
             part.unlink()
 
 
-def _copy_groups(words: _Words, source: ShardWords, config: Config) -> CopyGroups:
-    """:func:`dedup.spilled._spilled_copy_groups` with the words read and measured by tasks."""
+def _copy_groups(words: _Words, source: ShardWords, bands: BandFiles, config: Config) -> CopyGroups:
+    """:func:`dedup.spilled._spilled_copy_groups` with the words read and measured by tasks,
+    and the band buckets found by tasks."""
     return find_copy_groups(
         words.exact_keys,
         source.shingle_bytes,
-        words.band_keys,
+        bands,
         source.measure,
         near_group_jaccard(config, None),
         link_jaccard=config.threshold,

@@ -85,6 +85,7 @@ STAGES = [
     "ray_shards",  # Ray's workers read the input shards
     "ray_result",  # a Ray scan's documents and passages' texts, read when written
     "ray_verify",  # verification on Ray, a task per block of pairs
+    "ray_bands",  # the LSH band buckets of a Ray scan, a task per key partition
     "ray_scan",  # a scan on Ray whose driver reads no text
     "duplicates",
     "jobs",
