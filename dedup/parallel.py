@@ -205,7 +205,8 @@ class RayEngine:
             if self.address is None:
                 options["num_cpus"] = self.requested or available_cores()
             try:
-                ray.init(address=self.address, **options)
+                # "local": a fresh instance here, not a cluster `ray start` left running
+                ray.init(address=self.address or "local", **options)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 where = self.address or "a local instance"
                 raise ConfigError("ray-address", f"cannot start Ray on {where}: {error}") from error

@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -211,3 +212,22 @@ def test_workers_read_the_shards_and_the_driver_no_text(
     assert (remote / "groups.jsonl").read_bytes() == (local / "groups.jsonl").read_bytes()
     read_here = [p for p in opened if p.startswith(str(shards)) or "texts-" in Path(p).name]
     assert opened and not read_here  # the watch saw the outputs written, and no input
+
+
+def test_no_address_starts_its_own_instance_beside_a_running_cluster(cluster, tmp_path):
+    """``RayEngine()`` (``--engine ray`` without ``--ray-address``) starts a Ray of its own,
+    as documented, even where another cluster runs on the machine: it used to connect to
+    that one and fail ("num_cpus ... must not be provided")."""
+    script = (
+        "from dedup.parallel import RayEngine\n"
+        "engine = RayEngine(workers=1)\n"
+        "print(engine.workers)\n"
+        "engine.close()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env.pop("RAY_ADDRESS", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "1"
