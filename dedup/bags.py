@@ -311,12 +311,15 @@ def bag_hits(
     start_ptr: np.ndarray,
     min_words: int = BAG_MIN_WORDS,
     max_words: int = BAG_MAX_WORDS,
+    rarity: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`bag_hits_reference`, compiled: rows ``(doc_x, first_x, doc_y, first_y, n)``,
-    sorted."""
+    sorted. ``rarity``: each word's, counted over a larger corpus than this one (the
+    persistent index's, :mod:`dedup.index_bags`); by default counted here."""
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
     chars = np.ascontiguousarray(chars, dtype=np.int64)
-    rarity = _rarity_kernel(hashes, chars, ANCHOR_MIN_CHARS, ANCHOR_MAX_COUNT, _BUCKETS)
+    if rarity is None:
+        rarity = _rarity_kernel(hashes, chars, ANCHOR_MIN_CHARS, ANCHOR_MAX_COUNT, _BUCKETS)
     hits = _bag_hits_kernel(
         hashes,
         rarity,

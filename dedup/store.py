@@ -40,13 +40,16 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import IndexFormatError
+from dedup.index_bags import BAG_SCHEMA, READY
 from dedup.story_store import SCHEMA as STORY_SCHEMA
 from dedup.types import Record
 
-FORMAT_VERSION = 3  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
-# 3: the tables of the stories an index keeps (dedup.story_store); a version 2 index is
-# migrated when opened for writing (the tables added, empty), and read as it is
-MIGRATES_FROM = "2"
+FORMAT_VERSION = 4  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
+# 3: the tables of the stories an index keeps (dedup.story_store); 4: the sentence-bag
+# tables (dedup.index_bags). A version 2 or 3 index is migrated when opened for writing
+# (the tables added, the bag rows of its documents written by the next add), and read as
+# it is
+MIGRATES_FROM = ("2", "3")
 #: Settings the stored keys depend on; an index refuses work under other values.
 KEY_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "seed", "min_passage_words")
 BUSY_TIMEOUT_S = 60.0
@@ -176,7 +179,7 @@ class IndexStore:
             return cls.open(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(target)
-        connection.executescript(_SCHEMA + STORY_SCHEMA)
+        connection.executescript(_SCHEMA + STORY_SCHEMA + BAG_SCHEMA)
         with _immediate(connection):
             if connection.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0:
                 connection.executemany(
@@ -185,6 +188,7 @@ class IndexStore:
                         ("format_version", str(FORMAT_VERSION)),
                         ("config", json.dumps(config.to_dict(), sort_keys=True)),
                         ("config_digest", config.digest()),
+                        (READY, "1"),  # no document yet: every one has its bag rows
                     ],
                 )
         stored = _read_header(connection, str(path))
@@ -489,16 +493,19 @@ def _read_header_or_close(connection: sqlite3.Connection, where: str) -> Config:
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
-    """Bring a version 2 index to the current version: add the story tables (empty)."""
+    """Bring a version 2 or 3 index to the current version: add the story tables (empty)
+    and the bag tables (filled by the next add: :func:`dedup.index_bags.bags_ready`)."""
     try:
         row = connection.execute("SELECT value FROM meta WHERE name = 'format_version'").fetchone()
     except sqlite3.DatabaseError:
         return  # not an index: _read_header says so
-    if row is None or row[0] != MIGRATES_FROM:
+    if row is None or row[0] not in MIGRATES_FROM:
         return
     with _immediate(connection):
         connection.execute(STORY_SCHEMA.split(";")[0])
         connection.execute(STORY_SCHEMA.split(";")[1])
+        for statement in BAG_SCHEMA.split(";")[:3]:
+            connection.execute(statement)
         connection.execute(
             "UPDATE meta SET value = ? WHERE name = 'format_version'", (str(FORMAT_VERSION),)
         )
@@ -510,7 +517,7 @@ def _read_header(connection: sqlite3.Connection, where: str) -> Config:
     except sqlite3.DatabaseError as err:
         raise IndexFormatError(f"{where}: not a dedup index ({err})") from None
     version = meta.get("format_version")
-    if version not in (str(FORMAT_VERSION), MIGRATES_FROM):
+    if version not in (str(FORMAT_VERSION), *MIGRATES_FROM):
         raise IndexFormatError(
             f"{where}: index format version {version}, this dedup reads {FORMAT_VERSION}"
         )
