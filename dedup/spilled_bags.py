@@ -60,8 +60,11 @@ from dedup.types import ProgressFn
 BLOCK_WORDS = 1 << 22
 #: sentence and anchor rows aimed at per partition
 PART_ROWS = 1 << 22
-#: bits of the filter of the anchors per sentence (two set per anchor)
+#: bits of the filter of the anchors per sentence (two set per anchor), of sentences of
+#: about ``WORDS_PER_SENTENCE`` words (a sentence more or fewer only changes how many
+#: places pass the filter, never the hits)
 ANCHOR_BITS = 16
+WORDS_PER_SENTENCE = 32
 FLAG_LONG = np.uint8(1)  # a word of ANCHOR_MIN_CHARS characters or more
 FLAG_START = np.uint8(2)  # the first word of a sentence
 WORDS_FILE, FLAGS_FILE = "bagwords.bin", "bagflags.bin"
@@ -162,22 +165,19 @@ def spilled_bag_hits(
     jobs: list[tuple] = [
         (b, int(block_docs[b]), int(block_docs[b + 1]), lo, hi) for b, (lo, hi) in enumerate(blocks)
     ]
+    # a filter of the anchors (two bits each): only the places of their words are written.
+    # Its size is set from the words, so that no block's anchors need be held
+    n_bits = 64
+    while n_bits < ANCHOR_BITS * n_words // WORDS_PER_SENTENCE:
+        n_bits *= 2
+    bits = np.zeros(n_bits // 8, dtype=np.uint8)
     sentence_counts = np.zeros((len(blocks), parts), dtype=np.int64)
-    found_anchors = []
     for b, (written, anchors) in enumerate(
         engine.map_ordered(_sentence_job, (folder, counts, parts, doc_ptr), jobs)
     ):
         sentence_counts[b] = written
-        found_anchors.append(anchors)
-    step()
-    # a filter of the anchors (two bits each): only the places of their words are written
-    n_bits = 64
-    while n_bits < ANCHOR_BITS * sum(map(len, found_anchors)):
-        n_bits *= 2
-    bits = np.zeros(n_bits // 8, dtype=np.uint8)
-    for anchors in found_anchors:
         _set_bits(anchors, bits)
-    del found_anchors
+    step()
     jobs = [(b, lo, hi) for b, (lo, hi) in enumerate(blocks)]
     anchor_counts = np.array(
         list(engine.map_ordered(_anchor_job, (folder, parts, bits), jobs)), dtype=np.int64
