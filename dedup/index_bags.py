@@ -2,7 +2,7 @@
 keeps of each document for the sentence-bag route of :mod:`dedup.bags`, and how a query
 finds the stored documents to look in.
 
-Two tables (format version 4):
+Two tables (format version 4; their schema is :data:`dedup.store.BAG_SCHEMA`):
 
 * ``bag_counts(bucket, count)``: the words of ``ANCHOR_MIN_CHARS`` characters or more of
   every stored document by hash bucket, the counts a word's rarity comes from (as in a
@@ -41,18 +41,8 @@ from dedup.kernels import njit
 from dedup.sentences import corpus_sentences
 from dedup.shingle import Tokens
 from dedup.spilled_bags import _sentences_kernel
+from dedup.store import READY
 
-BAG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS bag_counts (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS bag_keys (
-    word INTEGER NOT NULL, doc INTEGER NOT NULL, total INTEGER NOT NULL,
-    length INTEGER NOT NULL, PRIMARY KEY (word, doc, total, length)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS bag_keys_doc ON bag_keys (doc);
-"""
-#: the ``meta`` row saying that every stored document has its bag rows (an index migrated
-#: from an older version has not until it is next written to)
-READY = "bag_keys"
 _CHUNK = 900
 
 

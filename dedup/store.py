@@ -40,7 +40,6 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import IndexFormatError
-from dedup.index_bags import BAG_SCHEMA, READY
 from dedup.story_store import SCHEMA as STORY_SCHEMA
 from dedup.types import Record
 
@@ -55,6 +54,19 @@ KEY_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "seed", "min_passag
 BUSY_TIMEOUT_S = 60.0
 CACHE_KIB = 512 * 1024  # page cache of a writing connection: inserts of random keys need it
 LOOKUP_CHUNK = 1 << 16  # keys per temporary-table fill
+
+BAG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bag_counts (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bag_keys (
+    word INTEGER NOT NULL, doc INTEGER NOT NULL, total INTEGER NOT NULL,
+    length INTEGER NOT NULL, PRIMARY KEY (word, doc, total, length)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bag_keys_doc ON bag_keys (doc);
+"""
+#: the ``meta`` row saying that every stored document has its bag rows
+#: (:mod:`dedup.index_bags`; an index migrated from an older version has not until it is
+#: next written to)
+READY = "bag_keys"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
