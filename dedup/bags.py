@@ -311,12 +311,15 @@ def bag_hits(
     start_ptr: np.ndarray,
     min_words: int = BAG_MIN_WORDS,
     max_words: int = BAG_MAX_WORDS,
+    rarity: np.ndarray | None = None,
 ) -> np.ndarray:
     """:func:`bag_hits_reference`, compiled: rows ``(doc_x, first_x, doc_y, first_y, n)``,
-    sorted."""
+    sorted. ``rarity``: each word's, counted over a larger corpus than this one (the
+    persistent index's, :mod:`dedup.index_bags`); by default counted here."""
     hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
     chars = np.ascontiguousarray(chars, dtype=np.int64)
-    rarity = _rarity_kernel(hashes, chars, ANCHOR_MIN_CHARS, ANCHOR_MAX_COUNT, _BUCKETS)
+    if rarity is None:
+        rarity = _rarity_kernel(hashes, chars, ANCHOR_MIN_CHARS, ANCHOR_MAX_COUNT, _BUCKETS)
     hits = _bag_hits_kernel(
         hashes,
         rarity,
@@ -360,11 +363,20 @@ def bag_passages(
     starts, ptr = corpus_sentences(texts, tokens)
     chars = tokens.ends - tokens.starts
     hits = bag_hits(tokens.hashes, chars, tokens.doc_ptr, starts, ptr)
+    return hit_passages(hits, tokens.doc_ptr, min_sentences)
+
+
+def hit_passages(
+    hits: np.ndarray, doc_ptr: np.ndarray, min_sentences: int = MIN_SHUFFLED_SENTENCES
+) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """:func:`bag_passages` of the corpus whose sentence hits (sorted, as :func:`bag_hits`
+    gives them) are ``hits``, ``doc_ptr`` its documents' first words (a spilled scan finds
+    the hits a part at a time: :mod:`dedup.spilled_bags`)."""
     runs = bag_runs(hits, min_sentences)
     found: dict[tuple[int, int], list[tuple[list[int], list[int]]]] = {}
     for x, y, x_lo, x_hi, y_lo, y_hi, pieces in runs.tolist():
-        x_lo, x_hi = x_lo - int(tokens.doc_ptr[x]), x_hi - int(tokens.doc_ptr[x])
-        y_lo, y_hi = y_lo - int(tokens.doc_ptr[y]), y_hi - int(tokens.doc_ptr[y])
+        x_lo, x_hi = x_lo - int(doc_ptr[x]), x_hi - int(doc_ptr[x])
+        y_lo, y_hi = y_lo - int(doc_ptr[y]), y_hi - int(doc_ptr[y])
         words = x_hi - x_lo
         if x < y:
             row = [x_lo, x_hi, y_lo, y_hi, words, words]

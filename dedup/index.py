@@ -18,6 +18,7 @@ from dedup.assemble import DocTable
 from dedup.candidates import hit_candidates
 from dedup.config import Config
 from dedup.faults import fault_point
+from dedup.index_bags import add_bags, bag_candidates, bags_ready, mark_ready, query_bag_passages
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.parallel import Engine, resolve_engine
 from dedup.passage_keys import PassageKeys, passage_hits, winnow
@@ -139,16 +140,20 @@ def _add(
     unchanged = [r.id for r in docs if r.id in existing and existing[r.id][1] == input_digest([r])]
     skip = set(unchanged)
     todo = [r for r in docs if r.id not in skip]
-    rows, kept, _ = index_rows(todo, config, engine)
+    rows, kept, shingled = index_rows(todo, config, engine)
     rejects += _no_words(todo, kept)
     replaced = [r.id for r in rows.records if r.id in existing]
+    if not bags_ready(store.connection):  # an index of an older version: its bag rows first
+        _add_stored_bags(store, engine)
     if replaced:
         old_docs = np.array([existing[i][0] for i in replaced], dtype=np.int64)
         old = store.documents(old_docs.tolist())
-        old_rows, _, _ = index_rows([d.record for d in old], config, engine)
+        old_rows, _, old_words = index_rows([d.record for d in old], config, engine)
         store.delete(old_docs, old_rows)
+        add_bags(store.connection, old_docs, [], old_words.tokens, sign=-1)
         delete_rows(store.connection, old_docs.tolist())
     new_docs = store.insert(rows)
+    add_bags(store.connection, new_docs, [r.text for r in rows.records], shingled.tokens)
     story_counts: dict[str, int] = {}
     if stories or keeps_stories(store.connection):
         from dedup.index_stories import update_stories
@@ -182,6 +187,19 @@ def _add(
     )
 
 
+def _add_stored_bags(store: IndexStore, engine: Engine, chunk: int = 2000) -> None:
+    """The bag rows and counts of every stored document (:mod:`dedup.index_bags`), for an
+    index migrated from a version without them."""
+    docs = [int(d) for (d,) in store.connection.execute("SELECT doc FROM documents ORDER BY doc")]
+    for first in range(0, len(docs), chunk):
+        stored = store.documents(docs[first : first + chunk])
+        records = [d.record for d in stored]
+        _, _, shingled = index_rows(records, store.config, engine)
+        numbers = np.array([d.doc for d in stored], dtype=np.int64)
+        add_bags(store.connection, numbers, [r.text for r in records], shingled.tokens)
+    mark_ready(store.connection)
+
+
 def index_remove(index: str | Path, ids: Iterable[str]) -> IndexRemoveResult:
     """Remove documents by id, with their keys, in one transaction; unknown ids are
     reported, not an error."""
@@ -198,8 +216,10 @@ def _remove(store: IndexStore, ids: Iterable[str]) -> IndexRemoveResult:
     found = [i for i in wanted if i in existing]
     docs = np.array([existing[i][0] for i in found], dtype=np.int64)
     stored = store.documents(docs.tolist())
-    rows, _, _ = index_rows([d.record for d in stored], store.config, resolve_engine(1))
+    rows, _, words = index_rows([d.record for d in stored], store.config, resolve_engine(1))
     store.delete(docs, rows)
+    if bags_ready(store.connection):
+        add_bags(store.connection, docs, [], words.tokens, sign=-1)
     delete_rows(store.connection, docs.tolist())
     return IndexRemoveResult(
         str(store.path), tuple(found), tuple(i for i in wanted if i not in existing)
@@ -244,7 +264,7 @@ def index_query(
             store.check_config(config_given)
         config = config_given or store.config
         with store.reading():
-            new_rows, kept, _ = index_rows(docs, config, engine)
+            new_rows, kept, new_shingled = index_rows(docs, config, engine)
             rejects += _no_words(docs, kept)
             docs = list(new_rows.records)
             n_new = len(docs)
@@ -264,16 +284,27 @@ def index_query(
             )
             seconds["candidates"], clock = lap(clock)
 
-            # the indexed documents to verify against: LSH and passage candidates
-            needed = np.unique(np.concatenate([band_docs, passage.indexed_docs]).astype(np.int64))
-            stored = store.documents(needed.tolist())
-    # one small corpus of the new and the candidate documents, in id order as scan has it
-    local_of_new = {r.id: r for r in docs}
-    everyone = sorted(docs + [d.record for d in stored], key=lambda r: r.id)
-    position = {r.id: k for k, r in enumerate(everyone)}
-    new_at = np.array([position[r.id] for r in docs], dtype=np.int64)
-    stored_at = {d.doc: position[d.record.id] for d in stored}
-    shingled = shingle_corpus([r.text for r in everyone], config.shingle_size, workers=engine)
+            # the indexed documents to verify against: LSH and passage candidates, and
+            # those with a sentence whose words a new document holds shuffled
+            bags = config.min_shuffled_sentences > 0 and bags_ready(store.connection)
+            no_docs = np.zeros(0, dtype=np.int64)
+            bag_docs = bag_candidates(store.connection, new_shingled.tokens) if bags else no_docs
+            bag_docs = np.setdiff1d(bag_docs, list(same_id))
+            needed = np.unique(np.concatenate([band_docs, passage.indexed_docs, bag_docs]))
+            stored = store.documents(needed.astype(np.int64).tolist())
+            # one small corpus of the new and the candidate documents, in id order as scan
+            # has it
+            local_of_new = {r.id: r for r in docs}
+            everyone = sorted(docs + [d.record for d in stored], key=lambda r: r.id)
+            position = {r.id: k for k, r in enumerate(everyone)}
+            new_at = np.array([position[r.id] for r in docs], dtype=np.int64)
+            stored_at = {d.doc: position[d.record.id] for d in stored}
+            texts = [r.text for r in everyone]
+            shingled = shingle_corpus(texts, config.shingle_size, workers=engine)
+            shuffled = query_bag_passages(
+                store.connection if bags else None, texts, shingled.tokens, new_at,
+                config.min_shuffled_sentences,
+            )  # fmt: skip
 
     def to_local(first: np.ndarray, second: np.ndarray) -> set[tuple[int, int]]:
         low, high = np.minimum(first, second), np.maximum(first, second)
@@ -305,6 +336,7 @@ def index_query(
         engine=engine,
         seconds=seconds,
         clock=clock,
+        shuffled=shuffled,
     )
     documents = [d for d in found.documents if d.id in local_of_new]
     words = np.diff(shingled.tokens.doc_ptr)

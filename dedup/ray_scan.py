@@ -61,6 +61,7 @@ from dedup.spilled import (
     make_scratch,
     spill_error,
 )
+from dedup.spilled_bags import FLAGS_FILE, WORDS_FILE, kept_pairs, spilled_bag_passages
 from dedup.spilled_words import words_job
 from dedup.stages import concat, cut_runs, lap
 from dedup.types import ProgressFn, Reject, ScanResult
@@ -185,6 +186,7 @@ def _scan(
         self_docs = groups.with_members(kept[passage.self_docs])
         passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
     seconds["candidates"], clock = lap(clock)
+    shuffled = _shuffled(words, folder, config, engine, progress, kept)
     table = DocTable(
         corpus.meta.take(words.index),
         words.words,
@@ -204,6 +206,7 @@ def _scan(
         seconds=seconds,
         clock=clock,
         groups=groups if kept is not None else None,
+        shuffled=shuffled,
         documents_of=document_columns,
     )
     passages = source.passage_texts(found.passages)
@@ -261,7 +264,7 @@ def _words_stage(
     runs = cut_runs(np.cumsum(corpus.chars[order]), BATCH_CHARS)
     shared = (
         str(folder), config.shingle_size, config.num_perm, config.seed, config.bands,
-        config.rows, config.passage_window, parts,
+        config.rows, config.passage_window, parts, config.min_shuffled_sentences > 0,
     )  # fmt: skip
     jobs = [
         (job, corpus.shard[order[lo:hi]], corpus.start[order[lo:hi]], corpus.end[order[lo:hi]])
@@ -309,19 +312,24 @@ def _words_job(
     rows_per_band: int,
     window: int,
     parts: int,
+    bags: bool,
     job: int,
     shards: np.ndarray,
     starts: np.ndarray,
     ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`dedup.spilled_words.words_job` of texts read here; the passage keys (by key
-    partition), the band keys (:func:`dedup.ray_bands.write_band_keys`) and the signatures
-    go to this job's files; the band keys' counts by partition are returned in their place."""
+    partition), the band keys (:func:`dedup.ray_bands.write_band_keys`), the signatures and
+    with ``bags`` the words of the sentence-bag route go to this job's files; the band keys'
+    counts by partition are returned in their place."""
     texts = read_texts(folder, shards, starts, ends)
-    n_words, signatures, band_keys, rows, counts, exact = words_job(
-        shingle_size, num_perm, seed, bands, rows_per_band, window, parts, texts
+    n_words, signatures, band_keys, rows, counts, exact, bag = words_job(
+        shingle_size, num_perm, seed, bands, rows_per_band, window, parts, bags, texts
     )
     del texts
+    if bag is not None:
+        _write(Path(folder) / f"{BAG_WORDS}-{job:06d}.bin", bag[0].astype("<u8", copy=False))
+        _write(Path(folder) / f"{BAG_FLAGS}-{job:06d}.bin", bag[1])
     _write(Path(folder) / f"keys-{job:06d}.bin", np.ascontiguousarray(rows, dtype=KEY_ROW))
     _write(Path(folder) / f"signatures-{job:06d}.bin", signatures.astype(np.uint32, copy=False))
     band_counts = write_band_keys(folder, job, band_keys, parts)
@@ -431,6 +439,24 @@ def _join_files(folder: str, jobs: int, name: str) -> None:
             part.unlink()
 
 
+def _shuffled(
+    words: _Words,
+    folder: Path,
+    config: Config,
+    engine: Engine,
+    progress: ProgressFn | None,
+    kept: np.ndarray | None,
+) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+    """The passages of shuffled sentences (:func:`dedup.spilled_bags.spilled_bag_passages`,
+    its tasks on the workers), from the words tasks' files put together."""
+    if config.min_shuffled_sentences <= 0:
+        return {}
+    jobs = [(words.jobs, BAG_WORDS), (words.jobs, BAG_FLAGS)]
+    list(engine.map_ordered(_join_files, (str(folder),), jobs))
+    found = spilled_bag_passages(folder, words.words, config, engine, progress)
+    return kept_pairs(found, kept)
+
+
 def _copy_groups(words: _Words, source: ShardWords, bands: BandFiles, config: Config) -> CopyGroups:
     """:func:`dedup.spilled._spilled_copy_groups` with the words read and measured by tasks,
     and the band buckets found by tasks."""
@@ -443,5 +469,7 @@ def _copy_groups(words: _Words, source: ShardWords, bands: BandFiles, config: Co
         link_jaccard=config.threshold,
     )
 
+
+BAG_WORDS, BAG_FLAGS = WORDS_FILE.removesuffix(".bin"), FLAGS_FILE.removesuffix(".bin")
 
 __all__ = ["scan_shards", "streamed_shards"]

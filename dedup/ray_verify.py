@@ -28,7 +28,7 @@ from dedup.shingle import Tokens
 from dedup.spilled import SPILL_BLOCK_DOCS, pair_blocks
 from dedup.stages import concat, concat_clearing, cut_runs
 from dedup.types import PassageCluster
-from dedup.verify import BlockFound, block_flags, verify_block
+from dedup.verify import BlockFound, Shuffled, block_flags, block_shuffled, verify_block
 from dedup.words import BATCH_CHARS, Shingled, _shingle_slice
 
 PASSAGE_TEXTS_PER_JOB = 4096  # passages whose texts one task cuts
@@ -66,14 +66,17 @@ class ShardWords:
         star: set[tuple[int, int]],
         passage_pairs: set[tuple[int, int]],
         config: Config,
+        shuffled: Shuffled | None = None,
     ) -> Iterator[tuple[BlockFound, int | None]]:
-        """:func:`dedup.verify.verify_block` of each block of :meth:`blocks`, a task each."""
+        """:func:`dedup.verify.verify_block` of each block of :meth:`blocks`, a task each
+        (with the ``shuffled`` passages of its pairs)."""
         jobs, ends = [], []
         for start, end, numbers in pair_blocks(pairs, self.block_docs):
             block = [tuple(pair) for pair in pairs[start:end].tolist()]
             local = np.searchsorted(numbers, pairs[start:end])
             flags = block_flags(block, lsh, star, passage_pairs)
-            jobs.append((*self._where(numbers), numbers, local, *flags))
+            bags = block_shuffled(shuffled, block, numbers)
+            jobs.append((*self._where(numbers), numbers, local, *flags, bags))
             ends.append(end)
         shared = (self.folder, self.shingle_size, config)
         found = self.engine.map_ordered(_verify_block_job, shared, jobs)
@@ -163,11 +166,13 @@ def _verify_block_job(
     is_lsh: np.ndarray,
     is_star: np.ndarray,
     is_passage: np.ndarray,
+    shuffled: Shuffled | None,
 ) -> BlockFound:
     shingled = _block_words(folder, shingle_size, shards, starts, ends)
     return verify_block(
-        shingled, local, numbers, is_lsh, is_star, is_passage, config, LocalEngine()
-    )
+        shingled, local, numbers, is_lsh, is_star, is_passage, config, LocalEngine(),
+        shuffled=shuffled,
+    )  # fmt: skip
 
 
 def _measure_job(

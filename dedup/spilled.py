@@ -40,6 +40,7 @@ from dedup.passage_keys import (
 )
 from dedup.prepare import usable_records
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
+from dedup.spilled_bags import kept_pairs, spilled_bag_passages
 from dedup.spilled_words import (
     KEY_ROW,
     WordsStage,
@@ -189,6 +190,10 @@ def scan_spilled(
             passage = dataclasses.replace(passage, pairs=kept[passage.pairs], self_docs=self_docs)
         seconds["candidates"], clock = lap(clock)
         fault_point("spill:candidates", folder)
+        # words shuffled inside sentences (timed with the alignment, as in memory)
+        shuffled = kept_pairs(
+            spilled_bag_passages(folder, words.words, config, engine, progress), kept
+        )
         table = DocTable(
             [meta[i] for i in words.spill_index.tolist()],
             words.words,
@@ -208,6 +213,7 @@ def scan_spilled(
             seconds=seconds,
             clock=clock,
             groups=groups if kept is not None else None,
+            shuffled=shuffled,
         )
         signatures = _signature_map(signature_path, n_docs, config.num_perm)
     except OSError as error:

@@ -36,6 +36,7 @@ from dedup.passage_keys import winnow
 from dedup.shingle import shingle_hashes, tokenize
 from dedup.sketch import compute_signatures
 from dedup.spill import PartitionSpill, TextSpill, group_by_partition
+from dedup.spilled_bags import BagWriter, bag_words
 from dedup.stages import concat, cut_runs
 from dedup.types import ProgressFn, Record, Reject
 from dedup.words import BATCH_CHARS
@@ -98,6 +99,7 @@ class _Kept:
     keys: PartitionSpill
     signature_file: BinaryIO
     bands: int
+    bags: BagWriter | None = None  # the words of the sentence-bag route (dedup.spilled_bags)
     band_rows: list[np.ndarray] = field(default_factory=list)
     index: list[np.ndarray] = field(default_factory=list)
     words: list[np.ndarray] = field(default_factory=list)
@@ -107,7 +109,9 @@ class _Kept:
 
     def add(self, numbers: np.ndarray, done: tuple) -> None:
         """One job's results (:func:`words_job`) for the records spilled as ``numbers``."""
-        n_words, signatures, bands, rows, counts, exact = done
+        n_words, signatures, bands, rows, counts, exact, bag = done
+        if self.bags is not None:
+            self.bags.add(bag)
         has = n_words > 0
         for i in numbers[~has].tolist():
             record = self.meta[i]
@@ -139,8 +143,13 @@ def _shared(config: Config, parts: int) -> tuple:
     """The arguments every :func:`words_job` of a scan shares."""
     return (
         config.shingle_size, config.num_perm, config.seed, config.bands, config.rows,
-        config.passage_window, parts,
+        config.passage_window, parts, config.min_shuffled_sentences > 0,
     )  # fmt: skip
+
+
+def _bag_writer(config: Config, signature_path: Path) -> BagWriter | None:
+    """The writer of the bag stage's words, beside the signatures, when it runs."""
+    return BagWriter(signature_path.parent) if config.min_shuffled_sentences > 0 else None
 
 
 def words_by_batch(
@@ -167,7 +176,7 @@ def words_by_batch(
     assert config.bands is not None  # set by Config
     shared = _shared(config, keys.parts)
     with open(signature_path, "wb") as signature_file:
-        kept = _Kept(meta, keys, signature_file, config.bands)
+        kept = _Kept(meta, keys, signature_file, config.bands, _bag_writer(config, signature_path))
         for first, last in cut_runs(ends, batch_chars):
             batch = order[first:last]
             batch_texts = [texts.read(i) for i in batch.tolist()]
@@ -178,6 +187,8 @@ def words_by_batch(
                 kept.add(batch[lo:hi], results)
             if progress:
                 progress("words", last, len(order))
+    if kept.bags is not None:
+        kept.bags.close()
     return kept.stage()
 
 
@@ -241,12 +252,14 @@ def words_as_read(
 
     ahead = STREAM_AHEAD_PER_WORKER * engine.workers
     with open(signature_path, "wb") as signature_file:
-        kept = _Kept(meta, keys, signature_file, config.bands)
+        kept = _Kept(meta, keys, signature_file, config.bands, _bag_writer(config, signature_path))
         done = map_streamed(words_job, _shared(config, keys.parts), jobs(), engine.workers, ahead)
         for results in done:
             kept.add(spans.popleft(), results)
             if progress:
                 progress("words", kept.n_kept + len(kept.rejects), len(meta))
+    if kept.bags is not None:
+        kept.bags.close()
     lengths = np.frombuffer(chars, dtype=np.int64).copy()
     if not in_order:
         keys.close()
@@ -264,13 +277,24 @@ def words_job(
     rows_per_band: int,
     window: int,
     parts: int,
+    bags: bool,
     texts: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    tuple[np.ndarray, np.ndarray] | None,
+]:
     """Words per document of ``texts``, and of those with words: signatures, band keys,
     and passage keys as :data:`KEY_ROW` rows (``doc`` numbered among them from 0), ordered
-    by key partition (stable), with the number of rows of each partition, and exact-copy
-    keys."""
+    by key partition (stable), with the number of rows of each partition, exact-copy
+    keys, and with ``bags`` the words' hashes and flags for the sentence-bag route
+    (:func:`dedup.spilled_bags.bag_words`; None without)."""
     tokens = tokenize(texts)
+    bag = bag_words(texts, tokens) if bags else None
     n_words = np.diff(tokens.doc_ptr)
     has = n_words > 0
     # documents without words hold no word: dropping their pointers drops them
@@ -293,4 +317,5 @@ def words_job(
         rows[order],
         counts,
         exact,
+        bag,
     )

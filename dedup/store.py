@@ -43,15 +43,30 @@ from dedup.errors import IndexFormatError
 from dedup.story_store import SCHEMA as STORY_SCHEMA
 from dedup.types import Record
 
-FORMAT_VERSION = 3  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
-# 3: the tables of the stories an index keeps (dedup.story_store); a version 2 index is
-# migrated when opened for writing (the tables added, empty), and read as it is
-MIGRATES_FROM = "2"
+FORMAT_VERSION = 4  # 2: words of Thai, Lao, Khmer, Myanmar and Indic text cut and folded anew
+# 3: the tables of the stories an index keeps (dedup.story_store); 4: the sentence-bag
+# tables (dedup.index_bags). A version 2 or 3 index is migrated when opened for writing
+# (the tables added, the bag rows of its documents written by the next add), and read as
+# it is
+MIGRATES_FROM = ("2", "3")
 #: Settings the stored keys depend on; an index refuses work under other values.
 KEY_SETTINGS = ("shingle_size", "num_perm", "bands", "rows", "seed", "min_passage_words")
 BUSY_TIMEOUT_S = 60.0
 CACHE_KIB = 512 * 1024  # page cache of a writing connection: inserts of random keys need it
 LOOKUP_CHUNK = 1 << 16  # keys per temporary-table fill
+
+BAG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bag_counts (bucket INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bag_keys (
+    word INTEGER NOT NULL, doc INTEGER NOT NULL, total INTEGER NOT NULL,
+    length INTEGER NOT NULL, PRIMARY KEY (word, doc, total, length)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bag_keys_doc ON bag_keys (doc);
+"""
+#: the ``meta`` row saying that every stored document has its bag rows
+#: (:mod:`dedup.index_bags`; an index migrated from an older version has not until it is
+#: next written to)
+READY = "bag_keys"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -176,7 +191,7 @@ class IndexStore:
             return cls.open(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         connection = _connect(target)
-        connection.executescript(_SCHEMA + STORY_SCHEMA)
+        connection.executescript(_SCHEMA + STORY_SCHEMA + BAG_SCHEMA)
         with _immediate(connection):
             if connection.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0:
                 connection.executemany(
@@ -185,6 +200,7 @@ class IndexStore:
                         ("format_version", str(FORMAT_VERSION)),
                         ("config", json.dumps(config.to_dict(), sort_keys=True)),
                         ("config_digest", config.digest()),
+                        (READY, "1"),  # no document yet: every one has its bag rows
                     ],
                 )
         stored = _read_header(connection, str(path))
@@ -489,16 +505,19 @@ def _read_header_or_close(connection: sqlite3.Connection, where: str) -> Config:
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
-    """Bring a version 2 index to the current version: add the story tables (empty)."""
+    """Bring a version 2 or 3 index to the current version: add the story tables (empty)
+    and the bag tables (filled by the next add: :func:`dedup.index_bags.bags_ready`)."""
     try:
         row = connection.execute("SELECT value FROM meta WHERE name = 'format_version'").fetchone()
     except sqlite3.DatabaseError:
         return  # not an index: _read_header says so
-    if row is None or row[0] != MIGRATES_FROM:
+    if row is None or row[0] not in MIGRATES_FROM:
         return
     with _immediate(connection):
         connection.execute(STORY_SCHEMA.split(";")[0])
         connection.execute(STORY_SCHEMA.split(";")[1])
+        for statement in BAG_SCHEMA.split(";")[:3]:
+            connection.execute(statement)
         connection.execute(
             "UPDATE meta SET value = ? WHERE name = 'format_version'", (str(FORMAT_VERSION),)
         )
@@ -510,7 +529,7 @@ def _read_header(connection: sqlite3.Connection, where: str) -> Config:
     except sqlite3.DatabaseError as err:
         raise IndexFormatError(f"{where}: not a dedup index ({err})") from None
     version = meta.get("format_version")
-    if version not in (str(FORMAT_VERSION), MIGRATES_FROM):
+    if version not in (str(FORMAT_VERSION), *MIGRATES_FROM):
         raise IndexFormatError(
             f"{where}: index format version {version}, this dedup reads {FORMAT_VERSION}"
         )

@@ -179,8 +179,8 @@ def verify_candidates(
     ``expand`` (exact groups only) turns the alignments of the representatives into those of
     every member, as if there were no groups.
 
-    ``shuffled`` (a corpus in one block only): passages of shuffled sentences by pair
-    (:func:`dedup.bags.bag_passages`), added for the pairs the aligner found nothing in.
+    ``shuffled``: passages of shuffled sentences by pair (:func:`dedup.bags.bag_passages`),
+    added for the pairs the aligner found nothing in.
 
     ``documents_of`` makes the documents' records from the table and the alignment rows
     (:func:`dedup.assemble.document_infos`; a Ray scan keeps them as columns)."""
@@ -189,7 +189,10 @@ def verify_candidates(
         {(int(a), int(b)) for a, b in groups.star_pairs().tolist()} if groups is not None else set()
     )
     self_docs = list(self_docs)
-    candidates = sorted(lsh | passage_pairs | star) + [(d, d) for d in self_docs]
+    # the pairs with shuffled sentences too (neither measured nor aligned), so that each
+    # block of a corpus verified a block at a time has those of its pairs
+    bagged = set(shuffled) if shuffled else set()
+    candidates = sorted(lsh | passage_pairs | star | bagged) + [(d, d) for d in self_docs]
     near_duplicates: dict[tuple[int, int], Overlap] = {}
     measures: dict[tuple[int, int], Overlap] = {}  # exact measures of the pairs measured
     raw: list[tuple[int, int, list[int]]] = []
@@ -197,7 +200,7 @@ def verify_candidates(
     aligned = 0
     array = np.array(candidates, dtype=np.int64).reshape(-1, 2)
     if isinstance(words, BlockVerifier):  # each block verified where its words are
-        verified = words.verify_blocks(array, lsh, star, passage_pairs, config)
+        verified = words.verify_blocks(array, lsh, star, passage_pairs, config, shuffled)
     else:
         verified = _verify_here(
             words, array, lsh, star, passage_pairs, config, progress, work, engine, shuffled
@@ -262,9 +265,10 @@ class BlockVerifier(Protocol):
         star: set[tuple[int, int]],
         passage_pairs: set[tuple[int, int]],
         config: Config,
+        shuffled: Shuffled | None = None,
     ) -> Iterator[tuple[BlockFound, int | None]]:
-        """:func:`verify_block` of each block of ``pairs`` (shape (n, 2)), in order, and
-        how many pairs are done with it."""
+        """:func:`verify_block` of each block of ``pairs`` (shape (n, 2)), in order, with
+        the ``shuffled`` passages of its pairs, and how many pairs are done with it."""
         ...
 
 
@@ -282,7 +286,7 @@ def _verify_here(
 ) -> Iterator[tuple[BlockFound, int | None]]:
     """:func:`verify_block` of each block of ``words``, here (the pairs done after each
     block, or None when it was the corpus itself, which shows its own progress), with the
-    ``shuffled`` passages when the block is the corpus itself."""
+    ``shuffled`` passages of its pairs."""
     for shingled, local, numbers, done in words.blocks(array):
         whole = numbers is None  # the corpus itself: chunks resume and show progress
         pairs = [tuple(pair) for pair in _global(local, numbers).tolist()]
@@ -290,9 +294,29 @@ def _verify_here(
         found = verify_block(
             shingled, local, numbers, *flags, config, engine,
             progress if whole else None, work if whole else None,
-            shuffled if whole else None,
+            shuffled if whole else block_shuffled(shuffled, pairs, numbers),
         )  # fmt: skip
         yield found, None if whole else done
+
+
+#: passages of shuffled sentences by pair: passage rows and edit rows
+#: (:func:`dedup.bags.bag_passages`)
+Shuffled = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
+
+
+def block_shuffled(
+    shuffled: Shuffled | None, pairs: list[tuple[int, int]], numbers: np.ndarray | None
+) -> Shuffled | None:
+    """The ``shuffled`` passages of a block's ``pairs``, by pair numbered as in the block
+    (``numbers``: its documents' numbers in the corpus)."""
+    if not shuffled or numbers is None:
+        return shuffled
+    found = {}
+    for a, b in pairs:
+        if (a, b) in shuffled:
+            local = np.searchsorted(numbers, [a, b]).tolist()
+            found[(local[0], local[1])] = shuffled[(a, b)]
+    return found
 
 
 def block_flags(

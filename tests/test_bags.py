@@ -139,23 +139,6 @@ def test_the_corpus_sentences_are_each_documents_own():
     assert_each_documents_own_sentences(texts)
 
 
-def test_a_spilled_scan_leaves_the_route_aside_and_the_command_says_so(tmp_path):
-    from click.testing import CliRunner
-
-    from dedup.cli import main
-    from dedup.spilled import scan_spilled
-
-    records = [Record("a", "One two three four five six seven eight nine ten.")]
-    assert scan_spilled(records, Config(), spill_dir=tmp_path).pairs == ()
-    corpus = tmp_path / "in.jsonl"
-    corpus.write_text('{"id": "a", "text": "One two three four five six seven eight."}\n')
-    said = CliRunner().invoke(main, ["scan", str(corpus), "--spill", "always"])
-    assert said.exit_code == 0, said.output
-    assert "words shuffled inside sentences were not looked for" in said.output
-    quiet = ["scan", str(corpus), "--spill", "always", "--min-shuffled-sentences", "0"]
-    assert "shuffled" not in CliRunner().invoke(main, quiet).output
-
-
 PIECES = [
     "word", "Word", "U.S.", "7", "x", "é", ".", ". ", "? ", "! ", '." ', ".) ", " ", "  ",
     "\n", "\n    ", "\n\n", "\t", "\u00a0", "\u2003", '"', "'", "(", "<", ",", "-", "Ärger",

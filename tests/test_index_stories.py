@@ -163,13 +163,13 @@ def test_a_version_2_index_is_migrated_when_written(seed_records, tmp_path):
     with pytest.raises(IndexFormatError, match="keeps no stories"):
         Index(path).stories()
     Index(path, keep_stories=True).add(seed_records[2:])
-    assert Index(path).info()["format_version"] == 3
+    assert Index(path).info()["format_version"] == 4
     assert sum(len(s.members) for s in Index(path).stories().stories) == 5
     connection = sqlite3.connect(path)
     connection.execute("UPDATE meta SET value = '1' WHERE name = 'format_version'")
     connection.commit()
     connection.close()
-    with pytest.raises(IndexFormatError, match="format version 1, this dedup reads 3"):
+    with pytest.raises(IndexFormatError, match="format version 1, this dedup reads 4"):
         Index(path).stories()
 
 

@@ -79,6 +79,7 @@ STAGES = [
     "assemble",
     "verify",
     "inmemory",
+    "spilled_bags",  # the sentence-bag route a block or a partition at a time (issue #20)
     "spilled_words",
     "spilled",
     "ray_meta",  # the records' metadata of a Ray scan, as columns
@@ -93,6 +94,7 @@ STAGES = [
     "chains_spilled",
     "stories_spilled",
     "index_stories",
+    "index_bags",  # the sentence-bag route's rows in the index, and a query's lookups
     "index",
     "pipeline",
     "api",

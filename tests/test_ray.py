@@ -6,6 +6,7 @@ Skipped where Ray is not installed (``pip install -e '.[ray]'``); CI installs it
 from __future__ import annotations
 
 import builtins
+import json
 import os
 import socket
 import subprocess
@@ -231,3 +232,27 @@ def test_no_address_starts_its_own_instance_beside_a_running_cluster(cluster, tm
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "1"
+
+
+def test_cli_engine_ray_finds_the_shuffled_sentences_of_a_local_scan(cluster, tmp_path):
+    """Stories with their lead's words shuffled inside each sentence: ``--engine ray``
+    writes the files of a scan in memory, reordered passages among them."""
+    from tests.test_spilled_bags import REUTERS, corpus
+
+    if not REUTERS.exists():
+        pytest.skip("no shared Reuters-21578 data")
+    head, _ = cluster
+    path = tmp_path / "in.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in corpus(120, 8):
+            handle.write(json.dumps({"id": record.id, "text": record.text}) + "\n")
+    runner = CliRunner()
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    result = runner.invoke(main, ["scan", str(path), "-o", str(local), "-q", "--spill", "never"])
+    assert result.exit_code == 0, result.output
+    on_ray = ["--engine", "ray", "--ray-address", head.address]
+    result = runner.invoke(main, ["scan", str(path), "-o", str(remote), "-q", *on_ray])
+    assert result.exit_code == 0, result.output
+    for name in ("pairs.jsonl", "passages.jsonl", "documents.jsonl", "rejects.jsonl"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    assert '"reordered"' in (local / "passages.jsonl").read_text(encoding="utf-8")

@@ -100,7 +100,7 @@ def chains_command(
         )  # fmt: skip
         run.check_read()
     if not quiet:
-        say_spilled(result.scan.spilled, spill, result.scan.config.min_shuffled_sentences)
+        say_spilled(result.scan.spilled, spill)
         say_resumed(result.scan.resumed, run.workdir)
     rejects, scanned = run.collect(result.scan)
     result = dataclasses.replace(result, scan=scanned)

@@ -114,7 +114,7 @@ def _finish_scan(
     from dedup.writers import write_scan
 
     if not quiet:
-        say_spilled(result.spilled, spill, result.config.min_shuffled_sentences)
+        say_spilled(result.spilled, spill)
         say_resumed(result.resumed, run.workdir)
     rejects, result = run.collect(result)
     files = files_written(write_scan(result, out, **run.provenance()) if out else None)
@@ -128,22 +128,14 @@ def _finish_scan(
     run.finish(rejects)
 
 
-def say_spilled(spilled: bool, spill: str, shuffled_sentences: int = 0) -> None:
-    """Say that the corpus was spilled, and that words shuffled inside sentences were then
-    not looked for (``shuffled_sentences``: the run's ``min_shuffled_sentences``)."""
+def say_spilled(spilled: bool, spill: str) -> None:
+    """Say that the corpus was spilled."""
     from dedup.api import SPILL_ABOVE_CHARS
 
     if spilled:
         limit = f"its text passed {SPILL_ABOVE_CHARS:,} characters"
         why = "--spill always" if spill == "always" else limit
         click.echo(f"spilled: the corpus was held on disk a part at a time ({why})", err=True)
-        if shuffled_sentences > 0:
-            click.echo(
-                "spilled: words shuffled inside sentences were not looked for "
-                "(--min-shuffled-sentences looks each sentence up among all the corpus's "
-                "words at once: --spill never to hold it in memory)",
-                err=True,
-            )
 
 
 def show_scan(

@@ -124,7 +124,7 @@ def test_info(built):
     result = run("index", "info", index)
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == f"index {index} (format 3)"
+    assert lines[0] == f"index {index} (format 4)"
     assert lines[1] == "  documents     3"
     assert lines[3] == "  band keys     75"
     settings = " ".join(line.strip() for line in lines[-3:-1])
