@@ -144,6 +144,25 @@ def _rarity_kernel(hashes, chars, min_chars, max_count, buckets):  # pragma: no 
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _anchor_places(hashes, rarity, lo, hi):  # pragma: no cover - compiled
+    """The places of the sentence ``lo:hi``'s anchor (its rarest word with a rarity: the
+    lowest nonzero ``rarity``, ties to the lower hash) and of its second word by the same
+    order; -1 where there is none."""
+    best, second = -1, -1
+    rank_best, rank_second = 0, 0
+    for k in range(lo, hi):
+        r = np.int64(rarity[k])
+        if r == 0:
+            continue
+        if best < 0 or r < rank_best or (r == rank_best and hashes[k] < hashes[best]):
+            second, rank_second = best, rank_best
+            best, rank_best = k, r
+        elif second < 0 or r < rank_second or (r == rank_second and hashes[k] < hashes[second]):
+            second, rank_second = k, r
+    return best, second
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def _bag_hits_kernel(
     hashes, rarity, doc_ptr, starts, start_ptr, min_words, max_words, max_sentences
 ):  # fmt: skip  # pragma: no cover - compiled
@@ -172,23 +191,10 @@ def _bag_hits_kernel(
             hi = starts[s + 1] if s + 1 < start_ptr[d + 1] else doc_ptr[d + 1]
             if not min_words <= hi - lo <= max_words:
                 continue
-            best, second = -1, -1
-            rank_best, rank_second = 0, 0
+            best, second = _anchor_places(hashes, rarity, lo, hi)
             total = np.uint64(0)
             for k in range(lo, hi):
                 total += hashes[k]
-                r = np.int64(rarity[k])
-                if r == 0:
-                    continue
-                if best < 0 or r < rank_best or (r == rank_best and hashes[k] < hashes[best]):
-                    second, rank_second = best, rank_best
-                    best, rank_best = k, r
-                elif (
-                    second < 0
-                    or r < rank_second
-                    or (r == rank_second and hashes[k] < hashes[second])
-                ):
-                    second, rank_second = k, r
             if best < 0:
                 continue
             first_word[m], sent_doc[m], sent_lo[m], sent_n[m] = hashes[best], d, lo, hi - lo

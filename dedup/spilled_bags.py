@@ -43,6 +43,7 @@ from dedup.bags import (
     ANCHOR_MIN_CHARS,
     BAG_MAX_WORDS,
     BAG_MIN_WORDS,
+    _anchor_places,
     _in_order,
     hit_passages,
 )
@@ -451,7 +452,7 @@ def _sentences_kernel(
 ):  # fmt: skip  # pragma: no cover - compiled
     """The sentences of ``min_words`` to ``max_words`` words with an anchor, of the block
     whose words are ``hashes`` (``starts`` its sentences' first words; ``doc_ptr`` its
-    documents'): anchor and second word (as :func:`dedup.bags._bag_hits_kernel` picks
+    documents'): anchor and second word (as :func:`dedup.bags._anchor_places` picks
     them), whether there is a second, bag sum, order hash, first word, length, document."""
     m = len(starts)
     anchor = np.zeros(m, dtype=np.uint64)
@@ -471,23 +472,14 @@ def _sentences_kernel(
         hi = starts[s + 1] if s + 1 < m and starts[s + 1] < doc_ptr[d + 1] else doc_ptr[d + 1]
         if not min_words <= hi - lo <= max_words:
             continue
-        best, second = -1, -1
-        rank_best, rank_second = 0, 0
+        best, second = _anchor_places(hashes, rarity, lo, hi)
+        if best < 0:
+            continue
         total = np.uint64(0)
         order = np.uint64(0)
         for k in range(lo, hi):
             total += hashes[k]
             order = order * _ORDER_BASE + hashes[k]
-            r = np.int64(rarity[k])
-            if r == 0:
-                continue
-            if best < 0 or r < rank_best or (r == rank_best and hashes[k] < hashes[best]):
-                second, rank_second = best, rank_best
-                best, rank_best = k, r
-            elif second < 0 or r < rank_second or (r == rank_second and hashes[k] < hashes[second]):
-                second, rank_second = k, r
-        if best < 0:
-            continue
         anchor[out], sums[out], orders[out] = hashes[best], total, order
         sent_lo[out], sent_n[out], sent_doc[out] = lo, hi - lo, d
         if second >= 0:
