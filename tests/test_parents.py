@@ -304,11 +304,10 @@ def test_a_passage_a_candidate_witnesses_twice_is_matched_against_both_occurrenc
     assert int(found["sub"].masks["scraper"].sum()) == both
 
 
-def test_a_credited_rewrite_carrying_an_outlets_edits_on_its_day_hangs_from_it():
-    # "Rewrites" embeds the subscriber's edited second paragraph among its own and ends
-    # with "Reuters contributed to this report."; dated by day only on the subscriber's
-    # day, only the edits order the two: the credit line does not make the subscriber's
-    # article a common source of the copy's (the wire lacks the changes it carries)
+def _credited_rewrite() -> tuple[list[str], list[str], list[str], list[Record]]:
+    """A wire story, a subscriber's edited copy of it (the next day, with a time) and a
+    rewrite, dated by day only on the subscriber's day, embedding the subscriber's edited
+    second paragraph among its own and ending with a credit line."""
     rng = random.Random(7)
     wire, own = story(rng), story(rng, 3)
     sub = edit(wire, "edited")
@@ -319,6 +318,15 @@ def test_a_credited_rewrite_carrying_an_outlets_edits_on_its_day_hangs_from_it()
                                     "Reuters contributed to this report."]),
                outlet="Rewrites", date="2020-01-11"),
     ]  # fmt: skip
+    return wire, own, sub, records
+
+
+def test_a_credited_rewrite_carrying_an_outlets_edits_on_its_day_hangs_from_it():
+    # "Rewrites" embeds the subscriber's edited second paragraph among its own and ends
+    # with "Reuters contributed to this report."; dated by day only on the subscriber's
+    # day, only the edits order the two: the credit line does not make the subscriber's
+    # article a common source of the copy's (the wire lacks the changes it carries)
+    wire, own, _sub, records = _credited_rewrite()
     result = chains(records, Config())
     into = [(e.source, e.directed) for e in result.edges if e.target == "rew"]
     assert into == [("sub", True)]
@@ -334,16 +342,8 @@ def test_a_credited_rewrite_carrying_a_change_two_outlets_made_alike_is_not_dire
     # a second outlet, on the same day, made the same changes: the credit line stands, no
     # text says which of them (or the agency's article, changed alike by the rewriter) the
     # rewrite took: it gets no directed edge
-    rng = random.Random(7)
-    wire, own = story(rng), story(rng, 3)
-    sub = edit(wire, "edited")
-    records = [
-        Record("wire", "\n\n".join(wire), outlet="Reuters", date="2020-01-10T09:00:00"),
-        Record("sub", "\n\n".join(sub), outlet="Daily", date="2020-01-11T15:00:00"),
-        Record("other", "\n\n".join(sub), outlet="Other", date="2020-01-11T16:00:00"),
-        Record("rew", "\n\n".join([own[0], sub[1], *own[1:],
-                                    "Reuters contributed to this report."]),
-               outlet="Rewrites", date="2020-01-11"),
-    ]  # fmt: skip
+    _wire, _own, sub, records = _credited_rewrite()
+    records.insert(2, Record("other", "\n\n".join(sub), outlet="Other",
+                             date="2020-01-11T16:00:00"))  # fmt: skip
     into = [(e.source, e.directed) for e in chains(records, Config()).edges if e.target == "rew"]
     assert into and not any(directed for _, directed in into)
