@@ -241,15 +241,46 @@ def analyser_keys(
     return out[:m].copy(), counts
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def key_table(kept: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """An open-addressing table of the places of ``kept`` (distinct keys, none 0): a power
+    of two of at least twice their number of slots, -1 for an empty one, a key's slot
+    found from the top bits of ``key * 0x9E3779B97F4A7C15`` and the slots after it."""
+    bits = 1
+    while (1 << bits) < 2 * len(kept):
+        bits += 1
+    table = np.full(1 << bits, -1, dtype=np.int32)  # fewer than 2**31 kept terms
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    for place in range(len(kept)):
+        slot = np.int64((kept[place] * _GOLDEN) >> shift)
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = place
+    return table
+
+
 @njit(cache=True, nogil=True, boundscheck=False)
 def kept_entries(
-    kept: np.ndarray, first: np.ndarray, keys: np.ndarray, counts: np.ndarray, lengths: np.ndarray
+    kept: np.ndarray,
+    table: np.ndarray,
+    first: np.ndarray,
+    keys: np.ndarray,
+    counts: np.ndarray,
+    lengths: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - numba
-    """The entries of the documents' terms (``keys`` and ``counts`` cut by ``lengths``, each
-    document's keys ascending) whose key is one of ``kept`` (ascending): each one's place in
+    """The entries of the documents' terms (``keys`` and ``counts`` cut by ``lengths``)
+    whose key is one of ``kept`` (found by its :func:`key_table`): each one's place in
     ``kept`` and its count, each document's by ascending ``first`` of that place (the first
     places of distinct keys differ), and each document's number of them."""
-    n_kept = len(kept)
+    mask = len(table) - 1
+    bits = 0
+    while (1 << bits) < len(table):
+        bits += 1
+    shift = np.uint64(64 - bits)
     at = np.empty(len(keys), dtype=np.int64)
     out_counts = np.empty(len(keys), dtype=counts.dtype)
     row_lengths = np.zeros(len(lengths), dtype=np.int64)
@@ -258,22 +289,17 @@ def kept_entries(
     start = 0
     for d in range(len(lengths)):
         end = start + lengths[d]
-        low = 0
         n = 0
         for i in range(start, end):
             key = keys[i]
-            a, b = low, n_kept
-            while a < b:
-                middle = (a + b) >> 1
-                if kept[middle] < key:
-                    a = middle + 1
-                else:
-                    b = middle
-            low = a
-            if a < n_kept and kept[a] == key:
-                found[n] = i
-                at[m + n] = a
-                n += 1
+            slot = np.int64((key * _GOLDEN) >> shift)
+            while table[slot] >= 0:
+                if kept[table[slot]] == key:
+                    found[n] = i
+                    at[m + n] = table[slot]
+                    n += 1
+                    break
+                slot = (slot + 1) & mask
         if n > 0:
             places = np.empty(n, dtype=first.dtype)
             for j in range(n):

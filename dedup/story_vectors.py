@@ -33,7 +33,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.parallel import worker_processes_allowed
-from dedup.story_kernels import analyser_keys, document_terms, kept_entries
+from dedup.story_kernels import analyser_keys, document_terms, kept_entries, key_table
 from dedup.story_kernels import row_dots as csr_row_dots
 from dedup.story_rows import DiskRows
 
@@ -429,6 +429,10 @@ class _Lookup:
     keys: np.ndarray
     column: np.ndarray
     first: np.ndarray
+    table: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", key_table(self.keys))
 
     def rows(
         self, keys: np.ndarray, counts: np.ndarray, lengths: np.ndarray, idf: np.ndarray
@@ -436,7 +440,7 @@ class _Lookup:
         """One batch's rows: their values, columns and lengths, each row's entries in the
         order the vectorizer keeps them (the order in which their terms first appeared)."""
         at, counts, row_lengths = kept_entries(
-            self.keys, self.first, keys, counts, lengths.astype(np.int64)
+            self.keys, self.table, self.first, keys, counts, lengths.astype(np.int64)
         )
         columns = self.column[at]
         data = counts.astype(np.float32)
