@@ -169,3 +169,147 @@ def add_columns(
     which scipy's ``sum(axis=0)`` of a CSR matrix adds them)."""
     for j in range(len(data)):
         total[indices[j]] = np.float32(total[indices[j]] + data[j])
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def document_terms(
+    keys: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    """Each document's distinct term keys (ascending), their counts, the place in ``keys``
+    where each first appears, and each document's number of distinct keys; the documents'
+    keys are ``keys`` cut by ``lengths``, one after another. The same arrays as a stable
+    sort of all the keys by (document, key), one document's keys sorted at a time."""
+    n = len(keys)
+    out_keys = np.empty(n, dtype=np.uint64)
+    counts = np.empty(n, dtype=np.int32)
+    firsts = np.empty(n, dtype=np.int64)
+    doc_lengths = np.zeros(len(lengths), dtype=np.int64)
+    m = 0
+    start = 0
+    for d in range(len(lengths)):
+        end = start + lengths[d]
+        if end > start:
+            order = np.argsort(keys[start:end], kind="mergesort")  # stable
+            for i in range(len(order)):
+                place = start + order[i]
+                key = keys[place]
+                if i == 0 or key != out_keys[m - 1]:
+                    out_keys[m] = key
+                    counts[m] = 1
+                    firsts[m] = place
+                    doc_lengths[d] += 1
+                    m += 1
+                else:
+                    counts[m - 1] += 1
+        start = end
+    return out_keys[:m].copy(), counts[:m].copy(), firsts[:m].copy(), doc_lengths
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def analyser_keys(
+    ids: np.ndarray, lengths: np.ndarray, unigrams: bool, bigrams: bool
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    """Each document's term keys in the analyser's order, concatenated, and each document's
+    number of them: the documents' word numbers are ``ids`` cut by ``lengths`` (a negative
+    number: a stop word, left out before the word pairs are made); a single word's key is
+    ``(word + 1) << 32`` (with ``unigrams``), a word pair's ``(first + 1) << 32 | (second
+    + 1)`` (with ``bigrams``), its single words first, then its pairs."""
+    out = np.empty(2 * len(ids), dtype=np.uint64)
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    kept = np.empty(len(ids), dtype=np.uint64)
+    shift = np.uint64(32)
+    m = 0
+    start = 0
+    for d in range(len(lengths)):
+        end = start + lengths[d]
+        n = 0
+        for i in range(start, end):
+            if ids[i] >= 0:
+                kept[n] = np.uint64(ids[i] + 1)
+                n += 1
+        before = m
+        if unigrams:
+            for i in range(n):
+                out[m] = kept[i] << shift
+                m += 1
+        if bigrams:
+            for i in range(n - 1):
+                out[m] = (kept[i] << shift) | kept[i + 1]
+                m += 1
+        counts[d] = m - before
+        start = end
+    return out[:m].copy(), counts
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def key_table(kept: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """An open-addressing table of the places of ``kept`` (distinct keys, none 0): a power
+    of two of at least twice their number of slots, -1 for an empty one, a key's slot
+    found from the top bits of ``key * 0x9E3779B97F4A7C15`` and the slots after it."""
+    bits = 1
+    while (1 << bits) < 2 * len(kept):
+        bits += 1
+    table = np.full(1 << bits, -1, dtype=np.int32)  # fewer than 2**31 kept terms
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    for place in range(len(kept)):
+        slot = np.int64((kept[place] * _GOLDEN) >> shift)
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = place
+    return table
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def kept_entries(
+    kept: np.ndarray,
+    table: np.ndarray,
+    first: np.ndarray,
+    keys: np.ndarray,
+    counts: np.ndarray,
+    lengths: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    """The entries of the documents' terms (``keys`` and ``counts`` cut by ``lengths``)
+    whose key is one of ``kept`` (found by its :func:`key_table`): each one's place in
+    ``kept`` and its count, each document's by ascending ``first`` of that place (the first
+    places of distinct keys differ), and each document's number of them."""
+    mask = len(table) - 1
+    bits = 0
+    while (1 << bits) < len(table):
+        bits += 1
+    shift = np.uint64(64 - bits)
+    at = np.empty(len(keys), dtype=np.int64)
+    out_counts = np.empty(len(keys), dtype=counts.dtype)
+    row_lengths = np.zeros(len(lengths), dtype=np.int64)
+    found = np.empty(len(keys), dtype=np.int64)
+    m = 0
+    start = 0
+    for d in range(len(lengths)):
+        end = start + lengths[d]
+        n = 0
+        for i in range(start, end):
+            key = keys[i]
+            slot = np.int64((key * _GOLDEN) >> shift)
+            while table[slot] >= 0:
+                if kept[table[slot]] == key:
+                    found[n] = i
+                    at[m + n] = table[slot]
+                    n += 1
+                    break
+                slot = (slot + 1) & mask
+        if n > 0:
+            places = np.empty(n, dtype=first.dtype)
+            for j in range(n):
+                places[j] = first[at[m + j]]
+            order = np.argsort(places, kind="mergesort")
+            mine = at[m : m + n].copy()
+            for j in range(n):
+                at[m + j] = mine[order[j]]
+                out_counts[m + j] = counts[found[order[j]]]
+        row_lengths[d] = n
+        m += n
+        start = end
+    return at[:m].copy(), out_counts[:m].copy(), row_lengths

@@ -223,6 +223,8 @@ def _block_candidates(
             if other != me and sums[other] != 0:
                 columns[n_kept] = other
                 n_kept += 1
+        if n_kept > n_candidates:  # only those scored at least the n_candidates-th best
+            n_kept = _best_first(columns, n_kept, sums, n_candidates)
         columns = np.sort(columns[:n_kept])
         scores = np.empty(n_kept, dtype=np.float32)
         for t in range(n_kept):
@@ -236,3 +238,23 @@ def _block_candidates(
             sums[touched[t]] = 0
             seen[touched[t]] = False
     return found
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _best_first(
+    columns: np.ndarray, n_kept: int, sums: np.ndarray, n_candidates: int
+) -> int:  # pragma: no cover - numba
+    """``columns[:n_kept]`` cut to those whose sum is at least the ``n_candidates``-th
+    greatest (ties kept), left at the start in their order; returns how many. Every one of
+    the ``n_candidates`` best by (-sum, column) is among them, so ranking only these finds
+    the same ones, and a selection costs less than sorting all the columns."""
+    scores = np.empty(n_kept, dtype=np.float32)
+    for t in range(n_kept):
+        scores[t] = -sums[columns[t]]
+    bound = np.partition(scores, n_candidates - 1)[n_candidates - 1]
+    n = 0
+    for t in range(n_kept):
+        if -sums[columns[t]] <= bound:
+            columns[n] = columns[t]
+            n += 1
+    return n

@@ -29,10 +29,11 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from numba import njit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.parallel import worker_processes_allowed
+from dedup.story_kernels import analyser_keys, document_terms, kept_entries, key_table
 from dedup.story_kernels import row_dots as csr_row_dots
 from dedup.story_rows import DiskRows
 
@@ -52,6 +54,10 @@ BATCH_DOCS = 8192
 PARTITIONS = 64
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
+#: The vectorizer's default token pattern, and a pattern that finds the same tokens (the
+#: runs of two or more word characters) in less time.
+_DEFAULT_PATTERN = r"(?u)\b\w\w+\b"
+_RUNS = re.compile(r"\w\w+")
 
 
 @dataclass(frozen=True)
@@ -295,25 +301,40 @@ def _analyse(
     then its word pairs), concatenated, and each text's number of keys."""
     decode = vectorizer.decode
     preprocess = vectorizer.build_preprocessor()
-    tokenize = vectorizer.build_tokenizer()
+    tokenize = (
+        _RUNS.findall  # the same tokens, found faster
+        if vectorizer.tokenizer is None and vectorizer.token_pattern == _DEFAULT_PATTERN
+        else vectorizer.build_tokenizer()
+    )
     stop = vectorizer.get_stop_words()
     low, high = vectorizer.ngram_range
+    numbers = _Numbers(stop or (), words)
+    known = len(numbers)
+    number = numbers.__getitem__
     parts, lengths = [], np.zeros(len(texts), dtype=np.int64)
     for k, text in enumerate(texts):
         tokens = tokenize(preprocess(decode(text)))
-        if stop is not None:
-            tokens = [w for w in tokens if w not in stop]
-        ids = np.fromiter(
-            (words.setdefault(w, len(words)) for w in tokens), dtype=np.uint64, count=len(tokens)
-        )
-        ids += np.uint64(1)
-        if low == 1:
-            parts.append(ids << _SHIFT)
-        if high == 2 and len(ids) >= 2:
-            parts.append((ids[:-1] << _SHIFT) | ids[1:])
-        lengths[k] = (len(ids) if low == 1 else 0) + (max(len(ids) - 1, 0) if high == 2 else 0)
-    keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-    return keys, lengths
+        parts.append(np.fromiter(map(number, tokens), dtype=np.int64, count=len(tokens)))
+        lengths[k] = len(tokens)
+    for word in itertools.islice(numbers, known, None):  # the new words, in their order
+        words[word] = numbers[word]
+    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    del parts, numbers
+    return analyser_keys(ids, lengths, low == 1, high == 2)
+
+
+class _Numbers(dict[str, int]):
+    """Word numbers, a new word given the next in turn when first looked up; a stop word's
+    is -1."""
+
+    def __init__(self, stop: Iterable[str], words: dict[str, int]) -> None:
+        super().__init__(dict.fromkeys(stop, -1))
+        self.n_stop = len(self)
+        self.update(words)
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self) - self.n_stop
+        return number
 
 
 def _document_terms(
@@ -324,22 +345,24 @@ def _document_terms(
     distinct keys."""
     if len(keys) == 0:
         return keys, np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(len(lengths), np.int64)
-    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    order = np.lexsort((keys, doc))  # stable: equal keys of a document keep their order
-    sorted_keys, sorted_doc = keys[order], doc[order]
-    start = np.flatnonzero(
-        np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_doc[1:] != sorted_doc[:-1])]
-    )
-    counts = np.diff(np.r_[start, len(order)]).astype(np.int32)
-    doc_lengths = np.bincount(sorted_doc[start], minlength=len(lengths)).astype(np.int64)
-    return sorted_keys[start], counts, order[start] + position, doc_lengths
+    distinct, counts, firsts, doc_lengths = document_terms(keys, lengths.astype(np.int64))
+    firsts += position
+    return distinct, counts, firsts, doc_lengths
 
 
 def _batch_frequencies(
     keys: np.ndarray, firsts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each distinct key of a batch, its number of documents and its first place."""
-    return _reduce(keys, np.ones(len(keys), dtype=np.int64), firsts)
+    """Each distinct key of a batch, its number of documents and its first place (as
+    :func:`_reduce`: the firsts of equal keys ascend already, each document's places after
+    the one before's, so a stable sort of the keys alone orders them as it does)."""
+    if len(keys) == 0:
+        return keys, np.zeros(0, dtype=np.int64), firsts
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    frequencies = np.diff(np.r_[start, len(keys)]).astype(np.int64)
+    return keys[start], frequencies, firsts[order[start]]
 
 
 def _reduce(
@@ -348,10 +371,14 @@ def _reduce(
     """Entries of equal key made one: frequencies added, the earliest first place kept."""
     if len(keys) == 0:
         return keys, frequencies, firsts
-    order = np.lexsort((firsts, keys))
+    order = np.argsort(keys)  # the earliest first place of a key is its least
     keys = keys[order]
     start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[start], np.add.reduceat(frequencies[order], start), firsts[order][start]
+    return (
+        keys[start],
+        np.add.reduceat(frequencies[order], start),
+        np.minimum.reduceat(firsts[order], start),
+    )
 
 
 def _column_order(keys: np.ndarray, words: list[str]) -> np.ndarray:
@@ -402,24 +429,24 @@ class _Lookup:
     keys: np.ndarray
     column: np.ndarray
     first: np.ndarray
+    table: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", key_table(self.keys))
 
     def rows(
         self, keys: np.ndarray, counts: np.ndarray, lengths: np.ndarray, idf: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One batch's rows: their values, columns and lengths, each row's entries in the
         order the vectorizer keeps them (the order in which their terms first appeared)."""
-        doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        found = self.keys[at] == keys
-        at, doc, counts = at[found], doc[found], counts[found]
-        order = np.lexsort((self.first[at], doc))
-        at, doc, counts = at[order], doc[order], counts[order]
+        at, counts, row_lengths = kept_entries(
+            self.keys, self.table, self.first, keys, counts, lengths.astype(np.int64)
+        )
         columns = self.column[at]
         data = counts.astype(np.float32)
         np.log(data, out=data)
         data += 1.0
         data *= idf[columns]
-        row_lengths = np.bincount(doc, minlength=len(lengths)).astype(np.int64)
         _normalize_rows(data, np.r_[0, np.cumsum(row_lengths)])
         return data, columns, row_lengths
 
