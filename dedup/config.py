@@ -301,8 +301,7 @@ class Config:
         0,
         1000,
         "Least sentences in a row, each with its words reordered, that make a passage in a "
-        "pair with no other passage (a copy with shuffled words); 0 looks for none. Scans "
-        "held in memory only.",
+        "pair with no other passage (a copy with shuffled words); 0 looks for none.",
     )
     _derived: bool = field(default=False, init=False, repr=False, compare=False)
 
