@@ -69,10 +69,16 @@ def write_rows(path: Path, rows: Iterable[dict[str, Any]], output_format: str, k
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     """Write rows as JSON lines atomically; return the number of rows."""
+    return write_lines(path, map(_ROW_ENCODER.encode, rows))
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    """Write JSON lines already encoded (without their newlines), atomically; return how
+    many."""
     count = 0
     with atomic_write(path) as handle:
-        for row in rows:
-            handle.write(_ROW_ENCODER.encode(row))
+        for line in lines:
+            handle.write(line)
             handle.write("\n")
             count += 1
     return count

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from dedup import __version__
 from dedup.atomic import atomic_write
-from dedup.formats import formatted_name, write_rows
+from dedup.formats import formatted_name, write_lines, write_rows
 from dedup.outputs import OutputSet, output_names
 from dedup.types import (
     Alignment,
@@ -175,17 +175,6 @@ class JsonLines:
 
     def lines(self) -> Iterator[str]:
         return map(self.line, self.items)
-
-
-def write_lines(path: Path, lines: Iterable[str]) -> int:
-    """Write JSON lines already encoded, atomically; return how many."""
-    count = 0
-    with atomic_write(path) as handle:
-        for line in lines:
-            handle.write(line)
-            handle.write("\n")
-            count += 1
-    return count
 
 
 def reject_record(reject: Reject) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from dedup.formats import write_jsonl
+from dedup.formats import write_jsonl, write_lines
 from dedup.types import DocumentInfo
-from dedup.writers import JsonLines, document_line, document_record, write_lines
+from dedup.writers import JsonLines, document_line, document_record
 
 ODD_TEXTS = [
     "plain",
