@@ -97,12 +97,19 @@ def _read_json(path: Path) -> Any:
         return None
 
 
+def run_record(out: Path) -> dict[str, Any] | None:
+    """The ``run.json`` a ``dedup`` run wrote in folder ``out``; None where there is none
+    (or it is not dedup's, or cannot be read)."""
+    run = _read_json(out / RUN)
+    return run if isinstance(run, dict) and run.get("tool") == "dedup" else None
+
+
 def dedup_names(out: Path) -> set[str]:
     """The names in ``out`` that a ``dedup`` run wrote: ``run.json`` and what it lists, and
     what the marker of an unfinished swap lists."""
     owned: set[str] = set()
-    run = _read_json(out / RUN)
-    if isinstance(run, dict) and run.get("tool") == "dedup":
+    run = run_record(out)
+    if run is not None:
         owned.add(RUN)
         outputs = run.get("outputs")
         if isinstance(outputs, dict):

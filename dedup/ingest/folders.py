@@ -26,6 +26,7 @@ from dedup.ingest.options import Note, ReadOptions, _decode_message, _fail, _tex
 from dedup.ingest.rows import _surrogate_message, surrogate_field
 from dedup.ingest.tables import _csv_rows, _read_csv, _read_parquet
 from dedup.ingest.webpages import _read_html, _read_warc
+from dedup.outputs import OUTPUT_NAMES, run_record
 from dedup.types import Record, Reject
 
 SIDECARS = ("metadata.csv", "metadata.jsonl", "metadata.json")
@@ -246,9 +247,6 @@ def _read_sidecar(
 # --- a dedup output folder given as input ----------------------------------------------
 
 
-_CLEAN_RECORDS = ("cuts", "duplicates", "rejects", "run")
-
-
 def output_folder_input(path: str | os.PathLike) -> tuple[list[str], Note | None]:
     """The inputs ``path`` stands for, where it is a folder a ``dedup`` run wrote (its
     ``run.json`` says so): a ``dedup clean`` folder stands for the cleaned corpus in it
@@ -261,20 +259,15 @@ def output_folder_input(path: str | os.PathLike) -> tuple[list[str], Note | None
     InputError
         For the output folder of a ``dedup`` run other than ``clean``.
     """
+    run = None if str(path) == "-" else run_record(Path(path))
+    if run is None:
+        return [str(path)], None
     folder = Path(path)
-    if str(path) == "-" or not (folder / "run.json").is_file():
-        return [str(path)], None
-    try:
-        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return [str(path)], None
-    if not isinstance(run, dict) or run.get("tool") != "dedup":
-        return [str(path)], None
     outputs = run.get("outputs")
     outputs = outputs if isinstance(outputs, dict) else {}
-    # clean writes its records (dedup.outputs.OUTPUT_NAMES) and each input under its name
-    corpus = [str(folder / name) for name in sorted(outputs)]
-    corpus = [name for name in corpus if Path(name).name.split(".")[0] not in _CLEAN_RECORDS]
+    # clean writes its own files (in any output format) and each input under its own name
+    records = {name.split(".")[0] for name in OUTPUT_NAMES["clean"]}
+    corpus = [str(folder / name) for name in sorted(outputs) if name.split(".")[0] not in records]
     if run.get("command") == "clean" and corpus and all(map(os.path.lexists, corpus)):
         shown = ", ".join(corpus)
         note = Reject(str(path), f"read as {shown}: the cleaned corpus of this dedup clean run")
